@@ -1,0 +1,31 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`.
+# `.ci/run` calls `make test`, so the README, the Makefile and CI cannot drift apart.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+TASK   ?= Cartpole
+ARGS   ?=
+
+.PHONY: install run test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU torch wheel first, or pip resolves torch to the CUDA build (gigabytes).
+	$(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet torch
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) -m graph.run --task $(TASK) $(ARGS)
+
+test: install
+	$(PY) -m pytest tests $(ARGS)
+
+bench: install
+	$(PY) bench/trainer_pool.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

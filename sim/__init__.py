@@ -1,0 +1,1 @@
+"""Batched simulators: tasks that expose named torch state to reward programs."""

@@ -1,0 +1,55 @@
+"""Task registry: task names map to an implementation and a YAML config in configs/tasks/."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.base import BatchedTask
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+#: Task name -> "module:Class". Imported lazily so optional backends cost nothing until used.
+TASKS: dict[str, str] = {
+    "Cartpole": "sim.cartpole:Cartpole",
+    "BallBalance": "sim.ball_balance:BallBalance",
+    "Quadcopter": "sim.quadcopter:Quadcopter",
+}
+
+
+class UnknownTaskError(ValueError):
+    """Raised for a task name that is not registered."""
+
+
+def task_names() -> list[str]:
+    return sorted(TASKS)
+
+
+def task_class(name: str) -> type[BatchedTask]:
+    """The BatchedTask subclass registered under ``name``."""
+    if name not in TASKS:
+        raise UnknownTaskError(f"unknown task {name!r}; known tasks: {', '.join(task_names())}")
+    module, cls = TASKS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0) -> BatchedTask:
+    """Instantiate a registered task."""
+    return task_class(name)(num_envs=num_envs, device=device, seed=seed)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    with open(path) as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def task_config(name: str) -> dict[str, Any]:
+    """The task's YAML config (description, success metric, PPO overrides)."""
+    task_class(name)
+    return load_yaml(CONFIG_DIR / "tasks" / f"{name}.yaml")

@@ -1,0 +1,102 @@
+"""The device pool: slots, queueing, cancellation, timeouts and crashes (real worker processes)."""
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from tools.pool import DevicePool, parse_devices
+from tools.trainer import make_job
+
+TINY = {"num_envs": 64, "max_epochs": 30}
+
+
+def write_reward(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / f"{name}.py"
+    path.write_text(f"def compute_reward(cart_pos):\n{body}\n    return cart_pos, {{}}\n")
+    return str(path)
+
+
+def processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            pids.append(int(pid))
+    return pids
+
+
+def max_overlap(intervals):
+    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1]))
+    best = running = 0
+    for _, delta in events:
+        running += delta
+        best = max(best, running)
+    return best
+
+
+@pytest.mark.slow
+async def test_four_jobs_on_two_slots_run_two_at_a_time(tmp_path):
+    pool = DevicePool("cpu", trainers_per_device=2)
+    jobs = [make_job("Cartpole", "human", tmp_path / f"job{i}", seed=i, ppo=TINY) for i in range(4)]
+    results = await asyncio.gather(*(pool.run(job) for job in jobs))
+    assert all(r["status"] == "trained" for r in results), [r["error"] for r in results]
+    intervals = [(r["started_at"], r["finished_at"]) for r in results]
+    assert max_overlap(intervals) == 2
+    first_two_end = min(end for _, end in intervals[:2])
+    assert all(start >= first_two_end for start, _ in intervals[2:])  # queued until a slot freed
+    assert pool.slots.qsize() == 2
+
+
+async def test_cancelling_a_waiting_caller_stops_its_worker(tmp_path):
+    pool = DevicePool("cpu")
+    job = make_job("Cartpole", "human", tmp_path / "long", ppo={"num_envs": 64, "max_epochs": 100000})
+    task = asyncio.create_task(pool.run(job))
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if processes_mentioning(str(tmp_path / "long")):
+            break
+    assert processes_mentioning(str(tmp_path / "long")), "worker never started"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert processes_mentioning(str(tmp_path / "long")) == []
+    assert pool.slots.qsize() == 1  # the slot came back
+
+
+async def test_a_reward_that_loops_forever_times_out(tmp_path):
+    pool = DevicePool("cpu", timeout_s=15)
+    reward = write_reward(tmp_path, "loop", "    while True:\n        pass")
+    result = await pool.run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
+    assert result["status"] == "failed"
+    assert "timed out after 15 s" in result["error"]
+    assert processes_mentioning(str(tmp_path / "job")) == []
+
+
+async def test_a_reward_that_eats_memory_fails_without_hurting_the_caller(tmp_path):
+    pool = DevicePool("cpu", memory_limit_gb=3)
+    reward = write_reward(tmp_path, "hog", "    hoard = []\n    while True:\n        hoard.append(torch.ones(10**8))")
+    result = await pool.run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
+    assert result["status"] == "failed"
+    assert "can't allocate memory" in result["error"] or "MemoryError" in result["error"]
+
+
+async def test_a_worker_crash_becomes_a_failed_result(tmp_path):
+    # Failure injection: the reward kills its own process with a segfault.
+    reward = write_reward(tmp_path, "segv", "    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)")
+    result = await DevicePool("cpu").run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
+    assert result["status"] == "failed"
+    assert "killed by SIGSEGV" in result["error"]
+
+
+def test_device_specs_are_validated():
+    assert parse_devices("cpu") == ["cpu"]
+    assert parse_devices("cuda:0, cuda:1") == ["cuda:0", "cuda:1"]
+    with pytest.raises(ValueError, match="'gpu0'"):
+        parse_devices("gpu0")
+    with pytest.raises(ValueError):
+        DevicePool("cpu", trainers_per_device=0)

@@ -1,0 +1,102 @@
+"""The Trainer tool end to end: real rl_games PPO in worker subprocesses."""
+
+import asyncio
+import contextlib
+import io
+import json
+
+import pytest
+
+from tools.pool import DevicePool
+from tools.trainer import main, make_job
+
+SMALL = {"num_envs": 64, "max_epochs": 3}
+RESULT_KEYS = {
+    "status", "fitness_max", "fitness", "components", "episode_length",
+    "env_steps", "wall_s", "steps_per_s", "checkpoint", "error",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cartpole_human(tmp_path_factory):
+    """One full-budget Cartpole run through the CLI, shared by the tests below."""
+    out = tmp_path_factory.mktemp("human")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["--task", "Cartpole", "--reward", "human", "--max-epochs", "100",
+                     "--num-envs", "512", "--json", "--out-dir", str(out)])  # fmt: skip
+    return code, json.loads(buf.getvalue())
+
+
+@pytest.mark.slow
+def test_cartpole_human_reward_reaches_400_within_100_epochs(cartpole_human):
+    code, result = cartpole_human
+    assert code == 0, result["error"]
+    assert RESULT_KEYS <= set(result)
+    assert result["status"] == "trained" and result["error"] is None
+    assert result["fitness_max"] >= 400
+    assert len(result["fitness"]) == 100 and len(result["episode_length"]) == 100
+    assert set(result["components"]) == {"upright", "cart_speed_penalty", "pole_speed_penalty", "failure_penalty"}
+    assert result["env_steps"] == 512 * 16 * 100
+    assert result["steps_per_s"] > 0 and result["checkpoint"].endswith("best.pth")
+
+
+@pytest.mark.slow
+async def test_warm_start_continues_from_a_checkpoint(cartpole_human, tmp_path):
+    _, trained = cartpole_human
+    pool = DevicePool("cpu", trainers_per_device=2)
+    budget = {"num_envs": 64, "max_epochs": 35}  # 560 steps: enough for full 500-step episodes to end
+    cold, warm = await asyncio.gather(
+        pool.run(make_job("Cartpole", "human", tmp_path / "cold", ppo=budget)),
+        pool.run(make_job("Cartpole", "human", tmp_path / "warm", ppo=budget, checkpoint=trained["checkpoint"])),
+    )
+    assert warm["status"] == "trained", warm["error"]
+    assert warm["fitness_max"] >= 450
+    assert warm["fitness_max"] > 2 * cold["fitness_max"]
+
+
+@pytest.mark.slow
+async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
+    result = await DevicePool("cpu").run(make_job("Cartpole", "sparse", tmp_path, ppo={"num_envs": 256, "max_epochs": 30}))
+    assert result["status"] == "trained", result["error"]
+    assert set(result["components"]) == {"alive"}
+    assert result["fitness_max"] > result["fitness"][1]  # it learns
+
+
+BROKEN_REWARDS = {
+    "raises": ("def compute_reward(cart_pos):\n    raise ValueError('reward exploded')\n", "ValueError: reward exploded"),
+    "wrong_shape": ("def compute_reward(cart_pos):\n    return cart_pos.mean(), {}\n", "shape (64,), got ()"),
+    "nan": ("def compute_reward(cart_pos):\n    r = cart_pos * float('nan')\n    return r, {'r': r}\n", "non-finite"),
+    "unknown_state": ("def compute_reward(pole_angel):\n    return pole_angel, {}\n", "unknown state ['pole_angel']"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_REWARDS))
+async def test_broken_rewards_fail_cleanly_with_a_traceback(kind, tmp_path):
+    source, message = BROKEN_REWARDS[kind]
+    path = tmp_path / f"{kind}.py"
+    path.write_text(source)
+    result = await DevicePool("cpu").run(make_job("Cartpole", str(path), tmp_path / "job", ppo=SMALL))
+    assert result["status"] == "failed"
+    assert message in result["error"]
+    assert result["error"].startswith("Traceback") or "RewardProgramError" in result["error"]
+    assert (tmp_path / "job" / "result.json").exists()
+
+
+async def test_reward_tracebacks_start_in_the_reward_program(tmp_path):
+    path = tmp_path / "typo.py"
+    path.write_text("def compute_reward(cart_pos):\n    bonus = cart_pos.nonexistent\n    return bonus, {}\n")
+    result = await DevicePool("cpu").run(make_job("Cartpole", str(path), tmp_path / "job", ppo=SMALL))
+    first_frame = result["error"].splitlines()[1]
+    assert "reward.py" in first_frame and "line 2" in first_frame
+    assert "bonus = cart_pos.nonexistent" in result["error"]
+
+
+def test_cli_rejects_bad_arguments_with_one_line(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--task", "Cartpol"])
+    assert info.value.code == 2
+    assert "unknown task 'Cartpol'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--task", "Cartpole", "--max-epochs", "0"])
+    assert main(["--task", "Cartpole", "--reward", "missing_file.py"]) == 2

@@ -1,0 +1,92 @@
+"""Isolated execution: run a Python module in its own process group with time and memory caps.
+
+Used for everything that executes untrusted reward code (training, dry runs). A
+reward that loops, leaks memory or segfaults takes down only its own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Grace period between SIGTERM and SIGKILL when stopping a process group.
+TERM_GRACE_S = 3.0
+
+
+@dataclass
+class Outcome:
+    """How an isolated process ended."""
+
+    returncode: int
+    timed_out: bool
+
+    def describe(self, timeout_s: float | None) -> str:
+        if self.timed_out:
+            return f"timed out after {timeout_s:g} s and was stopped"
+        if self.returncode < 0:
+            name = signal.Signals(-self.returncode).name
+            hint = " (likely out of memory)" if name == "SIGKILL" else ""
+            return f"worker was killed by {name}{hint}"
+        return f"worker exited with code {self.returncode}"
+
+
+def _limit_memory(limit_bytes: int | None):
+    def apply() -> None:
+        if limit_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    return apply
+
+
+async def _stop_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process group, then SIGKILL it if it is still alive after the grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            await asyncio.wait_for(proc.wait(), TERM_GRACE_S)
+            return
+        except asyncio.TimeoutError:
+            continue
+
+
+async def run_module(
+    module: str,
+    args: list[str],
+    *,
+    log_path: Path,
+    timeout_s: float | None = None,
+    memory_limit_gb: float | None = None,
+    env: dict[str, str] | None = None,
+) -> Outcome:
+    """Run ``python -m module *args`` isolated; stdout/stderr go to ``log_path``.
+
+    Cancelling the awaiting task stops the process group before re-raising.
+    """
+    limit = int(memory_limit_gb * 2**30) if memory_limit_gb else None
+    project_root = str(Path(__file__).resolve().parent.parent)
+    child_env = {**os.environ, **(env or {})}
+    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, child_env.get("PYTHONPATH")]))
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, *args,
+            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            env=child_env, start_new_session=True, preexec_fn=_limit_memory(limit),
+        )  # fmt: skip
+        try:
+            returncode = await asyncio.wait_for(proc.wait(), timeout_s)
+            return Outcome(returncode, timed_out=False)
+        except asyncio.TimeoutError:
+            await _stop_group(proc)
+            return Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
+        except asyncio.CancelledError:
+            await asyncio.shield(_stop_group(proc))
+            raise

@@ -135,9 +135,10 @@ class BatchedTask(ABC):
         """State every task shares: the last actions and the step counter."""
         return {"actions": self.actions, "progress_buf": self.progress_buf}
 
-    def describe_state(self) -> str:
+    @classmethod
+    def describe_state(cls) -> str:
         """Human/LLM-readable list of the named state tensors."""
-        return "\n".join(field.describe(name) for name, field in self.state_spec.items())
+        return "\n".join(field.describe(name) for name, field in cls.state_spec.items())
 
     @classmethod
     def observation_source(cls) -> str:

@@ -33,57 +33,43 @@ def function_source(fn: Callable) -> str:
     return "import math\n\nimport torch\n\n\n" + "\n".join(body) + "\n"
 
 
-def _entry_point(tree: ast.Module) -> str:
+def _entry_point(tree: ast.Module) -> ast.FunctionDef:
     defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
     if not defs:
         raise RewardProgramError("the program defines no function")
-    names = {d.name for d in defs}
-    if ENTRY_POINT in names:
-        return ENTRY_POINT
+    by_name = {d.name: d for d in defs}
+    if ENTRY_POINT in by_name:
+        return by_name[ENTRY_POINT]
     called = {
         node.func.id
         for d in defs
         for node in ast.walk(d)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != d.name
     }
-    roots = [d.name for d in defs if d.name not in called]
+    roots = [d for d in defs if d.name not in called]
     if len(roots) != 1:
         raise RewardProgramError(
-            f"cannot tell which function is the reward among {sorted(names)}; name it {ENTRY_POINT}"
+            f"cannot tell which function is the reward among {sorted(by_name)}; name it {ENTRY_POINT}"
         )
     return roots[0]
 
 
-@dataclass
-class RewardProgram:
-    """A compiled reward program bound to its entry function and the state names it reads."""
+def _required_params(fn: ast.FunctionDef) -> list[str]:
+    """Parameter names without defaults: the state tensors the reward reads."""
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    without_default = positional[: len(positional) - len(args.defaults)]
+    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    return [a.arg for a in without_default + keyword]
 
-    source: str
-    filename: str
+
+@dataclass(frozen=True)
+class ProgramShape:
+    """What static analysis knows about a program without running it."""
+
+    tree: ast.Module
     entry: str
-    fn: Callable
     params: list[str]
-
-    @classmethod
-    def from_source(cls, source: str, filename: str = "<reward>") -> "RewardProgram":
-        """Parse and execute the module-level code, then find the entry function."""
-        try:
-            tree = ast.parse(source, filename=filename)
-        except SyntaxError as exc:
-            raise RewardProgramError(f"syntax error at line {exc.lineno}: {exc.msg}") from exc
-        entry = _entry_point(tree)
-        # Register the text so tracebacks and torch.jit.script can show/see the lines.
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        namespace = {"torch": torch, "math": math, "__name__": "reward_program"}
-        exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - runs inside the sandboxed worker
-        fn = namespace[entry]
-        signature = inspect.signature(fn)
-        params = [
-            p.name
-            for p in signature.parameters.values()
-            if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        ]
-        return cls(source=source, filename=filename, entry=entry, fn=fn, params=params)
 
     def check_names(self, available: list[str]) -> None:
         """Fail if the entry function asks for a state tensor the task does not have."""
@@ -92,6 +78,47 @@ class RewardProgram:
             raise RewardProgramError(
                 f"{self.entry}() takes unknown state {unknown}; available: {', '.join(available)}"
             )
+
+
+def inspect_source(source: str, filename: str = "<reward>") -> ProgramShape:
+    """Parse a program and find its entry function and state parameters (nothing is executed)."""
+    try:
+        tree = ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        raise RewardProgramError(f"syntax error at line {exc.lineno}: {exc.msg}") from exc
+    entry = _entry_point(tree)
+    return ProgramShape(tree, entry.name, _required_params(entry))
+
+
+@dataclass
+class RewardProgram:
+    """A compiled reward program bound to its entry function and the state names it reads."""
+
+    source: str
+    filename: str
+    shape: ProgramShape
+    fn: Callable
+
+    @classmethod
+    def from_source(cls, source: str, filename: str = "<reward>") -> "RewardProgram":
+        """Parse and execute the module-level code, then bind the entry function."""
+        shape = inspect_source(source, filename)
+        # Register the text so tracebacks and torch.jit.script can show/see the lines.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        namespace = {"torch": torch, "math": math, "__name__": "reward_program"}
+        exec(compile(shape.tree, filename, "exec"), namespace)  # noqa: S102 - only in sandboxed workers
+        return cls(source=source, filename=filename, shape=shape, fn=namespace[shape.entry])
+
+    @property
+    def entry(self) -> str:
+        return self.shape.entry
+
+    @property
+    def params(self) -> list[str]:
+        return self.shape.params
+
+    def check_names(self, available: list[str]) -> None:
+        self.shape.check_names(available)
 
     def __call__(self, state: dict[str, Tensor], num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
         """Call the reward on named state and check it returns finite [num_envs] tensors."""

@@ -17,7 +17,15 @@ REWARD_FILE = "reward.py"
 
 
 def root_cause(exc: BaseException, reward_file: str) -> str:
-    """The traceback from the first frame inside the reward program (or the whole one if none)."""
+    """The traceback from the first frame inside the reward program (or the whole one if none).
+
+    A RewardProgramError (bad output shape, NaN, unknown state name) is the program's fault
+    but is raised by our checks, so it is reported as its message alone.
+    """
+    from tools.reward_program import RewardProgramError
+
+    if isinstance(exc, RewardProgramError):
+        return f"RewardProgramError: {exc}"
     frames = traceback.extract_tb(exc.__traceback__)
     first = next((i for i, f in enumerate(frames) if f.filename == reward_file), None)
     shown = frames if first is None else frames[first:]

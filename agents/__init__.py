@@ -1,0 +1,1 @@
+"""The LLM agents (Coder, Critic) and the one LLM gateway they share."""

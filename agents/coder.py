@@ -1,0 +1,96 @@
+"""The Coder agent: prompt from the task context, sample a reward program, validate, repair.
+
+One call of ``write_candidate`` produces one candidate. A program that fails validation
+goes straight back to the LLM as Eureka's execution-error feedback (up to
+``repair_attempts`` times); it never takes a training slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from agents.code_extraction import NoCodeError, extract_code
+from agents.llm import LLMGateway
+from prompts import render
+from sim.base import BatchedTask
+from tools.reward_check import RewardCheckError, check_reward
+
+log = structlog.get_logger("coder")
+
+
+def reward_signature(task: type[BatchedTask]) -> str:
+    """An example signature over the task's first state names (Eureka's {task_reward_signature_string})."""
+    names = list(task.state_spec)[:2]
+    args = ", ".join(f"{n}: torch.Tensor" for n in names)
+    return f"def compute_reward({args}, ...) -> tuple[torch.Tensor, dict[str, torch.Tensor]]"
+
+
+def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
+    """The first coder conversation: system prompt + task context."""
+    tip = render("code_output_tip", profile)
+    return [
+        {"role": "system", "content": render("coder_system", profile, signature=reward_signature(task))},
+        {
+            "role": "user",
+            "content": render(
+                "coder_user", profile,
+                observation_code=task.observation_source().strip(),
+                state_spec=task.describe_state(),
+                description=description,
+                code_output_tip=tip,
+            ),  # fmt: skip
+        },
+    ]
+
+
+@dataclass
+class Draft:
+    """The outcome of writing one candidate."""
+
+    status: str  # "valid" | "invalid"
+    code: str | None
+    response: str
+    error: str | None
+    reward_path: str | None
+    attempts: int
+
+
+async def write_candidate(
+    gateway: LLMGateway,
+    messages: list[dict],
+    task: type[BatchedTask],
+    key: str,
+    work_dir: Path,
+    *,
+    profile: str,
+    repair_attempts: int,
+    check_timeout_s: float,
+) -> Draft:
+    """Sample, extract and validate one reward program, repairing it from its own errors."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    conversation = list(messages)
+    state_names = list(task.state_spec)
+    draft = None
+    for attempt in range(repair_attempts + 1):
+        reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}")
+        path = work_dir / f"{key.replace('/', '_')}_attempt{attempt}.py"
+        code = error = None
+        try:
+            code = extract_code(reply.text)
+            path.write_text(code)
+            await check_reward(task.name, code, state_names, work_dir / f"check_{path.stem}", check_timeout_s)
+        except (NoCodeError, RewardCheckError) as exc:
+            error = str(exc)
+        draft = Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1)
+        log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=(error or "")[-200:])
+        if not error:
+            return draft
+        conversation += [
+            {"role": "assistant", "content": reply.text},
+            {"role": "user", "content": render("execution_error", profile, traceback=error,
+                                               code_output_tip=render("code_output_tip", profile))},
+        ]  # fmt: skip
+    return draft

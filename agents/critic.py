@@ -1,0 +1,59 @@
+"""The Critic agent: Eureka's reflection from training statistics, optionally with an LLM analysis."""
+
+from __future__ import annotations
+
+import math
+
+from agents.llm import LLMGateway
+from prompts import render
+
+CHECKPOINTS = 10
+
+
+def _fmt(value: float | None) -> str:
+    return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+
+
+def series_line(name: str, values: list[float | None]) -> str:
+    """``name: ['1.00', ...], Max: x, Mean: y, Min: z`` over ~10 evenly spaced epochs."""
+    freq = max(len(values) // CHECKPOINTS, 1)
+    sampled = values[::freq]
+    known = [v for v in values if v is not None]
+    summary = (
+        f", Max: {_fmt(max(known))}, Mean: {_fmt(sum(known) / len(known))}, Min: {_fmt(min(known))}" if known else ""
+    )
+    return f"{name}: [{', '.join(repr(_fmt(v)) for v in sampled)}]{summary}"
+
+
+def statistics(result: dict) -> tuple[str, int]:
+    """The statistics block and the epoch frequency it was sampled at."""
+    lines = [series_line(name, values) for name, values in result.get("components", {}).items()]
+    lines.append(series_line("task_score", result.get("fitness", [])))
+    lines.append(series_line("episode_length", result.get("episode_length", [])))
+    return "\n".join(lines), max(len(result.get("fitness", [])) // CHECKPOINTS, 1)
+
+
+def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
+    """Eureka's policy feedback for a trained candidate, plus the code-feedback guidance."""
+    stats, freq = statistics(result)
+    parts = [render("policy_feedback_header", profile, epoch_freq=freq).rstrip(), stats]
+    if analysis:
+        parts.append("Analysis of these statistics:\n" + analysis.strip())
+    parts.append(render("policy_feedback_tips", profile).rstrip())
+    parts.append(render("code_output_tip", profile).rstrip())
+    return "\n".join(parts) + "\n"
+
+
+def error_feedback(error: str, profile: str) -> str:
+    """Eureka's execution-error feedback for a program that could not be trained."""
+    return render("execution_error", profile, traceback=error, code_output_tip=render("code_output_tip", profile))
+
+
+async def analyze(gateway: LLMGateway, description: str, code: str, result: dict, profile: str, key: str) -> str:
+    """An LLM-written analysis of the statistics (used when a critic LLM is configured)."""
+    stats, _ = statistics(result)
+    messages = [
+        {"role": "system", "content": render("critic_system", profile)},
+        {"role": "user", "content": render("critic_user", profile, description=description, code=code, statistics=stats)},
+    ]
+    return (await gateway.complete("critic", messages, key=key)).text

@@ -1,0 +1,181 @@
+"""The one LLM gateway: model construction, throttling, retries, usage and the call log.
+
+Every agent call goes through ``LLMGateway.complete``. Calls are recorded to
+``<run_dir>/llm_calls.jsonl`` (agent, key, messages, response, usage). A call with a
+key that is already in the log (a resumed run) is answered from the log, so resuming
+never pays twice for the same sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from asyncio_throttle import Throttler
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import convert_to_messages
+
+from agents.replay import CALLS_FILE, ReplayChatModel, ReplayExhaustedError, read_calls
+
+log = structlog.get_logger("llm")
+AGENTS = ("coder", "critic", "curriculum")
+RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
+
+
+class LLMConfigError(ValueError):
+    """An LLM spec that cannot be turned into a model (bad provider, missing key or package)."""
+
+
+class LLMCallError(RuntimeError):
+    """An LLM call that failed after all retries (or can never succeed)."""
+
+
+@dataclass
+class Reply:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool = False
+
+
+def make_chat_model(
+    spec: str,
+    *,
+    agent: str,
+    base_url: str | None = None,
+    temperature: float | None = None,
+    replay_start: int = 0,
+) -> BaseChatModel:
+    """A LangChain chat model from ``provider:model``, ``replay:PATH`` or ``local[:PATH.gguf]``."""
+    if spec.startswith("replay:"):
+        try:
+            return ReplayChatModel.from_transcript(spec.removeprefix("replay:"), agent, start=replay_start)
+        except (FileNotFoundError, ValueError) as exc:
+            raise LLMConfigError(str(exc)) from exc
+    if spec == "local" or spec.startswith("local:"):
+        from agents.local_llm import local_chat_model
+
+        return local_chat_model(spec.removeprefix("local").removeprefix(":") or None, temperature=temperature)
+    from langchain.chat_models import init_chat_model
+
+    kwargs = {} if temperature is None else {"temperature": temperature}
+    if base_url:
+        provider, _, model = spec.rpartition(":")
+        kwargs.update(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "sk-no-key"))
+        spec = f"{provider or 'openai'}:{model}"
+    try:
+        return init_chat_model(spec, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - provider packages raise many kinds; report one line
+        raise LLMConfigError(f"cannot use LLM {spec!r}: {type(exc).__name__}: {exc}") from exc
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Timeouts, connection errors, 429 and 5xx are worth retrying; everything else is not."""
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
+        return True
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if status in RETRY_STATUS:
+        return True
+    return type(exc).__name__ in {"APITimeoutError", "APIConnectionError", "RateLimitError", "InternalServerError"}
+
+
+class LLMGateway:
+    """Shared by all agents: per-agent models, a concurrency cap, a rate throttle and retries."""
+
+    def __init__(
+        self,
+        models: dict[str, BaseChatModel],
+        run_dir: Path,
+        *,
+        max_concurrency: int = 4,
+        requests_per_minute: float = 60,
+        retries: int = 3,
+        timeout_s: float = 600,
+        backoff_s: float = 2.0,
+    ):
+        self.models = models
+        self.log_path = Path(run_dir) / CALLS_FILE
+        self.semaphore = asyncio.Semaphore(max_concurrency)
+        self.throttler = Throttler(rate_limit=max(1, round(requests_per_minute)), period=60)
+        self.retries, self.timeout_s, self.backoff_s = retries, timeout_s, backoff_s
+        self.recorded = {(r["agent"], r["key"]): r for r in self._existing_records() if r.get("key")}
+
+    def _existing_records(self) -> list[dict]:
+        return read_calls(self.log_path) if self.log_path.exists() else []
+
+    def usage(self) -> dict[str, int]:
+        """Totals over every call recorded in this run (including calls before a resume)."""
+        records = self._existing_records()
+        return {
+            "calls": len(records),
+            "prompt_tokens": sum(r.get("prompt_tokens", 0) for r in records),
+            "completion_tokens": sum(r.get("completion_tokens", 0) for r in records),
+        }
+
+    async def complete(self, agent: str, messages: list[dict], key: str | None = None) -> Reply:
+        """Send ``messages`` ([{role, content}]) to ``agent``'s model and return the text."""
+        if key and (agent, key) in self.recorded:
+            r = self.recorded[(agent, key)]
+            return Reply(r["response"], r.get("prompt_tokens", 0), r.get("completion_tokens", 0), cached=True)
+        model = self.models[agent]
+        async with self.semaphore:
+            for attempt in range(self.retries + 1):
+                async with self.throttler:
+                    started = time.perf_counter()
+                    try:
+                        message = await asyncio.wait_for(model.ainvoke(convert_to_messages(messages)), self.timeout_s)
+                        break
+                    except ReplayExhaustedError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - classified below
+                        if attempt == self.retries or not is_retryable(exc):
+                            raise LLMCallError(f"{agent} LLM call failed: {type(exc).__name__}: {exc}") from exc
+                        delay = self.backoff_s * 2**attempt * (0.5 + random.random())
+                        log.warning("llm.retry", agent=agent, attempt=attempt + 1, error=str(exc), delay_s=round(delay, 1))
+                await asyncio.sleep(delay)
+        text = message.content if isinstance(message.content, str) else _join_content(message.content)
+        usage = getattr(message, "usage_metadata", None) or {}
+        reply = Reply(text, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+        self._record(agent, key, messages, reply, time.perf_counter() - started)
+        return reply
+
+    def _record(self, agent: str, key: str | None, messages: list[dict], reply: Reply, wall_s: float) -> None:
+        record = {
+            "agent": agent, "key": key, "time": time.time(), "wall_s": round(wall_s, 3),
+            "messages": messages, "response": reply.text,
+            "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+        }  # fmt: skip
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if key:
+            self.recorded[(agent, key)] = record
+        log.info("llm.call", agent=agent, key=key, wall_s=round(wall_s, 2), completion_tokens=reply.completion_tokens)
+
+
+def _join_content(parts: list) -> str:
+    return "".join(p if isinstance(p, str) else p.get("text", "") for p in parts)
+
+
+def build_gateway(specs: dict[str, str], run_dir: Path, *, base_url: str | None = None,
+                  temperature: float | None = None, **limits) -> LLMGateway:  # fmt: skip
+    """One model per agent (the same spec shares one instance) behind one gateway."""
+    run_dir = Path(run_dir)
+    done = read_calls(run_dir / CALLS_FILE) if (run_dir / CALLS_FILE).exists() else []
+    models: dict[str, BaseChatModel] = {}
+    shared: dict[str, BaseChatModel] = {}
+    for agent in AGENTS:
+        spec = specs[agent]
+        if spec.startswith("replay:"):  # each agent replays its own responses, after those already used
+            used = sum(1 for r in done if r["agent"] == agent)
+            models[agent] = make_chat_model(spec, agent=agent, replay_start=used)
+            continue
+        if spec not in shared:
+            shared[spec] = make_chat_model(spec, agent=agent, base_url=base_url, temperature=temperature)
+        models[agent] = shared[spec]
+    return LLMGateway(models, run_dir, **limits)

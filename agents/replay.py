@@ -1,0 +1,66 @@
+"""A chat model that answers with responses recorded in an earlier run's llm_calls.jsonl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+CALLS_FILE = "llm_calls.jsonl"
+
+
+class ReplayExhaustedError(RuntimeError):
+    """The transcript has no more responses for this agent."""
+
+
+def read_calls(path: Path) -> list[dict]:
+    """Records of an llm_calls.jsonl file (or of the one inside a run directory)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / CALLS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no LLM transcript at {path}")
+    records = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+    return records
+
+
+class ReplayChatModel(BaseChatModel):
+    """Replays one agent's recorded responses in order; fails clearly when they run out."""
+
+    agent: str
+    source: str
+    responses: list[str]
+    position: int = 0
+
+    @classmethod
+    def from_transcript(cls, path: str | Path, agent: str, start: int = 0) -> "ReplayChatModel":
+        responses = [r["response"] for r in read_calls(Path(path)) if r.get("agent") == agent]
+        return cls(agent=agent, source=str(path), responses=responses, position=start)
+
+    @property
+    def _llm_type(self) -> str:
+        return "replay"
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+        if self.position >= len(self.responses):
+            raise ReplayExhaustedError(
+                f"replay {self.source}: no more recorded {self.agent} responses "
+                f"(all {len(self.responses)} used)"
+            )
+        text = self.responses[self.position]
+        self.position += 1
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    async def _agenerate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+        # Take the next response in the event loop (not a thread pool) so call order is reply order.
+        return self._generate(messages, stop=stop, **kwargs)

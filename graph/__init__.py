@@ -1,0 +1,1 @@
+"""The Eureka loop as a LangGraph state machine."""

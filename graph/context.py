@@ -1,0 +1,40 @@
+"""Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.llm import LLMGateway, build_gateway
+from graph.schedule import TrainingGate
+from graph.settings import Settings
+from sim.base import BatchedTask
+from sim.registry import task_class, task_config
+from tools.pool import DevicePool
+
+
+@dataclass
+class RunContext:
+    settings: Settings
+    run_dir: Path
+    task: type[BatchedTask]
+    task_config: dict[str, Any]
+    gateway: LLMGateway
+    pool: DevicePool
+    gate: TrainingGate
+
+    @classmethod
+    def create(cls, settings: Settings, run_dir: Path) -> "RunContext":
+        s = settings
+        gateway = build_gateway(
+            s.agent_llms(), run_dir, base_url=s.base_url, temperature=s.temperature,
+            max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
+            retries=s.llm_retries, timeout_s=s.llm_timeout_s,
+        )  # fmt: skip
+        pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
+        return cls(s, run_dir, task_class(s.task), task_config(s.task), gateway, pool, TrainingGate(s.overlaps_training()))
+
+    @property
+    def description(self) -> str:
+        return self.task_config["description"]

@@ -1,0 +1,35 @@
+"""structlog setup: every event goes to <run_dir>/log.jsonl and, readable, to the console."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import structlog
+
+LOG_FILE = "log.jsonl"
+
+
+class JsonlTee:
+    """A processor that appends each event as one JSON line, then passes it on unchanged."""
+
+    def __init__(self, path: Path):
+        self.file = open(path, "a", buffering=1)
+
+    def __call__(self, logger, method_name, event_dict):
+        self.file.write(json.dumps({"level": method_name, **event_dict}, default=str) + "\n")
+        return event_dict
+
+
+def configure_logging(run_dir: Path) -> None:
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.TimeStamper(fmt="iso"),
+            JsonlTee(run_dir / LOG_FILE),
+            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+        ],
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )

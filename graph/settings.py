@@ -1,0 +1,108 @@
+"""Run settings: configs/run.yaml, overridden by the command line, checked before anything runs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.registry import CONFIG_DIR, UnknownTaskError, load_yaml, task_class
+from tools.pool import parse_devices
+
+DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
+
+
+class SettingsError(ValueError):
+    """A bad setting; the message names it."""
+
+
+@dataclass
+class Settings:
+    task: str
+    iterations: int
+    samples: int
+    llm: str
+    coder_llm: str | None
+    critic_llm: str | None
+    curriculum_llm: str | None
+    base_url: str | None
+    temperature: float | None
+    prompt_profile: str
+    repair_attempts: int
+    num_envs: int | None
+    max_epochs: int | None
+    eval_seeds: int
+    seed: int
+    devices: str
+    trainers_per_device: int
+    train_timeout_s: float
+    train_memory_gb: float
+    check_timeout_s: float
+    overlap: str
+    llm_max_concurrency: int
+    llm_requests_per_minute: float
+    llm_retries: int
+    llm_timeout_s: float
+    run_dir: str | None
+
+    @classmethod
+    def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> "Settings":
+        data = load_yaml(path)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SettingsError(f"{path}: unknown settings {unknown}")
+        missing = sorted(known - set(data))
+        if missing:
+            raise SettingsError(f"{path}: missing settings {missing}")
+        data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        settings = cls(**data)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        accepted = {"int": (int,), "float": (int, float), "str": (str,)}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            optional = f.type.endswith(" | None")
+            if value is None and optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, accepted[f.type.removesuffix(" | None")]):
+                raise SettingsError(f"setting {f.name}={value!r} must be of type {f.type}")
+        positive = ("iterations", "samples", "eval_seeds", "trainers_per_device", "llm_max_concurrency")
+        for name in positive + ("num_envs", "max_epochs"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise SettingsError(f"setting {name} must be >= 1, got {value}")
+        if self.repair_attempts < 0 or self.llm_retries < 0:
+            raise SettingsError("repair_attempts and llm_retries must be >= 0")
+        if self.overlap not in ("auto", "true", "false"):
+            raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
+        try:
+            task_class(self.task)
+            parse_devices(self.devices)
+        except (UnknownTaskError, ValueError) as exc:
+            raise SettingsError(str(exc)) from exc
+
+    def agent_llms(self) -> dict[str, str]:
+        """The model spec of each agent."""
+        return {
+            "coder": self.coder_llm or self.llm,
+            "critic": self.critic_llm or self.llm,
+            "curriculum": self.curriculum_llm or self.llm,
+        }
+
+    def overlaps_training(self) -> bool:
+        """Whether LLM sampling may run while PPO trains (see `overlap` in configs/run.yaml)."""
+        if self.overlap == "auto":
+            return not any(spec.startswith("local") for spec in self.agent_llms().values())
+        return self.overlap == "true"
+
+    def ppo_overrides(self) -> dict[str, int]:
+        return {k: v for k, v in {"num_envs": self.num_envs, "max_epochs": self.max_epochs}.items() if v}
+
+    def save(self, path: Path) -> None:
+        path.write_text(yaml.safe_dump(dataclasses.asdict(self), sort_keys=False))

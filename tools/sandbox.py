@@ -7,6 +7,7 @@ reward that loops, leaks memory or segfaults takes down only its own process.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import resource
 import signal
@@ -35,10 +36,19 @@ class Outcome:
         return f"worker exited with code {self.returncode}"
 
 
-def _limit_memory(limit_bytes: int | None):
+PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(limit_bytes: int | None):
+    """Runs in the child before exec: cap its memory and make it die with its parent."""
+
     def apply() -> None:
         if limit_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+        try:  # Linux: a killed caller (kill -9) takes its workers with it, no orphans
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
 
     return apply
 
@@ -79,7 +89,7 @@ async def run_module(
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", module, *args,
             stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
-            env=child_env, start_new_session=True, preexec_fn=_limit_memory(limit),
+            env=child_env, start_new_session=True, preexec_fn=_child_setup(limit),
         )  # fmt: skip
         try:
             returncode = await asyncio.wait_for(proc.wait(), timeout_s)

@@ -1,0 +1,37 @@
+import pytest
+
+from agents.code_extraction import NoCodeError, extract_code
+
+
+def test_first_python_block_is_taken_whole_with_its_helpers():
+    response = (
+        "Sure!\n```python\nimport torch\n\ndef compute_reward(x):\n    return helper(x), {}\n\n"
+        "def helper(x):\n    return x\n```\nAnd an alternative:\n```python\ndef other(x):\n    return x, {}\n```"
+    )
+    code = extract_code(response)
+    assert "def compute_reward" in code and "def helper" in code and "def other" not in code
+
+
+def test_blocks_without_a_function_are_skipped():
+    response = "```python\npip install torch\n```\n```python\ndef compute_reward(x):\n    return x, {}\n```"
+    assert extract_code(response).startswith("def compute_reward")
+
+
+def test_untagged_fence_and_bare_code_are_accepted():
+    assert "def r(x)" in extract_code("```\ndef r(x):\n    return x, {}\n```")
+    assert "def r(x)" in extract_code("def r(x):\n    return x, {}\n")
+
+
+def test_unterminated_fence_is_still_extracted():
+    assert "def r(x)" in extract_code("```python\ndef r(x):\n    return x, {}\n")
+
+
+def test_torchscript_decorator_is_dropped():
+    code = extract_code("```python\n@torch.jit.script\ndef compute_reward(x):\n    return x, {}\n```")
+    assert "@torch.jit.script" not in code and code.startswith("def compute_reward")
+
+
+@pytest.mark.parametrize("response", ["I cannot write that.", "```text\nno code\n```", ""])
+def test_responses_without_code_are_rejected(response):
+    with pytest.raises(NoCodeError):
+        extract_code(response)

@@ -1,0 +1,39 @@
+"""FAKES for unit tests only: scripted chat models standing in for a real LLM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+
+class HttpError(Exception):
+    """FAKE provider error carrying an HTTP status, like openai.APIStatusError."""
+
+    def __init__(self, status_code: int):
+        super().__init__(f"HTTP {status_code}")
+        self.status_code = status_code
+
+
+class ScriptedChatModel(BaseChatModel):
+    """FAKE LLM: returns (or raises) the scripted items in order and records the prompts."""
+
+    script: list[Any]
+    prompts: list[list] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-scripted"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        self.prompts.append(messages)
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        message = AIMessage(content=item, usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        return self._generate(messages, stop=stop, **kwargs)

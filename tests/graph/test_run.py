@@ -1,0 +1,91 @@
+"""The full loop through the CLI: real rl_games training, a replayed LLM transcript."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.run import main
+from tests.tools.test_pool import processes_mentioning
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent.parent
+SMALL = ["--num-envs", "256", "--max-epochs", "20"]
+
+
+@pytest.mark.slow
+def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path):
+    run = tmp_path / "run"
+    code = main(["--task", "Cartpole", "--iterations", "2", "--samples", "3", "--repair-attempts", "0",
+                 "--llm", f"replay:{FIXTURES / 'cartpole_replay.jsonl'}", "--eval-seeds", "2",
+                 "--run-dir", str(run), *SMALL])  # fmt: skip
+    assert code == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    it0, it1 = summary["iterations"]
+    assert [s["status"] for s in it0["samples"]] == ["trained", "invalid", "invalid"]
+    assert "shape (16,), got ()" in it0["samples"][1]["error"]
+    assert "no Python code block" in it0["samples"][2]["error"]
+    assert [s["status"] for s in it1["samples"]] == ["trained", "failed", "trained"]
+    assert "non-finite" in it1["samples"][1]["error"]
+    trained = [(s["fitness"], it["iteration"], s["sample"]) for it in (it0, it1) for s in it["samples"] if s["fitness"]]
+    best_fitness, best_it, best_sample = max(trained)
+    assert summary["best"]["fitness"] == best_fitness
+    assert (summary["best"]["iteration"], summary["best"]["sample"]) == (best_it, best_sample)
+    assert it1["best_sample"] == max((s["fitness"] or -1, -s["sample"]) for s in it1["samples"])[1] * -1
+    assert len(summary["final_eval"]["fitness"]) == 2 and summary["final_eval"]["mean"] > 0
+    assert summary["llm"]["calls"] == 6
+    # The second iteration's prompt carries iteration 0's best program and its reflection.
+    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    second = calls[3]["messages"]
+    assert second[2]["role"] == "assistant" and "torch.exp" in second[2]["content"]
+    assert "task_score" in second[3]["content"]
+    assert all(Path(s["reward_path"]).exists() for it in (it0, it1) for s in it["samples"] if s["reward_path"])
+    assert (run / "log.jsonl").read_text().count('"event": "train.done"') == 4
+
+
+GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+
+
+@pytest.mark.slow
+def test_kill_9_during_training_then_resume_does_not_retrain_finished_candidates(tmp_path):
+    transcript = tmp_path / "calls.jsonl"
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(3)))
+    run = tmp_path / "run"
+    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1",
+            "--trainers-per-device", "1", "--llm", f"replay:{transcript}", "--num-envs", "256", "--max-epochs", "60"]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    finished = []
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        # A candidate is finished once the pool has stamped its result (the worker writes it first).
+        results = (run / "train").glob("*/result.json") if (run / "train").exists() else []
+        finished = sorted(p.parent.name for p in results if "started_at" in p.read_text())
+        if finished:
+            time.sleep(0.5)  # let the graph checkpoint the finished task
+            break
+        time.sleep(0.2)
+    assert finished, "no candidate finished training before the deadline"
+    first_result = json.loads((run / "train" / finished[0] / "result.json").read_text())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(1)
+    assert processes_mentioning(str(run)) == []  # the workers died with the caller
+    summary_path = run / "summary.json"
+    assert not summary_path.exists() or json.loads(summary_path.read_text())["status"] != "completed"
+
+    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    summary = json.loads(summary_path.read_text())
+    assert summary["status"] == "completed"
+    assert [s["status"] for s in summary["iterations"][0]["samples"]] == ["trained"] * 3
+    again = json.loads((run / "train" / finished[0] / "result.json").read_text())
+    assert again["started_at"] == first_result["started_at"]  # not trained again
+    assert summary["llm"]["calls"] == 3  # nor sampled again

@@ -60,8 +60,12 @@ def make_chat_model(
             raise LLMConfigError(str(exc)) from exc
     if spec == "local" or spec.startswith("local:"):
         from agents.local_llm import local_chat_model
+        from agents.local_model import LocalModelError
 
-        return local_chat_model(spec.removeprefix("local").removeprefix(":") or None, temperature=temperature)
+        try:
+            return local_chat_model(spec.removeprefix("local").removeprefix(":") or None, temperature=temperature)
+        except LocalModelError as exc:
+            raise LLMConfigError(str(exc)) from exc
     from langchain.chat_models import init_chat_model
 
     kwargs = {} if temperature is None else {"temperature": temperature}

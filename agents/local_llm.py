@@ -1,0 +1,108 @@
+"""The embedded local LLM: llama.cpp (xllamacpp) in-process behind a LangChain chat model.
+
+No server process, no port to manage and nothing to clean up: the model lives in this
+process, is loaded once and shared by every agent, and requests are serialised (one
+generation at a time is the fastest use of 2 CPU cores; parallel slots only add overhead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from agents.local_model import LocalModelError, assemble
+
+CONTEXT_TOKENS = 8192
+MAX_NEW_TOKENS = 1024
+
+
+class LocalServer:
+    """One loaded GGUF model; ``complete`` takes and returns OpenAI chat-completion dicts."""
+
+    _instances: dict[str, "LocalServer"] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, model_path: Path, threads: int):
+        try:
+            import xllamacpp
+        except ImportError as exc:
+            raise LocalModelError("the embedded LLM needs the [local] extra: pip install -e '.[local]'") from exc
+        params = xllamacpp.CommonParams()
+        params.model.path = str(model_path)
+        params.n_ctx = CONTEXT_TOKENS
+        params.n_parallel = 1
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.warmup = False
+        params.hostnames = ["127.0.0.1"]  # its HTTP listener stays on loopback
+        params.verbosity = -1
+        self.server = xllamacpp.Server(params)
+        self.lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, model_path: Path) -> "LocalServer":
+        """The process-wide server for ``model_path`` (loaded on first use)."""
+        key = str(model_path.resolve())
+        with cls._instances_lock:
+            if key not in cls._instances:
+                cls._instances[key] = cls(model_path, threads=os.cpu_count() or 1)
+            return cls._instances[key]
+
+    def complete(self, request: dict) -> dict:
+        with self.lock:
+            response = self.server.handle_chat_completions(request)
+        if not isinstance(response, dict) or "error" in response or not response.get("choices"):
+            raise RuntimeError(f"local LLM error: {response.get('error') if isinstance(response, dict) else response}")
+        return response
+
+
+class LocalChatModel(BaseChatModel):
+    """A LangChain chat model over the shared in-process llama.cpp server."""
+
+    model_path: str
+    temperature: float = 1.0
+    max_tokens: int = MAX_NEW_TOKENS
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama.cpp-local"
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+        request = {
+            "messages": convert_to_openai_messages(messages),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            **({"stop": stop} if stop else {}),
+        }
+        response = LocalServer.shared(Path(self.model_path)).complete(request)
+        usage = response.get("usage", {})
+        message = AIMessage(
+            content=response["choices"][0]["message"].get("content") or "",
+            usage_metadata={
+                "input_tokens": usage.get("prompt_tokens", 0),
+                "output_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+        return await asyncio.to_thread(self._generate, messages, stop)
+
+
+def local_chat_model(path: str | None, temperature: float | None = None) -> LocalChatModel:
+    """``local`` -> the embedded, sha256-verified Qwen2.5-Coder; ``local:PATH.gguf`` -> that file."""
+    if path:
+        model_path = Path(path).expanduser()
+        if not model_path.is_file():
+            raise LocalModelError(f"no GGUF model file at {model_path}")
+    else:
+        model_path = assemble()
+    return LocalChatModel(model_path=str(model_path), temperature=1.0 if temperature is None else temperature)

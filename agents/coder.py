@@ -13,6 +13,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
+from agents.critic import error_feedback
 from agents.llm import LLMGateway
 from prompts import render
 from sim.base import BatchedTask
@@ -90,7 +91,6 @@ async def write_candidate(
             return draft
         conversation += [
             {"role": "assistant", "content": reply.text},
-            {"role": "user", "content": render("execution_error", profile, traceback=error,
-                                               code_output_tip=render("code_output_tip", profile))},
-        ]  # fmt: skip
+            {"role": "user", "content": error_feedback(error, profile)},
+        ]
     return draft

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from pathlib import Path
+
+import structlog
 
 from agents.coder import initial_messages, write_candidate
 from agents.llm import build_gateway
@@ -45,6 +48,7 @@ def main() -> None:
     p.add_argument("--repair-attempts", type=int, default=1)
     p.add_argument("--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}"))
     args = p.parse_args()
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     totals = {}
     print(f"{'profile':<8}{'task':<13}{'first try':>12}{'with repair':>13}")
     for profile in args.profiles:

@@ -53,7 +53,8 @@ async def candidate(task: CandidateTask, runtime: Runtime[RunContext]) -> dict:
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
-        job = TrainJob(ctx.task.name, draft.code, str(ctx.run_dir / "train" / cid), cid, s.seed, s.ppo_overrides())
+        job = TrainJob(task=ctx.task.name, reward_source=draft.code, out_dir=str(ctx.run_dir / "train" / cid),
+                       reward_name=cid, seed=s.seed, ppo=s.ppo_overrides())  # fmt: skip
         result = await ctx.pool.run(job)
         record.update(
             status=result["status"], fitness=result["fitness_max"], error=result["error"],
@@ -116,8 +117,8 @@ def after_reflect(state: RunState, runtime: Runtime[RunContext]) -> list[Send] |
 async def evaluate(task: EvalTask, runtime: Runtime[RunContext]) -> dict:
     """Final evaluation: retrain the best reward with one more seed."""
     ctx, s = runtime.context, runtime.context.settings
-    job = TrainJob(ctx.task.name, task["code"], str(ctx.run_dir / "eval" / f"seed{task['seed']}"),
-                   "best", task["seed"], s.ppo_overrides())  # fmt: skip
+    job = TrainJob(task=ctx.task.name, reward_source=task["code"], out_dir=str(ctx.run_dir / "eval" / f"seed{task['seed']}"),
+                   reward_name="best", seed=task["seed"], ppo=s.ppo_overrides())  # fmt: skip
     result = await ctx.pool.run(job)
     log.info("eval.done", seed=task["seed"], status=result["status"], fitness=result["fitness_max"])
     return {"eval_runs": [{"seed": task["seed"], "status": result["status"],

@@ -17,6 +17,8 @@ TASKS: dict[str, str] = {
     "Cartpole": "sim.cartpole:Cartpole",
     "BallBalance": "sim.ball_balance:BallBalance",
     "Quadcopter": "sim.quadcopter:Quadcopter",
+    "Ant": "sim.mujoco.locomotion:Ant",
+    "Humanoid": "sim.mujoco.locomotion:Humanoid",
 }
 
 

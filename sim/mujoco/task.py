@@ -1,0 +1,76 @@
+"""BatchedTask on top of MujocoBatch: MJCF loading, sensors, control mapping, torch state."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from pathlib import Path
+
+import mujoco
+import numpy as np
+import torch
+
+from sim.base import BatchedTask, Tensor
+from sim.mujoco.batch import MujocoBatch
+from sim.rotations import wxyz_to_xyzw
+
+FRAME_SENSORS = {
+    "pos": mujoco.mjtSensor.mjSENS_FRAMEPOS,
+    "quat": mujoco.mjtSensor.mjSENS_FRAMEQUAT,
+    "linvel": mujoco.mjtSensor.mjSENS_FRAMELINVEL,
+    "angvel": mujoco.mjtSensor.mjSENS_FRAMEANGVEL,
+}
+
+
+def gymnasium_asset(name: str) -> Path:
+    """An MJCF file shipped inside the gymnasium package (no download)."""
+    import gymnasium
+
+    return Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets" / name
+
+
+class MujocoTask(BatchedTask):
+    """A task simulated by MuJoCo on the CPU; its tensors are copied to ``device``.
+
+    Subclasses name their MJCF (``mjcf_path``), the bodies whose frames become
+    sensors (``tracked_bodies``) and the control period (``frame_skip``).
+    """
+
+    frame_skip: int
+    tracked_bodies: tuple[str, ...] = ()
+
+    @classmethod
+    @abstractmethod
+    def mjcf_path(cls) -> Path:
+        """The MJCF file this task loads."""
+
+    def build_spec(self) -> mujoco.MjSpec:
+        """Load the MJCF and add position/orientation/velocity sensors on tracked bodies."""
+        spec = mujoco.MjSpec.from_file(str(self.mjcf_path()))
+        for body in self.tracked_bodies:
+            for suffix, kind in FRAME_SENSORS.items():
+                spec.add_sensor(name=f"{body}_{suffix}", type=kind, objtype=mujoco.mjtObj.mjOBJ_BODY, objname=body)
+        return spec
+
+    def allocate_buffers(self) -> None:
+        self.sim = MujocoBatch(self.build_spec(), self.num_envs, self.frame_skip)
+        self.dt = self.sim.dt
+        model = self.sim.model
+        ctrl_range = model.actuator_ctrlrange.copy()
+        self.ctrl_mid = (ctrl_range[:, 0] + ctrl_range[:, 1]) / 2
+        self.ctrl_half = (ctrl_range[:, 1] - ctrl_range[:, 0]) / 2
+        self.np_rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=self.generator)))
+
+    def simulate(self, actions: Tensor) -> None:
+        self.sim.step(self.ctrl_mid + self.ctrl_half * actions.detach().cpu().numpy())
+
+    def tensor(self, array: np.ndarray) -> Tensor:
+        return torch.as_tensor(array, dtype=torch.float32).to(self.device)
+
+    def body_frame(self, body: str) -> dict[str, Tensor]:
+        """World-frame pos, xyzw quat, linear and angular velocity of a tracked body."""
+        frame = {suffix: self.tensor(self.sim.sensor(f"{body}_{suffix}")) for suffix in FRAME_SENSORS}
+        frame["quat"] = wxyz_to_xyzw(frame["quat"])
+        return frame
+
+    def ids(self, env_ids: Tensor) -> np.ndarray:
+        return env_ids.detach().cpu().numpy()

@@ -1,0 +1,32 @@
+"""Load a trained rl_games checkpoint as a deterministic policy over a task's observations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from rl_games.torch_runner import Runner
+
+from sim.base import BatchedTask
+from sim.ppo import ppo_config, rl_games_params
+from sim.vec_env import RewardedVecEnv, TrainingStats
+from tools.reward_program import RewardProgram, function_source
+
+
+class Policy:
+    """``policy(obs) -> actions`` for the checkpoint's network, built from the task's PPO config."""
+
+    def __init__(self, task: BatchedTask, checkpoint: str | Path, ppo_overrides: dict | None = None):
+        cfg = ppo_config(task.name, ppo_overrides)
+        # The player needs env spaces only; any reward program will do to build the adapter.
+        program = RewardProgram.from_source(function_source(type(task).sparse_reward), "sparse.py")
+        env = RewardedVecEnv(task, program, TrainingStats(window=1))
+        runner = Runner()
+        runner.load_config(rl_games_params(cfg, env, seed=0, device=str(task.device), out_dir=Path(checkpoint).parent))
+        self.player = runner.create_player()
+        self.player.restore(str(checkpoint))
+        self.player.has_batch_dimension = True
+
+    @torch.no_grad()
+    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.player.get_action(obs, is_deterministic=True)

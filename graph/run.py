@@ -37,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--coder-llm", help="model for the Coder")
     p.add_argument("--critic-llm", help="model for the Critic's analysis (adds an LLM analysis to the reflection)")
     p.add_argument("--base-url", help="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--prompt-profile", help="prompt templates: paper, small or auto (small for the local model)")
     p.add_argument("--repair-attempts", type=int, help="error-feedback rounds for a program that fails validation")
     p.add_argument("--num-envs", type=int, help="parallel environments per training job")
     p.add_argument("--max-epochs", type=int, help="PPO epochs per training job")

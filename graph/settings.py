@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from prompts import profiles
 from sim.registry import CONFIG_DIR, UnknownTaskError, load_yaml, task_class
 from tools.pool import parse_devices
 
@@ -61,6 +62,8 @@ class Settings:
         data.update({k: v for k, v in (overrides or {}).items() if v is not None})
         settings = cls(**data)
         settings.validate()
+        if settings.prompt_profile == "auto":
+            settings.prompt_profile = "small" if settings.agent_llms()["coder"].startswith("local") else "paper"
         return settings
 
     def validate(self) -> None:
@@ -79,6 +82,8 @@ class Settings:
                 raise SettingsError(f"setting {name} must be >= 1, got {value}")
         if self.repair_attempts < 0 or self.llm_retries < 0:
             raise SettingsError("repair_attempts and llm_retries must be >= 0")
+        if self.prompt_profile not in ("auto", *profiles()):
+            raise SettingsError(f"setting prompt_profile must be auto or one of {profiles()}, got {self.prompt_profile!r}")
         if self.overlap not in ("auto", "true", "false"):
             raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
         try:

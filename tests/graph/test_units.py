@@ -49,6 +49,13 @@ def test_overlap_auto_is_off_only_for_the_local_model():
     assert not Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o", "coder_llm": "local"}).overlaps_training()
 
 
+def test_prompt_profile_auto_picks_the_small_model_prompts_for_the_local_model():
+    assert Settings.load(DEFAULTS_FILE, {"llm": "local"}).prompt_profile == "small"
+    assert Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o"}).prompt_profile == "paper"
+    with pytest.raises(SettingsError, match="prompt_profile"):
+        Settings.load(DEFAULTS_FILE, {"prompt_profile": "fancy"})
+
+
 def test_ranking_prefers_trained_then_fitness_then_stable_ids():
     cands = [candidate(0, "failed", None), candidate(1, "trained", 5.0), candidate(2, "trained", 9.0),
              candidate(3, "trained", 9.0), candidate(4, "invalid", None)]  # fmt: skip

@@ -51,7 +51,10 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> "Settings":
-        data = load_yaml(path)
+        try:
+            data = load_yaml(path)
+        except (OSError, yaml.YAMLError, ValueError) as exc:
+            raise SettingsError(f"cannot read settings from {path}: {exc}") from exc
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

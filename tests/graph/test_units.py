@@ -43,6 +43,15 @@ def test_unknown_keys_in_a_config_file_are_rejected(tmp_path):
         Settings.load(bad)
 
 
+def test_an_unreadable_config_file_is_a_settings_error(tmp_path):
+    broken = tmp_path / "run.yaml"
+    broken.write_text("task: [unclosed\n")
+    with pytest.raises(SettingsError, match="cannot read settings"):
+        Settings.load(broken)
+    with pytest.raises(SettingsError, match="cannot read settings"):
+        Settings.load(tmp_path / "missing.yaml")
+
+
 def test_overlap_auto_is_off_only_for_the_local_model():
     assert not Settings.load(DEFAULTS_FILE, {"llm": "local"}).overlaps_training()
     assert Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o"}).overlaps_training()

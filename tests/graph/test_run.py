@@ -89,3 +89,28 @@ def test_kill_9_during_training_then_resume_does_not_retrain_finished_candidates
     again = json.loads((run / "train" / finished[0] / "result.json").read_text())
     assert again["started_at"] == first_result["started_at"]  # not trained again
     assert summary["llm"]["calls"] == 3  # nor sampled again
+
+
+def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
+    assert main(["--task", "Nope", "--run-dir", str(tmp_path / "a")]) == 2
+    assert capsys.readouterr().err.strip() == "error: unknown task 'Nope'; known tasks: " + ", ".join(
+        sorted(["Cartpole", "BallBalance", "Quadcopter", "Ant", "Humanoid"])
+    )
+    assert main(["--resume", str(tmp_path)]) == 2
+    assert "not a run directory" in capsys.readouterr().err
+    assert main(["--llm", f"replay:{tmp_path}/none.jsonl", "--run-dir", str(tmp_path / "b")]) == 2
+    assert "no LLM transcript" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, capsys):
+    transcript = tmp_path / "calls.jsonl"
+    transcript.write_text(json.dumps({"agent": "coder", "response": GOOD}) + "\n")
+    run = tmp_path / "run"
+    code = main(["--task", "Cartpole", "--iterations", "1", "--samples", "2", "--llm", f"replay:{transcript}",
+                 "--run-dir", str(run), *SMALL])  # fmt: skip
+    assert code == 2
+    assert "no more recorded coder responses (all 1 used)" in capsys.readouterr().err
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "stopped"
+    assert (run / "rewards" / "it0-s0_attempt0.py").exists()

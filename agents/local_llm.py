@@ -20,7 +20,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from agents.local_model import LocalModelError, assemble
 
 CONTEXT_TOKENS = 8192
-MAX_NEW_TOKENS = 1024
+MAX_NEW_TOKENS = 640  # reward programs take ~200-400 tokens; caps runaway generations
 
 
 class LocalServer:

@@ -55,7 +55,7 @@ async def candidate(task: CandidateTask, runtime: Runtime[RunContext]) -> dict:
         log.info("train.start", candidate=cid)
         job = TrainJob(task=ctx.task.name, reward_source=draft.code, out_dir=str(ctx.run_dir / "train" / cid),
                        reward_name=cid, seed=s.seed, ppo=s.ppo_overrides())  # fmt: skip
-        result = await ctx.pool.run(job)
+        result = await ctx.pool.run(job, on_progress=progress_logger("train.progress", candidate=cid))
         record.update(
             status=result["status"], fitness=result["fitness_max"], error=result["error"],
             checkpoint=result["checkpoint"], result={k: v for k, v in result.items() if k != "error"},
@@ -63,6 +63,17 @@ async def candidate(task: CandidateTask, runtime: Runtime[RunContext]) -> dict:
         log.info("train.done", candidate=cid, status=result["status"], fitness=result["fitness_max"],
                  wall_s=round(result["wall_s"], 1))  # fmt: skip
     return {"candidates": [record]}
+
+
+def progress_logger(event: str, **fields):
+    """Log training progress at every 10% of the epochs."""
+
+    def log_progress(p: dict) -> None:
+        step = max(p["max_epochs"] // 10, 1)
+        if p["epoch"] % step == 0:
+            log.info(event, epoch=f"{p['epoch']}/{p['max_epochs']}", fitness=p["fitness"], **fields)
+
+    return log_progress
 
 
 def rank_key(c: Candidate) -> tuple:
@@ -119,7 +130,7 @@ async def evaluate(task: EvalTask, runtime: Runtime[RunContext]) -> dict:
     ctx, s = runtime.context, runtime.context.settings
     job = TrainJob(task=ctx.task.name, reward_source=task["code"], out_dir=str(ctx.run_dir / "eval" / f"seed{task['seed']}"),
                    reward_name="best", seed=task["seed"], ppo=s.ppo_overrides())  # fmt: skip
-    result = await ctx.pool.run(job)
+    result = await ctx.pool.run(job, on_progress=progress_logger("eval.progress", seed=task["seed"]))
     log.info("eval.done", seed=task["seed"], status=result["status"], fitness=result["fitness_max"])
     return {"eval_runs": [{"seed": task["seed"], "status": result["status"],
                            "fitness": result["fitness_max"], "error": result["error"]}]}  # fmt: skip

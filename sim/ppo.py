@@ -6,6 +6,7 @@ caller's process: reward programs are untrusted code.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from rl_games.torch_runner import Runner
 
 from sim.registry import CONFIG_DIR, load_yaml, make_task, task_config
 from sim.vec_env import RewardedVecEnv, TrainingStats
+from tools.jobs import PROGRESS_PREFIX
 from tools.reward_program import RewardProgram
 
 
@@ -45,6 +47,8 @@ class FitnessObserver(AlgoObserver):
     def after_print_stats(self, frame, epoch_num, total_time) -> None:
         self.stats.close_epoch()
         fitness = self.stats.fitness[-1]
+        progress = {"epoch": epoch_num, "max_epochs": self.algo.max_epochs, "fitness": fitness}
+        print(PROGRESS_PREFIX + json.dumps(progress), flush=True)
         if fitness is not None and fitness > self.best_fitness:
             self.best_fitness = fitness
             self.best_path = self.nn_dir / "best.pth"

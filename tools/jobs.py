@@ -11,6 +11,8 @@ from typing import Any, TypedDict
 JOB_FILE = "job.json"
 RESULT_FILE = "result.json"
 LOG_FILE = "train.log"
+#: Worker output lines starting with this carry a JSON progress record (epoch, max_epochs, fitness).
+PROGRESS_PREFIX = "eureka-progress "
 
 
 @dataclass

@@ -6,8 +6,9 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
-from tools.jobs import LOG_FILE, RESULT_FILE, TrainJob, TrainResult, failed_result, write_json_atomic
+from tools.jobs import LOG_FILE, PROGRESS_PREFIX, RESULT_FILE, TrainJob, TrainResult, failed_result, write_json_atomic
 from tools.sandbox import run_module
 
 WORKER_MODULE = "tools.train_worker"
@@ -57,22 +58,27 @@ class DevicePool:
                 self.slots.put_nowait(device)
         self.capacity = self.slots.qsize()
 
-    async def run(self, job: TrainJob) -> TrainResult:
+    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None) -> TrainResult:
+        """Train ``job``; ``on_progress`` gets {epoch, max_epochs, fitness} after every epoch."""
         device = await self.slots.get()
         try:
-            return await self._train_on(device, job)
+            return await self._train_on(device, job, on_progress)
         finally:
             self.slots.put_nowait(device)
 
-    async def _train_on(self, device: str, job: TrainJob) -> TrainResult:
+    async def _train_on(self, device: str, job: TrainJob, on_progress: Callable[[dict], None] | None) -> TrainResult:
         job.device = device
         out_dir = Path(job.out_dir)
         (out_dir / RESULT_FILE).unlink(missing_ok=True)
         job.write()
         started = time.time()
+        def on_line(line: str) -> None:
+            if on_progress and line.startswith(PROGRESS_PREFIX):
+                on_progress(json.loads(line.removeprefix(PROGRESS_PREFIX)))
+
         outcome = await run_module(
-            WORKER_MODULE, [str(out_dir)],
-            log_path=out_dir / LOG_FILE, timeout_s=self.timeout_s, memory_limit_gb=self.memory_limit_gb,
+            WORKER_MODULE, [str(out_dir)], log_path=out_dir / LOG_FILE, timeout_s=self.timeout_s,
+            memory_limit_gb=self.memory_limit_gb, on_line=on_line,
         )  # fmt: skip
         finished = time.time()
         result_path = out_dir / RESULT_FILE

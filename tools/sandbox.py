@@ -14,6 +14,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 #: Grace period between SIGTERM and SIGKILL when stopping a process group.
 TERM_GRACE_S = 3.0
@@ -67,6 +68,15 @@ async def _stop_group(proc: asyncio.subprocess.Process) -> None:
             continue
 
 
+async def _pump(stream: asyncio.StreamReader, log, on_line: Callable[[str], None] | None) -> None:
+    """Copy the child's output to its log, handing each line to ``on_line``."""
+    while line := await stream.readline():
+        log.write(line)
+        log.flush()
+        if on_line:
+            on_line(line.decode(errors="replace"))
+
+
 async def run_module(
     module: str,
     args: list[str],
@@ -75,8 +85,9 @@ async def run_module(
     timeout_s: float | None = None,
     memory_limit_gb: float | None = None,
     env: dict[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> Outcome:
-    """Run ``python -m module *args`` isolated; stdout/stderr go to ``log_path``.
+    """Run ``python -m module *args`` isolated; stdout/stderr go to ``log_path`` (and ``on_line``).
 
     Cancelling the awaiting task stops the process group before re-raising.
     """
@@ -88,15 +99,22 @@ async def run_module(
     with open(log_path, "ab") as log:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", module, *args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             env=child_env, start_new_session=True, preexec_fn=_child_setup(limit),
         )  # fmt: skip
+        pump = asyncio.create_task(_pump(proc.stdout, log, on_line))
         try:
             returncode = await asyncio.wait_for(proc.wait(), timeout_s)
-            return Outcome(returncode, timed_out=False)
+            outcome = Outcome(returncode, timed_out=False)
         except asyncio.TimeoutError:
             await _stop_group(proc)
-            return Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
+            outcome = Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
         except asyncio.CancelledError:
             await asyncio.shield(_stop_group(proc))
+            pump.cancel()
             raise
+        try:
+            await asyncio.wait_for(pump, TERM_GRACE_S)  # the rest of the output, up to EOF
+        except asyncio.TimeoutError:
+            pass
+        return outcome

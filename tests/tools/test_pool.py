@@ -52,6 +52,17 @@ async def test_four_jobs_on_two_slots_run_two_at_a_time(tmp_path):
     assert pool.slots.qsize() == 2
 
 
+async def test_progress_is_reported_after_every_epoch_and_logged_to_disk(tmp_path):
+    seen = []
+    result = await DevicePool("cpu").run(make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64, "max_epochs": 5}),
+                                         on_progress=seen.append)  # fmt: skip
+    assert result["status"] == "trained"
+    assert [p["epoch"] for p in seen] == [1, 2, 3, 4, 5]
+    assert all(p["max_epochs"] == 5 for p in seen)
+    assert [p["fitness"] for p in seen] == result["fitness"]
+    assert "eureka-progress" in (tmp_path / "job" / "train.log").read_text()
+
+
 async def test_cancelling_a_waiting_caller_stops_its_worker(tmp_path):
     pool = DevicePool("cpu")
     job = make_job("Cartpole", "human", tmp_path / "long", ppo={"num_envs": 64, "max_epochs": 100000})

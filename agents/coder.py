@@ -37,7 +37,8 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
         {
             "role": "user",
             "content": render(
-                "coder_user", profile,
+                "coder_user",
+                profile,
                 observation_code=task.observation_source().strip(),
                 state_spec=task.describe_state(),
                 description=description,
@@ -85,7 +86,9 @@ async def write_candidate(
             await check_reward(task.name, code, state_names, work_dir / f"check_{path.stem}", check_timeout_s)
         except (NoCodeError, RewardCheckError) as exc:
             error = str(exc)
-        draft = Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1)
+        draft = Draft(
+            "invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1
+        )
         log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=(error or "")[-200:])
         if not error:
             return draft

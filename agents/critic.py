@@ -20,7 +20,9 @@ def series_line(name: str, values: list[float | None]) -> str:
     sampled = values[::freq]
     known = [v for v in values if v is not None]
     summary = (
-        f", Max: {_fmt(max(known))}, Mean: {_fmt(sum(known) / len(known))}, Min: {_fmt(min(known))}" if known else ""
+        f", Max: {_fmt(max(known))}, Mean: {_fmt(sum(known) / len(known))}, Min: {_fmt(min(known))}"
+        if known
+        else ""
     )
     return f"{name}: [{', '.join(repr(_fmt(v)) for v in sampled)}]{summary}"
 
@@ -46,14 +48,21 @@ def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
 
 def error_feedback(error: str, profile: str) -> str:
     """Eureka's execution-error feedback for a program that could not be trained."""
-    return render("execution_error", profile, traceback=error, code_output_tip=render("code_output_tip", profile))
+    return render(
+        "execution_error", profile, traceback=error, code_output_tip=render("code_output_tip", profile)
+    )
 
 
-async def analyze(gateway: LLMGateway, description: str, code: str, result: dict, profile: str, key: str) -> str:
+async def analyze(
+    gateway: LLMGateway, description: str, code: str, result: dict, profile: str, key: str
+) -> str:
     """An LLM-written analysis of the statistics (used when a critic LLM is configured)."""
     stats, _ = statistics(result)
     messages = [
         {"role": "system", "content": render("critic_system", profile)},
-        {"role": "user", "content": render("critic_user", profile, description=description, code=code, statistics=stats)},
+        {
+            "role": "user",
+            "content": render("critic_user", profile, description=description, code=code, statistics=stats),
+        },
     ]
     return (await gateway.complete("critic", messages, key=key)).text

@@ -63,7 +63,9 @@ def make_chat_model(
         from agents.local_model import LocalModelError
 
         try:
-            return local_chat_model(spec.removeprefix("local").removeprefix(":") or None, temperature=temperature)
+            return local_chat_model(
+                spec.removeprefix("local").removeprefix(":") or None, temperature=temperature
+            )
         except LocalModelError as exc:
             raise LLMConfigError(str(exc)) from exc
     from langchain.chat_models import init_chat_model
@@ -86,7 +88,12 @@ def is_retryable(exc: BaseException) -> bool:
     status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
     if status in RETRY_STATUS:
         return True
-    return type(exc).__name__ in {"APITimeoutError", "APIConnectionError", "RateLimitError", "InternalServerError"}
+    return type(exc).__name__ in {
+        "APITimeoutError",
+        "APIConnectionError",
+        "RateLimitError",
+        "InternalServerError",
+    }
 
 
 class LLMGateway:
@@ -133,15 +140,25 @@ class LLMGateway:
                 async with self.throttler:
                     started = time.perf_counter()
                     try:
-                        message = await asyncio.wait_for(model.ainvoke(convert_to_messages(messages)), self.timeout_s)
+                        message = await asyncio.wait_for(
+                            model.ainvoke(convert_to_messages(messages)), self.timeout_s
+                        )
                         break
                     except ReplayExhaustedError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - classified below
                         if attempt == self.retries or not is_retryable(exc):
-                            raise LLMCallError(f"{agent} LLM call failed: {type(exc).__name__}: {exc}") from exc
+                            raise LLMCallError(
+                                f"{agent} LLM call failed: {type(exc).__name__}: {exc}"
+                            ) from exc
                         delay = self.backoff_s * 2**attempt * (0.5 + random.random())
-                        log.warning("llm.retry", agent=agent, attempt=attempt + 1, error=str(exc), delay_s=round(delay, 1))
+                        log.warning(
+                            "llm.retry",
+                            agent=agent,
+                            attempt=attempt + 1,
+                            error=str(exc),
+                            delay_s=round(delay, 1),
+                        )
                 await asyncio.sleep(delay)
         text = message.content if isinstance(message.content, str) else _join_content(message.content)
         usage = getattr(message, "usage_metadata", None) or {}
@@ -159,7 +176,13 @@ class LLMGateway:
             f.write(json.dumps(record) + "\n")
         if key:
             self.recorded[(agent, key)] = record
-        log.info("llm.call", agent=agent, key=key, wall_s=round(wall_s, 2), completion_tokens=reply.completion_tokens)
+        log.info(
+            "llm.call",
+            agent=agent,
+            key=key,
+            wall_s=round(wall_s, 2),
+            completion_tokens=reply.completion_tokens,
+        )
 
 
 def _join_content(parts: list) -> str:

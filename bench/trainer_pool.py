@@ -21,7 +21,10 @@ async def throughput(slots: int, jobs: int, ppo: dict, root: Path) -> float:
     pool = DevicePool("cpu", trainers_per_device=slots)
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(pool.run(make_job("Cartpole", "human", root / f"s{slots}-j{i}", seed=i, ppo=ppo)) for i in range(jobs))
+        *(
+            pool.run(make_job("Cartpole", "human", root / f"s{slots}-j{i}", seed=i, ppo=ppo))
+            for i in range(jobs)
+        )
     )
     wall = time.perf_counter() - started
     failed = [r["error"] for r in results if r["status"] != "trained"]

@@ -33,7 +33,15 @@ class RunContext:
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
         pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
-        return cls(s, run_dir, task_class(s.task), task_config(s.task), gateway, pool, TrainingGate(s.overlaps_training()))
+        return cls(
+            s,
+            run_dir,
+            task_class(s.task),
+            task_config(s.task),
+            gateway,
+            pool,
+            TrainingGate(s.overlaps_training()),
+        )
 
     @property
     def description(self) -> str:

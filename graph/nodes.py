@@ -21,7 +21,9 @@ async def start(state: RunState, runtime: Runtime[RunContext]) -> dict:
     """Build the Coder's first prompt from the task context."""
     ctx = runtime.context
     messages = initial_messages(ctx.task, ctx.description, ctx.settings.prompt_profile)
-    log.info("run.start", task=ctx.task.name, iterations=ctx.settings.iterations, samples=ctx.settings.samples)
+    log.info(
+        "run.start", task=ctx.task.name, iterations=ctx.settings.iterations, samples=ctx.settings.samples
+    )
     return {"iteration": 0, "messages": messages, "status": "running", "best": None}
 
 

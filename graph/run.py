@@ -29,16 +29,28 @@ RUN_ERRORS = (LLMConfigError, LLMCallError, ReplayExhaustedError, SettingsError,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m graph.run", description="Design rewards with LLMs, prove them with PPO.")
+    p = argparse.ArgumentParser(
+        prog="python -m graph.run", description="Design rewards with LLMs, prove them with PPO."
+    )
     p.add_argument("--task", help="task name, e.g. Cartpole, BallBalance, Quadcopter")
     p.add_argument("--iterations", type=int, help="Eureka iterations")
     p.add_argument("--samples", type=int, help="reward programs sampled per iteration (K)")
-    p.add_argument("--llm", help="default model for every agent: provider:model, replay:PATH, local[:PATH.gguf]")
+    p.add_argument(
+        "--llm", help="default model for every agent: provider:model, replay:PATH, local[:PATH.gguf]"
+    )
     p.add_argument("--coder-llm", help="model for the Coder")
-    p.add_argument("--critic-llm", help="model for the Critic's analysis (adds an LLM analysis to the reflection)")
-    p.add_argument("--base-url", help="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--prompt-profile", help="prompt templates: paper, small or auto (small for the local model)")
-    p.add_argument("--repair-attempts", type=int, help="error-feedback rounds for a program that fails validation")
+    p.add_argument(
+        "--critic-llm", help="model for the Critic's analysis (adds an LLM analysis to the reflection)"
+    )
+    p.add_argument(
+        "--base-url", help="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1"
+    )
+    p.add_argument(
+        "--prompt-profile", help="prompt templates: paper, small or auto (small for the local model)"
+    )
+    p.add_argument(
+        "--repair-attempts", type=int, help="error-feedback rounds for a program that fails validation"
+    )
     p.add_argument("--num-envs", type=int, help="parallel environments per training job")
     p.add_argument("--max-epochs", type=int, help="PPO epochs per training job")
     p.add_argument("--eval-seeds", type=int, help="seeds for the final evaluation of the best reward")

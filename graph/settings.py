@@ -66,7 +66,9 @@ class Settings:
         settings = cls(**data)
         settings.validate()
         if settings.prompt_profile == "auto":
-            settings.prompt_profile = "small" if settings.agent_llms()["coder"].startswith("local") else "paper"
+            settings.prompt_profile = (
+                "small" if settings.agent_llms()["coder"].startswith("local") else "paper"
+            )
         return settings
 
     def validate(self) -> None:
@@ -86,7 +88,9 @@ class Settings:
         if self.repair_attempts < 0 or self.llm_retries < 0:
             raise SettingsError("repair_attempts and llm_retries must be >= 0")
         if self.prompt_profile not in ("auto", *profiles()):
-            raise SettingsError(f"setting prompt_profile must be auto or one of {profiles()}, got {self.prompt_profile!r}")
+            raise SettingsError(
+                f"setting prompt_profile must be auto or one of {profiles()}, got {self.prompt_profile!r}"
+            )
         if self.overlap not in ("auto", "true", "false"):
             raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
         try:

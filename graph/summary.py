@@ -46,7 +46,8 @@ def build_summary(state: RunState, task: str, status: str, llm_usage: dict) -> d
         "task": task,
         "status": status,
         "iterations": iterations,
-        "best": best and {k: best[k] for k in ("iteration", "sample", "fitness", "reward_path", "checkpoint")},
+        "best": best
+        and {k: best[k] for k in ("iteration", "sample", "fitness", "reward_path", "checkpoint")},
         "final_eval": final_eval(state),
         "llm": llm_usage,
     }

@@ -35,7 +35,9 @@ class BallBalance(BatchedTask):
         self.ball_xy = torch.zeros(self.num_envs, 2, device=self.device)
         self.ball_xy_vel = torch.zeros(self.num_envs, 2, device=self.device)
         self.tilt = torch.zeros(self.num_envs, 2, device=self.device)
-        self.tray_pos = torch.tensor([0.0, 0.0, self.tray_height], device=self.device).repeat(self.num_envs, 1)
+        self.tray_pos = torch.tensor([0.0, 0.0, self.tray_height], device=self.device).repeat(
+            self.num_envs, 1
+        )
 
     def reset_envs(self, env_ids: Tensor) -> None:
         n = len(env_ids)
@@ -80,7 +82,16 @@ class BallBalance(BatchedTask):
         }
 
     def observations(self) -> Tensor:
-        return torch.cat([self.ball_xy, self.ball_xy_vel, self.tilt, self.tray_surface_normal(), self.progress_buf[:, None] / self.max_episode_length], dim=1)
+        return torch.cat(
+            [
+                self.ball_xy,
+                self.ball_xy_vel,
+                self.tilt,
+                self.tray_surface_normal(),
+                self.progress_buf[:, None] / self.max_episode_length,
+            ],
+            dim=1,
+        )
 
     def terminated(self, state: dict[str, Tensor]) -> Tensor:
         return self.ball_xy.norm(dim=1) > self.tray_radius

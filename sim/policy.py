@@ -22,7 +22,9 @@ class Policy:
         program = RewardProgram.from_source(function_source(type(task).sparse_reward), "sparse.py")
         env = RewardedVecEnv(task, program, TrainingStats(window=1))
         runner = Runner()
-        runner.load_config(rl_games_params(cfg, env, seed=0, device=str(task.device), out_dir=Path(checkpoint).parent))
+        runner.load_config(
+            rl_games_params(cfg, env, seed=0, device=str(task.device), out_dir=Path(checkpoint).parent)
+        )
         self.player = runner.create_player()
         self.player.restore(str(checkpoint))
         self.player.has_batch_dimension = True

@@ -76,7 +76,9 @@ class Quadcopter(BatchedTask):
         w_body = w_body + self.dt * (body_torque - torch.cross(w_body, iw, dim=1)) / self.inertia_t
         self.angvel = quat_rotate(self.quat, w_body)
         omega = torch.cat([self.angvel, torch.zeros_like(self.angvel[:, :1])], dim=1)
-        self.quat = torch.nn.functional.normalize(self.quat + 0.5 * self.dt * quat_mul(omega, self.quat), dim=1)
+        self.quat = torch.nn.functional.normalize(
+            self.quat + 0.5 * self.dt * quat_mul(omega, self.quat), dim=1
+        )
 
     def state(self) -> dict[str, Tensor]:
         return {
@@ -108,7 +110,7 @@ class Quadcopter(BatchedTask):
         target_dist = torch.norm(target_root_positions - root_positions, dim=1)
         pos_reward = 1.0 / (1.0 + target_dist * target_dist)
         # Body z axis in the world frame, from the xyzw quaternion.
-        x, y, z, w = root_quats[:, 0], root_quats[:, 1], root_quats[:, 2], root_quats[:, 3]
+        x, y = root_quats[:, 0], root_quats[:, 1]
         up_z = 1.0 - 2.0 * (x * x + y * y)
         tilt = torch.abs(1.0 - up_z)
         up_reward = 1.0 / (1.0 + tilt * tilt)

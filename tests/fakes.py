@@ -32,7 +32,9 @@ class ScriptedChatModel(BaseChatModel):
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item
-        message = AIMessage(content=item, usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})
+        message = AIMessage(
+            content=item, usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:

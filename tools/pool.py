@@ -8,7 +8,15 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from tools.jobs import LOG_FILE, PROGRESS_PREFIX, RESULT_FILE, TrainJob, TrainResult, failed_result, write_json_atomic
+from tools.jobs import (
+    LOG_FILE,
+    PROGRESS_PREFIX,
+    RESULT_FILE,
+    TrainJob,
+    TrainResult,
+    failed_result,
+    write_json_atomic,
+)
 from tools.sandbox import run_module
 
 WORKER_MODULE = "tools.train_worker"
@@ -66,12 +74,15 @@ class DevicePool:
         finally:
             self.slots.put_nowait(device)
 
-    async def _train_on(self, device: str, job: TrainJob, on_progress: Callable[[dict], None] | None) -> TrainResult:
+    async def _train_on(
+        self, device: str, job: TrainJob, on_progress: Callable[[dict], None] | None
+    ) -> TrainResult:
         job.device = device
         out_dir = Path(job.out_dir)
         (out_dir / RESULT_FILE).unlink(missing_ok=True)
         job.write()
         started = time.time()
+
         def on_line(line: str) -> None:
             if on_progress and line.startswith(PROGRESS_PREFIX):
                 on_progress(json.loads(line.removeprefix(PROGRESS_PREFIX)))
@@ -87,7 +98,9 @@ class DevicePool:
         else:
             message = f"training {outcome.describe(self.timeout_s)}"
             tail = log_tail(out_dir / LOG_FILE)
-            result = failed_result(job, message + (f"\nlast log lines:\n{tail}" if tail else ""), finished - started)
+            result = failed_result(
+                job, message + (f"\nlast log lines:\n{tail}" if tail else ""), finished - started
+            )
             result.update(task=job.task, reward_name=job.reward_name, seed=job.seed, out_dir=str(out_dir))
         result.update(device=device, started_at=started, finished_at=finished)
         write_json_atomic(result_path, result)

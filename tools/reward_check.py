@@ -35,7 +35,12 @@ def static_check(source: str, state_names: list[str]) -> None:
 
 
 async def check_reward(
-    task: str, source: str, state_names: list[str], work_dir: Path, timeout_s: float = 60, memory_limit_gb: float = 4
+    task: str,
+    source: str,
+    state_names: list[str],
+    work_dir: Path,
+    timeout_s: float = 60,
+    memory_limit_gb: float = 4,
 ) -> None:
     """Static check, then a sandboxed dry run; raises RewardCheckError with the traceback."""
     static_check(source, state_names)

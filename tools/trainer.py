@@ -57,7 +57,9 @@ def make_job(
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m tools.trainer", description="Train PPO on one reward program.")
+    p = argparse.ArgumentParser(
+        prog="python -m tools.trainer", description="Train PPO on one reward program."
+    )
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
     p.add_argument("--reward", default="human", help="'human', 'sparse' or a path to a Python reward file")
     p.add_argument("--num-envs", type=int, help="parallel environments (default: task config)")
@@ -98,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
     else:
         fitness = result.get("fitness_max")
-        print(f"{result['status']}: fitness_max={fitness} env_steps={result['env_steps']} "
-              f"wall={result['wall_s']:.1f}s steps/s={result['steps_per_s']:.0f} checkpoint={result['checkpoint']}")
+        print(
+            f"{result['status']}: fitness_max={fitness} env_steps={result['env_steps']} "
+            f"wall={result['wall_s']:.1f}s steps/s={result['steps_per_s']:.0f} checkpoint={result['checkpoint']}"
+        )
         if result["error"]:
             print(result["error"], file=sys.stderr)
     return 0 if result["status"] == "trained" else 1

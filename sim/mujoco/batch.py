@@ -39,7 +39,9 @@ class MujocoBatch:
         self.qpos_at = _component_offset(self.model, mujoco.mjtState.mjSTATE_QPOS)
         self.qvel_at = _component_offset(self.model, mujoco.mjtState.mjSTATE_QVEL)
         self.sensors = {
-            self.model.sensor(i).name: slice(self.model.sensor_adr[i], self.model.sensor_adr[i] + self.model.sensor_dim[i])
+            self.model.sensor(i).name: slice(
+                self.model.sensor_adr[i], self.model.sensor_adr[i] + self.model.sensor_dim[i]
+            )
             for i in range(self.model.nsensor)
         }
 
@@ -70,7 +72,9 @@ class MujocoBatch:
     def step(self, ctrl: np.ndarray) -> None:
         """Advance every env by one control period holding ``ctrl`` [num_envs, nu]."""
         controls = np.repeat(ctrl[:, None, :], self.frame_skip, axis=1)
-        state, sensordata = rollout.rollout(self.model, self.datas, self.state, controls, persistent_pool=True)
+        state, sensordata = rollout.rollout(
+            self.model, self.datas, self.state, controls, persistent_pool=True
+        )
         self.state = state[:, -1].copy()
         self.sensordata = sensordata[:, -1].copy()
 

@@ -22,7 +22,9 @@ def locomotion_state_spec(num_dofs: int, num_actions: int) -> dict[str, StateFie
         "dof_pos": StateField((num_dofs,), "rad", "joint angles"),
         "dof_vel": StateField((num_dofs,), "rad/s", "joint velocities"),
         "up_proj": StateField((), "1", "world-z component of the torso's up axis (1 = upright)"),
-        "heading_proj": StateField((), "1", "cosine between the torso's forward axis and the direction to the target"),
+        "heading_proj": StateField(
+            (), "1", "cosine between the torso's forward axis and the direction to the target"
+        ),
         "target_pos": StateField((3,), "m", "the target, 1000 m ahead along +x"),
         "potentials": StateField((), "m/s*s", "-(distance to target)/dt now"),
         "prev_potentials": StateField((), "m/s*s", "-(distance to target)/dt one step ago"),
@@ -82,7 +84,9 @@ class Locomotion(MujocoTask):
         to_target[:, 2] = 0.0
         forward = quat_axis(torso["quat"], 0)
         forward[:, 2] = 0.0
-        heading = torch.nn.functional.normalize(forward, dim=1) * torch.nn.functional.normalize(to_target, dim=1)
+        heading = torch.nn.functional.normalize(forward, dim=1) * torch.nn.functional.normalize(
+            to_target, dim=1
+        )
         return {
             "torso_position": torso["pos"],
             "torso_rotation": torso["quat"],
@@ -147,7 +151,15 @@ class Ant(Locomotion):
         action_cost = -0.005 * torch.sum(actions**2, dim=-1)
         energy_cost = -0.05 * torch.sum(torch.abs(actions * dof_vel), dim=-1) / actions.shape[-1]
         death_penalty = torch.where(torso_position[:, 2] < 0.31, -2.0, 0.0)
-        total = progress_reward + heading_reward + up_reward + alive_reward + action_cost + energy_cost + death_penalty
+        total = (
+            progress_reward
+            + heading_reward
+            + up_reward
+            + alive_reward
+            + action_cost
+            + energy_cost
+            + death_penalty
+        )
         return total, {
             "progress_reward": progress_reward,
             "heading_reward": heading_reward,
@@ -177,7 +189,15 @@ class Humanoid(Locomotion):
         action_cost = -0.01 * torch.sum(actions**2, dim=-1)
         energy_cost = -0.05 * torch.sum(torch.abs(actions * dof_vel), dim=-1) / actions.shape[-1]
         death_penalty = torch.where(torso_position[:, 2] < 0.8, -1.0, 0.0)
-        total = progress_reward + heading_reward + up_reward + alive_reward + action_cost + energy_cost + death_penalty
+        total = (
+            progress_reward
+            + heading_reward
+            + up_reward
+            + alive_reward
+            + action_cost
+            + energy_cost
+            + death_penalty
+        )
         return total, {
             "progress_reward": progress_reward,
             "heading_reward": heading_reward,
@@ -187,5 +207,3 @@ class Humanoid(Locomotion):
             "energy_cost": energy_cost,
             "death_penalty": death_penalty,
         }
-
-

@@ -27,7 +27,9 @@ from sim.policy import Policy  # noqa: E402
 from sim.registry import make_task  # noqa: E402
 
 
-def render_rollout(task: MujocoTask, policy, out: Path, seconds: float, width: int = 640, height: int = 480) -> int:
+def render_rollout(
+    task: MujocoTask, policy, out: Path, seconds: float, width: int = 640, height: int = 480
+) -> int:
     """Roll env 0 out under ``policy`` for ``seconds`` and write an mp4; returns the frame count."""
     model = task.sim.model
     data = mujoco.MjData(model)

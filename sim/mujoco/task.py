@@ -48,7 +48,9 @@ class MujocoTask(BatchedTask):
         spec = mujoco.MjSpec.from_file(str(self.mjcf_path()))
         for body in self.tracked_bodies:
             for suffix, kind in FRAME_SENSORS.items():
-                spec.add_sensor(name=f"{body}_{suffix}", type=kind, objtype=mujoco.mjtObj.mjOBJ_BODY, objname=body)
+                spec.add_sensor(
+                    name=f"{body}_{suffix}", type=kind, objtype=mujoco.mjtObj.mjOBJ_BODY, objname=body
+                )
         return spec
 
     def allocate_buffers(self) -> None:

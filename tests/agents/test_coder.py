@@ -41,7 +41,9 @@ async def test_without_repairs_an_invalid_program_stays_invalid(tmp_path):
 
 
 async def test_a_program_that_hangs_at_import_fails_the_dry_run_by_timeout(tmp_path):
-    hang = "```python\nwhile True:\n    pass\n\ndef compute_reward(pole_angle):\n    return pole_angle, {}\n```"
+    hang = (
+        "```python\nwhile True:\n    pass\n\ndef compute_reward(pole_angle):\n    return pole_angle, {}\n```"
+    )
     gw, _ = coder_gateway(tmp_path, [hang])
     draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s2",
                                   tmp_path / "rewards", profile="paper", repair_attempts=0, check_timeout_s=8)  # fmt: skip

@@ -20,7 +20,9 @@ async def test_calls_are_recorded_with_agent_messages_response_and_usage(tmp_pat
     reply = await gw.complete("coder", PROMPT, key="it0-s0")
     assert reply.text == "def r(): pass" and not reply.cached
     record = json.loads((tmp_path / "llm_calls.jsonl").read_text())
-    assert record["agent"] == "coder" and record["messages"] == PROMPT and record["response"] == "def r(): pass"
+    assert (
+        record["agent"] == "coder" and record["messages"] == PROMPT and record["response"] == "def r(): pass"
+    )
     assert gw.usage() == {"calls": 1, "prompt_tokens": 10, "completion_tokens": 5}
 
 
@@ -55,7 +57,11 @@ async def test_a_resumed_run_answers_known_keys_from_its_log(tmp_path):
 async def test_replay_answers_each_agent_in_order_then_stops_clearly(tmp_path):
     source = tmp_path / "old"
     source.mkdir()
-    lines = [{"agent": "coder", "response": "c1"}, {"agent": "critic", "response": "k1"}, {"agent": "coder", "response": "c2"}]
+    lines = [
+        {"agent": "coder", "response": "c1"},
+        {"agent": "critic", "response": "k1"},
+        {"agent": "coder", "response": "c2"},
+    ]
     (source / "llm_calls.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     run = tmp_path / "new"
     run.mkdir()

@@ -33,7 +33,9 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     model = make_chat_model("local", agent="coder")
     model.max_tokens = 512
     gateway = LLMGateway({"coder": model}, tmp_path)
-    messages = initial_messages(Cartpole, "to balance a pole on a cart so that the pole stays upright", "small")
+    messages = initial_messages(
+        Cartpole, "to balance a pole on a cart so that the pole stays upright", "small"
+    )
     reply = await gateway.complete("coder", messages, key="s0")
     code = extract_code(reply.text)
     compile(code, "reward.py", "exec")

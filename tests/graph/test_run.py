@@ -33,7 +33,12 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path):
     assert "no Python code block" in it0["samples"][2]["error"]
     assert [s["status"] for s in it1["samples"]] == ["trained", "failed", "trained"]
     assert "non-finite" in it1["samples"][1]["error"]
-    trained = [(s["fitness"], it["iteration"], s["sample"]) for it in (it0, it1) for s in it["samples"] if s["fitness"]]
+    trained = [
+        (s["fitness"], it["iteration"], s["sample"])
+        for it in (it0, it1)
+        for s in it["samples"]
+        if s["fitness"]
+    ]
     best_fitness, best_it, best_sample = max(trained)
     assert summary["best"]["fitness"] == best_fitness
     assert (summary["best"]["iteration"], summary["best"]["sample"]) == (best_it, best_sample)
@@ -45,7 +50,9 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path):
     second = calls[3]["messages"]
     assert second[2]["role"] == "assistant" and "torch.exp" in second[2]["content"]
     assert "task_score" in second[3]["content"]
-    assert all(Path(s["reward_path"]).exists() for it in (it0, it1) for s in it["samples"] if s["reward_path"])
+    assert all(
+        Path(s["reward_path"]).exists() for it in (it0, it1) for s in it["samples"] if s["reward_path"]
+    )
     assert (run / "log.jsonl").read_text().count('"event": "train.done"') == 4
 
 

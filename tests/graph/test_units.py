@@ -55,7 +55,9 @@ def test_an_unreadable_config_file_is_a_settings_error(tmp_path):
 def test_overlap_auto_is_off_only_for_the_local_model():
     assert not Settings.load(DEFAULTS_FILE, {"llm": "local"}).overlaps_training()
     assert Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o"}).overlaps_training()
-    assert not Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o", "coder_llm": "local"}).overlaps_training()
+    assert not Settings.load(
+        DEFAULTS_FILE, {"llm": "openai:gpt-4o", "coder_llm": "local"}
+    ).overlaps_training()
 
 
 def test_prompt_profile_auto_picks_the_small_model_prompts_for_the_local_model():
@@ -94,12 +96,24 @@ def test_summary_has_the_documented_fields():
         "eval_runs": [{"seed": 2, "status": "trained", "fitness": 3.0, "error": None},
                       {"seed": 1, "status": "trained", "fitness": 5.0, "error": None}],
     }  # fmt: skip
-    s = build_summary(state, "Cartpole", "completed", {"calls": 3, "prompt_tokens": 1, "completion_tokens": 2})
+    s = build_summary(
+        state, "Cartpole", "completed", {"calls": 3, "prompt_tokens": 1, "completion_tokens": 2}
+    )
     assert s["task"] == "Cartpole" and s["status"] == "completed"
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]
     assert [x["sample"] for x in s["iterations"][0]["samples"]] == [0, 1]
     assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "error", "reward_path"}
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
-    assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "reward_path": "r0.py", "checkpoint": None}
-    assert s["final_eval"]["fitness"] == [5.0, 3.0] and s["final_eval"]["mean"] == 4.0 and s["final_eval"]["std"] == 1.0
+    assert s["best"] == {
+        "iteration": 1,
+        "sample": 0,
+        "fitness": 4.0,
+        "reward_path": "r0.py",
+        "checkpoint": None,
+    }
+    assert (
+        s["final_eval"]["fitness"] == [5.0, 3.0]
+        and s["final_eval"]["mean"] == 4.0
+        and s["final_eval"]["std"] == 1.0
+    )
     assert s["llm"]["calls"] == 3

@@ -7,7 +7,9 @@ from sim.rotations import quat_axis, quat_from_angle_axis, quat_mul, quat_rotate
 
 def test_quarter_turn_about_z_maps_x_to_y():
     q = quat_from_angle_axis(torch.tensor([math.pi / 2]), torch.tensor([[0.0, 0.0, 1.0]]))
-    assert torch.allclose(quat_rotate(q, torch.tensor([[1.0, 0.0, 0.0]])), torch.tensor([[0.0, 1.0, 0.0]]), atol=1e-6)
+    assert torch.allclose(
+        quat_rotate(q, torch.tensor([[1.0, 0.0, 0.0]])), torch.tensor([[0.0, 1.0, 0.0]]), atol=1e-6
+    )
     assert torch.allclose(quat_axis(q, 0), torch.tensor([[0.0, 1.0, 0.0]]), atol=1e-6)
 
 

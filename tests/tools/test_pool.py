@@ -31,7 +31,9 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 def max_overlap(intervals):
-    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1]))
+    events = sorted(
+        [(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1])
+    )
     best = running = 0
     for _, delta in events:
         running += delta
@@ -90,7 +92,9 @@ async def test_a_reward_that_loops_forever_times_out(tmp_path):
 
 async def test_a_reward_that_eats_memory_fails_without_hurting_the_caller(tmp_path):
     pool = DevicePool("cpu", memory_limit_gb=3)
-    reward = write_reward(tmp_path, "hog", "    hoard = []\n    while True:\n        hoard.append(torch.ones(10**8))")
+    reward = write_reward(
+        tmp_path, "hog", "    hoard = []\n    while True:\n        hoard.append(torch.ones(10**8))"
+    )
     result = await pool.run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
     assert result["status"] == "failed"
     assert "can't allocate memory" in result["error"] or "MemoryError" in result["error"]

@@ -36,7 +36,12 @@ def test_cartpole_human_reward_reaches_400_within_100_epochs(cartpole_human):
     assert result["status"] == "trained" and result["error"] is None
     assert result["fitness_max"] >= 400
     assert len(result["fitness"]) == 100 and len(result["episode_length"]) == 100
-    assert set(result["components"]) == {"upright", "cart_speed_penalty", "pole_speed_penalty", "failure_penalty"}
+    assert set(result["components"]) == {
+        "upright",
+        "cart_speed_penalty",
+        "pole_speed_penalty",
+        "failure_penalty",
+    }
     assert result["env_steps"] == 512 * 16 * 100
     assert result["steps_per_s"] > 0 and result["checkpoint"].endswith("best.pth")
 
@@ -48,7 +53,9 @@ async def test_warm_start_continues_from_a_checkpoint(cartpole_human, tmp_path):
     budget = {"num_envs": 64, "max_epochs": 35}  # 560 steps: enough for full 500-step episodes to end
     cold, warm = await asyncio.gather(
         pool.run(make_job("Cartpole", "human", tmp_path / "cold", ppo=budget)),
-        pool.run(make_job("Cartpole", "human", tmp_path / "warm", ppo=budget, checkpoint=trained["checkpoint"])),
+        pool.run(
+            make_job("Cartpole", "human", tmp_path / "warm", ppo=budget, checkpoint=trained["checkpoint"])
+        ),
     )
     assert warm["status"] == "trained", warm["error"]
     assert warm["fitness_max"] >= 450
@@ -57,17 +64,28 @@ async def test_warm_start_continues_from_a_checkpoint(cartpole_human, tmp_path):
 
 @pytest.mark.slow
 async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
-    result = await DevicePool("cpu").run(make_job("Cartpole", "sparse", tmp_path, ppo={"num_envs": 256, "max_epochs": 30}))
+    result = await DevicePool("cpu").run(
+        make_job("Cartpole", "sparse", tmp_path, ppo={"num_envs": 256, "max_epochs": 30})
+    )
     assert result["status"] == "trained", result["error"]
     assert set(result["components"]) == {"alive"}
     assert result["fitness_max"] > result["fitness"][1]  # it learns
 
 
 BROKEN_REWARDS = {
-    "raises": ("def compute_reward(cart_pos):\n    raise ValueError('reward exploded')\n", "ValueError: reward exploded"),
+    "raises": (
+        "def compute_reward(cart_pos):\n    raise ValueError('reward exploded')\n",
+        "ValueError: reward exploded",
+    ),
     "wrong_shape": ("def compute_reward(cart_pos):\n    return cart_pos.mean(), {}\n", "shape (64,), got ()"),
-    "nan": ("def compute_reward(cart_pos):\n    r = cart_pos * float('nan')\n    return r, {'r': r}\n", "non-finite"),
-    "unknown_state": ("def compute_reward(pole_angel):\n    return pole_angel, {}\n", "unknown state ['pole_angel']"),
+    "nan": (
+        "def compute_reward(cart_pos):\n    r = cart_pos * float('nan')\n    return r, {'r': r}\n",
+        "non-finite",
+    ),
+    "unknown_state": (
+        "def compute_reward(pole_angel):\n    return pole_angel, {}\n",
+        "unknown state ['pole_angel']",
+    ),
 }
 
 

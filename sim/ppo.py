@@ -135,7 +135,7 @@ def train(
 ) -> dict[str, Any]:
     """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics."""
     started = time.perf_counter()
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # rl_games skips seeding when seed == 0
     task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=seed)
     stats = TrainingStats(window=max(100, task.num_envs))
     env = RewardedVecEnv(task, reward, stats)

@@ -31,6 +31,11 @@ class TrainJob:
     #: Set by the pool when the job gets a slot.
     device: str = "cpu"
 
+    def identity(self) -> dict[str, Any]:
+        """The fields every result of this job carries, trained or failed."""
+        return {"task": self.task, "reward_name": self.reward_name, "seed": self.seed, "device": self.device,
+                "out_dir": self.out_dir}  # fmt: skip
+
     def write(self) -> Path:
         path = Path(self.out_dir) / JOB_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +73,7 @@ class TrainResult(TypedDict, total=False):
 def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult:
     """A result for a job that produced no statistics."""
     return TrainResult(
+        **job.identity(),
         status="failed",
         fitness_max=None,
         fitness=[],

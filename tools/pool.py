@@ -101,7 +101,6 @@ class DevicePool:
             result = failed_result(
                 job, message + (f"\nlast log lines:\n{tail}" if tail else ""), finished - started
             )
-            result.update(task=job.task, reward_name=job.reward_name, seed=job.seed, out_dir=str(out_dir))
-        result.update(device=device, started_at=started, finished_at=finished)
+        result.update(started_at=started, finished_at=finished)
         write_json_atomic(result_path, result)
         return result

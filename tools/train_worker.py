@@ -48,9 +48,7 @@ def run(out_dir: Path) -> TrainResult:
         result = train(job.task, program, cfg, job.seed, job.device, out_dir, job.checkpoint)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
         result = failed_result(job, root_cause(exc, str(reward_path)), time.perf_counter() - started)
-    result.update(
-        task=job.task, reward_name=job.reward_name, seed=job.seed, device=job.device, out_dir=str(out_dir)
-    )
+    result.update(job.identity())
     return result
 
 

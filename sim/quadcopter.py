@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from sim.base import BatchedTask, StateField, Tensor, base_state_spec
-from sim.rotations import quat_from_angle_axis, quat_mul, quat_rotate
+from sim.rotations import quat_conjugate, quat_from_angle_axis, quat_mul, quat_rotate
 
 
 class Quadcopter(BatchedTask):
@@ -70,7 +70,7 @@ class Quadcopter(BatchedTask):
         self.linvel = self.linvel + self.dt * force / self.mass
         self.pos = self.pos + self.dt * self.linvel
         # Angular dynamics in the body frame: I w' = tau - w x I w.
-        inv = torch.cat([-self.quat[:, :3], self.quat[:, 3:]], dim=1)
+        inv = quat_conjugate(self.quat)
         w_body = quat_rotate(inv, self.angvel)
         iw = self.inertia_t * w_body
         w_body = w_body + self.dt * (body_torque - torch.cross(w_body, iw, dim=1)) / self.inertia_t

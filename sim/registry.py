@@ -19,6 +19,10 @@ TASKS: dict[str, str] = {
     "Quadcopter": "sim.quadcopter:Quadcopter",
     "Ant": "sim.mujoco.locomotion:Ant",
     "Humanoid": "sim.mujoco.locomotion:Humanoid",
+    "ShadowHand": "sim.mujoco.hand:ShadowHand",
+    "ShadowHandSpin": "sim.mujoco.hand:ShadowHandSpin",
+    "ShadowHandBlock": "sim.mujoco.hand:ShadowHandBlock",
+    "FrankaCabinet": "sim.mujoco.cabinet:FrankaCabinet",
 }
 
 

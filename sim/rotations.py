@@ -22,6 +22,11 @@ def quat_mul(a: Tensor, b: Tensor) -> Tensor:
     )
 
 
+def quat_conjugate(q: Tensor) -> Tensor:
+    """The inverse of unit xyzw quaternions."""
+    return torch.cat([-q[..., :3], q[..., 3:]], dim=-1)
+
+
 def quat_rotate(q: Tensor, v: Tensor) -> Tensor:
     """Rotate [..., 3] vectors v by [..., 4] xyzw quaternions q."""
     xyz, w = q[..., :3], q[..., 3:]
@@ -45,3 +50,8 @@ def quat_from_angle_axis(angle: Tensor, axis: Tensor) -> Tensor:
 def wxyz_to_xyzw(q: Tensor) -> Tensor:
     """Reorder MuJoCo's wxyz quaternions to xyzw."""
     return torch.cat([q[..., 1:], q[..., :1]], dim=-1)
+
+
+def xyzw_to_wxyz(q: Tensor) -> Tensor:
+    """Reorder xyzw quaternions to MuJoCo's wxyz."""
+    return torch.cat([q[..., 3:], q[..., :3]], dim=-1)

@@ -28,6 +28,8 @@ def locomotion_state_spec(num_dofs: int, num_actions: int) -> dict[str, StateFie
         "target_pos": StateField((3,), "m", "the target, 1000 m ahead along +x"),
         "potentials": StateField((), "m/s*s", "-(distance to target)/dt now"),
         "prev_potentials": StateField((), "m/s*s", "-(distance to target)/dt one step ago"),
+        "episode_progress": StateField((), "m", "progress toward the target since the episode started"),
+        "is_last_step": StateField((), "1", "1 on the episode's last step (fallen or out of time), else 0"),
         **base_state_spec(num_actions),
     }
 
@@ -99,6 +101,8 @@ class Locomotion(MujocoTask):
             "target_pos": self.target,
             "potentials": self.potentials,
             "prev_potentials": self.prev_potentials,
+            "episode_progress": self.start_distance + self.potentials * self.dt,
+            "is_last_step": (self.fallen(torso["pos"]) | (self.progress_buf >= self.max_episode_length)).float(),
             **self.base_state(),
         }
 
@@ -119,8 +123,11 @@ class Locomotion(MujocoTask):
             dim=1,
         )
 
+    def fallen(self, torso_position: Tensor) -> Tensor:
+        return torso_position[:, 2] < self.termination_height
+
     def terminated(self, state: dict[str, Tensor]) -> Tensor:
-        return state["torso_position"][:, 2] < self.termination_height
+        return self.fallen(state["torso_position"])
 
     def step_fitness(self, state: dict[str, Tensor]) -> Tensor:
         return (state["potentials"] - state["prev_potentials"]) * self.dt
@@ -129,9 +136,10 @@ class Locomotion(MujocoTask):
         return fitness_sum
 
     @staticmethod
-    def sparse_reward(potentials, prev_potentials):
-        progress = potentials - prev_potentials
-        return progress, {"progress": progress}
+    def sparse_reward(episode_progress, is_last_step):
+        # The success metric itself, paid once when it is decided: at the episode's end.
+        progress = episode_progress * is_last_step
+        return progress, {"episode_progress": progress}
 
 
 class Ant(Locomotion):

@@ -36,8 +36,8 @@ def render_rollout(
     renderer = mujoco.Renderer(model, height, width)
     camera = mujoco.MjvCamera()
     camera.type = mujoco.mjtCamera.mjCAMERA_TRACKING
-    camera.trackbodyid = model.body(task.tracked_bodies[0]).id
-    camera.distance, camera.elevation, camera.azimuth = 4.0, -20.0, 90.0
+    camera.trackbodyid = model.body(task.camera_body or task.tracked_bodies[0]).id
+    camera.distance, camera.elevation, camera.azimuth = task.camera_distance, -20.0, 90.0
     fps = round(1.0 / task.dt)
     frames = int(seconds * fps)
     writer = imageio_ffmpeg.write_frames(str(out), (width, height), fps=fps, quality=7, macro_block_size=8)
@@ -46,6 +46,7 @@ def render_rollout(
     for _ in range(frames):
         _, done, _ = task.step(policy(obs))
         mujoco.mj_setState(model, data, task.sim.state[0], STATE_KIND)
+        task.show_goal(data, 0)
         mujoco.mj_forward(model, data)
         renderer.update_scene(data, camera)
         writer.send(np.ascontiguousarray(renderer.render()))

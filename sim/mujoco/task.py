@@ -28,6 +28,12 @@ def gymnasium_asset(name: str) -> Path:
     return Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets" / name
 
 
+def add_site_sensor(spec: mujoco.MjSpec, site: str, suffix: str) -> None:
+    """Add a world-frame sensor named ``<site>_<suffix>`` (suffix: a FRAME_SENSORS key) on a site."""
+    spec.add_sensor(name=f"{site}_{suffix}", type=FRAME_SENSORS[suffix], objtype=mujoco.mjtObj.mjOBJ_SITE,
+                    objname=site)  # fmt: skip
+
+
 class MujocoTask(BatchedTask):
     """A task simulated by MuJoCo on the CPU; its tensors are copied to ``device``.
 
@@ -37,15 +43,22 @@ class MujocoTask(BatchedTask):
 
     frame_skip: int
     tracked_bodies: tuple[str, ...] = ()
+    #: The body the render camera follows (default: the first tracked body) and its distance (m).
+    camera_body: str | None = None
+    camera_distance = 4.0
 
     @classmethod
     @abstractmethod
     def mjcf_path(cls) -> Path:
         """The MJCF file this task loads."""
 
+    def load_spec(self) -> mujoco.MjSpec:
+        """The task's MJCF as an editable spec."""
+        return mujoco.MjSpec.from_file(str(self.mjcf_path()))
+
     def build_spec(self) -> mujoco.MjSpec:
         """Load the MJCF and add position/orientation/velocity sensors on tracked bodies."""
-        spec = mujoco.MjSpec.from_file(str(self.mjcf_path()))
+        spec = self.load_spec()
         for body in self.tracked_bodies:
             for suffix, kind in FRAME_SENSORS.items():
                 spec.add_sensor(
@@ -73,6 +86,9 @@ class MujocoTask(BatchedTask):
         frame = {suffix: self.tensor(self.sim.sensor(f"{body}_{suffix}")) for suffix in FRAME_SENSORS}
         frame["quat"] = wxyz_to_xyzw(frame["quat"])
         return frame
+
+    def show_goal(self, data: mujoco.MjData, env: int) -> None:
+        """Move goal markers in ``data`` (used only for rendering) to env ``env``'s goal."""
 
     def ids(self, env_ids: Tensor) -> np.ndarray:
         return env_ids.detach().cpu().numpy()

@@ -5,8 +5,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 TASK   ?= Cartpole
 ARGS   ?=
+DEMO   ?= Ant
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench demo clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,10 @@ test: install
 
 bench: install
 	$(PY) bench/trainer_pool.py
+
+# A 10-second mp4 of a trained MuJoCo policy (trains the human reward first, then renders headless).
+demo: install
+	$(PY) -m sim.mujoco.render --task $(DEMO) --train-epochs 300 --seconds 10 --out runs/demo/$(DEMO).mp4
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -137,7 +137,7 @@ def train(
     started = time.perf_counter()
     torch.manual_seed(seed)  # rl_games skips seeding when seed == 0
     task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=seed)
-    stats = TrainingStats(window=max(100, task.num_envs))
+    stats = TrainingStats(window=max(100, task.num_envs), min_episodes=task.num_envs)
     env = RewardedVecEnv(task, reward, stats)
     nn_dir = out_dir / "nn"
     nn_dir.mkdir(parents=True, exist_ok=True)

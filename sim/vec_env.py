@@ -18,9 +18,14 @@ class TrainingStats:
 
     Fitness and episode length are rolling means over the last ``window`` finished
     episodes (like rl_games' reward meter); components are per-step means over the epoch.
+    Both stay None until ``min_episodes`` episodes have finished: the first episodes to
+    finish are the short ones, which would bias the mean (toward early successes on tasks
+    that end an episode on success, toward early failures on the others).
     """
 
-    def __init__(self, window: int):
+    def __init__(self, window: int, min_episodes: int = 1):
+        self.min_episodes = min_episodes
+        self.episodes_finished = 0
         self.finished_fitness: deque[float] = deque(maxlen=window)
         self.finished_lengths: deque[float] = deque(maxlen=window)
         self.component_sums: dict[str, float] = {}
@@ -35,12 +40,14 @@ class TrainingStats:
         self.steps_in_epoch += 1
 
     def record_episodes(self, fitness: Tensor, lengths: Tensor) -> None:
+        self.episodes_finished += len(fitness)
         self.finished_fitness.extend(fitness.tolist())
         self.finished_lengths.extend(lengths.tolist())
 
     def close_epoch(self) -> None:
         """Append this epoch's means and start a new epoch."""
-        mean = lambda xs: float(np.mean(xs)) if xs else None  # noqa: E731
+        enough = self.episodes_finished >= self.min_episodes
+        mean = lambda xs: float(np.mean(xs)) if enough else None  # noqa: E731
         self.fitness.append(mean(self.finished_fitness))
         self.episode_length.append(mean(self.finished_lengths))
         epoch = len(self.fitness)

@@ -164,9 +164,18 @@ class FrankaCabinet(MujocoTask):
         around_reward = torch.where(straddle & near, 0.5, 0.0)
         gap = torch.norm(lfinger_pos - rfinger_pos, dim=-1)
         close_reward = torch.where(straddle & near, 0.08 - gap, 0.0) * 10.0
-        open_reward = 10.0 * drawer_opening * (1.0 + around_reward) + torch.where(drawer_opening > 0.2, 5.0, 0.0)
+        open_reward = 10.0 * drawer_opening * (1.0 + around_reward) + torch.where(
+            drawer_opening > 0.2, 5.0, 0.0
+        )
         action_penalty = -0.01 * torch.sum(actions**2, dim=-1)
-        total = 2.0 * reach_reward + 0.5 * align_reward + around_reward + close_reward + open_reward + action_penalty
+        total = (
+            2.0 * reach_reward
+            + 0.5 * align_reward
+            + around_reward
+            + close_reward
+            + open_reward
+            + action_penalty
+        )
         return total, {
             "reach_reward": reach_reward,
             "align_reward": align_reward,

@@ -19,7 +19,14 @@ import torch
 
 from sim.base import StateField, Tensor, base_state_spec
 from sim.mujoco.task import MujocoTask, add_site_sensor
-from sim.rotations import quat_axis, quat_conjugate, quat_from_angle_axis, quat_mul, wxyz_to_xyzw, xyzw_to_wxyz
+from sim.rotations import (
+    quat_axis,
+    quat_conjugate,
+    quat_from_angle_axis,
+    quat_mul,
+    wxyz_to_xyzw,
+    xyzw_to_wxyz,
+)
 
 FINGERTIPS = ("ff", "mf", "rf", "lf", "th")
 NUM_DOFS = 24

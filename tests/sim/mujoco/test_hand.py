@@ -9,6 +9,8 @@ import torch
 from sim.registry import make_task
 from sim.rotations import quat_conjugate, quat_from_angle_axis, quat_mul
 from tests.sim.mujoco.baselines import human_and_sparse
+from tools.pool import DevicePool
+from tools.trainer import make_job
 
 HAND_TASKS = ["ShadowHand", "ShadowHandSpin", "ShadowHandBlock"]
 
@@ -80,3 +82,16 @@ def test_the_object_rests_in_the_palm_when_the_hand_holds_still():
 async def test_human_reward_beats_the_sparse_baseline(name, epochs, tmp_path):
     human, sparse = await human_and_sparse(name, tmp_path, num_envs=256, max_epochs=epochs)
     assert human["fitness_max"] > sparse["fitness_max"] * 1.3, (human["fitness_max"], sparse["fitness_max"])
+
+
+@pytest.mark.slow
+async def test_a_pen_policy_warm_starts_pen_spinning(tmp_path):
+    pool = DevicePool("cpu")
+    budget = {"num_envs": 64, "max_epochs": 3}
+    pen = await pool.run(make_job("ShadowHand", "human", tmp_path / "pen", ppo=budget))
+    assert pen["status"] == "trained", pen["error"]
+    spin = await pool.run(
+        make_job("ShadowHandSpin", "human", tmp_path / "spin", ppo=budget, checkpoint=pen["checkpoint"])
+    )
+    assert spin["status"] == "trained", spin["error"]
+    assert f"loading checkpoint '{pen['checkpoint']}'" in (tmp_path / "spin" / "train.log").read_text()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph.run import main
+from sim.registry import task_names
 from tests.tools.test_pool import processes_mentioning
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -101,7 +102,7 @@ def test_kill_9_during_training_then_resume_does_not_retrain_finished_candidates
 def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert main(["--task", "Nope", "--run-dir", str(tmp_path / "a")]) == 2
     assert capsys.readouterr().err.strip() == "error: unknown task 'Nope'; known tasks: " + ", ".join(
-        sorted(["Cartpole", "BallBalance", "Quadcopter", "Ant", "Humanoid"])
+        task_names()
     )
     assert main(["--resume", str(tmp_path)]) == 2
     assert "not a run directory" in capsys.readouterr().err

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: training failed: {result['error']}", file=sys.stderr)
             return 1
         checkpoint = result["checkpoint"]
-        print(f"trained {args.task}: fitness {result['fitness_max']:.2f}, checkpoint {checkpoint}")
+        print(f"trained {args.task}: fitness {result['fitness_max']}, checkpoint {checkpoint}")
     frames = render_rollout(task, Policy(task, checkpoint), args.out, args.seconds)
     print(f"wrote {args.out} ({frames} frames, {args.seconds:g} s)")
     return 0

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from sim.base import StateField, Tensor, base_state_spec
-from sim.mujoco.task import MujocoTask, add_site_sensor
+from sim.mujoco.task import MujocoTask, add_frame_sensor
 from sim.rotations import wxyz_to_xyzw
 
 NUM_DOFS = 9  # seven arm joints and two fingers
@@ -73,12 +73,11 @@ class FrankaCabinet(MujocoTask):
 
     def build_spec(self) -> mujoco.MjSpec:
         spec = super().build_spec()
-        add_site_sensor(spec, GRASP_SITE, "pos")
-        add_site_sensor(spec, GRASP_SITE, "quat")
-        add_site_sensor(spec, HANDLE_SITE, "pos")
+        add_frame_sensor(spec, GRASP_SITE, "pos")
+        add_frame_sensor(spec, GRASP_SITE, "quat")
+        add_frame_sensor(spec, HANDLE_SITE, "pos")
         for finger in ("panda0_leftfinger", "panda0_rightfinger"):
-            spec.add_sensor(name=f"{finger}_pos", type=mujoco.mjtSensor.mjSENS_FRAMEPOS,
-                            objtype=mujoco.mjtObj.mjOBJ_BODY, objname=finger)  # fmt: skip
+            add_frame_sensor(spec, finger, "pos", mujoco.mjtObj.mjOBJ_BODY)
         return spec
 
     def allocate_buffers(self) -> None:
@@ -90,8 +89,6 @@ class FrankaCabinet(MujocoTask):
         self.target_low, self.target_high = low, high
         self.max_target_step = self.target_step * (high - low)
         self.targets = np.repeat(np.asarray(START_POSE)[None], self.num_envs, axis=0)
-        self.dof_low = self.tensor(model.jnt_range[:NUM_DOFS, 0])
-        self.dof_high = self.tensor(model.jnt_range[:NUM_DOFS, 1])
 
     def reset_envs(self, env_ids: Tensor) -> None:
         ids, n = self.ids(env_ids), len(env_ids)
@@ -127,10 +124,9 @@ class FrankaCabinet(MujocoTask):
 
     def observations(self) -> Tensor:
         s = self.state()
-        dof_scaled = 2.0 * (s["dof_pos"] - self.dof_low) / (self.dof_high - self.dof_low) - 1.0
         return torch.cat(
             [
-                dof_scaled,
+                self.scaled_joint_positions(s["dof_pos"]),
                 0.1 * s["dof_vel"],
                 s["handle_pos"] - s["hand_pos"],
                 s["hand_rot"],
@@ -145,7 +141,7 @@ class FrankaCabinet(MujocoTask):
         return state["drawer_opening"] >= self.success_opening
 
     def step_fitness(self, state: dict[str, Tensor]) -> Tensor:
-        return (state["drawer_opening"] >= self.success_opening).float()
+        return self.terminated(state).float()  # the episode ends exactly on success
 
     def episode_fitness(self, fitness_sum: Tensor, episode_length: Tensor) -> Tensor:
         return fitness_sum

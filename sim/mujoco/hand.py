@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from sim.base import StateField, Tensor, base_state_spec
-from sim.mujoco.task import MujocoTask, add_site_sensor
+from sim.mujoco.task import MujocoTask, add_frame_sensor
 from sim.rotations import (
     quat_axis,
     quat_conjugate,
@@ -99,7 +99,7 @@ class ShadowHandTask(MujocoTask):
             spec.delete(joint)
         target.mocap = True
         for finger in FINGERTIPS:
-            add_site_sensor(spec, fingertip_site(finger), "pos")
+            add_frame_sensor(spec, fingertip_site(finger), "pos")
         return spec
 
     def allocate_buffers(self) -> None:
@@ -107,9 +107,6 @@ class ShadowHandTask(MujocoTask):
         model, n, dev = self.sim.model, self.num_envs, self.device
         self.object_qpos = model.joint("object:joint").qposadr[0]
         self.object_qvel = model.joint("object:joint").dofadr[0]
-        hand_joints = range(NUM_DOFS)
-        self.dof_low = self.tensor(model.jnt_range[hand_joints, 0])
-        self.dof_high = self.tensor(model.jnt_range[hand_joints, 1])
         self.start_pos = self.tensor(model.body("object").pos).repeat(n, 1)
         self.goal_rot = torch.zeros(n, 4, device=dev)
         self.goal_rot[:, 3] = 1.0
@@ -192,11 +189,10 @@ class ShadowHandTask(MujocoTask):
 
     def observations(self) -> Tensor:
         s = self.state()
-        dof_scaled = 2.0 * (s["dof_pos"] - self.dof_low) / (self.dof_high - self.dof_low) - 1.0
         to_goal = quat_mul(s["object_rot"], quat_conjugate(s["goal_rot"]))
         return torch.cat(
             [
-                dof_scaled,
+                self.scaled_joint_positions(s["dof_pos"]),
                 0.2 * s["dof_vel"],
                 s["object_pos"] - s["goal_pos"],
                 s["object_rot"],

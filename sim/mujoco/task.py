@@ -28,10 +28,11 @@ def gymnasium_asset(name: str) -> Path:
     return Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets" / name
 
 
-def add_site_sensor(spec: mujoco.MjSpec, site: str, suffix: str) -> None:
-    """Add a world-frame sensor named ``<site>_<suffix>`` (suffix: a FRAME_SENSORS key) on a site."""
-    spec.add_sensor(name=f"{site}_{suffix}", type=FRAME_SENSORS[suffix], objtype=mujoco.mjtObj.mjOBJ_SITE,
-                    objname=site)  # fmt: skip
+def add_frame_sensor(
+    spec: mujoco.MjSpec, name: str, suffix: str, objtype: mujoco.mjtObj = mujoco.mjtObj.mjOBJ_SITE
+) -> None:
+    """Add a world-frame sensor ``<name>_<suffix>`` (suffix: a FRAME_SENSORS key) on a site or body."""
+    spec.add_sensor(name=f"{name}_{suffix}", type=FRAME_SENSORS[suffix], objtype=objtype, objname=name)
 
 
 class MujocoTask(BatchedTask):
@@ -60,10 +61,8 @@ class MujocoTask(BatchedTask):
         """Load the MJCF and add position/orientation/velocity sensors on tracked bodies."""
         spec = self.load_spec()
         for body in self.tracked_bodies:
-            for suffix, kind in FRAME_SENSORS.items():
-                spec.add_sensor(
-                    name=f"{body}_{suffix}", type=kind, objtype=mujoco.mjtObj.mjOBJ_BODY, objname=body
-                )
+            for suffix in FRAME_SENSORS:
+                add_frame_sensor(spec, body, suffix, mujoco.mjtObj.mjOBJ_BODY)
         return spec
 
     def allocate_buffers(self) -> None:
@@ -73,6 +72,7 @@ class MujocoTask(BatchedTask):
         ctrl_range = model.actuator_ctrlrange.copy()
         self.ctrl_mid = (ctrl_range[:, 0] + ctrl_range[:, 1]) / 2
         self.ctrl_half = (ctrl_range[:, 1] - ctrl_range[:, 0]) / 2
+        self.joint_range = self.tensor(model.jnt_range)
         self.np_rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=self.generator)))
 
     def simulate(self, actions: Tensor) -> None:
@@ -86,6 +86,11 @@ class MujocoTask(BatchedTask):
         frame = {suffix: self.tensor(self.sim.sensor(f"{body}_{suffix}")) for suffix in FRAME_SENSORS}
         frame["quat"] = wxyz_to_xyzw(frame["quat"])
         return frame
+
+    def scaled_joint_positions(self, dof_pos: Tensor) -> Tensor:
+        """Positions of the model's first ``dof_pos.shape[1]`` (one-dof) joints mapped onto [-1, 1]."""
+        low, high = self.joint_range[: dof_pos.shape[1]].unbind(-1)
+        return 2.0 * (dof_pos - low) / (high - low) - 1.0
 
     def show_goal(self, data: mujoco.MjData, env: int) -> None:
         """Move goal markers in ``data`` (used only for rendering) to env ``env``'s goal."""

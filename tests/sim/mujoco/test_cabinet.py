@@ -17,7 +17,6 @@ def test_actions_move_joint_targets_by_a_bounded_step(task):
     start = task.targets.copy()
     task.step(torch.ones(2, task.num_actions))
     moved = task.targets - start
-
     assert (moved > 0).any() and (moved <= task.max_target_step + 1e-9).all()
 
 

@@ -89,7 +89,8 @@ async def write_candidate(
         draft = Draft(
             "invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1
         )
-        log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=(error or "")[-200:])
+        headline = error.strip().splitlines()[-1][:300] if error else ""  # a traceback's last line names it
+        log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=headline)
         if not error:
             return draft
         conversation += [

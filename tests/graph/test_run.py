@@ -122,3 +122,35 @@ def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, 
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "stopped"
     assert (run / "rewards" / "it0-s0_attempt0.py").exists()
+
+
+SPIN = (
+    "```python\ndef compute_reward(object_pos, goal_pos, rot_dist, goal_reached):\n"
+    "    rot_temp = 0.5\n"
+    "    turn = torch.exp(-rot_dist / rot_temp)\n"
+    "    stay = -10.0 * torch.norm(object_pos - goal_pos, dim=-1)\n"
+    "    bonus = 100.0 * goal_reached\n"
+    "    return turn + stay + bonus, {'turn': turn, 'stay': stay, 'bonus': bonus}\n```"
+)
+INVENTED = SPIN.replace("goal_reached)", "goal_heading)")
+
+
+@pytest.mark.slow
+def test_the_headline_task_runs_end_to_end_on_mujoco(tmp_path):
+    transcript = tmp_path / "calls.jsonl"
+    transcript.write_text(
+        "".join(json.dumps({"agent": "coder", "response": r}) + "\n" for r in (SPIN, INVENTED))
+    )
+    run = tmp_path / "run"
+    code = main(["--task", "ShadowHandSpin", "--iterations", "1", "--samples", "2", "--repair-attempts", "0",
+                 "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "32", "--max-epochs", "25",
+                 "--run-dir", str(run)])  # fmt: skip
+    assert code == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    spun, invented = summary["iterations"][0]["samples"]
+    assert spun["status"] == "trained" and spun["fitness"] >= 0  # 25 epochs: every env ended an episode
+    assert invented["status"] == "invalid" and "goal_heading" in invented["error"]
+    assert summary["best"]["sample"] == 0 and len(summary["final_eval"]["fitness"]) == 1
+    prompt = json.loads((run / "llm_calls.jsonl").read_text().splitlines()[0])["messages"][1]["content"]
+    assert "fingertip_pos: float32[num_envs, 5, 3]" in prompt and "spin the pen" in prompt

@@ -16,6 +16,7 @@ import torch
 from rl_games.common.algo_observer import AlgoObserver
 from rl_games.torch_runner import Runner
 
+from sim.checkpoint import check_fits
 from sim.registry import CONFIG_DIR, load_yaml, make_task, task_config
 from sim.vec_env import RewardedVecEnv, TrainingStats
 from tools.jobs import PROGRESS_PREFIX
@@ -146,6 +147,7 @@ def train(
     runner.load_config(rl_games_params(cfg, env, seed, device, out_dir))
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
     if checkpoint:
+        check_fits(checkpoint, agent.model, task_name)
         agent.restore(checkpoint, set_epoch=False)  # warm start: weights and optimiser, fresh epoch count
     agent.train()
     last = nn_dir / "last.pth"

@@ -20,12 +20,14 @@ def root_cause(exc: BaseException, reward_file: str) -> str:
     """The traceback from the first frame inside the reward program (or the whole one if none).
 
     A RewardProgramError (bad output shape, NaN, unknown state name) is the program's fault
-    but is raised by our checks, so it is reported as its message alone.
+    but is raised by our checks, so it is reported as its message alone; so is a
+    CheckpointError (a warm start from a checkpoint that does not fit).
     """
+    from sim.checkpoint import CheckpointError
     from tools.reward_program import RewardProgramError
 
-    if isinstance(exc, RewardProgramError):
-        return f"RewardProgramError: {exc}"
+    if isinstance(exc, (RewardProgramError, CheckpointError)):
+        return f"{type(exc).__name__}: {exc}"
     frames = traceback.extract_tb(exc.__traceback__)
     first = next((i for i, f in enumerate(frames) if f.filename == reward_file), None)
     shown = frames if first is None else frames[first:]

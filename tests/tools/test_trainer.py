@@ -63,6 +63,37 @@ async def test_warm_start_continues_from_a_checkpoint(cartpole_human, tmp_path):
 
 
 @pytest.mark.slow
+async def test_a_checkpoint_that_does_not_fit_fails_the_job_in_one_line(cartpole_human, tmp_path):
+    checkpoint = cartpole_human[1]["checkpoint"]
+    not_a_checkpoint = tmp_path / "notes.txt"
+    not_a_checkpoint.write_text("not a checkpoint")
+    pool = DevicePool("cpu", trainers_per_device=2)
+    other_task, other_network, garbage = await asyncio.gather(
+        pool.run(make_job("ShadowHand", "human", tmp_path / "hand", ppo=SMALL, checkpoint=checkpoint)),
+        pool.run(
+            make_job(
+                "Cartpole",
+                "human",
+                tmp_path / "wide",
+                ppo={**SMALL, "network_units": [64, 64]},
+                checkpoint=checkpoint,
+            )
+        ),  # fmt: skip
+        pool.run(
+            make_job("Cartpole", "human", tmp_path / "text", ppo=SMALL, checkpoint=str(not_a_checkpoint))
+        ),
+    )
+    assert [r["status"] for r in (other_task, other_network, garbage)] == ["failed"] * 3
+    assert other_task["error"] == (
+        f"CheckpointError: {checkpoint} was trained with 4 observations and 1 actions; "
+        "ShadowHand has 108 and 20 (a warm start needs the same spaces)"
+    )
+    assert other_network["error"].startswith(f"CheckpointError: {checkpoint} has a different network:")
+    assert "(32, 4) there and (64, 4) here" in other_network["error"]
+    assert garbage["error"].startswith(f"CheckpointError: {not_a_checkpoint} is not an rl_games checkpoint")
+
+
+@pytest.mark.slow
 async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
     result = await DevicePool("cpu").run(
         make_job("Cartpole", "sparse", tmp_path, ppo={"num_envs": 256, "max_epochs": 30})

@@ -8,6 +8,7 @@ import torch
 from rl_games.torch_runner import Runner
 
 from sim.base import BatchedTask
+from sim.checkpoint import check_fits
 from sim.ppo import ppo_config, rl_games_params
 from sim.vec_env import RewardedVecEnv, TrainingStats
 from tools.reward_program import RewardProgram, function_source
@@ -26,6 +27,7 @@ class Policy:
             rl_games_params(cfg, env, seed=0, device=str(task.device), out_dir=Path(checkpoint).parent)
         )
         self.player = runner.create_player()
+        check_fits(checkpoint, self.player.model, task.name)
         self.player.restore(str(checkpoint))
         self.player.has_batch_dimension = True
 

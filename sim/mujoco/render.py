@@ -21,6 +21,7 @@ import imageio_ffmpeg  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
+from sim.checkpoint import CheckpointError  # noqa: E402
 from sim.mujoco.batch import STATE_KIND  # noqa: E402
 from sim.mujoco.task import MujocoTask  # noqa: E402
 from sim.policy import Policy  # noqa: E402
@@ -82,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         checkpoint = result["checkpoint"]
         print(f"trained {args.task}: fitness {result['fitness_max']}, checkpoint {checkpoint}")
-    frames = render_rollout(task, Policy(task, checkpoint), args.out, args.seconds)
+    try:
+        policy = Policy(task, checkpoint)
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frames = render_rollout(task, policy, args.out, args.seconds)
     print(f"wrote {args.out} ({frames} frames, {args.seconds:g} s)")
     return 0
 

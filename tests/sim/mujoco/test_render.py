@@ -29,3 +29,14 @@ def test_rendering_a_non_mujoco_task_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["--task", "Cartpole", "--checkpoint", "x.pth"])
     assert "not a MuJoCo task" in capsys.readouterr().err
+
+
+def test_a_checkpoint_that_does_not_fit_is_one_error_line(tmp_path, capsys):
+    not_a_checkpoint = tmp_path / "notes.pth"
+    not_a_checkpoint.write_text("not a checkpoint")
+    assert (
+        main(["--task", "Ant", "--checkpoint", str(not_a_checkpoint), "--out", str(tmp_path / "a.mp4")]) == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {not_a_checkpoint} is not an rl_games checkpoint") and "\n" not in err
+    assert not (tmp_path / "a.mp4").exists()

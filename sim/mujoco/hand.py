@@ -278,8 +278,9 @@ class ShadowHandSpin(ShadowHand):
 class ShadowHandBlock(ShadowHandTask):
     """Cube reorientation about the palm's normal to random headings (OpenAI's BlockRotateZ).
 
-    The cube starts and stays face up; every goal is a random heading, reached within the
-    OpenAI cube tolerance (0.4 rad, all three axes count). Goals over all of SO(3), as in
+    The cube starts face up at a random heading and every goal is another face-up heading,
+    reached within the OpenAI cube tolerance (0.4 rad on the full orientation error, so a
+    tipped cube misses). Goals over all of SO(3), as in
     IsaacGymEnvs, stay at chance on a CPU budget (400 epochs x 256 envs measured).
     """
 

@@ -32,7 +32,7 @@ def check_fits(path: str | Path, model: torch.nn.Module, task: str) -> None:
         raise CheckpointError(
             f"{path} was trained with {shape.get(OBS_KEY, ('?',))[0]} observations and "
             f"{shape.get(ACTIONS_KEY, ('?',))[0]} actions; {task} has {wanted[OBS_KEY][0]} and "
-            f"{wanted[ACTIONS_KEY][0]} (a warm start needs the same spaces)"
+            f"{wanted[ACTIONS_KEY][0]} (the checkpoint must come from a task with the same spaces)"
         )
     differing = [k for k in wanted if shape.get(k) != wanted[k]]
     if differing:

@@ -25,7 +25,7 @@ from sim.checkpoint import CheckpointError  # noqa: E402
 from sim.mujoco.batch import STATE_KIND  # noqa: E402
 from sim.mujoco.task import MujocoTask  # noqa: E402
 from sim.policy import Policy  # noqa: E402
-from sim.registry import make_task  # noqa: E402
+from sim.registry import UnknownTaskError, make_task  # noqa: E402
 
 
 def render_rollout(
@@ -67,9 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--out", type=Path, default=Path("rollout.mp4"))
     args = p.parse_args(argv)
-    task = make_task(args.task, num_envs=1)
+    if args.seconds <= 0:
+        p.error(f"--seconds must be > 0, got {args.seconds:g}")
+    if args.train_epochs < 1:
+        p.error(f"--train-epochs must be >= 1, got {args.train_epochs}")
+    try:
+        task = make_task(args.task, num_envs=1)
+    except UnknownTaskError as exc:
+        p.error(str(exc))
     if not isinstance(task, MujocoTask):
         p.error(f"{args.task} is not a MuJoCo task")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint
     if checkpoint is None:
         from tools.pool import DevicePool

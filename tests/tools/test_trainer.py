@@ -86,7 +86,7 @@ async def test_a_checkpoint_that_does_not_fit_fails_the_job_in_one_line(cartpole
     assert [r["status"] for r in (other_task, other_network, garbage)] == ["failed"] * 3
     assert other_task["error"] == (
         f"CheckpointError: {checkpoint} was trained with 4 observations and 1 actions; "
-        "ShadowHand has 108 and 20 (a warm start needs the same spaces)"
+        "ShadowHand has 108 and 20 (the checkpoint must come from a task with the same spaces)"
     )
     assert other_network["error"].startswith(f"CheckpointError: {checkpoint} has a different network:")
     assert "(32, 4) there and (64, 4) here" in other_network["error"]

@@ -19,16 +19,26 @@ def frame_count(video) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["Ant", "ShadowHand", "FrankaCabinet"])
 def test_train_then_render_writes_an_mp4_of_the_requested_length(name, tmp_path):
-    out = tmp_path / f"{name}.mp4"
+    out = tmp_path / "videos" / f"{name}.mp4"  # a folder that does not exist yet
     assert main(["--task", name, "--train-epochs", "3", "--seconds", "1", "--out", str(out)]) == 0
     assert out.stat().st_size > 10_000
     assert frame_count(out) == round(1.0 / make_task(name, num_envs=1).dt)  # 1 s at the control rate
 
 
-def test_rendering_a_non_mujoco_task_is_refused(capsys):
-    with pytest.raises(SystemExit):
-        main(["--task", "Cartpole", "--checkpoint", "x.pth"])
-    assert "not a MuJoCo task" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--task", "Cartpole", "--checkpoint", "x.pth"], "Cartpole is not a MuJoCo task"),
+        (["--task", "Nope"], "unknown task 'Nope'; known tasks: Ant,"),
+        (["--task", "Ant", "--seconds", "0"], "--seconds must be > 0, got 0"),
+        (["--task", "Ant", "--train-epochs", "0"], "--train-epochs must be >= 1, got 0"),
+    ],
+)
+def test_bad_arguments_are_refused_in_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert f"error: {message}" in capsys.readouterr().err.splitlines()[-1]
 
 
 def test_a_checkpoint_that_does_not_fit_is_one_error_line(tmp_path, capsys):

@@ -48,7 +48,7 @@ def ppo_steps_per_s(task_name: str, num_envs: int, epochs: int) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--tasks", nargs="+", default=task_names())
+    p.add_argument("--tasks", nargs="+", default=task_names(), choices=task_names(), metavar="TASK")
     p.add_argument("--num-envs", type=int, default=256)
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--epochs", type=int, default=10)

@@ -128,8 +128,12 @@ class BatchedTask(ABC):
         self.progress_buf += 1
         state = self.state()
         failed = self.terminated(state)
-        timeout = (self.progress_buf >= self.max_episode_length) & ~failed
+        timeout = self.out_of_time() & ~failed
         return state, failed | timeout, timeout
+
+    def out_of_time(self) -> Tensor:
+        """Bool[num_envs]: envs whose episode has reached ``max_episode_length`` steps."""
+        return self.progress_buf >= self.max_episode_length
 
     def base_state(self) -> dict[str, Tensor]:
         """State every task shares: the last actions and the step counter."""

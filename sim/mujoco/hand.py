@@ -32,8 +32,8 @@ from sim.rotations import (
 FINGERTIPS = ("ff", "mf", "rf", "lf", "th")
 NUM_DOFS = 24
 NUM_ACTUATORS = 20
-#: Spin axis of ShadowHandSpin: the world vertical, which is the palm's normal.
-SPIN_AXIS = (0.0, 0.0, 1.0)
+#: The world vertical: the palm's normal, about which headings and pen spins turn.
+VERTICAL = (0.0, 0.0, 1.0)
 #: Where the goal marker is drawn, relative to the object's start position (m).
 GOAL_MARKER_OFFSET = np.array([0.2, 0.0, 0.0])
 
@@ -120,17 +120,21 @@ class ShadowHandTask(MujocoTask):
     def random_orientation(self, n: int) -> Tensor:
         """A random orientation of the object, [n, 4] xyzw (goals and start poses)."""
 
+    def turn_about_vertical(self, angle: Tensor) -> Tensor:
+        """Turns by ``angle`` [n] (rad) about the vertical, [n, 4] xyzw."""
+        up = torch.tensor(VERTICAL, device=self.device).expand(len(angle), 3)
+        return quat_from_angle_axis(angle, up)
+
     def random_heading(self, n: int) -> Tensor:
         """A turn by a uniformly random angle about the vertical, [n, 4] xyzw."""
-        up = torch.tensor([0.0, 0.0, 1.0], device=self.device).expand(n, 3)
-        return quat_from_angle_axis(self.uniform(-math.pi, math.pi, n), up)
+        return self.turn_about_vertical(self.uniform(-math.pi, math.pi, n))
 
     def next_goal(self, env_ids: Tensor, reached: bool) -> Tensor:
         """The goal after a reset (``reached`` False) or after the last one was reached."""
         return self.random_orientation(len(env_ids))
 
     def orientation_error(self, rot: Tensor, goal: Tensor) -> Tensor:
-        """Angle (rad) between two orientations; subclasses ignore the object's symmetries."""
+        """Angle (rad) between two orientations (the pen overrides this: its own axis is free)."""
         dot = (rot * goal).sum(dim=1).abs().clamp(max=1.0)
         return 2.0 * torch.acos(dot)
 
@@ -263,16 +267,15 @@ class ShadowHand(ShadowHandTask):
 
 
 class ShadowHandSpin(ShadowHand):
-    """Pen spinning: each reached goal is followed by one turned ``spin_step`` further about z."""
+    """Pen spinning: each reached goal is followed by one turned ``spin_step`` further about the vertical."""
 
     name = "ShadowHandSpin"
     spin_step = math.pi / 4
 
     def next_goal(self, env_ids: Tensor, reached: bool) -> Tensor:
         base = self.goal_rot[env_ids] if reached else self.object_rotation(env_ids)
-        axis = torch.tensor(SPIN_AXIS, device=self.device).expand(len(env_ids), 3)
-        turn = quat_from_angle_axis(torch.full((len(env_ids),), self.spin_step, device=self.device), axis)
-        return quat_mul(turn, base)
+        step = torch.full((len(env_ids),), self.spin_step, device=self.device)
+        return quat_mul(self.turn_about_vertical(step), base)
 
 
 class ShadowHandBlock(ShadowHandTask):
@@ -280,8 +283,8 @@ class ShadowHandBlock(ShadowHandTask):
 
     The cube starts face up at a random heading and every goal is another face-up heading,
     reached within the OpenAI cube tolerance (0.4 rad on the full orientation error, so a
-    tipped cube misses). Goals over all of SO(3), as in
-    IsaacGymEnvs, stay at chance on a CPU budget (400 epochs x 256 envs measured).
+    tipped cube misses). Goals over all of SO(3), as in IsaacGymEnvs, stay at chance on a
+    CPU budget (400 epochs x 256 envs measured).
     """
 
     name = "ShadowHandBlock"

@@ -102,9 +102,7 @@ class Locomotion(MujocoTask):
             "potentials": self.potentials,
             "prev_potentials": self.prev_potentials,
             "episode_progress": self.start_distance + self.potentials * self.dt,
-            "is_last_step": (
-                self.fallen(torso["pos"]) | (self.progress_buf >= self.max_episode_length)
-            ).float(),
+            "is_last_step": (self.fallen(torso["pos"]) | self.out_of_time()).float(),
             **self.base_state(),
         }
 

@@ -30,7 +30,7 @@ bench: install
 
 # A 10-second mp4 of a trained MuJoCo policy (trains the human reward first, then renders headless).
 demo: install
-	$(PY) -m sim.mujoco.render --task $(DEMO) --train-epochs 300 --seconds 10 --out runs/demo/$(DEMO).mp4
+	$(PY) -m tools.render --task $(DEMO) --train-epochs 300 --seconds 10 --out runs/demo/$(DEMO).mp4
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -14,7 +14,7 @@ import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
 from agents.critic import error_feedback
-from agents.llm import LLMGateway
+from agents.gateway import LLMGateway
 from prompts import render
 from sim.base import BatchedTask
 from tools.reward_check import RewardCheckError, check_reward

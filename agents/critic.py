@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-from agents.llm import LLMGateway
+from agents.gateway import LLMGateway
 from prompts import render
 
-CHECKPOINTS = 10
+#: How many evenly spaced epochs of each training curve the reflection shows (Eureka: 10).
+SAMPLED_EPOCHS = 10
 
 
 def _fmt(value: float | None) -> str:
@@ -16,7 +17,7 @@ def _fmt(value: float | None) -> str:
 
 def series_line(name: str, values: list[float | None]) -> str:
     """``name: ['1.00', ...], Max: x, Mean: y, Min: z`` over ~10 evenly spaced epochs."""
-    freq = max(len(values) // CHECKPOINTS, 1)
+    freq = max(len(values) // SAMPLED_EPOCHS, 1)
     sampled = values[::freq]
     known = [v for v in values if v is not None]
     summary = (
@@ -27,17 +28,17 @@ def series_line(name: str, values: list[float | None]) -> str:
     return f"{name}: [{', '.join(repr(_fmt(v)) for v in sampled)}]{summary}"
 
 
-def statistics(result: dict) -> tuple[str, int]:
+def statistics_block(result: dict) -> tuple[str, int]:
     """The statistics block and the epoch frequency it was sampled at."""
     lines = [series_line(name, values) for name, values in result.get("components", {}).items()]
     lines.append(series_line("task_score", result.get("fitness", [])))
     lines.append(series_line("episode_length", result.get("episode_length", [])))
-    return "\n".join(lines), max(len(result.get("fitness", [])) // CHECKPOINTS, 1)
+    return "\n".join(lines), max(len(result.get("fitness", [])) // SAMPLED_EPOCHS, 1)
 
 
 def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
     """Eureka's policy feedback for a trained candidate, plus the code-feedback guidance."""
-    stats, freq = statistics(result)
+    stats, freq = statistics_block(result)
     parts = [render("policy_feedback_header", profile, epoch_freq=freq).rstrip(), stats]
     if analysis:
         parts.append("Analysis of these statistics:\n" + analysis.strip())
@@ -57,7 +58,7 @@ async def analyze(
     gateway: LLMGateway, description: str, code: str, result: dict, profile: str, key: str
 ) -> str:
     """An LLM-written analysis of the statistics (used when a critic LLM is configured)."""
-    stats, _ = statistics(result)
+    stats, _ = statistics_block(result)
     messages = [
         {"role": "system", "content": render("critic_system", profile)},
         {

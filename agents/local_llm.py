@@ -26,7 +26,7 @@ MAX_NEW_TOKENS = 640  # reward programs take ~200-400 tokens; caps runaway gener
 class LocalServer:
     """One loaded GGUF model; ``complete`` takes and returns OpenAI chat-completion dicts."""
 
-    _instances: dict[str, "LocalServer"] = {}
+    _instances: dict[str, LocalServer] = {}
     _instances_lock = threading.Lock()
 
     def __init__(self, model_path: Path, threads: int):
@@ -49,7 +49,7 @@ class LocalServer:
         self.lock = threading.Lock()
 
     @classmethod
-    def shared(cls, model_path: Path) -> "LocalServer":
+    def shared(cls, model_path: Path) -> LocalServer:
         """The process-wide server for ``model_path`` (loaded on first use)."""
         key = str(model_path.resolve())
         with cls._instances_lock:

@@ -43,7 +43,7 @@ class ReplayChatModel(BaseChatModel):
     position: int = 0
 
     @classmethod
-    def from_transcript(cls, path: str | Path, agent: str, start: int = 0) -> "ReplayChatModel":
+    def from_transcript(cls, path: str | Path, agent: str, start: int = 0) -> ReplayChatModel:
         responses = [r["response"] for r in read_calls(Path(path)) if r.get("agent") == agent]
         return cls(agent=agent, source=str(path), responses=responses, position=start)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import structlog
 
+from agents.chat_models import build_gateway
 from agents.coder import initial_messages, write_candidate
-from agents.llm import build_gateway
 from sim.registry import task_class, task_config
 
 
@@ -29,7 +29,7 @@ async def measure(
 ) -> tuple[int, int]:
     run_dir = out / f"{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    gateway = build_gateway({"coder": llm, "critic": llm, "curriculum": llm}, run_dir, max_concurrency=1)
+    gateway = build_gateway({"coder": llm}, run_dir, max_concurrency=1)
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
     first = repaired = 0

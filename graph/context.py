@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.llm import LLMGateway, build_gateway
-from graph.schedule import TrainingGate
+from agents.chat_models import build_gateway
+from agents.gateway import LLMGateway
 from graph.settings import Settings
+from graph.training_gate import TrainingGate
 from sim.base import BatchedTask
 from sim.registry import task_class, task_config
 from tools.pool import DevicePool
@@ -25,7 +26,7 @@ class RunContext:
     gate: TrainingGate
 
     @classmethod
-    def create(cls, settings: Settings, run_dir: Path) -> "RunContext":
+    def create(cls, settings: Settings, run_dir: Path) -> RunContext:
         s = settings
         gateway = build_gateway(
             s.agent_llms(), run_dir, base_url=s.base_url, temperature=s.temperature,

@@ -9,7 +9,7 @@ from langgraph.types import Send
 from agents import critic
 from agents.coder import initial_messages, write_candidate
 from graph.context import RunContext
-from graph.state import Candidate, CandidateTask, EvalTask, RunState
+from graph.state import Candidate, CandidateRequest, EvalRequest, RunState
 from graph.summary import write_summary
 from tools.jobs import TrainJob
 
@@ -30,25 +30,25 @@ async def start(state: RunState, runtime: Runtime[RunContext]) -> dict:
 def fan_out_candidates(state: RunState, runtime: Runtime[RunContext]) -> list[Send]:
     it = state["iteration"]
     return [
-        Send("candidate", CandidateTask(iteration=it, sample=k, messages=state["messages"]))
+        Send("candidate", CandidateRequest(iteration=it, sample=k, messages=state["messages"]))
         for k in range(runtime.context.settings.samples)
     ]
 
 
-async def candidate(task: CandidateTask, runtime: Runtime[RunContext]) -> dict:
+async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> dict:
     """Write one reward program, validate it, and train it as soon as it is valid."""
     ctx, s = runtime.context, runtime.context.settings
-    cid = f"it{task['iteration']}-s{task['sample']}"
+    cid = f"it{request['iteration']}-s{request['sample']}"
     ctx.gate.begin_writing()
     try:
         draft = await write_candidate(
-            ctx.gateway, task["messages"], ctx.task, cid, ctx.run_dir / "rewards",
+            ctx.gateway, request["messages"], ctx.task, cid, ctx.run_dir / "rewards",
             profile=s.prompt_profile, repair_attempts=s.repair_attempts, check_timeout_s=s.check_timeout_s,
         )  # fmt: skip
     finally:
         await ctx.gate.end_writing()
     record = Candidate(
-        id=cid, iteration=task["iteration"], sample=task["sample"], status="invalid", fitness=None,
+        id=cid, iteration=request["iteration"], sample=request["sample"], status="invalid", fitness=None,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None,
     )  # fmt: skip
@@ -122,19 +122,19 @@ def after_reflect(state: RunState, runtime: Runtime[RunContext]) -> list[Send] |
     if state.get("best") is None:
         return "report"
     return [
-        Send("evaluate", EvalTask(seed=s.seed + EVAL_SEED_OFFSET + i, code=state["best"]["code"]))
+        Send("evaluate", EvalRequest(seed=s.seed + EVAL_SEED_OFFSET + i, code=state["best"]["code"]))
         for i in range(s.eval_seeds)
     ]
 
 
-async def evaluate(task: EvalTask, runtime: Runtime[RunContext]) -> dict:
+async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     """Final evaluation: retrain the best reward with one more seed."""
     ctx, s = runtime.context, runtime.context.settings
-    job = TrainJob(task=ctx.task.name, reward_source=task["code"], out_dir=str(ctx.run_dir / "eval" / f"seed{task['seed']}"),
-                   reward_name="best", seed=task["seed"], ppo=s.ppo_overrides())  # fmt: skip
-    result = await ctx.pool.run(job, on_progress=progress_logger("eval.progress", seed=task["seed"]))
-    log.info("eval.done", seed=task["seed"], status=result["status"], fitness=result["fitness_max"])
-    return {"eval_runs": [{"seed": task["seed"], "status": result["status"],
+    job = TrainJob(task=ctx.task.name, reward_source=request["code"], out_dir=str(ctx.run_dir / "eval" / f"seed{request['seed']}"),
+                   reward_name="best", seed=request["seed"], ppo=s.ppo_overrides())  # fmt: skip
+    result = await ctx.pool.run(job, on_progress=progress_logger("eval.progress", seed=request["seed"]))
+    log.info("eval.done", seed=request["seed"], status=result["status"], fitness=result["fitness_max"])
+    return {"eval_runs": [{"seed": request["seed"], "status": result["status"],
                            "fitness": result["fitness_max"], "error": result["error"]}]}  # fmt: skip
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from agents.llm import LLMCallError, LLMConfigError
+from agents.chat_models import LLMConfigError
+from agents.gateway import LLMCallError
 from agents.replay import ReplayExhaustedError
 from graph.build import build_graph
 from graph.context import RunContext

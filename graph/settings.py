@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
+from configs import CONFIG_DIR, load_yaml
 from prompts import profiles
-from sim.registry import CONFIG_DIR, UnknownTaskError, load_yaml, task_class
+from sim.registry import UnknownTaskError, task_class
 from tools.pool import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
@@ -28,7 +29,6 @@ class Settings:
     llm: str
     coder_llm: str | None
     critic_llm: str | None
-    curriculum_llm: str | None
     base_url: str | None
     temperature: float | None
     prompt_profile: str
@@ -50,7 +50,7 @@ class Settings:
     run_dir: str | None
 
     @classmethod
-    def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> "Settings":
+    def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> Settings:
         try:
             data = load_yaml(path)
         except (OSError, yaml.YAMLError, ValueError) as exc:
@@ -100,12 +100,11 @@ class Settings:
             raise SettingsError(str(exc)) from exc
 
     def agent_llms(self) -> dict[str, str]:
-        """The model spec of each agent."""
-        return {
-            "coder": self.coder_llm or self.llm,
-            "critic": self.critic_llm or self.llm,
-            "curriculum": self.curriculum_llm or self.llm,
-        }
+        """The model spec of each agent that calls an LLM."""
+        llms = {"coder": self.coder_llm or self.llm}
+        if self.critic_llm:  # the Critic calls an LLM only when one is configured for it
+            llms["critic"] = self.critic_llm
+        return llms
 
     def overlaps_training(self) -> bool:
         """Whether LLM sampling may run while PPO trains (see `overlap` in configs/run.yaml)."""

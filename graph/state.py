@@ -46,14 +46,16 @@ class RunState(TypedDict, total=False):
     status: str
 
 
-class CandidateTask(TypedDict):
-    """The payload of one Send to the candidate node."""
+class CandidateRequest(TypedDict):
+    """The payload of one Send to the candidate node: write and train one reward program."""
 
     iteration: int
     sample: int
     messages: list[dict]
 
 
-class EvalTask(TypedDict):
+class EvalRequest(TypedDict):
+    """The payload of one Send to the evaluate node: retrain the best reward with one seed."""
+
     seed: int
     code: str

@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 
 from graph.state import RunState
-from tools.jobs import write_json_atomic
+from tools.files import write_json_atomic
 
 SUMMARY_FILE = "summary.json"
 

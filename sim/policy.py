@@ -10,8 +10,6 @@ from rl_games.torch_runner import Runner
 from sim.base import BatchedTask
 from sim.checkpoint import check_fits
 from sim.ppo import ppo_config, rl_games_params
-from sim.vec_env import RewardedVecEnv, TrainingStats
-from tools.reward_program import RewardProgram, function_source
 
 
 class Policy:
@@ -19,12 +17,9 @@ class Policy:
 
     def __init__(self, task: BatchedTask, checkpoint: str | Path, ppo_overrides: dict | None = None):
         cfg = ppo_config(task.name, ppo_overrides)
-        # The player needs env spaces only; any reward program will do to build the adapter.
-        program = RewardProgram.from_source(function_source(type(task).sparse_reward), "sparse.py")
-        env = RewardedVecEnv(task, program, TrainingStats(window=1))
         runner = Runner()
         runner.load_config(
-            rl_games_params(cfg, env, seed=0, device=str(task.device), out_dir=Path(checkpoint).parent)
+            rl_games_params(cfg, task, seed=0, device=str(task.device), out_dir=Path(checkpoint).parent)
         )
         self.player = runner.create_player()
         check_fits(checkpoint, self.player.model, task.name)

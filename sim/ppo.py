@@ -1,14 +1,14 @@
 """rl_games glue: build PPO params from YAML config and train a task in-process.
 
-This runs inside a Trainer worker subprocess (see tools/train_worker.py), never in the
-caller's process: reward programs are untrusted code.
+Whoever calls ``train`` runs the reward program in its own process: the Trainer does
+that in an isolated worker subprocess, never in the caller's process.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +16,33 @@ import torch
 from rl_games.common.algo_observer import AlgoObserver
 from rl_games.torch_runner import Runner
 
+from configs import CONFIG_DIR, load_yaml
+from sim.base import BatchedTask
 from sim.checkpoint import check_fits
-from sim.registry import CONFIG_DIR, load_yaml, make_task, task_config
-from sim.vec_env import RewardedVecEnv, TrainingStats
-from tools.jobs import PROGRESS_PREFIX
-from tools.reward_program import RewardProgram
+from sim.registry import make_task, task_config
+from sim.reward_program import RewardProgram
+from sim.vec_env import RewardedVecEnv, TrainingStats, env_info
+
+#: Called after every epoch with {epoch, max_epochs, fitness}.
+EpochCallback = Callable[[dict], None]
 
 
 def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """PPO settings: configs/train/ppo.yaml, then the task's `ppo:` block, then overrides."""
     cfg = load_yaml(CONFIG_DIR / "train" / "ppo.yaml")
     cfg.update(task_config(task).get("ppo") or {})
-    cfg.update({k: v for k, v in (overrides or {}).items() if v is not None})
     unknown = sorted(set(overrides or {}) - set(cfg))
     if unknown:
         raise ValueError(f"unknown PPO settings {unknown}; known: {', '.join(sorted(cfg))}")
+    cfg.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return cfg
 
 
 class FitnessObserver(AlgoObserver):
-    """Closes each epoch's statistics and keeps the checkpoint with the best task fitness."""
+    """Closes each epoch's statistics, reports them and keeps the checkpoint with the best task fitness."""
 
-    def __init__(self, stats: TrainingStats, nn_dir: Path):
-        self.stats, self.nn_dir = stats, nn_dir
+    def __init__(self, stats: TrainingStats, nn_dir: Path, on_epoch: EpochCallback | None = None):
+        self.stats, self.nn_dir, self.on_epoch = stats, nn_dir, on_epoch
         self.best_fitness = -math.inf
         self.best_path: Path | None = None
 
@@ -48,17 +52,27 @@ class FitnessObserver(AlgoObserver):
     def after_print_stats(self, frame, epoch_num, total_time) -> None:
         self.stats.close_epoch()
         fitness = self.stats.fitness[-1]
-        progress = {"epoch": epoch_num, "max_epochs": self.algo.max_epochs, "fitness": fitness}
-        print(PROGRESS_PREFIX + json.dumps(progress), flush=True)
+        if self.on_epoch:
+            self.on_epoch({"epoch": epoch_num, "max_epochs": self.algo.max_epochs, "fitness": fitness})
         if fitness is not None and fitness > self.best_fitness:
             self.best_fitness = fitness
             self.best_path = self.nn_dir / "best.pth"
             self.algo.save(str(self.best_path.with_suffix("")))
 
 
-def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device: str, out_dir: Path) -> dict:
-    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML)."""
-    num_envs = env.task.num_envs
+def rl_games_params(
+    cfg: dict[str, Any],
+    task: BatchedTask,
+    seed: int,
+    device: str,
+    out_dir: Path,
+    vec_env: RewardedVecEnv | None = None,
+) -> dict:
+    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML).
+
+    ``vec_env`` is what training steps; a player (inference only) needs none.
+    """
+    num_envs = task.num_envs
     return {
         "seed": seed,
         "torch_threads": cfg["torch_threads"],
@@ -89,8 +103,8 @@ def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device:
             "full_experiment_name": "rl_games",
             "train_dir": str(out_dir),
             "env_name": "eureka_graph",
-            "env_info": env.get_env_info(),
-            "vec_env": env,
+            "env_info": env_info(task),
+            "vec_env": vec_env,
             "device": device,
             "device_name": device,
             "multi_gpu": False,
@@ -133,6 +147,7 @@ def train(
     device: str,
     out_dir: Path,
     checkpoint: str | None = None,
+    on_epoch: EpochCallback | None = None,
 ) -> dict[str, Any]:
     """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics."""
     started = time.perf_counter()
@@ -142,9 +157,9 @@ def train(
     env = RewardedVecEnv(task, reward, stats)
     nn_dir = out_dir / "nn"
     nn_dir.mkdir(parents=True, exist_ok=True)
-    observer = FitnessObserver(stats, nn_dir)
+    observer = FitnessObserver(stats, nn_dir, on_epoch)
     runner = Runner(algo_observer=observer)
-    runner.load_config(rl_games_params(cfg, env, seed, device, out_dir))
+    runner.load_config(rl_games_params(cfg, task, seed, device, out_dir, vec_env=env))
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
     if checkpoint:
         check_fits(checkpoint, agent.model, task_name)

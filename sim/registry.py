@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from configs import CONFIG_DIR, load_yaml
 from sim.base import BatchedTask
-
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 #: Task name -> "module:Class". Imported lazily so optional backends cost nothing until used.
 TASKS: dict[str, str] = {
@@ -45,14 +41,6 @@ def task_class(name: str) -> type[BatchedTask]:
 def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0) -> BatchedTask:
     """Instantiate a registered task."""
     return task_class(name)(num_envs=num_envs, device=device, seed=seed)
-
-
-def load_yaml(path: Path) -> dict[str, Any]:
-    with open(path) as f:
-        data = yaml.safe_load(f) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    return data
 
 
 def task_config(name: str) -> dict[str, Any]:

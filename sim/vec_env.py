@@ -10,7 +10,17 @@ import torch
 from rl_games.common.ivecenv import IVecEnv
 
 from sim.base import BatchedTask, Tensor
-from tools.reward_program import RewardProgram
+from sim.reward_program import RewardProgram
+
+
+def env_info(task: BatchedTask) -> dict:
+    """rl_games' description of a task's spaces (actions in [-1, 1], unbounded observations)."""
+    return {
+        "action_space": gymnasium.spaces.Box(-1.0, 1.0, (task.num_actions,), np.float32),
+        "observation_space": gymnasium.spaces.Box(-np.inf, np.inf, (task.num_obs,), np.float32),
+        "agents": 1,
+        "value_size": 1,
+    }
 
 
 class TrainingStats:
@@ -47,7 +57,7 @@ class TrainingStats:
     def close_epoch(self) -> None:
         """Append this epoch's means and start a new epoch."""
         enough = self.episodes_finished >= self.min_episodes
-        mean = lambda xs: float(np.mean(xs)) if enough else None  # noqa: E731
+        mean = lambda xs: float(np.mean(xs)) if enough else None
         self.fitness.append(mean(self.finished_fitness))
         self.episode_length.append(mean(self.finished_lengths))
         epoch = len(self.fitness)
@@ -70,12 +80,7 @@ class RewardedVecEnv(IVecEnv):
         self.env_steps = 0
 
     def get_env_info(self) -> dict:
-        return {
-            "action_space": gymnasium.spaces.Box(-1.0, 1.0, (self.task.num_actions,), np.float32),
-            "observation_space": gymnasium.spaces.Box(-np.inf, np.inf, (self.task.num_obs,), np.float32),
-            "agents": 1,
-            "value_size": 1,
-        }
+        return env_info(self.task)
 
     def reset(self) -> Tensor:
         self.fitness_sum.zero_()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
+
+from tools.files import write_json_atomic
 
 JOB_FILE = "job.json"
 RESULT_FILE = "result.json"
@@ -43,7 +44,7 @@ class TrainJob:
         return path
 
     @classmethod
-    def read(cls, path: Path) -> "TrainJob":
+    def read(cls, path: Path) -> TrainJob:
         return cls(**json.loads(Path(path).read_text()))
 
 
@@ -86,10 +87,3 @@ def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult
         checkpoint=None,
         error=error,
     )
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so a reader never sees half a file, even if the writer is killed."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    os.replace(tmp, path)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+from tools.files import write_json_atomic
 from tools.jobs import (
     LOG_FILE,
     PROGRESS_PREFIX,
@@ -15,7 +16,6 @@ from tools.jobs import (
     TrainJob,
     TrainResult,
     failed_result,
-    write_json_atomic,
 )
 from tools.sandbox import run_module
 

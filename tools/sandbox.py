@@ -12,9 +12,9 @@ import os
 import resource
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 #: Grace period between SIGTERM and SIGKILL when stopping a process group.
 TERM_GRACE_S = 3.0
@@ -64,7 +64,7 @@ async def _stop_group(proc: asyncio.subprocess.Process) -> None:
         try:
             await asyncio.wait_for(proc.wait(), TERM_GRACE_S)
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 
@@ -106,7 +106,7 @@ async def run_module(
         try:
             returncode = await asyncio.wait_for(proc.wait(), timeout_s)
             outcome = Outcome(returncode, timed_out=False)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await _stop_group(proc)
             outcome = Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
         except asyncio.CancelledError:
@@ -115,6 +115,6 @@ async def run_module(
             raise
         try:
             await asyncio.wait_for(pump, TERM_GRACE_S)  # the rest of the output, up to EOF
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         return outcome

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from sim.registry import UnknownTaskError, task_class, task_names
+from sim.reward_program import function_source
 from tools.jobs import TrainJob
 from tools.pool import DevicePool, parse_devices
-from tools.reward_program import function_source
 
 BUILTIN_REWARDS = ("human", "sparse")
 

@@ -1,5 +1,5 @@
 from agents.coder import initial_messages, reward_signature, write_candidate
-from agents.llm import LLMGateway
+from agents.gateway import LLMGateway
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel
 

@@ -1,4 +1,4 @@
-from agents.critic import error_feedback, reflection, series_line, statistics
+from agents.critic import error_feedback, reflection, series_line, statistics_block
 
 RESULT = {
     "fitness": [None] + [float(i) for i in range(1, 100)],
@@ -15,7 +15,7 @@ def test_series_line_samples_about_ten_checkpoints_with_max_mean_min():
 
 
 def test_statistics_cover_components_score_and_episode_length():
-    text, freq = statistics(RESULT)
+    text, freq = statistics_block(RESULT)
     assert freq == 10
     names = [line.split(":")[0] for line in text.splitlines()]
     assert names == ["upright", "penalty", "task_score", "episode_length"]

@@ -1,33 +1,14 @@
-"""The device pool: slots, queueing, cancellation, timeouts and crashes (real worker processes)."""
+"""The device pool: slots, queueing, progress, cancellation, timeouts and crashes (real worker processes)."""
 
 import asyncio
-import os
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import cartpole_reward_file, processes_mentioning
 from tools.pool import DevicePool, parse_devices
 from tools.trainer import make_job
 
 TINY = {"num_envs": 64, "max_epochs": 30}
-
-
-def write_reward(tmp_path: Path, name: str, body: str) -> str:
-    path = tmp_path / f"{name}.py"
-    path.write_text(f"def compute_reward(cart_pos):\n{body}\n    return cart_pos, {{}}\n")
-    return str(path)
-
-
-def processes_mentioning(text: str) -> list[int]:
-    pids = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if text in cmdline:
-            pids.append(int(pid))
-    return pids
 
 
 def max_overlap(intervals):
@@ -83,7 +64,7 @@ async def test_cancelling_a_waiting_caller_stops_its_worker(tmp_path):
 
 async def test_a_reward_that_loops_forever_times_out(tmp_path):
     pool = DevicePool("cpu", timeout_s=15)
-    reward = write_reward(tmp_path, "loop", "    while True:\n        pass")
+    reward = cartpole_reward_file(tmp_path, "loop", "    while True:\n        pass")
     result = await pool.run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
     assert result["status"] == "failed"
     assert "timed out after 15 s" in result["error"]
@@ -92,7 +73,7 @@ async def test_a_reward_that_loops_forever_times_out(tmp_path):
 
 async def test_a_reward_that_eats_memory_fails_without_hurting_the_caller(tmp_path):
     pool = DevicePool("cpu", memory_limit_gb=3)
-    reward = write_reward(
+    reward = cartpole_reward_file(
         tmp_path, "hog", "    hoard = []\n    while True:\n        hoard.append(torch.ones(10**8))"
     )
     result = await pool.run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
@@ -102,7 +83,7 @@ async def test_a_reward_that_eats_memory_fails_without_hurting_the_caller(tmp_pa
 
 async def test_a_worker_crash_becomes_a_failed_result(tmp_path):
     # Failure injection: the reward kills its own process with a segfault.
-    reward = write_reward(tmp_path, "segv", "    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)")
+    reward = cartpole_reward_file(tmp_path, "segv", "    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)")
     result = await DevicePool("cpu").run(make_job("Cartpole", reward, tmp_path / "job", ppo=TINY))
     assert result["status"] == "failed"
     assert "killed by SIGSEGV" in result["error"]

@@ -51,7 +51,11 @@ def test_walking_towards_the_target_raises_the_potential():
     assert progress[0] > 0 > progress[1]
 
 
-def test_mujoco_state_is_moved_to_the_task_device():
+def test_mujoco_state_is_float32_torch_owned_by_the_task_not_views_of_the_simulator():
+    # MuJoCo works in float64 numpy; the task converts once. A view would let state edits reach physics.
     task = make_task("Ant", num_envs=2, device="cpu", seed=0)
     state, _, _ = task.step(torch.zeros(2, task.num_actions))
-    assert all(v.device.type == "cpu" and v.dtype == torch.float32 for v in state.values())
+    for name, value in state.items():
+        assert value.device == task.device and value.dtype == torch.float32, name
+        for buffer in (task.sim.state, task.sim.sensordata):
+            assert not np.shares_memory(value.numpy(), buffer), name

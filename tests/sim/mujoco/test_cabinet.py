@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from sim.registry import make_task
-from tests.sim.mujoco.baselines import human_and_sparse
+from tests.helpers import human_and_sparse
 
 
 @pytest.fixture

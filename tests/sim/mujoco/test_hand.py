@@ -8,7 +8,7 @@ import torch
 
 from sim.registry import make_task
 from sim.rotations import quat_axis, quat_conjugate, quat_from_angle_axis, quat_mul
-from tests.sim.mujoco.baselines import human_and_sparse
+from tests.helpers import human_and_sparse
 from tools.pool import DevicePool
 from tools.trainer import make_job
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from sim.registry import make_task
-from tests.sim.mujoco.baselines import human_and_sparse
-from tools.reward_program import RewardProgram, function_source
+from sim.reward_program import RewardProgram, function_source
+from tests.helpers import human_and_sparse
 
 
 @pytest.mark.parametrize("name", ["Ant", "Humanoid"])

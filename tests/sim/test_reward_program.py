@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from tools.reward_program import RewardProgram, RewardProgramError
+from sim.reward_program import RewardProgram, RewardProgramError
 
 STATE = {"x": torch.arange(4.0), "v": torch.ones(4)}
 

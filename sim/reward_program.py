@@ -1,4 +1,4 @@
-"""Load a reward program from source text and call it on a task's named state.
+"""The reward seam: load a reward program from source text and call it on a task's named state.
 
 A reward program is plain Python defining a function over named state tensors that
 returns ``(reward[num_envs], {component: tensor[num_envs]})``. Helper functions and
@@ -13,10 +13,13 @@ import inspect
 import linecache
 import math
 import textwrap
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
+
+from sim.checkpoint import CheckpointError
 
 Tensor = torch.Tensor
 ENTRY_POINT = "compute_reward"
@@ -100,7 +103,7 @@ class RewardProgram:
     fn: Callable
 
     @classmethod
-    def from_source(cls, source: str, filename: str = "<reward>") -> "RewardProgram":
+    def from_source(cls, source: str, filename: str = "<reward>") -> RewardProgram:
         """Parse and execute the module-level code, then bind the entry function."""
         shape = inspect_source(source, filename)
         # Register the text so tracebacks and torch.jit.script can show/see the lines.
@@ -153,3 +156,19 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
             raise RewardProgramError(f"{name!r} has non-finite values (NaN/inf) in {bad} of {num_envs} envs")
     reward = checked.pop("reward")
     return reward.float(), {k: v.float() for k, v in checked.items()}
+
+
+def root_cause(exc: BaseException, reward_file: str) -> str:
+    """The traceback from the first frame inside the reward program (or the whole one if none).
+
+    A RewardProgramError (bad output shape, NaN, unknown state name) is the program's fault
+    but is raised by our checks, so it is reported as its message alone; so is a
+    CheckpointError (a warm start from a checkpoint that does not fit).
+    """
+    if isinstance(exc, (RewardProgramError, CheckpointError)):
+        return f"{type(exc).__name__}: {exc}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = next((i for i, f in enumerate(frames) if f.filename == reward_file), None)
+    shown = frames if first is None else frames[first:]
+    head = "Traceback (most recent call last):\n" if shown else ""
+    return head + "".join(traceback.format_list(shown)) + "".join(traceback.format_exception_only(exc))

@@ -1,4 +1,4 @@
-"""The one LLM gateway: model construction, throttling, retries, usage and the call log.
+"""The one LLM gateway: concurrency cap, throttling, retries, usage and the call log.
 
 Every agent call goes through ``LLMGateway.complete``. Calls are recorded to
 ``<run_dir>/llm_calls.jsonl`` (agent, key, messages, response, usage). A call with a
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -21,15 +20,10 @@ from asyncio_throttle import Throttler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import convert_to_messages
 
-from agents.replay import CALLS_FILE, ReplayChatModel, ReplayExhaustedError, read_calls
+from agents.replay import CALLS_FILE, ReplayExhaustedError, read_calls
 
 log = structlog.get_logger("llm")
-AGENTS = ("coder", "critic", "curriculum")
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
-
-
-class LLMConfigError(ValueError):
-    """An LLM spec that cannot be turned into a model (bad provider, missing key or package)."""
 
 
 class LLMCallError(RuntimeError):
@@ -42,43 +36,6 @@ class Reply:
     prompt_tokens: int
     completion_tokens: int
     cached: bool = False
-
-
-def make_chat_model(
-    spec: str,
-    *,
-    agent: str,
-    base_url: str | None = None,
-    temperature: float | None = None,
-    replay_start: int = 0,
-) -> BaseChatModel:
-    """A LangChain chat model from ``provider:model``, ``replay:PATH`` or ``local[:PATH.gguf]``."""
-    if spec.startswith("replay:"):
-        try:
-            return ReplayChatModel.from_transcript(spec.removeprefix("replay:"), agent, start=replay_start)
-        except (FileNotFoundError, ValueError) as exc:
-            raise LLMConfigError(str(exc)) from exc
-    if spec == "local" or spec.startswith("local:"):
-        from agents.local_llm import local_chat_model
-        from agents.local_model import LocalModelError
-
-        try:
-            return local_chat_model(
-                spec.removeprefix("local").removeprefix(":") or None, temperature=temperature
-            )
-        except LocalModelError as exc:
-            raise LLMConfigError(str(exc)) from exc
-    from langchain.chat_models import init_chat_model
-
-    kwargs = {} if temperature is None else {"temperature": temperature}
-    if base_url:
-        provider, _, model = spec.rpartition(":")
-        kwargs.update(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "sk-no-key"))
-        spec = f"{provider or 'openai'}:{model}"
-    try:
-        return init_chat_model(spec, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - provider packages raise many kinds; report one line
-        raise LLMConfigError(f"cannot use LLM {spec!r}: {type(exc).__name__}: {exc}") from exc
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -146,7 +103,7 @@ class LLMGateway:
                         break
                     except ReplayExhaustedError:
                         raise
-                    except Exception as exc:  # noqa: BLE001 - classified below
+                    except Exception as exc:
                         if attempt == self.retries or not is_retryable(exc):
                             raise LLMCallError(
                                 f"{agent} LLM call failed: {type(exc).__name__}: {exc}"
@@ -187,22 +144,3 @@ class LLMGateway:
 
 def _join_content(parts: list) -> str:
     return "".join(p if isinstance(p, str) else p.get("text", "") for p in parts)
-
-
-def build_gateway(specs: dict[str, str], run_dir: Path, *, base_url: str | None = None,
-                  temperature: float | None = None, **limits) -> LLMGateway:  # fmt: skip
-    """One model per agent (the same spec shares one instance) behind one gateway."""
-    run_dir = Path(run_dir)
-    done = read_calls(run_dir / CALLS_FILE) if (run_dir / CALLS_FILE).exists() else []
-    models: dict[str, BaseChatModel] = {}
-    shared: dict[str, BaseChatModel] = {}
-    for agent in AGENTS:
-        spec = specs[agent]
-        if spec.startswith("replay:"):  # each agent replays its own responses, after those already used
-            used = sum(1 for r in done if r["agent"] == agent)
-            models[agent] = make_chat_model(spec, agent=agent, replay_start=used)
-            continue
-        if spec not in shared:
-            shared[spec] = make_chat_model(spec, agent=agent, base_url=base_url, temperature=temperature)
-        models[agent] = shared[spec]
-    return LLMGateway(models, run_dir, **limits)

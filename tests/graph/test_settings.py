@@ -1,0 +1,54 @@
+import pytest
+
+from graph.settings import DEFAULTS_FILE, Settings, SettingsError
+
+
+def test_defaults_load_and_overrides_apply():
+    s = Settings.load(DEFAULTS_FILE, {"task": "Quadcopter", "samples": 2})
+    assert s.task == "Quadcopter" and s.samples == 2 and s.iterations >= 1
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"task": "Cartpol"}, "unknown task 'Cartpol'"),
+        ({"samples": 0}, "samples must be >= 1"),
+        ({"devices": "gpu"}, "bad device 'gpu'"),
+        ({"overlap": "sometimes"}, "overlap must be auto, true or false"),
+        ({"iterations": "three"}, "iterations='three' must be of type int"),
+    ],
+)
+def test_bad_settings_are_named(overrides, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.load(DEFAULTS_FILE, overrides)
+
+
+def test_unknown_keys_in_a_config_file_are_rejected(tmp_path):
+    bad = tmp_path / "run.yaml"
+    bad.write_text(DEFAULTS_FILE.read_text() + "\nsampels: 3\n")
+    with pytest.raises(SettingsError, match="unknown settings \\['sampels'\\]"):
+        Settings.load(bad)
+
+
+def test_an_unreadable_config_file_is_a_settings_error(tmp_path):
+    broken = tmp_path / "run.yaml"
+    broken.write_text("task: [unclosed\n")
+    with pytest.raises(SettingsError, match="cannot read settings"):
+        Settings.load(broken)
+    with pytest.raises(SettingsError, match="cannot read settings"):
+        Settings.load(tmp_path / "missing.yaml")
+
+
+def test_overlap_auto_is_off_only_for_the_local_model():
+    assert not Settings.load(DEFAULTS_FILE, {"llm": "local"}).overlaps_training()
+    assert Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o"}).overlaps_training()
+    assert not Settings.load(
+        DEFAULTS_FILE, {"llm": "openai:gpt-4o", "coder_llm": "local"}
+    ).overlaps_training()
+
+
+def test_prompt_profile_auto_picks_the_small_model_prompts_for_the_local_model():
+    assert Settings.load(DEFAULTS_FILE, {"llm": "local"}).prompt_profile == "small"
+    assert Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o"}).prompt_profile == "paper"
+    with pytest.raises(SettingsError, match="prompt_profile"):
+        Settings.load(DEFAULTS_FILE, {"prompt_profile": "fancy"})

@@ -1,0 +1,48 @@
+"""Helpers shared by tests (not fakes: these drive real components)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tools.pool import DevicePool
+from tools.trainer import make_job
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """PIDs of live processes whose command line contains ``text``."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            pids.append(int(pid))
+    return pids
+
+
+def cartpole_reward_file(directory: Path, name: str, body: str) -> str:
+    """A Cartpole reward file whose body runs ``body`` (indented code) before returning cart_pos."""
+    path = directory / f"{name}.py"
+    path.write_text(f"def compute_reward(cart_pos):\n{body}\n    return cart_pos, {{}}\n")
+    return str(path)
+
+
+async def human_and_sparse(task: str, out: Path, **ppo) -> tuple[dict, dict]:
+    """Train the human reward, then the sparse one, on the same budget and seed."""
+    pool = DevicePool("cpu")  # one slot: the two runs do not compete for the cores
+    results = []
+    for reward in ("human", "sparse"):
+        result = await pool.run(make_job(task, reward, out / reward, ppo=ppo))
+        assert result["status"] == "trained", result["error"]
+        results.append(result)
+    print(f"{task}: human {results[0]['fitness_max']:.3f}, sparse {results[1]['fitness_max']:.3f}")
+    return results[0], results[1]
+
+
+def candidate(sample, status, fitness, iteration=0) -> dict:
+    """A graph Candidate record (plain data, no training)."""
+    return {"id": f"it{iteration}-s{sample}", "iteration": iteration, "sample": sample, "status": status,
+            "fitness": fitness, "error": None if status == "trained" else "boom", "reward_path": f"r{sample}.py",
+            "checkpoint": None, "code": "", "response": "", "attempts": 1, "result": None}  # fmt: skip

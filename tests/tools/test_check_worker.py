@@ -1,0 +1,22 @@
+"""The dry-run worker's own logic, run in-process on benign programs."""
+
+from tools.check_worker import DRY_RUN_ENVS, dry_run
+from tools.files import write_json_atomic
+from tools.reward_check import CHECK_FILE
+
+
+def dry_run_source(tmp_path, task: str, source: str) -> str | None:
+    write_json_atomic(tmp_path / CHECK_FILE, {"task": task, "source": source})
+    return dry_run(tmp_path)
+
+
+def test_a_good_program_passes_on_every_step(tmp_path):
+    source = "def compute_reward(object_pos, goal_pos):\n    d = (object_pos - goal_pos).norm(dim=-1)\n    return -d, {'d': d}\n"
+    assert dry_run_source(tmp_path, "ShadowHand", source) is None
+    assert (tmp_path / "reward.py").read_text() == source
+
+
+def test_a_wrong_shape_is_named_with_the_dry_run_batch(tmp_path):
+    source = "def compute_reward(fingertip_pos):\n    return fingertip_pos.sum(dim=-1), {}\n"
+    error = dry_run_source(tmp_path, "ShadowHand", source)
+    assert error == f"RewardProgramError: the total reward must have shape ({DRY_RUN_ENVS},), got ({DRY_RUN_ENVS}, 5)"

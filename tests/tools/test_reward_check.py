@@ -1,0 +1,40 @@
+"""Validation before training: static checks in the caller, the dry run in a worker process."""
+
+import pytest
+
+from sim.cartpole import Cartpole
+from tools.reward_check import RewardCheckError, check_reward, static_check
+
+NAMES = list(Cartpole.state_spec)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("def compute_reward(pole_angel):\n    return pole_angel, {}\n", r"unknown state \['pole_angel'\]"),
+        ("def compute_reward(x)\n", "syntax error at line 1"),
+        ("x = 1\n", "defines no function"),
+    ],
+)
+def test_static_errors_are_found_without_running_anything(source, message):
+    with pytest.raises(RewardCheckError, match=message):
+        static_check(source, NAMES)
+
+
+async def test_a_program_that_runs_on_real_state_passes(tmp_path):
+    good = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
+    await check_reward("Cartpole", good, NAMES, tmp_path)
+    assert (tmp_path / "check_result.json").exists()
+
+
+async def test_a_runtime_error_comes_back_with_the_program_line(tmp_path):
+    bad = "def compute_reward(pole_angle):\n    r = pole_angle.nope()\n    return r, {}\n"
+    with pytest.raises(RewardCheckError) as info:
+        await check_reward("Cartpole", bad, NAMES, tmp_path)
+    assert "line 2" in str(info.value) and "r = pole_angle.nope()" in str(info.value)
+
+
+async def test_a_dry_run_that_hangs_is_stopped(tmp_path):
+    hang = "def compute_reward(pole_angle):\n    while True:\n        pass\n"
+    with pytest.raises(RewardCheckError, match="the dry run timed out after 5 s"):
+        await check_reward("Cartpole", hang, NAMES, tmp_path, timeout_s=5)

@@ -1,0 +1,59 @@
+"""The training worker: every failure of a reward program becomes a structured result (real rl_games)."""
+
+import pytest
+
+from tools.jobs import RESULT_FILE
+from tools.train_worker import main as worker_main
+from tools.trainer import make_job
+
+SMALL = {"num_envs": 64, "max_epochs": 3}
+
+
+def train_in_worker(tmp_path, source: str) -> dict:
+    """Write ``source`` as a reward file and run the worker's entry point on a Cartpole job."""
+    import json
+    import sys
+
+    reward = tmp_path / "candidate.py"
+    reward.write_text(source)
+    job = make_job("Cartpole", str(reward), tmp_path / "job", ppo=SMALL)
+    job.write()
+    argv, sys.argv = sys.argv, ["train_worker", job.out_dir]
+    try:
+        worker_main()
+    finally:
+        sys.argv = argv
+    return json.loads((tmp_path / "job" / RESULT_FILE).read_text())
+
+
+BROKEN_REWARDS = {
+    "raises": (
+        "def compute_reward(cart_pos):\n    raise ValueError('reward exploded')\n",
+        "ValueError: reward exploded",
+    ),
+    "wrong_shape": ("def compute_reward(cart_pos):\n    return cart_pos.mean(), {}\n", "shape (64,), got ()"),
+    "nan": (
+        "def compute_reward(cart_pos):\n    r = cart_pos * float('nan')\n    return r, {'r': r}\n",
+        "non-finite",
+    ),
+    "unknown_state": (
+        "def compute_reward(pole_angel):\n    return pole_angel, {}\n",
+        "unknown state ['pole_angel']",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_REWARDS))
+def test_broken_rewards_fail_cleanly_with_a_traceback(kind, tmp_path):
+    source, message = BROKEN_REWARDS[kind]
+    result = train_in_worker(tmp_path, source)
+    assert result["status"] == "failed" and result["reward_name"] == "candidate"
+    assert message in result["error"]
+    assert result["error"].startswith("Traceback") or "RewardProgramError" in result["error"]
+
+
+def test_reward_tracebacks_start_in_the_reward_program(tmp_path):
+    result = train_in_worker(tmp_path, "def compute_reward(cart_pos):\n    bonus = cart_pos.nonexistent\n    return bonus, {}\n")
+    first_frame = result["error"].splitlines()[1]
+    assert "reward.py" in first_frame and "line 2" in first_frame
+    assert "bonus = cart_pos.nonexistent" in result["error"]

@@ -1,0 +1,59 @@
+"""Worker process entry: ``python -m tools.check_worker DIR`` dry-runs the reward program in DIR.
+
+It reads ``check.json`` ({task, source}), runs the program on a few steps of real env
+state and writes ``check_result.json`` ({error}: the root-cause traceback or null).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from tools.files import write_json_atomic
+from tools.reward_check import CHECK_FILE, CHECK_RESULT_FILE
+
+DRY_RUN_ENVS = 16
+DRY_RUN_STEPS = 4
+
+
+def dry_run(work_dir: Path) -> str | None:
+    """Run the program on real env state; return the root-cause traceback or None."""
+    import torch
+
+    from sim.registry import make_task
+    from sim.reward_program import RewardProgram, root_cause
+
+    spec = json.loads((work_dir / CHECK_FILE).read_text())
+    reward_path = work_dir / "reward.py"
+    reward_path.write_text(spec["source"])
+    try:
+        program = RewardProgram.from_source(spec["source"], filename=str(reward_path))
+        task = make_task(spec["task"], num_envs=DRY_RUN_ENVS, seed=0)
+        program.check_names(list(task.state_spec))
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(DRY_RUN_STEPS):
+            actions = torch.rand(DRY_RUN_ENVS, task.num_actions, generator=generator) * 2 - 1
+            state, done, _ = task.step(actions)
+            program(state, DRY_RUN_ENVS)
+            task.reset_envs(done.nonzero(as_tuple=False).squeeze(-1))
+    except Exception as exc:  # noqa: BLE001 - reported as feedback
+        return root_cause(exc, str(reward_path))
+    return None
+
+
+def main() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    work_dir = Path(sys.argv[1])
+    try:
+        error = dry_run(work_dir)
+    except Exception:  # noqa: BLE001 - a broken check spec is reported, not raised
+        error = traceback.format_exc()
+    write_json_atomic(work_dir / CHECK_RESULT_FILE, {"error": error})
+
+
+if __name__ == "__main__":
+    main()

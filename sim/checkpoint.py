@@ -1,4 +1,9 @@
-"""Warm-start checks: does an rl_games checkpoint fit the network built for this task?"""
+"""rl_games checkpoints: loaded as data only (never unpickled code), and checked against a network.
+
+rl_games' own ``restore`` unpickles with ``weights_only=False``, so a checkpoint written
+by a process that ran reward code could run code in whoever loads it. Everything here
+loads with ``weights_only=True``: tensors, numbers, strings and containers only.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,21 @@ class CheckpointError(ValueError):
     """A warm-start checkpoint that is unreadable or does not fit the task's network."""
 
 
+def load_checkpoint(path: str | Path) -> dict:
+    """An rl_games checkpoint as data (``weights_only=True``); CheckpointError if it is anything else."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
+            raise ValueError("no model weights in it")
+        return checkpoint
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one-line answer
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise CheckpointError(f"{path} is not an rl_games checkpoint ({type(exc).__name__}: {reason})") from None
+
+
 def saved_weights(path: str | Path) -> dict[str, torch.Tensor]:
     """The model weights stored in an rl_games checkpoint."""
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-        return checkpoint["model"]
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one-line answer
-        raise CheckpointError(f"{path} is not an rl_games checkpoint ({type(exc).__name__}: {exc})") from None
+    return load_checkpoint(path)["model"]
 
 
 def check_fits(path: str | Path, model: torch.nn.Module, task: str) -> None:

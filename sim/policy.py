@@ -8,14 +8,24 @@ import torch
 from rl_games.torch_runner import Runner
 
 from sim.base import BatchedTask
-from sim.checkpoint import check_fits
+from sim.checkpoint import check_fits, load_checkpoint
 from sim.ppo import ppo_config, rl_games_params
 
 
 class Policy:
-    """``policy(obs) -> actions`` for the checkpoint's network, built from the task's PPO config."""
+    """``policy(obs) -> actions`` for the checkpoint's network, built from the task's PPO config.
 
-    def __init__(self, task: BatchedTask, checkpoint: str | Path, ppo_overrides: dict | None = None):
+    Deterministic by default (the mean action); ``deterministic=False`` samples as in training.
+    """
+
+    def __init__(
+        self,
+        task: BatchedTask,
+        checkpoint: str | Path,
+        ppo_overrides: dict | None = None,
+        deterministic: bool = True,
+    ):
+        self.deterministic = deterministic
         cfg = ppo_config(task.name, ppo_overrides)
         runner = Runner()
         runner.load_config(
@@ -23,9 +33,9 @@ class Policy:
         )
         self.player = runner.create_player()
         check_fits(checkpoint, self.player.model, task.name)
-        self.player.restore(str(checkpoint))
+        self.player.model.load_state_dict(load_checkpoint(checkpoint)["model"])  # not restore(): it unpickles
         self.player.has_batch_dimension = True
 
     @torch.no_grad()
     def __call__(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.player.get_action(obs, is_deterministic=True)
+        return self.player.get_action(obs, is_deterministic=self.deterministic)

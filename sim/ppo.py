@@ -18,7 +18,7 @@ from rl_games.torch_runner import Runner
 
 from configs import CONFIG_DIR, load_yaml
 from sim.base import BatchedTask
-from sim.checkpoint import check_fits
+from sim.checkpoint import check_fits, load_checkpoint
 from sim.registry import make_task, task_config
 from sim.reward_program import RewardProgram
 from sim.vec_env import RewardedVecEnv, TrainingStats, env_info
@@ -163,7 +163,8 @@ def train(
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
     if checkpoint:
         check_fits(checkpoint, agent.model, task_name)
-        agent.restore(checkpoint, set_epoch=False)  # warm start: weights and optimiser, fresh epoch count
+        # Warm start: weights and optimiser, fresh epoch count (not agent.restore: it unpickles code).
+        agent.set_full_state_weights(load_checkpoint(checkpoint), set_epoch=False)
     agent.train()
     last = nn_dir / "last.pth"
     agent.save(str(last.with_suffix("")))

@@ -20,9 +20,13 @@ from dataclasses import dataclass
 import torch
 
 from sim.checkpoint import CheckpointError
+from sim.reward_policy import check_size, enforce, safe_builtins
 
 Tensor = torch.Tensor
 ENTRY_POINT = "compute_reward"
+#: A reward may return at most this many components; longer names are cut to NAME_CHARS.
+MAX_COMPONENTS = 32
+NAME_CHARS = 64
 
 
 class RewardProgramError(Exception):
@@ -84,11 +88,19 @@ class ProgramShape:
 
 
 def inspect_source(source: str, filename: str = "<reward>") -> ProgramShape:
-    """Parse a program and find its entry function and state parameters (nothing is executed)."""
+    """Parse a program, apply the static policy and find its entry function and state parameters.
+
+    Nothing is executed. Raises RewardProgramError (a RewardPolicyError is one) in one line.
+    """
     try:
-        tree = ast.parse(source, filename=filename)
+        check_size(source)
+        tree = enforce(ast.parse(source, filename=filename))
     except SyntaxError as exc:
         raise RewardProgramError(f"syntax error at line {exc.lineno}: {exc.msg}") from exc
+    except (RecursionError, MemoryError) as exc:
+        raise RewardProgramError("the program is nested too deeply to parse; write plainer code") from exc
+    except ValueError as exc:  # RewardPolicyError, or a null byte in the source
+        raise RewardProgramError(str(exc)) from exc
     entry = _entry_point(tree)
     return ProgramShape(tree, entry.name, _required_params(entry))
 
@@ -104,11 +116,11 @@ class RewardProgram:
 
     @classmethod
     def from_source(cls, source: str, filename: str = "<reward>") -> RewardProgram:
-        """Parse and execute the module-level code, then bind the entry function."""
+        """Check the program against the static policy, execute its module-level code, bind the entry."""
         shape = inspect_source(source, filename)
-        # Register the text so tracebacks and torch.jit.script can show/see the lines.
+        # Register the text so tracebacks can show the lines.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        namespace = {"torch": torch, "math": math, "__name__": "reward_program"}
+        namespace = {"torch": torch, "math": math, "__name__": "reward_program", "__builtins__": safe_builtins()}
         exec(compile(shape.tree, filename, "exec"), namespace)  # noqa: S102 - only in sandboxed workers
         return cls(source=source, filename=filename, shape=shape, fn=namespace[shape.entry])
 
@@ -124,8 +136,20 @@ class RewardProgram:
         self.shape.check_names(available)
 
     def __call__(self, state: dict[str, Tensor], num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
-        """Call the reward on named state and check it returns finite [num_envs] tensors."""
-        out = self.fn(**{name: state[name] for name in self.params})
+        """Call the reward on copies of named state and check it returns finite [num_envs] tensors.
+
+        The copies keep the simulator out of the reward's reach; an input changed in place
+        is still an error, named, so the model learns not to do it.
+        """
+        inputs = {name: state[name].clone() for name in self.params}
+        versions = {name: tensor._version for name, tensor in inputs.items()}
+        out = self.fn(**inputs)
+        changed = [name for name, tensor in inputs.items() if tensor._version != versions[name]]
+        if changed:
+            raise RewardProgramError(
+                f"{self.entry}() modified its input {changed[0]!r} in place; inputs are read-only: "
+                f"compute a new tensor instead (e.g. scaled = {changed[0]} * 2.0, not {changed[0]} *= 2.0)"
+            )
         return check_reward_output(out, num_envs)
 
 
@@ -136,6 +160,10 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
             f"the reward must return (reward, components_dict), got {type(out).__name__}"
         )
     reward, components = out
+    if len(components) > MAX_COMPONENTS:
+        raise RewardProgramError(
+            f"the reward returned {len(components)} components; return at most {MAX_COMPONENTS}"
+        )
     if not isinstance(reward, Tensor) or tuple(reward.shape) != (num_envs,):
         shape = tuple(reward.shape) if isinstance(reward, Tensor) else type(reward).__name__
         raise RewardProgramError(f"the total reward must have shape ({num_envs},), got {shape}")
@@ -149,7 +177,7 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
             raise RewardProgramError(
                 f"component {name!r} must have shape ({num_envs},), got {tuple(value.shape)}"
             )
-        checked[str(name)] = value
+        checked[str(name)[:NAME_CHARS]] = value
     for name, value in checked.items():
         bad = (~torch.isfinite(value.float())).sum().item()
         if bad:

@@ -1,7 +1,7 @@
 """Worker process entry: ``python -m tools.check_worker DIR`` dry-runs the reward program in DIR.
 
 It reads ``check.json`` ({task, source}), runs the program on a few steps of real env
-state and writes ``check_result.json`` ({error}: the root-cause traceback or null).
+state and sends one ``check`` message ({error}: the root-cause traceback or null).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from tools.files import write_json_atomic
-from tools.reward_check import CHECK_FILE, CHECK_RESULT_FILE
+from tools.channel import send
+from tools.reward_check import CHECK_FILE
 
 DRY_RUN_ENVS = 16
 DRY_RUN_STEPS = 4
@@ -52,7 +52,7 @@ def main() -> None:
         error = dry_run(work_dir)
     except Exception:  # noqa: BLE001 - a broken check spec is reported, not raised
         error = traceback.format_exc()
-    write_json_atomic(work_dir / CHECK_RESULT_FILE, {"error": error})
+    send({"type": "check", "error": error})
 
 
 if __name__ == "__main__":

@@ -12,8 +12,6 @@ from tools.files import write_json_atomic
 JOB_FILE = "job.json"
 RESULT_FILE = "result.json"
 LOG_FILE = "train.log"
-#: Worker output lines starting with this carry a JSON progress record (epoch, max_epochs, fitness).
-PROGRESS_PREFIX = "eureka-progress "
 
 
 @dataclass
@@ -48,6 +46,20 @@ class TrainJob:
         return cls(**json.loads(Path(path).read_text()))
 
 
+#: Error texts kept in results and prompts: the head and the tail of longer ones.
+MAX_ERROR_CHARS = 4000
+MAX_SERIES = 33  # a total reward's components (at most 32) plus slack for the checks
+NAME_CHARS = 64
+
+
+def clip_text(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its start and its end (where errors are named)."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters cut ...]\n{text[-half:]}"
+
+
 class TrainResult(TypedDict, total=False):
     """What the Trainer returns (see README, "Trainer tool")."""
 
@@ -69,6 +81,7 @@ class TrainResult(TypedDict, total=False):
     out_dir: str
     started_at: float
     finished_at: float
+    evaluation: dict  # the clean evaluation (tools/clean_eval.py): the fitness candidates are ranked by
 
 
 def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult:
@@ -86,4 +99,48 @@ def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult
         steps_per_s=0.0,
         checkpoint=None,
         error=error,
+    )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
+        return None
+    return float(value)
+
+
+def _series(values: Any) -> list[float | None]:
+    return [_number(v) for v in values] if isinstance(values, list) else []
+
+
+def sanitize_progress(raw: dict) -> dict | None:
+    """A worker's progress message as {epoch, max_epochs, fitness}, or None if it is not one."""
+    epoch, max_epochs = _number(raw.get("epoch")), _number(raw.get("max_epochs"))
+    if epoch is None or max_epochs is None or max_epochs < 1:
+        return None
+    return {"epoch": int(epoch), "max_epochs": int(max_epochs), "fitness": _number(raw.get("fitness"))}
+
+
+def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
+    """A worker's result rebuilt from known fields with checked types and sizes.
+
+    The training worker ran reward code, so its message may be anything: nothing from it
+    reaches the graph, a prompt or a file without passing through here. (The channel
+    already bounds the message's size.)
+    """
+    raw = raw if isinstance(raw, dict) else {}
+    components = raw.get("components") if isinstance(raw.get("components"), dict) else {}
+    error = raw.get("error")
+    return TrainResult(
+        **job.identity(),
+        status="trained" if raw.get("status") == "trained" else "failed",
+        fitness_max=_number(raw.get("fitness_max")),
+        fitness=_series(raw.get("fitness")),
+        components={str(k)[:NAME_CHARS]: _series(v) for k, v in list(components.items())[:MAX_SERIES]},
+        episode_length=_series(raw.get("episode_length")),
+        epochs=int(_number(raw.get("epochs")) or 0),
+        env_steps=int(_number(raw.get("env_steps")) or 0),
+        wall_s=_number(raw.get("wall_s")) or 0.0,
+        steps_per_s=_number(raw.get("steps_per_s")) or 0.0,
+        checkpoint=None,
+        error=clip_text(error) if isinstance(error, str) else None,
     )

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.files import write_json_atomic
 from tools.jobs import (
     LOG_FILE,
-    PROGRESS_PREFIX,
     RESULT_FILE,
     TrainJob,
     TrainResult,
+    clip_text,
     failed_result,
+    sanitize_progress,
+    sanitize_result,
 )
 from tools.sandbox import run_module
+from tools.train_worker import WARM_START_FILE
 
 WORKER_MODULE = "tools.train_worker"
 
@@ -43,8 +47,8 @@ def log_tail(path: Path, lines: int = 20) -> str:
 class DevicePool:
     """Runs TrainJobs in worker subprocesses, ``trainers_per_device`` at a time on each device.
 
-    ``await pool.run(job)`` waits for a free slot (FIFO), trains, and returns the result.
-    Cancelling the awaiting task stops the job's process. Jobs longer than ``timeout_s``
+    ``await pool.run(job)`` waits for a free slot (FIFO), trains, measures the policy's
+    fitness in a clean process (``result["evaluation"]``) and returns the result. Cancelling the awaiting task stops the job's process. Jobs longer than ``timeout_s``
     are stopped and reported as failed.
     """
 
@@ -82,25 +86,49 @@ class DevicePool:
         (out_dir / RESULT_FILE).unlink(missing_ok=True)
         job.write()
         started = time.time()
+        result = await self._train(job, on_progress) if self._warm_start(job) else None
+        if result is None:
+            result = failed_result(job, f"CheckpointError: {job.checkpoint} is not a readable file", 0.0)
+        if result["status"] == "trained":
+            evaluation = await evaluate_job(job, result["fitness_max"], timeout_s=self.timeout_s,
+                                            memory_limit_gb=self.memory_limit_gb)  # fmt: skip
+            result["evaluation"] = evaluation
+            if evaluation["error"]:
+                result.update(status="failed", error=clip_text(f"clean evaluation failed: {evaluation['error']}"))
+            else:
+                result["checkpoint"] = str(trained_checkpoint(out_dir))
+        result.update(started_at=started, finished_at=time.time())
+        write_json_atomic(out_dir / RESULT_FILE, result)
+        return result
 
-        def on_line(line: str) -> None:
-            if on_progress and line.startswith(PROGRESS_PREFIX):
-                on_progress(json.loads(line.removeprefix(PROGRESS_PREFIX)))
+    def _warm_start(self, job: TrainJob) -> bool:
+        """Copy the warm-start checkpoint into the job (the worker reads nothing outside it)."""
+        if not job.checkpoint:
+            return True
+        try:
+            shutil.copyfile(job.checkpoint, Path(job.out_dir) / WARM_START_FILE)
+        except OSError:
+            return False
+        return True
+
+    async def _train(self, job: TrainJob, on_progress: Callable[[dict], None] | None) -> TrainResult:
+        """Run the training worker; its result is rebuilt from checked fields (it ran reward code)."""
+        out_dir = Path(job.out_dir)
+        started = time.perf_counter()
+        results: list[dict] = []
+
+        def on_message(message: dict) -> None:
+            if message["type"] == "result":
+                results.append(message.get("result"))
+            elif message["type"] == "progress" and on_progress and (progress := sanitize_progress(message)):
+                on_progress(progress)
 
         outcome = await run_module(
-            WORKER_MODULE, [str(out_dir)], log_path=out_dir / LOG_FILE, timeout_s=self.timeout_s,
-            memory_limit_gb=self.memory_limit_gb, on_line=on_line,
+            WORKER_MODULE, [str(out_dir)], work_dir=out_dir, log_name=LOG_FILE, timeout_s=self.timeout_s,
+            memory_limit_gb=self.memory_limit_gb, on_message=on_message, final_message="result",
         )  # fmt: skip
-        finished = time.time()
-        result_path = out_dir / RESULT_FILE
-        if outcome.returncode == 0 and result_path.exists():
-            result: TrainResult = json.loads(result_path.read_text())
-        else:
-            message = f"training {outcome.describe(self.timeout_s)}"
-            tail = log_tail(out_dir / LOG_FILE)
-            result = failed_result(
-                job, message + (f"\nlast log lines:\n{tail}" if tail else ""), finished - started
-            )
-        result.update(started_at=started, finished_at=finished)
-        write_json_atomic(result_path, result)
-        return result
+        if results and (outcome.returncode == 0 or outcome.lingered):
+            return sanitize_result(results[0], job)
+        tail = log_tail(out_dir / LOG_FILE)
+        message = f"training {outcome.describe(self.timeout_s)}" + (f"\nlast log lines:\n{tail}" if tail else "")
+        return failed_result(job, clip_text(message), time.perf_counter() - started)

@@ -7,7 +7,6 @@ run executes the program on a real batch of env state in an isolated worker
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sim.reward_program import RewardProgramError, inspect_source
@@ -15,7 +14,6 @@ from tools.files import write_json_atomic
 from tools.sandbox import run_module
 
 CHECK_FILE = "check.json"
-CHECK_RESULT_FILE = "check_result.json"
 WORKER_MODULE = "tools.check_worker"
 
 
@@ -42,15 +40,14 @@ async def check_reward(
     """Static check, then a sandboxed dry run; raises RewardCheckError with the traceback."""
     static_check(source, state_names)
     work_dir.mkdir(parents=True, exist_ok=True)
-    result_path = work_dir / CHECK_RESULT_FILE
-    result_path.unlink(missing_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
+    verdicts: list[dict] = []
     outcome = await run_module(
-        WORKER_MODULE, [str(work_dir)],
-        log_path=work_dir / "check.log", timeout_s=timeout_s, memory_limit_gb=memory_limit_gb,
+        WORKER_MODULE, [str(work_dir)], work_dir=work_dir, log_name="check.log", timeout_s=timeout_s,
+        memory_limit_gb=memory_limit_gb, on_message=verdicts.append, final_message="check",
     )  # fmt: skip
-    if not result_path.exists():
+    verdict = next((m for m in verdicts if m["type"] == "check"), None)
+    if verdict is None:
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
-    error = json.loads(result_path.read_text())["error"]
-    if error:
-        raise RewardCheckError(error)
+    if verdict.get("error"):
+        raise RewardCheckError(str(verdict["error"]))

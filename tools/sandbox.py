@@ -1,23 +1,31 @@
-"""Isolated execution: run a Python module in its own process group with time and memory caps.
+"""Isolated execution: run a worker module confined, with time, memory and output caps.
 
-Used for everything that executes untrusted reward code (training, dry runs). A
-reward that loops, leaks memory or segfaults takes down only its own process.
+Used for everything that executes untrusted reward code (training, dry runs) and for the
+clean evaluation. The worker runs in its job directory under ``tools.confinement``; its
+messages come back on a dedicated channel (``tools.channel``), its stdout and stderr go to
+a size-capped log. A worker that loops, leaks memory, floods its output, forks, lingers
+after its final message or segfaults takes down only itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
-import resource
 import signal
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from tools.channel import CHANNEL_FD_ENV, MessageReader
+from tools.confinement import command, environment, limit_resources
 
 #: Grace period between SIGTERM and SIGKILL when stopping a process group.
 TERM_GRACE_S = 3.0
+#: How long a worker may stay alive after its final message before it is ended.
+LINGER_S = 5.0
+#: The most of a worker's stdout and stderr kept in its log.
+LOG_LIMIT_BYTES = 2 << 20
+CHUNK = 1 << 16
 
 
 @dataclass
@@ -26,6 +34,9 @@ class Outcome:
 
     returncode: int
     timed_out: bool
+    lingered: bool = False
+    malformed_messages: int = 0
+    log_bytes_dropped: int = 0
 
     def describe(self, timeout_s: float | None) -> str:
         if self.timed_out:
@@ -35,23 +46,6 @@ class Outcome:
             hint = " (likely out of memory)" if name == "SIGKILL" else ""
             return f"worker was killed by {name}{hint}"
         return f"worker exited with code {self.returncode}"
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _child_setup(limit_bytes: int | None):
-    """Runs in the child before exec: cap its memory and make it die with its parent."""
-
-    def apply() -> None:
-        if limit_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-        try:  # Linux: a killed caller (kill -9) takes its workers with it, no orphans
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-
-    return apply
 
 
 async def _stop_group(proc: asyncio.subprocess.Process) -> None:
@@ -64,57 +58,129 @@ async def _stop_group(proc: asyncio.subprocess.Process) -> None:
         try:
             await asyncio.wait_for(proc.wait(), TERM_GRACE_S)
             return
-        except TimeoutError:
+        except asyncio.TimeoutError:
             continue
 
 
-async def _pump(stream: asyncio.StreamReader, log, on_line: Callable[[str], None] | None) -> None:
-    """Copy the child's output to its log, handing each line to ``on_line``."""
-    while line := await stream.readline():
-        log.write(line)
-        log.flush()
-        if on_line:
-            on_line(line.decode(errors="replace"))
+def _kill_group(pid: int) -> None:
+    """Whatever is left of the worker's process group (descendants that outlived it) dies."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class _CappedLog:
+    """Appends output to a file up to a byte limit, then counts what it drops."""
+
+    def __init__(self, path: Path, limit: int):
+        self.file = open(path, "ab")
+        self.room, self.dropped = limit, 0
+
+    def write(self, data: bytes) -> None:
+        kept = data[: max(self.room, 0)]
+        self.file.write(kept)
+        self.file.flush()
+        self.room -= len(kept)
+        self.dropped += len(data) - len(kept)
+
+    def close(self) -> None:
+        if self.dropped:
+            self.file.write(f"\n[log capped: {self.dropped} more bytes of output dropped]\n".encode())
+        self.file.close()
+
+
+async def _copy(stream: asyncio.StreamReader, sink: Callable[[bytes], None]) -> None:
+    while chunk := await stream.read(CHUNK):
+        sink(chunk)
+
+
+async def _read_channel(fd: int, reader: MessageReader) -> None:
+    loop = asyncio.get_running_loop()
+    stream = asyncio.StreamReader(limit=CHUNK)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(stream), os.fdopen(fd, "rb", buffering=0)
+    )
+    try:
+        await _copy(stream, reader.feed)
+    finally:
+        transport.close()
 
 
 async def run_module(
     module: str,
     args: list[str],
     *,
-    log_path: Path,
+    work_dir: Path,
+    log_name: str,
     timeout_s: float | None = None,
     memory_limit_gb: float | None = None,
     env: dict[str, str] | None = None,
-    on_line: Callable[[str], None] | None = None,
+    on_message: Callable[[dict], None] | None = None,
+    final_message: str | None = None,
 ) -> Outcome:
-    """Run ``python -m module *args`` isolated; stdout/stderr go to ``log_path`` (and ``on_line``).
+    """Run ``python -m module *args`` confined in ``work_dir``; its log is ``work_dir/log_name``.
 
+    ``on_message`` gets every well-formed channel message. Once a message of type
+    ``final_message`` has arrived, the worker has LINGER_S to exit before it is stopped.
     Cancelling the awaiting task stops the process group before re-raising.
     """
+    work_dir.mkdir(parents=True, exist_ok=True)
     limit = int(memory_limit_gb * 2**30) if memory_limit_gb else None
-    project_root = str(Path(__file__).resolve().parent.parent)
-    child_env = {**os.environ, **(env or {})}
-    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, child_env.get("PYTHONPATH")]))
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
+    finished = asyncio.Event()
+
+    def deliver(message: dict) -> None:
+        if message["type"] == final_message:
+            finished.set()
+        if on_message:
+            on_message(message)
+
+    reader = MessageReader(deliver)
+    channel_read, channel_write = os.pipe()
+    log = _CappedLog(work_dir / log_name, LOG_LIMIT_BYTES)
+    try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", module, *args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=child_env, start_new_session=True, preexec_fn=_child_setup(limit),
+            *command(module, args), cwd=work_dir, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}),
+            pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(limit),
         )  # fmt: skip
-        pump = asyncio.create_task(_pump(proc.stdout, log, on_line))
-        try:
-            returncode = await asyncio.wait_for(proc.wait(), timeout_s)
-            outcome = Outcome(returncode, timed_out=False)
-        except TimeoutError:
+    finally:
+        os.close(channel_write)
+    readers = [asyncio.create_task(_copy(proc.stdout, log.write)), asyncio.create_task(_read_channel(channel_read, reader))]
+    outcome = Outcome(0, timed_out=False)
+    try:
+        outcome = await _supervise(proc, finished, timeout_s)
+    except asyncio.CancelledError:
+        await asyncio.shield(_stop_group(proc))
+        raise
+    finally:
+        _kill_group(proc.pid)
+        done, pending = await asyncio.wait(readers, timeout=TERM_GRACE_S)
+        for task in pending:
+            task.cancel()
+        log.close()
+        outcome.malformed_messages, outcome.log_bytes_dropped = reader.malformed, log.dropped
+    return outcome
+
+
+async def _supervise(proc: asyncio.subprocess.Process, finished: asyncio.Event, timeout_s: float | None) -> Outcome:
+    """Wait for the worker to exit, stopping it on timeout or when it lingers after its final message."""
+    exited = asyncio.create_task(proc.wait())
+    final = asyncio.create_task(finished.wait())
+    try:
+        done, _ = await asyncio.wait({exited, final}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        if not done:
             await _stop_group(proc)
-            outcome = Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
-        except asyncio.CancelledError:
-            await asyncio.shield(_stop_group(proc))
-            pump.cancel()
-            raise
-        try:
-            await asyncio.wait_for(pump, TERM_GRACE_S)  # the rest of the output, up to EOF
-        except TimeoutError:
-            pass
-        return outcome
+            return Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
+        if exited not in done:
+            try:
+                await asyncio.wait_for(asyncio.shield(exited), LINGER_S)
+            except asyncio.TimeoutError:
+                await _stop_group(proc)
+                return Outcome(0, timed_out=False, lingered=True)
+        return Outcome(proc.returncode, timed_out=False)
+    finally:
+        for task in (exited, final):
+            if not task.done():
+                task.cancel()

@@ -1,25 +1,25 @@
 """Worker process entry: ``python -m tools.train_worker OUT_DIR`` trains the job in OUT_DIR.
 
-It reads ``job.json`` and always writes ``result.json`` unless it is killed; a reward
-program that raises or returns bad values becomes a failed result with its traceback.
+It reads ``job.json`` and sends its progress after every epoch and, unless it is
+killed, one result message on the channel; a reward program that raises or returns bad
+values becomes a failed result with its traceback. The pool writes ``result.json``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
-from tools.files import write_json_atomic
-from tools.jobs import JOB_FILE, PROGRESS_PREFIX, RESULT_FILE, TrainJob, TrainResult, failed_result
+from tools.channel import send
+from tools.jobs import JOB_FILE, TrainJob, TrainResult, failed_result
 
 REWARD_FILE = "reward.py"
+WARM_START_FILE = "warm_start.pth"
 
 
 def report_progress(progress: dict) -> None:
-    """Send one epoch's progress to the pool as a prefixed JSON line on stdout."""
-    print(PROGRESS_PREFIX + json.dumps(progress), flush=True)
+    send({"type": "progress", **progress})
 
 
 def run(out_dir: Path) -> TrainResult:
@@ -36,7 +36,8 @@ def run(out_dir: Path) -> TrainResult:
 
         program = RewardProgram.from_source(job.reward_source, filename=str(reward_path))
         cfg = ppo_config(job.task, job.ppo)
-        result = train(job.task, program, cfg, job.seed, job.device, out_dir, job.checkpoint, report_progress)
+        warm_start = str(out_dir / WARM_START_FILE) if job.checkpoint else None
+        result = train(job.task, program, cfg, job.seed, job.device, out_dir, warm_start, report_progress)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
         result = failed_result(job, root_cause(exc, str(reward_path)), time.perf_counter() - started)
     result.update(job.identity())
@@ -44,8 +45,7 @@ def run(out_dir: Path) -> TrainResult:
 
 
 def main() -> None:
-    out_dir = Path(sys.argv[1])
-    write_json_atomic(out_dir / RESULT_FILE, run(out_dir))
+    send({"type": "result", "result": run(Path(sys.argv[1]))})
 
 
 if __name__ == "__main__":

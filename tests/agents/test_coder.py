@@ -40,11 +40,13 @@ async def test_without_repairs_an_invalid_program_stays_invalid(tmp_path):
     assert draft.status == "invalid" and "no Python code block" in draft.error and draft.reward_path is None
 
 
-async def test_a_program_that_hangs_at_import_fails_the_dry_run_by_timeout(tmp_path):
+async def test_module_level_code_is_refused_before_anything_runs(tmp_path):
     hang = (
         "```python\nwhile True:\n    pass\n\ndef compute_reward(pole_angle):\n    return pole_angle, {}\n```"
     )
     gw, _ = coder_gateway(tmp_path, [hang])
     draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s2",
                                   tmp_path / "rewards", profile="paper", repair_attempts=0, check_timeout_s=8)  # fmt: skip
-    assert draft.status == "invalid" and "timed out after 8 s" in draft.error
+    assert draft.status == "invalid"
+    assert draft.error.startswith("line 1: a module-level while statement is not allowed in reward code")
+    assert not list((tmp_path / "rewards").glob("check_*"))  # no dry run was started

@@ -24,7 +24,7 @@ def test_static_errors_are_found_without_running_anything(source, message):
 async def test_a_program_that_runs_on_real_state_passes(tmp_path):
     good = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
     await check_reward("Cartpole", good, NAMES, tmp_path)
-    assert (tmp_path / "check_result.json").exists()
+    assert (tmp_path / "reward.py").read_text() == good and (tmp_path / "check.log").exists()
 
 
 async def test_a_runtime_error_comes_back_with_the_program_line(tmp_path):

@@ -1,21 +1,49 @@
-"""Isolated execution of a module: output, exit status, time and memory caps, cancellation."""
+"""Isolated execution of a worker module: channel, capped log, exit status, caps, containment layers.
+
+The child (tests/tools/sandbox_child.py) is plain Python that escaped the static policy:
+each test checks one layer of tools/confinement.py on its own.
+"""
 
 import asyncio
+import os
+import socket
 
 import pytest
 
 from tests.helpers import processes_mentioning
-from tools.sandbox import run_module
+from tools.confinement import active_layers
+from tools.sandbox import LOG_LIMIT_BYTES, run_module
 
 CHILD = "tests.tools.sandbox_child"
 
 
-async def test_output_goes_to_the_log_and_line_by_line_to_the_caller(tmp_path):
-    lines = []
-    outcome = await run_module(CHILD, ["lines"], log_path=tmp_path / "out.log", on_line=lines.append)
+async def run_child(tmp_path, *args, **kw):
+    messages = []
+    outcome = await run_module(CHILD, list(args), work_dir=tmp_path / "job", log_name="out.log",
+                               on_message=messages.append, **kw)  # fmt: skip
+    return outcome, messages
+
+
+async def test_messages_come_on_the_channel_and_output_goes_to_the_log(tmp_path):
+    outcome, messages = await run_child(tmp_path, "lines")
     assert outcome.returncode == 0 and not outcome.timed_out
-    assert lines == ["line 0\n", "line 1\n", "line 2\n"]
-    assert (tmp_path / "out.log").read_text() == "".join(lines)
+    assert messages == [{"type": "progress", "epoch": 0}, {"type": "progress", "epoch": 1},
+                        {"type": "progress", "epoch": 2}, {"type": "done"}]  # fmt: skip
+    assert (tmp_path / "job" / "out.log").read_text() == "line 0\nline 1\nline 2\n"
+
+
+async def test_long_lines_and_floods_of_output_are_capped_not_fatal(tmp_path):
+    outcome, messages = await run_child(tmp_path, "flood")
+    assert messages == [{"type": "done"}]
+    log = tmp_path / "job" / "out.log"
+    assert LOG_LIMIT_BYTES <= log.stat().st_size < LOG_LIMIT_BYTES + 200
+    assert outcome.log_bytes_dropped > 8_000_000 and "[log capped:" in log.read_text()[-200:]
+
+
+async def test_malformed_and_oversized_messages_are_counted_and_ignored(tmp_path):
+    outcome, messages = await run_child(tmp_path, "forge")
+    assert messages == [{"type": "done"}]
+    assert outcome.malformed_messages == 4
 
 
 @pytest.mark.parametrize(
@@ -23,25 +51,39 @@ async def test_output_goes_to_the_log_and_line_by_line_to_the_caller(tmp_path):
     [("exit3", "worker exited with code 3"), ("segv", "worker was killed by SIGSEGV")],
 )
 async def test_how_a_process_ended_is_described(mode, description, tmp_path):
-    outcome = await run_module(CHILD, [mode], log_path=tmp_path / "out.log")
+    outcome, _ = await run_child(tmp_path, mode)
     assert outcome.describe(None) == description
 
 
 async def test_a_process_over_its_time_is_stopped(tmp_path):
-    outcome = await run_module(CHILD, ["sleep", str(tmp_path)], log_path=tmp_path / "out.log", timeout_s=1)
-    assert outcome.timed_out and outcome.describe(1) == "timed out after 1 s and was stopped"
+    outcome, _ = await run_child(tmp_path, "sleep", str(tmp_path), timeout_s=2)
+    assert outcome.timed_out and outcome.describe(2) == "timed out after 2 s and was stopped"
     assert processes_mentioning(str(tmp_path)) == []
 
 
 async def test_a_process_over_its_memory_cap_fails_alone(tmp_path):
-    outcome = await run_module(CHILD, ["hog"], log_path=tmp_path / "out.log", memory_limit_gb=1)
+    outcome, _ = await run_child(tmp_path, "hog", memory_limit_gb=1)
     assert outcome.returncode != 0
-    assert "MemoryError" in (tmp_path / "out.log").read_text()
+    assert "MemoryError" in (tmp_path / "job" / "out.log").read_text()
+
+
+async def test_a_worker_that_lingers_after_its_final_message_is_ended(tmp_path):
+    outcome, messages = await run_child(tmp_path, "linger", final_message="done")
+    assert messages == [{"type": "done"}] and outcome.lingered
+    assert processes_mentioning(str(tmp_path / "job")) == []
+
+
+async def test_descendants_in_a_new_session_die_with_the_job(tmp_path):
+    marker = f"orphan-{os.getpid()}-{tmp_path.name}"
+    outcome, messages = await run_child(tmp_path, "orphan", marker, final_message="done")
+    assert messages[0]["type"] == "done"
+    await asyncio.sleep(0.5)
+    assert processes_mentioning(marker) == []
 
 
 async def test_cancelling_the_caller_stops_the_process(tmp_path):
-    run = asyncio.create_task(run_module(CHILD, ["sleep", str(tmp_path)], log_path=tmp_path / "out.log"))
-    for _ in range(50):
+    run = asyncio.create_task(run_child(tmp_path, "sleep", str(tmp_path)))
+    for _ in range(100):
         await asyncio.sleep(0.1)
         if processes_mentioning(str(tmp_path)):
             break
@@ -50,3 +92,41 @@ async def test_cancelling_the_caller_stops_the_process(tmp_path):
     with pytest.raises(asyncio.CancelledError):
         await run
     assert processes_mentioning(str(tmp_path)) == []
+
+
+async def test_the_worker_sees_no_secrets_and_cannot_raise_its_limits(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    (tmp_path / "secret.txt").write_text("api key")
+    outcome, [report] = await run_child(tmp_path, "probe", str(tmp_path), memory_limit_gb=4)
+    assert "OPENAI_API_KEY" not in report["env_keys"] and "HOME" in report["env_keys"]
+    assert report["cwd"] == str(tmp_path / "job")
+    assert report["raise_limit"].startswith("refused")
+    assert report["write_inside"].startswith("done")
+
+
+async def test_landlock_confines_files_and_signals_as_reported(tmp_path):
+    # Where the layer is inactive the attempt succeeds, and active_layers() must say so.
+    layers = active_layers()
+    (tmp_path / "secret.txt").write_text("api key")
+    outcome, [report] = await run_child(tmp_path, "probe", str(tmp_path))
+    files = "refused" if layers["landlock: file reads/writes confined to the job"] else "done"
+    assert report["write_outside"].startswith(files) and report["read_outside"].startswith(files)
+    assert (tmp_path / "planted.txt").exists() == (files == "done")
+    own_pids = layers["namespaces: no network, own pids and /dev/shm, descendants die with the worker"]
+    no_signals = own_pids or layers["landlock: no signals out of the sandbox"]
+    assert report["kill_parent"].startswith("refused" if no_signals else "done")
+
+
+async def test_the_network_is_out_of_reach_as_reported(tmp_path):
+    layers = active_layers()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    try:
+        _, [report] = await run_child(tmp_path, "connect", str(server.getsockname()[1]))
+    finally:
+        server.close()
+    blocked = layers["namespaces: no network, own pids and /dev/shm, descendants die with the worker"] or layers[
+        "landlock: no TCP connect/bind"
+    ]
+    assert report["connect"].startswith("refused" if blocked else "done")

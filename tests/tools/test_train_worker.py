@@ -1,29 +1,22 @@
 """The training worker: every failure of a reward program becomes a structured result (real rl_games)."""
 
+from pathlib import Path
+
 import pytest
 
-from tools.jobs import RESULT_FILE
-from tools.train_worker import main as worker_main
+from tools.train_worker import run
 from tools.trainer import make_job
 
 SMALL = {"num_envs": 64, "max_epochs": 3}
 
 
 def train_in_worker(tmp_path, source: str) -> dict:
-    """Write ``source`` as a reward file and run the worker's entry point on a Cartpole job."""
-    import json
-    import sys
-
+    """Write ``source`` as a reward file and run the worker's training logic on a Cartpole job."""
     reward = tmp_path / "candidate.py"
     reward.write_text(source)
     job = make_job("Cartpole", str(reward), tmp_path / "job", ppo=SMALL)
     job.write()
-    argv, sys.argv = sys.argv, ["train_worker", job.out_dir]
-    try:
-        worker_main()
-    finally:
-        sys.argv = argv
-    return json.loads((tmp_path / "job" / RESULT_FILE).read_text())
+    return run(Path(job.out_dir))
 
 
 BROKEN_REWARDS = {

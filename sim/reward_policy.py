@@ -1,0 +1,263 @@
+"""The static policy a reward program must pass before any of it runs: an allow-list.
+
+Reward code is tensor math over named state. The policy reads the program's syntax tree
+and accepts only that: imports of torch and math (plus typing names for annotations),
+functions and constants at module level, ``torch.<name>`` for tensor math, and no way
+to reach the interpreter's internals (dunder or private names, frames, ``getattr``,
+``eval``, ``open``, classes, decorators, ``global``, generators). Each rejection is one
+line that names the construct and the fix, so a model can act on it.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import torch
+
+MAX_SOURCE_BYTES = 64 * 1024
+
+#: Modules reward code may import (typing only for annotations).
+ALLOWED_MODULES = ("torch", "math", "typing")
+#: Names that typing may provide, for annotations.
+TYPING_NAMES = frozenset({"Tuple", "Dict", "List", "Optional", "Union", "Any", "Sequence", "Mapping"})
+#: torch families that are not plain tensor math on the CPU/GPU at hand.
+_TORCH_EXCLUDED_PREFIXES = ("cudnn_", "miopen_", "mkldnn_", "fbgemm_", "quantize", "quantized_", "fake_quantize",
+                            "sparse_", "from_", "empty_quantized")  # fmt: skip
+TORCH_MATH = frozenset(
+    {n for n in dir(torch._C._VariableFunctions) if not n.startswith(("_", *_TORCH_EXCLUDED_PREFIXES))}
+    | {"norm", "einsum", "split", "meshgrid", "cdist", "tensordot", "broadcast_tensors", "atleast_1d",
+       "atleast_2d", "unique", "block_diag", "cartesian_prod", "chain_matmul", "Tensor", "Size", "no_grad",
+       "finfo", "iinfo", "device", "pi", "e", "inf", "nan", "float16", "float32", "float64", "bfloat16", "half",
+       "float", "double", "int8", "int16", "int32", "int64", "uint8", "long", "int", "bool", "complex64",
+       "tensor", "as_tensor", "is_tensor", "get_default_dtype"}
+)  # fmt: skip
+NN_FUNCTIONAL = frozenset({
+    "relu", "relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "leaky_relu", "softplus", "softsign",
+    "sigmoid", "tanh", "hardtanh", "hardsigmoid", "logsigmoid", "tanhshrink", "threshold", "softmax",
+    "log_softmax", "softmin", "normalize", "cosine_similarity", "pairwise_distance", "mse_loss", "l1_loss",
+    "smooth_l1_loss", "huber_loss", "one_hot", "pad",
+})  # fmt: skip
+LINALG = frozenset({
+    "norm", "vector_norm", "matrix_norm", "cross", "det", "inv", "pinv", "solve", "cholesky", "qr", "svd",
+    "eigh", "eigvalsh", "matmul", "vecdot", "diagonal",
+})  # fmt: skip
+#: Attributes of each importable module that reward code may use; None: every public name.
+MODULE_MEMBERS: dict[str, frozenset[str] | None] = {
+    "math": None,
+    "torch": TORCH_MATH | {"nn", "linalg"},
+    "torch.nn": frozenset({"functional"}),
+    "torch.nn.functional": NN_FUNCTIONAL,
+    "torch.linalg": LINALG,
+    "typing": TYPING_NAMES,
+}
+SUBMODULES = frozenset({"torch.nn", "torch.nn.functional", "torch.linalg"})
+
+#: Builtins that reach the interpreter, the file system or the program's own namespaces.
+FORBIDDEN_BUILTINS = frozenset({
+    "getattr", "setattr", "delattr", "hasattr", "vars", "globals", "locals", "dir", "eval", "exec", "compile",
+    "open", "__import__", "breakpoint", "input", "help", "exit", "quit", "memoryview", "type", "object",
+    "super", "classmethod", "staticmethod", "property",
+})  # fmt: skip
+#: Tensor (or other object) attributes that leave tensor math: storage, raw memory, autograd, I/O.
+FORBIDDEN_ATTRIBUTES = frozenset({
+    "numpy", "tofile", "data_ptr", "storage", "untyped_storage", "storage_type", "share_memory_", "pin_memory",
+    "data", "set_", "resize_", "resize_as_", "register_hook", "register_post_accumulate_grad_hook", "backward",
+    "grad", "grad_fn", "retain_grad", "apply_", "map_", "map2_", "to_dlpack", "format", "format_map", "mro",
+    "load", "save",
+})  # fmt: skip
+#: Prefixes of frame, traceback, generator, coroutine and code-object internals.
+INTERNAL_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_")
+#: What reward code may call without importing (everything else is missing at run time).
+SAFE_BUILTINS = (
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "frozenset", "int",
+    "isinstance", "iter", "len", "list", "map", "max", "min", "next", "pow", "print", "range", "reversed",
+    "round", "set",
+    "slice", "sorted", "str", "sum", "tuple", "zip", "Exception", "ValueError", "TypeError", "RuntimeError",
+    "KeyError", "IndexError", "ZeroDivisionError", "AssertionError", "NotImplementedError", "ArithmeticError",
+)  # fmt: skip
+
+
+class RewardPolicyError(ValueError):
+    """The program uses something reward code may not; the message names it and the fix."""
+
+
+def _reject(node: ast.AST, message: str) -> RewardPolicyError:
+    return RewardPolicyError(f"line {getattr(node, 'lineno', '?')}: {message}")
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":``: test code that never runs in a reward program."""
+    test = getattr(node, "test", None)
+    return (
+        isinstance(node, ast.If)
+        and isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+    )
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the program binds somewhere (assignments, parameters, loops, imports, defs)."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    return bound
+
+
+class _PolicyChecker(ast.NodeVisitor):
+    def __init__(self, bound: set[str]):
+        self.bound = bound
+        self.modules: dict[str, str] = {}  # local name -> module path ("torch", "torch.nn.functional", ...)
+
+    # ------------------------------------------------------------------ imports
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            root = alias.name.split(".")[0]
+            if root not in ALLOWED_MODULES or (alias.name != root and alias.name not in SUBMODULES):
+                raise _reject(node, f"import {alias.name} is not allowed in reward code: use only torch and math")
+            self.modules[alias.asname or root] = alias.name if alias.asname else root
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if module == "__future__":
+            return
+        if node.level or (module not in MODULE_MEMBERS):
+            raise _reject(node, f"import from {module or '.'} is not allowed in reward code: use only torch and math")
+        for alias in node.names:
+            self._check_member(node, module, alias.name)
+            path = f"{module}.{alias.name}"
+            if path in SUBMODULES:
+                self.modules[alias.asname or alias.name] = path
+
+    # ------------------------------------------------------------- statements
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        raise _reject(node, "class definitions are not allowed in reward code: use functions")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.decorator_list:
+            raise _reject(node, f"decorators are not allowed in reward code: remove @{ast.unparse(node.decorator_list[0])}")
+        self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        raise _reject(node, "async functions are not allowed in reward code: use plain functions")
+
+    def visit_Global(self, node: ast.Global) -> None:
+        raise _reject(node, "global statements are not allowed in reward code: return values instead")
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        raise _reject(node, "nonlocal statements are not allowed in reward code: return values instead")
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        raise _reject(node, "yield is not allowed in reward code: return tensors")
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Await(self, node: ast.Await) -> None:
+        raise _reject(node, "await is not allowed in reward code")
+
+    # ------------------------------------------------------------ expressions
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id.startswith("__"):
+            raise _reject(node, f"the name {node.id} is not allowed in reward code: dunder names are off limits")
+        if isinstance(node.ctx, ast.Load):
+            if node.id in FORBIDDEN_BUILTINS and node.id not in self.bound:
+                raise _reject(node, f"{node.id} is not allowed in reward code: use plain attribute access and tensor math")
+            if node.id in self.modules:
+                module = self.modules[node.id]
+                raise _reject(node, f"the module {module} can only be used as {node.id}.<function> in reward code")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._check_attribute_name(node)
+        module = self._module_of(node.value)
+        if module is None:
+            self.generic_visit(node)
+            return
+        self._check_member(node, module, node.attr)
+        path = f"{module}.{node.attr}"
+        if path in SUBMODULES and not isinstance(getattr(node, "parent", None), ast.Attribute):
+            raise _reject(node, f"the module {path} can only be used as {ast.unparse(node)}.<function> in reward code")
+
+    # ---------------------------------------------------------------- helpers
+    def _module_of(self, node: ast.expr) -> str | None:
+        """The module path an expression names (``torch``, ``F``, ``torch.nn``), or None."""
+        if isinstance(node, ast.Name) and node.id in self.modules:
+            return self.modules[node.id]
+        if isinstance(node, ast.Attribute):
+            inner = self._module_of(node.value)
+            if inner is not None:
+                self._check_attribute_name(node)
+                self._check_member(node, inner, node.attr)
+                path = f"{inner}.{node.attr}"
+                return path if path in SUBMODULES else None
+        return None
+
+    def _check_member(self, node: ast.AST, module: str, name: str) -> None:
+        allowed = MODULE_MEMBERS[module]
+        if name.startswith("_") or (allowed is not None and name not in allowed):
+            hint = "torch's tensor math functions only" if module.startswith("torch") else f"the documented {module} names"
+            raise _reject(node, f"{module}.{name} is not allowed in reward code: use {hint}")
+
+    def _check_attribute_name(self, node: ast.Attribute) -> None:
+        attr = node.attr
+        if attr.startswith("_"):
+            raise _reject(node, f"the attribute .{attr} is not allowed in reward code: names starting with _ are off limits")
+        if attr.startswith(INTERNAL_PREFIXES):
+            raise _reject(node, f".{attr} is not allowed in reward code: frame, traceback and generator internals are off limits")
+        if attr in FORBIDDEN_ATTRIBUTES:
+            raise _reject(node, f".{attr} is not allowed in reward code: stay within torch tensor math")
+
+
+def _check_module_level(tree: ast.Module) -> None:
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) or (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ):
+            continue
+        kind = type(node).__name__.lower()
+        raise _reject(node, f"a module-level {kind} statement is not allowed in reward code: "
+                            "only imports, functions and constants may sit outside functions")  # fmt: skip
+
+
+def enforce(tree: ast.Module) -> ast.Module:
+    """Check ``tree`` against the policy (raises RewardPolicyError); drop ``if __name__`` test blocks."""
+    tree.body = [node for node in tree.body if not _is_main_guard(node)]
+    _check_module_level(tree)
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            child.parent = parent  # type: ignore[attr-defined]
+    _PolicyChecker(_bound_names(tree)).visit(tree)
+    return tree
+
+
+def check_size(source: str) -> None:
+    size = len(source.encode(errors="replace"))
+    if size > MAX_SOURCE_BYTES:
+        raise RewardPolicyError(
+            f"the program is {size // 1024} KB; reward code must stay under {MAX_SOURCE_BYTES // 1024} KB"
+        )
+
+
+def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``__import__`` for reward code: the allowed modules only (the static policy checked the names)."""
+    import importlib
+
+    if level or name.split(".")[0] not in (*ALLOWED_MODULES, "__future__"):
+        raise ImportError(f"import {name} is not allowed in reward code: use only torch and math")
+    module = importlib.import_module(name)
+    return module if fromlist else importlib.import_module(name.split(".")[0])
+
+
+def safe_builtins() -> dict:
+    """The builtins a reward program runs with (an allow-list; everything else is a NameError)."""
+    import builtins
+
+    return {"__import__": _guarded_import, **{name: getattr(builtins, name) for name in SAFE_BUILTINS}}

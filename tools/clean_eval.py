@@ -1,0 +1,70 @@
+"""The clean evaluation of a trained job: its policy's fitness, measured without its reward program.
+
+The training worker ran reward code, so everything it reports is the reward's word. Here a
+fresh confined process (``tools.eval_worker``) loads the task and a copy of the policy's
+weights (as data) and plays one episode per env. Its fitness ranks candidates. A training
+fitness above it beyond noise flags the candidate (``overstated``): the reward process
+claimed more than its policy delivers. (Below it is normal: the training figure is a
+rolling mean over recent episodes, so it lags behind a policy that is still improving.)
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+from tools.files import write_json_atomic
+from tools.jobs import TrainJob
+from tools.sandbox import run_module
+
+WORKER_MODULE = "tools.eval_worker"
+EVAL_DIR = "clean_eval"
+POLICY_FILE = "policy.pth"
+#: The same start states for every candidate of a run, so their fitnesses compare.
+EVAL_SEED = 12345
+#: Relative excess of training over clean fitness tolerated as noise (on top of 3 standard errors).
+RELATIVE_TOLERANCE = 0.25
+
+
+def trained_checkpoint(out_dir: Path) -> Path:
+    """The job's best checkpoint, only if it is a regular file inside the job (no planted symlink)."""
+    path = out_dir / "nn" / "best.pth"
+    if path.is_symlink() or path.parent.is_symlink() or not path.is_file():
+        raise FileNotFoundError(f"{path} is not a regular checkpoint file inside the job directory")
+    return path
+
+
+def overstated(train: float | None, clean: float | None, std: float | None, episodes: int) -> bool:
+    """Whether the training fitness exceeds the clean one by more than sampling noise and the tolerance."""
+    if train is None or clean is None:
+        return False
+    noise = 3 * (std or 0.0) / math.sqrt(max(episodes, 1))
+    return train - clean > noise + RELATIVE_TOLERANCE * max(abs(train), abs(clean), 1e-6)
+
+
+async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s: float | None,
+                       memory_limit_gb: float | None) -> dict:  # fmt: skip
+    """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process."""
+    out_dir = Path(job.out_dir)
+    work_dir = out_dir / EVAL_DIR
+    try:
+        source = trained_checkpoint(out_dir)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, work_dir / POLICY_FILE, follow_symlinks=False)
+    except OSError as exc:
+        return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
+    spec = {"task": job.task, "checkpoint": str(work_dir / POLICY_FILE), "seed": EVAL_SEED, "ppo": job.ppo}
+    write_json_atomic(work_dir / "evaluation.json", spec)
+    messages: list[dict] = []
+    outcome = await run_module(
+        WORKER_MODULE, [str(work_dir)], work_dir=work_dir, log_name="eval.log", timeout_s=timeout_s,
+        memory_limit_gb=memory_limit_gb, on_message=messages.append, final_message="evaluation",
+    )  # fmt: skip
+    report = next((m for m in messages if m["type"] == "evaluation"), None)
+    if report is None:
+        return {"fitness": None, "std": None, "episodes": 0, "overstated": False,
+                "error": f"the clean evaluation {outcome.describe(timeout_s)}"}  # fmt: skip
+    fitness, std, episodes = report.get("fitness"), report.get("std"), int(report.get("episodes") or 0)
+    return {"fitness": fitness, "std": std, "episodes": episodes, "error": report.get("error"),
+            "overstated": overstated(train_fitness, fitness, std, episodes)}  # fmt: skip

@@ -1,0 +1,42 @@
+"""Worker process entry: ``python -m tools.eval_worker DIR`` measures a policy's clean fitness.
+
+It reads ``evaluation.json`` ({task, checkpoint, seed, ppo}) and sends one
+``evaluation`` message. It imports the task and loads the policy's weights as data; no
+reward program is ever loaded here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from tools.channel import send
+
+SPEC_FILE = "evaluation.json"
+
+
+def main() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    spec = json.loads((Path(sys.argv[1]) / SPEC_FILE).read_text())
+    from sim.checkpoint import CheckpointError
+
+    try:
+        from sim.evaluation import evaluate_policy
+        from sim.ppo import ppo_config
+
+        cfg = ppo_config(spec["task"], spec["ppo"])
+        num_envs = min(cfg["eval_envs"], cfg["num_envs"])
+        measured = evaluate_policy(spec["task"], spec["checkpoint"], num_envs, spec["seed"], spec["ppo"])
+        send({"type": "evaluation", **measured, "error": None})
+    except CheckpointError as exc:
+        send({"type": "evaluation", "fitness": None, "error": f"CheckpointError: {exc}"})
+    except Exception:  # noqa: BLE001 - reported to the caller
+        send({"type": "evaluation", "fitness": None, "error": traceback.format_exc(limit=-3)})
+
+
+if __name__ == "__main__":
+    main()

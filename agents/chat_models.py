@@ -49,12 +49,16 @@ def make_chat_model(
     try:
         return init_chat_model(spec, **kwargs)
     except Exception as exc:
-        raise LLMConfigError(f"cannot use LLM {spec!r}: {type(exc).__name__}: {exc}") from exc
+        reason = (str(exc).strip().splitlines() or [""])[0]  # providers add paragraphs of help
+        raise LLMConfigError(f"cannot use LLM {spec!r}: {type(exc).__name__}: {reason}") from exc
 
 
-def build_gateway(specs: dict[str, str], run_dir: Path, *, base_url: str | None = None,
-                  temperature: float | None = None, **limits) -> LLMGateway:  # fmt: skip
-    """One model per agent (the same spec shares one instance) behind one gateway."""
+def make_models(specs: dict[str, str], run_dir: Path, *, base_url: str | None = None,
+                temperature: float | None = None) -> dict[str, BaseChatModel]:  # fmt: skip
+    """One model per agent (the same spec shares one instance); raises LLMConfigError, writes nothing.
+
+    A replayed agent continues after the responses ``run_dir`` already used (a resumed run).
+    """
     run_dir = Path(run_dir)
     done = read_calls(run_dir / CALLS_FILE) if (run_dir / CALLS_FILE).exists() else []
     models: dict[str, BaseChatModel] = {}
@@ -67,4 +71,10 @@ def build_gateway(specs: dict[str, str], run_dir: Path, *, base_url: str | None 
         if spec not in shared:
             shared[spec] = make_chat_model(spec, agent=agent, base_url=base_url, temperature=temperature)
         models[agent] = shared[spec]
-    return LLMGateway(models, run_dir, **limits)
+    return models
+
+
+def build_gateway(specs: dict[str, str], run_dir: Path, *, base_url: str | None = None,
+                  temperature: float | None = None, **limits) -> LLMGateway:  # fmt: skip
+    """``make_models`` behind one gateway."""
+    return LLMGateway(make_models(specs, run_dir, base_url=base_url, temperature=temperature), run_dir, **limits)

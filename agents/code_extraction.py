@@ -1,43 +1,67 @@
-"""Pull the reward program out of an LLM response."""
+"""Pull the reward program out of an LLM response, in linear time whatever the response holds."""
 
 from __future__ import annotations
 
 import ast
-import re
 
-FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-JIT_DECORATOR = re.compile(r"^[ \t]*@torch\.jit\.script[ \t]*\n", re.MULTILINE)
+JIT_DECORATOR = "@torch.jit.script"
+PYTHON_TAGS = ("python", "py", "python3")
+#: Longer responses are not searched (a reward program is a few KB; this is a runaway generation).
+MAX_RESPONSE_CHARS = 200_000
 
 
 class NoCodeError(ValueError):
     """The response holds no Python code."""
 
 
+def fenced_blocks(response: str) -> list[tuple[str, str]]:
+    """(language tag, body) of each ``` fenced block, one pass over the lines; an unclosed block runs to the end."""
+    blocks, tag, body = [], None, []
+    for line in response.splitlines():
+        stripped = line.strip()
+        if tag is None:
+            if stripped.startswith("```"):
+                tag, body = stripped[3:].strip().split(" ")[0].lower(), []
+        elif stripped.startswith("```"):
+            blocks.append((tag, "\n".join(body)))
+            tag = None
+        else:
+            body.append(line)
+    if tag is not None:
+        blocks.append((tag, "\n".join(body)))
+    return blocks
+
+
 def _defines_function(code: str) -> bool:
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "def " in code
     return any(isinstance(node, ast.FunctionDef) for node in tree.body)
+
+
+def _without_jit(code: str) -> str:
+    """Drop ``@torch.jit.script`` lines: TorchScript is optional."""
+    return "\n".join(line for line in code.splitlines() if line.strip() != JIT_DECORATOR).strip() + "\n"
 
 
 def extract_code(response: str) -> str:
     """The first fenced python block that defines a function (whole, helpers included).
 
     Falls back to any fenced block defining a function, then to the whole response if it
-    parses as Python with a function. ``@torch.jit.script`` is dropped: TorchScript is optional.
+    parses as Python with a function.
     """
-    blocks = [(lang.lower(), body) for lang, body in FENCE.findall(response)]
-    ordered = [b for lang, b in blocks if lang in ("python", "py", "python3")] + [
-        b for lang, b in blocks if lang not in ("python", "py", "python3")
-    ]
+    if len(response) > MAX_RESPONSE_CHARS:
+        raise NoCodeError(f"the response is {len(response)} characters long; a reward program is a few thousand")
+    blocks = fenced_blocks(response)
+    ordered = [b for tag, b in blocks if tag in PYTHON_TAGS] + [b for tag, b in blocks if tag not in PYTHON_TAGS]
     for body in ordered:
         if _defines_function(body):
-            return JIT_DECORATOR.sub("", body).strip() + "\n"
+            return _without_jit(body)
     if not blocks and _defines_function(response):
         try:
             ast.parse(response)
-            return JIT_DECORATOR.sub("", response).strip() + "\n"
-        except SyntaxError:
+            return _without_jit(response)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
     raise NoCodeError("the response contains no Python code block defining a reward function")

@@ -14,7 +14,7 @@ import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
 from agents.critic import error_feedback
-from agents.gateway import LLMGateway
+from agents.gateway import LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
 from tools.reward_check import RewardCheckError, check_reward
@@ -52,7 +52,7 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
 class Draft:
     """The outcome of writing one candidate."""
 
-    status: str  # "valid" | "invalid"
+    status: str  # "valid" | "invalid" | "failed" (the LLM call itself failed after its retries)
     code: str | None
     response: str
     error: str | None
@@ -77,7 +77,13 @@ async def write_candidate(
     state_names = list(task.state_spec)
     draft = None
     for attempt in range(repair_attempts + 1):
-        reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}")
+        try:
+            reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}")
+        except LLMCallError as exc:
+            if not exc.transient:
+                raise  # no later call can succeed either (bad request, auth, unknown model)
+            log.warning("coder.llm_failed", key=key, attempt=attempt, error=str(exc)[:300])
+            return Draft("failed", None, "", str(exc), None, attempt + 1)
         path = work_dir / f"{key.replace('/', '_')}_attempt{attempt}.py"
         code = error = None
         try:

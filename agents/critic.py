@@ -33,6 +33,9 @@ def statistics_block(result: dict) -> tuple[str, int]:
     lines = [series_line(name, values) for name, values in result.get("components", {}).items()]
     lines.append(series_line("task_score", result.get("fitness", [])))
     lines.append(series_line("episode_length", result.get("episode_length", [])))
+    clean = (result.get("evaluation") or {}).get("fitness")
+    if clean is not None:
+        lines.append(f"task_score of the trained policy, measured without the reward: {_fmt(clean)}")
     return "\n".join(lines), max(len(result.get("fitness", [])) // SAMPLED_EPOCHS, 1)
 
 

@@ -24,10 +24,20 @@ from agents.replay import CALLS_FILE, ReplayExhaustedError, read_calls
 
 log = structlog.get_logger("llm")
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
+#: Parts of exception class names that mean "try again" in some provider's client (openai, anthropic,
+#: httpx, requests, aiohttp, google-api-core, ...); matched along each exception's class hierarchy.
+TRANSIENT_NAMES = ("Timeout", "TimedOut", "ConnectionError", "ConnectError", "ConnectorError",
+                   "ServerDisconnected", "RemoteProtocolError", "RateLimit", "TooManyRequests",
+                   "ServiceUnavailable", "InternalServerError", "Overloaded", "DeadlineExceeded",
+                   "ResourceExhausted")  # fmt: skip
 
 
 class LLMCallError(RuntimeError):
-    """An LLM call that failed after all retries (or can never succeed)."""
+    """An LLM call that failed after all retries (``transient``) or can never succeed."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass
@@ -38,19 +48,25 @@ class Reply:
     cached: bool = False
 
 
+def _causes(exc: BaseException, depth: int = 5):
+    """The exception and the ones it was raised from (providers wrap transport errors)."""
+    while exc is not None and depth:
+        yield exc
+        exc, depth = exc.__cause__ or exc.__context__, depth - 1
+
+
 def is_retryable(exc: BaseException) -> bool:
-    """Timeouts, connection errors, 429 and 5xx are worth retrying; everything else is not."""
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
-        return True
-    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
-    if status in RETRY_STATUS:
-        return True
-    return type(exc).__name__ in {
-        "APITimeoutError",
-        "APIConnectionError",
-        "RateLimitError",
-        "InternalServerError",
-    }
+    """Timeouts, connection errors, 429 and 5xx are worth retrying, whatever the provider calls them."""
+    for error in _causes(exc):
+        if isinstance(error, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
+            return True
+        response = getattr(error, "response", None)
+        status = getattr(error, "status_code", None) or getattr(response, "status_code", None)
+        if status in RETRY_STATUS:
+            return True
+        if any(part in cls.__name__ for cls in type(error).__mro__ for part in TRANSIENT_NAMES):
+            return True
+    return False
 
 
 class LLMGateway:
@@ -104,9 +120,11 @@ class LLMGateway:
                     except ReplayExhaustedError:
                         raise
                     except Exception as exc:
-                        if attempt == self.retries or not is_retryable(exc):
+                        transient = is_retryable(exc)
+                        if attempt == self.retries or not transient:
+                            tries = f" after {attempt + 1} tries" if transient else ""
                             raise LLMCallError(
-                                f"{agent} LLM call failed: {type(exc).__name__}: {exc}"
+                                f"{agent} LLM call failed{tries}: {type(exc).__name__}: {exc}", transient
                             ) from exc
                         delay = self.backoff_s * 2**attempt * (0.5 + random.random())
                         log.warning(

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.chat_models import build_gateway
+from langchain_core.language_models.chat_models import BaseChatModel
+
 from agents.gateway import LLMGateway
 from graph.settings import Settings
 from graph.training_gate import TrainingGate
@@ -26,11 +27,10 @@ class RunContext:
     gate: TrainingGate
 
     @classmethod
-    def create(cls, settings: Settings, run_dir: Path) -> RunContext:
+    def create(cls, settings: Settings, run_dir: Path, models: dict[str, BaseChatModel]) -> RunContext:
         s = settings
-        gateway = build_gateway(
-            s.agent_llms(), run_dir, base_url=s.base_url, temperature=s.temperature,
-            max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
+        gateway = LLMGateway(
+            models, run_dir, max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
         pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)

@@ -48,7 +48,9 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     finally:
         await ctx.gate.end_writing()
     record = Candidate(
-        id=cid, iteration=request["iteration"], sample=request["sample"], status="invalid", fitness=None,
+        id=cid, iteration=request["iteration"], sample=request["sample"],
+        status="failed" if draft.status == "failed" else "invalid", fitness=None,
+        train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None,
     )  # fmt: skip
@@ -59,12 +61,22 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
                        reward_name=cid, seed=s.seed, ppo=s.ppo_overrides())  # fmt: skip
         result = await ctx.pool.run(job, on_progress=progress_logger("train.progress", candidate=cid))
         record.update(
-            status=result["status"], fitness=result["fitness_max"], error=result["error"],
+            status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
+            overstated=bool(result.get("evaluation", {}).get("overstated")), error=result["error"],
             checkpoint=result["checkpoint"], result={k: v for k, v in result.items() if k != "error"},
         )  # fmt: skip
-        log.info("train.done", candidate=cid, status=result["status"], fitness=result["fitness_max"],
+        if record["overstated"]:
+            log.warning("train.overstated", candidate=cid, train_fitness=record["train_fitness"],
+                        fitness=record["fitness"])  # fmt: skip
+        log.info("train.done", candidate=cid, status=result["status"], fitness=record["fitness"],
+                 train_fitness=result["fitness_max"],
                  wall_s=round(result["wall_s"], 1))  # fmt: skip
     return {"candidates": [record]}
+
+
+def clean_fitness(result: dict) -> float | None:
+    """The fitness a clean process measured for a trained job's policy (None if it did not train)."""
+    return (result.get("evaluation") or {}).get("fitness") if result["status"] == "trained" else None
 
 
 def progress_logger(event: str, **fields):
@@ -102,6 +114,8 @@ async def reflect(state: RunState, runtime: Runtime[RunContext]) -> dict:
         {"role": "assistant", "content": best["response"]},
         {"role": "user", "content": feedback},
     ]
+    if not best["response"]:  # every LLM call of the iteration failed: nothing to reflect on
+        messages = state["messages"]
     overall = state.get("best")
     if best["status"] == "trained" and (overall is None or rank_key(best) < rank_key(overall)):
         overall = best
@@ -133,9 +147,11 @@ async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     job = TrainJob(task=ctx.task.name, reward_source=request["code"], out_dir=str(ctx.run_dir / "eval" / f"seed{request['seed']}"),
                    reward_name="best", seed=request["seed"], ppo=s.ppo_overrides())  # fmt: skip
     result = await ctx.pool.run(job, on_progress=progress_logger("eval.progress", seed=request["seed"]))
-    log.info("eval.done", seed=request["seed"], status=result["status"], fitness=result["fitness_max"])
+    log.info("eval.done", seed=request["seed"], status=result["status"], fitness=clean_fitness(result),
+             train_fitness=result["fitness_max"])  # fmt: skip
     return {"eval_runs": [{"seed": request["seed"], "status": result["status"],
-                           "fitness": result["fitness_max"], "error": result["error"]}]}  # fmt: skip
+                           "fitness": clean_fitness(result), "train_fitness": result["fitness_max"],
+                           "error": result["error"]}]}  # fmt: skip
 
 
 async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from agents.chat_models import LLMConfigError
+from agents.chat_models import LLMConfigError, make_models
 from agents.gateway import LLMCallError
 from agents.replay import ReplayExhaustedError
 from graph.build import build_graph
@@ -65,7 +65,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def prepare(args: argparse.Namespace) -> tuple[Settings, Path]:
-    """Settings and run directory for a new run or a resumed one."""
+    """Settings and run directory for a new run or a resumed one (checked; nothing is written)."""
     if args.resume:
         config = args.resume / CONFIG_FILE
         if not config.is_file():
@@ -76,15 +76,18 @@ def prepare(args: argparse.Namespace) -> tuple[Settings, Path]:
     run_dir = Path(settings.run_dir or f"runs/{settings.task}-{time.strftime('%Y%m%d-%H%M%S')}")
     if (run_dir / CHECKPOINT_FILE).exists():
         raise SettingsError(f"{run_dir} already holds a run; use --resume {run_dir} or another --run-dir")
-    run_dir.mkdir(parents=True, exist_ok=True)
     settings.run_dir = str(run_dir)
-    settings.save(run_dir / CONFIG_FILE)
     return settings, run_dir
 
 
-async def execute(settings: Settings, run_dir: Path, resume: bool) -> dict:
+def create_run_dir(settings: Settings, run_dir: Path) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    settings.save(run_dir / CONFIG_FILE)
+
+
+async def execute(settings: Settings, run_dir: Path, models: dict, resume: bool) -> dict:
     """Run (or continue) the graph to the end; return the final state values."""
-    context = RunContext.create(settings, run_dir)
+    context = RunContext.create(settings, run_dir, models)
     async with AsyncSqliteSaver.from_conn_string(str(run_dir / CHECKPOINT_FILE)) as saver:
         graph = build_graph(saver)
         snapshot = await graph.aget_state(THREAD)
@@ -104,8 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = args.resume or args.run_dir
     try:
         settings, run_dir = prepare(args)
+        # Models first: a missing API key or a wrong provider fails before anything is written.
+        models = make_models(settings.agent_llms(), run_dir, base_url=settings.base_url,
+                             temperature=settings.temperature)  # fmt: skip
+        if not args.resume:
+            create_run_dir(settings, run_dir)
         configure_logging(run_dir)
-        values = asyncio.run(execute(settings, run_dir, resume=args.resume is not None))
+        values = asyncio.run(execute(settings, run_dir, models, resume=args.resume is not None))
     except RUN_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,9 @@ class Candidate(TypedDict):
     iteration: int
     sample: int
     status: str  # "trained" | "invalid" | "failed"
-    fitness: float | None
+    fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by
+    train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
+    overstated: bool  # the training figure exceeds the clean one beyond noise
     error: str | None
     reward_path: str | None
     code: str | None
@@ -32,7 +34,8 @@ class IterationRecord(TypedDict):
 class EvalRun(TypedDict):
     seed: int
     status: str
-    fitness: float | None
+    fitness: float | None  # clean, as for candidates
+    train_fitness: float | None
     error: str | None
 
 

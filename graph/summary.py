@@ -34,7 +34,8 @@ def build_summary(state: RunState, task: str, status: str, llm_usage: dict) -> d
         {
             "iteration": it,
             "samples": [
-                {k: c[k] for k in ("sample", "status", "fitness", "error", "reward_path")}
+                {k: c.get(k) for k in ("sample", "status", "fitness", "train_fitness", "overstated", "error",
+                                       "reward_path")}  # fmt: skip
                 for c in sorted(cands, key=lambda c: c["sample"])
             ],
             "best_sample": best_of.get(it),
@@ -47,7 +48,7 @@ def build_summary(state: RunState, task: str, status: str, llm_usage: dict) -> d
         "status": status,
         "iterations": iterations,
         "best": best
-        and {k: best[k] for k in ("iteration", "sample", "fitness", "reward_path", "checkpoint")},
+        and {k: best.get(k) for k in ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")},
         "final_eval": final_eval(state),
         "llm": llm_usage,
     }

@@ -11,6 +11,7 @@ line that names the construct and the fix, so a model can act on it.
 from __future__ import annotations
 
 import ast
+import importlib
 
 import torch
 
@@ -174,6 +175,8 @@ class _PolicyChecker(ast.NodeVisitor):
                 raise _reject(node, f"the module {module} can only be used as {node.id}.<function> in reward code")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            raise _reject(node, f"assigning to .{node.attr} is not allowed in reward code: use local variables")
         self._check_attribute_name(node)
         module = self._module_of(node.value)
         if module is None:
@@ -200,6 +203,8 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def _check_member(self, node: ast.AST, module: str, name: str) -> None:
         allowed = MODULE_MEMBERS[module]
+        if not name.startswith("_") and not hasattr(importlib.import_module(module), name):
+            raise _reject(node, f"{module}.{name} does not exist; use a function {module} has")
         if name.startswith("_") or (allowed is not None and name not in allowed):
             hint = "torch's tensor math functions only" if module.startswith("torch") else f"the documented {module} names"
             raise _reject(node, f"{module}.{name} is not allowed in reward code: use {hint}")

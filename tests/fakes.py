@@ -17,6 +17,10 @@ class HttpError(Exception):
         self.status_code = status_code
 
 
+class APIConnectionError(Exception):
+    """FAKE transport failure named like the openai and anthropic clients' own (no HTTP status)."""
+
+
 class ScriptedChatModel(BaseChatModel):
     """FAKE LLM: returns (or raises) the scripted items in order and records the prompts."""
 

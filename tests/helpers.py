@@ -44,5 +44,5 @@ async def human_and_sparse(task: str, out: Path, **ppo) -> tuple[dict, dict]:
 def candidate(sample, status, fitness, iteration=0) -> dict:
     """A graph Candidate record (plain data, no training)."""
     return {"id": f"it{iteration}-s{sample}", "iteration": iteration, "sample": sample, "status": status,
-            "fitness": fitness, "error": None if status == "trained" else "boom", "reward_path": f"r{sample}.py",
+            "fitness": fitness, "train_fitness": fitness, "overstated": False, "error": None if status == "trained" else "boom", "reward_path": f"r{sample}.py",
             "checkpoint": None, "code": "", "response": "", "attempts": 1, "result": None}  # fmt: skip

@@ -7,14 +7,27 @@ run executes the program on a real batch of env state in an isolated worker
 
 from __future__ import annotations
 
+import asyncio
+import os
+import weakref
 from pathlib import Path
 
 from sim.reward_program import RewardProgramError, inspect_source
 from tools.files import write_json_atomic
+from tools.jobs import clip_text
 from tools.sandbox import run_module
 
 CHECK_FILE = "check.json"
 WORKER_MODULE = "tools.check_worker"
+_check_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def check_slots() -> asyncio.Semaphore:
+    """Dry runs at once (each is a Python + torch process): K samples queue for the cores."""
+    loop = asyncio.get_running_loop()
+    if loop not in _check_slots:
+        _check_slots[loop] = asyncio.Semaphore(os.cpu_count() or 1)
+    return _check_slots[loop]
 
 
 class RewardCheckError(Exception):
@@ -42,12 +55,13 @@ async def check_reward(
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
     verdicts: list[dict] = []
-    outcome = await run_module(
-        WORKER_MODULE, [str(work_dir)], work_dir=work_dir, log_name="check.log", timeout_s=timeout_s,
-        memory_limit_gb=memory_limit_gb, on_message=verdicts.append, final_message="check",
-    )  # fmt: skip
+    async with check_slots():
+        outcome = await run_module(
+            WORKER_MODULE, [str(work_dir)], work_dir=work_dir, log_name="check.log", timeout_s=timeout_s,
+            memory_limit_gb=memory_limit_gb, on_message=verdicts.append, final_message="check",
+        )  # fmt: skip
     verdict = next((m for m in verdicts if m["type"] == "check"), None)
     if verdict is None:
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
     if verdict.get("error"):
-        raise RewardCheckError(str(verdict["error"]))
+        raise RewardCheckError(clip_text(str(verdict["error"])))

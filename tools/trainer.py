@@ -19,12 +19,14 @@ import sys
 import time
 from pathlib import Path
 
+from configs import CONFIG_DIR, load_yaml
 from sim.registry import UnknownTaskError, task_class, task_names
 from sim.reward_program import function_source
 from tools.jobs import TrainJob
 from tools.pool import DevicePool, parse_devices
 
 BUILTIN_REWARDS = ("human", "sparse")
+RUN_DEFAULTS = load_yaml(CONFIG_DIR / "run.yaml")
 
 
 def resolve_reward(task: str, spec: str) -> tuple[str, str]:
@@ -67,14 +69,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", help="warm-start from this rl_games checkpoint")
     p.add_argument("--device", default="cpu", help="'cpu' or 'cuda:N'")
-    p.add_argument("--timeout", type=float, help="stop training after this many seconds")
+    p.add_argument("--timeout", type=float, default=RUN_DEFAULTS["train_timeout_s"],
+                   help="stop a job after this many seconds (default: train_timeout_s in configs/run.yaml)")
+    p.add_argument("--memory-gb", type=float, default=RUN_DEFAULTS["train_memory_gb"],
+                   help="memory cap of the worker (default: train_memory_gb in configs/run.yaml)")
     p.add_argument("--out-dir", help="where to write the job (default: runs/trainer/<task>-<time>)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = p.parse_args(argv)
-    for name in ("num_envs", "max_epochs"):
+    for name in ("num_envs", "max_epochs", "timeout", "memory_gb"):
         value = getattr(args, name)
-        if value is not None and value < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+        if value is not None and value <= 0:
+            p.error(f"--{name.replace('_', '-')} must be > 0, got {value:g}")
     try:
         task_class(args.task)
         parse_devices(args.device)
@@ -94,14 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    pool = DevicePool(args.device, timeout_s=args.timeout)
+    pool = DevicePool(args.device, timeout_s=args.timeout, memory_limit_gb=args.memory_gb)
     result = asyncio.run(pool.run(job))
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        fitness = result.get("fitness_max")
+        clean = (result.get("evaluation") or {}).get("fitness")
         print(
-            f"{result['status']}: fitness_max={fitness} env_steps={result['env_steps']} "
+            f"{result['status']}: fitness={clean} (clean evaluation) train_fitness_max={result['fitness_max']} "
+            f"env_steps={result['env_steps']} "
             f"wall={result['wall_s']:.1f}s steps/s={result['steps_per_s']:.0f} checkpoint={result['checkpoint']}"
         )
         if result["error"]:

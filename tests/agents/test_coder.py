@@ -1,7 +1,7 @@
 from agents.coder import initial_messages, reward_signature, write_candidate
 from agents.gateway import LLMGateway
 from sim.cartpole import Cartpole
-from tests.fakes import ScriptedChatModel
+from tests.fakes import APIConnectionError, ScriptedChatModel
 
 GOOD = "```python\ndef compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
 SCALAR = "```python\ndef compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n```"
@@ -50,3 +50,12 @@ async def test_module_level_code_is_refused_before_anything_runs(tmp_path):
     assert draft.status == "invalid"
     assert draft.error.startswith("line 1: a module-level while statement is not allowed in reward code")
     assert not list((tmp_path / "rewards").glob("check_*"))  # no dry run was started
+
+
+async def test_an_llm_that_stays_unreachable_fails_only_this_sample(tmp_path):
+    model = ScriptedChatModel(script=[APIConnectionError("refused")] * 2, prompts=[])
+    gw = LLMGateway({"coder": model}, tmp_path, retries=1, backoff_s=0.001)
+    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s3",
+                                  tmp_path / "rewards", profile="paper", repair_attempts=1, check_timeout_s=8)  # fmt: skip
+    assert draft.status == "failed" and draft.code is None
+    assert "coder LLM call failed after 2 tries: APIConnectionError: refused" in draft.error

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from agents.gateway import LLMCallError, LLMGateway
-from tests.fakes import HttpError, ScriptedChatModel
+from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel
 
 PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "reward?"}]
 
@@ -51,3 +51,21 @@ async def test_a_resumed_run_answers_known_keys_from_its_log(tmp_path):
     resumed, model = gateway(tmp_path, [])  # a fresh gateway over the same run directory
     reply = await resumed.complete("coder", PROMPT, key="it0-s0/attempt0")
     assert reply.text == "first" and reply.cached and model.prompts == []
+
+
+async def test_provider_connection_errors_are_retried_by_type_then_reported_transient(tmp_path):
+    gw, model = gateway(tmp_path, [APIConnectionError("connection reset")] * 3, retries=2)
+    with pytest.raises(LLMCallError, match="after 3 tries: APIConnectionError") as info:
+        await gw.complete("coder", PROMPT)
+    assert info.value.transient and len(model.prompts) == 3
+
+
+async def test_a_wrapped_timeout_is_transient_and_a_bad_request_is_not(tmp_path):
+    wrapped = RuntimeError("provider gave up")
+    wrapped.__cause__ = TimeoutError("read timed out")
+    gw, _ = gateway(tmp_path, [wrapped, HttpError(400)], retries=0)
+    with pytest.raises(LLMCallError) as first:
+        await gw.complete("coder", PROMPT)
+    with pytest.raises(LLMCallError) as second:
+        await gw.complete("coder", PROMPT)
+    assert first.value.transient and not second.value.transient

@@ -110,6 +110,17 @@ def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert "no LLM transcript" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("llm, message", [("openai:gpt-4o", "cannot use LLM 'openai:gpt-4o'"),
+                                          ("nosuchprovider:model", "cannot use LLM 'nosuchprovider:model'")])
+def test_a_missing_key_or_a_wrong_provider_fails_before_the_run_dir_exists(llm, message, tmp_path, capsys,
+                                                                           monkeypatch):  # fmt: skip
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert main(["--task", "Cartpole", "--llm", llm, "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.slow
 def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, capsys):
     transcript = tmp_path / "calls.jsonl"

@@ -115,7 +115,8 @@ def _bound_names(tree: ast.Module) -> set[str]:
 class _PolicyChecker(ast.NodeVisitor):
     def __init__(self, bound: set[str]):
         self.bound = bound
-        self.modules: dict[str, str] = {}  # local name -> module path ("torch", "torch.nn.functional", ...)
+        # Local name -> module path; torch and math are in every reward program's namespace unimported.
+        self.modules: dict[str, str] = {name: name for name in ("torch", "math") if name not in bound}
 
     # ------------------------------------------------------------------ imports
     def visit_Import(self, node: ast.Import) -> None:
@@ -177,9 +178,9 @@ class _PolicyChecker(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if not isinstance(node.ctx, ast.Load):
             raise _reject(node, f"assigning to .{node.attr} is not allowed in reward code: use local variables")
-        self._check_attribute_name(node)
         module = self._module_of(node.value)
         if module is None:
+            self._check_attribute_name(node)
             self.generic_visit(node)
             return
         self._check_member(node, module, node.attr)
@@ -195,7 +196,6 @@ class _PolicyChecker(ast.NodeVisitor):
         if isinstance(node, ast.Attribute):
             inner = self._module_of(node.value)
             if inner is not None:
-                self._check_attribute_name(node)
                 self._check_member(node, inner, node.attr)
                 path = f"{inner}.{node.attr}"
                 return path if path in SUBMODULES else None
@@ -235,11 +235,11 @@ def _check_module_level(tree: ast.Module) -> None:
 def enforce(tree: ast.Module) -> ast.Module:
     """Check ``tree`` against the policy (raises RewardPolicyError); drop ``if __name__`` test blocks."""
     tree.body = [node for node in tree.body if not _is_main_guard(node)]
-    _check_module_level(tree)
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):
             child.parent = parent  # type: ignore[attr-defined]
     _PolicyChecker(_bound_names(tree)).visit(tree)
+    _check_module_level(tree)
     return tree
 
 

@@ -28,11 +28,16 @@ RELATIVE_TOLERANCE = 0.25
 
 
 def trained_checkpoint(out_dir: Path) -> Path:
-    """The job's best checkpoint, only if it is a regular file inside the job (no planted symlink)."""
-    path = out_dir / "nn" / "best.pth"
-    if path.is_symlink() or path.parent.is_symlink() or not path.is_file():
-        raise FileNotFoundError(f"{path} is not a regular checkpoint file inside the job directory")
-    return path
+    """The job's best checkpoint (its last if no fitness was measured), as a regular file inside the job.
+
+    The paths are fixed here, never taken from the worker's report, and a symlink (which
+    could point at another candidate's policy) is refused.
+    """
+    nn_dir = out_dir / "nn"
+    for path in (nn_dir / "best.pth", nn_dir / "last.pth"):
+        if not nn_dir.is_symlink() and not path.is_symlink() and path.is_file():
+            return path
+    raise FileNotFoundError(f"{nn_dir} holds no regular checkpoint file (best.pth or last.pth)")
 
 
 def overstated(train: float | None, clean: float | None, std: float | None, episodes: int) -> bool:

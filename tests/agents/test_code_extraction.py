@@ -35,3 +35,21 @@ def test_torchscript_decorator_is_dropped():
 def test_responses_without_code_are_rejected(response):
     with pytest.raises(NoCodeError):
         extract_code(response)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "```" + "a" * 150_000,  # an opening fence and no newline (quadratic for a backtracking regex)
+        "```python\n" * 20_000,  # fences and nothing else
+        "`" * 150_000,
+    ],
+)
+def test_adversarial_responses_are_handled_in_one_pass(response):
+    with pytest.raises(NoCodeError):
+        extract_code(response)
+
+
+def test_a_runaway_response_is_refused_by_size():
+    with pytest.raises(NoCodeError, match="characters long"):
+        extract_code("```python\ndef r(x):\n    return x, {}\n```" + "x" * 300_000)

@@ -73,3 +73,34 @@ def test_tracebacks_show_the_program_lines():
         program(STATE, 4)
     text = "".join(traceback.format_exception(info.value))
     assert "reward_under_test.py" in text and "y = x.nope" in text
+
+
+def test_the_reward_gets_copies_and_an_in_place_edit_is_named():
+    program = load("def compute_reward(x, v):\n    x *= 2.0\n    return x, {}\n")
+    state = {"x": torch.arange(4.0), "v": torch.ones(4)}
+    with pytest.raises(RewardProgramError, match=r"modified its input 'x' in place; inputs are read-only"):
+        program(state, 4)
+    assert state["x"].tolist() == [0.0, 1.0, 2.0, 3.0]  # the caller's tensor is untouched
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["    bonus = v\n    bonus *= 250\n", "    v[:] = 0\n", "    torch.mul(v, 3, out=v)\n", "    v.clamp_(0, 0.5)\n"],
+)
+def test_aliases_slices_and_out_arguments_count_as_in_place_edits(body):
+    program = load(f"def compute_reward(x, v):\n{body}    return x + 0.0, {{}}\n")
+    with pytest.raises(RewardProgramError, match="modified its input 'v' in place"):
+        program(dict(STATE), 4)
+
+
+def test_the_policy_is_applied_before_any_module_code_runs():
+    with pytest.raises(RewardProgramError, match="import os is not allowed"):
+        load("import os\nos.system('touch /tmp/pwned')\n\ndef compute_reward(x):\n    return x, {}\n")
+
+
+def test_at_most_32_components_and_names_are_cut():
+    many = load("def compute_reward(x):\n    return x, {f'c{i}': x for i in range(33)}\n")
+    with pytest.raises(RewardProgramError, match="returned 33 components; return at most 32"):
+        many(STATE, 4)
+    _, parts = load("def compute_reward(x):\n    return x, {'n' * 500: x}\n")(STATE, 4)
+    assert [len(name) for name in parts] == [64]

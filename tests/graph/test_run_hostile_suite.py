@@ -1,0 +1,82 @@
+"""The hostile suite: one run whose Coder answers with every program in tests/fixtures/hostile/.
+
+Each program is annotated with its class and expected outcome (``# expect: invalid: <reason>``,
+``failed: <reason>`` or ``trained``). The run must complete; each program must end as
+expected; a trained one must carry the fitness the clean evaluation measured; and no file
+may appear outside the run's own places for it.
+"""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from configs import CONFIG_DIR
+from graph.run import main
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
+TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json"}
+
+
+def expectation(program: Path) -> tuple[str, str]:
+    status, _, reason = re.search(r"^# expect: (.*)$", program.read_text(), re.M).group(1).partition(": ")
+    return status, reason
+
+
+def untracked_project_files() -> set[str]:
+    listing = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return set(listing.splitlines())
+
+
+def outside_job_dirs(run: Path) -> list[str]:
+    """Files of the run that are not in rewards/, a job directory or the run's own top-level files."""
+    stray = []
+    for path in run.rglob("*"):
+        parts = path.relative_to(run).parts
+        if path.is_dir() or parts[0] in ("rewards", "train", "eval") and len(parts) > 2:
+            continue
+        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and parts[0] != "rewards":
+            stray.append(str(path.relative_to(run)))
+    return stray
+
+
+@pytest.mark.slow
+def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_path):
+    assert len(HOSTILE) >= 40
+    transcript = tmp_path / "hostile.jsonl"
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{p.read_text()}```"}) + "\n"
+                                  for p in HOSTILE))  # fmt: skip
+    config = tmp_path / "run.yaml"  # tight caps so the looping and hoarding programs end fast
+    config.write_text((CONFIG_DIR / "run.yaml").read_text() + "\ncheck_timeout_s: 8\ntrain_timeout_s: 120\n"
+                      "train_memory_gb: 3\n")  # fmt: skip
+    before = untracked_project_files()
+    outside = sorted(p.name for p in tmp_path.iterdir())
+    run = tmp_path / "run"
+    code = main(["--config", str(config), "--task", "Cartpole", "--iterations", "1", "--samples", str(len(HOSTILE)),
+                 "--repair-attempts", "0", "--llm", f"replay:{transcript}", "--eval-seeds", "1",
+                 "--num-envs", "64", "--max-epochs", "4", "--run-dir", str(run)])  # fmt: skip
+    assert code == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    # Which program each sample got: the replayed response recorded for its key.
+    calls = {c["key"]: c["response"] for c in map(json.loads, (run / "llm_calls.jsonl").read_text().splitlines())}
+    by_source = {f"```python\n{p.read_text()}```": p for p in HOSTILE}
+    outcomes = {}
+    for sample in summary["iterations"][0]["samples"]:
+        program = by_source[calls[f"it0-s{sample['sample']}/attempt0"]]
+        status, reason = expectation(program)
+        outcomes[program.stem] = (sample["status"], sample["error"])
+        assert sample["status"] == status, (program.stem, sample["error"])
+        assert reason in (sample["error"] or ""), (program.stem, sample["error"])
+        if status == "trained":
+            result = json.loads((run / "train" / f"it0-s{sample['sample']}" / "result.json").read_text())
+            assert sample["fitness"] == result["evaluation"]["fitness"] is not None  # the clean measurement
+            assert sample["train_fitness"] == result["fitness_max"] < 1e6  # nothing printed reached the caller
+    assert len(outcomes) == len(HOSTILE)
+    assert outside_job_dirs(run) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(outside + ["run"])
+    assert untracked_project_files() == before

@@ -20,7 +20,7 @@ from asyncio_throttle import Throttler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import convert_to_messages
 
-from agents.replay import CALLS_FILE, ReplayExhaustedError, read_calls
+from agents.replay import CALLS_FILE, ReplayExhaustedError, drop_torn_tail, read_calls
 
 log = structlog.get_logger("llm")
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -88,6 +88,8 @@ class LLMGateway:
         self.semaphore = asyncio.Semaphore(max_concurrency)
         self.throttler = Throttler(rate_limit=max(1, round(requests_per_minute)), period=60)
         self.retries, self.timeout_s, self.backoff_s = retries, timeout_s, backoff_s
+        if self.log_path.exists():
+            drop_torn_tail(self.log_path)
         self.recorded = {(r["agent"], r["key"]): r for r in self._existing_records() if r.get("key")}
 
     def _existing_records(self) -> list[dict]:

@@ -17,15 +17,27 @@ class ReplayExhaustedError(RuntimeError):
     """The transcript has no more responses for this agent."""
 
 
+def drop_torn_tail(path: Path) -> None:
+    """Cut a last line that a kill left without its newline, so the next append starts a clean line."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)
+
+
 def read_calls(path: Path) -> list[dict]:
-    """Records of an llm_calls.jsonl file (or of the one inside a run directory)."""
+    """Records of an llm_calls.jsonl file (or of the one inside a run directory); a torn last line is skipped."""
     path = Path(path)
     if path.is_dir():
         path = path / CALLS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no LLM transcript at {path}")
+    text = path.read_text()
+    lines = text.splitlines()
+    if not text.endswith("\n") and lines:
+        lines.pop()  # torn by a kill in the middle of an append: that call is not recorded
     records = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if line.strip():
             try:
                 records.append(json.loads(line))

@@ -69,3 +69,15 @@ async def test_a_wrapped_timeout_is_transient_and_a_bad_request_is_not(tmp_path)
     with pytest.raises(LLMCallError) as second:
         await gw.complete("coder", PROMPT)
     assert first.value.transient and not second.value.transient
+
+
+async def test_a_call_log_torn_by_a_kill_is_repaired_on_resume(tmp_path):
+    gw, _ = gateway(tmp_path, ["first"])
+    await gw.complete("coder", PROMPT, key="it0-s0/attempt0")
+    with open(tmp_path / "llm_calls.jsonl", "a") as f:
+        f.write('{"agent": "coder", "key": "it0-s1/attempt0", "resp')  # killed mid-append
+    resumed, model = gateway(tmp_path, ["second"])
+    assert (await resumed.complete("coder", PROMPT, key="it0-s0/attempt0")).cached
+    assert (await resumed.complete("coder", PROMPT, key="it0-s1/attempt0")).text == "second"
+    lines = (tmp_path / "llm_calls.jsonl").read_text().splitlines()
+    assert [json.loads(line)["key"] for line in lines] == ["it0-s0/attempt0", "it0-s1/attempt0"]

@@ -1,5 +1,6 @@
 """The full loop through the CLI: real rl_games training, a replayed LLM transcript."""
 
+import asyncio
 import json
 import os
 import signal
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.run import main
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from graph.build import build_graph
+from graph.run import CHECKPOINT_FILE, THREAD, main
 from sim.registry import task_names
 from tests.helpers import processes_mentioning
 
@@ -60,29 +64,45 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path):
 GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
 
 
+def finished_candidates(run: Path) -> dict[str, float]:
+    """Candidates the graph has durably recorded as done, with the started_at of their training."""
+
+    async def recorded() -> set[str]:
+        async with AsyncSqliteSaver.from_conn_string(str(run / CHECKPOINT_FILE)) as saver:
+            snapshot = await build_graph(saver).aget_state(THREAD)
+        done = [c for task in snapshot.tasks if task.result for c in task.result.get("candidates", [])]
+        return {c["id"] for c in done + snapshot.values.get("candidates", [])}
+
+    ids = asyncio.run(recorded()) if (run / CHECKPOINT_FILE).exists() else set()
+    return {cid: json.loads((run / "train" / cid / "result.json").read_text())["started_at"] for cid in ids}
+
+
+#: Failure injection points: kill -9 of the orchestrator once this glob matches inside the run.
+KILL_POINTS = {
+    "dry run": "rewards/check_*/check.json",
+    "training": "train/it0-s1/nn",  # the second candidate trains: the first is done
+    "clean evaluation": "train/*/clean_eval/evaluation.json",
+    "final evaluation": "eval/*/job.json",
+}
+
+
 @pytest.mark.slow
-def test_kill_9_during_training_then_resume_does_not_retrain_finished_candidates(tmp_path):
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, tmp_path):
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(3)))
     run = tmp_path / "run"
     args = ["--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1",
-            "--trainers-per-device", "1", "--llm", f"replay:{transcript}", "--num-envs", "256", "--max-epochs", "60"]  # fmt: skip
+            "--trainers-per-device", "1", "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30"]  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    finished = []
     deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        # A candidate is finished once the pool has stamped its result (the worker writes it first).
-        results = (run / "train").glob("*/result.json") if (run / "train").exists() else []
-        finished = sorted(p.parent.name for p in results if "started_at" in p.read_text())
-        if finished:
-            time.sleep(0.5)  # let the graph checkpoint the finished task
-            break
-        time.sleep(0.2)
-    assert finished, "no candidate finished training before the deadline"
-    first_result = json.loads((run / "train" / finished[0] / "result.json").read_text())
+    while time.time() < deadline and proc.poll() is None and not list(run.glob(KILL_POINTS[point])):
+        time.sleep(0.05)
+    assert proc.poll() is None, f"the run ended before reaching the {point}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    finished = finished_candidates(run)
     time.sleep(1)
     assert processes_mentioning(str(run)) == []  # the workers died with the caller
     summary_path = run / "summary.json"
@@ -92,11 +112,14 @@ def test_kill_9_during_training_then_resume_does_not_retrain_finished_candidates
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     summary = json.loads(summary_path.read_text())
-    assert summary["status"] == "completed"
+    assert summary["status"] == "completed" and summary["final_eval"]["fitness"][0] is not None
     assert [s["status"] for s in summary["iterations"][0]["samples"]] == ["trained"] * 3
-    again = json.loads((run / "train" / finished[0] / "result.json").read_text())
-    assert again["started_at"] == first_result["started_at"]  # not trained again
+    after = finished_candidates(run)
+    assert bool(finished) == (point in ("training", "final evaluation"))
+    assert all(after[name] == started for name, started in finished.items())  # not trained again
     assert summary["llm"]["calls"] == 3  # nor sampled again
+    for path in run.rglob("*.json"):  # nothing half-written
+        json.loads(path.read_text())
 
 
 def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):

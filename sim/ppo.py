@@ -16,26 +16,13 @@ import torch
 from rl_games.common.algo_observer import AlgoObserver
 from rl_games.torch_runner import Runner
 
-from configs import CONFIG_DIR, load_yaml
-from sim.base import BatchedTask
 from sim.checkpoint import check_fits, load_checkpoint
-from sim.registry import make_task, task_config
+from sim.registry import make_task
 from sim.reward_program import RewardProgram
-from sim.vec_env import RewardedVecEnv, TrainingStats, env_info
+from sim.vec_env import RewardedVecEnv, TrainingStats
 
 #: Called after every epoch with {epoch, max_epochs, fitness}.
 EpochCallback = Callable[[dict], None]
-
-
-def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """PPO settings: configs/train/ppo.yaml, then the task's `ppo:` block, then overrides."""
-    cfg = load_yaml(CONFIG_DIR / "train" / "ppo.yaml")
-    cfg.update(task_config(task).get("ppo") or {})
-    unknown = sorted(set(overrides or {}) - set(cfg))
-    if unknown:
-        raise ValueError(f"unknown PPO settings {unknown}; known: {', '.join(sorted(cfg))}")
-    cfg.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return cfg
 
 
 class FitnessObserver(AlgoObserver):
@@ -60,19 +47,9 @@ class FitnessObserver(AlgoObserver):
             self.algo.save(str(self.best_path.with_suffix("")))
 
 
-def rl_games_params(
-    cfg: dict[str, Any],
-    task: BatchedTask,
-    seed: int,
-    device: str,
-    out_dir: Path,
-    vec_env: RewardedVecEnv | None = None,
-) -> dict:
-    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML).
-
-    ``vec_env`` is what training steps; a player (inference only) needs none.
-    """
-    num_envs = task.num_envs
+def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device: str, out_dir: Path) -> dict:
+    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML)."""
+    num_envs = env.task.num_envs
     return {
         "seed": seed,
         "torch_threads": cfg["torch_threads"],
@@ -103,8 +80,8 @@ def rl_games_params(
             "full_experiment_name": "rl_games",
             "train_dir": str(out_dir),
             "env_name": "eureka_graph",
-            "env_info": env_info(task),
-            "vec_env": vec_env,
+            "env_info": env.get_env_info(),
+            "vec_env": env,
             "device": device,
             "device_name": device,
             "multi_gpu": False,
@@ -159,7 +136,7 @@ def train(
     nn_dir.mkdir(parents=True, exist_ok=True)
     observer = FitnessObserver(stats, nn_dir, on_epoch)
     runner = Runner(algo_observer=observer)
-    runner.load_config(rl_games_params(cfg, task, seed, device, out_dir, vec_env=env))
+    runner.load_config(rl_games_params(cfg, env, seed, device, out_dir))
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
     if checkpoint:
         check_fits(checkpoint, agent.model, task_name)

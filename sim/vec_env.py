@@ -13,16 +13,6 @@ from sim.base import BatchedTask, Tensor
 from sim.reward_program import RewardProgram
 
 
-def env_info(task: BatchedTask) -> dict:
-    """rl_games' description of a task's spaces (actions in [-1, 1], unbounded observations)."""
-    return {
-        "action_space": gymnasium.spaces.Box(-1.0, 1.0, (task.num_actions,), np.float32),
-        "observation_space": gymnasium.spaces.Box(-np.inf, np.inf, (task.num_obs,), np.float32),
-        "agents": 1,
-        "value_size": 1,
-    }
-
-
 class TrainingStats:
     """Per-epoch statistics Eureka's reflection needs.
 
@@ -80,7 +70,12 @@ class RewardedVecEnv(IVecEnv):
         self.env_steps = 0
 
     def get_env_info(self) -> dict:
-        return env_info(self.task)
+        return {
+            "action_space": gymnasium.spaces.Box(-1.0, 1.0, (self.task.num_actions,), np.float32),
+            "observation_space": gymnasium.spaces.Box(-np.inf, np.inf, (self.task.num_obs,), np.float32),
+            "agents": 1,
+            "value_size": 1,
+        }
 
     def reset(self) -> Tensor:
         self.fitness_sum.zero_()

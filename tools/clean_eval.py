@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tools.files import write_json_atomic
 from tools.jobs import TrainJob
-from tools.sandbox import run_module
+from tools.sandbox import run_for_message
 
 WORKER_MODULE = "tools.eval_worker"
 EVAL_DIR = "clean_eval"
@@ -61,12 +61,8 @@ async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s:
         return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
     spec = {"task": job.task, "checkpoint": str(work_dir / POLICY_FILE), "seed": EVAL_SEED, "ppo": job.ppo}
     write_json_atomic(work_dir / "evaluation.json", spec)
-    messages: list[dict] = []
-    outcome = await run_module(
-        WORKER_MODULE, [str(work_dir)], work_dir=work_dir, log_name="eval.log", timeout_s=timeout_s,
-        memory_limit_gb=memory_limit_gb, on_message=messages.append, final_message="evaluation",
-    )  # fmt: skip
-    report = next((m for m in messages if m["type"] == "evaluation"), None)
+    report, outcome = await run_for_message(WORKER_MODULE, work_dir, "eval.log", "evaluation",
+                                            timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)  # fmt: skip
     if report is None:
         return {"fitness": None, "std": None, "episodes": 0, "overstated": False,
                 "error": f"the clean evaluation {outcome.describe(timeout_s)}"}  # fmt: skip

@@ -26,7 +26,7 @@ def main() -> None:
 
     try:
         from sim.evaluation import evaluate_policy
-        from sim.ppo import ppo_config
+        from sim.ppo_config import ppo_config
 
         cfg = ppo_config(spec["task"], spec["ppo"])
         num_envs = min(cfg["eval_envs"], cfg["num_envs"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from sim.reward_program import RewardProgramError, inspect_source
 from tools.files import write_json_atomic
 from tools.jobs import clip_text
-from tools.sandbox import run_module
+from tools.sandbox import run_for_message
 
 CHECK_FILE = "check.json"
 WORKER_MODULE = "tools.check_worker"
@@ -54,13 +54,9 @@ async def check_reward(
     static_check(source, state_names)
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
-    verdicts: list[dict] = []
     async with check_slots():
-        outcome = await run_module(
-            WORKER_MODULE, [str(work_dir)], work_dir=work_dir, log_name="check.log", timeout_s=timeout_s,
-            memory_limit_gb=memory_limit_gb, on_message=verdicts.append, final_message="check",
-        )  # fmt: skip
-    verdict = next((m for m in verdicts if m["type"] == "check"), None)
+        verdict, outcome = await run_for_message(WORKER_MODULE, work_dir, "check.log", "check",
+                                                 timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)  # fmt: skip
     if verdict is None:
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
     if verdict.get("error"):

@@ -164,6 +164,19 @@ async def run_module(
     return outcome
 
 
+async def run_for_message(
+    module: str, work_dir: Path, log_name: str, message_type: str, *, timeout_s: float | None,
+    memory_limit_gb: float | None,
+) -> tuple[dict | None, Outcome]:
+    """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came)."""
+    messages: list[dict] = []
+    outcome = await run_module(
+        module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
+        memory_limit_gb=memory_limit_gb, on_message=messages.append, final_message=message_type,
+    )  # fmt: skip
+    return next((m for m in messages if m["type"] == message_type), None), outcome
+
+
 async def _supervise(proc: asyncio.subprocess.Process, finished: asyncio.Event, timeout_s: float | None) -> Outcome:
     """Wait for the worker to exit, stopping it on timeout or when it lingers after its final message."""
     exited = asyncio.create_task(proc.wait())

@@ -31,7 +31,8 @@ def run(out_dir: Path) -> TrainResult:
     from sim.reward_program import root_cause
 
     try:
-        from sim.ppo import ppo_config, train  # heavy imports inside the guarded block
+        from sim.ppo import train  # heavy imports inside the guarded block
+        from sim.ppo_config import ppo_config
         from sim.reward_program import RewardProgram
 
         program = RewardProgram.from_source(job.reward_source, filename=str(reward_path))
@@ -39,7 +40,10 @@ def run(out_dir: Path) -> TrainResult:
         warm_start = str(out_dir / WARM_START_FILE) if job.checkpoint else None
         result = train(job.task, program, cfg, job.seed, job.device, out_dir, warm_start, report_progress)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
-        result = failed_result(job, root_cause(exc, str(reward_path)), time.perf_counter() - started)
+        error = root_cause(exc, str(reward_path))
+        if job.checkpoint:  # name the user's checkpoint, not the job's copy of it
+            error = error.replace(str(out_dir / WARM_START_FILE), job.checkpoint)
+        result = failed_result(job, error, time.perf_counter() - started)
     result.update(job.identity())
     return result
 

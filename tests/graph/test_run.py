@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph

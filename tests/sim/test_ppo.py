@@ -2,7 +2,8 @@
 
 import pytest
 
-from sim.ppo import ppo_config, train
+from sim.ppo import train
+from sim.ppo_config import ppo_config
 from sim.registry import task_class
 from sim.reward_program import RewardProgram, function_source
 

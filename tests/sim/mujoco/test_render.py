@@ -8,7 +8,8 @@ import pytest
 
 from sim.checkpoint import CheckpointError
 from sim.mujoco.render import render_checkpoint
-from sim.ppo import ppo_config, train
+from sim.ppo import train
+from sim.ppo_config import ppo_config
 from sim.registry import make_task, task_class
 from sim.reward_program import RewardProgram, function_source
 

@@ -1,0 +1,19 @@
+"""PPO settings: configs/train/ppo.yaml, then the task's ``ppo:`` block, then explicit overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from configs import CONFIG_DIR, load_yaml
+from sim.registry import task_config
+
+
+def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """PPO settings: configs/train/ppo.yaml, then the task's `ppo:` block, then overrides."""
+    cfg = load_yaml(CONFIG_DIR / "train" / "ppo.yaml")
+    cfg.update(task_config(task).get("ppo") or {})
+    unknown = sorted(set(overrides or {}) - set(cfg))
+    if unknown:
+        raise ValueError(f"unknown PPO settings {unknown}; known: {', '.join(sorted(cfg))}")
+    cfg.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return cfg

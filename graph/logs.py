@@ -30,6 +30,6 @@ def configure_logging(run_dir: Path) -> None:
             JsonlTee(run_dir / LOG_FILE),
             structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
         ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),  # the stderr of the moment, not of setup
         cache_logger_on_first_use=False,
     )

@@ -1,0 +1,45 @@
+"""The clean evaluation's caller side: which checkpoint it trusts, and when a training figure is overstated."""
+
+import pytest
+
+from tools.clean_eval import overstated, trained_checkpoint
+
+
+def test_the_best_checkpoint_is_taken_then_the_last(tmp_path):
+    (tmp_path / "nn").mkdir()
+    (tmp_path / "nn" / "last.pth").write_bytes(b"last")
+    assert trained_checkpoint(tmp_path).name == "last.pth"
+    (tmp_path / "nn" / "best.pth").write_bytes(b"best")
+    assert trained_checkpoint(tmp_path).name == "best.pth"
+
+
+def test_a_planted_symlink_to_another_policy_is_refused(tmp_path):
+    other = tmp_path / "other" / "nn"
+    other.mkdir(parents=True)
+    (other / "best.pth").write_bytes(b"a better policy")
+    job = tmp_path / "job"
+    (job / "nn").mkdir(parents=True)
+    (job / "nn" / "best.pth").symlink_to(other / "best.pth")
+    with pytest.raises(FileNotFoundError, match="holds no regular checkpoint"):
+        trained_checkpoint(job)
+    (job / "nn" / "best.pth").unlink()
+    (job / "nn").rmdir()
+    (job / "nn").symlink_to(other)  # the whole folder
+    with pytest.raises(FileNotFoundError):
+        trained_checkpoint(job)
+
+
+@pytest.mark.parametrize(
+    "train, clean, std, episodes, expected",
+    [
+        (500.0, 498.0, 5.0, 128, False),  # agreement
+        (40.0, 95.0, 17.0, 128, False),  # a lagging rolling mean under the real policy: normal
+        (1e9, 20.0, 5.0, 128, True),  # forged or corrupted training figure
+        (0.30, 0.10, 0.3, 128, True),  # a hand task claiming three times its successes
+        (0.12, 0.10, 0.3, 128, False),  # within noise
+        (None, 10.0, 1.0, 128, False),
+    ],
+)
+def test_only_a_training_figure_above_the_clean_one_beyond_noise_is_overstated(train, clean, std, episodes,
+                                                                                 expected):  # fmt: skip
+    assert overstated(train, clean, std, episodes) is expected

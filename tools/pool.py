@@ -48,7 +48,8 @@ class DevicePool:
     """Runs TrainJobs in worker subprocesses, ``trainers_per_device`` at a time on each device.
 
     ``await pool.run(job)`` waits for a free slot (FIFO), trains, measures the policy's
-    fitness in a clean process (``result["evaluation"]``) and returns the result. Cancelling the awaiting task stops the job's process. Jobs longer than ``timeout_s``
+    fitness in a clean process (``result["evaluation"]``) and returns the result.
+    Cancelling the awaiting task stops the job's process. Jobs longer than ``timeout_s``
     are stopped and reported as failed.
     """
 
@@ -86,8 +87,9 @@ class DevicePool:
         (out_dir / RESULT_FILE).unlink(missing_ok=True)
         job.write()
         started = time.time()
-        result = await self._train(job, on_progress) if self._warm_start(job) else None
-        if result is None:
+        if self._warm_start(job):
+            result = await self._train(job, on_progress)
+        else:
             result = failed_result(job, f"CheckpointError: {job.checkpoint} is not a readable file", 0.0)
         if result["status"] == "trained":
             evaluation = await evaluate_job(job, result["fitness_max"], timeout_s=self.timeout_s,

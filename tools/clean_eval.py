@@ -51,7 +51,7 @@ def overstated(train: float | None, clean: float | None, std: float | None, epis
 async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s: float | None,
                        memory_limit_gb: float | None) -> dict:  # fmt: skip
     """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process."""
-    out_dir = Path(job.out_dir)
+    out_dir = Path(job.out_dir).resolve()  # the worker runs in work_dir: every path it gets is absolute
     work_dir = out_dir / EVAL_DIR
     try:
         source = trained_checkpoint(out_dir)

@@ -115,7 +115,7 @@ class DevicePool:
 
     async def _train(self, job: TrainJob, on_progress: Callable[[dict], None] | None) -> TrainResult:
         """Run the training worker; its result is rebuilt from checked fields (it ran reward code)."""
-        out_dir = Path(job.out_dir)
+        out_dir = Path(job.out_dir).resolve()
         started = time.perf_counter()
         results: list[dict] = []
 

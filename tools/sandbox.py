@@ -123,8 +123,10 @@ async def run_module(
 
     ``on_message`` gets every well-formed channel message. Once a message of type
     ``final_message`` has arrived, the worker has LINGER_S to exit before it is stopped.
-    Cancelling the awaiting task stops the process group before re-raising.
+    Cancelling the awaiting task stops the process group before re-raising. Paths in
+    ``args`` must be absolute: the worker's cwd is ``work_dir``.
     """
+    work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     limit = int(memory_limit_gb * 2**30) if memory_limit_gb else None
     finished = asyncio.Event()
@@ -169,6 +171,7 @@ async def run_for_message(
     memory_limit_gb: float | None,
 ) -> tuple[dict | None, Outcome]:
     """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came)."""
+    work_dir = Path(work_dir).resolve()
     messages: list[dict] = []
     outcome = await run_module(
         module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,

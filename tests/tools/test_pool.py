@@ -105,3 +105,10 @@ def test_device_specs_are_validated():
         parse_devices("gpu0")
     with pytest.raises(ValueError):
         DevicePool("cpu", trainers_per_device=0)
+
+
+async def test_a_job_in_a_relative_directory_trains_and_is_evaluated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as `make run` does: runs/<task>-<time>/...
+    result = await DevicePool("cpu").run(make_job("Cartpole", "human", "runs/rel/job", ppo={"num_envs": 64, "max_epochs": 3}))
+    assert result["status"] == "trained", result["error"]
+    assert result["evaluation"]["episodes"] == 64 and result["evaluation"]["error"] is None

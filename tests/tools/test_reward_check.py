@@ -1,5 +1,7 @@
 """Validation before training: static checks in the caller, the dry run in a worker process."""
 
+from pathlib import Path
+
 import pytest
 
 from sim.cartpole import Cartpole
@@ -38,3 +40,10 @@ async def test_a_dry_run_that_hangs_is_stopped(tmp_path):
     hang = "def compute_reward(pole_angle):\n    while True:\n        pass\n"
     with pytest.raises(RewardCheckError, match="the dry run timed out after 5 s"):
         await check_reward("Cartpole", hang, NAMES, tmp_path, timeout_s=5)
+
+
+async def test_a_relative_work_dir_is_checked_like_an_absolute_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    good = "def compute_reward(pole_angle):\n    return -pole_angle.abs(), {}\n"
+    await check_reward("Cartpole", good, NAMES, Path("runs/rel/rewards/check_s0"))
+    assert (tmp_path / "runs/rel/rewards/check_s0/check.log").exists()

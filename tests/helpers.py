@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sim.ppo import train
+from sim.ppo_config import ppo_config
+from sim.registry import task_class
+from sim.reward_program import RewardProgram, function_source
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -46,3 +50,10 @@ def candidate(sample, status, fitness, iteration=0) -> dict:
     return {"id": f"it{iteration}-s{sample}", "iteration": iteration, "sample": sample, "status": status,
             "fitness": fitness, "train_fitness": fitness, "overstated": False, "error": None if status == "trained" else "boom", "reward_path": f"r{sample}.py",
             "checkpoint": None, "code": "", "response": "", "attempts": 1, "result": None}  # fmt: skip
+
+
+def tiny_cartpole_checkpoint(out_dir: Path) -> str:
+    """A checkpoint of Cartpole's human reward after 3 epochs of 64 envs, trained in-process."""
+    program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
+    cfg = ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 3})
+    return train("Cartpole", program, cfg, seed=2, device="cpu", out_dir=out_dir)["checkpoint"]

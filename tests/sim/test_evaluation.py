@@ -3,18 +3,12 @@
 import pytest
 
 from sim.evaluation import evaluate_policy
-from sim.ppo import train
-from sim.ppo_config import ppo_config
-from sim.registry import task_class
-from sim.reward_program import RewardProgram, function_source
+from tests.helpers import tiny_cartpole_checkpoint
 
 
 @pytest.fixture(scope="module")
 def cartpole_checkpoint(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp("evaluation")
-    program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
-    return train("Cartpole", program, ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 3}), seed=2,
-                 device="cpu", out_dir=out)["checkpoint"]  # fmt: skip
+    return tiny_cartpole_checkpoint(tmp_path_factory.mktemp("evaluation"))
 
 
 def test_every_env_plays_one_whole_episode_and_the_metric_is_the_tasks_own(cartpole_checkpoint):

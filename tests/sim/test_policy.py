@@ -8,19 +8,17 @@ from rl_games.torch_runner import Runner
 
 from sim.checkpoint import CheckpointError
 from sim.policy import Policy
-from sim.ppo import rl_games_params, train
+from sim.ppo import rl_games_params
 from sim.ppo_config import ppo_config
 from sim.registry import make_task, task_class
 from sim.reward_program import RewardProgram, function_source
 from sim.vec_env import RewardedVecEnv, TrainingStats
+from tests.helpers import tiny_cartpole_checkpoint
 
 
 @pytest.fixture(scope="module")
 def cartpole_checkpoint(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp("policy")
-    program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
-    return train("Cartpole", program, ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 3}), seed=2,
-                 device="cpu", out_dir=out)["checkpoint"]  # fmt: skip
+    return tiny_cartpole_checkpoint(tmp_path_factory.mktemp("policy"))
 
 
 def test_mean_actions_equal_rl_games_players_bit_for_bit(cartpole_checkpoint, tmp_path):

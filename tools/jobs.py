@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from sim.reward_program import MAX_COMPONENTS, NAME_CHARS
 from tools.files import write_json_atomic
 
 JOB_FILE = "job.json"
@@ -48,8 +49,6 @@ class TrainJob:
 
 #: Error texts kept in results and prompts: the head and the tail of longer ones.
 MAX_ERROR_CHARS = 4000
-MAX_SERIES = 33  # a total reward's components (at most 32) plus slack for the checks
-NAME_CHARS = 64
 
 
 def clip_text(text: str, limit: int = MAX_ERROR_CHARS) -> str:
@@ -135,7 +134,7 @@ def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
         status="trained" if raw.get("status") == "trained" else "failed",
         fitness_max=_number(raw.get("fitness_max")),
         fitness=_series(raw.get("fitness")),
-        components={str(k)[:NAME_CHARS]: _series(v) for k, v in list(components.items())[:MAX_SERIES]},
+        components={str(k)[:NAME_CHARS]: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS]},
         episode_length=_series(raw.get("episode_length")),
         epochs=int(_number(raw.get("epochs")) or 0),
         env_steps=int(_number(raw.get("env_steps")) or 0),

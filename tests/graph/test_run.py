@@ -76,12 +76,20 @@ def finished_candidates(run: Path) -> dict[str, float]:
     return {cid: json.loads((run / "train" / cid / "result.json").read_text())["started_at"] for cid in ids}
 
 
-#: Failure injection points: kill -9 of the orchestrator once this glob matches inside the run.
+def second_training_started(run: Path) -> bool:
+    """A second candidate trains (one slot), and the first one is durably recorded as done.
+
+    Which sample trains first depends on which dry run ends first, so no id is assumed.
+    """
+    return len(list(run.glob("train/it0-s*/nn"))) >= 2 and bool(finished_candidates(run))
+
+
+#: Failure injection points: kill -9 of the orchestrator once this holds for the run directory.
 KILL_POINTS = {
-    "dry run": "rewards/check_*/check.json",
-    "training": "train/it0-s1/nn",  # the second candidate trains: the first is done
-    "clean evaluation": "train/*/clean_eval/evaluation.json",
-    "final evaluation": "eval/*/job.json",
+    "dry run": lambda run: any(run.glob("rewards/check_*/check.json")),
+    "training": second_training_started,
+    "clean evaluation": lambda run: any(run.glob("train/*/clean_eval/evaluation.json")),
+    "final evaluation": lambda run: any(run.glob("eval/*/job.json")),
 }
 
 
@@ -96,7 +104,7 @@ def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, t
     proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None and not list(run.glob(KILL_POINTS[point])):
+    while time.time() < deadline and proc.poll() is None and not KILL_POINTS[point](run):
         time.sleep(0.05)
     assert proc.poll() is None, f"the run ended before reaching the {point}"
     os.kill(proc.pid, signal.SIGKILL)

@@ -48,6 +48,16 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
     ]
 
 
+def prior_reward_messages(prior: dict, profile: str) -> list[dict]:
+    """The previous stage's best reward as the Coder's starting point (Eureka's reward initialisation)."""
+    fitness = "unknown" if prior["fitness"] is None else f"{prior['fitness']:.2f}"
+    return [
+        {"role": "assistant", "content": f"```python\n{prior['code'].strip()}\n```"},
+        {"role": "user", "content": render("prior_reward", profile, task=prior["task"], fitness=fitness,
+                                           code_output_tip=render("code_output_tip", profile))},  # fmt: skip
+    ]
+
+
 @dataclass
 class Draft:
     """The outcome of writing one candidate."""
@@ -71,7 +81,11 @@ async def write_candidate(
     repair_attempts: int,
     check_timeout_s: float,
 ) -> Draft:
-    """Sample, extract and validate one reward program, repairing it from its own errors."""
+    """Sample, extract and validate one reward program, repairing it from its own errors.
+
+    ``key`` names the LLM calls (a resumed run answers them from the log) and, by its last
+    part, the program files in ``work_dir``.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     conversation = list(messages)
     state_names = list(task.state_spec)
@@ -84,7 +98,7 @@ async def write_candidate(
                 raise  # no later call can succeed either (bad request, auth, unknown model)
             log.warning("coder.llm_failed", key=key, attempt=attempt, error=str(exc)[:300])
             return Draft("failed", None, "", str(exc), None, attempt + 1)
-        path = work_dir / f"{key.replace('/', '_')}_attempt{attempt}.py"
+        path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
         code = error = None
         try:
             code = extract_code(reply.text)

@@ -1,25 +1,40 @@
-"""Wiring only: start -> candidates (Send fan-out) -> reflect -> ... -> evaluate -> report."""
+"""Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
+a subgraph: start -> candidates (Send fan-out) -> reflect -> ... -> evaluate -> close_stage."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from graph import nodes
+from graph import curriculum_nodes, nodes
 from graph.context import RunContext
-from graph.state import RunState
+from graph.state import RunState, StageState
 
 
-def build_graph(checkpointer=None):
-    g = StateGraph(RunState, context_schema=RunContext)
+def build_stage_graph():
+    g = StateGraph(StageState, context_schema=RunContext)
     g.add_node("start", nodes.start)
     g.add_node("candidate", nodes.candidate)
     g.add_node("reflect", nodes.reflect)
     g.add_node("evaluate", nodes.evaluate)
-    g.add_node("report", nodes.report)
+    g.add_node("close_stage", nodes.close_stage)
     g.add_edge(START, "start")
     g.add_conditional_edges("start", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "reflect")
-    g.add_conditional_edges("reflect", nodes.after_reflect, ["candidate", "evaluate", "report"])
-    g.add_edge("evaluate", "report")
+    g.add_conditional_edges("reflect", nodes.after_reflect, ["candidate", "evaluate", "close_stage"])
+    g.add_edge("evaluate", "close_stage")
+    g.add_edge("close_stage", END)
+    return g.compile()
+
+
+def build_graph(checkpointer=None):
+    g = StateGraph(RunState, context_schema=RunContext)
+    g.add_node("plan", curriculum_nodes.plan)
+    g.add_node("stage", build_stage_graph())
+    g.add_node("decide", curriculum_nodes.decide)
+    g.add_node("report", curriculum_nodes.report)
+    g.add_edge(START, "plan")
+    g.add_edge("plan", "stage")
+    g.add_edge("stage", "decide")
+    g.add_conditional_edges("decide", curriculum_nodes.after_decide, ["stage", "report"])
     g.add_edge("report", END)
     return g.compile(checkpointer=checkpointer)

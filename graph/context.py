@@ -1,18 +1,18 @@
-"""Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory."""
+"""Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory.
+
+The task is not here: it belongs to a stage, and stages live in the graph's state.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from agents.gateway import LLMGateway
 from graph.settings import Settings
 from graph.training_gate import TrainingGate
-from sim.base import BatchedTask
-from sim.registry import task_class, task_config
 from tools.pool import DevicePool
 
 
@@ -20,8 +20,6 @@ from tools.pool import DevicePool
 class RunContext:
     settings: Settings
     run_dir: Path
-    task: type[BatchedTask]
-    task_config: dict[str, Any]
     gateway: LLMGateway
     pool: DevicePool
     gate: TrainingGate
@@ -34,16 +32,4 @@ class RunContext:
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
         pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
-        return cls(
-            s,
-            run_dir,
-            task_class(s.task),
-            task_config(s.task),
-            gateway,
-            pool,
-            TrainingGate(s.overlaps_training()),
-        )
-
-    @property
-    def description(self) -> str:
-        return self.task_config["description"]
+        return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()))

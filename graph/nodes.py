@@ -1,4 +1,4 @@
-"""The graph's nodes: each reads state and the runtime context and returns a state update."""
+"""The nodes of one stage's Eureka loop: sample and train candidates, reflect, evaluate the best."""
 
 from __future__ import annotations
 
@@ -7,43 +7,48 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents import critic
-from agents.coder import initial_messages, write_candidate
+from agents.coder import initial_messages, prior_reward_messages, write_candidate
 from graph.context import RunContext
-from graph.state import Candidate, CandidateRequest, EvalRequest, RunState
+from graph.curriculum import stage_fitness
+from graph.state import Candidate, CandidateRequest, EvalRequest, StageRecord, StageState
 from graph.summary import write_summary
+from sim.registry import task_class, task_config
 from tools.jobs import TrainJob
 
 log = structlog.get_logger("graph")
 EVAL_SEED_OFFSET = 1000
 
 
-async def start(state: RunState, runtime: Runtime[RunContext]) -> dict:
-    """Build the Coder's first prompt from the task context."""
-    ctx = runtime.context
-    messages = initial_messages(ctx.task, ctx.description, ctx.settings.prompt_profile)
-    log.info(
-        "run.start", task=ctx.task.name, iterations=ctx.settings.iterations, samples=ctx.settings.samples
-    )
-    return {"iteration": 0, "messages": messages, "status": "running", "best": None}
+async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
+    """Build the Coder's first prompt from the task context and the stage before's best reward."""
+    stage, profile = state["stage"], runtime.context.settings.prompt_profile
+    messages = initial_messages(task_class(stage["task"]), task_config(stage["task"])["description"], profile)
+    if stage["prior_reward"]:
+        messages += prior_reward_messages(stage["prior_reward"], profile)
+    log.info("stage.start", stage=stage["name"], iterations=stage["iterations"], samples=stage["samples"],
+             max_epochs=stage["ppo"]["max_epochs"], init_checkpoint=stage["init_checkpoint"])  # fmt: skip
+    return {"iteration": 0, "messages": messages, "best": None}
 
 
-def fan_out_candidates(state: RunState, runtime: Runtime[RunContext]) -> list[Send]:
-    it = state["iteration"]
+def fan_out_candidates(state: StageState) -> list[Send]:
+    stage, it = state["stage"], state["iteration"]
     return [
-        Send("candidate", CandidateRequest(iteration=it, sample=k, messages=state["messages"]))
-        for k in range(runtime.context.settings.samples)
+        Send("candidate", CandidateRequest(stage=stage, iteration=it, sample=k, messages=state["messages"]))
+        for k in range(stage["samples"])
     ]
 
 
 async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> dict:
     """Write one reward program, validate it, and train it as soon as it is valid."""
-    ctx, s = runtime.context, runtime.context.settings
+    ctx, s, stage = runtime.context, runtime.context.settings, request["stage"]
     cid = f"it{request['iteration']}-s{request['sample']}"
+    stage_dir = ctx.run_dir / stage["name"]
     ctx.gate.begin_writing()
     try:
         draft = await write_candidate(
-            ctx.gateway, request["messages"], ctx.task, cid, ctx.run_dir / "rewards",
-            profile=s.prompt_profile, repair_attempts=s.repair_attempts, check_timeout_s=s.check_timeout_s,
+            ctx.gateway, request["messages"], task_class(stage["task"]), f"{stage['name']}/{cid}",
+            stage_dir / "rewards", profile=s.prompt_profile, repair_attempts=s.repair_attempts,
+            check_timeout_s=s.check_timeout_s,
         )  # fmt: skip
     finally:
         await ctx.gate.end_writing()
@@ -57,8 +62,8 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
-        job = TrainJob(task=ctx.task.name, reward_source=draft.code, out_dir=str(ctx.run_dir / "train" / cid),
-                       reward_name=cid, seed=s.seed, ppo=s.ppo_overrides())  # fmt: skip
+        job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(stage_dir / "train" / cid),
+                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
         result = await ctx.pool.run(job, on_progress=progress_logger("train.progress", candidate=cid))
         record.update(
             status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
@@ -96,17 +101,18 @@ def rank_key(c: Candidate) -> tuple:
     return (c["status"] != "trained", -fitness, c["sample"])
 
 
-async def reflect(state: RunState, runtime: Runtime[RunContext]) -> dict:
+async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """Pick the iteration's best candidate, write its reflection, and extend the Coder's context."""
-    ctx, s = runtime.context, runtime.context.settings
+    ctx, s, stage = runtime.context, runtime.context.settings, state["stage"]
     it = state["iteration"]
     ranked = sorted((c for c in state["candidates"] if c["iteration"] == it), key=rank_key)
     best = ranked[0]
     if best["status"] == "trained":
         analysis = None
         if s.critic_llm:
-            analysis = await critic.analyze(ctx.gateway, ctx.description, best["code"], best["result"],
-                                            s.prompt_profile, key=f"{best['id']}/analysis")  # fmt: skip
+            description = task_config(stage["task"])["description"]
+            analysis = await critic.analyze(ctx.gateway, description, best["code"], best["result"],
+                                            s.prompt_profile, key=f"{stage['name']}/{best['id']}/analysis")  # fmt: skip
         feedback = critic.reflection(best["result"], s.prompt_profile, analysis)
     else:
         feedback = critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
@@ -121,43 +127,49 @@ async def reflect(state: RunState, runtime: Runtime[RunContext]) -> dict:
         overall = best
     record = {"iteration": it, "best_sample": best["sample"] if best["status"] == "trained" else None,
               "reflection": feedback}  # fmt: skip
-    log.info("iteration.done", iteration=it, best_sample=record["best_sample"], fitness=best["fitness"],
-             trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked))  # fmt: skip
+    log.info("iteration.done", stage=stage["name"], iteration=it, best_sample=record["best_sample"],
+             fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked))  # fmt: skip
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall}
-    write_summary(ctx.run_dir, {**state, **update, "iterations": state.get("iterations", []) + [record]},
-                  ctx.task.name, "running", ctx.gateway.usage())  # fmt: skip
+    running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
+    write_summary(ctx.run_dir, s.task, state["stages"], running, "running", ctx.gateway.usage())
     return update
 
 
-def after_reflect(state: RunState, runtime: Runtime[RunContext]) -> list[Send] | str:
-    s = runtime.context.settings
-    if state["iteration"] < s.iterations:
-        return fan_out_candidates(state, runtime)
-    if state.get("best") is None:
-        return "report"
-    return [
-        Send("evaluate", EvalRequest(seed=s.seed + EVAL_SEED_OFFSET + i, code=state["best"]["code"]))
-        for i in range(s.eval_seeds)
-    ]
+def after_reflect(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
+    stage, best = state["stage"], state.get("best")
+    threshold = stage["success_to_advance"]
+    reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
+    if reached and state["iteration"] < stage["iterations"]:
+        log.info("stage.success_reached", stage=stage["name"], fitness=best["fitness"], success_to_advance=threshold)
+    if state["iteration"] < stage["iterations"] and not reached:
+        return fan_out_candidates(state)
+    if best is None:
+        return "close_stage"
+    seed = runtime.context.settings.seed + EVAL_SEED_OFFSET
+    return [Send("evaluate", EvalRequest(stage=stage, seed=seed + i, code=best["code"]))
+            for i in range(stage["eval_seeds"])]  # fmt: skip
 
 
 async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
-    """Final evaluation: retrain the best reward with one more seed."""
-    ctx, s = runtime.context, runtime.context.settings
-    job = TrainJob(task=ctx.task.name, reward_source=request["code"], out_dir=str(ctx.run_dir / "eval" / f"seed{request['seed']}"),
-                   reward_name="best", seed=request["seed"], ppo=s.ppo_overrides())  # fmt: skip
+    """Final evaluation: retrain the best reward with one more seed (from the stage's starting policy)."""
+    ctx, stage = runtime.context, request["stage"]
+    job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name="best", seed=request["seed"],
+                   out_dir=str(ctx.run_dir / stage["name"] / "eval" / f"seed{request['seed']}"),
+                   ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
     result = await ctx.pool.run(job, on_progress=progress_logger("eval.progress", seed=request["seed"]))
-    log.info("eval.done", seed=request["seed"], status=result["status"], fitness=clean_fitness(result),
-             train_fitness=result["fitness_max"])  # fmt: skip
+    log.info("eval.done", stage=stage["name"], seed=request["seed"], status=result["status"],
+             fitness=clean_fitness(result), train_fitness=result["fitness_max"])  # fmt: skip
     return {"eval_runs": [{"seed": request["seed"], "status": result["status"],
                            "fitness": clean_fitness(result), "train_fitness": result["fitness_max"],
-                           "error": result["error"]}]}  # fmt: skip
+                           "error": result["error"], "checkpoint": result["checkpoint"]}]}  # fmt: skip
 
 
-async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
-    """Write the final summary.json."""
-    ctx = runtime.context
-    status = "completed" if state.get("best") else "no_trained_candidate"
-    summary = write_summary(ctx.run_dir, state, ctx.task.name, status, ctx.gateway.usage())
-    log.info("run.done", status=status, best=summary["best"], final_eval=summary["final_eval"])
-    return {"status": status}
+async def close_stage(state: StageState) -> dict:
+    """Hand the stage's outcome up: its candidates, best reward, best policy and its fitness."""
+    best, eval_runs = state.get("best"), sorted(state.get("eval_runs", []), key=lambda r: r["seed"])
+    checkpoint, fitness = stage_fitness(best, eval_runs)
+    record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
+                         iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
+                         checkpoint=checkpoint, fitness=fitness, decision=None)  # fmt: skip
+    log.info("stage.done", stage=state["stage"]["name"], fitness=fitness, checkpoint=checkpoint)
+    return {"stage_result": record}

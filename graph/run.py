@@ -1,13 +1,16 @@
 """Command line: ``python -m graph.run --task Cartpole`` runs Eureka; ``--resume RUN_DIR`` continues.
 
-Everything a run produces goes into its run directory: config.yaml, checkpoints.sqlite
-(LangGraph state), llm_calls.jsonl, log.jsonl, rewards/, train/, eval/, summary.json.
+A task with a curriculum (``--task ShadowHandSpin``) runs one Eureka loop per stage. Everything
+a run produces goes into its run directory: config.yaml, checkpoints.sqlite (LangGraph state),
+llm_calls.jsonl, log.jsonl, summary.json, init_checkpoint.pth (``--init-checkpoint``) and one
+folder per stage run (``stage1-ShadowHand/``) with rewards/, train/ and eval/.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,21 +22,32 @@ from agents.gateway import LLMCallError
 from agents.replay import ReplayExhaustedError
 from graph.build import build_graph
 from graph.context import RunContext
+from graph.curriculum import configured_entries, stage_plan
+from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.logs import configure_logging
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError
 from graph.summary import SUMMARY_FILE, write_summary
+from sim.checkpoint import CheckpointError, check_spaces
+from sim.registry import task_class
 
 CONFIG_FILE = "config.yaml"
 CHECKPOINT_FILE = "checkpoints.sqlite"
 THREAD = {"configurable": {"thread_id": "eureka"}}
 RUN_ERRORS = (LLMConfigError, LLMCallError, ReplayExhaustedError, SettingsError, FileNotFoundError)
+#: Flags that are not settings.
+NOT_SETTINGS = ("config", "resume")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m graph.run", description="Design rewards with LLMs, prove them with PPO."
     )
-    p.add_argument("--task", help="task name, e.g. Cartpole, BallBalance, Quadcopter")
+    p.add_argument("--task", help="task name, e.g. Cartpole, BallBalance, Quadcopter, ShadowHandSpin")
+    p.add_argument(
+        "--curriculum", help="stages: A,B chains tasks that share spaces; auto lets the Curriculum agent propose"
+    )
+    p.add_argument("--stage", type=int, help="run only this stage (1-based) of the curriculum")
+    p.add_argument("--init-checkpoint", help="an rl_games checkpoint the first stage warm-starts from")
     p.add_argument("--iterations", type=int, help="Eureka iterations")
     p.add_argument("--samples", type=int, help="reward programs sampled per iteration (K)")
     p.add_argument(
@@ -43,6 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--critic-llm", help="model for the Critic's analysis (adds an LLM analysis to the reflection)"
     )
+    p.add_argument("--curriculum-llm", help="model for the Curriculum agent's stage decisions")
     p.add_argument(
         "--base-url", help="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1"
     )
@@ -71,8 +86,9 @@ def prepare(args: argparse.Namespace) -> tuple[Settings, Path]:
         if not config.is_file():
             raise SettingsError(f"--resume {args.resume}: not a run directory (no {CONFIG_FILE})")
         return Settings.load(config), args.resume
-    overrides = {k: v for k, v in vars(args).items() if k not in ("config", "resume")}
-    settings = Settings.load(args.config, overrides)
+    overrides = {k: v for k, v in vars(args).items() if k not in NOT_SETTINGS and v is not None}
+    settings = Settings.load(args.config, {**overrides, "command_line": ",".join(sorted(overrides)) or None})
+    check_curriculum(settings, task_given="task" in overrides)
     run_dir = Path(settings.run_dir or f"runs/{settings.task}-{time.strftime('%Y%m%d-%H%M%S')}")
     if (run_dir / CHECKPOINT_FILE).exists():
         raise SettingsError(f"{run_dir} already holds a run; use --resume {run_dir} or another --run-dir")
@@ -80,8 +96,28 @@ def prepare(args: argparse.Namespace) -> tuple[Settings, Path]:
     return settings, run_dir
 
 
+def check_curriculum(settings: Settings, task_given: bool) -> None:
+    """Check the stages and the warm-start checkpoint; an explicit --curriculum names the target task."""
+    if settings.curriculum and settings.curriculum != "auto":
+        last = settings.curriculum.split(",")[-1].strip()
+        if task_given and settings.task != last:
+            raise SettingsError(f"--task {settings.task} must be the last stage of --curriculum {settings.curriculum}")
+        settings.task = last
+    if settings.curriculum == "auto" and settings.stage is not None:
+        raise SettingsError("--stage needs a known curriculum, not --curriculum auto")
+    first = stage_plan(settings, configured_entries(settings))[0]["task"]
+    if settings.init_checkpoint:
+        cls = task_class(first)
+        try:
+            check_spaces(settings.init_checkpoint, cls.num_obs, cls.num_actions, first)
+        except CheckpointError as exc:
+            raise SettingsError(f"--init-checkpoint: {exc}") from None
+
+
 def create_run_dir(settings: Settings, run_dir: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
+    if settings.init_checkpoint:  # the run keeps its own copy: it can be resumed and replayed alone
+        shutil.copyfile(settings.init_checkpoint, run_dir / INIT_CHECKPOINT_FILE)
     settings.save(run_dir / CONFIG_FILE)
 
 
@@ -96,8 +132,10 @@ async def execute(settings: Settings, run_dir: Path, models: dict, resume: bool)
         try:
             await graph.ainvoke(None if resume else {}, THREAD, context=context, durability="sync")
         except BaseException:
-            values = (await graph.aget_state(THREAD)).values
-            write_summary(run_dir, values, settings.task, "stopped", context.gateway.usage())
+            snapshot = await graph.aget_state(THREAD, subgraphs=True)
+            running = next((t.state.values for t in snapshot.tasks if t.state and t.state.values), None)
+            stages = snapshot.values.get("stages", [])
+            write_summary(run_dir, settings.task, stages, running, "stopped", context.gateway.usage())
             raise
         return (await graph.aget_state(THREAD)).values
 
@@ -120,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"interrupted; continue with: python -m graph.run --resume {run_dir}", file=sys.stderr)
         return 130
-    best = values.get("best")
-    print(f"{values.get('status')}: best fitness {best and best['fitness']} -> {run_dir / SUMMARY_FILE}")
+    fitness = [f"{r['spec']['name']} {r['fitness']}" for r in values.get("stages", [])]
+    print(f"{values.get('status')}: best fitness {', '.join(fitness)} -> {run_dir / SUMMARY_FILE}")
     return 0
 
 

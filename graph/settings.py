@@ -24,11 +24,15 @@ class SettingsError(ValueError):
 @dataclass
 class Settings:
     task: str
+    curriculum: str | None
+    stage: int | None
+    init_checkpoint: str | None
     iterations: int
     samples: int
     llm: str
     coder_llm: str | None
     critic_llm: str | None
+    curriculum_llm: str | None
     base_url: str | None
     temperature: float | None
     prompt_profile: str
@@ -48,6 +52,7 @@ class Settings:
     llm_retries: int
     llm_timeout_s: float
     run_dir: str | None
+    command_line: str | None  # the settings given as flags: they win over a curriculum stage's budget
 
     @classmethod
     def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> Settings:
@@ -81,7 +86,7 @@ class Settings:
             if isinstance(value, bool) or not isinstance(value, accepted[f.type.removesuffix(" | None")]):
                 raise SettingsError(f"setting {f.name}={value!r} must be of type {f.type}")
         positive = ("iterations", "samples", "eval_seeds", "trainers_per_device", "llm_max_concurrency")
-        for name in positive + ("num_envs", "max_epochs"):
+        for name in positive + ("num_envs", "max_epochs", "stage"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"setting {name} must be >= 1, got {value}")
@@ -101,7 +106,7 @@ class Settings:
 
     def agent_llms(self) -> dict[str, str]:
         """The model spec of each agent that calls an LLM."""
-        llms = {"coder": self.coder_llm or self.llm}
+        llms = {"coder": self.coder_llm or self.llm, "curriculum": self.curriculum_llm or self.llm}
         if self.critic_llm:  # the Critic calls an LLM only when one is configured for it
             llms["critic"] = self.critic_llm
         return llms
@@ -111,9 +116,6 @@ class Settings:
         if self.overlap == "auto":
             return not any(spec.startswith("local") for spec in self.agent_llms().values())
         return self.overlap == "true"
-
-    def ppo_overrides(self) -> dict[str, int]:
-        return {k: v for k, v in {"num_envs": self.num_envs, "max_epochs": self.max_epochs}.items() if v}
 
     def save(self, path: Path) -> None:
         path.write_text(yaml.safe_dump(dataclasses.asdict(self), sort_keys=False))

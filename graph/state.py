@@ -37,21 +37,84 @@ class EvalRun(TypedDict):
     fitness: float | None  # clean, as for candidates
     train_fitness: float | None
     error: str | None
+    checkpoint: str | None
 
 
-class RunState(TypedDict, total=False):
+class PriorReward(TypedDict):
+    """The best reward of the stage before, the Coder's starting point (Eureka's reward initialisation)."""
+
+    task: str
+    code: str
+    fitness: float | None
+
+
+class StageSpec(TypedDict):
+    """One run of the Eureka loop on one task: its budget and what it starts from."""
+
+    number: int  # 1-based position in the curriculum
+    attempt: int  # 1, then 2 after the Curriculum agent repeated the stage, ...
+    task: str
+    name: str  # its directory in the run and the prefix of its LLM call keys: "stage1-ShadowHand"
+    iterations: int
+    samples: int
+    eval_seeds: int
+    ppo: dict  # num_envs, max_epochs
+    success_to_advance: float | None  # stop iterating once a candidate's fitness reaches it
+    repeats: int  # how many more times the Curriculum agent may run this stage
+    init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
+    prior_reward: PriorReward | None
+
+
+class Decision(TypedDict):
+    """What the Curriculum agent decided at a stage boundary, and why."""
+
+    action: str  # "advance" | "repeat" | "stop" | "finish"
+    reason: str
+    by: str  # "agent", or "config" when the model gave no usable answer or there was no choice
+
+
+class StageRecord(TypedDict):
+    """A finished stage run: everything the summary and the next stage need."""
+
+    spec: StageSpec
+    candidates: list[Candidate]
+    iterations: list[IterationRecord]
+    best: Candidate | None
+    eval_runs: list[EvalRun]
+    checkpoint: str | None  # the stage's best policy: the next stage starts from it
+    fitness: float | None  # the clean fitness of that policy
+    decision: Decision | None
+
+
+class StageState(TypedDict, total=False):
+    """The Eureka loop of one stage (the subgraph). ``stage`` comes in, ``stage_result`` goes out."""
+
+    stage: StageSpec
+    stages: list[StageRecord]  # the finished stages before this one (read only, for the summary)
     iteration: int
     messages: list[dict]  # the Coder conversation: prompt, then the best program and its reflection
     candidates: Annotated[list[Candidate], operator.add]
     iterations: Annotated[list[IterationRecord], operator.add]
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
+    stage_result: StageRecord
+
+
+class RunState(TypedDict, total=False):
+    """The curriculum: the planned stages, the one running, and the finished ones."""
+
+    plan: list[StageSpec]  # the stages still to run after the current one
+    plan_reason: str
+    stage: StageSpec
+    stages: list[StageRecord]
+    stage_result: StageRecord
     status: str
 
 
 class CandidateRequest(TypedDict):
     """The payload of one Send to the candidate node: write and train one reward program."""
 
+    stage: StageSpec
     iteration: int
     sample: int
     messages: list[dict]
@@ -60,5 +123,6 @@ class CandidateRequest(TypedDict):
 class EvalRequest(TypedDict):
     """The payload of one Send to the evaluate node: retrain the best reward with one seed."""
 
+    stage: StageSpec
     seed: int
     code: str

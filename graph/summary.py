@@ -1,18 +1,24 @@
-"""summary.json: the run's results, rewritten after every iteration and at the end."""
+"""summary.json: the run's results per stage, rewritten after every iteration and at the end.
+
+The top-level ``iterations``, ``best`` and ``final_eval`` are the last stage's; ``stages`` holds
+every stage run (a repeated stage appears once per attempt).
+"""
 
 from __future__ import annotations
 
 import statistics
 from pathlib import Path
 
-from graph.state import RunState
+from graph.state import Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
 
 SUMMARY_FILE = "summary.json"
+SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path")
+BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")
 
 
-def final_eval(state: RunState) -> dict | None:
-    runs = sorted(state.get("eval_runs", []), key=lambda r: r["seed"])
+def final_eval(eval_runs: list[EvalRun]) -> dict | None:
+    runs = sorted(eval_runs, key=lambda r: r["seed"])
     if not runs:
         return None
     scores = [r["fitness"] for r in runs if r["fitness"] is not None]
@@ -25,36 +31,62 @@ def final_eval(state: RunState) -> dict | None:
     }
 
 
-def build_summary(state: RunState, task: str, status: str, llm_usage: dict) -> dict:
+def iteration_table(candidates: list[Candidate], iterations: list[dict]) -> list[dict]:
     by_iteration: dict[int, list] = {}
-    for c in state.get("candidates", []):
+    for c in candidates:
         by_iteration.setdefault(c["iteration"], []).append(c)
-    best_of = {r["iteration"]: r["best_sample"] for r in state.get("iterations", [])}
-    iterations = [
+    best_of = {r["iteration"]: r["best_sample"] for r in iterations}
+    return [
         {
             "iteration": it,
-            "samples": [
-                {k: c.get(k) for k in ("sample", "status", "fitness", "train_fitness", "overstated", "error",
-                                       "reward_path")}  # fmt: skip
-                for c in sorted(cands, key=lambda c: c["sample"])
-            ],
+            "samples": [{k: c.get(k) for k in SAMPLE_FIELDS} for c in sorted(cands, key=lambda c: c["sample"])],
             "best_sample": best_of.get(it),
         }
         for it, cands in sorted(by_iteration.items())
     ]
-    best = state.get("best")
+
+
+def stage_entry(record: StageRecord | StageState) -> dict:
+    """One stage run, finished (a StageRecord) or running (the stage's graph state)."""
+    spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
+    prior = spec["prior_reward"]
+    return {
+        "stage": spec["number"],
+        "attempt": spec["attempt"],
+        "task": spec["task"],
+        "name": spec["name"],
+        "budget": {k: spec[k] for k in ("iterations", "samples", "eval_seeds", "ppo", "success_to_advance")},
+        "init_checkpoint": spec["init_checkpoint"],
+        "prior_reward_from": prior and prior["task"],
+        "iterations": iteration_table(record.get("candidates", []), record.get("iterations", [])),
+        "best": best and {k: best.get(k) for k in BEST_FIELDS},
+        "final_eval": final_eval(record.get("eval_runs", [])),
+        "checkpoint": record.get("checkpoint"),
+        "fitness": record.get("fitness"),
+        "decision": record.get("decision"),
+    }
+
+
+def build_summary(task: str, stages: list[StageRecord], running: StageState | None, status: str,
+                  llm_usage: dict) -> dict:  # fmt: skip
+    entries = [stage_entry(r) for r in stages] + ([stage_entry(running)] if running else [])
+    last = max(  # the last stage's best attempt (the latest on ties)
+        reversed([e for e in entries if e["stage"] == entries[-1]["stage"]]),
+        key=lambda e: (e["fitness"] is not None, e["fitness"] or 0.0),
+    ) if entries else None
     return {
         "task": task,
         "status": status,
-        "iterations": iterations,
-        "best": best
-        and {k: best.get(k) for k in ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")},
-        "final_eval": final_eval(state),
+        "stages": entries,
+        "iterations": last["iterations"] if last else [],
+        "best": last and last["best"],
+        "final_eval": last and last["final_eval"],
         "llm": llm_usage,
     }
 
 
-def write_summary(run_dir: Path, state: RunState, task: str, status: str, llm_usage: dict) -> dict:
-    summary = build_summary(state, task, status, llm_usage)
+def write_summary(run_dir: Path, task: str, stages: list[StageRecord], running: StageState | None,
+                  status: str, llm_usage: dict) -> dict:  # fmt: skip
+    summary = build_summary(task, stages, running, status, llm_usage)
     write_json_atomic(run_dir / SUMMARY_FILE, summary)
     return summary

@@ -7,6 +7,7 @@ loads with ``weights_only=True``: tensors, numbers, strings and containers only.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import torch
@@ -36,17 +37,22 @@ def saved_weights(path: str | Path) -> dict[str, torch.Tensor]:
     return load_checkpoint(path)["model"]
 
 
-def check_fits(path: str | Path, model: torch.nn.Module, task: str) -> None:
-    """Raise CheckpointError unless every weight saved in ``path`` has the shape ``model`` expects."""
-    saved, current = saved_weights(path), model.state_dict()
-    shape = {k: tuple(v.shape) for k, v in saved.items()}
-    wanted = {k: tuple(v.shape) for k, v in current.items()}
-    if shape.get(OBS_KEY) != wanted[OBS_KEY] or shape.get(ACTIONS_KEY) != wanted[ACTIONS_KEY]:
+def check_spaces(path: str | Path, num_obs: int, num_actions: int, task: str) -> dict[str, tuple]:
+    """The saved weights' shapes; CheckpointError unless they were trained on ``task``'s spaces."""
+    shape = {k: tuple(v.shape) for k, v in saved_weights(path).items()}
+    if shape.get(OBS_KEY) != (num_obs,) or shape.get(ACTIONS_KEY) != (num_actions,):
         raise CheckpointError(
             f"{path} was trained with {shape.get(OBS_KEY, ('?',))[0]} observations and "
-            f"{shape.get(ACTIONS_KEY, ('?',))[0]} actions; {task} has {wanted[OBS_KEY][0]} and "
-            f"{wanted[ACTIONS_KEY][0]} (the checkpoint must come from a task with the same spaces)"
+            f"{shape.get(ACTIONS_KEY, ('?',))[0]} actions; {task} has {num_obs} and "
+            f"{num_actions} (the checkpoint must come from a task with the same spaces)"
         )
+    return shape
+
+
+def check_fits(path: str | Path, model: torch.nn.Module, task: str) -> None:
+    """Raise CheckpointError unless every weight saved in ``path`` has the shape ``model`` expects."""
+    wanted = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    shape = check_spaces(path, wanted[OBS_KEY][0], wanted[ACTIONS_KEY][0], task)
     differing = [k for k in wanted if shape.get(k) != wanted[k]]
     if differing:
         k = differing[0]
@@ -54,3 +60,13 @@ def check_fits(path: str | Path, model: torch.nn.Module, task: str) -> None:
             f"{path} has a different network: {k} is {shape.get(k)} there and {wanted[k]} here "
             "(set ppo network_units to the checkpoint's)"
         )
+
+
+def weights_digest(weights: dict[str, torch.Tensor]) -> str:
+    """A sha256 over the weights' names, shapes and values: equal digests, equal networks."""
+    digest = hashlib.sha256()
+    for name in sorted(weights):
+        tensor = weights[name].detach().to("cpu").contiguous()
+        digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+        digest.update(tensor.numpy().tobytes())
+    return digest.hexdigest()

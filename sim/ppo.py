@@ -16,7 +16,7 @@ import torch
 from rl_games.common.algo_observer import AlgoObserver
 from rl_games.torch_runner import Runner
 
-from sim.checkpoint import check_fits, load_checkpoint
+from sim.checkpoint import check_fits, load_checkpoint, weights_digest
 from sim.registry import make_task
 from sim.reward_program import RewardProgram
 from sim.vec_env import RewardedVecEnv, TrainingStats
@@ -138,10 +138,12 @@ def train(
     runner = Runner(algo_observer=observer)
     runner.load_config(rl_games_params(cfg, env, seed, device, out_dir))
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
+    warm_start_digest = None
     if checkpoint:
         check_fits(checkpoint, agent.model, task_name)
         # Warm start: weights and optimiser, fresh epoch count (not agent.restore: it unpickles code).
         agent.set_full_state_weights(load_checkpoint(checkpoint), set_epoch=False)
+        warm_start_digest = weights_digest(agent.model.state_dict())  # what the first epoch starts from
     agent.train()
     last = nn_dir / "last.pth"
     agent.save(str(last.with_suffix("")))
@@ -158,5 +160,6 @@ def train(
         "wall_s": wall,
         "steps_per_s": env.env_steps / wall,
         "checkpoint": str(observer.best_path or last),
+        "warm_start_digest": warm_start_digest,
         "error": None,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from configs import CONFIG_DIR, load_yaml
-from sim.registry import task_config
+from sim.registry import task_class, task_config
 
 
 def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -17,3 +17,9 @@ def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, 
         raise ValueError(f"unknown PPO settings {unknown}; known: {', '.join(sorted(cfg))}")
     cfg.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return cfg
+
+
+def policy_shape(task: str) -> tuple[int, int, tuple[int, ...]]:
+    """Observations, actions and hidden layers of the task's policy: equal shapes can share weights."""
+    cls = task_class(task)
+    return cls.num_obs, cls.num_actions, tuple(ppo_config(task)["network_units"])

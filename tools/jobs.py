@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -13,6 +14,7 @@ from tools.files import write_json_atomic
 JOB_FILE = "job.json"
 RESULT_FILE = "result.json"
 LOG_FILE = "train.log"
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -76,6 +78,7 @@ class TrainResult(TypedDict, total=False):
     wall_s: float
     steps_per_s: float
     checkpoint: str | None
+    warm_start_digest: str | None  # sim.checkpoint.weights_digest of the weights the first epoch started from
     error: str | None
     out_dir: str
     started_at: float
@@ -97,6 +100,7 @@ def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult
         wall_s=wall_s,
         steps_per_s=0.0,
         checkpoint=None,
+        warm_start_digest=None,
         error=error,
     )
 
@@ -105,6 +109,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
         return None
     return float(value)
+
+
+def _digest(value: Any) -> str | None:
+    return value if isinstance(value, str) and DIGEST.fullmatch(value) else None
 
 
 def _series(values: Any) -> list[float | None]:
@@ -141,5 +149,6 @@ def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
         wall_s=_number(raw.get("wall_s")) or 0.0,
         steps_per_s=_number(raw.get("steps_per_s")) or 0.0,
         checkpoint=None,
+        warm_start_digest=_digest(raw.get("warm_start_digest")),
         error=clip_text(error) if isinstance(error, str) else None,
     )

@@ -20,6 +20,7 @@ from tests.helpers import processes_mentioning
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent.parent
 SMALL = ["--num-envs", "256", "--max-epochs", "20"]
+STAGE = "stage1-Cartpole"  # a task without a curriculum is one stage
 
 
 @pytest.mark.slow
@@ -68,12 +69,15 @@ def finished_candidates(run: Path) -> dict[str, float]:
 
     async def recorded() -> set[str]:
         async with AsyncSqliteSaver.from_conn_string(str(run / CHECKPOINT_FILE)) as saver:
-            snapshot = await build_graph(saver).aget_state(THREAD)
-        done = [c for task in snapshot.tasks if task.result for c in task.result.get("candidates", [])]
-        return {c["id"] for c in done + snapshot.values.get("candidates", [])}
+            snapshot = await build_graph(saver).aget_state(THREAD, subgraphs=True)
+        done = [c for record in snapshot.values.get("stages", []) for c in record["candidates"]]
+        for stage in (task.state for task in snapshot.tasks if task.state):  # the stage that was running
+            done += [c for task in stage.tasks if task.result for c in task.result.get("candidates", [])]
+            done += stage.values.get("candidates", [])
+        return {c["id"] for c in done}
 
     ids = asyncio.run(recorded()) if (run / CHECKPOINT_FILE).exists() else set()
-    return {cid: json.loads((run / "train" / cid / "result.json").read_text())["started_at"] for cid in ids}
+    return {cid: json.loads((run / STAGE / "train" / cid / "result.json").read_text())["started_at"] for cid in ids}
 
 
 def second_training_started(run: Path) -> bool:
@@ -81,15 +85,15 @@ def second_training_started(run: Path) -> bool:
 
     Which sample trains first depends on which dry run ends first, so no id is assumed.
     """
-    return len(list(run.glob("train/it0-s*/nn"))) >= 2 and bool(finished_candidates(run))
+    return len(list(run.glob(f"{STAGE}/train/it0-s*/nn"))) >= 2 and bool(finished_candidates(run))
 
 
 #: Failure injection points: kill -9 of the orchestrator once this holds for the run directory.
 KILL_POINTS = {
-    "dry run": lambda run: any(run.glob("rewards/check_*/check.json")),
+    "dry run": lambda run: any(run.glob(f"{STAGE}/rewards/check_*/check.json")),
     "training": second_training_started,
-    "clean evaluation": lambda run: any(run.glob("train/*/clean_eval/evaluation.json")),
-    "final evaluation": lambda run: any(run.glob("eval/*/job.json")),
+    "clean evaluation": lambda run: any(run.glob(f"{STAGE}/train/*/clean_eval/evaluation.json")),
+    "final evaluation": lambda run: any(run.glob(f"{STAGE}/eval/*/job.json")),
 }
 
 
@@ -162,7 +166,7 @@ def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, 
     assert "no more recorded coder responses (all 1 used)" in capsys.readouterr().err
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "stopped"
-    assert (run / "rewards" / "it0-s0_attempt0.py").exists()
+    assert (run / STAGE / "rewards" / "it0-s0_attempt0.py").exists()
 
 
 SPIN = (
@@ -177,21 +181,23 @@ INVENTED = SPIN.replace("goal_reached)", "goal_heading)")
 
 
 @pytest.mark.slow
-def test_the_headline_task_runs_end_to_end_on_mujoco(tmp_path):
-    transcript = tmp_path / "calls.jsonl"
-    transcript.write_text(
-        "".join(json.dumps({"agent": "coder", "response": r}) + "\n" for r in (SPIN, INVENTED))
-    )
+def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
+    coder = [{"agent": "coder", "response": r} for r in (SPIN, INVENTED, SPIN, INVENTED)]
+    advance = {"agent": "curriculum", "response": '{"decision": "advance", "reason": "the pen turns"}'}
+    (tmp_path / "calls.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*coder, advance]))
     run = tmp_path / "run"
     code = main(["--task", "ShadowHandSpin", "--iterations", "1", "--samples", "2", "--repair-attempts", "0",
-                 "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "32", "--max-epochs", "25",
-                 "--run-dir", str(run)])  # fmt: skip
+                 "--llm", f"replay:{tmp_path / 'calls.jsonl'}", "--eval-seeds", "1", "--num-envs", "32",
+                 "--max-epochs", "25", "--run-dir", str(run)])  # fmt: skip
     assert code == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed"
+    reorient, spin = summary["stages"]
+    assert (reorient["task"], spin["task"]) == ("ShadowHand", "ShadowHandSpin")
+    assert reorient["decision"]["by"] == "agent" and spin["init_checkpoint"] == reorient["checkpoint"]
     spun, invented = summary["iterations"][0]["samples"]
     assert spun["status"] == "trained"
-    trained = json.loads((run / "train" / "it0-s0" / "result.json").read_text())
+    trained = json.loads((run / "stage2-ShadowHandSpin" / "train" / "it0-s0" / "result.json").read_text())
     assert trained["epochs"] == 25 and set(trained["components"]) == {"turn", "stay", "bonus"}
     # 25 epochs x 16 steps > 300 steps: every env ended an episode, so fitness was measured and reported;
     # candidates are ranked by the clean evaluation's figure, and the training one is kept beside it.
@@ -199,5 +205,7 @@ def test_the_headline_task_runs_end_to_end_on_mujoco(tmp_path):
     assert spun["fitness"] == trained["evaluation"]["fitness"] and trained["evaluation"]["episodes"] == 32
     assert invented["status"] == "invalid" and "goal_heading" in invented["error"]
     assert summary["best"]["sample"] == 0 and len(summary["final_eval"]["fitness"]) == 1
-    prompt = json.loads((run / "llm_calls.jsonl").read_text().splitlines()[0])["messages"][1]["content"]
-    assert "fingertip_pos: float32[num_envs, 5, 3]" in prompt and "spin the pen" in prompt
+    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    prompts = {c["key"].split("/")[0]: c["messages"][1]["content"] for c in calls if c["agent"] == "coder"}
+    assert "reorient the pen" in prompts["stage1-ShadowHand"] and "spin the pen" in prompts["stage2-ShadowHandSpin"]
+    assert "fingertip_pos: float32[num_envs, 5, 3]" in prompts["stage2-ShadowHandSpin"]

@@ -19,6 +19,7 @@ from graph.run import main
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
 TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json"}
+STAGE = "stage1-Cartpole"
 
 
 def expectation(program: Path) -> tuple[str, str]:
@@ -33,13 +34,13 @@ def untracked_project_files() -> set[str]:
 
 
 def outside_job_dirs(run: Path) -> list[str]:
-    """Files of the run that are not in rewards/, a job directory or the run's own top-level files."""
+    """Files of the run that are not in the stage's rewards/, a job directory or the run's top-level files."""
     stray = []
     for path in run.rglob("*"):
         parts = path.relative_to(run).parts
-        if path.is_dir() or parts[0] in ("rewards", "train", "eval") and len(parts) > 2:
+        if path.is_dir() or parts[0] == STAGE and parts[1] in ("rewards", "train", "eval") and len(parts) > 3:
             continue
-        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and parts[0] != "rewards":
+        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and parts[:2] != (STAGE, "rewards"):
             stray.append(str(path.relative_to(run)))
     return stray
 
@@ -67,13 +68,13 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
     by_source = {f"```python\n{p.read_text()}```": p for p in HOSTILE}
     outcomes = {}
     for sample in summary["iterations"][0]["samples"]:
-        program = by_source[calls[f"it0-s{sample['sample']}/attempt0"]]
+        program = by_source[calls[f"{STAGE}/it0-s{sample['sample']}/attempt0"]]
         status, reason = expectation(program)
         outcomes[program.stem] = (sample["status"], sample["error"])
         assert sample["status"] == status, (program.stem, sample["error"])
         assert reason in (sample["error"] or ""), (program.stem, sample["error"])
         if status == "trained":
-            result = json.loads((run / "train" / f"it0-s{sample['sample']}" / "result.json").read_text())
+            result = json.loads((run / STAGE / "train" / f"it0-s{sample['sample']}" / "result.json").read_text())
             assert sample["fitness"] == result["evaluation"]["fitness"] is not None  # the clean measurement
             assert sample["train_fitness"] == result["fitness_max"] < 1e6  # nothing printed reached the caller
     assert len(outcomes) == len(HOSTILE)

@@ -1,0 +1,90 @@
+"""The outer graph's nodes: plan the stages, decide at each stage boundary, write the final summary."""
+
+from __future__ import annotations
+
+import structlog
+from langgraph.runtime import Runtime
+
+from agents import curriculum as agent
+from graph.context import RunContext
+from graph.curriculum import (
+    best_of_stage,
+    compatible_tasks,
+    config_decision,
+    configured_entries,
+    following,
+    options,
+    repeated,
+    stage_plan,
+)  # fmt: skip
+from graph.state import RunState, StageRecord
+from graph.summary import stage_entry, write_summary
+from sim.registry import task_config
+
+log = structlog.get_logger("graph")
+INIT_CHECKPOINT_FILE = "init_checkpoint.pth"
+
+
+async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
+    """The stages: from the command line or the task's config, or proposed by the Curriculum agent."""
+    ctx, s = runtime.context, runtime.context.settings
+    if s.curriculum == "auto":
+        compatible = {t: task_config(t)["description"] for t in compatible_tasks(s.task)}
+        chain, reason, by = await agent.propose_chain(
+            ctx.gateway, target=s.task, description=task_config(s.task)["description"], compatible=compatible,
+            profile=s.prompt_profile, key="plan",
+        )  # fmt: skip
+        entries = [{"task": t} for t in chain]
+    else:
+        entries = configured_entries(s)
+        reason = "--curriculum" if s.curriculum else f"configs/tasks/{s.task}.yaml"
+        by = "config"
+    specs = stage_plan(s, entries)
+    if s.init_checkpoint:
+        specs[0]["init_checkpoint"] = str((ctx.run_dir / INIT_CHECKPOINT_FILE).resolve())
+    log.info("curriculum.plan", stages=[spec["name"] for spec in specs], reason=reason, by=by)
+    return {"stage": specs[0], "plan": specs[1:], "plan_reason": f"{reason} ({by})", "stages": [],
+            "status": "running"}  # fmt: skip
+
+
+async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
+    """The Curriculum agent's choice after a stage: advance, repeat, stop or finish, with its reason."""
+    ctx, s = runtime.context, runtime.context.settings
+    record, remaining = state["stage_result"], state["plan"]
+    has_next = bool(remaining)
+    default = config_decision(record, has_next)
+    summaries = [
+        {**stage_entry(r), "best_code": r["best"] and r["best"]["code"]} for r in [*state["stages"], record]
+    ]
+    planned = [r["spec"]["task"] for r in state["stages"]] + [record["spec"]["task"]]
+    decision = await agent.decide(
+        ctx.gateway, target=s.task, plan=planned + [spec["task"] for spec in remaining], stages=summaries,
+        choices=options(record, has_next), default=default, profile=s.prompt_profile,
+        key=f"{record['spec']['name']}/decision",
+    )  # fmt: skip
+    log.info("curriculum.decision", stage=record["spec"]["name"], fitness=record["fitness"], **decision)
+    stages = [*state["stages"], StageRecord(**{**record, "decision": decision})]
+    update: dict = {"stages": stages}
+    if decision["action"] == "repeat":
+        update["stage"] = repeated(record)
+    elif decision["action"] == "advance":
+        update.update(stage=following(remaining[0], best_of_stage(record["spec"], stages)), plan=remaining[1:])
+    write_summary(ctx.run_dir, s.task, stages, None, "running", ctx.gateway.usage())
+    return update
+
+
+def after_decide(state: RunState) -> str:
+    return "stage" if state["stages"][-1]["decision"]["action"] in ("advance", "repeat") else "report"
+
+
+async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
+    """Write the final summary.json."""
+    ctx = runtime.context
+    last = state["stages"][-1]
+    if last["best"] is None:
+        status = "no_trained_candidate"
+    else:
+        status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
+    summary = write_summary(ctx.run_dir, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage())
+    log.info("run.done", status=status, best=summary["best"], final_eval=summary["final_eval"])
+    return {"status": status}

@@ -1,0 +1,124 @@
+"""Curricula through the CLI: real rl_games stages handing over policies, a replayed LLM transcript."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.run import main
+from sim.checkpoint import saved_weights, weights_digest
+from tests.helpers import processes_mentioning, tiny_cartpole_checkpoint
+from tools.pool import DevicePool
+from tools.trainer import make_job
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+TWO_STAGES = ["--curriculum", "Cartpole,Cartpole", "--iterations", "1", "--samples", "2", "--eval-seeds", "1",
+              "--trainers-per-device", "1", "--num-envs", "128", "--max-epochs", "40"]  # fmt: skip
+
+
+def transcript(path: Path, coder: int, curriculum: tuple[str, ...] = ()) -> str:
+    lines = [{"agent": "coder", "response": GOOD}] * coder + [{"agent": "curriculum", "response": r} for r in curriculum]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return f"replay:{path}"
+
+
+def first_fitness(result: dict) -> float:
+    return next(f for f in result["fitness"] if f is not None)
+
+
+@pytest.mark.slow
+def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
+    llm = transcript(tmp_path / "calls.jsonl", 4, ('{"decision": "advance", "reason": "it balances"}',))
+    run = tmp_path / "run"
+    assert main([*TWO_STAGES, "--llm", llm, "--run-dir", str(run)]) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["task"] == "Cartpole"
+    one, two = summary["stages"]
+    assert one["decision"] == {"action": "advance", "reason": "it balances", "by": "agent"}
+    assert two["decision"]["action"] == "finish" and two["decision"]["by"] == "config"
+    assert two["init_checkpoint"] == one["checkpoint"] and two["prior_reward_from"] == "Cartpole"
+    assert summary["best"] == two["best"] and summary["final_eval"] == two["final_eval"]
+
+    # Every stage-2 training (candidates and the final evaluation) started from stage 1's best policy:
+    # the weights its first epoch ran with are the ones stage 1 saved.
+    stage_one = weights_digest(saved_weights(one["checkpoint"]))
+    results = sorted((run / "stage2-Cartpole").glob("*/*/result.json"))
+    assert len(results) == 3
+    for path in results:
+        assert json.loads(path.read_text())["warm_start_digest"] == stage_one
+    assert all(json.loads(p.read_text())["warm_start_digest"] is None for p in (run / "stage1-Cartpole").glob("*/*/result.json"))
+
+    # It starts far ahead of the same reward trained from scratch on the same budget and seed.
+    warm = json.loads((run / "stage2-Cartpole" / "train" / "it0-s0" / "result.json").read_text())
+    reward = tmp_path / "good.py"
+    reward.write_text(GOOD.split("\n", 1)[1].rsplit("```", 1)[0])
+    job = make_job("Cartpole", str(reward), tmp_path / "scratch", ppo={"num_envs": 128, "max_epochs": 40})
+    scratch = asyncio.run(DevicePool("cpu").run(job))
+    print(f"first fitness: warm {first_fitness(warm):.1f}, scratch {first_fitness(scratch):.1f}")
+    assert first_fitness(warm) > 2 * first_fitness(scratch)
+
+    # The Coder's first stage-2 prompt carries stage 1's best reward (Eureka's reward initialisation).
+    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    stage_two = next(c for c in calls if c["key"].startswith("stage2-Cartpole/"))["messages"]
+    assert "pole_angle ** 2" in stage_two[2]["content"] and "previous stage, Cartpole" in stage_two[3]["content"]
+    decision = next(c for c in calls if c["agent"] == "curriculum")
+    assert "Stage 1 (Cartpole, attempt 1)" in decision["messages"][1]["content"]
+
+
+@pytest.mark.slow
+def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_path, capsys):
+    checkpoint = tiny_cartpole_checkpoint(tmp_path / "pre")
+    run = tmp_path / "run"
+    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
+            "--num-envs", "64", "--max-epochs", "3", "--llm", transcript(tmp_path / "calls.jsonl", 1)]  # fmt: skip
+    assert main([*args, "--init-checkpoint", checkpoint, "--run-dir", str(run)]) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    copy = run / "init_checkpoint.pth"
+    assert copy.read_bytes() == Path(checkpoint).read_bytes()
+    assert summary["stages"][0]["init_checkpoint"] == str(copy.resolve())
+    result = json.loads((run / "stage1-Cartpole" / "train" / "it0-s0" / "result.json").read_text())
+    assert result["warm_start_digest"] == weights_digest(saved_weights(checkpoint))
+
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"not a checkpoint")
+    capsys.readouterr()
+    assert main([*args, "--init-checkpoint", str(bad), "--run-dir", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --init-checkpoint: {bad} is not an rl_games checkpoint") and err.count("\n") == 1
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.slow
+def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
+    run = tmp_path / "run"
+    llm = transcript(tmp_path / "calls.jsonl", 4)
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *TWO_STAGES, "--llm", llm, "--run-dir", str(run)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None and not any(run.glob("stage2-Cartpole/train/*/nn")):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before stage 2 trained"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stage_one = {p: p.read_text() for p in (run / "stage1-Cartpole").rglob("result.json")}
+    assert len(stage_one) == 3  # two candidates and the final evaluation
+    time.sleep(1)
+    assert processes_mentioning(str(run)) == []
+
+    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and [s["task"] for s in summary["stages"]] == ["Cartpole"] * 2
+    assert {p: p.read_text() for p in (run / "stage1-Cartpole").rglob("result.json")} == stage_one  # not redone
+    assert summary["llm"]["calls"] == 4  # no stage-1 program was sampled again
+    events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [e["stage"] for e in events if e["event"] == "stage.done"] == ["stage1-Cartpole", "stage2-Cartpole"]
+    assert [e["stage"] for e in events if e["event"] == "stage.start"] == ["stage1-Cartpole", "stage2-Cartpole"]

@@ -3,7 +3,14 @@
 import pytest
 
 from graph.curriculum import (
-    compatible_tasks, config_decision, configured_entries, following, options, repeated, stage_fitness, stage_plan,
+    compatible_tasks,
+    config_decision,
+    configured_entries,
+    following,
+    options,
+    repeated,
+    stage_fitness,
+    stage_plan,
 )  # fmt: skip
 from graph.run import parse_args, prepare
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError

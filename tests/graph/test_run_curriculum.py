@@ -122,3 +122,22 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [e["stage"] for e in events if e["event"] == "stage.done"] == ["stage1-Cartpole", "stage2-Cartpole"]
     assert [e["stage"] for e in events if e["event"] == "stage.start"] == ["stage1-Cartpole", "stage2-Cartpole"]
+
+
+@pytest.mark.slow
+def test_the_headline_command_runs_both_stages_with_the_embedded_model(tmp_path):
+    """No key, no network: the embedded model writes the rewards and makes the stage decisions."""
+    run = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "graph.run", "--task", "ShadowHandSpin", "--iterations", "1",
+                           "--samples", "2", "--max-epochs", "2", "--num-envs", "16", "--run-dir", str(run)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                          env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((run / "summary.json").read_text())
+    stages = summary["stages"]
+    assert [s["task"] for s in stages][0] == "ShadowHand" and stages[-1]["task"] == "ShadowHandSpin"
+    assert summary["status"] in ("completed", "no_trained_candidate")  # the 1.5B model's programs may all fail
+    assert all(s["decision"] and s["decision"]["reason"] for s in stages)
+    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    assert {c["agent"] for c in calls} >= {"coder"} and all(c["response"] for c in calls)
+    assert (run / "stage2-ShadowHandSpin" / "rewards").is_dir()

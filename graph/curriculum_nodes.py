@@ -42,6 +42,9 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
     specs = stage_plan(s, entries)
     if s.init_checkpoint:
         specs[0]["init_checkpoint"] = str((ctx.run_dir / INIT_CHECKPOINT_FILE).resolve())
+    elif specs[0]["number"] > 1:
+        log.warning("curriculum.from_scratch", stage=specs[0]["name"],
+                    hint="a later stage alone starts from scratch; --init-checkpoint starts it from a policy")  # fmt: skip
     log.info("curriculum.plan", stages=[spec["name"] for spec in specs], reason=reason, by=by)
     return {"stage": specs[0], "plan": specs[1:], "plan_reason": f"{reason} ({by})", "stages": [],
             "status": "running"}  # fmt: skip

@@ -59,9 +59,10 @@ async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     summaries = [
         {**stage_entry(r), "best_code": r["best"] and r["best"]["code"]} for r in [*state["stages"], record]
     ]
-    planned = [r["spec"]["task"] for r in state["stages"]] + [record["spec"]["task"]]
+    specs = [r["spec"] for r in [*state["stages"], record]] + remaining
+    by_number = {spec["number"]: spec["task"] for spec in specs}  # a repeated stage once
     decision = await agent.decide(
-        ctx.gateway, target=s.task, plan=planned + [spec["task"] for spec in remaining], stages=summaries,
+        ctx.gateway, target=s.task, plan=[by_number[n] for n in sorted(by_number)], stages=summaries,
         choices=options(record, has_next), default=default, profile=s.prompt_profile,
         key=f"{record['spec']['name']}/decision",
     )  # fmt: skip

@@ -70,6 +70,7 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     assert "pole_angle ** 2" in stage_two[2]["content"] and "previous stage, Cartpole" in stage_two[3]["content"]
     decision = next(c for c in calls if c["agent"] == "curriculum")
     assert "Stage 1 (Cartpole, attempt 1)" in decision["messages"][1]["content"]
+    assert "has these stages: Cartpole -> Cartpole." in decision["messages"][1]["content"]
 
 
 @pytest.mark.slow

@@ -139,10 +139,10 @@ def after_reflect(state: StageState, runtime: Runtime[RunContext]) -> list[Send]
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
     reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
-    if reached and state["iteration"] < stage["iterations"]:
+    if state["iteration"] < stage["iterations"]:
+        if not reached:
+            return fan_out_candidates(state)
         log.info("stage.success_reached", stage=stage["name"], fitness=best["fitness"], success_to_advance=threshold)
-    if state["iteration"] < stage["iterations"] and not reached:
-        return fan_out_candidates(state)
     if best is None:
         return "close_stage"
     seed = runtime.context.settings.seed + EVAL_SEED_OFFSET

@@ -2,7 +2,12 @@
 
 One call of ``write_candidate`` produces one candidate. A program that fails validation
 goes straight back to the LLM as Eureka's execution-error feedback (up to
-``repair_attempts`` times); it never takes a training slot.
+``repair_attempts`` times); it never takes a training slot. An answer cut off by the token
+limit is reported truncated and asked for again, shorter. The repair conversation carries
+the extracted program and the error, not the model's whole answer.
+
+An LLM failure ends this sample only (``failed``, with the server's reason); only a fatal one
+(authentication, unknown model, a server never reached) propagates and stops the run.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
 from agents.critic import error_feedback
-from agents.gateway import LLMCallError, LLMGateway
+from agents.gateway import FATAL, LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
 from tools.reward_check import RewardCheckError, check_reward
 
 log = structlog.get_logger("coder")
+TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
 
 
 def reward_signature(task: type[BatchedTask]) -> str:
@@ -48,11 +54,16 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
     ]
 
 
+def program_message(code: str | None) -> dict:
+    """The assistant's turn as later rounds see it: the extracted program alone, not the whole answer."""
+    return {"role": "assistant", "content": f"```python\n{code.strip()}\n```" if code else "(no reward function)"}
+
+
 def prior_reward_messages(prior: dict, profile: str) -> list[dict]:
     """The previous stage's best reward as the Coder's starting point (Eureka's reward initialisation)."""
     fitness = "unknown" if prior["fitness"] is None else f"{prior['fitness']:.2f}"
     return [
-        {"role": "assistant", "content": f"```python\n{prior['code'].strip()}\n```"},
+        program_message(prior["code"]),
         {"role": "user", "content": render("prior_reward", profile, task=prior["task"], fitness=fitness,
                                            code_output_tip=render("code_output_tip", profile))},  # fmt: skip
     ]
@@ -62,12 +73,13 @@ def prior_reward_messages(prior: dict, profile: str) -> list[dict]:
 class Draft:
     """The outcome of writing one candidate."""
 
-    status: str  # "valid" | "invalid" | "failed" (the LLM call itself failed after its retries)
+    status: str  # "valid" | "invalid" | "failed" (the LLM call failed: see llm_error)
     code: str | None
     response: str
     error: str | None
     reward_path: str | None
     attempts: int
+    llm_error: str | None = None  # the failed call's kind: "unavailable" or "rejected"
 
 
 async def write_candidate(
@@ -94,13 +106,18 @@ async def write_candidate(
         try:
             reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}")
         except LLMCallError as exc:
-            if not exc.transient:
-                raise  # no later call can succeed either (bad request, auth, unknown model)
-            log.warning("coder.llm_failed", key=key, attempt=attempt, error=str(exc)[:300])
-            return Draft("failed", None, "", str(exc), None, attempt + 1)
+            if exc.kind == FATAL:
+                raise  # no later call can succeed either (authentication, unknown model, no server)
+            log.warning("coder.llm_failed", key=key, attempt=attempt, kind=exc.kind, error=str(exc)[:300])
+            if draft is not None:  # the repair call failed: the sample stays what its last program was
+                draft.error = f"{draft.error}\n(the repair request failed: {exc})"
+                return draft
+            return Draft("failed", None, "", str(exc), None, attempt + 1, llm_error=exc.kind)
         path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
         code = error = None
         try:
+            if reply.truncated:
+                raise NoCodeError(TRUNCATED.format(tokens=reply.max_tokens))
             code = extract_code(reply.text)
             path.write_text(code)
             await check_reward(task.name, code, state_names, work_dir / f"check_{path.stem}", check_timeout_s)
@@ -113,8 +130,8 @@ async def write_candidate(
         log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=headline)
         if not error:
             return draft
-        conversation += [
-            {"role": "assistant", "content": reply.text},
-            {"role": "user", "content": error_feedback(error, profile)},
-        ]
+        feedback = (render("truncated_answer", profile, max_tokens=reply.max_tokens,
+                           code_output_tip=render("code_output_tip", profile))
+                    if reply.truncated else error_feedback(error, profile))  # fmt: skip
+        conversation += [program_message(code), {"role": "user", "content": feedback}]
     return draft

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 
-from agents.gateway import LLMGateway
+import structlog
+
+from agents.gateway import FATAL, LLMCallError, LLMGateway
 from prompts import render
+
+log = structlog.get_logger("critic")
 
 #: How many evenly spaced epochs of each training curve the reflection shows (Eureka: 10).
 SAMPLED_EPOCHS = 10
@@ -59,8 +63,11 @@ def error_feedback(error: str, profile: str) -> str:
 
 async def analyze(
     gateway: LLMGateway, description: str, code: str, result: dict, profile: str, key: str
-) -> str:
-    """An LLM-written analysis of the statistics (used when a critic LLM is configured)."""
+) -> str | None:
+    """An LLM-written analysis of the statistics (used when a critic LLM is configured).
+
+    None when the call fails (the reflection then goes without it); a fatal failure propagates.
+    """
     stats, _ = statistics_block(result)
     messages = [
         {"role": "system", "content": render("critic_system", profile)},
@@ -69,4 +76,11 @@ async def analyze(
             "content": render("critic_user", profile, description=description, code=code, statistics=stats),
         },
     ]
-    return (await gateway.complete("critic", messages, key=key)).text
+    try:
+        reply = await gateway.complete("critic", messages, key=key)
+    except LLMCallError as exc:
+        if exc.kind == FATAL:
+            raise
+        log.warning("critic.llm_failed", key=key, kind=exc.kind, error=str(exc)[:300])
+        return None
+    return None if reply.truncated else reply.text

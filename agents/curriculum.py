@@ -11,7 +11,7 @@ import json
 
 import structlog
 
-from agents.gateway import LLMCallError, LLMGateway
+from agents.gateway import FATAL, LLMCallError, LLMGateway
 from agents.replay import ReplayExhaustedError
 from prompts import render
 
@@ -43,6 +43,8 @@ async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str) -> tuple
     try:
         reply = await gateway.complete("curriculum", messages, key=key)
     except (LLMCallError, ReplayExhaustedError) as exc:
+        if isinstance(exc, LLMCallError) and exc.kind == FATAL:
+            raise
         return None, f"the model gave no answer ({str(exc)[:200]})"
     answer = first_json_object(reply.text)
     return answer, "" if answer is not None else "the model's answer held no JSON object"

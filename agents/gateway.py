@@ -1,9 +1,17 @@
-"""The one LLM gateway: concurrency cap, throttling, retries, usage and the call log.
+"""The one LLM gateway: context fitting, bounded answers, concurrency cap, throttling, retries, usage, call log.
 
-Every agent call goes through ``LLMGateway.complete``. Calls are recorded to
-``<run_dir>/llm_calls.jsonl`` (agent, key, messages, response, usage). A call with a
-key that is already in the log (a resumed run) is answered from the log, so resuming
-never pays twice for the same sample.
+Every agent call goes through ``LLMGateway.complete``. The conversation is fitted into the
+model's context window (``agents.conversation``) and the answer is bounded by ``max_tokens``;
+an answer cut off by that bound comes back marked ``truncated``. Calls are recorded to
+``<run_dir>/llm_calls.jsonl`` (agent, key, messages sent, response, usage, finish reason). A
+call with a key that is already in the log (a resumed run) is answered from the log, so
+resuming never pays twice for the same sample.
+
+A failed call raises ``LLMCallError`` with a ``kind`` that says who it concerns:
+``fatal`` (authentication, an unknown model, a server never reached: no later call can
+succeed, the run stops), ``unavailable`` (timeouts, connection errors, 429 and 5xx after the
+retries: the server may come back) or ``rejected`` (this request only: a 4xx such as a
+context overflow or a content filter, a malformed answer).
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from asyncio_throttle import Throttler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import convert_to_messages
 
-from agents.replay import CALLS_FILE, ReplayExhaustedError, drop_torn_tail, read_calls
+from agents.conversation import ContextOverflowError, ContextWindow, Fitted, fit
+from agents.replay import CALLS_FILE, ReplayChatModel, ReplayExhaustedError, drop_torn_tail, read_calls
 
 log = structlog.get_logger("llm")
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -32,12 +41,18 @@ TRANSIENT_NAMES = ("Timeout", "TimedOut", "ConnectionError", "ConnectError", "Co
                    "ResourceExhausted")  # fmt: skip
 
 
-class LLMCallError(RuntimeError):
-    """An LLM call that failed after all retries (``transient``) or can never succeed."""
+FATAL_STATUS = {401: "authentication failed", 403: "permission denied", 404: "unknown model or endpoint"}
+#: Finish reasons that mean "cut off by the token limit" (OpenAI and llama.cpp, Anthropic, Google, Ollama).
+LENGTH_REASONS = {"length", "max_tokens", "MAX_TOKENS"}
+FATAL, UNAVAILABLE, REJECTED = "fatal", "unavailable", "rejected"
 
-    def __init__(self, message: str, transient: bool = False):
+
+class LLMCallError(RuntimeError):
+    """A failed LLM call; ``kind`` is ``fatal``, ``unavailable`` or ``rejected`` (see the module docstring)."""
+
+    def __init__(self, message: str, kind: str):
         super().__init__(message)
-        self.transient = transient
+        self.kind = kind
 
 
 @dataclass
@@ -46,6 +61,9 @@ class Reply:
     prompt_tokens: int
     completion_tokens: int
     cached: bool = False
+    finish_reason: str | None = None
+    truncated: bool = False  # cut off by the answer budget: the text is incomplete
+    max_tokens: int | None = None
 
 
 def _causes(exc: BaseException, depth: int = 5):
@@ -53,6 +71,16 @@ def _causes(exc: BaseException, depth: int = 5):
     while exc is not None and depth:
         yield exc
         exc, depth = exc.__cause__ or exc.__context__, depth - 1
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status a provider's exception (or one it wraps) carries, if any."""
+    for error in _causes(exc):
+        response = getattr(error, "response", None)
+        status = getattr(error, "status_code", None) or getattr(response, "status_code", None)
+        if isinstance(status, int):
+            return status
+    return None
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -70,13 +98,15 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 class LLMGateway:
-    """Shared by all agents: per-agent models, a concurrency cap, a rate throttle and retries."""
+    """Shared by all agents: per-agent models and context windows, a concurrency cap, a rate throttle, retries."""
 
     def __init__(
         self,
         models: dict[str, BaseChatModel],
         run_dir: Path,
         *,
+        windows: dict[str, ContextWindow] | None = None,
+        max_tokens: int = 1024,
         max_concurrency: int = 4,
         requests_per_minute: float = 60,
         retries: int = 3,
@@ -84,10 +114,13 @@ class LLMGateway:
         backoff_s: float = 2.0,
     ):
         self.models = models
+        self.windows = windows or {}
+        self.max_tokens = max_tokens
         self.log_path = Path(run_dir) / CALLS_FILE
         self.semaphore = asyncio.Semaphore(max_concurrency)
         self.throttler = Throttler(rate_limit=max(1, round(requests_per_minute)), period=60)
         self.retries, self.timeout_s, self.backoff_s = retries, timeout_s, backoff_s
+        self.reached: set[str] = set()  # agents whose model has answered in this process
         if self.log_path.exists():
             drop_torn_tail(self.log_path)
         self.recorded = {(r["agent"], r["key"]): r for r in self._existing_records() if r.get("key")}
@@ -105,61 +138,108 @@ class LLMGateway:
         }
 
     async def complete(self, agent: str, messages: list[dict], key: str | None = None) -> Reply:
-        """Send ``messages`` ([{role, content}]) to ``agent``'s model and return the text."""
+        """Send ``messages`` ([{role, content}]) to ``agent``'s model, fitted to its context; return the text."""
         if key and (agent, key) in self.recorded:
             r = self.recorded[(agent, key)]
-            return Reply(r["response"], r.get("prompt_tokens", 0), r.get("completion_tokens", 0), cached=True)
+            return Reply(r["response"], r.get("prompt_tokens", 0), r.get("completion_tokens", 0), cached=True,
+                         finish_reason=r.get("finish_reason"), truncated=r.get("truncated", False),
+                         max_tokens=r.get("max_tokens"))  # fmt: skip
+        window = self.windows.get(agent) or ContextWindow(None)
+        try:
+            fitted = await fit(messages, self.max_tokens, window)
+        except ContextOverflowError as exc:
+            raise LLMCallError(f"{agent}: not sent: {exc}", REJECTED) from exc
+        if fitted.trimmed:
+            log.info("llm.trimmed", agent=agent, key=key, steps=fitted.trimmed, prompt_tokens=fitted.prompt_tokens)
+        message, wall_s = await self._invoke(agent, fitted)
+        self.reached.add(agent)
+        text = message.content if isinstance(message.content, str) else _join_content(message.content)
+        usage = getattr(message, "usage_metadata", None) or {}
+        finish = finish_reason(message)
+        completion = usage.get("output_tokens", 0)
+        reply = Reply(text, usage.get("input_tokens", 0), completion, finish_reason=finish,
+                      truncated=finish in LENGTH_REASONS or completion >= fitted.max_tokens,
+                      max_tokens=fitted.max_tokens)  # fmt: skip
+        self._record(agent, key, fitted, reply, wall_s)
+        return reply
+
+    async def _invoke(self, agent: str, fitted: Fitted):
+        """One model call with retries on transient errors; failures become ``LLMCallError`` of a kind."""
         model = self.models[agent]
+        # A smaller budget than the model was built with is passed per call (only a fitted context shrinks it).
+        options = {"max_tokens": fitted.max_tokens} if fitted.max_tokens < self.max_tokens else {}
         async with self.semaphore:
             for attempt in range(self.retries + 1):
                 async with self.throttler:
                     started = time.perf_counter()
                     try:
                         message = await asyncio.wait_for(
-                            model.ainvoke(convert_to_messages(messages)), self.timeout_s
+                            model.ainvoke(convert_to_messages(fitted.messages), **options), self.timeout_s
                         )
-                        break
+                        return message, time.perf_counter() - started
                     except ReplayExhaustedError:
                         raise
                     except Exception as exc:
                         transient = is_retryable(exc)
                         if attempt == self.retries or not transient:
-                            tries = f" after {attempt + 1} tries" if transient else ""
-                            raise LLMCallError(
-                                f"{agent} LLM call failed{tries}: {type(exc).__name__}: {exc}", transient
-                            ) from exc
+                            raise self._call_error(agent, exc, attempt + 1) from exc
                         delay = self.backoff_s * 2**attempt * (0.5 + random.random())
-                        log.warning(
-                            "llm.retry",
-                            agent=agent,
-                            attempt=attempt + 1,
-                            error=str(exc),
-                            delay_s=round(delay, 1),
-                        )
+                        log.warning("llm.retry", agent=agent, attempt=attempt + 1, error=_headline(exc),
+                                    delay_s=round(delay, 1))  # fmt: skip
                 await asyncio.sleep(delay)
-        text = message.content if isinstance(message.content, str) else _join_content(message.content)
-        usage = getattr(message, "usage_metadata", None) or {}
-        reply = Reply(text, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
-        self._record(agent, key, messages, reply, time.perf_counter() - started)
-        return reply
 
-    def _record(self, agent: str, key: str | None, messages: list[dict], reply: Reply, wall_s: float) -> None:
+    def _call_error(self, agent: str, exc: BaseException, tries: int) -> LLMCallError:
+        status = status_of(exc)
+        reason = f"{type(exc).__name__}: {_headline(exc)}"
+        if status in FATAL_STATUS:
+            return LLMCallError(f"{agent} LLM: {FATAL_STATUS[status]} ({reason})", FATAL)
+        if is_retryable(exc):
+            if status is None and agent not in self.reached:
+                return LLMCallError(f"{agent} LLM: cannot reach the model's server ({reason})", FATAL)
+            return LLMCallError(f"{agent} LLM unavailable after {tries} tries ({reason})", UNAVAILABLE)
+        return LLMCallError(f"{agent} LLM rejected the request ({reason})", REJECTED)
+
+    async def reachable(self, agent: str) -> bool:
+        """Whether ``agent``'s model answers a one-line request, asked with the gateway's retries and backoff."""
+        model = self.models[agent]
+        if isinstance(model, ReplayChatModel):
+            return True  # a transcript has nothing to wait for (and a probe would use up a response)
+        for attempt in range(self.retries + 1):
+            try:
+                await asyncio.wait_for(model.ainvoke("Reply with OK."), min(self.timeout_s, 60))
+                return True
+            except Exception as exc:
+                log.warning("llm.unreachable", agent=agent, attempt=attempt + 1, error=_headline(exc))
+            if attempt < self.retries:
+                await asyncio.sleep(self.backoff_s * 2**attempt)
+        return False
+
+    def _record(self, agent: str, key: str | None, fitted: Fitted, reply: Reply, wall_s: float) -> None:
         record = {
             "agent": agent, "key": key, "time": time.time(), "wall_s": round(wall_s, 3),
-            "messages": messages, "response": reply.text,
+            "messages": fitted.messages, "response": reply.text,
             "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+            "max_tokens": fitted.max_tokens, "finish_reason": reply.finish_reason, "truncated": reply.truncated,
+            **({"trimmed": fitted.trimmed} if fitted.trimmed else {}),
         }  # fmt: skip
         with open(self.log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
         if key:
             self.recorded[(agent, key)] = record
-        log.info(
-            "llm.call",
-            agent=agent,
-            key=key,
-            wall_s=round(wall_s, 2),
-            completion_tokens=reply.completion_tokens,
-        )
+        log.info("llm.call", agent=agent, key=key, wall_s=round(wall_s, 2), completion_tokens=reply.completion_tokens,
+                 **({"truncated": True} if reply.truncated else {}))  # fmt: skip
+
+
+def finish_reason(message) -> str | None:
+    """Why the model stopped, under whichever key its provider uses."""
+    meta = getattr(message, "response_metadata", None) or {}
+    value = meta.get("finish_reason") or meta.get("stop_reason") or meta.get("done_reason")
+    return None if value is None else str(getattr(value, "name", value))
+
+
+def _headline(exc: BaseException) -> str:
+    """The first line of an exception's message, bounded (servers answer with pages of HTML or JSON)."""
+    return (str(exc).strip().splitlines() or [""])[0][:300]
 
 
 def _join_content(parts: list) -> str:

@@ -20,7 +20,27 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from agents.local_model import LocalModelError, assemble
 
 CONTEXT_TOKENS = 8192
-MAX_NEW_TOKENS = 640  # reward programs take ~200-400 tokens; caps runaway generations
+
+
+def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None):
+    """A llama.cpp server (xllamacpp) for one GGUF model, one generation at a time, HTTP on loopback only."""
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise LocalModelError("the embedded LLM needs the [local] extra: pip install -e '.[local]'") from exc
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model_path)
+    params.n_ctx = context_tokens
+    params.n_parallel = 1
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.warmup = False
+    params.hostnames = ["127.0.0.1"]  # its HTTP listener stays on loopback
+    params.port = port
+    if alias:
+        params.model_alias = {alias}
+    params.verbosity = -1
+    return xllamacpp.Server(params)
 
 
 class LocalServer:
@@ -30,22 +50,7 @@ class LocalServer:
     _instances_lock = threading.Lock()
 
     def __init__(self, model_path: Path, threads: int):
-        try:
-            import xllamacpp
-        except ImportError as exc:
-            raise LocalModelError(
-                "the embedded LLM needs the [local] extra: pip install -e '.[local]'"
-            ) from exc
-        params = xllamacpp.CommonParams()
-        params.model.path = str(model_path)
-        params.n_ctx = CONTEXT_TOKENS
-        params.n_parallel = 1
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
-        params.warmup = False
-        params.hostnames = ["127.0.0.1"]  # its HTTP listener stays on loopback
-        params.verbosity = -1
-        self.server = xllamacpp.Server(params)
+        self.server = start_server(model_path, threads, CONTEXT_TOKENS)
         self.lock = threading.Lock()
 
     @classmethod
@@ -72,7 +77,7 @@ class LocalChatModel(BaseChatModel):
 
     model_path: str
     temperature: float = 1.0
-    max_tokens: int = MAX_NEW_TOKENS
+    max_tokens: int  # the answer budget (``llm_max_tokens``); a call may pass a smaller one
 
     @property
     def _llm_type(self) -> str:
@@ -84,13 +89,14 @@ class LocalChatModel(BaseChatModel):
         request = {
             "messages": convert_to_openai_messages(messages),
             "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
+            "max_tokens": kwargs.get("max_tokens") or self.max_tokens,
             **({"stop": stop} if stop else {}),
         }
         response = LocalServer.shared(Path(self.model_path)).complete(request)
-        usage = response.get("usage", {})
+        usage, choice = response.get("usage", {}), response["choices"][0]
         message = AIMessage(
-            content=response["choices"][0]["message"].get("content") or "",
+            content=choice["message"].get("content") or "",
+            response_metadata={"finish_reason": choice.get("finish_reason")},
             usage_metadata={
                 "input_tokens": usage.get("prompt_tokens", 0),
                 "output_tokens": usage.get("completion_tokens", 0),
@@ -102,10 +108,10 @@ class LocalChatModel(BaseChatModel):
     async def _agenerate(
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
     ) -> ChatResult:
-        return await asyncio.to_thread(self._generate, messages, stop)
+        return await asyncio.to_thread(self._generate, messages, stop, **kwargs)
 
 
-def local_chat_model(path: str | None, temperature: float | None = None) -> LocalChatModel:
+def local_chat_model(path: str | None, max_tokens: int, temperature: float | None = None) -> LocalChatModel:
     """``local`` -> the embedded, sha256-verified Qwen2.5-Coder; ``local:PATH.gguf`` -> that file."""
     if path:
         model_path = Path(path).expanduser()
@@ -113,4 +119,5 @@ def local_chat_model(path: str | None, temperature: float | None = None) -> Loca
             raise LocalModelError(f"no GGUF model file at {model_path}")
     else:
         model_path = assemble()
-    return LocalChatModel(model_path=str(model_path), temperature=1.0 if temperature is None else temperature)
+    return LocalChatModel(model_path=str(model_path), max_tokens=max_tokens,
+                          temperature=1.0 if temperature is None else temperature)  # fmt: skip

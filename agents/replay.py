@@ -47,16 +47,17 @@ def read_calls(path: Path) -> list[dict]:
 
 
 class ReplayChatModel(BaseChatModel):
-    """Replays one agent's recorded responses in order; fails clearly when they run out."""
+    """Replays one agent's recorded responses (and why each ended) in order; fails clearly when they run out."""
 
     agent: str
     source: str
-    responses: list[str]
+    responses: list[dict]  # {"response", "finish_reason"} in call order
     position: int = 0
 
     @classmethod
     def from_transcript(cls, path: str | Path, agent: str, start: int = 0) -> ReplayChatModel:
-        responses = [r["response"] for r in read_calls(Path(path)) if r.get("agent") == agent]
+        responses = [{"response": r["response"], "finish_reason": r.get("finish_reason")}
+                     for r in read_calls(Path(path)) if r.get("agent") == agent]  # fmt: skip
         return cls(agent=agent, source=str(path), responses=responses, position=start)
 
     @property
@@ -71,9 +72,10 @@ class ReplayChatModel(BaseChatModel):
                 f"replay {self.source}: no more recorded {self.agent} responses "
                 f"(all {len(self.responses)} used)"
             )
-        text = self.responses[self.position]
+        recorded = self.responses[self.position]
         self.position += 1
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        message = AIMessage(content=recorded["response"], response_metadata={"finish_reason": recorded["finish_reason"]})
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any

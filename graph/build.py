@@ -1,5 +1,6 @@
 """Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
-a subgraph: start -> candidates (Send fan-out) -> reflect -> ... -> evaluate -> close_stage."""
+a subgraph: start -> candidates (Send fan-out) -> reflect -> ... -> evaluate -> close_stage; after an
+iteration lost to an unavailable LLM, reflect -> await_llm -> candidates."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ def build_stage_graph():
     g.add_node("start", nodes.start)
     g.add_node("candidate", nodes.candidate)
     g.add_node("reflect", nodes.reflect)
+    g.add_node("await_llm", nodes.await_llm)
     g.add_node("evaluate", nodes.evaluate)
     g.add_node("close_stage", nodes.close_stage)
     g.add_edge(START, "start")
     g.add_conditional_edges("start", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "reflect")
-    g.add_conditional_edges("reflect", nodes.after_reflect, ["candidate", "evaluate", "close_stage"])
+    g.add_conditional_edges("reflect", nodes.after_reflect, ["candidate", "await_llm", "evaluate", "close_stage"])
+    g.add_conditional_edges("await_llm", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("evaluate", "close_stage")
     g.add_edge("close_stage", END)
     return g.compile()

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from langchain_core.language_models.chat_models import BaseChatModel
-
+from agents.chat_models import AgentModels
 from agents.gateway import LLMGateway
 from graph.settings import Settings
 from graph.training_gate import TrainingGate
@@ -25,10 +24,11 @@ class RunContext:
     gate: TrainingGate
 
     @classmethod
-    def create(cls, settings: Settings, run_dir: Path, models: dict[str, BaseChatModel]) -> RunContext:
+    def create(cls, settings: Settings, run_dir: Path, models: AgentModels) -> RunContext:
         s = settings
         gateway = LLMGateway(
-            models, run_dir, max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
+            models.models, run_dir, windows=models.windows, max_tokens=s.llm_max_tokens,
+            max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
         pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)

@@ -18,7 +18,7 @@ from graph.curriculum import (
     stage_plan,
 )  # fmt: skip
 from graph.state import RunState, StageRecord
-from graph.summary import stage_entry, write_summary
+from graph.summary import no_candidate_reason, stage_entry, write_summary
 from sim.registry import task_config
 
 log = structlog.get_logger("graph")
@@ -84,11 +84,12 @@ def after_decide(state: RunState) -> str:
 async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
     """Write the final summary.json."""
     ctx = runtime.context
-    last = state["stages"][-1]
+    last, reason = state["stages"][-1], None
     if last["best"] is None:
-        status = "no_trained_candidate"
+        status, reason = "no_trained_candidate", no_candidate_reason(last["candidates"])
     else:
         status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
-    summary = write_summary(ctx.run_dir, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage())
+    summary = write_summary(ctx.run_dir, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage(),
+                            reason)  # fmt: skip
     log.info("run.done", status=status, best=summary["best"], final_eval=summary["final_eval"])
     return {"status": status}

@@ -7,7 +7,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents import critic
-from agents.coder import initial_messages, prior_reward_messages, write_candidate
+from agents.coder import initial_messages, prior_reward_messages, program_message, write_candidate
+from agents.gateway import UNAVAILABLE, LLMCallError
 from graph.context import RunContext
 from graph.curriculum import stage_fitness
 from graph.state import Candidate, CandidateRequest, EvalRequest, StageRecord, StageState
@@ -54,10 +55,10 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         await ctx.gate.end_writing()
     record = Candidate(
         id=cid, iteration=request["iteration"], sample=request["sample"],
-        status="failed" if draft.status == "failed" else "invalid", fitness=None,
+        status="llm_failed" if draft.status == "failed" else "invalid", fitness=None,
         train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
-        attempts=draft.attempts, checkpoint=None, result=None,
+        attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
     )  # fmt: skip
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
@@ -96,9 +97,10 @@ def progress_logger(event: str, **fields):
 
 
 def rank_key(c: Candidate) -> tuple:
-    """Best first: trained before failed, higher fitness, then the lower (stable) sample id."""
+    """Best first: trained, then programs that failed (their error is feedback), then LLM failures;
+    higher fitness, then the lower (stable) sample id."""
     fitness = c["fitness"] if c["fitness"] is not None else float("-inf")
-    return (c["status"] != "trained", -fitness, c["sample"])
+    return (c["status"] != "trained", c["status"] == "llm_failed", -fitness, c["sample"])
 
 
 async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
@@ -107,6 +109,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     it = state["iteration"]
     ranked = sorted((c for c in state["candidates"] if c["iteration"] == it), key=rank_key)
     best = ranked[0]
+    note = None
     if best["status"] == "trained":
         analysis = None
         if s.critic_llm:
@@ -114,19 +117,19 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
             analysis = await critic.analyze(ctx.gateway, description, best["code"], best["result"],
                                             s.prompt_profile, key=f"{stage['name']}/{best['id']}/analysis")  # fmt: skip
         feedback = critic.reflection(best["result"], s.prompt_profile, analysis)
-    else:
+    elif best["status"] != "llm_failed":
         feedback = critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
-    messages = state["messages"][:2] + [
-        {"role": "assistant", "content": best["response"]},
-        {"role": "user", "content": feedback},
-    ]
-    if not best["response"]:  # every LLM call of the iteration failed: nothing to reflect on
-        messages = state["messages"]
+    else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
+        feedback, note = "", f"every sample failed on the LLM: {best['error']}"
+        log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])
+    messages = state["messages"]
+    if feedback:
+        messages = messages[:2] + [program_message(best["code"]), {"role": "user", "content": feedback}]
     overall = state.get("best")
     if best["status"] == "trained" and (overall is None or rank_key(best) < rank_key(overall)):
         overall = best
     record = {"iteration": it, "best_sample": best["sample"] if best["status"] == "trained" else None,
-              "reflection": feedback}  # fmt: skip
+              "reflection": feedback, "note": note}  # fmt: skip
     log.info("iteration.done", stage=stage["name"], iteration=it, best_sample=record["best_sample"],
              fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked))  # fmt: skip
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall}
@@ -135,11 +138,19 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     return update
 
 
+def lost_to_outage(state: StageState) -> bool:
+    """Whether every sample of the iteration just reflected on failed because the LLM was unavailable."""
+    last = [c for c in state["candidates"] if c["iteration"] == state["iteration"] - 1]
+    return bool(last) and all(c["status"] == "llm_failed" and c["llm_error"] == UNAVAILABLE for c in last)
+
+
 def after_reflect(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
     reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
     if state["iteration"] < stage["iterations"]:
+        if lost_to_outage(state):
+            return "await_llm"
         if not reached:
             return fan_out_candidates(state)
         log.info("stage.success_reached", stage=stage["name"], fitness=best["fitness"], success_to_advance=threshold)
@@ -148,6 +159,19 @@ def after_reflect(state: StageState, runtime: Runtime[RunContext]) -> list[Send]
     seed = runtime.context.settings.seed + EVAL_SEED_OFFSET
     return [Send("evaluate", EvalRequest(stage=stage, seed=seed + i, code=best["code"]))
             for i in range(stage["eval_seeds"])]  # fmt: skip
+
+
+async def await_llm(state: StageState, runtime: Runtime[RunContext]) -> dict:
+    """After an iteration lost to an unavailable LLM: go on once it answers, else stop the run (resumable).
+
+    Raising leaves this node pending in the checkpoint, so ``--resume`` asks again and, once the
+    server is back, continues with the next iteration.
+    """
+    if not await runtime.context.gateway.reachable("coder"):
+        raise LLMCallError("the coder's LLM is unavailable (every sample of the last iteration failed on it, "
+                           "and it does not answer now)", UNAVAILABLE)  # fmt: skip
+    log.info("llm.back", stage=state["stage"]["name"], iteration=state["iteration"])
+    return {}
 
 
 async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:

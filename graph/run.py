@@ -62,8 +62,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--base-url", help="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1"
     )
     p.add_argument(
-        "--prompt-profile", help="prompt templates: paper, small or auto (small for the local model)"
+        "--prompt-profile", help="prompt templates: paper, small or auto (small for a small Coder model)"
     )
+    p.add_argument("--llm-max-tokens", type=int, help="answer budget per LLM call (default 1024)")
+    p.add_argument("--llm-context-tokens", type=int, help="the models' context window, if the server does not say")
     p.add_argument(
         "--repair-attempts", type=int, help="error-feedback rounds for a program that fails validation"
     )
@@ -131,11 +133,12 @@ async def execute(settings: Settings, run_dir: Path, models: dict, resume: bool)
             return snapshot.values  # already finished
         try:
             await graph.ainvoke(None if resume else {}, THREAD, context=context, durability="sync")
-        except BaseException:
+        except BaseException as exc:
             snapshot = await graph.aget_state(THREAD, subgraphs=True)
             running = next((t.state.values for t in snapshot.tasks if t.state and t.state.values), None)
             stages = snapshot.values.get("stages", [])
-            write_summary(run_dir, settings.task, stages, running, "stopped", context.gateway.usage())
+            write_summary(run_dir, settings.task, stages, running, "stopped", context.gateway.usage(),
+                          reason=str(exc) or type(exc).__name__)  # fmt: skip
             raise
         return (await graph.aget_state(THREAD)).values
 
@@ -147,13 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         settings, run_dir = prepare(args)
         # Models first: a missing API key or a wrong provider fails before anything is written.
         models = make_models(settings.agent_llms(), run_dir, base_url=settings.base_url,
-                             temperature=settings.temperature)  # fmt: skip
+                             temperature=settings.temperature, max_tokens=settings.llm_max_tokens,
+                             context_tokens=settings.llm_context_tokens)  # fmt: skip
         if not args.resume:
             create_run_dir(settings, run_dir)
         configure_logging(run_dir)
         values = asyncio.run(execute(settings, run_dir, models, resume=args.resume is not None))
     except RUN_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        resumable = isinstance(exc, LLMCallError) and (Path(run_dir) / CHECKPOINT_FILE).exists()
+        hint = f"; the finished work is kept, continue with: python -m graph.run --resume {run_dir}" if resumable else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"interrupted; continue with: python -m graph.run --resume {run_dir}", file=sys.stderr)

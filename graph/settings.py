@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from sim.registry import UnknownTaskError, task_class
 from tools.pool import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
+#: A parameter count in a model name: qwen2.5-coder:1.5b, Llama-3.1-8B-Instruct, phi3:3.8b.
+SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE)
+SMALL_CONTEXT_TOKENS = 8192
 
 
 class SettingsError(ValueError):
@@ -51,6 +55,8 @@ class Settings:
     llm_requests_per_minute: float
     llm_retries: int
     llm_timeout_s: float
+    llm_max_tokens: int
+    llm_context_tokens: int | None
     run_dir: str | None
     command_line: str | None  # the settings given as flags: they win over a curriculum stage's budget
 
@@ -71,9 +77,7 @@ class Settings:
         settings = cls(**data)
         settings.validate()
         if settings.prompt_profile == "auto":
-            settings.prompt_profile = (
-                "small" if settings.agent_llms()["coder"].startswith("local") else "paper"
-            )
+            settings.prompt_profile = "small" if settings.small_coder() else "paper"
         return settings
 
     def validate(self) -> None:
@@ -86,7 +90,7 @@ class Settings:
             if isinstance(value, bool) or not isinstance(value, accepted[f.type.removesuffix(" | None")]):
                 raise SettingsError(f"setting {f.name}={value!r} must be of type {f.type}")
         positive = ("iterations", "samples", "eval_seeds", "trainers_per_device", "llm_max_concurrency")
-        for name in positive + ("num_envs", "max_epochs", "stage"):
+        for name in positive + ("num_envs", "max_epochs", "stage", "llm_max_tokens", "llm_context_tokens"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"setting {name} must be >= 1, got {value}")
@@ -110,6 +114,13 @@ class Settings:
         if self.critic_llm:  # the Critic calls an LLM only when one is configured for it
             llms["critic"] = self.critic_llm
         return llms
+
+    def small_coder(self) -> bool:
+        """Whether the Coder's model is small: the embedded one, a name that says <= 8B parameters, or a small context."""
+        spec = self.agent_llms()["coder"]
+        size = SIZE_IN_NAME.search(spec.rpartition("/")[2])
+        small_context = self.llm_context_tokens is not None and self.llm_context_tokens < SMALL_CONTEXT_TOKENS
+        return spec.startswith("local") or (size is not None and float(size.group(1)) <= 8) or small_context
 
     def overlaps_training(self) -> bool:
         """Whether LLM sampling may run while PPO trains (see `overlap` in configs/run.yaml)."""

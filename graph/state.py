@@ -12,7 +12,7 @@ class Candidate(TypedDict):
     id: str  # stable: "it<iteration>-s<sample>"
     iteration: int
     sample: int
-    status: str  # "trained" | "invalid" | "failed"
+    status: str  # "trained" | "invalid" (never trained) | "failed" (in training) | "llm_failed"
     fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by
     train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
     overstated: bool  # the training figure exceeds the clean one beyond noise
@@ -23,12 +23,14 @@ class Candidate(TypedDict):
     attempts: int
     checkpoint: str | None
     result: dict | None  # the Trainer's statistics (fitness, components, episode_length, ...)
+    llm_error: str | None  # for llm_failed: "unavailable" (the server may come back) or "rejected"
 
 
 class IterationRecord(TypedDict):
     iteration: int
     best_sample: int | None
     reflection: str
+    note: str | None  # why the iteration produced nothing, when every sample failed on the LLM
 
 
 class EvalRun(TypedDict):

@@ -35,12 +35,13 @@ def iteration_table(candidates: list[Candidate], iterations: list[dict]) -> list
     by_iteration: dict[int, list] = {}
     for c in candidates:
         by_iteration.setdefault(c["iteration"], []).append(c)
-    best_of = {r["iteration"]: r["best_sample"] for r in iterations}
+    records = {r["iteration"]: r for r in iterations}
     return [
         {
             "iteration": it,
             "samples": [{k: c.get(k) for k in SAMPLE_FIELDS} for c in sorted(cands, key=lambda c: c["sample"])],
-            "best_sample": best_of.get(it),
+            "best_sample": records.get(it, {}).get("best_sample"),
+            **({"note": records[it]["note"]} if records.get(it, {}).get("note") else {}),
         }
         for it, cands in sorted(by_iteration.items())
     ]
@@ -68,7 +69,7 @@ def stage_entry(record: StageRecord | StageState) -> dict:
 
 
 def build_summary(task: str, stages: list[StageRecord], running: StageState | None, status: str,
-                  llm_usage: dict) -> dict:  # fmt: skip
+                  llm_usage: dict, reason: str | None = None) -> dict:  # fmt: skip
     entries = [stage_entry(r) for r in stages] + ([stage_entry(running)] if running else [])
     last = max(  # the last stage's best attempt (the latest on ties)
         reversed([e for e in entries if e["stage"] == entries[-1]["stage"]]),
@@ -77,6 +78,7 @@ def build_summary(task: str, stages: list[StageRecord], running: StageState | No
     return {
         "task": task,
         "status": status,
+        **({"reason": reason} if reason else {}),
         "stages": entries,
         "iterations": last["iterations"] if last else [],
         "best": last and last["best"],
@@ -85,8 +87,18 @@ def build_summary(task: str, stages: list[StageRecord], running: StageState | No
     }
 
 
+def no_candidate_reason(candidates: list[Candidate]) -> str:
+    """Why nothing trained, by outcome: ``3 samples: 2 llm_failed (first: ...), 1 invalid (...)``."""
+    by_status: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_status.setdefault(c["status"], []).append(c)
+    parts = [f"{len(group)} {status} (first: {(group[0]['error'] or 'no error').strip().splitlines()[-1][:200]})"
+             for status, group in sorted(by_status.items())]  # fmt: skip
+    return f"no candidate trained; {len(candidates)} samples: " + ", ".join(parts)
+
+
 def write_summary(run_dir: Path, task: str, stages: list[StageRecord], running: StageState | None,
-                  status: str, llm_usage: dict) -> dict:  # fmt: skip
-    summary = build_summary(task, stages, running, status, llm_usage)
+                  status: str, llm_usage: dict, reason: str | None = None) -> dict:  # fmt: skip
+    summary = build_summary(task, stages, running, status, llm_usage, reason)
     write_json_atomic(run_dir / SUMMARY_FILE, summary)
     return summary

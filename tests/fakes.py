@@ -22,10 +22,14 @@ class APIConnectionError(Exception):
 
 
 class ScriptedChatModel(BaseChatModel):
-    """FAKE LLM: returns (or raises) the scripted items in order and records the prompts."""
+    """FAKE LLM: returns (or raises) the scripted items in order and records the prompts and call options.
+
+    An item is the answer's text, a whole AIMessage (to script a finish reason), or an exception to raise.
+    """
 
     script: list[Any]
     prompts: list[list] = []
+    options: list[dict] = []
 
     @property
     def _llm_type(self) -> str:
@@ -33,13 +37,20 @@ class ScriptedChatModel(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         self.prompts.append(messages)
+        self.options.append(kwargs)
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item
-        message = AIMessage(
+        message = item if isinstance(item, AIMessage) else AIMessage(
             content=item, usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
-        )
+        )  # fmt: skip
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         return self._generate(messages, stop=stop, **kwargs)
+
+
+def cut_off(text: str, tokens: int) -> AIMessage:
+    """FAKE answer that stopped at the token limit, as an OpenAI-compatible server reports it."""
+    return AIMessage(content=text, response_metadata={"finish_reason": "length"},
+                     usage_metadata={"input_tokens": 10, "output_tokens": tokens, "total_tokens": 10 + tokens})  # fmt: skip

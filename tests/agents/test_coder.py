@@ -1,7 +1,9 @@
+import pytest
+
 from agents.coder import initial_messages, reward_signature, write_candidate
-from agents.gateway import LLMGateway
+from agents.gateway import LLMCallError, LLMGateway
 from sim.cartpole import Cartpole
-from tests.fakes import APIConnectionError, ScriptedChatModel
+from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, cut_off
 
 GOOD = "```python\ndef compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
 SCALAR = "```python\ndef compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n```"
@@ -52,10 +54,54 @@ async def test_module_level_code_is_refused_before_anything_runs(tmp_path):
     assert not list((tmp_path / "rewards").glob("check_*"))  # no dry run was started
 
 
-async def test_an_llm_that_stays_unreachable_fails_only_this_sample(tmp_path):
+def draft_for(gw, key, tmp_path, repair_attempts=1):
+    return write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, key, tmp_path / "rewards",
+                           profile="paper", repair_attempts=repair_attempts, check_timeout_s=60)  # fmt: skip
+
+
+async def test_an_llm_that_becomes_unreachable_fails_only_this_sample(tmp_path):
+    model = ScriptedChatModel(script=[GOOD] + [APIConnectionError("refused")] * 2, prompts=[])
+    gw = LLMGateway({"coder": model}, tmp_path, retries=1, backoff_s=0.001)
+    assert (await draft_for(gw, "it0-s0", tmp_path)).status == "valid"
+    draft = await draft_for(gw, "it0-s1", tmp_path)
+    assert draft.status == "failed" and draft.code is None and draft.llm_error == "unavailable"
+    assert "coder LLM unavailable after 2 tries (APIConnectionError: refused)" in draft.error
+
+
+async def test_a_server_never_reached_stops_the_run(tmp_path):
     model = ScriptedChatModel(script=[APIConnectionError("refused")] * 2, prompts=[])
     gw = LLMGateway({"coder": model}, tmp_path, retries=1, backoff_s=0.001)
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s3",
-                                  tmp_path / "rewards", profile="paper", repair_attempts=1, check_timeout_s=8)  # fmt: skip
-    assert draft.status == "failed" and draft.code is None
-    assert "coder LLM call failed after 2 tries: APIConnectionError: refused" in draft.error
+    with pytest.raises(LLMCallError, match="cannot reach the model's server") as info:
+        await draft_for(gw, "it0-s0", tmp_path)
+    assert info.value.kind == "fatal"
+
+
+async def test_a_rejected_request_fails_only_this_sample(tmp_path):
+    gw, _ = coder_gateway(tmp_path, [HttpError(400), GOOD])
+    draft = await draft_for(gw, "it0-s0", tmp_path)
+    assert draft.status == "failed" and draft.llm_error == "rejected" and "HTTP 400" in draft.error
+    assert (await draft_for(gw, "it0-s1", tmp_path)).status == "valid"
+
+
+async def test_a_failed_repair_call_leaves_the_sample_invalid_with_both_reasons(tmp_path):
+    gw, _ = coder_gateway(tmp_path, [SCALAR, HttpError(400)])
+    draft = await draft_for(gw, "it0-s0", tmp_path)
+    assert draft.status == "invalid" and "shape (16,), got ()" in draft.error
+    assert "the repair request failed" in draft.error and "HTTP 400" in draft.error
+
+
+async def test_a_truncated_answer_is_never_validated_and_is_asked_again_shorter(tmp_path):
+    complete_looking = GOOD + "\n\nThis reward works because"  # the code is whole; the answer is not
+    gw, model = coder_gateway(tmp_path, [cut_off(complete_looking, 1024), GOOD])
+    draft = await draft_for(gw, "it0-s0", tmp_path)
+    assert draft.status == "valid" and draft.attempts == 2
+    assert not (tmp_path / "rewards" / "it0-s0_attempt0.py").exists()  # the cut-off answer was never run
+    repair = model.prompts[1]
+    assert repair[-2].content == "(no reward function)" and "cut off after 1024 tokens" in repair[-1].content
+    assert complete_looking not in str(repair)  # the rambling answer does not travel into the next round
+
+
+async def test_a_truncated_answer_without_repairs_is_invalid_and_says_so(tmp_path):
+    gw, _ = coder_gateway(tmp_path, [cut_off(GOOD, 1024)])
+    draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=0)
+    assert draft.status == "invalid" and "cut off at the answer budget of 1024 tokens" in draft.error

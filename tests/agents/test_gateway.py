@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from agents.conversation import ContextWindow, estimate_tokens
 from agents.gateway import LLMCallError, LLMGateway
-from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel
+from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, cut_off
 
 PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "reward?"}]
 
@@ -40,7 +41,7 @@ async def test_client_errors_are_not_retried(tmp_path):
 
 async def test_retries_give_up_after_the_limit(tmp_path):
     gw, model = gateway(tmp_path, [HttpError(500)] * 3, retries=2)
-    with pytest.raises(LLMCallError, match="coder LLM call failed"):
+    with pytest.raises(LLMCallError, match="coder LLM unavailable after 3 tries"):
         await gw.complete("coder", PROMPT)
     assert len(model.prompts) == 3
 
@@ -53,22 +54,81 @@ async def test_a_resumed_run_answers_known_keys_from_its_log(tmp_path):
     assert reply.text == "first" and reply.cached and model.prompts == []
 
 
-async def test_provider_connection_errors_are_retried_by_type_then_reported_transient(tmp_path):
-    gw, model = gateway(tmp_path, [APIConnectionError("connection reset")] * 3, retries=2)
-    with pytest.raises(LLMCallError, match="after 3 tries: APIConnectionError") as info:
+async def test_connection_errors_are_retried_by_type_then_unavailable_once_the_server_answered(tmp_path):
+    gw, model = gateway(tmp_path, ["hello"] + [APIConnectionError("connection reset")] * 3, retries=2)
+    await gw.complete("coder", PROMPT)
+    with pytest.raises(LLMCallError, match="after 3 tries \\(APIConnectionError: connection reset\\)") as info:
         await gw.complete("coder", PROMPT)
-    assert info.value.transient and len(model.prompts) == 3
+    assert info.value.kind == "unavailable" and len(model.prompts) == 4
 
 
-async def test_a_wrapped_timeout_is_transient_and_a_bad_request_is_not(tmp_path):
+async def test_a_server_that_never_answered_is_fatal(tmp_path):
+    gw, _ = gateway(tmp_path, [APIConnectionError("connection refused")] * 2, retries=1)
+    with pytest.raises(LLMCallError, match="cannot reach the model's server") as info:
+        await gw.complete("coder", PROMPT)
+    assert info.value.kind == "fatal"
+
+
+@pytest.mark.parametrize(("status", "kind", "words"), [
+    (401, "fatal", "authentication failed"), (403, "fatal", "permission denied"),
+    (404, "fatal", "unknown model"), (400, "rejected", "rejected the request"),
+    (413, "rejected", "rejected the request"), (422, "rejected", "rejected the request"),
+])  # fmt: skip
+async def test_http_errors_are_classified_by_who_they_concern(tmp_path, status, kind, words):
+    gw, model = gateway(tmp_path, [HttpError(status)], retries=3)
+    with pytest.raises(LLMCallError, match=words) as info:
+        await gw.complete("coder", PROMPT)
+    assert info.value.kind == kind and len(model.prompts) == 1  # none of them is retried
+
+
+async def test_a_wrapped_timeout_is_retryable_and_a_malformed_answer_is_rejected(tmp_path):
     wrapped = RuntimeError("provider gave up")
     wrapped.__cause__ = TimeoutError("read timed out")
-    gw, _ = gateway(tmp_path, [wrapped, HttpError(400)], retries=0)
+    gw, model = gateway(tmp_path, ["hi", wrapped, wrapped, ValueError("no choices in the response")], retries=1)
+    await gw.complete("coder", PROMPT)
     with pytest.raises(LLMCallError) as first:
         await gw.complete("coder", PROMPT)
     with pytest.raises(LLMCallError) as second:
         await gw.complete("coder", PROMPT)
-    assert first.value.transient and not second.value.transient
+    assert (first.value.kind, second.value.kind) == ("unavailable", "rejected") and len(model.prompts) == 4
+
+
+async def test_an_answer_cut_off_by_the_budget_is_marked_and_recorded_truncated(tmp_path):
+    gw, _ = gateway(tmp_path, [cut_off("def compute_reward(", 1024)])
+    reply = await gw.complete("coder", PROMPT, key="it0-s0/attempt0")
+    record = json.loads((tmp_path / "llm_calls.jsonl").read_text())
+    assert reply.truncated and record["truncated"] and record["finish_reason"] == "length"
+    assert record["max_tokens"] == 1024
+    resumed, _ = gateway(tmp_path, [])
+    assert (await resumed.complete("coder", PROMPT, key="it0-s0/attempt0")).truncated  # and from the log
+
+
+async def test_a_conversation_is_fitted_to_the_context_before_it_is_sent(tmp_path):
+    model = ScriptedChatModel(script=["ok"], prompts=[])
+    window = ContextWindow(600, estimate_tokens, "config")
+    gw = LLMGateway({"coder": model}, tmp_path, windows={"coder": window}, max_tokens=512)
+    long = PROMPT + [{"role": "assistant", "content": "x" * 400}, {"role": "user", "content": "y" * 400}]
+    await gw.complete("coder", long)
+    sent = model.prompts[0]
+    assert len(sent) == 3 and sent[-1].content == "y" * 400  # the program went, its feedback stayed
+    assert model.options[0]["max_tokens"] < 512  # and the answer budget shrank to what is left
+    record = json.loads((tmp_path / "llm_calls.jsonl").read_text())
+    assert record["trimmed"][0] == "dropped the latest program" and record["max_tokens"] == model.options[0]["max_tokens"]
+
+
+async def test_a_conversation_that_cannot_fit_is_never_sent(tmp_path):
+    model = ScriptedChatModel(script=["never"], prompts=[])
+    gw = LLMGateway({"coder": model}, tmp_path, windows={"coder": ContextWindow(300)}, max_tokens=512)
+    with pytest.raises(LLMCallError, match="does not fit the model's context of 300 tokens") as info:
+        await gw.complete("coder", [{"role": "system", "content": "s" * 2000}, {"role": "user", "content": "u"}])
+    assert info.value.kind == "rejected" and model.prompts == []
+
+
+async def test_reachable_asks_again_with_backoff_before_it_gives_up(tmp_path):
+    gw, model = gateway(tmp_path, [APIConnectionError("down"), "OK", APIConnectionError("down")] * 1, retries=1)
+    assert await gw.reachable("coder") and len(model.prompts) == 2
+    model.script.extend([APIConnectionError("down")])
+    assert not await gw.reachable("coder") and len(model.prompts) == 4
 
 
 async def test_a_call_log_torn_by_a_kill_is_repaired_on_resume(tmp_path):

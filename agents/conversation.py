@@ -1,0 +1,106 @@
+"""Fit a conversation into a model's context window, trimmed in a stated order; never send one that overflows.
+
+A conversation is ``[system, task prompt, (program, feedback)*]``. While the prompt plus the
+answer budget is larger than the window, trimming goes in this order:
+
+1. drop earlier exchanges (program and feedback pairs), oldest first, keeping the latest one;
+2. cut the middle of the latest feedback, keeping its head (the error or the statistics) and its tail
+   (the instructions), down to ``MIN_FEEDBACK_CHARS``;
+3. drop the latest program (the feedback still names the error or the statistics);
+4. shrink the answer budget, down to ``MIN_ANSWER_TOKENS``.
+
+If it still does not fit, ``ContextOverflowError``: the request is not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+#: The chat template's tokens around each message (role markers, separators), counted generously.
+MESSAGE_OVERHEAD_TOKENS = 8
+#: Characters per token assumed when the server cannot count: prompts measure ~4 on Qwen's tokenizer,
+#: statistics full of digits ~2.5; 2.5 keeps the estimate on the safe side.
+CHARS_PER_TOKEN = 2.5
+MIN_ANSWER_TOKENS = 256
+MIN_FEEDBACK_CHARS = 600
+HEAD_SHARE = 2 / 3
+TASK_PROMPT_MESSAGES = 2  # system + task prompt: never trimmed
+
+TokenCounter = Callable[[list[dict]], Awaitable[int]]
+
+
+class ContextOverflowError(ValueError):
+    """The conversation does not fit the model's context even fully trimmed."""
+
+
+async def estimate_tokens(messages: list[dict]) -> int:
+    """A conservative token count for models whose server cannot count."""
+    return sum(int(len(m["content"]) / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+
+
+@dataclass
+class ContextWindow:
+    """How many tokens a model takes (None: unknown, nothing is trimmed) and how to count them."""
+
+    tokens: int | None
+    count: TokenCounter = estimate_tokens
+    source: str = "unknown"  # "server", "config" or "model": where the size came from
+
+
+@dataclass
+class Fitted:
+    messages: list[dict]
+    max_tokens: int
+    prompt_tokens: int | None
+    trimmed: list[str] = field(default_factory=list)  # the steps applied, in order
+
+
+def cut_middle(text: str, keep_chars: int) -> str:
+    """``text`` cut to about ``keep_chars``: its head and its tail around a marker saying how much went."""
+    if len(text) <= keep_chars:
+        return text
+    head = int(keep_chars * HEAD_SHARE)
+    tail = keep_chars - head
+    return f"{text[:head]}\n[... {len(text) - keep_chars} characters cut to fit the context ...]\n{text[-tail:]}"
+
+
+async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> Fitted:
+    """``messages`` and an answer budget that fit ``window`` (see the module docstring for the order)."""
+    if window.tokens is None:
+        return Fitted(list(messages), max_tokens, None)
+    messages, trimmed = [dict(m) for m in messages], []
+
+    async def over() -> int:
+        return await window.count(messages) + max_tokens - window.tokens
+
+    excess = await over()
+    while excess > 0 and len(messages) > TASK_PROMPT_MESSAGES + 2:
+        del messages[TASK_PROMPT_MESSAGES : TASK_PROMPT_MESSAGES + 2]
+        trimmed.append("dropped an earlier exchange")
+        excess = await over()
+    last = messages[-1]
+    while excess > 0 and len(messages) > TASK_PROMPT_MESSAGES:
+        keep = max(MIN_FEEDBACK_CHARS, len(last["content"]) - int(excess * CHARS_PER_TOKEN) - 100)
+        shorter = cut_middle(last["content"], keep)
+        if len(shorter) >= len(last["content"]):
+            break
+        last["content"] = shorter
+        trimmed.append(f"cut the latest feedback to {keep} characters")
+        excess = await over()
+    if excess > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2:
+        del messages[TASK_PROMPT_MESSAGES]
+        trimmed.append("dropped the latest program")
+        excess = await over()
+    if excess > 0 and max_tokens - excess >= MIN_ANSWER_TOKENS:
+        max_tokens -= excess
+        trimmed.append(f"answer budget shrunk to {max_tokens} tokens")
+        excess = 0
+    if excess > 0:
+        prompt = await window.count(messages)
+        raise ContextOverflowError(
+            f"the prompt takes {prompt} tokens even trimmed; with at least {MIN_ANSWER_TOKENS} for the answer "
+            f"it does not fit the model's context of {window.tokens} tokens ({window.source}); use a larger "
+            "context (llm_context_tokens, the server's context size) or the small prompt profile"
+        )
+    return Fitted(messages, max_tokens, await window.count(messages), trimmed)

@@ -6,8 +6,9 @@ answer budget is larger than the window, trimming goes in this order:
 1. drop earlier exchanges (program and feedback pairs), oldest first, keeping the latest one;
 2. cut the middle of the latest feedback, keeping its head (the error or the statistics) and its tail
    (the instructions), down to ``MIN_FEEDBACK_CHARS``;
-3. drop the latest program (the feedback still names the error or the statistics);
-4. shrink the answer budget, down to ``MIN_ANSWER_TOKENS``.
+3. shrink the answer budget, down to ``PROGRAM_ANSWER_TOKENS`` (room for a reward program);
+4. drop the latest program (the feedback still names the error or the statistics);
+5. shrink the answer budget, down to ``MIN_ANSWER_TOKENS``.
 
 If it still does not fit, ``ContextOverflowError``: the request is not sent.
 """
@@ -22,6 +23,7 @@ MESSAGE_OVERHEAD_TOKENS = 8
 #: Characters per token assumed when the server cannot count: prompts measure ~4 on Qwen's tokenizer,
 #: statistics full of digits ~2.5; 2.5 keeps the estimate on the safe side.
 CHARS_PER_TOKEN = 2.5
+PROGRAM_ANSWER_TOKENS = 512  # reward programs take ~250 tokens (median), ~470 (90th percentile)
 MIN_ANSWER_TOKENS = 256
 MIN_FEEDBACK_CHARS = 600
 HEAD_SHARE = 2 / 3
@@ -65,6 +67,15 @@ def cut_middle(text: str, keep_chars: int) -> str:
     return f"{text[:head]}\n[... {len(text) - keep_chars} characters cut to fit the context ...]\n{text[-tail:]}"
 
 
+def shrink(max_tokens: int, excess: int, floor: int, trimmed: list[str]) -> int:
+    """The answer budget lowered by ``excess`` tokens, but not below ``floor`` (nor raised)."""
+    if excess <= 0 or max_tokens <= floor:
+        return max_tokens
+    smaller = max(floor, max_tokens - excess)
+    trimmed.append(f"answer budget shrunk to {smaller} tokens")
+    return smaller
+
+
 async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> Fitted:
     """``messages`` and an answer budget that fit ``window`` (see the module docstring for the order)."""
     if window.tokens is None:
@@ -86,16 +97,17 @@ async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> F
         if len(shorter) >= len(last["content"]):
             break
         last["content"] = shorter
-        trimmed.append(f"cut the latest feedback to {keep} characters")
+        if trimmed[-1:] != ["cut the latest feedback"]:
+            trimmed.append("cut the latest feedback")
         excess = await over()
+    max_tokens = shrink(max_tokens, excess, PROGRAM_ANSWER_TOKENS, trimmed)
+    excess = await over()
     if excess > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2:
         del messages[TASK_PROMPT_MESSAGES]
         trimmed.append("dropped the latest program")
         excess = await over()
-    if excess > 0 and max_tokens - excess >= MIN_ANSWER_TOKENS:
-        max_tokens -= excess
-        trimmed.append(f"answer budget shrunk to {max_tokens} tokens")
-        excess = 0
+    max_tokens = shrink(max_tokens, excess, MIN_ANSWER_TOKENS, trimmed)
+    excess = await over()
     if excess > 0:
         prompt = await window.count(messages)
         raise ContextOverflowError(

@@ -1,6 +1,6 @@
 from graph.curriculum import configured_entries, stage_plan
 from graph.settings import DEFAULTS_FILE, Settings
-from graph.summary import build_summary
+from graph.summary import build_summary, no_candidate_reason
 from tests.helpers import candidate
 
 USAGE = {"calls": 3, "prompt_tokens": 1, "completion_tokens": 2}
@@ -57,3 +57,19 @@ def test_every_stage_is_listed_and_the_top_level_is_the_last_stages_best_attempt
     worse_repeat = [*stages[:2], stage_record({**second, "attempt": 2}, 0.1, None)]
     assert build_summary("ShadowHandSpin", [*worse_repeat[:2], stages[2], worse_repeat[2]], None, "completed",
                          USAGE)["best"]["fitness"] == 0.4  # fmt: skip
+
+
+def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
+    failed = {**candidate(0, "llm_failed", None), "error": "coder LLM rejected the request (HTTP 400)"}
+    invalid = {**candidate(1, "invalid", None), "error": "Traceback ...\nNameError: name 'x' is not defined"}
+    note = "every sample failed on the LLM: coder LLM rejected the request (HTTP 400)"
+    running = {"stage": specs()[0], "candidates": [failed, invalid, {**failed, "sample": 2, "iteration": 1}],
+               "iterations": [{"iteration": 0, "best_sample": None, "reflection": "", "note": None},
+                              {"iteration": 1, "best_sample": None, "reflection": "", "note": note}],
+               "best": None, "eval_runs": []}  # fmt: skip
+    reason = no_candidate_reason(running["candidates"])
+    assert reason == ("no candidate trained; 3 samples: 1 invalid (first: NameError: name 'x' is not defined), "
+                      "2 llm_failed (first: coder LLM rejected the request (HTTP 400))")  # fmt: skip
+    s = build_summary("ShadowHandSpin", [], running, "no_trained_candidate", USAGE, reason)
+    assert s["reason"] == reason
+    assert "note" not in s["iterations"][0] and s["iterations"][1]["note"] == note

@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         stop.wait()
     except KeyboardInterrupt:
         pass
-    return 0
+    # The native server has no stop call and its threads may be mid-generation: leave at once.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.ppo import train
@@ -57,3 +60,17 @@ def tiny_cartpole_checkpoint(out_dir: Path) -> str:
     program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
     cfg = ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 3})
     return train("Cartpole", program, cfg, seed=2, device="cpu", out_dir=out_dir)["checkpoint"]
+
+
+@contextmanager
+def embedded_model_server(context_tokens: int = 2048, port: int = 0):
+    """The embedded model behind a real OpenAI-compatible HTTP server on loopback; yields its /v1 URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "agents.local_server", "--port", str(port),
+                             "--context", str(context_tokens)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline()  # "serving qwen-coder at http://127.0.0.1:PORT/v1" once it answers
+        assert line.startswith("serving "), f"the model server did not start (exit {proc.poll()})"
+        yield line.split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

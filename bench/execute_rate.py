@@ -2,6 +2,7 @@
 
     python bench/execute_rate.py --llm local --samples 12 --tasks Cartpole BallBalance Quadcopter \
         --profiles paper small --repair-attempts 1
+    python bench/execute_rate.py --llm qwen-coder --base-url http://127.0.0.1:8765/v1 --repair-attempts 0
 
 For each (profile, task) it samples N programs from the initial Eureka prompt and
 validates them exactly as a run does (extraction, static check, sandboxed dry run).
@@ -25,11 +26,11 @@ from sim.registry import task_class, task_config
 
 
 async def measure(
-    llm: str, task: str, profile: str, samples: int, repairs: int, out: Path
+    llm: str, task: str, profile: str, samples: int, repairs: int, out: Path, base_url: str | None
 ) -> tuple[int, int]:
     run_dir = out / f"{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    gateway = build_gateway({"coder": llm}, run_dir, max_concurrency=1)
+    gateway = build_gateway({"coder": llm}, run_dir, base_url=base_url, max_concurrency=1)
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
     first = repaired = 0
@@ -44,6 +45,7 @@ async def measure(
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--llm", default="local")
+    p.add_argument("--base-url", help="an OpenAI-compatible server (its context size is asked and respected)")
     p.add_argument("--samples", type=int, default=12)
     p.add_argument("--tasks", nargs="+", default=["Cartpole", "BallBalance", "Quadcopter"])
     p.add_argument("--profiles", nargs="+", default=["paper", "small"])
@@ -59,7 +61,7 @@ def main() -> None:
         got = [0, 0]
         for task in args.tasks:
             first, repaired = asyncio.run(
-                measure(args.llm, task, profile, args.samples, args.repair_attempts, args.out)
+                measure(args.llm, task, profile, args.samples, args.repair_attempts, args.out, args.base_url)
             )
             got[0] += first
             got[1] += repaired

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from agents.chat_models import LLMConfigError, build_gateway, make_chat_model
+from agents.chat_models import LLMConfigError, build_gateway, make_chat_model, make_models
 from agents.replay import ReplayExhaustedError
 
 PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "reward?"}]
@@ -42,6 +42,13 @@ def test_bad_specs_fail_with_one_clear_line(tmp_path, monkeypatch):
 
 
 def test_base_url_builds_an_openai_compatible_client():
-    model = make_chat_model("qwen2.5-coder", agent="coder", base_url="http://127.0.0.1:9/v1")
+    model = make_chat_model("qwen2.5-coder:7b", agent="coder", base_url="http://127.0.0.1:9/v1", max_tokens=700)
     assert type(model).__name__ == "ChatOpenAI"
-    assert model.model_name == "qwen2.5-coder" and "127.0.0.1:9" in str(model.openai_api_base)
+    assert model.model_name == "qwen2.5-coder:7b" and "127.0.0.1:9" in str(model.openai_api_base)
+    assert model.max_tokens == 700  # every model's answers are bounded
+    assert make_chat_model("openai:served", agent="coder", base_url="http://127.0.0.1:9/v1").model_name == "served"
+
+
+def test_a_server_that_cannot_be_reached_is_a_config_error_before_the_run(tmp_path):
+    with pytest.raises(LLMConfigError, match="cannot reach the LLM server at http://127.0.0.1:9/v1"):
+        make_models({"coder": "qwen2.5-coder"}, tmp_path, base_url="http://127.0.0.1:9/v1")

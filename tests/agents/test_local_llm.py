@@ -16,9 +16,8 @@ def test_a_missing_gguf_path_is_a_config_error(tmp_path):
 
 @pytest.mark.slow
 async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
-    model = make_chat_model("local", agent="coder", temperature=0.0)  # greedy: the same answer every run
-    model.max_tokens = 512
-    gateway = LLMGateway({"coder": model}, tmp_path)
+    model = make_chat_model("local", agent="coder", temperature=0.0, max_tokens=512)  # greedy: the same answer
+    gateway = LLMGateway({"coder": model}, tmp_path, max_tokens=512)
     messages = initial_messages(
         Cartpole, "to balance a pole on a cart so that the pole stays upright", "small"
     )
@@ -26,4 +25,5 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     code = extract_code(reply.text)
     compile(code, "reward.py", "exec")
     assert "def " in code and reply.completion_tokens > 0
+    assert reply.finish_reason in ("stop", "length") and reply.truncated == (reply.finish_reason == "length")
     assert gateway.usage()["calls"] == 1

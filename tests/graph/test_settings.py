@@ -50,5 +50,13 @@ def test_overlap_auto_is_off_only_for_the_local_model():
 def test_prompt_profile_auto_picks_the_small_model_prompts_for_the_local_model():
     assert Settings.load(DEFAULTS_FILE, {"llm": "local"}).prompt_profile == "small"
     assert Settings.load(DEFAULTS_FILE, {"llm": "openai:gpt-4o"}).prompt_profile == "paper"
+    for small in ("qwen2.5-coder:1.5b", "openai:Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-Coder-7B-Instruct"):
+        assert Settings.load(DEFAULTS_FILE, {"llm": small}).prompt_profile == "small", small
+    for large in ("qwen2.5-coder-32b-instruct", "mixtral-8x7b", "anthropic:claude-sonnet-4-5"):
+        assert Settings.load(DEFAULTS_FILE, {"llm": large}).prompt_profile == "paper", large
+    assert Settings.load(DEFAULTS_FILE, {"llm": "my-model", "llm_context_tokens": 2048}).prompt_profile == "small"
+    assert Settings.load(DEFAULTS_FILE, {"llm": "qwen2.5-coder:1.5b", "prompt_profile": "paper"}).prompt_profile == "paper"
     with pytest.raises(SettingsError, match="prompt_profile"):
         Settings.load(DEFAULTS_FILE, {"prompt_profile": "fancy"})
+    with pytest.raises(SettingsError, match="llm_max_tokens must be >= 1"):
+        Settings.load(DEFAULTS_FILE, {"llm_max_tokens": 0})

@@ -14,11 +14,9 @@ from pathlib import Path
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from agents.conversation import ContextWindow
-from agents.gateway import LLMGateway
+from agents.gateway import DEFAULT_MAX_TOKENS, LLMGateway
 from agents.replay import CALLS_FILE, ReplayChatModel, read_calls
 from agents.servers import ServerError, probe
-
-DEFAULT_MAX_TOKENS = 1024
 
 
 class LLMConfigError(ValueError):

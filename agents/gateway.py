@@ -45,6 +45,7 @@ FATAL_STATUS = {401: "authentication failed", 403: "permission denied", 404: "un
 #: Finish reasons that mean "cut off by the token limit" (OpenAI and llama.cpp, Anthropic, Google, Ollama).
 LENGTH_REASONS = {"length", "max_tokens", "MAX_TOKENS"}
 FATAL, UNAVAILABLE, REJECTED = "fatal", "unavailable", "rejected"
+DEFAULT_MAX_TOKENS = 1024  # configs/run.yaml's llm_max_tokens
 
 
 class LLMCallError(RuntimeError):
@@ -106,7 +107,7 @@ class LLMGateway:
         run_dir: Path,
         *,
         windows: dict[str, ContextWindow] | None = None,
-        max_tokens: int = 1024,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
         max_concurrency: int = 4,
         requests_per_minute: float = 60,
         retries: int = 3,

@@ -73,7 +73,7 @@ def prior_reward_messages(prior: dict, profile: str) -> list[dict]:
 class Draft:
     """The outcome of writing one candidate."""
 
-    status: str  # "valid" | "invalid" | "failed" (the LLM call failed: see llm_error)
+    status: str  # "valid" | "invalid" | "llm_failed" (the LLM call failed: see llm_error)
     code: str | None
     response: str
     error: str | None
@@ -112,7 +112,7 @@ async def write_candidate(
             if draft is not None:  # the repair call failed: the sample stays what its last program was
                 draft.error = f"{draft.error}\n(the repair request failed: {exc})"
                 return draft
-            return Draft("failed", None, "", str(exc), None, attempt + 1, llm_error=exc.kind)
+            return Draft("llm_failed", None, "", str(exc), None, attempt + 1, llm_error=exc.kind)
         path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
         code = error = None
         try:

@@ -55,7 +55,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         await ctx.gate.end_writing()
     record = Candidate(
         id=cid, iteration=request["iteration"], sample=request["sample"],
-        status="llm_failed" if draft.status == "failed" else "invalid", fitness=None,
+        status="llm_failed" if draft.status == "llm_failed" else "invalid", fitness=None,
         train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,

@@ -64,7 +64,7 @@ async def test_an_llm_that_becomes_unreachable_fails_only_this_sample(tmp_path):
     gw = LLMGateway({"coder": model}, tmp_path, retries=1, backoff_s=0.001)
     assert (await draft_for(gw, "it0-s0", tmp_path)).status == "valid"
     draft = await draft_for(gw, "it0-s1", tmp_path)
-    assert draft.status == "failed" and draft.code is None and draft.llm_error == "unavailable"
+    assert draft.status == "llm_failed" and draft.code is None and draft.llm_error == "unavailable"
     assert "coder LLM unavailable after 2 tries (APIConnectionError: refused)" in draft.error
 
 
@@ -79,7 +79,7 @@ async def test_a_server_never_reached_stops_the_run(tmp_path):
 async def test_a_rejected_request_fails_only_this_sample(tmp_path):
     gw, _ = coder_gateway(tmp_path, [HttpError(400), GOOD])
     draft = await draft_for(gw, "it0-s0", tmp_path)
-    assert draft.status == "failed" and draft.llm_error == "rejected" and "HTTP 400" in draft.error
+    assert draft.status == "llm_failed" and draft.llm_error == "rejected" and "HTTP 400" in draft.error
     assert (await draft_for(gw, "it0-s1", tmp_path)).status == "valid"
 
 

@@ -47,4 +47,4 @@ async def test_an_overflowing_request_is_rejected_by_the_server_and_fails_only_t
         ]  # fmt: skip
         draft = await write_candidate(unknown, messages, BallBalance, "it0-s0", tmp_path / "rewards",
                                       profile="small", repair_attempts=0, check_timeout_s=30)  # fmt: skip
-        assert draft.status == "failed" and draft.llm_error == "rejected" and "context size" in draft.error
+        assert draft.status == "llm_failed" and draft.llm_error == "rejected" and "context size" in draft.error

@@ -43,6 +43,10 @@ async def measure(
 
 
 def main() -> None:
+    asyncio.run(measure_all(parse_args()))  # one event loop: API clients keep connections bound to it
+
+
+def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--llm", default="local")
     p.add_argument("--base-url", help="an OpenAI-compatible server (its context size is asked and respected)")
@@ -53,15 +57,18 @@ def main() -> None:
     p.add_argument(
         "--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}")
     )
-    args = p.parse_args()
+    return p.parse_args()
+
+
+async def measure_all(args: argparse.Namespace) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     totals = {}
     print(f"{'profile':<8}{'task':<13}{'first try':>12}{'with repair':>13}")
     for profile in args.profiles:
         got = [0, 0]
         for task in args.tasks:
-            first, repaired = asyncio.run(
-                measure(args.llm, task, profile, args.samples, args.repair_attempts, args.out, args.base_url)
+            first, repaired = await measure(
+                args.llm, task, profile, args.samples, args.repair_attempts, args.out, args.base_url
             )
             got[0] += first
             got[1] += repaired

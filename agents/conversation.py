@@ -81,38 +81,35 @@ async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> F
     if window.tokens is None:
         return Fitted(list(messages), max_tokens, None)
     messages, trimmed = [dict(m) for m in messages], []
+    prompt = await window.count(messages)  # recounted only when the messages change
 
-    async def over() -> int:
-        return await window.count(messages) + max_tokens - window.tokens
+    def excess() -> int:
+        return prompt + max_tokens - window.tokens
 
-    excess = await over()
-    while excess > 0 and len(messages) > TASK_PROMPT_MESSAGES + 2:
+    while excess() > 0 and len(messages) > TASK_PROMPT_MESSAGES + 2:
         del messages[TASK_PROMPT_MESSAGES : TASK_PROMPT_MESSAGES + 2]
         trimmed.append("dropped an earlier exchange")
-        excess = await over()
+        prompt = await window.count(messages)
     last = messages[-1]
-    while excess > 0 and len(messages) > TASK_PROMPT_MESSAGES:
-        keep = max(MIN_FEEDBACK_CHARS, len(last["content"]) - int(excess * CHARS_PER_TOKEN) - 100)
+    while excess() > 0 and len(messages) > TASK_PROMPT_MESSAGES:
+        keep = max(MIN_FEEDBACK_CHARS, len(last["content"]) - int(excess() * CHARS_PER_TOKEN) - 100)
         shorter = cut_middle(last["content"], keep)
         if len(shorter) >= len(last["content"]):
             break
         last["content"] = shorter
         if trimmed[-1:] != ["cut the latest feedback"]:
             trimmed.append("cut the latest feedback")
-        excess = await over()
-    max_tokens = shrink(max_tokens, excess, PROGRAM_ANSWER_TOKENS, trimmed)
-    excess = await over()
-    if excess > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2:
+        prompt = await window.count(messages)
+    max_tokens = shrink(max_tokens, excess(), PROGRAM_ANSWER_TOKENS, trimmed)
+    if excess() > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2:
         del messages[TASK_PROMPT_MESSAGES]
         trimmed.append("dropped the latest program")
-        excess = await over()
-    max_tokens = shrink(max_tokens, excess, MIN_ANSWER_TOKENS, trimmed)
-    excess = await over()
-    if excess > 0:
         prompt = await window.count(messages)
+    max_tokens = shrink(max_tokens, excess(), MIN_ANSWER_TOKENS, trimmed)
+    if excess() > 0:
         raise ContextOverflowError(
             f"the prompt takes {prompt} tokens even trimmed; with at least {MIN_ANSWER_TOKENS} for the answer "
             f"it does not fit the model's context of {window.tokens} tokens ({window.source}); use a larger "
             "context (llm_context_tokens, the server's context size) or the small prompt profile"
         )
-    return Fitted(messages, max_tokens, await window.count(messages), trimmed)
+    return Fitted(messages, max_tokens, prompt, trimmed)

@@ -60,3 +60,18 @@ def test_cut_middle_keeps_head_and_tail_and_says_how_much_went():
     cut = cut_middle(text, 300)
     assert cut.startswith("HEAD") and cut.endswith("TAIL") and "[... 708 characters cut" in cut
     assert cut_middle("short", 300) == "short"
+
+
+async def test_the_conversation_is_counted_again_only_when_it_changes():
+    counted = []
+
+    async def counting(messages):
+        counted.append(len(messages))
+        return await estimate_tokens(messages)
+
+    fits = ContextWindow(10_000, counting)
+    assert (await fit(TASK + exchange(0), 512, fits)).trimmed == [] and counted == [4]
+    counted.clear()
+    tight = ContextWindow(await estimate_tokens(TASK + exchange(1)) + 512, counting)
+    fitted = await fit(TASK + exchange(0) + exchange(1), 512, tight)
+    assert fitted.trimmed == ["dropped an earlier exchange"] and counted == [6, 4]

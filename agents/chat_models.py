@@ -14,7 +14,7 @@ from pathlib import Path
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from agents.conversation import ContextWindow
-from agents.gateway import DEFAULT_MAX_TOKENS, LLMGateway
+from agents.gateway import DEFAULT_MAX_TOKENS, LLMGateway, headline
 from agents.replay import CALLS_FILE, ReplayChatModel, read_calls
 from agents.servers import ServerError, probe
 
@@ -71,8 +71,7 @@ def make_chat_model(
     try:
         return init_chat_model(spec, **kwargs)
     except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [""])[0]  # providers add paragraphs of help
-        raise LLMConfigError(f"cannot use LLM {spec!r}: {type(exc).__name__}: {reason}") from exc
+        raise LLMConfigError(f"cannot use LLM {spec!r}: {type(exc).__name__}: {headline(exc)}") from exc
 
 
 def context_window(spec: str, base_url: str | None, context_tokens: int | None) -> ContextWindow:
@@ -88,7 +87,7 @@ def context_window(spec: str, base_url: str | None, context_tokens: int | None) 
             info = probe(base_url, served_name(spec), os.environ.get("OPENAI_API_KEY"))
         except ServerError as exc:
             raise LLMConfigError(str(exc)) from exc
-        if info.context_tokens and not (context_tokens and context_tokens < info.context_tokens):
+        if info.context_tokens and (context_tokens is None or info.context_tokens <= context_tokens):
             return ContextWindow(info.context_tokens, info.counter, "server")
         return ContextWindow(context_tokens, info.counter, "config")
     return ContextWindow(context_tokens, source="config")

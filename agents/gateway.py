@@ -46,6 +46,7 @@ FATAL_STATUS = {401: "authentication failed", 403: "permission denied", 404: "un
 LENGTH_REASONS = {"length", "max_tokens", "MAX_TOKENS"}
 FATAL, UNAVAILABLE, REJECTED = "fatal", "unavailable", "rejected"
 DEFAULT_MAX_TOKENS = 1024  # configs/run.yaml's llm_max_tokens
+PROBE_TIMEOUT_S = 60  # asking whether a model answers again after an outage
 
 
 class LLMCallError(RuntimeError):
@@ -74,14 +75,15 @@ def _causes(exc: BaseException, depth: int = 5):
         exc, depth = exc.__cause__ or exc.__context__, depth - 1
 
 
+def _status(error: BaseException) -> int | None:
+    """The HTTP status one exception carries (on itself or on its response), if any."""
+    status = getattr(error, "status_code", None) or getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
 def status_of(exc: BaseException) -> int | None:
     """The HTTP status a provider's exception (or one it wraps) carries, if any."""
-    for error in _causes(exc):
-        response = getattr(error, "response", None)
-        status = getattr(error, "status_code", None) or getattr(response, "status_code", None)
-        if isinstance(status, int):
-            return status
-    return None
+    return next((status for error in _causes(exc) if (status := _status(error)) is not None), None)
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -89,9 +91,7 @@ def is_retryable(exc: BaseException) -> bool:
     for error in _causes(exc):
         if isinstance(error, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
             return True
-        response = getattr(error, "response", None)
-        status = getattr(error, "status_code", None) or getattr(response, "status_code", None)
-        if status in RETRY_STATUS:
+        if _status(error) in RETRY_STATUS:
             return True
         if any(part in cls.__name__ for cls in type(error).__mro__ for part in TRANSIENT_NAMES):
             return True
@@ -164,7 +164,7 @@ class LLMGateway:
         self._record(agent, key, fitted, reply, wall_s)
         return reply
 
-    async def _invoke(self, agent: str, fitted: Fitted):
+    async def _invoke(self, agent: str, fitted: Fitted, timeout_s: float | None = None):
         """One model call with retries on transient errors; failures become ``LLMCallError`` of a kind."""
         model = self.models[agent]
         # A smaller budget than the model was built with is passed per call (only a fitted context shrinks it).
@@ -175,7 +175,7 @@ class LLMGateway:
                     started = time.perf_counter()
                     try:
                         message = await asyncio.wait_for(
-                            model.ainvoke(convert_to_messages(fitted.messages), **options), self.timeout_s
+                            model.ainvoke(convert_to_messages(fitted.messages), **options), timeout_s or self.timeout_s
                         )
                         return message, time.perf_counter() - started
                     except ReplayExhaustedError:
@@ -185,13 +185,13 @@ class LLMGateway:
                         if attempt == self.retries or not transient:
                             raise self._call_error(agent, exc, attempt + 1) from exc
                         delay = self.backoff_s * 2**attempt * (0.5 + random.random())
-                        log.warning("llm.retry", agent=agent, attempt=attempt + 1, error=_headline(exc),
+                        log.warning("llm.retry", agent=agent, attempt=attempt + 1, error=headline(exc),
                                     delay_s=round(delay, 1))  # fmt: skip
                 await asyncio.sleep(delay)
 
     def _call_error(self, agent: str, exc: BaseException, tries: int) -> LLMCallError:
         status = status_of(exc)
-        reason = f"{type(exc).__name__}: {_headline(exc)}"
+        reason = f"{type(exc).__name__}: {headline(exc)}"
         if status in FATAL_STATUS:
             return LLMCallError(f"{agent} LLM: {FATAL_STATUS[status]} ({reason})", FATAL)
         if is_retryable(exc):
@@ -202,18 +202,15 @@ class LLMGateway:
 
     async def reachable(self, agent: str) -> bool:
         """Whether ``agent``'s model answers a one-line request, asked with the gateway's retries and backoff."""
-        model = self.models[agent]
-        if isinstance(model, ReplayChatModel):
+        if isinstance(self.models[agent], ReplayChatModel):
             return True  # a transcript has nothing to wait for (and a probe would use up a response)
-        for attempt in range(self.retries + 1):
-            try:
-                await asyncio.wait_for(model.ainvoke("Reply with OK."), min(self.timeout_s, 60))
-                return True
-            except Exception as exc:
-                log.warning("llm.unreachable", agent=agent, attempt=attempt + 1, error=_headline(exc))
-            if attempt < self.retries:
-                await asyncio.sleep(self.backoff_s * 2**attempt)
-        return False
+        probe = Fitted([{"role": "user", "content": "Reply with OK."}], self.max_tokens, None)
+        try:
+            await self._invoke(agent, probe, timeout_s=min(self.timeout_s, PROBE_TIMEOUT_S))
+        except LLMCallError as exc:
+            log.warning("llm.unreachable", agent=agent, error=str(exc))
+            return False
+        return True
 
     def _record(self, agent: str, key: str | None, fitted: Fitted, reply: Reply, wall_s: float) -> None:
         record = {
@@ -238,7 +235,7 @@ def finish_reason(message) -> str | None:
     return None if value is None else str(getattr(value, "name", value))
 
 
-def _headline(exc: BaseException) -> str:
+def headline(exc: BaseException) -> str:
     """The first line of an exception's message, bounded (servers answer with pages of HTML or JSON)."""
     return (str(exc).strip().splitlines() or [""])[0][:300]
 

@@ -46,7 +46,7 @@ FATAL_STATUS = {401: "authentication failed", 403: "permission denied", 404: "un
 LENGTH_REASONS = {"length", "max_tokens", "MAX_TOKENS"}
 FATAL, UNAVAILABLE, REJECTED = "fatal", "unavailable", "rejected"
 DEFAULT_MAX_TOKENS = 1024  # configs/run.yaml's llm_max_tokens
-PROBE_TIMEOUT_S = 60  # asking whether a model answers again after an outage
+REACHABLE_TIMEOUT_S = 60  # asking whether a model answers again after an outage
 
 
 class LLMCallError(RuntimeError):
@@ -206,7 +206,7 @@ class LLMGateway:
             return True  # a transcript has nothing to wait for (and a probe would use up a response)
         probe = Fitted([{"role": "user", "content": "Reply with OK."}], self.max_tokens, None)
         try:
-            await self._invoke(agent, probe, timeout_s=min(self.timeout_s, PROBE_TIMEOUT_S))
+            await self._invoke(agent, probe, timeout_s=min(self.timeout_s, REACHABLE_TIMEOUT_S))
         except LLMCallError as exc:
             log.warning("llm.unreachable", agent=agent, error=str(exc))
             return False

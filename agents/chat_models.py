@@ -15,7 +15,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from agents.conversation import ContextWindow
 from agents.gateway import DEFAULT_MAX_TOKENS, LLMGateway, headline
-from agents.replay import CALLS_FILE, ReplayChatModel, read_calls
+from agents.replay import CALLS_FILE, ReplayChatModel, model_calls, read_calls
 from agents.servers import ServerError, probe
 
 
@@ -29,6 +29,19 @@ class AgentModels:
 
     models: dict[str, BaseChatModel]
     windows: dict[str, ContextWindow]
+
+
+def supports_tools(model: BaseChatModel) -> bool:
+    """Whether a model can be given tools: its provider implements ``bind_tools``.
+
+    A replayed model can when its transcript holds tool calls; the embedded model says itself.
+    """
+    if isinstance(model, ReplayChatModel):
+        return model.calls_tools
+    declared = getattr(model, "tool_calling", None)
+    if declared is not None:
+        return bool(declared)
+    return type(model).bind_tools is not BaseChatModel.bind_tools
 
 
 def served_name(spec: str) -> str:
@@ -101,7 +114,7 @@ def make_models(specs: dict[str, str], run_dir: Path, *, base_url: str | None = 
     A replayed agent continues after the responses ``run_dir`` already used (a resumed run).
     """
     run_dir = Path(run_dir)
-    done = read_calls(run_dir / CALLS_FILE) if (run_dir / CALLS_FILE).exists() else []
+    done = model_calls(read_calls(run_dir / CALLS_FILE)) if (run_dir / CALLS_FILE).exists() else []
     models: dict[str, BaseChatModel] = {}
     windows: dict[str, ContextWindow] = {}
     shared: dict[str, tuple[BaseChatModel, ContextWindow]] = {}

@@ -78,8 +78,9 @@ class Draft:
     response: str
     error: str | None
     reward_path: str | None
-    attempts: int
+    attempts: int  # LLM calls made for it
     llm_error: str | None = None  # the failed call's kind: "unavailable" or "rejected"
+    tool_calls: int = 0  # tools run (tools mode)
 
 
 async def write_candidate(

@@ -1,20 +1,25 @@
 """Fit a conversation into a model's context window, trimmed in a stated order; never send one that overflows.
 
-A conversation is ``[system, task prompt, (program, feedback)*]``. While the prompt plus the
-answer budget is larger than the window, trimming goes in this order:
+A conversation is ``[system, task prompt, exchange*]``; an exchange is an assistant turn (a
+program, or tool calls) and what answered it (feedback, or the tools' results). While the
+prompt plus the answer budget is larger than the window, trimming goes in this order:
 
-1. drop earlier exchanges (program and feedback pairs), oldest first, keeping the latest one;
+1. drop earlier exchanges, oldest first, keeping the latest one;
 2. cut the middle of the latest feedback, keeping its head (the error or the statistics) and its tail
    (the instructions), down to ``MIN_FEEDBACK_CHARS``;
 3. shrink the answer budget, down to ``PROGRAM_ANSWER_TOKENS`` (room for a reward program);
-4. drop the latest program (the feedback still names the error or the statistics);
+4. drop the latest program (the feedback still names the error or the statistics; not tool calls,
+   whose results need them);
 5. shrink the answer budget, down to ``MIN_ANSWER_TOKENS``.
+
+Tools bound to the call take prompt tokens too (``reserved``).
 
 If it still does not fit, ``ContextOverflowError``: the request is not sent.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -38,7 +43,18 @@ class ContextOverflowError(ValueError):
 
 async def estimate_tokens(messages: list[dict]) -> int:
     """A conservative token count for models whose server cannot count."""
-    return sum(int(len(m["content"]) / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+    return sum(int(len(prompt_text(m)) / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+
+
+def prompt_text(message: dict) -> str:
+    """The text a message puts in the prompt: its content and its tool calls."""
+    calls = message.get("tool_calls")
+    return message["content"] + (json.dumps(calls) if calls else "")
+
+
+def exchanges(messages: list[dict]) -> list[int]:
+    """Where each exchange after the task prompt starts: at each assistant turn."""
+    return [i for i, m in enumerate(messages) if i >= TASK_PROMPT_MESSAGES and m["role"] == "assistant"]
 
 
 @dataclass
@@ -76,7 +92,7 @@ def shrink(max_tokens: int, excess: int, floor: int, trimmed: list[str]) -> int:
     return smaller
 
 
-async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> Fitted:
+async def fit(messages: list[dict], max_tokens: int, window: ContextWindow, reserved: int = 0) -> Fitted:
     """``messages`` and an answer budget that fit ``window`` (see the module docstring for the order)."""
     if window.tokens is None:
         return Fitted(list(messages), max_tokens, None)
@@ -84,10 +100,10 @@ async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> F
     prompt = await window.count(messages)  # recounted only when the messages change
 
     def excess() -> int:
-        return prompt + max_tokens - window.tokens
+        return prompt + reserved + max_tokens - window.tokens
 
-    while excess() > 0 and len(messages) > TASK_PROMPT_MESSAGES + 2:
-        del messages[TASK_PROMPT_MESSAGES : TASK_PROMPT_MESSAGES + 2]
+    while excess() > 0 and len(starts := exchanges(messages)) > 1:
+        del messages[TASK_PROMPT_MESSAGES : starts[1]]
         trimmed.append("dropped an earlier exchange")
         prompt = await window.count(messages)
     last = messages[-1]
@@ -101,14 +117,14 @@ async def fit(messages: list[dict], max_tokens: int, window: ContextWindow) -> F
             trimmed.append("cut the latest feedback")
         prompt = await window.count(messages)
     max_tokens = shrink(max_tokens, excess(), PROGRAM_ANSWER_TOKENS, trimmed)
-    if excess() > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2:
+    if excess() > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2 and not messages[TASK_PROMPT_MESSAGES].get("tool_calls"):
         del messages[TASK_PROMPT_MESSAGES]
         trimmed.append("dropped the latest program")
         prompt = await window.count(messages)
     max_tokens = shrink(max_tokens, excess(), MIN_ANSWER_TOKENS, trimmed)
     if excess() > 0:
         raise ContextOverflowError(
-            f"the prompt takes {prompt} tokens even trimmed; with at least {MIN_ANSWER_TOKENS} for the answer "
+            f"the prompt takes {prompt + reserved} tokens even trimmed; with at least {MIN_ANSWER_TOKENS} for the answer "
             f"it does not fit the model's context of {window.tokens} tokens ({window.source}); use a larger "
             "context (llm_context_tokens, the server's context size) or the small prompt profile"
         )

@@ -2,7 +2,8 @@
 
 It works from plain stage summaries (dicts) and its own LLM. Whenever the model gives no
 usable answer (a failed call, no JSON, a choice that is not on offer), it follows the
-configuration's choice and says so in the reason.
+configuration's choice and says so in the reason. Given ``tools`` (``list_tasks``,
+``stage_summary``) it may look things up before it answers, within ``tool_rounds`` model calls.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 
 import structlog
+from langchain_core.tools import BaseTool
 
 from agents.gateway import FATAL, LLMCallError, LLMGateway
 from agents.replay import ReplayExhaustedError
+from agents.tool_loop import converse
 from prompts import render
 
 log = structlog.get_logger("curriculum")
@@ -36,12 +39,18 @@ def first_json_object(text: str) -> dict | None:
     return None
 
 
-async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str) -> tuple[dict | None, str]:
+async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str, tools: list[BaseTool] | None = None,
+              tool_rounds: int = 1) -> tuple[dict | None, str]:  # fmt: skip
     """The model's JSON answer, or None and why there is none."""
-    messages = [{"role": "system", "content": render("curriculum_system", profile)},
-                {"role": "user", "content": prompt}]  # fmt: skip
+    system = render("curriculum_system", profile) + (render("curriculum_tools", profile) if tools else "")
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
     try:
-        reply = await gateway.complete("curriculum", messages, key=key)
+        if tools:
+            run = await converse(gateway, "curriculum", messages, tools, key=key, max_rounds=tool_rounds,
+                                 profile=profile)  # fmt: skip
+            reply = run.reply
+        else:
+            reply = await gateway.complete("curriculum", messages, key=key)
     except (LLMCallError, ReplayExhaustedError) as exc:
         if isinstance(exc, LLMCallError) and exc.kind == FATAL:
             raise
@@ -69,7 +78,8 @@ def describe_stage(stage: dict) -> str:
 
 
 async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: list[dict], choices: list[str],
-                 default: dict, profile: str, key: str) -> dict:  # fmt: skip
+                 default: dict, profile: str, key: str, tools: list[BaseTool] | None = None,
+                 tool_rounds: int = 1) -> dict:  # fmt: skip
     """A decision {action, reason, by} among ``choices`` for the stage that just ended (``stages[-1]``)."""
     if len(choices) == 1:
         return default
@@ -79,7 +89,7 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
         stages="\n".join(describe_stage(s) for s in stages), number=current["stage"], task=current["task"],
         options=", ".join(choices), default=default["action"], default_reason=default["reason"],
     )  # fmt: skip
-    answer, why_not = await ask(gateway, prompt, profile, key)
+    answer, why_not = await ask(gateway, prompt, profile, key, tools, tool_rounds)
     action = answer and answer.get("decision")
     if action in choices:
         reason = str(answer.get("reason") or "no reason given")[:REASON_CHARS]
@@ -91,7 +101,8 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
 
 
 async def propose_chain(gateway: LLMGateway, *, target: str, description: str, compatible: dict[str, str],
-                        profile: str, key: str) -> tuple[list[str], str, str]:  # fmt: skip
+                        profile: str, key: str, tools: list[BaseTool] | None = None,
+                        tool_rounds: int = 1) -> tuple[list[str], str, str]:  # fmt: skip
     """A chain of tasks ending with ``target`` from ``compatible`` ({task: description}), its reason and author."""
     if not compatible:
         return [target], f"no registered task shares {target}'s spaces", "config"
@@ -99,7 +110,7 @@ async def propose_chain(gateway: LLMGateway, *, target: str, description: str, c
         "curriculum_plan", profile, target=target, description=description, max_stages=MAX_STAGES,
         tasks="\n".join(f"- {name}: {text}" for name, text in compatible.items()),
     )  # fmt: skip
-    answer, why_not = await ask(gateway, prompt, profile, key)
+    answer, why_not = await ask(gateway, prompt, profile, key, tools, tool_rounds)
     chain = answer and answer.get("stages")
     allowed = set(compatible) | {target}
     if (isinstance(chain, list) and 0 < len(chain) <= MAX_STAGES and chain[-1] == target

@@ -3,9 +3,13 @@
 Every agent call goes through ``LLMGateway.complete``. The conversation is fitted into the
 model's context window (``agents.conversation``) and the answer is bounded by ``max_tokens``;
 an answer cut off by that bound comes back marked ``truncated``. Calls are recorded to
-``<run_dir>/llm_calls.jsonl`` (agent, key, messages sent, response, usage, finish reason). A
-call with a key that is already in the log (a resumed run) is answered from the log, so
-resuming never pays twice for the same sample.
+``<run_dir>/llm_calls.jsonl`` (agent, key, messages sent, response, tool calls, usage, finish
+reason), and so is every tool an agent ran (``record_tool``: name, arguments, result). A call
+with a key that is already in the log (a resumed run) is answered from the log, so resuming
+never pays twice for the same sample.
+
+``complete(..., tools=[...])`` binds LangChain tools to the model for that call (for the models
+whose provider supports tool calling: ``chat_models.supports_tools``); the reply carries the tool calls.
 
 A failed call raises ``LLMCallError`` with a ``kind`` that says who it concerns:
 ``fatal`` (authentication, an unknown model, a server never reached: no later call can
@@ -20,16 +24,25 @@ import asyncio
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 from asyncio_throttle import Throttler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import convert_to_messages
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agents.conversation import ContextOverflowError, ContextWindow, Fitted, fit
-from agents.replay import CALLS_FILE, ReplayChatModel, ReplayExhaustedError, drop_torn_tail, read_calls
+from agents.conversation import CHARS_PER_TOKEN, ContextOverflowError, ContextWindow, Fitted, fit
+from agents.replay import (
+    CALLS_FILE,
+    ReplayChatModel,
+    ReplayExhaustedError,
+    drop_torn_tail,
+    model_calls,
+    read_calls,
+)
 
 log = structlog.get_logger("llm")
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -66,6 +79,8 @@ class Reply:
     finish_reason: str | None = None
     truncated: bool = False  # cut off by the answer budget: the text is incomplete
     max_tokens: int | None = None
+    tool_calls: list[dict] = field(default_factory=list)  # {id, name, args}
+    invalid_tool_calls: list[dict] = field(default_factory=list)  # {id, name, args (raw text), error}
 
 
 def _causes(exc: BaseException, depth: int = 5):
@@ -124,35 +139,51 @@ class LLMGateway:
         self.reached: set[str] = set()  # agents whose model has answered in this process
         if self.log_path.exists():
             drop_torn_tail(self.log_path)
-        self.recorded = {(r["agent"], r["key"]): r for r in self._existing_records() if r.get("key")}
+        self.recorded = {(r["agent"], r["key"]): r for r in self._model_calls() if r.get("key")}
+        self.bound: dict[tuple, object] = {}  # (agent, tool names) -> the model with those tools bound
 
-    def _existing_records(self) -> list[dict]:
-        return read_calls(self.log_path) if self.log_path.exists() else []
+    def _model_calls(self) -> list[dict]:
+        return model_calls(read_calls(self.log_path)) if self.log_path.exists() else []
 
     def usage(self) -> dict[str, int]:
-        """Totals over every call recorded in this run (including calls before a resume)."""
-        records = self._existing_records()
+        """Totals over every LLM call recorded in this run (including calls before a resume)."""
+        records = self._model_calls()
         return {
             "calls": len(records),
             "prompt_tokens": sum(r.get("prompt_tokens", 0) for r in records),
             "completion_tokens": sum(r.get("completion_tokens", 0) for r in records),
         }
 
-    async def complete(self, agent: str, messages: list[dict], key: str | None = None) -> Reply:
-        """Send ``messages`` ([{role, content}]) to ``agent``'s model, fitted to its context; return the text."""
+    def _model(self, agent: str, tools: list[BaseTool] | None):
+        if not tools:
+            return self.models[agent]
+        names = (agent, tuple(t.name for t in tools))
+        if names not in self.bound:
+            self.bound[names] = self.models[agent].bind_tools(tools)
+        return self.bound[names]
+
+    async def complete(
+        self, agent: str, messages: list[dict], key: str | None = None, tools: list[BaseTool] | None = None
+    ) -> Reply:
+        """Send ``messages`` to ``agent``'s model (with ``tools`` bound), fitted to its context.
+
+        A message is ``{role, content}``, plus ``tool_calls`` on an assistant turn and ``tool_call_id``
+        on a tool result.
+        """
         if key and (agent, key) in self.recorded:
             r = self.recorded[(agent, key)]
             return Reply(r["response"], r.get("prompt_tokens", 0), r.get("completion_tokens", 0), cached=True,
                          finish_reason=r.get("finish_reason"), truncated=r.get("truncated", False),
-                         max_tokens=r.get("max_tokens"))  # fmt: skip
+                         max_tokens=r.get("max_tokens"), tool_calls=r.get("tool_calls", []),
+                         invalid_tool_calls=r.get("invalid_tool_calls", []))  # fmt: skip
         window = self.windows.get(agent) or ContextWindow(None)
         try:
-            fitted = await fit(messages, self.max_tokens, window)
+            fitted = await fit(messages, self.max_tokens, window, reserved=schema_tokens(tools or []))
         except ContextOverflowError as exc:
             raise LLMCallError(f"{agent}: not sent: {exc}", REJECTED) from exc
         if fitted.trimmed:
             log.info("llm.trimmed", agent=agent, key=key, steps=fitted.trimmed, prompt_tokens=fitted.prompt_tokens)
-        message, wall_s = await self._invoke(agent, fitted)
+        message, wall_s = await self._invoke(agent, fitted, model=self._model(agent, tools))
         self.reached.add(agent)
         text = message.content if isinstance(message.content, str) else _join_content(message.content)
         usage = getattr(message, "usage_metadata", None) or {}
@@ -160,13 +191,17 @@ class LLMGateway:
         completion = usage.get("output_tokens", 0)
         reply = Reply(text, usage.get("input_tokens", 0), completion, finish_reason=finish,
                       truncated=finish in LENGTH_REASONS or completion >= fitted.max_tokens,
-                      max_tokens=fitted.max_tokens)  # fmt: skip
-        self._record(agent, key, fitted, reply, wall_s)
+                      max_tokens=fitted.max_tokens,
+                      tool_calls=[{"id": c.get("id") or f"call{i}", "name": c["name"], "args": c["args"]}
+                                  for i, c in enumerate(getattr(message, "tool_calls", []))],
+                      invalid_tool_calls=[{k: c.get(k) for k in ("id", "name", "args", "error")}
+                                          for c in getattr(message, "invalid_tool_calls", [])])  # fmt: skip
+        self._record(agent, key, fitted, reply, wall_s, tools)
         return reply
 
-    async def _invoke(self, agent: str, fitted: Fitted, timeout_s: float | None = None):
+    async def _invoke(self, agent: str, fitted: Fitted, timeout_s: float | None = None, model=None):
         """One model call with retries on transient errors; failures become ``LLMCallError`` of a kind."""
-        model = self.models[agent]
+        model = model or self.models[agent]
         # A smaller budget than the model was built with is passed per call (only a fitted context shrinks it).
         options = {"max_tokens": fitted.max_tokens} if fitted.max_tokens < self.max_tokens else {}
         async with self.semaphore:
@@ -212,20 +247,38 @@ class LLMGateway:
             return False
         return True
 
-    def _record(self, agent: str, key: str | None, fitted: Fitted, reply: Reply, wall_s: float) -> None:
+    def _record(self, agent: str, key: str | None, fitted: Fitted, reply: Reply, wall_s: float,
+                tools: list[BaseTool] | None) -> None:  # fmt: skip
         record = {
             "agent": agent, "key": key, "time": time.time(), "wall_s": round(wall_s, 3),
             "messages": fitted.messages, "response": reply.text,
             "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
             "max_tokens": fitted.max_tokens, "finish_reason": reply.finish_reason, "truncated": reply.truncated,
             **({"trimmed": fitted.trimmed} if fitted.trimmed else {}),
+            **({"tools": [t.name for t in tools], "tool_calls": reply.tool_calls,
+                "invalid_tool_calls": reply.invalid_tool_calls} if tools else {}),
         }  # fmt: skip
-        with open(self.log_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        self._append(record)
         if key:
             self.recorded[(agent, key)] = record
         log.info("llm.call", agent=agent, key=key, wall_s=round(wall_s, 2), completion_tokens=reply.completion_tokens,
-                 **({"truncated": True} if reply.truncated else {}))  # fmt: skip
+                 **({"truncated": True} if reply.truncated else {}),
+                 **({"tool_calls": [c["name"] for c in reply.tool_calls]} if reply.tool_calls else {}))  # fmt: skip
+
+    def record_tool(self, agent: str, key: str | None, name: str, args: dict, result: str, wall_s: float) -> None:
+        """Log one tool an agent ran: its name, arguments and the result the model was shown."""
+        self._append({"agent": agent, "key": key, "time": time.time(), "wall_s": round(wall_s, 3), "tool": name,
+                      "args": args, "result": result})  # fmt: skip
+        log.info("tool.call", agent=agent, key=key, tool=name, wall_s=round(wall_s, 2))
+
+    def _append(self, record: dict) -> None:
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+def schema_tokens(tools: list[BaseTool]) -> int:
+    """About how many prompt tokens the tools' JSON schemas take (the chat template adds them)."""
+    return int(sum(len(json.dumps(convert_to_openai_tool(t))) for t in tools) / CHARS_PER_TOKEN)
 
 
 def finish_reason(message) -> str | None:

@@ -13,13 +13,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
+from langchain_core.messages.tool import invalid_tool_call
+from langchain_core.output_parsers.openai_tools import parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.local_model import LocalModelError, assemble
 
 CONTEXT_TOKENS = 8192
+TOOL_CALLING = False
 
 
 def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None):
@@ -78,10 +83,17 @@ class LocalChatModel(BaseChatModel):
     model_path: str
     temperature: float = 1.0
     max_tokens: int  # the answer budget (``llm_max_tokens``); a call may pass a smaller one
+    #: Whether ``--agent-mode auto`` gives this model tools. llama.cpp's chat template does take them,
+    #: but the embedded 1.5B model writes well-formed calls too rarely (bench/tool_calls.py, README).
+    tool_calling: bool = TOOL_CALLING
 
     @property
     def _llm_type(self) -> str:
         return "llama.cpp-local"
+
+    def bind_tools(self, tools, **kwargs: Any):
+        """The model with OpenAI-style tool schemas in every request (llama.cpp's jinja template renders them)."""
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _generate(
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
@@ -91,11 +103,15 @@ class LocalChatModel(BaseChatModel):
             "temperature": self.temperature,
             "max_tokens": kwargs.get("max_tokens") or self.max_tokens,
             **({"stop": stop} if stop else {}),
+            **({"tools": kwargs["tools"]} if kwargs.get("tools") else {}),
         }
         response = LocalServer.shared(Path(self.model_path)).complete(request)
         usage, choice = response.get("usage", {}), response["choices"][0]
+        calls, invalid = tool_calls(choice["message"].get("tool_calls") or [])
         message = AIMessage(
             content=choice["message"].get("content") or "",
+            tool_calls=calls,
+            invalid_tool_calls=invalid,
             response_metadata={"finish_reason": choice.get("finish_reason")},
             usage_metadata={
                 "input_tokens": usage.get("prompt_tokens", 0),
@@ -109,6 +125,23 @@ class LocalChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
     ) -> ChatResult:
         return await asyncio.to_thread(self._generate, messages, stop, **kwargs)
+
+
+def tool_calls(raw_calls: list[dict]) -> tuple[list, list]:
+    """The server's OpenAI-style tool calls parsed, and those whose arguments are not JSON."""
+    calls, invalid = [], []
+    for raw in raw_calls:
+        try:
+            parsed = parse_tool_call(raw, return_id=True)
+            if parsed is None:
+                raise TypeError("not a function call")
+            calls.append(parsed)
+        except (OutputParserException, KeyError, TypeError, AttributeError) as exc:
+            function = raw.get("function") if isinstance(raw, dict) and isinstance(raw.get("function"), dict) else {}
+            invalid.append(invalid_tool_call(name=str(function.get("name")), args=str(function.get("arguments")),
+                                             id=raw.get("id") if isinstance(raw, dict) else None,
+                                             error=str(exc)[:300]))  # fmt: skip
+    return calls, invalid
 
 
 def local_chat_model(path: str | None, max_tokens: int, temperature: float | None = None) -> LocalChatModel:

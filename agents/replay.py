@@ -1,4 +1,9 @@
-"""A chat model that answers with responses recorded in an earlier run's llm_calls.jsonl."""
+"""A chat model that answers with responses recorded in an earlier run's llm_calls.jsonl.
+
+The file holds two kinds of records: LLM calls, and the tools agents ran (they have a ``tool``
+field). Replay answers with the calls' responses, tool calls included; the tools themselves run
+again, as in the original run.
+"""
 
 from __future__ import annotations
 
@@ -46,23 +51,35 @@ def read_calls(path: Path) -> list[dict]:
     return records
 
 
+def model_calls(records: list[dict]) -> list[dict]:
+    """The LLM calls among a transcript's records (not the tools that ran)."""
+    return [r for r in records if "tool" not in r]
+
+
 class ReplayChatModel(BaseChatModel):
     """Replays one agent's recorded responses (and why each ended) in order; fails clearly when they run out."""
 
     agent: str
     source: str
-    responses: list[dict]  # {"response", "finish_reason"} in call order
+    responses: list[dict]  # {"response", "finish_reason", "tool_calls"} in call order
+    calls_tools: bool  # the recorded run gave this agent tools (or, if it never called it, any agent)
     position: int = 0
 
     @classmethod
     def from_transcript(cls, path: str | Path, agent: str, start: int = 0) -> ReplayChatModel:
-        responses = [{"response": r["response"], "finish_reason": r.get("finish_reason")}
-                     for r in read_calls(Path(path)) if r.get("agent") == agent]  # fmt: skip
-        return cls(agent=agent, source=str(path), responses=responses, position=start)
+        calls = model_calls(read_calls(Path(path)))
+        own = [r for r in calls if r.get("agent") == agent]
+        responses = [{"response": r["response"], "finish_reason": r.get("finish_reason"),
+                      "tool_calls": r.get("tool_calls", [])} for r in own]  # fmt: skip
+        return cls(agent=agent, source=str(path), responses=responses, position=start,
+                   calls_tools=any(r.get("tools") for r in own or calls))  # fmt: skip
 
     @property
     def _llm_type(self) -> str:
         return "replay"
+
+    def bind_tools(self, tools, **kwargs: Any) -> ReplayChatModel:
+        return self  # the recorded answers already hold the tool calls
 
     def _generate(
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
@@ -74,7 +91,8 @@ class ReplayChatModel(BaseChatModel):
             )
         recorded = self.responses[self.position]
         self.position += 1
-        message = AIMessage(content=recorded["response"], response_metadata={"finish_reason": recorded["finish_reason"]})
+        message = AIMessage(content=recorded["response"], response_metadata={"finish_reason": recorded["finish_reason"]},
+                            tool_calls=recorded["tool_calls"])  # fmt: skip
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from agents.conversation import MESSAGE_OVERHEAD_TOKENS, TokenCounter, estimate_tokens
+from agents.conversation import MESSAGE_OVERHEAD_TOKENS, TokenCounter, estimate_tokens, prompt_text
 
 PROBE_TIMEOUT_S = 15
 
@@ -66,7 +66,7 @@ def tokenizer_counter(root_url: str, headers: dict) -> TokenCounter:
             async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, headers=headers) as client:
                 total = 0
                 for m in messages:
-                    response = await client.post(f"{root_url}/tokenize", json={"content": m["content"]})
+                    response = await client.post(f"{root_url}/tokenize", json={"content": prompt_text(m)})
                     response.raise_for_status()
                     total += len(response.json()["tokens"]) + MESSAGE_OVERHEAD_TOKENS
                 return total

@@ -22,9 +22,10 @@ class RunContext:
     gateway: LLMGateway
     pool: DevicePool
     gate: TrainingGate
+    tool_agents: frozenset[str]  # the agents that work with tool calls (agent_mode)
 
     @classmethod
-    def create(cls, settings: Settings, run_dir: Path, models: AgentModels) -> RunContext:
+    def create(cls, settings: Settings, run_dir: Path, models: AgentModels, tool_agents: frozenset[str]) -> RunContext:
         s = settings
         gateway = LLMGateway(
             models.models, run_dir, windows=models.windows, max_tokens=s.llm_max_tokens,
@@ -32,4 +33,4 @@ class RunContext:
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
         pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
-        return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()))
+        return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()), tool_agents)

@@ -12,19 +12,13 @@ import math
 from graph.settings import Settings, SettingsError
 from graph.state import Candidate, Decision, PriorReward, StageRecord, StageSpec
 from sim.ppo_config import policy_shape, ppo_config
-from sim.registry import UnknownTaskError, task_config, task_names
+from sim.registry import UnknownTaskError, task_config
 
 #: What a curriculum entry may set, with the type it must have.
 STAGE_KEYS = {"task": str, "iterations": int, "samples": int, "eval_seeds": int, "num_envs": int,
               "max_epochs": int, "success_to_advance": (int, float), "repeats": int}  # fmt: skip
 #: A repeated stage trains this many times longer.
 REPEAT_EPOCH_FACTOR = 2
-
-
-def compatible_tasks(task: str) -> list[str]:
-    """Registered tasks whose policy has ``task``'s observations, actions and network."""
-    shape = policy_shape(task)
-    return [t for t in task_names() if t != task and policy_shape(t) == shape]
 
 
 def configured_entries(settings: Settings) -> list[dict]:

@@ -9,7 +9,6 @@ from agents import curriculum as agent
 from graph.context import RunContext
 from graph.curriculum import (
     best_of_stage,
-    compatible_tasks,
     config_decision,
     configured_entries,
     following,
@@ -19,10 +18,19 @@ from graph.curriculum import (
 )  # fmt: skip
 from graph.state import RunState, StageRecord
 from graph.summary import no_candidate_reason, stage_entry, write_summary
+from sim.ppo_config import compatible_tasks
 from sim.registry import task_config
+from tools.curriculum_tools import curriculum_tools
 
 log = structlog.get_logger("graph")
 INIT_CHECKPOINT_FILE = "init_checkpoint.pth"
+
+
+def curriculum_tools_of(ctx: RunContext, summaries: list[dict]) -> dict:
+    """The Curriculum agent's tools and their budget in tools mode; nothing in text mode."""
+    if "curriculum" not in ctx.tool_agents:
+        return {}
+    return {"tools": curriculum_tools(summaries), "tool_rounds": ctx.settings.tool_rounds}
 
 
 async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
@@ -32,7 +40,7 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
         compatible = {t: task_config(t)["description"] for t in compatible_tasks(s.task)}
         chain, reason, by = await agent.propose_chain(
             ctx.gateway, target=s.task, description=task_config(s.task)["description"], compatible=compatible,
-            profile=s.prompt_profile, key="plan",
+            profile=s.prompt_profile, key="plan", **curriculum_tools_of(ctx, []),
         )  # fmt: skip
         entries = [{"task": t} for t in chain]
     else:
@@ -64,7 +72,7 @@ async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     decision = await agent.decide(
         ctx.gateway, target=s.task, plan=[by_number[n] for n in sorted(by_number)], stages=summaries,
         choices=options(record, has_next), default=default, profile=s.prompt_profile,
-        key=f"{record['spec']['name']}/decision",
+        key=f"{record['spec']['name']}/decision", **curriculum_tools_of(ctx, summaries),
     )  # fmt: skip
     log.info("curriculum.decision", stage=record["spec"]["name"], fitness=record["fitness"], **decision)
     stages = [*state["stages"], StageRecord(**{**record, "decision": decision})]

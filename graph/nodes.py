@@ -8,11 +8,14 @@ from langgraph.types import Send
 
 from agents import critic
 from agents.coder import initial_messages, prior_reward_messages, program_message, write_candidate
+from agents.critic_agent import choose_elite
 from agents.gateway import UNAVAILABLE, LLMCallError
+from agents.tool_coder import write_candidate_with_tools
 from graph.context import RunContext
 from graph.curriculum import stage_fitness
-from graph.state import Candidate, CandidateRequest, EvalRequest, StageRecord, StageState
+from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from graph.summary import write_summary
+from prompts import render
 from sim.registry import task_class, task_config
 from tools.jobs import TrainJob
 
@@ -24,11 +27,14 @@ async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """Build the Coder's first prompt from the task context and the stage before's best reward."""
     stage, profile = state["stage"], runtime.context.settings.prompt_profile
     messages = initial_messages(task_class(stage["task"]), task_config(stage["task"])["description"], profile)
-    if stage["prior_reward"]:
-        messages += prior_reward_messages(stage["prior_reward"], profile)
+    elite, prior = None, stage["prior_reward"]
+    if prior:
+        messages += prior_reward_messages(prior, profile)
+        elite = Elite(candidate=None, code=prior["code"], feedback=messages[-1]["content"],
+                      reason=f"the best reward of the stage before ({prior['task']})")  # fmt: skip
     log.info("stage.start", stage=stage["name"], iterations=stage["iterations"], samples=stage["samples"],
              max_epochs=stage["ppo"]["max_epochs"], init_checkpoint=stage["init_checkpoint"])  # fmt: skip
-    return {"iteration": 0, "messages": messages, "best": None}
+    return {"iteration": 0, "messages": messages, "best": None, "elite": elite}
 
 
 def fan_out_candidates(state: StageState) -> list[Send]:
@@ -45,12 +51,14 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     cid = f"it{request['iteration']}-s{request['sample']}"
     stage_dir = ctx.run_dir / stage["name"]
     ctx.gate.begin_writing()
+    common = dict(gateway=ctx.gateway, messages=request["messages"], task=task_class(stage["task"]),
+                  key=f"{stage['name']}/{cid}", work_dir=stage_dir / "rewards", profile=s.prompt_profile,
+                  check_timeout_s=s.check_timeout_s)  # fmt: skip
     try:
-        draft = await write_candidate(
-            ctx.gateway, request["messages"], task_class(stage["task"]), f"{stage['name']}/{cid}",
-            stage_dir / "rewards", profile=s.prompt_profile, repair_attempts=s.repair_attempts,
-            check_timeout_s=s.check_timeout_s,
-        )  # fmt: skip
+        if "coder" in ctx.tool_agents:
+            draft = await write_candidate_with_tools(**common, tool_rounds=s.tool_rounds)
+        else:
+            draft = await write_candidate(**common, repair_attempts=s.repair_attempts)
     finally:
         await ctx.gate.end_writing()
     record = Candidate(
@@ -59,6 +67,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
+        tool_calls=draft.tool_calls,
     )  # fmt: skip
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
@@ -104,38 +113,82 @@ def rank_key(c: Candidate) -> tuple:
 
 
 async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
-    """Pick the iteration's best candidate, write its reflection, and extend the Coder's context."""
+    """Choose the elite, write its reflection, and set the Coder's context for the next iteration.
+
+    The elite is a trained candidate of this iteration (or, in tools mode, the one before if the
+    Critic keeps it). When none trained, the elite stays and this iteration's errors join its
+    reflection. The stage's ``best`` (what the final evaluation retrains) is always the best clean fitness.
+    """
     ctx, s, stage = runtime.context, runtime.context.settings, state["stage"]
-    it = state["iteration"]
+    it, elite, note = state["iteration"], state.get("elite"), None
     ranked = sorted((c for c in state["candidates"] if c["iteration"] == it), key=rank_key)
     best = ranked[0]
-    note = None
+    messages = state["messages"]
     if best["status"] == "trained":
-        analysis = None
-        if s.critic_llm:
-            description = task_config(stage["task"])["description"]
-            analysis = await critic.analyze(ctx.gateway, description, best["code"], best["result"],
-                                            s.prompt_profile, key=f"{stage['name']}/{best['id']}/analysis")  # fmt: skip
-        feedback = critic.reflection(best["result"], s.prompt_profile, analysis)
+        elite = await elect(state, ranked, runtime.context)
+        messages = messages[:2] + [program_message(elite["code"]), {"role": "user", "content": elite["feedback"]}]
+        feedback = elite["feedback"]
     elif best["status"] != "llm_failed":
-        feedback = critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
+        if elite:  # keep building on the elite; the failed programs' errors are feedback
+            feedback = elite["feedback"].rstrip() + "\n\n" + render("no_candidate_trained", s.prompt_profile,
+                                                                    errors=failed_programs(ranked))  # fmt: skip
+            messages = messages[:2] + [program_message(elite["code"]), {"role": "user", "content": feedback}]
+            holder = elite["candidate"] or "the stage before's reward"
+            note = f"no candidate trained; the elite stays {holder}"
+        else:
+            feedback = critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
+            messages = messages[:2] + [program_message(best["code"]), {"role": "user", "content": feedback}]
     else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
         feedback, note = "", f"every sample failed on the LLM: {best['error']}"
         log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])
-    messages = state["messages"]
-    if feedback:
-        messages = messages[:2] + [program_message(best["code"]), {"role": "user", "content": feedback}]
     overall = state.get("best")
     if best["status"] == "trained" and (overall is None or rank_key(best) < rank_key(overall)):
         overall = best
     record = {"iteration": it, "best_sample": best["sample"] if best["status"] == "trained" else None,
-              "reflection": feedback, "note": note}  # fmt: skip
+              "reflection": feedback, "note": note, "elite": elite and elite["candidate"],
+              "elite_reason": elite and elite["reason"]}  # fmt: skip
     log.info("iteration.done", stage=stage["name"], iteration=it, best_sample=record["best_sample"],
-             fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked))  # fmt: skip
-    update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall}
+             fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked),
+             elite=record["elite"])  # fmt: skip
+    update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     write_summary(ctx.run_dir, s.task, state["stages"], running, "running", ctx.gateway.usage())
     return update
+
+
+async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> Elite:
+    """The elite among this iteration's trained candidates (and, for the Critic agent, the elite before).
+
+    In tools mode the Critic agent chooses and explains; otherwise, or when it gives no usable
+    choice, the best clean fitness wins. Its reflection is Eureka's statistics block plus the
+    Critic's analysis (tools mode, or text mode with a ``critic_llm``).
+    """
+    s, stage, it = ctx.settings, state["stage"], state["iteration"]
+    description = task_config(stage["task"])["description"]
+    chosen, reason, analysis = ranked[0], "the best clean fitness of the iteration", None
+    if "critic" in ctx.tool_agents:
+        previous = state.get("elite")
+        options = [c["id"] for c in ranked if c["status"] == "trained"]
+        options += [previous["candidate"]] if previous and previous["candidate"] else []
+        choice = await choose_elite(ctx.gateway, description=description, candidates=state["candidates"],
+                                    iteration=it, options=options, profile=s.prompt_profile,
+                                    key=f"{stage['name']}/it{it}/critic", tool_rounds=s.tool_rounds)  # fmt: skip
+        if choice:
+            chosen = next(c for c in state["candidates"] if c["id"] == choice.candidate)
+            reason, analysis = choice.reason, choice.analysis
+        else:
+            reason += " (the Critic made no usable choice)"
+    elif s.critic_llm:
+        analysis = await critic.analyze(ctx.gateway, description, chosen["code"], chosen["result"],
+                                        s.prompt_profile, key=f"{stage['name']}/{chosen['id']}/analysis")  # fmt: skip
+    feedback = critic.reflection(chosen["result"], s.prompt_profile, analysis)
+    return Elite(candidate=chosen["id"], code=chosen["code"], feedback=feedback, reason=reason)
+
+
+def failed_programs(ranked: list[Candidate]) -> str:
+    """One line per program of the iteration that did not train: its id and its error's last line."""
+    return "\n".join(f"- {c['id']} ({c['status']}): {(c['error'] or 'no error').strip().splitlines()[-1][:300]}"
+                     for c in ranked if c["status"] in ("invalid", "failed"))  # fmt: skip
 
 
 def lost_to_outage(state: StageState) -> bool:

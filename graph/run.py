@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import structlog
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from agents.chat_models import LLMConfigError, make_models
+from agents.chat_models import AgentModels, LLMConfigError, make_models
 from agents.gateway import LLMCallError
 from agents.replay import ReplayExhaustedError
+from graph.agent_modes import tool_agents
 from graph.build import build_graph
 from graph.context import RunContext
 from graph.curriculum import configured_entries, stage_plan
@@ -30,6 +32,7 @@ from graph.summary import SUMMARY_FILE, write_summary
 from sim.checkpoint import CheckpointError, check_spaces
 from sim.registry import task_class
 
+log = structlog.get_logger("run")
 CONFIG_FILE = "config.yaml"
 CHECKPOINT_FILE = "checkpoints.sqlite"
 THREAD = {"configurable": {"thread_id": "eureka"}}
@@ -54,9 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--llm", help="default model for every agent: provider:model, replay:PATH, local[:PATH.gguf]"
     )
     p.add_argument("--coder-llm", help="model for the Coder")
-    p.add_argument(
-        "--critic-llm", help="model for the Critic's analysis (adds an LLM analysis to the reflection)"
-    )
+    p.add_argument("--critic-llm", help="model for the Critic (text mode: set it to add an LLM analysis)")
     p.add_argument("--curriculum-llm", help="model for the Curriculum agent's stage decisions")
     p.add_argument(
         "--base-url", help="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1"
@@ -67,8 +68,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--llm-max-tokens", type=int, help="answer budget per LLM call (default 1024)")
     p.add_argument("--llm-context-tokens", type=int, help="the models' context window, if the server does not say")
     p.add_argument(
-        "--repair-attempts", type=int, help="error-feedback rounds for a program that fails validation"
+        "--repair-attempts", type=int, help="text mode: error-feedback rounds for a program that fails validation"
     )
+    p.add_argument("--agent-mode", choices=["auto", "tools", "text"],
+                   help="tools: agents call tools; text: Eureka's prompt/answer protocol; auto (default): tools "
+                        "for models that support tool calling")  # fmt: skip
+    p.add_argument("--tool-rounds", type=int, help="tools mode: model calls per agent conversation (default 6)")
     p.add_argument("--num-envs", type=int, help="parallel environments per training job")
     p.add_argument("--max-epochs", type=int, help="PPO epochs per training job")
     p.add_argument("--eval-seeds", type=int, help="seeds for the final evaluation of the best reward")
@@ -123,9 +128,12 @@ def create_run_dir(settings: Settings, run_dir: Path) -> None:
     settings.save(run_dir / CONFIG_FILE)
 
 
-async def execute(settings: Settings, run_dir: Path, models: dict, resume: bool) -> dict:
+async def execute(settings: Settings, run_dir: Path, models: AgentModels, with_tools: frozenset[str],
+                  resume: bool) -> dict:  # fmt: skip
     """Run (or continue) the graph to the end; return the final state values."""
-    context = RunContext.create(settings, run_dir, models)
+    log.info("agents.mode", agent_mode=settings.agent_mode,
+             **{agent: "tools" if agent in with_tools else "text" for agent in models.models})  # fmt: skip
+    context = RunContext.create(settings, run_dir, models, with_tools)
     async with AsyncSqliteSaver.from_conn_string(str(run_dir / CHECKPOINT_FILE)) as saver:
         graph = build_graph(saver)
         snapshot = await graph.aget_state(THREAD)
@@ -152,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         models = make_models(settings.agent_llms(), run_dir, base_url=settings.base_url,
                              temperature=settings.temperature, max_tokens=settings.llm_max_tokens,
                              context_tokens=settings.llm_context_tokens)  # fmt: skip
+        with_tools = tool_agents(settings.agent_mode, models.models, settings.agent_llms())
         if not args.resume:
             create_run_dir(settings, run_dir)
         configure_logging(run_dir)
-        values = asyncio.run(execute(settings, run_dir, models, resume=args.resume is not None))
+        values = asyncio.run(execute(settings, run_dir, models, with_tools, resume=args.resume is not None))
     except RUN_ERRORS as exc:
         resumable = isinstance(exc, LLMCallError) and (Path(run_dir) / CHECKPOINT_FILE).exists()
         hint = f"; the finished work is kept, continue with: python -m graph.run --resume {run_dir}" if resumable else ""

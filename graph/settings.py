@@ -19,6 +19,7 @@ DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
 #: A parameter count in a model name: qwen2.5-coder:1.5b, Llama-3.1-8B-Instruct, phi3:3.8b.
 SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE)
 SMALL_CONTEXT_TOKENS = 8192
+AGENT_MODES = ("auto", "tools", "text")
 
 
 class SettingsError(ValueError):
@@ -41,6 +42,8 @@ class Settings:
     temperature: float | None
     prompt_profile: str
     repair_attempts: int
+    agent_mode: str
+    tool_rounds: int
     num_envs: int | None
     max_epochs: int | None
     eval_seeds: int
@@ -89,7 +92,7 @@ class Settings:
                 continue
             if isinstance(value, bool) or not isinstance(value, accepted[f.type.removesuffix(" | None")]):
                 raise SettingsError(f"setting {f.name}={value!r} must be of type {f.type}")
-        positive = ("iterations", "samples", "eval_seeds", "trainers_per_device", "llm_max_concurrency")
+        positive = ("iterations", "samples", "eval_seeds", "trainers_per_device", "llm_max_concurrency", "tool_rounds")
         for name in positive + ("num_envs", "max_epochs", "stage", "llm_max_tokens", "llm_context_tokens"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -100,6 +103,8 @@ class Settings:
             raise SettingsError(
                 f"setting prompt_profile must be auto or one of {profiles()}, got {self.prompt_profile!r}"
             )
+        if self.agent_mode not in AGENT_MODES:
+            raise SettingsError(f"setting agent_mode must be one of {', '.join(AGENT_MODES)}, got {self.agent_mode!r}")
         if self.overlap not in ("auto", "true", "false"):
             raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
         try:
@@ -110,10 +115,8 @@ class Settings:
 
     def agent_llms(self) -> dict[str, str]:
         """The model spec of each agent that calls an LLM."""
-        llms = {"coder": self.coder_llm or self.llm, "curriculum": self.curriculum_llm or self.llm}
-        if self.critic_llm:  # the Critic calls an LLM only when one is configured for it
-            llms["critic"] = self.critic_llm
-        return llms
+        return {"coder": self.coder_llm or self.llm, "critic": self.critic_llm or self.llm,
+                "curriculum": self.curriculum_llm or self.llm}  # fmt: skip
 
     def small_coder(self) -> bool:
         """Whether the Coder's model is small: the embedded one, a name that says <= 8B parameters, or a small context."""

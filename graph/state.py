@@ -24,13 +24,25 @@ class Candidate(TypedDict):
     checkpoint: str | None
     result: dict | None  # the Trainer's statistics (fitness, components, episode_length, ...)
     llm_error: str | None  # for llm_failed: "unavailable" (the server may come back) or "rejected"
+    tool_calls: int  # tools the Coder ran while writing it (tools mode)
+
+
+class Elite(TypedDict):
+    """The reward the Coder's next programs build on, and its reflection."""
+
+    candidate: str | None  # its candidate id; None for the stage before's best reward
+    code: str
+    feedback: str  # the reflection on it, as the Coder sees it
+    reason: str  # why it is the elite
 
 
 class IterationRecord(TypedDict):
     iteration: int
     best_sample: int | None
     reflection: str
-    note: str | None  # why the iteration produced nothing, when every sample failed on the LLM
+    note: str | None  # what went wrong in the iteration: every sample failed on the LLM, or none trained
+    elite: str | None  # the candidate the next iteration builds on
+    elite_reason: str | None  # why (the Critic's words, or the clean-fitness rule)
 
 
 class EvalRun(TypedDict):
@@ -94,7 +106,8 @@ class StageState(TypedDict, total=False):
     stage: StageSpec
     stages: list[StageRecord]  # the finished stages before this one (read only, for the summary)
     iteration: int
-    messages: list[dict]  # the Coder conversation: prompt, then the best program and its reflection
+    messages: list[dict]  # the Coder conversation: prompt, then the elite program and its reflection
+    elite: Elite | None
     candidates: Annotated[list[Candidate], operator.add]
     iterations: Annotated[list[IterationRecord], operator.add]
     best: Candidate | None

@@ -13,7 +13,8 @@ from graph.state import Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
 
 SUMMARY_FILE = "summary.json"
-SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path")
+SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
+                 "tool_calls")
 BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")
 
 
@@ -41,6 +42,7 @@ def iteration_table(candidates: list[Candidate], iterations: list[dict]) -> list
             "iteration": it,
             "samples": [{k: c.get(k) for k in SAMPLE_FIELDS} for c in sorted(cands, key=lambda c: c["sample"])],
             "best_sample": records.get(it, {}).get("best_sample"),
+            **{k: records[it][k] for k in ("elite", "elite_reason") if records.get(it, {}).get(k)},
             **({"note": records[it]["note"]} if records.get(it, {}).get("note") else {}),
         }
         for it, cands in sorted(by_iteration.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from configs import CONFIG_DIR, load_yaml
-from sim.registry import task_class, task_config
+from sim.registry import task_class, task_config, task_names
 
 
 def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -23,3 +23,9 @@ def policy_shape(task: str) -> tuple[int, int, tuple[int, ...]]:
     """Observations, actions and hidden layers of the task's policy: equal shapes can share weights."""
     cls = task_class(task)
     return cls.num_obs, cls.num_actions, tuple(ppo_config(task)["network_units"])
+
+
+def compatible_tasks(task: str) -> list[str]:
+    """Registered tasks whose policy has ``task``'s observations, actions and network."""
+    shape = policy_shape(task)
+    return [t for t in task_names() if t != task and policy_shape(t) == shape]

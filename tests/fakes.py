@@ -7,6 +7,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 
 class HttpError(Exception):
@@ -24,7 +25,8 @@ class APIConnectionError(Exception):
 class ScriptedChatModel(BaseChatModel):
     """FAKE LLM: returns (or raises) the scripted items in order and records the prompts and call options.
 
-    An item is the answer's text, a whole AIMessage (to script a finish reason), or an exception to raise.
+    An item is the answer's text, a whole AIMessage (to script a finish reason or tool calls), or an
+    exception to raise. Tools bound with ``bind_tools`` arrive in the call options (``options[i]["tools"]``).
     """
 
     script: list[Any]
@@ -34,6 +36,9 @@ class ScriptedChatModel(BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "fake-scripted"
+
+    def bind_tools(self, tools, **kwargs):
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         self.prompts.append(messages)
@@ -54,3 +59,9 @@ def cut_off(text: str, tokens: int) -> AIMessage:
     """FAKE answer that stopped at the token limit, as an OpenAI-compatible server reports it."""
     return AIMessage(content=text, response_metadata={"finish_reason": "length"},
                      usage_metadata={"input_tokens": 10, "output_tokens": tokens, "total_tokens": 10 + tokens})  # fmt: skip
+
+
+def calls_tool(name: str, call_id: str = "call0", text: str = "", **args) -> AIMessage:
+    """FAKE answer that calls one tool with ``args``."""
+    return AIMessage(content=text, tool_calls=[{"id": call_id, "name": name, "args": args}],
+                     usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})  # fmt: skip

@@ -52,7 +52,8 @@ def candidate(sample, status, fitness, iteration=0) -> dict:
     """A graph Candidate record (plain data, no training)."""
     return {"id": f"it{iteration}-s{sample}", "iteration": iteration, "sample": sample, "status": status,
             "fitness": fitness, "train_fitness": fitness, "overstated": False, "error": None if status == "trained" else "boom", "reward_path": f"r{sample}.py",
-            "checkpoint": None, "code": "", "response": "", "attempts": 1, "result": None, "llm_error": None}  # fmt: skip
+            "checkpoint": None, "code": "", "response": "", "attempts": 1, "result": None, "llm_error": None,
+            "tool_calls": 0}  # fmt: skip
 
 
 def tiny_cartpole_checkpoint(out_dir: Path) -> str:

@@ -105,7 +105,7 @@ def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult
     )
 
 
-def _number(value: Any) -> float | None:
+def finite_or_none(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
         return None
     return float(value)
@@ -116,15 +116,15 @@ def _digest(value: Any) -> str | None:
 
 
 def _series(values: Any) -> list[float | None]:
-    return [_number(v) for v in values] if isinstance(values, list) else []
+    return [finite_or_none(v) for v in values] if isinstance(values, list) else []
 
 
 def sanitize_progress(raw: dict) -> dict | None:
     """A worker's progress message as {epoch, max_epochs, fitness}, or None if it is not one."""
-    epoch, max_epochs = _number(raw.get("epoch")), _number(raw.get("max_epochs"))
+    epoch, max_epochs = finite_or_none(raw.get("epoch")), finite_or_none(raw.get("max_epochs"))
     if epoch is None or max_epochs is None or max_epochs < 1:
         return None
-    return {"epoch": int(epoch), "max_epochs": int(max_epochs), "fitness": _number(raw.get("fitness"))}
+    return {"epoch": int(epoch), "max_epochs": int(max_epochs), "fitness": finite_or_none(raw.get("fitness"))}
 
 
 def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
@@ -140,14 +140,14 @@ def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
     return TrainResult(
         **job.identity(),
         status="trained" if raw.get("status") == "trained" else "failed",
-        fitness_max=_number(raw.get("fitness_max")),
+        fitness_max=finite_or_none(raw.get("fitness_max")),
         fitness=_series(raw.get("fitness")),
         components={str(k)[:NAME_CHARS]: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS]},
         episode_length=_series(raw.get("episode_length")),
-        epochs=int(_number(raw.get("epochs")) or 0),
-        env_steps=int(_number(raw.get("env_steps")) or 0),
-        wall_s=_number(raw.get("wall_s")) or 0.0,
-        steps_per_s=_number(raw.get("steps_per_s")) or 0.0,
+        epochs=int(finite_or_none(raw.get("epochs")) or 0),
+        env_steps=int(finite_or_none(raw.get("env_steps")) or 0),
+        wall_s=finite_or_none(raw.get("wall_s")) or 0.0,
+        steps_per_s=finite_or_none(raw.get("steps_per_s")) or 0.0,
         checkpoint=None,
         warm_start_digest=_digest(raw.get("warm_start_digest")),
         error=clip_text(error) if isinstance(error, str) else None,

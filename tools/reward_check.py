@@ -12,9 +12,9 @@ import os
 import weakref
 from pathlib import Path
 
-from sim.reward_program import RewardProgramError, inspect_source
+from sim.reward_program import MAX_COMPONENTS, NAME_CHARS, RewardProgramError, inspect_source
 from tools.files import write_json_atomic
-from tools.jobs import clip_text
+from tools.jobs import clip_text, finite_or_none
 from tools.sandbox import run_for_message
 
 CHECK_FILE = "check.json"
@@ -42,6 +42,17 @@ def static_check(source: str, state_names: list[str]) -> None:
         raise RewardCheckError(str(exc)) from exc
 
 
+def sanitize_ranges(raw: object) -> dict[str, list[float | None]]:
+    """The dry run's value ranges rebuilt with checked names, count and numbers (the worker ran reward code)."""
+    if not isinstance(raw, dict):
+        return {}
+    ranges = {}
+    for name, values in list(raw.items())[: MAX_COMPONENTS + 1]:
+        if isinstance(values, list) and len(values) == 3:
+            ranges[str(name)[:NAME_CHARS]] = [finite_or_none(v) for v in values]
+    return ranges
+
+
 async def check_reward(
     task: str,
     source: str,
@@ -49,8 +60,11 @@ async def check_reward(
     work_dir: Path,
     timeout_s: float = 60,
     memory_limit_gb: float = 4,
-) -> None:
-    """Static check, then a sandboxed dry run; raises RewardCheckError with the traceback."""
+) -> dict[str, list[float | None]]:
+    """Static check, then a sandboxed dry run; raises RewardCheckError with the traceback.
+
+    Returns [min, mean, max] of the total reward (``reward``) and of each component over the dry run.
+    """
     static_check(source, state_names)
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
@@ -61,3 +75,4 @@ async def check_reward(
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
     if verdict.get("error"):
         raise RewardCheckError(clip_text(str(verdict["error"])))
+    return sanitize_ranges(verdict.get("ranges"))

@@ -3,7 +3,6 @@
 import pytest
 
 from graph.curriculum import (
-    compatible_tasks,
     config_decision,
     configured_entries,
     following,
@@ -14,6 +13,7 @@ from graph.curriculum import (
 )  # fmt: skip
 from graph.run import parse_args, prepare
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError
+from sim.ppo_config import compatible_tasks
 from tests.helpers import candidate
 
 

@@ -14,7 +14,7 @@ def runtime(tmp_path, answer: str, **overrides) -> tuple[Runtime, ScriptedChatMo
     model = ScriptedChatModel(script=[answer], prompts=[])
     settings = Settings.load(DEFAULTS_FILE, overrides)
     gateway = LLMGateway({"curriculum": model}, tmp_path, retries=0)
-    return Runtime(context=SimpleNamespace(settings=settings, gateway=gateway, run_dir=tmp_path)), model
+    return Runtime(context=SimpleNamespace(settings=settings, gateway=gateway, run_dir=tmp_path, tool_agents=frozenset())), model
 
 
 async def test_auto_plans_the_agents_chain_with_the_run_budget(tmp_path):

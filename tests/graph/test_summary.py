@@ -31,7 +31,8 @@ def test_summary_has_the_documented_fields():
     assert s["task"] == "ShadowHandSpin" and s["status"] == "running" and len(s["stages"]) == 1
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]
     assert [x["sample"] for x in s["iterations"][0]["samples"]] == [0, 1]
-    assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path"}
+    assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "train_fitness", "overstated", "error",
+                                                     "reward_path", "attempts", "tool_calls"}
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
     assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "train_fitness": 4.0, "reward_path": "r0.py",
                          "checkpoint": None}  # fmt: skip

@@ -6,14 +6,21 @@ from tools.reward_check import CHECK_FILE
 
 
 def dry_run_source(tmp_path, task: str, source: str) -> str | None:
+    return dry_run_with_ranges(tmp_path, task, source)[0]
+
+
+def dry_run_with_ranges(tmp_path, task: str, source: str) -> tuple[str | None, dict]:
     write_json_atomic(tmp_path / CHECK_FILE, {"task": task, "source": source})
     return dry_run(tmp_path)
 
 
-def test_a_good_program_passes_on_every_step(tmp_path):
+def test_a_good_program_passes_on_every_step_and_reports_its_value_ranges(tmp_path):
     source = "def compute_reward(object_pos, goal_pos):\n    d = (object_pos - goal_pos).norm(dim=-1)\n    return -d, {'d': d}\n"
-    assert dry_run_source(tmp_path, "ShadowHand", source) is None
-    assert (tmp_path / "reward.py").read_text() == source
+    error, ranges = dry_run_with_ranges(tmp_path, "ShadowHand", source)
+    assert error is None and (tmp_path / "reward.py").read_text() == source
+    assert set(ranges) == {"reward", "d"}
+    low, mean, high = ranges["d"]
+    assert 0 <= low <= mean <= high and ranges["reward"] == [-high, -mean, -low]
 
 
 def test_a_wrong_shape_is_named_with_the_dry_run_batch(tmp_path):

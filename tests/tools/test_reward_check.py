@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from sim.cartpole import Cartpole
-from tools.reward_check import RewardCheckError, check_reward, static_check
+from tools.reward_check import RewardCheckError, check_reward, sanitize_ranges, static_check
 
 NAMES = list(Cartpole.state_spec)
 
@@ -25,8 +25,18 @@ def test_static_errors_are_found_without_running_anything(source, message):
 
 async def test_a_program_that_runs_on_real_state_passes(tmp_path):
     good = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
-    await check_reward("Cartpole", good, NAMES, tmp_path)
+    ranges = await check_reward("Cartpole", good, NAMES, tmp_path)
     assert (tmp_path / "reward.py").read_text() == good and (tmp_path / "check.log").exists()
+    assert set(ranges) == {"reward", "upright"}
+    low, mean, high = ranges["reward"]
+    assert low <= mean <= high <= 1.0 and ranges["upright"] == ranges["reward"]
+
+
+def test_value_ranges_from_the_worker_are_checked_before_use():
+    raw = {"reward": [0.0, float("nan"), "x"], "n" * 500: [1, 2, 3], "short": [1, 2]}
+    ranges = sanitize_ranges(raw)
+    assert ranges == {"reward": [0.0, None, None], "n" * 64: [1.0, 2.0, 3.0]}
+    assert sanitize_ranges(["not", "a", "dict"]) == {}
 
 
 async def test_a_runtime_error_comes_back_with_the_program_line(tmp_path):

@@ -1,0 +1,66 @@
+"""The Critic as a tool-calling agent: it reads every trained candidate of an iteration, picks the elite, says why.
+
+With ``candidate_stats``, ``candidate_code`` and ``compare_candidates`` over the stage's
+candidates it looks at as much as it wants within ``tool_rounds`` model calls, then calls
+``select_elite`` (id, reason, analysis, suggestions). With no usable choice (an LLM failure, no
+call, an id not on offer) the caller falls back to the best clean fitness and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import structlog
+from langchain_core.tools import tool
+
+from agents.gateway import FATAL, LLMCallError, LLMGateway
+from agents.tool_loop import converse
+from prompts import render
+from tools.critic_tools import critic_tools, outcome
+
+log = structlog.get_logger("critic")
+#: What the Critic's own words may add to a prompt.
+TEXT_CHARS = 2000
+
+
+@dataclass
+class EliteChoice:
+    candidate: str
+    reason: str
+    analysis: str  # analysis and suggestions, for the reflection
+
+
+async def choose_elite(gateway: LLMGateway, *, description: str, candidates: list[dict], iteration: int,
+                       options: list[str], profile: str, key: str, tool_rounds: int) -> EliteChoice | None:  # fmt: skip
+    """The Critic's elite among ``options`` (candidate ids) with its reason, or None (see the module docstring)."""
+    chosen: list[EliteChoice] = []
+
+    @tool
+    def select_elite(candidate_id: str, reason: str, analysis: str, suggestions: str) -> str:
+        """Your decision: the candidate the next iteration builds on, why, your analysis of its training
+        statistics, and concrete suggestions for the next reward functions."""
+        if candidate_id not in options:
+            return f"error: {candidate_id!r} is not one of {options}; choose again"
+        chosen.append(EliteChoice(candidate_id, reason.strip()[:TEXT_CHARS],
+                                  f"{analysis.strip()}\nSuggestions: {suggestions.strip()}"[:TEXT_CHARS]))  # fmt: skip
+        return "recorded"
+
+    this_iteration = [outcome(c) for c in candidates if c["iteration"] == iteration]
+    messages = [{"role": "system", "content": render("critic_tools_system", profile)},
+                {"role": "user", "content": render("critic_tools_user", profile, description=description,
+                                                   iteration=iteration, table=json.dumps(this_iteration, indent=1),
+                                                   options=", ".join(options))}]  # fmt: skip
+    try:
+        run = await converse(gateway, "critic", messages, [*critic_tools(candidates), select_elite], key=key,
+                             max_rounds=tool_rounds, profile=profile, until=lambda: bool(chosen))  # fmt: skip
+    except LLMCallError as exc:
+        if exc.kind == FATAL:
+            raise
+        log.warning("critic.llm_failed", key=key, error=str(exc)[:300])
+        return None
+    if not chosen:
+        log.warning("critic.no_choice", key=key, rounds=run.rounds, tool_calls=run.tool_calls)
+        return None
+    log.info("critic.elite", key=key, candidate=chosen[-1].candidate, rounds=run.rounds, tool_calls=run.tool_calls)
+    return chosen[-1]

@@ -1,0 +1,113 @@
+"""The Coder as a tool-calling agent: it writes a program, checks it in the sandbox, and fixes it before submitting.
+
+Within one conversation of at most ``tool_rounds`` model calls the model may call
+``check_reward`` (the dry run a run validates with), ``task_state`` and ``task_source``. Its
+answer without a tool call is the submission: the program in it (or, if it has none, the
+last program that passed ``check_reward``) is validated like any candidate; if it fails, the
+error goes back into the same conversation while rounds remain. This replaces the text
+protocol's separate repair round trip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+
+from agents.code_extraction import NoCodeError, extract_code
+from agents.coder import TRUNCATED, Draft
+from agents.critic import error_feedback
+from agents.gateway import FATAL, LLMCallError, LLMGateway
+from agents.tool_loop import converse
+from prompts import render
+from sim.base import BatchedTask
+from tools.coder_tools import coder_tools
+from tools.reward_check import RewardCheckError, check_reward
+
+log = structlog.get_logger("coder")
+
+
+def with_tools_prompt(messages: list[dict], profile: str) -> list[dict]:
+    """The conversation with the tool protocol added to the system prompt."""
+    system = {**messages[0], "content": messages[0]["content"] + render("coder_tools", profile)}
+    return [system, *messages[1:]]
+
+
+async def write_candidate_with_tools(
+    gateway: LLMGateway,
+    messages: list[dict],
+    task: type[BatchedTask],
+    key: str,
+    work_dir: Path,
+    *,
+    profile: str,
+    tool_rounds: int,
+    check_timeout_s: float,
+) -> Draft:
+    """One candidate from a tool-calling conversation (see the module docstring); LLM errors as in ``coder``."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    name = key.rsplit("/", 1)[-1]
+    outcomes: dict[str, str | None] = {}  # every program checked in the conversation -> None or its error
+    tools = coder_tools(task, work_dir / f"checks_{name}", check_timeout_s, outcomes)
+    conversation, rounds, calls, draft = with_tools_prompt(messages, profile), 0, 0, None
+    while rounds < tool_rounds:
+        try:
+            run = await converse(gateway, "coder", conversation, tools, key=key, max_rounds=tool_rounds - rounds,
+                                 profile=profile, first_round=rounds)  # fmt: skip
+        except LLMCallError as exc:
+            if exc.kind == FATAL:
+                raise
+            log.warning("coder.llm_failed", key=key, round=rounds, kind=exc.kind, error=str(exc)[:300])
+            if draft is not None:
+                draft.error = f"{draft.error}\n(the next request failed: {exc})"
+                return draft
+            return Draft("llm_failed", None, "", str(exc), None, rounds + 1, llm_error=exc.kind, tool_calls=calls)
+        conversation, rounds, calls = run.messages, rounds + run.rounds, calls + run.tool_calls
+        if not run.answered:
+            break
+        draft = await submission(run.reply, outcomes, task, work_dir / f"{name}_round{rounds - 1}.py",
+                                 check_timeout_s, rounds, calls)  # fmt: skip
+        log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status,
+                 error=(draft.error or "").strip().splitlines()[-1:])  # fmt: skip
+        if draft.status == "valid":
+            return draft
+        conversation.append({"role": "user", "content": error_feedback(draft.error, profile)})
+    if draft is not None:
+        return draft
+    if (checked := last_passed(outcomes)) is not None:  # it checked a working program but never submitted it
+        path = work_dir / f"{name}_checked.py"
+        path.write_text(checked)
+        draft = Draft("valid", checked, run.reply.text, None, str(path), rounds, tool_calls=calls)
+    else:
+        error = f"no final answer within {tool_rounds} model calls (tool_rounds): the model kept calling tools"
+        draft = Draft("invalid", None, run.reply.text, error, None, rounds, tool_calls=calls)
+    log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status, error=draft.error)
+    return draft
+
+
+def last_passed(outcomes: dict[str, str | None]) -> str | None:
+    """The last program that passed ``check_reward`` in the conversation, if any."""
+    return next((program for program, error in reversed(outcomes.items()) if error is None), None)
+
+
+async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedTask], path: Path,
+                     check_timeout_s: float, rounds: int, calls: int) -> Draft:  # fmt: skip
+    """Validate the program the model submitted (a program that already passed ``check_reward`` is not rerun)."""
+    code = error = None
+    try:
+        if reply.truncated:
+            raise NoCodeError(TRUNCATED.format(tokens=reply.max_tokens))
+        try:
+            code = extract_code(reply.text)
+        except NoCodeError:
+            code = last_passed(outcomes)  # "the program above passes": the last one that passed check_reward
+            if code is None:
+                raise
+        path.write_text(code)
+        if code not in outcomes or outcomes[code] is not None:
+            await check_reward(task.name, code, list(task.state_spec), path.parent / f"check_{path.stem}",
+                               check_timeout_s)  # fmt: skip
+    except (NoCodeError, RewardCheckError) as exc:
+        error = str(exc)
+    return Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, rounds,
+                 tool_calls=calls)  # fmt: skip

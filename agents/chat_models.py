@@ -34,14 +34,17 @@ class AgentModels:
 def supports_tools(model: BaseChatModel) -> bool:
     """Whether a model can be given tools: its provider implements ``bind_tools``.
 
-    A replayed model can when its transcript holds tool calls; the embedded model says itself.
+    A replayed model can when the recorded run gave it tools.
     """
     if isinstance(model, ReplayChatModel):
         return model.calls_tools
-    declared = getattr(model, "tool_calling", None)
-    if declared is not None:
-        return bool(declared)
     return type(model).bind_tools is not BaseChatModel.bind_tools
+
+
+def tools_by_default(model: BaseChatModel) -> bool:
+    """Whether ``agent_mode auto`` gives a model tools: when it supports them, unless it says otherwise
+    (the embedded model, measured: ``LocalChatModel.tools_by_default``)."""
+    return supports_tools(model) and getattr(model, "tools_by_default", True)
 
 
 def served_name(spec: str) -> str:

@@ -24,7 +24,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from agents.local_model import LocalModelError, assemble
 
 CONTEXT_TOKENS = 8192
-TOOL_CALLING = False
+TOOLS_BY_DEFAULT = False
 
 
 def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None):
@@ -85,7 +85,7 @@ class LocalChatModel(BaseChatModel):
     max_tokens: int  # the answer budget (``llm_max_tokens``); a call may pass a smaller one
     #: Whether ``--agent-mode auto`` gives this model tools. llama.cpp's chat template does take them,
     #: but the embedded 1.5B model writes well-formed calls too rarely (bench/tool_calls.py, README).
-    tool_calling: bool = TOOL_CALLING
+    tools_by_default: bool = TOOLS_BY_DEFAULT
 
     @property
     def _llm_type(self) -> str:

@@ -1,13 +1,15 @@
-"""Measure a model's execute rate: the share of sampled reward programs that pass validation.
+"""Measure a model's execute rate per agent mode: the share of samples that end as a valid candidate, and their cost.
 
-    python bench/execute_rate.py --llm local --samples 12 --tasks Cartpole BallBalance Quadcopter \
-        --profiles paper small --repair-attempts 1
-    python bench/execute_rate.py --llm qwen-coder --base-url http://127.0.0.1:8765/v1 --repair-attempts 0
+    python bench/execute_rate.py --llm local --samples 12
+    python bench/execute_rate.py --llm local --modes text --profiles paper small --repair-attempts 0
+    python bench/execute_rate.py --llm qwen-coder --base-url http://127.0.0.1:8765/v1
 
-For each (profile, task) it samples N programs from the initial Eureka prompt and
-validates them exactly as a run does (extraction, static check, sandboxed dry run).
-It prints the first-try execute rate, the rate after error-feedback repairs, and the
-ratio between profiles. Transcripts land in --out (default runs/bench-execute-rate).
+For each (mode, profile, task) it writes N candidates exactly as a run's Coder does: ``text``
+is Eureka's protocol (answer, extract, validate, ``--repair-attempts`` error-feedback rounds),
+``tools`` the tool-calling Coder (``check_reward`` in the sandbox, fixes in the same
+conversation, at most ``--tool-rounds`` model calls). It prints the share of valid candidates
+(and, for text, those valid at the first answer), the LLM calls, tokens and seconds per sample,
+and the ratio of each mode's valid share to the first mode's. Transcripts land in --out.
 """
 
 from __future__ import annotations
@@ -22,28 +24,58 @@ import structlog
 
 from agents.chat_models import build_gateway
 from agents.coder import initial_messages, write_candidate
+from agents.tool_coder import write_candidate_with_tools
 from sim.registry import task_class, task_config
 
 
-async def measure(
-    llm: str, task: str, profile: str, samples: int, repairs: int, out: Path, base_url: str | None
-) -> tuple[int, int]:
-    run_dir = out / f"{profile}-{task}"
+async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) -> dict:
+    """Counts for one (mode, profile, task): valid, first-try valid, LLM calls, tokens, seconds."""
+    run_dir = args.out / f"{mode}-{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    gateway = build_gateway({"coder": llm}, run_dir, base_url=base_url, max_concurrency=1)
+    gateway = build_gateway({"coder": args.llm}, run_dir, base_url=args.base_url, max_concurrency=1)
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
-    first = repaired = 0
-    for k in range(samples):
-        draft = await write_candidate(gateway, messages, cls, f"s{k}", run_dir / "rewards",
-                                      profile=profile, repair_attempts=repairs, check_timeout_s=60)  # fmt: skip
-        first += draft.status == "valid" and draft.attempts == 1
-        repaired += draft.status == "valid"
-    return first, repaired
+    common = dict(profile=profile, check_timeout_s=60)
+    got = {"valid": 0, "first": 0}
+    started = time.perf_counter()
+    for k in range(args.samples):
+        if mode == "tools":
+            draft = await write_candidate_with_tools(gateway, messages, cls, f"s{k}", run_dir / "rewards",
+                                                     tool_rounds=args.tool_rounds, **common)  # fmt: skip
+        else:
+            draft = await write_candidate(gateway, messages, cls, f"s{k}", run_dir / "rewards",
+                                          repair_attempts=args.repair_attempts, **common)  # fmt: skip
+        got["valid"] += draft.status == "valid"
+        got["first"] += draft.status == "valid" and draft.attempts == 1
+    usage = gateway.usage()
+    return {**got, "calls": usage["calls"], "tokens": usage["prompt_tokens"] + usage["completion_tokens"],
+            "seconds": time.perf_counter() - started}  # fmt: skip
 
 
-def main() -> None:
-    asyncio.run(measure_all(parse_args()))  # one event loop: API clients keep connections bound to it
+def row(label: str, task: str, got: dict, n: int, mode: str) -> str:
+    first = f"{got['first']}/{n}" if mode == "text" else "-"
+    return (f"{label:<14}{task:<13}{got['valid']:>4}/{n:<4}{got['valid'] / n:>6.0%}{first:>9}"
+            f"{got['calls'] / n:>8.1f}{got['tokens'] / n:>9.0f}{got['seconds'] / n:>8.0f}")  # fmt: skip
+
+
+async def measure_all(args: argparse.Namespace) -> None:
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
+    profiles = args.profiles or ["small" if args.llm.startswith("local") else "paper"]
+    print(f"{'mode/profile':<14}{'task':<13}{'valid':>9}{'share':>6}{'1st try':>9}{'calls':>8}{'tokens':>9}{'s':>8}"
+          "   (calls, tokens, seconds per sample)")  # fmt: skip
+    shares = {}
+    for mode in args.modes:
+        for profile in profiles:
+            label, total = f"{mode}/{profile}", {"valid": 0, "first": 0, "calls": 0, "tokens": 0, "seconds": 0.0}
+            for task in args.tasks:
+                got = await measure(args, mode, profile, task)
+                total = {k: total[k] + got[k] for k in total}
+                print(row(label, task, got, args.samples, mode), flush=True)
+            print(row(label, "all", total, args.samples * len(args.tasks), mode), flush=True)
+            shares[label] = total["valid"] / (args.samples * len(args.tasks))
+    base, *others = shares
+    for other in others:
+        print(f"valid candidates per sample, {other} / {base}: {shares[other] / max(shares[base], 1e-9):.2f}x")
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,40 +83,16 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--llm", default="local")
     p.add_argument("--base-url", help="an OpenAI-compatible server (its context size is asked and respected)")
     p.add_argument("--samples", type=int, default=12)
-    p.add_argument("--tasks", nargs="+", default=["Cartpole", "BallBalance", "Quadcopter"])
-    p.add_argument("--profiles", nargs="+", default=["paper", "small"])
-    p.add_argument("--repair-attempts", type=int, default=1)
+    p.add_argument("--tasks", nargs="+", default=["Cartpole", "BallBalance", "Quadcopter", "ShadowHand"])
+    p.add_argument("--modes", nargs="+", default=["text", "tools"], choices=["text", "tools"])
+    p.add_argument("--profiles", nargs="+", help="prompt profiles (default: small for the local model, else paper)")
+    p.add_argument("--repair-attempts", type=int, default=1, help="text mode (configs/run.yaml's default: 1)")
+    p.add_argument("--tool-rounds", type=int, default=6, help="tools mode (configs/run.yaml's default: 6)")
     p.add_argument(
         "--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}")
     )
     return p.parse_args()
 
 
-async def measure_all(args: argparse.Namespace) -> None:
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
-    totals = {}
-    print(f"{'profile':<8}{'task':<13}{'first try':>12}{'with repair':>13}")
-    for profile in args.profiles:
-        got = [0, 0]
-        for task in args.tasks:
-            first, repaired = await measure(
-                args.llm, task, profile, args.samples, args.repair_attempts, args.out, args.base_url
-            )
-            got[0] += first
-            got[1] += repaired
-            print(
-                f"{profile:<8}{task:<13}{first:>6}/{args.samples:<5}{repaired:>7}/{args.samples:<5}",
-                flush=True,
-            )
-        totals[profile] = got
-        n = args.samples * len(args.tasks)
-        print(f"{profile:<8}{'all':<13}{got[0] / n:>11.0%}{got[1] / n:>13.0%}", flush=True)
-    if len(totals) > 1:
-        base, *others = args.profiles
-        for other in others:
-            ratio = totals[other][0] / max(totals[base][0], 1)
-            print(f"first-try execute rate {other} / {base}: {ratio:.2f}x")
-
-
 if __name__ == "__main__":
-    main()
+    asyncio.run(measure_all(parse_args()))  # one event loop: API clients keep connections bound to it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from agents.chat_models import supports_tools
+from agents.chat_models import supports_tools, tools_by_default
 from graph.settings import SettingsError
 
 
@@ -18,4 +18,4 @@ def tool_agents(mode: str, models: dict[str, BaseChatModel], specs: dict[str, st
             raise SettingsError(f"agent_mode tools: these models cannot call tools: {', '.join(unable)}; "
                                 "use agent_mode auto or text")  # fmt: skip
         return frozenset(models)
-    return frozenset(agent for agent, model in models.items() if supports_tools(model))
+    return frozenset(agent for agent, model in models.items() if tools_by_default(model))

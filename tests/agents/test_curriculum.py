@@ -63,3 +63,18 @@ async def test_a_proposed_chain_must_end_at_the_target_and_use_compatible_tasks(
 def test_the_first_json_object_is_found_in_prose():
     assert first_json_object('x {bad} y {"a": {"b": 1}} z') == {"a": {"b": 1}}
     assert first_json_object("no braces") is None
+
+
+async def test_with_tools_it_looks_things_up_before_it_decides(tmp_path):
+    from tests.fakes import calls_tool
+    from tools.curriculum_tools import curriculum_tools
+
+    gw, model = gateway(tmp_path, calls_tool("stage_summary", "c0", stage=1),
+                        '{"decision": "repeat", "reason": "half the samples failed"}')  # fmt: skip
+    decision = await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[STAGE],
+                            choices=["advance", "repeat", "stop"], default=DEFAULT, profile="paper",
+                            key="stage1/decision", tools=curriculum_tools([STAGE]), tool_rounds=3)  # fmt: skip
+    assert decision == {"action": "repeat", "reason": "half the samples failed", "by": "agent"}
+    assert "list_tasks()" in model.prompts[0][0].content  # the system prompt names the tools
+    summary = model.prompts[1][-1]
+    assert summary.type == "tool" and '"task": "ShadowHand"' in summary.content

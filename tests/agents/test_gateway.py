@@ -4,7 +4,7 @@ import pytest
 
 from agents.conversation import ContextWindow, estimate_tokens
 from agents.gateway import LLMCallError, LLMGateway
-from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, cut_off
+from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, calls_tool, cut_off
 
 PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "reward?"}]
 
@@ -141,3 +141,39 @@ async def test_a_call_log_torn_by_a_kill_is_repaired_on_resume(tmp_path):
     assert (await resumed.complete("coder", PROMPT, key="it0-s1/attempt0")).text == "second"
     lines = (tmp_path / "llm_calls.jsonl").read_text().splitlines()
     assert [json.loads(line)["key"] for line in lines] == ["it0-s0/attempt0", "it0-s1/attempt0"]
+
+
+async def test_tool_calls_are_recorded_and_a_resumed_run_gets_them_back(tmp_path):
+    from langchain_core.tools import tool
+
+    @tool
+    def task_state() -> str:
+        """The state."""
+        return "pole_angle"
+
+    gw, model = gateway(tmp_path, [calls_tool("task_state", "c7")])
+    reply = await gw.complete("coder", PROMPT, key="s0/round0", tools=[task_state])
+    assert reply.tool_calls == [{"id": "c7", "name": "task_state", "args": {}}]
+    assert model.options[0]["tools"][0]["function"]["name"] == "task_state"
+    gw.record_tool("coder", "s0/round0", "task_state", {}, "pole_angle", 0.01)
+    call, ran = [json.loads(line) for line in (tmp_path / "llm_calls.jsonl").read_text().splitlines()]
+    assert call["tools"] == ["task_state"] and call["tool_calls"] == reply.tool_calls
+    assert ran["tool"] == "task_state" and ran["result"] == "pole_angle"
+    assert gw.usage()["calls"] == 1  # a tool that ran is not an LLM call
+    resumed, _ = gateway(tmp_path, [])
+    again = await resumed.complete("coder", PROMPT, key="s0/round0", tools=[task_state])
+    assert again.cached and again.tool_calls == reply.tool_calls
+
+
+async def test_a_tool_conversation_is_trimmed_by_whole_exchanges(tmp_path):
+    call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c0", "name": "check_reward", "args": {"code": "x" * 3000}}]}
+    result = {"role": "tool", "content": "error: " + "y" * 3000, "tool_call_id": "c0"}
+    latest = [{"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "task_state", "args": {}}]},
+              {"role": "tool", "content": "pole_angle", "tool_call_id": "c1"}]  # fmt: skip
+    messages = PROMPT + [call, result] + latest
+    window = ContextWindow(await estimate_tokens(PROMPT + latest) + 1100)
+    gw, model = gateway(tmp_path, ["ok"], windows={"coder": window}, max_tokens=1024)
+    await gw.complete("coder", messages)
+    sent = model.prompts[0]
+    assert [m.type for m in sent] == ["system", "human", "ai", "tool"]  # the earlier call and its result went together
+    assert sent[-1].tool_call_id == "c1"

@@ -61,7 +61,7 @@ class ReplayChatModel(BaseChatModel):
 
     agent: str
     source: str
-    responses: list[dict]  # {"response", "finish_reason", "tool_calls"} in call order
+    responses: list[dict]  # {"response", "finish_reason", "tool_calls", "invalid_tool_calls"} in call order
     calls_tools: bool  # the recorded run gave this agent tools (or, if it never called it, any agent)
     position: int = 0
 
@@ -70,7 +70,8 @@ class ReplayChatModel(BaseChatModel):
         calls = model_calls(read_calls(Path(path)))
         own = [r for r in calls if r.get("agent") == agent]
         responses = [{"response": r["response"], "finish_reason": r.get("finish_reason"),
-                      "tool_calls": r.get("tool_calls", [])} for r in own]  # fmt: skip
+                      "tool_calls": r.get("tool_calls", []), "invalid_tool_calls": r.get("invalid_tool_calls", [])}
+                     for r in own]  # fmt: skip
         return cls(agent=agent, source=str(path), responses=responses, position=start,
                    calls_tools=any(r.get("tools") for r in own or calls))  # fmt: skip
 
@@ -92,7 +93,8 @@ class ReplayChatModel(BaseChatModel):
         recorded = self.responses[self.position]
         self.position += 1
         message = AIMessage(content=recorded["response"], response_metadata={"finish_reason": recorded["finish_reason"]},
-                            tool_calls=recorded["tool_calls"])  # fmt: skip
+                            tool_calls=recorded["tool_calls"],
+                            invalid_tool_calls=recorded["invalid_tool_calls"])  # fmt: skip
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(

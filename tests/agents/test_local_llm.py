@@ -6,6 +6,7 @@ from agents.chat_models import LLMConfigError, make_chat_model
 from agents.code_extraction import extract_code
 from agents.coder import initial_messages
 from agents.gateway import LLMGateway
+from agents.local_llm import tool_calls
 from sim.cartpole import Cartpole
 
 
@@ -27,3 +28,13 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     assert "def " in code and reply.completion_tokens > 0
     assert reply.finish_reason in ("stop", "length") and reply.truncated == (reply.finish_reason == "length")
     assert gateway.usage()["calls"] == 1
+
+
+def test_the_servers_tool_calls_are_parsed_and_unreadable_ones_kept_apart():
+    raw = [{"id": "a", "type": "function", "function": {"name": "check_reward", "arguments": '{"code": "x = 1"}'}},
+           {"id": "b", "type": "function", "function": {"name": "check_reward", "arguments": '{"code": "x'}},
+           "not a call"]  # fmt: skip
+    calls, invalid = tool_calls(raw)
+    assert [(c["id"], c["name"], c["args"]) for c in calls] == [("a", "check_reward", {"code": "x = 1"})]
+    assert [(c["id"], c["name"]) for c in invalid] == [("b", "check_reward"), (None, "None")]
+    assert "not valid JSON" in invalid[0]["error"]

@@ -2,9 +2,11 @@
 
 import json
 
+from langchain_core.messages import AIMessage
+
 from agents.coder import initial_messages
 from agents.gateway import LLMGateway
-from agents.replay import read_calls
+from agents.replay import ReplayChatModel, read_calls
 from agents.tool_coder import write_candidate_with_tools
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel, calls_tool
@@ -78,3 +80,14 @@ async def test_bad_tool_calls_come_back_as_errors_the_model_can_act_on(tmp_path)
     assert "bad arguments for check_reward" in model.prompts[2][-1].content
     tools = [r for r in read_calls(tmp_path) if "tool" in r]
     assert json.dumps(tools[0]["args"]) == '{"cmd": "ls"}'
+
+
+async def test_an_unreadable_tool_call_is_reported_and_replayed_as_it_was(tmp_path):
+    unreadable = AIMessage(content="", invalid_tool_calls=[
+        {"id": "c0", "name": "check_reward", "args": '{"code": "def compute_reward(', "error": "not JSON"}])  # fmt: skip
+    coro, model = write(tmp_path, [unreadable, f"```python\n{FIXED}```"])
+    draft = await coro
+    assert draft.status == "valid" and draft.tool_calls == 0
+    assert "could not be read, so it did not run (check_reward: not JSON)" in model.prompts[1][-1].content
+    replay = ReplayChatModel.from_transcript(tmp_path, "coder")
+    assert replay.calls_tools and replay.invoke("x").invalid_tool_calls[0]["error"] == "not JSON"

@@ -28,18 +28,23 @@ log = structlog.get_logger("coder")
 TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
 
 
-def reward_signature(task: type[BatchedTask]) -> str:
-    """An example signature over the task's first state names (Eureka's {task_reward_signature_string})."""
-    names = list(task.state_spec)[:2]
-    args = ", ".join(f"{n}: torch.Tensor" for n in names)
-    return f"def compute_reward({args}, ...) -> tuple[torch.Tensor, dict[str, torch.Tensor]]"
+def reward_signature(task: type[BatchedTask], profile: str) -> str:
+    """An example signature (Eureka's {task_reward_signature_string}).
+
+    ``paper``: the task's first state names and ``...``, as Eureka wrote it. Other profiles (small
+    models) get every state name: they copied the ``...`` into their programs (a syntax error) or
+    invented inputs in its place.
+    """
+    names = list(task.state_spec) if profile != "paper" else [*list(task.state_spec)[:2], "..."]
+    args = ", ".join(n if n == "..." else f"{n}: torch.Tensor" for n in names)
+    return f"def compute_reward({args}) -> tuple[torch.Tensor, dict[str, torch.Tensor]]"
 
 
 def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
     """The first coder conversation: system prompt + task context."""
     tip = render("code_output_tip", profile)
     return [
-        {"role": "system", "content": render("coder_system", profile, signature=reward_signature(task))},
+        {"role": "system", "content": render("coder_system", profile, signature=reward_signature(task, profile))},
         {
             "role": "user",
             "content": render(

@@ -154,7 +154,8 @@ class LLMGateway:
             "completion_tokens": sum(r.get("completion_tokens", 0) for r in records),
         }
 
-    def _model(self, agent: str, tools: list[BaseTool] | None):
+    def bind_tools(self, agent: str, tools: list[BaseTool] | None):
+        """``agent``'s model with ``tools`` bound (once per set of tools), or the model itself without tools."""
         if not tools:
             return self.models[agent]
         names = (agent, tuple(t.name for t in tools))
@@ -183,7 +184,7 @@ class LLMGateway:
             raise LLMCallError(f"{agent}: not sent: {exc}", REJECTED) from exc
         if fitted.trimmed:
             log.info("llm.trimmed", agent=agent, key=key, steps=fitted.trimmed, prompt_tokens=fitted.prompt_tokens)
-        message, wall_s = await self._invoke(agent, fitted, model=self._model(agent, tools))
+        message, wall_s = await self._invoke(agent, fitted, model=self.bind_tools(agent, tools))
         self.reached.add(agent)
         text = message.content if isinstance(message.content, str) else _join_content(message.content)
         usage = getattr(message, "usage_metadata", None) or {}

@@ -24,7 +24,6 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from agents.local_model import LocalModelError, assemble
 
 CONTEXT_TOKENS = 8192
-TOOLS_BY_DEFAULT = False
 
 
 def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None):
@@ -83,9 +82,10 @@ class LocalChatModel(BaseChatModel):
     model_path: str
     temperature: float = 1.0
     max_tokens: int  # the answer budget (``llm_max_tokens``); a call may pass a smaller one
-    #: Whether ``--agent-mode auto`` gives this model tools. llama.cpp's chat template does take them,
-    #: but the embedded 1.5B model writes well-formed calls too rarely (bench/tool_calls.py, README).
-    tools_by_default: bool = TOOLS_BY_DEFAULT
+    #: Whether ``--agent-mode auto`` gives this model tools. llama.cpp's jinja chat template renders
+    #: them, but the embedded 1.5B model made no tool call in 20 tries of the Coder's tools prompt
+    #: (bench/tool_calls.py, README): auto keeps it on the text protocol; ``--agent-mode tools`` still works.
+    tools_by_default: bool = False
 
     @property
     def _llm_type(self) -> str:

@@ -17,7 +17,10 @@ def coder_gateway(tmp_path, script):
 def test_initial_prompt_carries_the_task_context():
     system, user = initial_messages(Cartpole, "balance the pole", "paper")
     assert "def compute_reward(cart_pos: torch.Tensor" in system["content"]
-    assert reward_signature(Cartpole) in system["content"]
+    assert reward_signature(Cartpole, "paper") in system["content"]
+    small = initial_messages(Cartpole, "balance the pole", "small")[0]["content"]
+    assert reward_signature(Cartpole, "small") in small and "..." not in reward_signature(Cartpole, "small")
+    assert "progress_buf: torch.Tensor)" in small  # every state name, the last one too
     assert "def observations" in user["content"] and "pole_angle: float32[num_envs]" in user["content"]
     assert "balance the pole" in user["content"]
 

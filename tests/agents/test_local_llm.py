@@ -7,6 +7,8 @@ from agents.code_extraction import extract_code
 from agents.coder import initial_messages
 from agents.gateway import LLMGateway
 from agents.local_llm import tool_calls
+from agents.replay import read_calls
+from agents.tool_coder import write_candidate_with_tools
 from sim.cartpole import Cartpole
 
 
@@ -38,3 +40,18 @@ def test_the_servers_tool_calls_are_parsed_and_unreadable_ones_kept_apart():
     assert [(c["id"], c["name"], c["args"]) for c in calls] == [("a", "check_reward", {"code": "x = 1"})]
     assert [(c["id"], c["name"]) for c in invalid] == [("b", "check_reward"), (None, "None")]
     assert "not valid JSON" in invalid[0]["error"]
+
+
+@pytest.mark.slow
+async def test_the_real_local_model_takes_tools_through_llama_cpps_template(tmp_path):
+    model = make_chat_model("local", agent="coder", temperature=0.0, max_tokens=512)
+    gateway = LLMGateway({"coder": model}, tmp_path, max_tokens=512)
+    draft = await write_candidate_with_tools(gateway, initial_messages(Cartpole, "balance the pole", "small"),
+                                             Cartpole, "s0", tmp_path / "rewards", profile="small", tool_rounds=2,
+                                             check_timeout_s=60)  # fmt: skip
+    assert draft.status in ("valid", "invalid")  # the server took the tools (a refusal would be llm_failed)
+    calls = [r for r in read_calls(tmp_path) if "tool" not in r]
+    assert calls and all(r["tools"] == ["check_reward", "task_state", "task_source"] for r in calls)
+    made = [c["name"] for r in calls for c in r["tool_calls"]]
+    assert set(made) <= {"check_reward", "task_state", "task_source"}
+    assert len([r for r in read_calls(tmp_path) if "tool" in r]) == len(made)  # each call ran and was recorded

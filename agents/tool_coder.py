@@ -5,7 +5,8 @@ Within one conversation of at most ``tool_rounds`` model calls the model may cal
 answer without a tool call is the submission: the program in it (or, if it has none, the
 last program that passed ``check_reward``) is validated like any candidate; if it fails, the
 error goes back into the same conversation while rounds remain. This replaces the text
-protocol's separate repair round trip.
+protocol's separate repair round trip. A submission that repeats one already rejected ends the
+conversation: a model that answers an error with the same program does not fix it later either.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ async def write_candidate_with_tools(
     outcomes: dict[str, str | None] = {}  # every program checked in the conversation -> None or its error
     tools = coder_tools(task, work_dir / f"checks_{name}", check_timeout_s, outcomes)
     conversation, rounds, calls, draft = with_tools_prompt(messages, profile), 0, 0, None
+    rejected: set[str] = set()  # the failed submissions (their program, or the answer if it had none)
     while rounds < tool_rounds:
         try:
             run = await converse(gateway, "coder", conversation, tools, key=key, max_rounds=tool_rounds - rounds,
@@ -71,6 +73,11 @@ async def write_candidate_with_tools(
                  error=(draft.error or "").strip().splitlines()[-1:])  # fmt: skip
         if draft.status == "valid":
             return draft
+        submitted = draft.code or run.reply.text.strip()
+        if submitted in rejected:
+            draft.error += "\n(the model submitted the same rejected program again; the conversation ended)"
+            return draft
+        rejected.add(submitted)
         conversation.append({"role": "user", "content": error_feedback(draft.error, profile)})
     if draft is not None:
         return draft
@@ -104,7 +111,9 @@ async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedT
             if code is None:
                 raise
         path.write_text(code)
-        if code not in outcomes or outcomes[code] is not None:
+        if code in outcomes:  # checked in the conversation already (the dry run is seeded: same verdict)
+            error = outcomes[code]
+        else:
             await check_reward(task.name, code, list(task.state_spec), path.parent / f"check_{path.stem}",
                                check_timeout_s)  # fmt: skip
     except (NoCodeError, RewardCheckError) as exc:

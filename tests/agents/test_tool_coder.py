@@ -91,3 +91,19 @@ async def test_an_unreadable_tool_call_is_reported_and_replayed_as_it_was(tmp_pa
     assert "could not be read, so it did not run (check_reward: not JSON)" in model.prompts[1][-1].content
     replay = ReplayChatModel.from_transcript(tmp_path, "coder")
     assert replay.calls_tools and replay.invoke("x").invalid_tool_calls[0]["error"] == "not JSON"
+
+
+async def test_resubmitting_a_rejected_program_ends_the_conversation(tmp_path):
+    script = [f"```python\n{BROKEN}```", f"Fixed!\n```python\n{BROKEN}```", f"```python\n{FIXED}```"]
+    coro, model = write(tmp_path, script)
+    draft = await coro
+    assert draft.status == "invalid" and draft.attempts == 2 and len(model.script) == 1  # the third was never asked
+    assert "shape (16,), got ()" in draft.error and "submitted the same rejected program again" in draft.error
+
+
+async def test_a_submission_that_failed_check_reward_is_not_dry_run_again(tmp_path):
+    script = [calls_tool("check_reward", code=BROKEN), f"```python\n{BROKEN}```", f"```python\n{FIXED}```"]
+    coro, _ = write(tmp_path, script)
+    draft = await coro
+    assert draft.status == "valid" and draft.attempts == 3
+    assert not list((tmp_path / "rewards").glob("check_it0-s0_round1*"))  # the verdict came from the tool's check

@@ -22,6 +22,7 @@ from agents.critic import error_feedback
 from agents.gateway import FATAL, LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
+from tools.jobs import error_headline
 from tools.reward_check import RewardCheckError, check_reward
 
 log = structlog.get_logger("coder")
@@ -132,8 +133,7 @@ async def write_candidate(
         draft = Draft(
             "invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1
         )
-        headline = error.strip().splitlines()[-1][:300] if error else ""  # a traceback's last line names it
-        log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=headline)
+        log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error))
         if not error:
             return draft
         feedback = (render("truncated_answer", profile, max_tokens=reply.max_tokens,

@@ -23,6 +23,7 @@ from agents.tool_loop import converse
 from prompts import render
 from sim.base import BatchedTask
 from tools.coder_tools import coder_tools
+from tools.jobs import error_headline
 from tools.reward_check import RewardCheckError, check_reward
 
 log = structlog.get_logger("coder")
@@ -70,7 +71,7 @@ async def write_candidate_with_tools(
         draft = await submission(run.reply, outcomes, task, work_dir / f"{name}_round{rounds - 1}.py",
                                  check_timeout_s, rounds, calls)  # fmt: skip
         log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status,
-                 error=(draft.error or "").strip().splitlines()[-1:])  # fmt: skip
+                 error=error_headline(draft.error))  # fmt: skip
         if draft.status == "valid":
             return draft
         submitted = draft.code or run.reply.text.strip()

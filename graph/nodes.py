@@ -17,7 +17,7 @@ from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRe
 from graph.summary import write_summary
 from prompts import render
 from sim.registry import task_class, task_config
-from tools.jobs import TrainJob
+from tools.jobs import TrainJob, error_headline
 
 log = structlog.get_logger("graph")
 EVAL_SEED_OFFSET = 1000
@@ -187,7 +187,7 @@ async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> 
 
 def failed_programs(ranked: list[Candidate]) -> str:
     """One line per program of the iteration that did not train: its id and its error's last line."""
-    return "\n".join(f"- {c['id']} ({c['status']}): {(c['error'] or 'no error').strip().splitlines()[-1][:300]}"
+    return "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
                      for c in ranked if c["status"] in ("invalid", "failed"))  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from graph.state import Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
+from tools.jobs import error_headline
 
 SUMMARY_FILE = "summary.json"
 SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
@@ -94,7 +95,7 @@ def no_candidate_reason(candidates: list[Candidate]) -> str:
     by_status: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_status.setdefault(c["status"], []).append(c)
-    parts = [f"{len(group)} {status} (first: {(group[0]['error'] or 'no error').strip().splitlines()[-1][:200]})"
+    parts = [f"{len(group)} {status} (first: {error_headline(group[0]['error'], 200) or 'no error'})"
              for status, group in sorted(by_status.items())]  # fmt: skip
     return f"no candidate trained; {len(candidates)} samples: " + ", ".join(parts)
 

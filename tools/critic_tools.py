@@ -11,7 +11,7 @@ import json
 
 from langchain_core.tools import BaseTool, tool
 
-from tools.jobs import clip_text
+from tools.jobs import clip_text, error_headline
 
 #: A per-epoch series shown to the model is thinned to at most this many evenly spaced epochs.
 SERIES_POINTS = 40
@@ -36,7 +36,7 @@ def outcome(candidate: dict) -> dict:
             "fitness_clean": candidate.get("fitness"), "fitness_during_training": candidate.get("train_fitness"),
             "overstated": candidate.get("overstated", False), "final_components": last,
             "final_episode_length": lengths[-1],
-            "error": (candidate.get("error") or "").strip().splitlines()[-1:] or None}  # fmt: skip
+            "error": error_headline(candidate.get("error")) or None}  # fmt: skip
 
 
 def critic_tools(candidates: list[dict]) -> list[BaseTool]:

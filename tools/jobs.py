@@ -53,6 +53,12 @@ class TrainJob:
 MAX_ERROR_CHARS = 4000
 
 
+def error_headline(error: str | None, limit: int = 300) -> str:
+    """An error's last line, bounded: a traceback's exception, or a one-line message whole."""
+    lines = (error or "").strip().splitlines()
+    return lines[-1][:limit] if lines else ""
+
+
 def clip_text(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     """``text`` cut to about ``limit`` characters, keeping its start and its end (where errors are named)."""
     if len(text) <= limit:

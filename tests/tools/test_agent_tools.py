@@ -29,7 +29,7 @@ def test_critic_tools_read_curves_code_and_outcomes():
     assert code.invoke({"candidate_id": "it0-s0"}) == "# program 0"
     rows = json.loads(compare.invoke({"candidate_ids": ["it0-s0", "it0-s1"]}))
     assert rows[0]["fitness_clean"] == 3.0 and rows[0]["final_components"] == {"upright": 0.5}
-    assert rows[1]["status"] == "invalid" and rows[1]["error"] == ["NameError: x"]
+    assert rows[1]["status"] == "invalid" and rows[1]["error"] == "NameError: x"
 
 
 def test_curriculum_tools_list_compatible_tasks_and_finished_stages():

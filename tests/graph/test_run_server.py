@@ -16,7 +16,8 @@ from tests.helpers import embedded_model_server
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
-TINY = ["--num-envs", "64", "--max-epochs", "5", "--eval-seeds", "1"]
+# The text protocol: the embedded model makes no tool calls (README), and these runs test the text path.
+TINY = ["--num-envs", "64", "--max-epochs", "5", "--eval-seeds", "1", "--agent-mode", "text"]
 STATUSES = {"trained", "invalid", "failed", "llm_failed"}
 
 

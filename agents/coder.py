@@ -89,6 +89,21 @@ class Draft:
     tool_calls: int = 0  # tools run (tools mode)
 
 
+def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: int, tool_calls: int = 0) -> Draft:
+    """The sample after its ``calls``-th LLM call failed; a fatal failure propagates (no later call can succeed).
+
+    A failed repair leaves the sample what its last program was, with both reasons; a failed first
+    call makes it ``llm_failed``.
+    """
+    if exc.kind == FATAL:
+        raise exc
+    log.warning("coder.llm_failed", key=key, call=calls, kind=exc.kind, error=str(exc)[:300])
+    if draft is not None:
+        draft.error = f"{draft.error}\n(the repair request failed: {exc})"
+        return draft
+    return Draft("llm_failed", None, "", str(exc), None, calls, llm_error=exc.kind, tool_calls=tool_calls)
+
+
 async def write_candidate(
     gateway: LLMGateway,
     messages: list[dict],
@@ -113,13 +128,7 @@ async def write_candidate(
         try:
             reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}")
         except LLMCallError as exc:
-            if exc.kind == FATAL:
-                raise  # no later call can succeed either (authentication, unknown model, no server)
-            log.warning("coder.llm_failed", key=key, attempt=attempt, kind=exc.kind, error=str(exc)[:300])
-            if draft is not None:  # the repair call failed: the sample stays what its last program was
-                draft.error = f"{draft.error}\n(the repair request failed: {exc})"
-                return draft
-            return Draft("llm_failed", None, "", str(exc), None, attempt + 1, llm_error=exc.kind)
+            return after_llm_failure(exc, draft, key, calls=attempt + 1)
         path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
         code = error = None
         try:

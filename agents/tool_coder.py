@@ -16,9 +16,9 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder import TRUNCATED, Draft
+from agents.coder import TRUNCATED, Draft, after_llm_failure
 from agents.critic import error_feedback
-from agents.gateway import FATAL, LLMCallError, LLMGateway
+from agents.gateway import LLMCallError, LLMGateway
 from agents.tool_loop import converse
 from prompts import render
 from sim.base import BatchedTask
@@ -58,13 +58,7 @@ async def write_candidate_with_tools(
             run = await converse(gateway, "coder", conversation, tools, key=key, max_rounds=tool_rounds - rounds,
                                  profile=profile, first_round=rounds)  # fmt: skip
         except LLMCallError as exc:
-            if exc.kind == FATAL:
-                raise
-            log.warning("coder.llm_failed", key=key, round=rounds, kind=exc.kind, error=str(exc)[:300])
-            if draft is not None:
-                draft.error = f"{draft.error}\n(the next request failed: {exc})"
-                return draft
-            return Draft("llm_failed", None, "", str(exc), None, rounds + 1, llm_error=exc.kind, tool_calls=calls)
+            return after_llm_failure(exc, draft, key, calls=rounds + 1, tool_calls=calls)
         conversation, rounds, calls = run.messages, rounds + run.rounds, calls + run.tool_calls
         if not run.answered:
             break
@@ -100,7 +94,7 @@ def last_passed(outcomes: dict[str, str | None]) -> str | None:
 
 async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedTask], path: Path,
                      check_timeout_s: float, rounds: int, calls: int) -> Draft:  # fmt: skip
-    """Validate the program the model submitted (a program that already passed ``check_reward`` is not rerun)."""
+    """Validate the program the model submitted (one already checked with ``check_reward`` keeps that verdict)."""
     code = error = None
     try:
         if reply.truncated:

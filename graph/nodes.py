@@ -123,24 +123,24 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     it, elite, note = state["iteration"], state.get("elite"), None
     ranked = sorted((c for c in state["candidates"] if c["iteration"] == it), key=rank_key)
     best = ranked[0]
-    messages = state["messages"]
     if best["status"] == "trained":
         elite = await elect(state, ranked, runtime.context)
-        messages = messages[:2] + [program_message(elite["code"]), {"role": "user", "content": elite["feedback"]}]
-        feedback = elite["feedback"]
+        program, feedback = elite["code"], elite["feedback"]
     elif best["status"] != "llm_failed":
         if elite:  # keep building on the elite; the failed programs' errors are feedback
+            program = elite["code"]
             feedback = elite["feedback"].rstrip() + "\n\n" + render("no_candidate_trained", s.prompt_profile,
                                                                     errors=failed_programs(ranked))  # fmt: skip
-            messages = messages[:2] + [program_message(elite["code"]), {"role": "user", "content": feedback}]
             holder = elite["candidate"] or "the stage before's reward"
             note = f"no candidate trained; the elite stays {holder}"
         else:
-            feedback = critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
-            messages = messages[:2] + [program_message(best["code"]), {"role": "user", "content": feedback}]
+            program, feedback = best["code"], critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
     else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
         feedback, note = "", f"every sample failed on the LLM: {best['error']}"
         log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])
+    messages = state["messages"]
+    if feedback:
+        messages = messages[:2] + [program_message(program), {"role": "user", "content": feedback}]
     overall = state.get("best")
     if best["status"] == "trained" and (overall is None or rank_key(best) < rank_key(overall)):
         overall = best

@@ -27,7 +27,7 @@ from graph.context import RunContext
 from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.logs import configure_logging
-from graph.settings import DEFAULTS_FILE, Settings, SettingsError
+from graph.settings import AGENT_MODES, DEFAULTS_FILE, Settings, SettingsError
 from graph.summary import SUMMARY_FILE, write_summary
 from sim.checkpoint import CheckpointError, check_spaces
 from sim.registry import task_class
@@ -70,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--repair-attempts", type=int, help="text mode: error-feedback rounds for a program that fails validation"
     )
-    p.add_argument("--agent-mode", choices=["auto", "tools", "text"],
+    p.add_argument("--agent-mode", choices=AGENT_MODES,
                    help="tools: agents call tools; text: Eureka's prompt/answer protocol; auto (default): tools "
                         "for models that support tool calling")  # fmt: skip
     p.add_argument("--tool-rounds", type=int, help="tools mode: model calls per agent conversation (default 6)")

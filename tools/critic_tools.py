@@ -2,7 +2,8 @@
 
 They read candidate records (plain dicts: id, status, fitness, train_fitness, overstated, error,
 code, result) and never run anything. The curves come from the training process, which ran the
-candidate's reward; ``fitness`` is the clean process's measure and is labelled as such.
+candidate's reward; ``fitness`` is the clean process's measure and is labelled as such. The tool
+loop (``agents.tool_loop``) bounds every result before it reaches a prompt.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import json
 
 from langchain_core.tools import BaseTool, tool
 
-from tools.jobs import clip_text, error_headline
+from tools.jobs import error_headline
 
 #: A per-epoch series shown to the model is thinned to at most this many evenly spaced epochs.
 SERIES_POINTS = 40
-RESULT_CHARS = 6000
 
 
 def thinned(values: list[float | None]) -> dict:
@@ -61,7 +61,7 @@ def critic_tools(candidates: list[dict]) -> list[BaseTool]:
         unknown = [n for n in wanted if n not in series]
         if unknown:
             return f"error: unknown series {unknown}; known: {list(series)}"
-        return clip_text(json.dumps({n: thinned(series[n]) for n in wanted}), RESULT_CHARS)
+        return json.dumps({n: thinned(series[n]) for n in wanted})
 
     @tool
     def candidate_code(candidate_id: str) -> str:
@@ -72,6 +72,6 @@ def critic_tools(candidates: list[dict]) -> list[BaseTool]:
     def compare_candidates(candidate_ids: list[str]) -> str:
         """Candidates side by side: status, clean fitness (measured without the reward), the fitness reported
         during training, final component values and episode length, and the error of those that failed."""
-        return clip_text(json.dumps([outcome(find(i)) for i in candidate_ids]), RESULT_CHARS)
+        return json.dumps([outcome(find(i)) for i in candidate_ids])
 
     return [candidate_stats, candidate_code, compare_candidates]

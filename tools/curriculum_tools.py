@@ -1,6 +1,7 @@
 """The Curriculum agent's tools: the registry's tasks (and which share spaces), and finished stages' summaries.
 
 They read the registry and the stage summaries (summary.json's ``stages`` entries); they run nothing.
+The tool loop (``agents.tool_loop``) bounds every result before it reaches a prompt.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from langchain_core.tools import BaseTool, tool
 
 from sim.ppo_config import compatible_tasks
 from sim.registry import task_class, task_config, task_names
-from tools.jobs import clip_text
-
-RESULT_CHARS = 6000
 
 
 def curriculum_tools(stages: list[dict]) -> list[BaseTool]:
@@ -26,7 +24,7 @@ def curriculum_tools(stages: list[dict]) -> list[BaseTool]:
         tasks = {name: {"description": task_config(name)["description"], "observations": task_class(name).num_obs,
                         "actions": task_class(name).num_actions, "shares_spaces_with": compatible_tasks(name)}
                  for name in task_names()}  # fmt: skip
-        return clip_text(json.dumps(tasks), RESULT_CHARS)
+        return json.dumps(tasks)
 
     @tool
     def stage_summary(stage: int) -> str:
@@ -36,6 +34,6 @@ def curriculum_tools(stages: list[dict]) -> list[BaseTool]:
             finished = f"stages 1 to {len(stages)} have" if stages else "no stage has"
             return f"error: stage {stage} has not finished; {finished} finished"
         entry = {k: v for k, v in stages[stage - 1].items() if k != "best_code"}
-        return clip_text(json.dumps(entry, default=str), RESULT_CHARS)
+        return json.dumps(entry, default=str)
 
     return [list_tasks, stage_summary]

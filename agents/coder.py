@@ -104,6 +104,26 @@ def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: i
     return Draft("llm_failed", None, "", str(exc), None, calls, llm_error=exc.kind, tool_calls=tool_calls)
 
 
+async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float) -> str | None:
+    """Write the program to ``path`` and check it (static check, sandboxed dry run): its error, or None."""
+    path.write_text(code)
+    try:
+        await check_reward(task.name, code, list(task.state_spec), path.parent / f"check_{path.stem}", check_timeout_s)
+    except RewardCheckError as exc:
+        return str(exc)
+    return None
+
+
+async def given_candidate(code: str, task: type[BatchedTask], key: str, work_dir: Path,
+                          check_timeout_s: float) -> Draft:  # fmt: skip
+    """A program the user pasted (/edit), validated like a Coder's; no LLM is called."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    path = work_dir / f"{key.rsplit('/', 1)[-1]}_user.py"
+    error = await validate(code, task, path, check_timeout_s)
+    log.info("coder.user_candidate", key=key, status="invalid" if error else "valid", error=error_headline(error))
+    return Draft("invalid" if error else "valid", code, "", error, str(path), 0)
+
+
 async def write_candidate(
     gateway: LLMGateway,
     messages: list[dict],
@@ -122,7 +142,6 @@ async def write_candidate(
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     conversation = list(messages)
-    state_names = list(task.state_spec)
     draft = None
     for attempt in range(repair_attempts + 1):
         try:
@@ -130,14 +149,13 @@ async def write_candidate(
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=attempt + 1)
         path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
-        code = error = None
+        code = None
         try:
             if reply.truncated:
                 raise NoCodeError(TRUNCATED.format(tokens=reply.max_tokens))
             code = extract_code(reply.text)
-            path.write_text(code)
-            await check_reward(task.name, code, state_names, work_dir / f"check_{path.stem}", check_timeout_s)
-        except (NoCodeError, RewardCheckError) as exc:
+            error = await validate(code, task, path, check_timeout_s)
+        except NoCodeError as exc:
             error = str(exc)
         draft = Draft(
             "invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1

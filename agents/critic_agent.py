@@ -1,4 +1,4 @@
-"""The Critic as a tool-calling agent: it reads every trained candidate of an iteration, picks the elite, says why.
+"""The Critic as an agent: it picks the elite of an iteration and says why, and answers a person's questions.
 
 With ``candidate_stats``, ``candidate_code`` and ``compare_candidates`` over the stage's
 candidates it looks at as much as it wants within ``tool_rounds`` model calls, then calls
@@ -9,6 +9,7 @@ call, an id not on offer) the caller falls back to the best clean fitness and sa
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import structlog
@@ -22,6 +23,10 @@ from tools.critic_tools import critic_tools, outcome
 log = structlog.get_logger("critic")
 #: What the Critic's own words may add to a prompt.
 TEXT_CHARS = 2000
+#: The candidates' outcomes (and, in text mode, the named candidates' details) given with a question.
+TABLE_CHARS = 12_000
+CANDIDATE_ID = re.compile(r"\bit\d+-s\d+\b")
+MAX_NAMED = 3
 
 
 @dataclass
@@ -64,3 +69,33 @@ async def choose_elite(gateway: LLMGateway, *, description: str, candidates: lis
         return None
     log.info("critic.elite", key=key, candidate=chosen[-1].candidate, rounds=run.rounds, tool_calls=run.tool_calls)
     return chosen[-1]
+
+
+async def answer_question(gateway: LLMGateway, *, question: str, description: str, candidates: list[dict],
+                          profile: str, key: str, tools: bool, tool_rounds: int) -> str:  # fmt: skip
+    """The Critic's answer to a person's question about the run (``@critic``), grounded in its candidates.
+
+    With tools it reads what it needs; without, the prompt carries every candidate's outcome and
+    the curves of the candidates the question names. Raises LLMCallError.
+    """
+    table = "\n".join(json.dumps(outcome(c)) for c in candidates)[-TABLE_CHARS:] or "(none yet)"
+    by_name = {t.name: t for t in critic_tools(candidates)}
+    system = render("critic_chat_system", profile)
+    if tools:
+        messages = [{"role": "system", "content": system + "\n" + render("critic_chat_tools", profile)},
+                    {"role": "user", "content": render("critic_chat_user", profile, description=description,
+                                                       table=table, details="", question=question)}]  # fmt: skip
+        run = await converse(gateway, "critic", messages, list(by_name.values()), key=key, max_rounds=tool_rounds,
+                             profile=profile)  # fmt: skip
+        text = run.reply.text
+    else:
+        known = {c["id"] for c in candidates}
+        named = [cid for cid in dict.fromkeys(CANDIDATE_ID.findall(question)) if cid in known][:MAX_NAMED]
+        details = "".join(f"\nTraining curves of {cid}: {by_name['candidate_stats'].invoke({'candidate_id': cid})}"
+                          f"\nReward code of {cid}:\n{by_name['candidate_code'].invoke({'candidate_id': cid})}\n"
+                          for cid in named)[:TABLE_CHARS]  # fmt: skip
+        messages = [{"role": "system", "content": system},
+                    {"role": "user", "content": render("critic_chat_user", profile, description=description,
+                                                       table=table, details=details, question=question)}]  # fmt: skip
+        text = (await gateway.complete("critic", messages, key=key)).text
+    return text.strip()[:TEXT_CHARS] or "(the Critic gave no answer)"

@@ -79,8 +79,11 @@ def describe_stage(stage: dict) -> str:
 
 async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: list[dict], choices: list[str],
                  default: dict, profile: str, key: str, tools: list[BaseTool] | None = None,
-                 tool_rounds: int = 1) -> dict:  # fmt: skip
-    """A decision {action, reason, by} among ``choices`` for the stage that just ended (``stages[-1]``)."""
+                 tool_rounds: int = 1, guidance: list[str] = ()) -> dict:  # fmt: skip
+    """A decision {action, reason, by} among ``choices`` for the stage that just ended (``stages[-1]``).
+
+    ``guidance``: what the person following the run said to the Curriculum agent.
+    """
     if len(choices) == 1:
         return default
     current = stages[-1]
@@ -88,6 +91,7 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
         "curriculum_decide", profile, target=target, plan=" -> ".join(plan),
         stages="\n".join(describe_stage(s) for s in stages), number=current["stage"], task=current["task"],
         options=", ".join(choices), default=default["action"], default_reason=default["reason"],
+        guidance="".join(f"\nThe person following this run says: {text[:REASON_CHARS]}" for text in guidance),
     )  # fmt: skip
     answer, why_not = await ask(gateway, prompt, profile, key, tools, tool_rounds)
     action = answer and answer.get("decision")

@@ -163,6 +163,11 @@ class LLMGateway:
             self.bound[names] = self.models[agent].bind_tools(tools)
         return self.bound[names]
 
+    def switch_model(self, agent: str, model: BaseChatModel, window: ContextWindow) -> None:
+        """Answer ``agent``'s next calls with ``model``."""
+        self.models[agent], self.windows[agent] = model, window
+        self.bound = {names: bound for names, bound in self.bound.items() if names[0] != agent}
+
     async def complete(
         self, agent: str, messages: list[dict], key: str | None = None, tools: list[BaseTool] | None = None
     ) -> Reply:

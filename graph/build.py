@@ -1,12 +1,13 @@
 """Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
-a subgraph: start -> candidates (Send fan-out) -> reflect -> ... -> evaluate -> close_stage; after an
-iteration lost to an unavailable LLM, reflect -> await_llm -> candidates."""
+a subgraph: start -> candidates (Send fan-out) -> reflect -> steer -> ... -> evaluate -> close_stage; after
+an iteration lost to an unavailable LLM, steer -> await_llm -> candidates. ``steer`` applies the person's
+messages at each iteration boundary (graph/steering.py)."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from graph import curriculum_nodes, nodes
+from graph import curriculum_nodes, nodes, steering
 from graph.context import RunContext
 from graph.state import RunState, StageState
 
@@ -16,13 +17,15 @@ def build_stage_graph():
     g.add_node("start", nodes.start)
     g.add_node("candidate", nodes.candidate)
     g.add_node("reflect", nodes.reflect)
+    g.add_node("steer", steering.steer)
     g.add_node("await_llm", nodes.await_llm)
     g.add_node("evaluate", nodes.evaluate)
     g.add_node("close_stage", nodes.close_stage)
     g.add_edge(START, "start")
     g.add_conditional_edges("start", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "reflect")
-    g.add_conditional_edges("reflect", nodes.after_reflect, ["candidate", "await_llm", "evaluate", "close_stage"])
+    g.add_edge("reflect", "steer")
+    g.add_conditional_edges("steer", nodes.after_steer, ["candidate", "await_llm", "evaluate", "close_stage"])
     g.add_conditional_edges("await_llm", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("evaluate", "close_stage")
     g.add_edge("close_stage", END)

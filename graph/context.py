@@ -1,4 +1,5 @@
-"""Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory.
+"""Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory,
+the steering inbox and the live board.
 
 The task is not here: it belongs to a stage, and stages live in the graph's state.
 """
@@ -8,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.chat_models import AgentModels
+from agents.chat_models import AgentModels, make_models
 from agents.gateway import LLMGateway
+from graph.agent_modes import tool_agents
+from graph.board import LiveBoard
+from graph.inbox import Inbox
 from graph.settings import Settings
 from graph.training_gate import TrainingGate
 from tools.pool import DevicePool
@@ -23,6 +27,8 @@ class RunContext:
     pool: DevicePool
     gate: TrainingGate
     tool_agents: frozenset[str]  # the agents that work with tool calls (agent_mode)
+    inbox: Inbox
+    board: LiveBoard
 
     @classmethod
     def create(cls, settings: Settings, run_dir: Path, models: AgentModels, tool_agents: frozenset[str]) -> RunContext:
@@ -33,4 +39,19 @@ class RunContext:
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
         pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
-        return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()), tool_agents)
+        return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()), tool_agents, Inbox(run_dir),
+                   LiveBoard())  # fmt: skip
+
+    def switch_model(self, agent: str, spec: str, config_file: Path) -> None:
+        """Give ``agent`` the model ``spec`` for the rest of the run (saved in config.yaml, so a resume keeps it).
+
+        Raises LLMConfigError or SettingsError (nothing changes then).
+        """
+        s = self.settings
+        built = make_models({agent: spec}, self.run_dir, base_url=s.base_url, temperature=s.temperature,
+                            max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
+        specs = {**s.agent_llms(), agent: spec}
+        self.tool_agents = tool_agents(s.agent_mode, {**self.gateway.models, **built.models}, specs)
+        self.gateway.switch_model(agent, built.models[agent], built.windows[agent])
+        setattr(s, f"{agent}_llm", spec)
+        s.save(config_file)

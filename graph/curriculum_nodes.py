@@ -17,6 +17,7 @@ from graph.curriculum import (
     stage_plan,
 )  # fmt: skip
 from graph.state import RunState, StageRecord
+from graph.steering import stop_pending
 from graph.summary import no_candidate_reason, stage_entry, write_summary
 from sim.ppo_config import compatible_tasks
 from sim.registry import task_config
@@ -59,9 +60,33 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
 
 
 async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
-    """The Curriculum agent's choice after a stage: advance, repeat, stop or finish, with its reason."""
+    """The Curriculum agent's choice after a stage: advance, repeat, stop or finish, with its reason.
+
+    A /stop from the user ends the run; their @curriculum guidance goes into the agent's prompt,
+    and the settings they changed (/samples, /iterations) hold for the stages that follow.
+    """
     ctx, s = runtime.context, runtime.context.settings
     record, remaining = state["stage_result"], state["plan"]
+    if record["stopped"] or stop_pending(ctx.inbox, state.get("steer_cursor", 0)):
+        decision = {"action": "stop", "reason": "stopped by the user (/stop)", "by": "user"}
+    else:
+        decision = await agent_decision(state, ctx)
+    log.info("curriculum.decision", stage=record["spec"]["name"], fitness=record["fitness"], **decision)
+    stages = [*state["stages"], StageRecord(**{**record, "decision": decision})]
+    update: dict = {"stages": stages}
+    overrides = {k: v for k, v in (state.get("overrides") or {}).items() if k in ("samples", "iterations")}
+    if decision["action"] == "repeat":
+        update["stage"] = {**repeated(record), **overrides}
+    elif decision["action"] == "advance":
+        next_stage = following(remaining[0], best_of_stage(record["spec"], stages))
+        update.update(stage={**next_stage, **overrides}, plan=remaining[1:])
+    write_summary(ctx.run_dir, s.task, stages, None, "running", ctx.gateway.usage())
+    return update
+
+
+async def agent_decision(state: RunState, ctx: RunContext) -> dict:
+    """The Curriculum agent's decision for the stage that just ended, told what the user said (@curriculum)."""
+    s, record, remaining = ctx.settings, state["stage_result"], state["plan"]
     has_next = bool(remaining)
     default = config_decision(record, has_next)
     summaries = [
@@ -72,17 +97,13 @@ async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     decision = await agent.decide(
         ctx.gateway, target=s.task, plan=[by_number[n] for n in sorted(by_number)], stages=summaries,
         choices=options(record, has_next), default=default, profile=s.prompt_profile,
-        key=f"{record['spec']['name']}/decision", **curriculum_tools_of(ctx, summaries),
+        key=f"{record['spec']['name']}/decision", guidance=record["curriculum_notes"],
+        **curriculum_tools_of(ctx, summaries),
     )  # fmt: skip
-    log.info("curriculum.decision", stage=record["spec"]["name"], fitness=record["fitness"], **decision)
-    stages = [*state["stages"], StageRecord(**{**record, "decision": decision})]
-    update: dict = {"stages": stages}
-    if decision["action"] == "repeat":
-        update["stage"] = repeated(record)
-    elif decision["action"] == "advance":
-        update.update(stage=following(remaining[0], best_of_stage(record["spec"], stages)), plan=remaining[1:])
-    write_summary(ctx.run_dir, s.task, stages, None, "running", ctx.gateway.usage())
-    return update
+    if record["curriculum_notes"]:
+        ctx.inbox.reply(f"{record['spec']['name']}/decision", f"decision after {record['spec']['name']}: "
+                        f"{decision['action']} ({decision['reason']}; by {decision['by']})", agent="curriculum")  # fmt: skip
+    return decision
 
 
 def after_decide(state: RunState) -> str:
@@ -95,6 +116,8 @@ async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
     last, reason = state["stages"][-1], None
     if last["best"] is None:
         status, reason = "no_trained_candidate", no_candidate_reason(last["candidates"])
+    elif last["decision"]["by"] == "user":
+        status = "stopped_by_user"
     else:
         status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
     summary = write_summary(ctx.run_dir, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage(),

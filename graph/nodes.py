@@ -7,7 +7,13 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents import critic
-from agents.coder import initial_messages, prior_reward_messages, program_message, write_candidate
+from agents.coder import (
+    given_candidate,
+    initial_messages,
+    prior_reward_messages,
+    program_message,
+    write_candidate,
+)  # fmt: skip
 from agents.critic_agent import choose_elite
 from agents.gateway import UNAVAILABLE, LLMCallError
 from agents.tool_coder import write_candidate_with_tools
@@ -34,15 +40,18 @@ async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
                       reason=f"the best reward of the stage before ({prior['task']})")  # fmt: skip
     log.info("stage.start", stage=stage["name"], iterations=stage["iterations"], samples=stage["samples"],
              max_epochs=stage["ppo"]["max_epochs"], init_checkpoint=stage["init_checkpoint"])  # fmt: skip
-    return {"iteration": 0, "messages": messages, "best": None, "elite": elite}
+    runtime.context.board.at_iteration(stage["name"], 0, stage["iterations"])
+    return {"iteration": 0, "messages": messages, "best": None, "elite": elite, "edits": [], "stopped": False,
+            "curriculum_notes": []}  # fmt: skip
 
 
 def fan_out_candidates(state: StageState) -> list[Send]:
+    """The iteration's K samples for the Coder, then the programs the user pasted (/edit)."""
     stage, it = state["stage"], state["iteration"]
-    return [
-        Send("candidate", CandidateRequest(stage=stage, iteration=it, sample=k, messages=state["messages"]))
-        for k in range(stage["samples"])
-    ]
+    codes = [None] * stage["samples"] + list(state.get("edits") or [])
+    return [Send("candidate", CandidateRequest(stage=stage, iteration=it, sample=k, messages=state["messages"],
+                                               code=code))
+            for k, code in enumerate(codes)]  # fmt: skip
 
 
 async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> dict:
@@ -55,7 +64,10 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
                   key=f"{stage['name']}/{cid}", work_dir=stage_dir / "rewards", profile=s.prompt_profile,
                   check_timeout_s=s.check_timeout_s)  # fmt: skip
     try:
-        if "coder" in ctx.tool_agents:
+        if request.get("code") is not None:
+            draft = await given_candidate(request["code"], common["task"], common["key"], common["work_dir"],
+                                          s.check_timeout_s)  # fmt: skip
+        elif "coder" in ctx.tool_agents:
             draft = await write_candidate_with_tools(**common, tool_rounds=s.tool_rounds)
         else:
             draft = await write_candidate(**common, repair_attempts=s.repair_attempts)
@@ -67,14 +79,18 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
-        tool_calls=draft.tool_calls,
+        tool_calls=draft.tool_calls, author="coder" if request.get("code") is None else "user",
     )  # fmt: skip
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
         job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(stage_dir / "train" / cid),
                        reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
-        result = await ctx.pool.run(job, on_progress=progress_logger("train.progress", candidate=cid))
+        def on_progress(progress: dict, log_progress=progress_logger("train.progress", candidate=cid)) -> None:
+            ctx.board.progress(cid, progress)
+            log_progress(progress)
+
+        result = await ctx.pool.run(job, on_progress=on_progress)
         record.update(
             status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
             overstated=bool(result.get("evaluation", {}).get("overstated")), error=result["error"],
@@ -86,6 +102,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         log.info("train.done", candidate=cid, status=result["status"], fitness=record["fitness"],
                  train_fitness=result["fitness_max"],
                  wall_s=round(result["wall_s"], 1))  # fmt: skip
+    ctx.board.done(record)
     return {"candidates": [record]}
 
 
@@ -151,6 +168,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
              fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked),
              elite=record["elite"])  # fmt: skip
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
+    ctx.board.at_iteration(stage["name"], it + 1, stage["iterations"])
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     write_summary(ctx.run_dir, s.task, state["stages"], running, "running", ctx.gateway.usage())
     return update
@@ -197,11 +215,12 @@ def lost_to_outage(state: StageState) -> bool:
     return bool(last) and all(c["status"] == "llm_failed" and c["llm_error"] == UNAVAILABLE for c in last)
 
 
-def after_reflect(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
+def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
+    """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage (nothing trained)."""
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
     reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
-    if state["iteration"] < stage["iterations"]:
+    if state["iteration"] < stage["iterations"] and not state.get("stopped"):
         if lost_to_outage(state):
             return "await_llm"
         if not reached:
@@ -247,6 +266,8 @@ async def close_stage(state: StageState) -> dict:
     checkpoint, fitness = stage_fitness(best, eval_runs)
     record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
                          iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
-                         checkpoint=checkpoint, fitness=fitness, decision=None)  # fmt: skip
+                         checkpoint=checkpoint, fitness=fitness, decision=None, stopped=state.get("stopped", False),
+                         curriculum_notes=state.get("curriculum_notes", []),
+                         steering=state.get("steering", []))  # fmt: skip
     log.info("stage.done", stage=state["stage"]["name"], fitness=fitness, checkpoint=checkpoint)
     return {"stage_result": record}

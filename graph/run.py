@@ -13,21 +13,27 @@ import asyncio
 import shutil
 import sys
 import time
+from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import structlog
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.types import Command
 
 from agents.chat_models import AgentModels, LLMConfigError, make_models
 from agents.gateway import LLMCallError
 from agents.replay import ReplayExhaustedError
 from graph.agent_modes import tool_agents
 from graph.build import build_graph
+from graph.console import feed_file, print_replies, read_terminal
 from graph.context import RunContext
 from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
+from graph.live import SteeringService
 from graph.logs import configure_logging
-from graph.settings import AGENT_MODES, DEFAULTS_FILE, Settings, SettingsError
+from graph.settings import AGENT_MODES, DEFAULTS_FILE, FEEDBACK, Settings, SettingsError
+from graph.steering import wait_for
 from graph.summary import SUMMARY_FILE, write_summary
 from sim.checkpoint import CheckpointError, check_spaces
 from sim.registry import task_class
@@ -38,7 +44,7 @@ CHECKPOINT_FILE = "checkpoints.sqlite"
 THREAD = {"configurable": {"thread_id": "eureka"}}
 RUN_ERRORS = (LLMConfigError, LLMCallError, ReplayExhaustedError, SettingsError, FileNotFoundError)
 #: Flags that are not settings.
-NOT_SETTINGS = ("config", "resume")
+NOT_SETTINGS = ("config", "resume", "steer_file")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -74,6 +80,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="tools: agents call tools; text: Eureka's prompt/answer protocol; auto (default): tools "
                         "for models that support tool calling")  # fmt: skip
     p.add_argument("--tool-rounds", type=int, help="tools mode: model calls per agent conversation (default 6)")
+    p.add_argument("--feedback", choices=FEEDBACK,
+                   help="human: every iteration waits for your feedback, which replaces the reflection (Eureka's "
+                        "human-feedback mode); auto (default): the Critic's reflection")  # fmt: skip
+    p.add_argument("--steer-file", type=Path,
+                   help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
     p.add_argument("--num-envs", type=int, help="parallel environments per training job")
     p.add_argument("--max-epochs", type=int, help="PPO epochs per training job")
     p.add_argument("--eval-seeds", type=int, help="seeds for the final evaluation of the best reward")
@@ -129,18 +140,35 @@ def create_run_dir(settings: Settings, run_dir: Path) -> None:
 
 
 async def execute(settings: Settings, run_dir: Path, models: AgentModels, with_tools: frozenset[str],
-                  resume: bool) -> dict:  # fmt: skip
-    """Run (or continue) the graph to the end; return the final state values."""
+                  resume: bool, steer_file: Path | None = None) -> dict:  # fmt: skip
+    """Run (or continue) the graph to the end, steered through the run's inbox; return the final state values.
+
+    A pause (or, in human-feedback mode, the wait for feedback) interrupts the graph; it resumes
+    once the inbox holds the message that ends the wait.
+    """
     log.info("agents.mode", agent_mode=settings.agent_mode,
              **{agent: "tools" if agent in with_tools else "text" for agent in models.models})  # fmt: skip
     context = RunContext.create(settings, run_dir, models, with_tools)
+    if steer_file:
+        log.info("steer.file", path=str(steer_file), posted=feed_file(context.inbox, steer_file))
     async with AsyncSqliteSaver.from_conn_string(str(run_dir / CHECKPOINT_FILE)) as saver:
         graph = build_graph(saver)
         snapshot = await graph.aget_state(THREAD)
         if resume and not snapshot.next and snapshot.values.get("status"):
             return snapshot.values  # already finished
+        service = SteeringService(context, partial(read_state, graph))
         try:
-            await graph.ainvoke(None if resume else {}, THREAD, context=context, durability="sync")
+            async with steering(context, service):
+                command = None if resume else {}
+                while True:
+                    await graph.ainvoke(command, THREAD, context=context, durability="sync")
+                    waits = (await graph.aget_state(THREAD)).interrupts
+                    if not waits:
+                        break
+                    service.waiting = waits[0].value["until"]
+                    log.info("steer.waiting", until=service.waiting)
+                    command = Command(resume=await wait_for(context.inbox, **waits[0].value))
+                    service.waiting = None
         except BaseException as exc:
             snapshot = await graph.aget_state(THREAD, subgraphs=True)
             running = next((t.state.values for t in snapshot.tasks if t.state and t.state.values), None)
@@ -149,6 +177,35 @@ async def execute(settings: Settings, run_dir: Path, models: AgentModels, with_t
                           reason=str(exc) or type(exc).__name__)  # fmt: skip
             raise
         return (await graph.aget_state(THREAD)).values
+
+
+async def read_state(graph) -> tuple[dict, dict | None]:
+    """The run's checkpointed state, and the running stage's (None between stages)."""
+    snapshot = await graph.aget_state(THREAD, subgraphs=True)
+    running = next((t.state.values for t in snapshot.tasks if t.state and t.state.values), None)
+    return snapshot.values, running
+
+
+@asynccontextmanager
+async def steering(context: RunContext, service: SteeringService):
+    """The steering service and the replies printed while the body runs; a prompt when stdin is a terminal."""
+    tasks = [service.run(), print_replies(context.inbox, after=max((r.id for r in context.inbox.replies()), default=0))]
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    if terminal:
+        tasks.append(read_terminal(context.inbox, "terminal"))
+    running = [asyncio.create_task(t) for t in tasks]
+    try:
+        if terminal:
+            from prompt_toolkit.patch_stdout import patch_stdout
+
+            with patch_stdout(raw=True):
+                yield
+        else:
+            yield
+    finally:
+        for task in running + list(service.questions):
+            task.cancel()
+        await asyncio.gather(*running, *service.questions, return_exceptions=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.resume:
             create_run_dir(settings, run_dir)
         configure_logging(run_dir)
-        values = asyncio.run(execute(settings, run_dir, models, with_tools, resume=args.resume is not None))
+        values = asyncio.run(execute(settings, run_dir, models, with_tools, resume=args.resume is not None,
+                                     steer_file=args.steer_file))  # fmt: skip
     except RUN_ERRORS as exc:
         resumable = isinstance(exc, LLMCallError) and (Path(run_dir) / CHECKPOINT_FILE).exists()
         hint = f"; the finished work is kept, continue with: python -m graph.run --resume {run_dir}" if resumable else ""

@@ -20,6 +20,7 @@ DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
 SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE)
 SMALL_CONTEXT_TOKENS = 8192
 AGENT_MODES = ("auto", "tools", "text")
+FEEDBACK = ("auto", "human")
 
 
 class SettingsError(ValueError):
@@ -44,6 +45,7 @@ class Settings:
     repair_attempts: int
     agent_mode: str
     tool_rounds: int
+    feedback: str
     num_envs: int | None
     max_epochs: int | None
     eval_seeds: int
@@ -105,6 +107,8 @@ class Settings:
             )
         if self.agent_mode not in AGENT_MODES:
             raise SettingsError(f"setting agent_mode must be one of {', '.join(AGENT_MODES)}, got {self.agent_mode!r}")
+        if self.feedback not in FEEDBACK:
+            raise SettingsError(f"setting feedback must be auto or human, got {self.feedback!r}")
         if self.overlap not in ("auto", "true", "false"):
             raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
         try:

@@ -25,6 +25,7 @@ class Candidate(TypedDict):
     result: dict | None  # the Trainer's statistics (fitness, components, episode_length, ...)
     llm_error: str | None  # for llm_failed: "unavailable" (the server may come back) or "rejected"
     tool_calls: int  # tools the Coder ran while writing it (tools mode)
+    author: str  # "coder", or "user" for a program pasted with /edit
 
 
 class Elite(TypedDict):
@@ -43,6 +44,16 @@ class IterationRecord(TypedDict):
     note: str | None  # what went wrong in the iteration: every sample failed on the LLM, or none trained
     elite: str | None  # the candidate the next iteration builds on
     elite_reason: str | None  # why (the Critic's words, or the clean-fitness rule)
+
+
+class SteerRecord(TypedDict):
+    """A steering message the graph applied at an iteration boundary, and what it did."""
+
+    message: int  # its id in the run's steering inbox
+    iteration: int  # the iteration that had just ended
+    kind: str  # "feedback", "curriculum", "edit", or a command name
+    text: str
+    effect: str
 
 
 class EvalRun(TypedDict):
@@ -98,6 +109,9 @@ class StageRecord(TypedDict):
     checkpoint: str | None  # the stage's best policy: the next stage starts from it
     fitness: float | None  # the clean fitness of that policy
     decision: Decision | None
+    stopped: bool  # the user sent /stop: no stage follows
+    curriculum_notes: list[str]  # what the user said to the Curriculum agent (@curriculum) during the stage
+    steering: list[SteerRecord]
 
 
 class StageState(TypedDict, total=False):
@@ -113,6 +127,13 @@ class StageState(TypedDict, total=False):
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
     stage_result: StageRecord
+    # Steering (graph/steering.py), applied at iteration boundaries:
+    steer_cursor: int  # the last inbox message applied (shared with RunState)
+    overrides: dict  # samples, iterations, feedback_mode set by the user (shared with RunState)
+    edits: list[str]  # programs pasted with /edit, trained in the next iteration
+    stopped: bool
+    curriculum_notes: list[str]
+    steering: Annotated[list[SteerRecord], operator.add]
 
 
 class RunState(TypedDict, total=False):
@@ -124,6 +145,8 @@ class RunState(TypedDict, total=False):
     stages: list[StageRecord]
     stage_result: StageRecord
     status: str
+    steer_cursor: int
+    overrides: dict
 
 
 class CandidateRequest(TypedDict):
@@ -133,6 +156,7 @@ class CandidateRequest(TypedDict):
     iteration: int
     sample: int
     messages: list[dict]
+    code: str | None  # a program pasted with /edit: validated and trained without the Coder
 
 
 class EvalRequest(TypedDict):

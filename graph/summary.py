@@ -15,7 +15,7 @@ from tools.jobs import error_headline
 
 SUMMARY_FILE = "summary.json"
 SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
-                 "tool_calls")
+                 "tool_calls", "author")
 BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")
 
 
@@ -33,7 +33,8 @@ def final_eval(eval_runs: list[EvalRun]) -> dict | None:
     }
 
 
-def iteration_table(candidates: list[Candidate], iterations: list[dict]) -> list[dict]:
+def iteration_table(candidates: list[Candidate], iterations: list[dict], steering: list[dict]) -> list[dict]:
+    """One row per iteration: its samples, elite and note, and the steering messages applied after it."""
     by_iteration: dict[int, list] = {}
     for c in candidates:
         by_iteration.setdefault(c["iteration"], []).append(c)
@@ -45,6 +46,7 @@ def iteration_table(candidates: list[Candidate], iterations: list[dict]) -> list
             "best_sample": records.get(it, {}).get("best_sample"),
             **{k: records[it][k] for k in ("elite", "elite_reason") if records.get(it, {}).get(k)},
             **({"note": records[it]["note"]} if records.get(it, {}).get("note") else {}),
+            **({"steering": applied} if (applied := [r for r in steering if r["iteration"] == it]) else {}),
         }
         for it, cands in sorted(by_iteration.items())
     ]
@@ -62,7 +64,8 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "budget": {k: spec[k] for k in ("iterations", "samples", "eval_seeds", "ppo", "success_to_advance")},
         "init_checkpoint": spec["init_checkpoint"],
         "prior_reward_from": prior and prior["task"],
-        "iterations": iteration_table(record.get("candidates", []), record.get("iterations", [])),
+        "iterations": iteration_table(record.get("candidates", []), record.get("iterations", []),
+                                      record.get("steering", [])),  # fmt: skip
         "best": best and {k: best.get(k) for k in BEST_FIELDS},
         "final_eval": final_eval(record.get("eval_runs", [])),
         "checkpoint": record.get("checkpoint"),

@@ -75,3 +75,20 @@ def embedded_model_server(context_tokens: int = 2048, port: int = 0):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def run_context(run_dir: Path, **settings):
+    """A real RunContext (inbox, pool, gateway) in ``run_dir``, its agents a FAKE replayed LLM with one answer."""
+    import json
+
+    from agents.chat_models import make_models
+    from graph.context import RunContext
+    from graph.settings import DEFAULTS_FILE, Settings
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    transcript = run_dir / "fake.jsonl"
+    transcript.write_text(json.dumps({"agent": "critic", "response": "it0-s1 is steadier."}) + "\n")
+    config = Settings.load(DEFAULTS_FILE, {"llm": f"replay:{transcript}", **settings})
+    config.save(run_dir / "config.yaml")
+    return RunContext.create(config, run_dir, make_models(config.agent_llms(), run_dir), frozenset())
+

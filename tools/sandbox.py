@@ -168,14 +168,14 @@ async def run_module(
 
 async def run_for_message(
     module: str, work_dir: Path, log_name: str, message_type: str, *, timeout_s: float | None,
-    memory_limit_gb: float | None,
+    memory_limit_gb: float | None, env: dict[str, str] | None = None,
 ) -> tuple[dict | None, Outcome]:
     """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came)."""
     work_dir = Path(work_dir).resolve()
     messages: list[dict] = []
     outcome = await run_module(
         module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
-        memory_limit_gb=memory_limit_gb, on_message=messages.append, final_message=message_type,
+        memory_limit_gb=memory_limit_gb, env=env, on_message=messages.append, final_message=message_type,
     )  # fmt: skip
     return next((m for m in messages if m["type"] == message_type), None), outcome
 

@@ -6,8 +6,9 @@ import pytest
 from langgraph.runtime import Runtime
 
 from agents.gateway import LLMCallError, LLMGateway
+from graph.board import LiveBoard
 from graph.curriculum import stage_spec
-from graph.nodes import after_reflect, await_llm, rank_key, reflect
+from graph.nodes import after_steer, await_llm, rank_key, reflect
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import APIConnectionError, ScriptedChatModel, calls_tool
 from tests.helpers import candidate
@@ -41,7 +42,7 @@ def stage_state(tmp_path, candidates: list[dict], iteration: int = 0, iterations
              "candidates": candidates, "iterations": [], "best": None, "eval_runs": [], "elite": elite}  # fmt: skip
     tool_agents = frozenset({"critic"} if critic_script is not None else ())
     return state, Runtime(context=SimpleNamespace(settings=settings, gateway=gateway, run_dir=tmp_path,
-                                                  tool_agents=tool_agents))  # fmt: skip
+                                                  tool_agents=tool_agents, board=LiveBoard()))  # fmt: skip
 
 
 def trained(sample: int, fitness: float, iteration: int = 0) -> dict:
@@ -123,11 +124,11 @@ async def test_the_reflection_carries_the_extracted_program_not_the_whole_answer
 async def test_after_an_outage_the_graph_waits_for_the_llm_and_otherwise_goes_on(tmp_path):
     lost = [llm_failed(0, "unavailable"), llm_failed(1, "unavailable")]
     state, rt = stage_state(tmp_path, lost, iteration=1)
-    assert after_reflect(state, rt) == "await_llm"
+    assert after_steer(state, rt) == "await_llm"
     rejected, _ = stage_state(tmp_path, [llm_failed(0, "unavailable"), llm_failed(1, "rejected")], iteration=1)
-    assert [send.node for send in after_reflect(rejected, rt)] == ["candidate"] * rejected["stage"]["samples"]
+    assert [send.node for send in after_steer(rejected, rt)] == ["candidate"] * rejected["stage"]["samples"]
     last, _ = stage_state(tmp_path, lost, iteration=3)  # no iteration left: nothing to wait for
-    assert after_reflect(last, rt) == "close_stage"
+    assert after_steer(last, rt) == "close_stage"
 
 
 async def test_await_llm_goes_on_when_the_model_answers_and_stops_resumably_when_it_does_not(tmp_path):

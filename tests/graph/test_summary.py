@@ -26,13 +26,15 @@ def test_summary_has_the_documented_fields():
         "best": candidate(0, "trained", 4.0, 1),
         "eval_runs": [{"seed": 2, "status": "trained", "fitness": 3.0, "error": None, "checkpoint": None},
                       {"seed": 1, "status": "trained", "fitness": 5.0, "error": None, "checkpoint": None}],
+        "steering": [{"message": 1, "iteration": 0, "kind": "feedback", "text": "keep the pole up", "effect": "x"}],
     }  # fmt: skip
     s = build_summary("ShadowHandSpin", [], running, "running", USAGE)
     assert s["task"] == "ShadowHandSpin" and s["status"] == "running" and len(s["stages"]) == 1
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]
     assert [x["sample"] for x in s["iterations"][0]["samples"]] == [0, 1]
     assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "train_fitness", "overstated", "error",
-                                                     "reward_path", "attempts", "tool_calls"}
+                                                     "reward_path", "attempts", "tool_calls", "author"}
+    assert s["iterations"][0]["steering"] == running["steering"] and "steering" not in s["iterations"][1]
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
     assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "train_fitness": 4.0, "reward_path": "r0.py",
                          "checkpoint": None}  # fmt: skip

@@ -1,0 +1,48 @@
+"""What the run is doing right now, for /status: the stage, the iteration, and the trainings in flight.
+
+The graph's checkpoint holds finished work; this holds what only the running process knows
+(a training's epoch and fitness so far). The nodes update it; the steering service reads it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Training:
+    epoch: int = 0
+    max_epochs: int = 0
+    fitness: float | None = None  # the training figure so far (the reward process's word)
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class LiveBoard:
+    stage: str = ""
+    iteration: int = 0
+    iterations: int = 0
+    training: dict[str, Training] = field(default_factory=dict)
+    finished: dict[str, dict] = field(default_factory=dict)  # candidate id -> Candidate, this process's
+
+    def at_iteration(self, stage: str, iteration: int, iterations: int) -> None:
+        self.stage, self.iteration, self.iterations = stage, iteration, iterations
+
+    def progress(self, candidate: str, progress: dict) -> None:
+        entry = self.training.setdefault(candidate, Training())
+        entry.epoch, entry.max_epochs, entry.fitness = progress["epoch"], progress["max_epochs"], progress["fitness"]
+
+    def done(self, record: dict) -> None:
+        self.training.pop(record["id"], None)
+        self.finished[f"{self.stage}/{record['id']}"] = record
+
+    def describe(self) -> list[str]:
+        """One line per training in flight: its epoch, fitness so far and time spent."""
+        now = time.monotonic()
+        return [f"{cid}: epoch {t.epoch}/{t.max_epochs}, fitness {fmt(t.fitness)}, {now - t.started:.0f} s"
+                for cid, t in sorted(self.training.items())]  # fmt: skip
+
+
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"

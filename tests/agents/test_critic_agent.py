@@ -1,0 +1,48 @@
+"""The Critic answering a person's question (@critic), grounded in the run's candidates. The model is a
+FAKE scripted one; the candidates are plain data."""
+
+from agents.critic_agent import answer_question
+from agents.gateway import LLMGateway
+from tests.fakes import ScriptedChatModel, calls_tool
+
+
+def trained(cid: str, fitness: float) -> dict:
+    result = {"fitness": [fitness / 2, fitness], "components": {"upright": [0.1, 0.7]}, "episode_length": [50.0, 99.0]}
+    return {"id": cid, "status": "trained", "fitness": fitness, "train_fitness": fitness, "overstated": False,
+            "error": None, "code": f"def compute_reward(pole_angle):  # {cid}\n    ...", "result": result}  # fmt: skip
+
+
+CANDIDATES = [trained("it0-s0", 120.0), trained("it0-s1", 480.0),
+              {"id": "it0-s2", "status": "invalid", "fitness": None, "train_fitness": None, "overstated": False,
+               "error": "Traceback ...\nNameError: name 'x' is not defined", "code": "x", "result": None}]  # fmt: skip
+
+
+def ask(tmp_path, script, tools: bool, question: str):
+    model = ScriptedChatModel(script=script, prompts=[])
+    answer = answer_question(LLMGateway({"critic": model}, tmp_path), question=question, description="balance a pole",
+                             candidates=CANDIDATES, profile="paper", key="steer/m1/critic", tools=tools,
+                             tool_rounds=3)  # fmt: skip
+    return answer, model
+
+
+async def test_text_mode_puts_every_outcome_and_the_named_candidates_curves_in_the_prompt(tmp_path):
+    coro, model = ask(tmp_path, ["it0-s1 wins: 480 against 120."], tools=False, question="why is it0-s1 ahead of it0-s0?")
+    assert await coro == "it0-s1 wins: 480 against 120."
+    prompt = model.prompts[0][-1].content
+    assert '"fitness_clean": 120.0' in prompt and "NameError: name 'x' is not defined" in prompt
+    assert "Training curves of it0-s1" in prompt and "Training curves of it0-s0" in prompt
+    assert "# it0-s1" in prompt and "Training curves of it0-s2" not in prompt  # only the named ones
+    assert prompt.rstrip().endswith("Question: why is it0-s1 ahead of it0-s0?")
+
+
+async def test_tools_mode_reads_what_it_needs_then_answers(tmp_path):
+    script = [calls_tool("candidate_stats", "c0", candidate_id="it0-s1"), "upright saturates at 0.7 in it0-s1."]
+    coro, model = ask(tmp_path, script, tools=True, question="which component dominates the best reward?")
+    assert await coro == "upright saturates at 0.7 in it0-s1."
+    assert '"upright"' in model.prompts[1][-1].content  # the tool's answer came back to the model
+    assert "Training curves of" not in model.prompts[0][-1].content
+
+
+async def test_an_empty_answer_says_so(tmp_path):
+    coro, _ = ask(tmp_path, ["   "], tools=False, question="anything?")
+    assert await coro == "(the Critic gave no answer)"

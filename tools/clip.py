@@ -1,0 +1,46 @@
+"""A short video of a trained candidate's policy, rendered in a confined process (``tools.clip_worker``).
+
+The job's checkpoint was written by the process that ran the reward, so, as for the clean
+evaluation, a copy of its weights is loaded as data in a fresh process.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from tools.clean_eval import trained_checkpoint
+from tools.files import write_json_atomic
+from tools.jobs import error_headline
+from tools.sandbox import run_for_message
+
+WORKER_MODULE = "tools.clip_worker"
+CLIP_FILE = "clip.mp4"
+
+
+async def render_clip(task: str, job_dir: Path, seconds: float = 5.0, *, timeout_s: float = 300,
+                      memory_limit_gb: float = 4) -> tuple[Path | None, str | None]:  # fmt: skip
+    """(the mp4, None) of the job's policy, or (None, why not). The clip goes in ``job_dir/clip/``."""
+    work_dir = Path(job_dir).resolve() / "clip"
+    out = work_dir / CLIP_FILE
+    if out.is_file():
+        return out, None
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(trained_checkpoint(Path(job_dir).resolve()), work_dir / "policy.pth", follow_symlinks=False)
+    except OSError as exc:
+        return None, str(exc)
+    write_json_atomic(work_dir / "clip.json", {"task": task, "checkpoint": str(work_dir / "policy.pth"),
+                                               "out": str(work_dir / "rendering.mp4"), "seconds": seconds})  # fmt: skip
+    # The encoder's path comes from here: its own lookup writes to /dev/null, which the worker may not open.
+    report, outcome = await run_for_message(WORKER_MODULE, work_dir, "clip.log", "clip", timeout_s=timeout_s,
+                                            memory_limit_gb=memory_limit_gb,
+                                            env={"IMAGEIO_FFMPEG_EXE": imageio_ffmpeg.get_ffmpeg_exe()})  # fmt: skip
+    if report is None:
+        return None, f"the renderer {outcome.describe(timeout_s)}"
+    if report.get("error"):
+        return None, error_headline(str(report["error"]))
+    (work_dir / "rendering.mp4").replace(out)  # only a finished clip carries the final name
+    return out, None

@@ -40,5 +40,6 @@ async def human_notice(state: StageState, ctx: RunContext) -> None:
             log.info("steer.clip", candidate=elite["candidate"], clip=str(clip) if clip else None, error=error)
     else:
         lines.append("No candidate trained in this iteration.")
-    lines.append("Type your feedback for the Coder (it replaces the reflection), or a command (/help).")
+    lines.append("Type your feedback for the Coder (it replaces the reflection) or a command (/help), here or "
+                 f"from another terminal: python -m graph.chat {ctx.run_dir}")  # fmt: skip
     ctx.inbox.reply(key, "\n".join(lines))

@@ -89,9 +89,9 @@ class SteeringService:
         board, lines = self.ctx.board, []
         if run.get("status") and run["status"] != "running":
             lines.append(f"the run has ended: {run['status']}")
-        lines.append(f"{board.stage or 'starting'}: iteration {board.iteration} of {board.iterations}"
-                     + (f", waiting for {'/resume' if self.waiting == 'resume' else 'your feedback'}"
-                        if self.waiting else ""))  # fmt: skip
+        where = f"{board.stage}: iteration {board.iteration} of {board.iterations}" if board.stage else "starting"
+        waiting = {"resume": ", waiting for /resume", "feedback": ", waiting for your feedback"}.get(self.waiting, "")
+        lines.append(where + waiting)
         lines += [f"  training {line}" for line in board.describe()] or ["  no training in flight"]
         best = (stage or {}).get("best")
         lines.append(f"best so far: {best['id']}, fitness {fmt(best['fitness'])} (clean), "

@@ -19,10 +19,15 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The tests also cover the optional [server] extra (the LangGraph server API).
+$(VENV)/.installed-server: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[server]"
+	touch $@
+
 run: install
 	$(PY) -m graph.run --task $(TASK) $(ARGS)
 
-test: install
+test: install $(VENV)/.installed-server
 	$(PY) -m pytest tests $(ARGS)
 
 bench: install

@@ -21,13 +21,19 @@ class Training:
 @dataclass
 class LiveBoard:
     stage: str = ""
+    task: str = ""
     iteration: int = 0
     iterations: int = 0
     training: dict[str, Training] = field(default_factory=dict)
     finished: dict[str, dict] = field(default_factory=dict)  # candidate id -> Candidate, this process's
 
-    def at_iteration(self, stage: str, iteration: int, iterations: int) -> None:
-        self.stage, self.iteration, self.iterations = stage, iteration, iterations
+    def at_iteration(self, spec: dict, iteration: int) -> None:
+        """Where the run is: ``spec`` (a StageSpec) and the iteration about to start."""
+        self.stage, self.task, self.iteration, self.iterations = spec["name"], spec["task"], iteration, spec["iterations"]
+
+    def stage_candidates(self) -> list[dict]:
+        """The running stage's candidates this process finished."""
+        return [c for key, c in self.finished.items() if key.startswith(f"{self.stage}/")]
 
     def progress(self, candidate: str, progress: dict) -> None:
         entry = self.training.setdefault(candidate, Training())

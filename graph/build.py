@@ -5,39 +5,63 @@ messages at each iteration boundary (graph/steering.py)."""
 
 from __future__ import annotations
 
+import inspect
+from functools import partial
+
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 
 from graph import curriculum_nodes, nodes, steering
 from graph.context import RunContext
 from graph.state import RunState, StageState
 
 
-def build_stage_graph():
-    g = StateGraph(StageState, context_schema=RunContext)
-    g.add_node("start", nodes.start)
-    g.add_node("candidate", nodes.candidate)
-    g.add_node("reflect", nodes.reflect)
-    g.add_node("steer", steering.steer)
-    g.add_node("await_llm", nodes.await_llm)
-    g.add_node("evaluate", nodes.evaluate)
+def bound(fn, context: RunContext | None):
+    """``fn`` with ``context`` as its runtime context, for a host that cannot pass one (the LangGraph server)."""
+    if context is None or "runtime" not in inspect.signature(fn).parameters:
+        return fn
+    if inspect.iscoroutinefunction(fn):
+
+        async def node(state):
+            return await fn(state, Runtime(context=context))
+    else:
+
+        def node(state):
+            return fn(state, Runtime(context=context))
+
+    node.__name__ = fn.__name__
+    return node
+
+
+def build_stage_graph(context: RunContext | None = None):
+    b = partial(bound, context=context)
+    g = StateGraph(StageState, context_schema=None if context else RunContext)
+    g.add_node("start", b(nodes.start))
+    g.add_node("candidate", b(nodes.candidate))
+    g.add_node("reflect", b(nodes.reflect))
+    g.add_node("steer", b(steering.steer))
+    g.add_node("await_llm", b(nodes.await_llm))
+    g.add_node("evaluate", b(nodes.evaluate))
     g.add_node("close_stage", nodes.close_stage)
     g.add_edge(START, "start")
     g.add_conditional_edges("start", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "reflect")
     g.add_edge("reflect", "steer")
-    g.add_conditional_edges("steer", nodes.after_steer, ["candidate", "await_llm", "evaluate", "close_stage"])
+    g.add_conditional_edges("steer", b(nodes.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])
     g.add_conditional_edges("await_llm", nodes.fan_out_candidates, ["candidate"])
     g.add_edge("evaluate", "close_stage")
     g.add_edge("close_stage", END)
     return g.compile()
 
 
-def build_graph(checkpointer=None):
-    g = StateGraph(RunState, context_schema=RunContext)
-    g.add_node("plan", curriculum_nodes.plan)
-    g.add_node("stage", build_stage_graph())
-    g.add_node("decide", curriculum_nodes.decide)
-    g.add_node("report", curriculum_nodes.report)
+def build_graph(checkpointer=None, context: RunContext | None = None):
+    """The run's graph. ``context``: bind it into the nodes (graph/server.py); graph.run passes it per call."""
+    b = partial(bound, context=context)
+    g = StateGraph(RunState, context_schema=None if context else RunContext)  # bound: the host's context unused
+    g.add_node("plan", b(curriculum_nodes.plan))
+    g.add_node("stage", build_stage_graph(context))
+    g.add_node("decide", b(curriculum_nodes.decide))
+    g.add_node("report", b(curriculum_nodes.report))
     g.add_edge(START, "plan")
     g.add_edge("plan", "stage")
     g.add_edge("stage", "decide")

@@ -82,8 +82,7 @@ class SteeringService:
         """The running stage's candidates: checkpointed ones, then those this process finished since."""
         known = list((stage or {}).get("candidates", []))
         ids = {c["id"] for c in known}
-        prefix = f"{self.ctx.board.stage}/"
-        return known + [c for key, c in self.ctx.board.finished.items() if key.startswith(prefix) and c["id"] not in ids]
+        return known + [c for c in self.ctx.board.stage_candidates() if c["id"] not in ids]
 
     def status(self, run: dict, stage: dict | None) -> str:
         board, lines = self.ctx.board, []
@@ -118,14 +117,13 @@ class SteeringService:
 
     async def answer_critic(self, message: Message, steer: Steer) -> None:
         ctx, s = self.ctx, self.ctx.settings
-        run, stage = await self.read_state()
-        spec = (stage or {}).get("stage") or run.get("stage")
-        if spec is None:
+        _, stage = await self.read_state()
+        if not ctx.board.task:
             ctx.inbox.reply(f"m{message.id}/answer", "the run has no stage yet: ask again in a moment", message.id)
             return
         try:
             text = await answer_question(
-                ctx.gateway, question=steer.text, description=task_config(spec["task"])["description"],
+                ctx.gateway, question=steer.text, description=task_config(ctx.board.task)["description"],
                 candidates=self.candidates(stage), profile=s.prompt_profile, key=f"steer/m{message.id}/critic",
                 tools="critic" in ctx.tool_agents, tool_rounds=s.tool_rounds,
             )  # fmt: skip

@@ -40,7 +40,7 @@ async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
                       reason=f"the best reward of the stage before ({prior['task']})")  # fmt: skip
     log.info("stage.start", stage=stage["name"], iterations=stage["iterations"], samples=stage["samples"],
              max_epochs=stage["ppo"]["max_epochs"], init_checkpoint=stage["init_checkpoint"])  # fmt: skip
-    runtime.context.board.at_iteration(stage["name"], 0, stage["iterations"])
+    runtime.context.board.at_iteration(stage, 0)
     return {"iteration": 0, "messages": messages, "best": None, "elite": elite, "edits": [], "stopped": False,
             "curriculum_notes": []}  # fmt: skip
 
@@ -168,7 +168,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
              fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked),
              elite=record["elite"])  # fmt: skip
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
-    ctx.board.at_iteration(stage["name"], it + 1, stage["iterations"])
+    ctx.board.at_iteration(stage, it + 1)
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     write_summary(ctx.run_dir, s.task, state["stages"], running, "running", ctx.gateway.usage())
     return update

@@ -150,30 +150,45 @@ async def steer(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """Apply the inbox messages that came since the last boundary (see the module docstring)."""
     ctx, s = runtime.context, runtime.context.settings
     b = Boundary(state, ctx)
-    cursor, inbox = state.get("steer_cursor", 0), ctx.inbox
+    cursor, inbox, waits = state.get("steer_cursor", 0), ctx.inbox, 0
     human = s.feedback == "human" and b.next_iteration()
     if human:
         await human_notice(state, ctx)
-    for message in inbox.messages(after=cursor):
-        cursor = message.id
-        try:
-            command = parse(message.text)
-        except CommandError:
-            continue  # the steering service told the user
-        if command.live:
-            continue
-        effect = b.apply(message, command)
-        inbox.reply(f"m{message.id}/applied", effect, message.id)
-        b.records.append(SteerRecord(message=message.id, iteration=state["iteration"] - 1, kind=command.kind,
-                                     text=command.text[:RECORD_CHARS], effect=effect))  # fmt: skip
-        log.info("steer.applied", message=message.id, kind=command.kind, effect=effect)
-        if command.kind == "pause":
-            interrupt({"until": "resume", "after": message.id})
-        if b.stopped or (human and command.kind == "feedback"):
-            break
-    if human and not b.feedback and not b.stopped:
-        interrupt({"until": "feedback", "after": cursor})
+    done = False
+    while not done:
+        batch = inbox.messages(after=cursor)
+        for message in batch:
+            cursor = message.id
+            try:
+                command = parse(message.text)
+            except CommandError:
+                continue  # the steering service told the user
+            if command.live:
+                continue
+            effect = b.apply(message, command)
+            inbox.reply(f"m{message.id}/applied", effect, message.id)
+            b.records.append(SteerRecord(message=message.id, iteration=state["iteration"] - 1, kind=command.kind,
+                                         text=command.text[:RECORD_CHARS], effect=effect))  # fmt: skip
+            log.info("steer.applied", message=message.id, kind=command.kind, effect=effect)
+            if command.kind == "pause":
+                waits += 1
+                post_answer(interrupt({"until": "resume", "after": message.id}), inbox, state, waits)
+            if b.stopped or (human and command.kind == "feedback"):
+                done = True
+                break
+        if not batch and not done:
+            if not (human and not b.feedback and not b.stopped):
+                break
+            waits += 1
+            post_answer(interrupt({"until": "feedback", "after": cursor}), inbox, state, waits)
     return update(state, ctx, b, cursor)
+
+
+def post_answer(answer: object, inbox: Inbox, state: StageState, wait: int) -> None:
+    """What a wait was resumed with. graph.run resumes with the id of a message already in the inbox; a
+    LangGraph client (the [server] extra) resumes with the message's text, which is posted here."""
+    if isinstance(answer, str):
+        inbox.post(answer, f"api:{state['stage']['name']}:it{state['iteration']}:wait{wait}")
 
 
 def update(state: StageState, ctx: RunContext, b: Boundary, cursor: int) -> dict:

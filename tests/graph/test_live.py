@@ -14,7 +14,7 @@ TRAINED = {"id": "it0-s1", "iteration": 0, "sample": 1, "status": "trained", "fi
 
 def service(tmp_path, *messages: str) -> SteeringService:
     ctx = run_context(tmp_path)
-    ctx.board.at_iteration("stage1-Cartpole", 1, 3)
+    ctx.board.at_iteration({"name": "stage1-Cartpole", "task": "Cartpole", "iterations": 3}, 1)
     ctx.board.progress("it1-s0", {"epoch": 3, "max_epochs": 10, "fitness": 20.5})
     for n, text in enumerate(messages):
         ctx.inbox.post(text, f"test:{n}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,10 +54,14 @@ class Inbox:
         with self._connect() as db:
             db.executescript(SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            yield db
+        finally:
+            db.close()
 
     def post(self, text: str, source: str) -> int | None:
         """Append a message; returns its id, or None if a message from ``source`` is already there."""
@@ -67,7 +73,7 @@ class Inbox:
     def messages(self, after: int = 0) -> list[Message]:
         with self._connect() as db:
             rows = db.execute("SELECT id, at, source, text FROM messages WHERE id > ? ORDER BY id", (after,))
-            return [Message(*row) for row in rows]
+            return [Message(*row) for row in rows.fetchall()]
 
     def reply(self, key: str, text: str, message_id: int | None = None, agent: str = "run") -> bool:
         """Record a reply once per ``key``; returns whether it is new."""
@@ -82,7 +88,7 @@ class Inbox:
         with self._connect() as db:
             rows = db.execute("SELECT id, at, key, message_id, agent, text FROM replies WHERE id > ? ORDER BY id",
                               (after,))  # fmt: skip
-            return [Reply(*row) for row in rows]
+            return [Reply(*row) for row in rows.fetchall()]
 
     def replied(self, key: str) -> bool:
         with self._connect() as db:

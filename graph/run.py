@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run_dir = args.resume or args.run_dir
     try:
+        if args.steer_file and not args.steer_file.is_file():
+            raise SettingsError(f"--steer-file {args.steer_file}: no such file")
         settings, run_dir = prepare(args)
         # Models first: a missing API key or a wrong provider fails before anything is written.
         models = make_models(settings.agent_llms(), run_dir, base_url=settings.base_url,

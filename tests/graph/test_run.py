@@ -142,6 +142,9 @@ def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert "not a run directory" in capsys.readouterr().err
     assert main(["--llm", f"replay:{tmp_path}/none.jsonl", "--run-dir", str(tmp_path / "b")]) == 2
     assert "no LLM transcript" in capsys.readouterr().err
+    assert main(["--steer-file", str(tmp_path / "none.txt"), "--run-dir", str(tmp_path / "c")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --steer-file {tmp_path / 'none.txt'}: no such file"
+    assert not (tmp_path / "c").exists()
 
 
 @pytest.mark.parametrize("llm, message", [("openai:gpt-4o", "cannot use LLM 'openai:gpt-4o'"),

@@ -18,7 +18,7 @@ from graph.run import main
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
-TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json"}
+TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json", "steering.sqlite"}
 STAGE = "stage1-Cartpole"
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from graph.console import POLL_S, messages_of, print_replies, read_terminal
 from graph.inbox import Inbox
 from graph.logs import LOG_FILE
+from graph.settings import CONFIG_FILE
 from graph.summary import SUMMARY_FILE
 
 #: Fields every event has; the rest is printed.
@@ -112,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("run_dir", type=Path, help="the run directory of a run (going, paused or stopped)")
     args = p.parse_args(argv)
-    if not (args.run_dir / "config.yaml").is_file():
-        print(f"error: {args.run_dir} is not a run directory (no config.yaml)", file=sys.stderr)
+    if not (args.run_dir / CONFIG_FILE).is_file():
+        print(f"error: {args.run_dir} is not a run directory (no {CONFIG_FILE})", file=sys.stderr)
         return 2
     try:
         status = asyncio.run(attach(args.run_dir))

@@ -14,7 +14,7 @@ from agents.gateway import LLMGateway
 from graph.agent_modes import tool_agents
 from graph.board import LiveBoard
 from graph.inbox import Inbox
-from graph.settings import Settings
+from graph.settings import CONFIG_FILE, Settings
 from graph.training_gate import TrainingGate
 from tools.pool import DevicePool
 
@@ -42,7 +42,7 @@ class RunContext:
         return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()), tool_agents, Inbox(run_dir),
                    LiveBoard())  # fmt: skip
 
-    def switch_model(self, agent: str, spec: str, config_file: Path) -> None:
+    def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (saved in config.yaml, so a resume keeps it).
 
         Raises LLMConfigError or SettingsError (nothing changes then).
@@ -54,4 +54,4 @@ class RunContext:
         self.tool_agents = tool_agents(s.agent_mode, {**self.gateway.models, **built.models}, specs)
         self.gateway.switch_model(agent, built.models[agent], built.windows[agent])
         setattr(s, f"{agent}_llm", spec)
-        s.save(config_file)
+        s.save(self.run_dir / CONFIG_FILE)

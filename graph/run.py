@@ -32,14 +32,13 @@ from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.live import SteeringService
 from graph.logs import configure_logging
-from graph.settings import AGENT_MODES, DEFAULTS_FILE, FEEDBACK, Settings, SettingsError
+from graph.settings import AGENT_MODES, CONFIG_FILE, DEFAULTS_FILE, FEEDBACK, Settings, SettingsError
 from graph.steering import wait_for
 from graph.summary import SUMMARY_FILE, write_summary
 from sim.checkpoint import CheckpointError, check_spaces
 from sim.registry import task_class
 
 log = structlog.get_logger("run")
-CONFIG_FILE = "config.yaml"
 CHECKPOINT_FILE = "checkpoints.sqlite"
 THREAD = {"configurable": {"thread_id": "eureka"}}
 RUN_ERRORS = (LLMConfigError, LLMCallError, ReplayExhaustedError, SettingsError, FileNotFoundError)

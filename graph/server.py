@@ -34,8 +34,8 @@ from graph.context import RunContext
 from graph.inbox import Inbox
 from graph.live import SteeringService
 from graph.logs import configure_logging
-from graph.run import CONFIG_FILE, create_run_dir, parse_args, prepare
-from graph.settings import Settings, SettingsError
+from graph.run import create_run_dir, parse_args, prepare
+from graph.settings import CONFIG_FILE, Settings, SettingsError
 
 #: The runs this server process drives, by run directory: their context and steering service.
 RUNS: dict[str, tuple[RunContext, asyncio.Task]] = {}

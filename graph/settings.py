@@ -16,6 +16,8 @@ from sim.registry import UnknownTaskError, task_class
 from tools.pool import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
+#: A run's resolved settings, in its run directory.
+CONFIG_FILE = "config.yaml"
 #: A parameter count in a model name: qwen2.5-coder:1.5b, Llama-3.1-8B-Instruct, phi3:3.8b.
 SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE)
 SMALL_CONTEXT_TOKENS = 8192

@@ -32,7 +32,6 @@ from graph.summary import write_summary
 from prompts import render
 
 log = structlog.get_logger("steer")
-CONFIG_FILE = "config.yaml"
 #: A message's text as kept in the state and the summary.
 RECORD_CHARS = 2000
 #: What a wait ends on: /resume (or /stop) for a pause, feedback (or /stop) in human-feedback mode.
@@ -105,7 +104,7 @@ class Boundary:
     def next_iteration(self) -> bool:
         return self.state["iteration"] < self.stage["iterations"]
 
-    def apply(self, message: Message, steer: Steer) -> str:
+    def apply(self, steer: Steer) -> str:
         """Carry out one message; returns what it did, in a line for the user."""
         it, stage = self.state["iteration"], self.stage["name"]
         if steer.kind == "feedback":
@@ -122,7 +121,7 @@ class Boundary:
             return f"{steer.kind} = {steer.number} for the rest of the run{ends}"
         if steer.kind == "model":
             try:
-                self.ctx.switch_model(steer.agent, steer.spec, self.ctx.run_dir / CONFIG_FILE)
+                self.ctx.switch_model(steer.agent, steer.spec)
             except (LLMConfigError, SettingsError) as exc:
                 return f"error: model unchanged: {exc}"
             return f"the {steer.agent} now uses {steer.spec}"
@@ -165,7 +164,7 @@ async def steer(state: StageState, runtime: Runtime[RunContext]) -> dict:
                 continue  # the steering service told the user
             if command.live:
                 continue
-            effect = b.apply(message, command)
+            effect = b.apply(command)
             inbox.reply(f"m{message.id}/applied", effect, message.id)
             b.records.append(SteerRecord(message=message.id, iteration=state["iteration"] - 1, kind=command.kind,
                                          text=command.text[:RECORD_CHARS], effect=effect))  # fmt: skip

@@ -5,10 +5,6 @@ The command that trains first and then renders is ``python -m tools.render``.
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("MUJOCO_GL", "egl")  # before mujoco is imported: no display needed
-
 from pathlib import Path
 
 import imageio_ffmpeg

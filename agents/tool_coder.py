@@ -16,7 +16,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder import TRUNCATED, Draft, after_llm_failure
+from agents.coder import TRUNCATED, Draft, after_llm_failure, validate
 from agents.critic import error_feedback
 from agents.gateway import LLMCallError, LLMGateway
 from agents.tool_loop import converse
@@ -24,7 +24,6 @@ from prompts import render
 from sim.base import BatchedTask
 from tools.coder_tools import coder_tools
 from tools.jobs import error_headline
-from tools.reward_check import RewardCheckError, check_reward
 
 log = structlog.get_logger("coder")
 
@@ -105,13 +104,12 @@ async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedT
             code = last_passed(outcomes)  # "the program above passes": the last one that passed check_reward
             if code is None:
                 raise
-        path.write_text(code)
         if code in outcomes:  # checked in the conversation already (the dry run is seeded: same verdict)
+            path.write_text(code)
             error = outcomes[code]
         else:
-            await check_reward(task.name, code, list(task.state_spec), path.parent / f"check_{path.stem}",
-                               check_timeout_s)  # fmt: skip
-    except (NoCodeError, RewardCheckError) as exc:
+            error = await validate(code, task, path, check_timeout_s)
+    except NoCodeError as exc:
         error = str(exc)
     return Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, rounds,
                  tool_calls=calls)  # fmt: skip

@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from graph.console import POLL_S, messages_of, print_replies, read_terminal
-from graph.inbox import Inbox
+from graph.console import messages_of, print_replies, read_terminal
+from graph.inbox import POLL_S, Inbox
 from graph.logs import LOG_FILE
 from graph.settings import CONFIG_FILE
 from graph.summary import SUMMARY_FILE

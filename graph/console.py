@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from graph.commands import EDIT_END
-from graph.inbox import Inbox
+from graph.inbox import POLL_S, Inbox
 
-POLL_S = 0.3
 PROMPT = "steer> "
 
 

@@ -19,6 +19,13 @@ from graph.training_gate import TrainingGate
 from tools.pool import DevicePool
 
 
+def agent_models(settings: Settings, run_dir: Path, specs: dict[str, str] | None = None) -> AgentModels:
+    """The models of ``specs`` (default: every agent's) as the settings configure them; raises LLMConfigError."""
+    s = settings
+    return make_models(specs or s.agent_llms(), run_dir, base_url=s.base_url, temperature=s.temperature,
+                       max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
+
+
 @dataclass
 class RunContext:
     settings: Settings
@@ -48,8 +55,7 @@ class RunContext:
         Raises LLMConfigError or SettingsError (nothing changes then).
         """
         s = self.settings
-        built = make_models({agent: spec}, self.run_dir, base_url=s.base_url, temperature=s.temperature,
-                            max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
+        built = agent_models(s, self.run_dir, {agent: spec})
         specs = {**s.agent_llms(), agent: spec}
         self.tool_agents = tool_agents(s.agent_mode, {**self.gateway.models, **built.models}, specs)
         self.gateway.switch_model(agent, built.models[agent], built.windows[agent])

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 INBOX_FILE = "steering.sqlite"
+#: How often the run and graph.chat look for new messages and replies (seconds).
+POLL_S = 0.3
 #: Longest message kept (a pasted reward program fits); longer ones are cut.
 MESSAGE_CHARS = 50_000
 SCHEMA = """
@@ -52,13 +54,13 @@ class Inbox:
     def __init__(self, run_dir: Path):
         self.path = Path(run_dir) / INBOX_FILE
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # kept by the file: readers never wait for a writer
             db.executescript(SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
             yield db
         finally:
             db.close()

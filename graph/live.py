@@ -19,12 +19,11 @@ from agents.gateway import LLMCallError
 from graph.board import fmt
 from graph.commands import HELP, CommandError, Steer, parse
 from graph.context import RunContext
-from graph.inbox import Message
+from graph.inbox import POLL_S, Message
 from sim.registry import task_config
 from tools.jobs import error_headline
 
 log = structlog.get_logger("steer")
-POLL_S = 0.3
 #: (the run's state, the running stage's state or None), as checkpointed.
 StateReader = Callable[[], Awaitable[tuple[dict, dict | None]]]
 

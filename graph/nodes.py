@@ -63,8 +63,9 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     common = dict(gateway=ctx.gateway, messages=request["messages"], task=task_class(stage["task"]),
                   key=f"{stage['name']}/{cid}", work_dir=stage_dir / "rewards", profile=s.prompt_profile,
                   check_timeout_s=s.check_timeout_s)  # fmt: skip
+    pasted = request.get("code") is not None
     try:
-        if request.get("code") is not None:
+        if pasted:
             draft = await given_candidate(request["code"], common["task"], common["key"], common["work_dir"],
                                           s.check_timeout_s)  # fmt: skip
         elif "coder" in ctx.tool_agents:
@@ -79,7 +80,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
-        tool_calls=draft.tool_calls, author="coder" if request.get("code") is None else "user",
+        tool_calls=draft.tool_calls, author="user" if pasted else "coder",
     )  # fmt: skip
     if draft.status == "valid":
         await ctx.gate.wait_to_train()

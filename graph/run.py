@@ -21,13 +21,13 @@ import structlog
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
-from agents.chat_models import AgentModels, LLMConfigError, make_models
+from agents.chat_models import AgentModels, LLMConfigError
 from agents.gateway import LLMCallError
 from agents.replay import ReplayExhaustedError
 from graph.agent_modes import tool_agents
 from graph.build import build_graph
 from graph.console import feed_file, print_replies, read_terminal
-from graph.context import RunContext
+from graph.context import RunContext, agent_models
 from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.live import SteeringService
@@ -169,9 +169,8 @@ async def execute(settings: Settings, run_dir: Path, models: AgentModels, with_t
                     command = Command(resume=await wait_for(context.inbox, **waits[0].value))
                     service.waiting = None
         except BaseException as exc:
-            snapshot = await graph.aget_state(THREAD, subgraphs=True)
-            running = next((t.state.values for t in snapshot.tasks if t.state and t.state.values), None)
-            stages = snapshot.values.get("stages", [])
+            values, running = await read_state(graph)
+            stages = values.get("stages", [])
             write_summary(run_dir, settings.task, stages, running, "stopped", context.gateway.usage(),
                           reason=str(exc) or type(exc).__name__)  # fmt: skip
             raise
@@ -215,9 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SettingsError(f"--steer-file {args.steer_file}: no such file")
         settings, run_dir = prepare(args)
         # Models first: a missing API key or a wrong provider fails before anything is written.
-        models = make_models(settings.agent_llms(), run_dir, base_url=settings.base_url,
-                             temperature=settings.temperature, max_tokens=settings.llm_max_tokens,
-                             context_tokens=settings.llm_context_tokens)  # fmt: skip
+        models = agent_models(settings, run_dir)
         with_tools = tool_agents(settings.agent_mode, models.models, settings.agent_llms())
         if not args.resume:
             create_run_dir(settings, run_dir)

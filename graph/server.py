@@ -27,10 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from agents.chat_models import make_models
 from graph.agent_modes import tool_agents
 from graph.build import build_graph
-from graph.context import RunContext
+from graph.context import RunContext, agent_models
 from graph.inbox import Inbox
 from graph.live import SteeringService
 from graph.logs import configure_logging
@@ -51,9 +50,7 @@ def run_context(run_dir: str, args: list[str]) -> RunContext:
     else:
         settings, _ = prepare(parse_args([*args, "--run-dir", run_dir]))
         create_run_dir(settings, Path(run_dir))
-    models = make_models(settings.agent_llms(), Path(run_dir), base_url=settings.base_url,
-                         temperature=settings.temperature, max_tokens=settings.llm_max_tokens,
-                         context_tokens=settings.llm_context_tokens)  # fmt: skip
+    models = agent_models(settings, Path(run_dir))
     configure_logging(Path(run_dir))
     ctx = RunContext.create(settings, Path(run_dir), models,
                             tool_agents(settings.agent_mode, models.models, settings.agent_llms()))  # fmt: skip

@@ -25,7 +25,7 @@ from agents.chat_models import LLMConfigError
 from graph.commands import CommandError, Steer, parse
 from graph.context import RunContext
 from graph.human_feedback import human_notice
-from graph.inbox import Inbox, Message
+from graph.inbox import POLL_S, Inbox, Message
 from graph.settings import SettingsError
 from graph.state import StageState, SteerRecord
 from graph.summary import write_summary
@@ -56,20 +56,14 @@ def stop_pending(inbox: Inbox, cursor: int) -> bool:
     return any(kind_of(m) == "stop" for m in inbox.messages(after=cursor))
 
 
-async def wait_for(inbox: Inbox, until: str, after: int, poll_s: float = 0.3) -> int:
+async def wait_for(inbox: Inbox, until: str, after: int) -> int:
     """The id of the first message after ``after`` that ends a wait of kind ``until`` (polls the inbox)."""
     while True:
         for message in inbox.messages(after=after):
             if ends_wait(until, message):
                 return message.id
             after = message.id
-        await asyncio.sleep(poll_s)
-
-
-def feedback_mode(state: StageState, ctx: RunContext) -> str:
-    """/mode if the user set it, else replace in human-feedback mode (Eureka's) and join otherwise."""
-    default = "replace" if ctx.settings.feedback == "human" else "join"
-    return (state.get("overrides") or {}).get("feedback_mode", default)
+        await asyncio.sleep(POLL_S)
 
 
 def with_feedback(messages: list[dict], texts: list[str], mode: str, profile: str) -> list[dict]:
@@ -99,7 +93,9 @@ class Boundary:
         self.records: list[SteerRecord] = []
 
     def mode(self) -> str:
-        return feedback_mode({**self.state, "overrides": self.overrides}, self.ctx)
+        """/mode if the user set it, else replace in human-feedback mode (Eureka's) and join otherwise."""
+        default = "replace" if self.ctx.settings.feedback == "human" else "join"
+        return self.overrides.get("feedback_mode", default)
 
     def next_iteration(self) -> bool:
         return self.state["iteration"] < self.stage["iterations"]

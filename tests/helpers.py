@@ -81,8 +81,7 @@ def run_context(run_dir: Path, **settings):
     """A real RunContext (inbox, pool, gateway) in ``run_dir``, its agents a FAKE replayed LLM with one answer."""
     import json
 
-    from agents.chat_models import make_models
-    from graph.context import RunContext
+    from graph.context import RunContext, agent_models
     from graph.settings import DEFAULTS_FILE, Settings
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -90,5 +89,5 @@ def run_context(run_dir: Path, **settings):
     transcript.write_text(json.dumps({"agent": "critic", "response": "it0-s1 is steadier."}) + "\n")
     config = Settings.load(DEFAULTS_FILE, {"llm": f"replay:{transcript}", **settings})
     config.save(run_dir / "config.yaml")
-    return RunContext.create(config, run_dir, make_models(config.agent_llms(), run_dir), frozenset())
+    return RunContext.create(config, run_dir, agent_models(config, run_dir), frozenset())
 

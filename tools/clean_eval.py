@@ -48,18 +48,27 @@ def overstated(train: float | None, clean: float | None, std: float | None, epis
     return train - clean > noise + RELATIVE_TOLERANCE * max(abs(train), abs(clean), 1e-6)
 
 
+def copy_policy(job_dir: Path, work_dir: Path) -> Path:
+    """A copy of the job's trained checkpoint in ``work_dir`` (created), for a fresh process to load as data.
+
+    Raises OSError (FileNotFoundError when the job holds no regular checkpoint file).
+    """
+    source = trained_checkpoint(job_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, work_dir / POLICY_FILE, follow_symlinks=False)
+    return work_dir / POLICY_FILE
+
+
 async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s: float | None,
                        memory_limit_gb: float | None) -> dict:  # fmt: skip
     """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process."""
     out_dir = Path(job.out_dir).resolve()  # the worker runs in work_dir: every path it gets is absolute
     work_dir = out_dir / EVAL_DIR
     try:
-        source = trained_checkpoint(out_dir)
-        work_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, work_dir / POLICY_FILE, follow_symlinks=False)
+        policy = copy_policy(out_dir, work_dir)
     except OSError as exc:
         return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
-    spec = {"task": job.task, "checkpoint": str(work_dir / POLICY_FILE), "seed": EVAL_SEED, "ppo": job.ppo}
+    spec = {"task": job.task, "checkpoint": str(policy), "seed": EVAL_SEED, "ppo": job.ppo}
     write_json_atomic(work_dir / "evaluation.json", spec)
     report, outcome = await run_for_message(WORKER_MODULE, work_dir, "eval.log", "evaluation",
                                             timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)  # fmt: skip

@@ -6,12 +6,11 @@ evaluation, a copy of its weights is loaded as data in a fresh process.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import imageio_ffmpeg
 
-from tools.clean_eval import trained_checkpoint
+from tools.clean_eval import copy_policy
 from tools.files import write_json_atomic
 from tools.jobs import error_headline
 from tools.sandbox import run_for_message
@@ -28,11 +27,10 @@ async def render_clip(task: str, job_dir: Path, seconds: float = 5.0, *, timeout
     if out.is_file():
         return out, None
     try:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(trained_checkpoint(Path(job_dir).resolve()), work_dir / "policy.pth", follow_symlinks=False)
+        policy = copy_policy(Path(job_dir).resolve(), work_dir)
     except OSError as exc:
         return None, str(exc)
-    write_json_atomic(work_dir / "clip.json", {"task": task, "checkpoint": str(work_dir / "policy.pth"),
+    write_json_atomic(work_dir / "clip.json", {"task": task, "checkpoint": str(policy),
                                                "out": str(work_dir / "rendering.mp4"), "seconds": seconds})  # fmt: skip
     # The encoder's path comes from here: its own lookup writes to /dev/null, which the worker may not open.
     report, outcome = await run_for_message(WORKER_MODULE, work_dir, "clip.log", "clip", timeout_s=timeout_s,

@@ -126,7 +126,7 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_headline_command_runs_both_stages_with_the_embedded_model(tmp_path):
+def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_path):
     """No key, no network: the embedded model writes the rewards and makes the stage decisions."""
     run = tmp_path / "run"
     done = subprocess.run([sys.executable, "-m", "graph.run", "--task", "ShadowHandSpin", "--iterations", "1",
@@ -136,9 +136,18 @@ def test_the_headline_command_runs_both_stages_with_the_embedded_model(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())
     stages = summary["stages"]
-    assert [s["task"] for s in stages][0] == "ShadowHand" and stages[-1]["task"] == "ShadowHandSpin"
-    assert summary["status"] in ("completed", "no_trained_candidate")  # the 1.5B model's programs may all fail
-    assert all(s["decision"] and s["decision"]["reason"] for s in stages)
+    assert stages[0]["task"] == "ShadowHand" and all(s["decision"] and s["decision"]["reason"] for s in stages)
+    # The 1.5B model's decisions vary (with nothing trained, stopping is a fair choice): the stages must follow them.
+    for before, after in zip(stages, stages[1:]):
+        action = before["decision"]["action"]
+        assert action in ("advance", "repeat")
+        expected = (before["task"], before["attempt"] + 1) if action == "repeat" else ("ShadowHandSpin", 1)
+        assert (after["task"], after["attempt"]) == expected
+    last = stages[-1]["decision"]["action"]
+    if stages[-1]["task"] == "ShadowHandSpin":
+        assert last in ("finish", "stop") and summary["status"] in ("completed", "no_trained_candidate")
+    else:
+        assert last == "stop" and summary["status"] == "stopped_by_curriculum"
     calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
     assert {c["agent"] for c in calls} >= {"coder"} and all(c["response"] for c in calls)
-    assert (run / "stage2-ShadowHandSpin" / "rewards").is_dir()
+    assert (run / "stage2-ShadowHandSpin" / "rewards").is_dir() == (stages[-1]["task"] == "ShadowHandSpin")

@@ -14,8 +14,11 @@ whose provider supports tool calling: ``chat_models.supports_tools``); the reply
 A failed call raises ``LLMCallError`` with a ``kind`` that says who it concerns:
 ``fatal`` (authentication, an unknown model, a server never reached: no later call can
 succeed, the run stops), ``unavailable`` (timeouts, connection errors, 429 and 5xx after the
-retries: the server may come back) or ``rejected`` (this request only: a 4xx such as a
-context overflow or a content filter, a malformed answer).
+retries: the server may come back), ``rejected`` (this request only: a 4xx such as a
+context overflow or a content filter, a malformed answer) or ``budget`` (``budget_usd`` is spent:
+no new call is sent; calls already in flight finish).
+
+Each call's cost comes from the price table (``agents.pricing``) for the agent's model spec.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.conversation import CHARS_PER_TOKEN, ContextOverflowError, ContextWindow, Fitted, fit
+from agents.pricing import PriceTable
 from agents.replay import (
     CALLS_FILE,
     ReplayChatModel,
@@ -57,13 +61,13 @@ TRANSIENT_NAMES = ("Timeout", "TimedOut", "ConnectionError", "ConnectError", "Co
 FATAL_STATUS = {401: "authentication failed", 403: "permission denied", 404: "unknown model or endpoint"}
 #: Finish reasons that mean "cut off by the token limit" (OpenAI and llama.cpp, Anthropic, Google, Ollama).
 LENGTH_REASONS = {"length", "max_tokens", "MAX_TOKENS"}
-FATAL, UNAVAILABLE, REJECTED = "fatal", "unavailable", "rejected"
+FATAL, UNAVAILABLE, REJECTED, BUDGET = "fatal", "unavailable", "rejected", "budget"
 DEFAULT_MAX_TOKENS = 1024  # configs/run.yaml's llm_max_tokens
 REACHABLE_TIMEOUT_S = 60  # asking whether a model answers again after an outage
 
 
 class LLMCallError(RuntimeError):
-    """A failed LLM call; ``kind`` is ``fatal``, ``unavailable`` or ``rejected`` (see the module docstring)."""
+    """A failed LLM call; ``kind`` is ``fatal``, ``unavailable``, ``rejected`` or ``budget`` (see the module docstring)."""
 
     def __init__(self, message: str, kind: str):
         super().__init__(message)
@@ -122,6 +126,9 @@ class LLMGateway:
         run_dir: Path,
         *,
         windows: dict[str, ContextWindow] | None = None,
+        specs: dict[str, str] | None = None,
+        prices: PriceTable | None = None,
+        budget_usd: float | None = None,
         max_tokens: int = DEFAULT_MAX_TOKENS,
         max_concurrency: int = 4,
         requests_per_minute: float = 60,
@@ -131,6 +138,8 @@ class LLMGateway:
     ):
         self.models = models
         self.windows = windows or {}
+        self.specs = dict(specs or {})  # agent -> model spec as given (prices are per spec)
+        self.prices, self.budget_usd = prices or PriceTable(()), budget_usd
         self.max_tokens = max_tokens
         self.log_path = Path(run_dir) / CALLS_FILE
         self.semaphore = asyncio.Semaphore(max_concurrency)
@@ -145,14 +154,24 @@ class LLMGateway:
     def _model_calls(self) -> list[dict]:
         return model_calls(read_calls(self.log_path)) if self.log_path.exists() else []
 
-    def usage(self) -> dict[str, int]:
-        """Totals over every LLM call recorded in this run (including calls before a resume)."""
-        records = self._model_calls()
-        return {
-            "calls": len(records),
-            "prompt_tokens": sum(r.get("prompt_tokens", 0) for r in records),
-            "completion_tokens": sum(r.get("completion_tokens", 0) for r in records),
-        }
+    def usage(self) -> dict:
+        """Calls, tokens and cost in USD over every LLM call of this run (including calls before a resume),
+        in total and per model spec; a cost is None where some call's model has no price."""
+        per_model: dict[str, dict] = {}
+        for r in self._model_calls():
+            entry = per_model.setdefault(r.get("model", "unknown"), usage_entry())
+            add_call(entry, r)
+        total = usage_entry()
+        for entry in per_model.values():
+            add_call(total, entry, calls=entry["calls"])
+        return {**total, "models": per_model}
+
+    def spent_usd(self) -> float:
+        """What the priced calls of this run cost so far."""
+        return sum(r.get("cost_usd") or 0.0 for r in self._model_calls())
+
+    def budget_spent(self) -> bool:
+        return self.budget_usd is not None and self.spent_usd() >= self.budget_usd
 
     def bind_tools(self, agent: str, tools: list[BaseTool] | None):
         """``agent``'s model with ``tools`` bound (once per set of tools), or the model itself without tools."""
@@ -163,9 +182,9 @@ class LLMGateway:
             self.bound[names] = self.models[agent].bind_tools(tools)
         return self.bound[names]
 
-    def switch_model(self, agent: str, model: BaseChatModel, window: ContextWindow) -> None:
-        """Answer ``agent``'s next calls with ``model``."""
-        self.models[agent], self.windows[agent] = model, window
+    def switch_model(self, agent: str, model: BaseChatModel, window: ContextWindow, spec: str) -> None:
+        """Answer ``agent``'s next calls with ``model`` (priced as ``spec``)."""
+        self.models[agent], self.windows[agent], self.specs[agent] = model, window, spec
         self.bound = {names: bound for names, bound in self.bound.items() if names[0] != agent}
 
     async def complete(
@@ -211,6 +230,9 @@ class LLMGateway:
         # A smaller budget than the model was built with is passed per call (only a fitted context shrinks it).
         options = {"max_tokens": fitted.max_tokens} if fitted.max_tokens < self.max_tokens else {}
         async with self.semaphore:
+            if self.budget_spent():  # checked in turn: calls waiting here see what the calls before them cost
+                raise LLMCallError(f"{agent}: not sent: the LLM budget of ${self.budget_usd:g} is spent "
+                                   f"(${self.spent_usd():.4f})", BUDGET)  # fmt: skip
             for attempt in range(self.retries + 1):
                 async with self.throttler:
                     started = time.perf_counter()
@@ -255,10 +277,12 @@ class LLMGateway:
 
     def _record(self, agent: str, key: str | None, fitted: Fitted, reply: Reply, wall_s: float,
                 tools: list[BaseTool] | None) -> None:  # fmt: skip
+        spec = self.specs.get(agent, "unknown")
         record = {
-            "agent": agent, "key": key, "time": time.time(), "wall_s": round(wall_s, 3),
+            "agent": agent, "model": spec, "key": key, "time": time.time(), "wall_s": round(wall_s, 3),
             "messages": fitted.messages, "response": reply.text,
             "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+            "cost_usd": self.prices.cost(spec, reply.prompt_tokens, reply.completion_tokens),
             "max_tokens": fitted.max_tokens, "finish_reason": reply.finish_reason, "truncated": reply.truncated,
             **({"trimmed": fitted.trimmed} if fitted.trimmed else {}),
             **({"tools": [t.name for t in tools], "tool_calls": reply.tool_calls,
@@ -280,6 +304,19 @@ class LLMGateway:
     def _append(self, record: dict) -> None:
         with open(self.log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
+
+
+def usage_entry() -> dict:
+    return {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+
+
+def add_call(entry: dict, record: dict, calls: int = 1) -> None:
+    """Add a call record's (or a usage entry's) tokens and cost to ``entry``; an unknown cost makes it unknown."""
+    entry["calls"] += calls
+    entry["prompt_tokens"] += record.get("prompt_tokens", 0)
+    entry["completion_tokens"] += record.get("completion_tokens", 0)
+    cost = record.get("cost_usd")
+    entry["cost_usd"] = None if cost is None or entry["cost_usd"] is None else entry["cost_usd"] + cost
 
 
 def schema_tokens(tools: list[BaseTool]) -> int:

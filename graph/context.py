@@ -11,10 +11,11 @@ from pathlib import Path
 
 from agents.chat_models import AgentModels, make_models
 from agents.gateway import LLMGateway
+from agents.pricing import PRICES_FILE, PriceTable, PriceTableError
 from graph.agent_modes import tool_agents
 from graph.board import LiveBoard
 from graph.inbox import Inbox
-from graph.settings import CONFIG_FILE, Settings
+from graph.settings import CONFIG_FILE, Settings, SettingsError
 from graph.training_gate import TrainingGate
 from tools.pool import DevicePool
 
@@ -24,6 +25,19 @@ def agent_models(settings: Settings, run_dir: Path, specs: dict[str, str] | None
     s = settings
     return make_models(specs or s.agent_llms(), run_dir, base_url=s.base_url, temperature=s.temperature,
                        max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
+
+
+def price_table(settings: Settings, specs: dict[str, str] | None = None) -> PriceTable:
+    """The run's price table; with a budget, every model of ``specs`` (default: every agent's) must have a price."""
+    try:
+        table = PriceTable.load(Path(settings.prices) if settings.prices else PRICES_FILE)
+    except PriceTableError as exc:
+        raise SettingsError(str(exc)) from None
+    unpriced = sorted({spec for spec in (specs or settings.agent_llms()).values() if table.price(spec) is None})
+    if settings.budget_usd is not None and unpriced:
+        raise SettingsError(f"budget_usd needs a price for {', '.join(unpriced)}: add it to "
+                            f"{settings.prices or PRICES_FILE}")  # fmt: skip
+    return table
 
 
 @dataclass
@@ -41,7 +55,8 @@ class RunContext:
     def create(cls, settings: Settings, run_dir: Path, models: AgentModels, tool_agents: frozenset[str]) -> RunContext:
         s = settings
         gateway = LLMGateway(
-            models.models, run_dir, windows=models.windows, max_tokens=s.llm_max_tokens,
+            models.models, run_dir, windows=models.windows, specs=s.agent_llms(), prices=price_table(s),
+            budget_usd=s.budget_usd, max_tokens=s.llm_max_tokens,
             max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
@@ -55,9 +70,10 @@ class RunContext:
         Raises LLMConfigError or SettingsError (nothing changes then).
         """
         s = self.settings
+        price_table(s, {agent: spec})
         built = agent_models(s, self.run_dir, {agent: spec})
         specs = {**s.agent_llms(), agent: spec}
         self.tool_agents = tool_agents(s.agent_mode, {**self.gateway.models, **built.models}, specs)
-        self.gateway.switch_model(agent, built.models[agent], built.windows[agent])
+        self.gateway.switch_model(agent, built.models[agent], built.windows[agent], spec)
         setattr(s, f"{agent}_llm", spec)
         s.save(self.run_dir / CONFIG_FILE)

@@ -62,13 +62,16 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
 async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     """The Curriculum agent's choice after a stage: advance, repeat, stop or finish, with its reason.
 
-    A /stop from the user ends the run; their @curriculum guidance goes into the agent's prompt,
+    A /stop from the user, or a spent ``budget_usd``, ends the run; their @curriculum guidance goes into the agent's prompt,
     and the settings they changed (/samples, /iterations) hold for the stages that follow.
     """
     ctx, s = runtime.context, runtime.context.settings
     record, remaining = state["stage_result"], state["plan"]
     if record["stopped"] or stop_pending(ctx.inbox, state.get("steer_cursor", 0)):
         decision = {"action": "stop", "reason": "stopped by the user (/stop)", "by": "user"}
+    elif ctx.gateway.budget_spent():
+        decision = {"action": "stop", "by": "budget", "reason": f"the LLM budget of ${s.budget_usd:g} is spent "
+                    f"(${ctx.gateway.spent_usd():.4f})"}  # fmt: skip
     else:
         decision = await agent_decision(state, ctx)
     log.info("curriculum.decision", stage=record["spec"]["name"], fitness=record["fitness"], **decision)
@@ -118,6 +121,8 @@ async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
         status, reason = "no_trained_candidate", no_candidate_reason(last["candidates"])
     elif last["decision"]["by"] == "user":
         status = "stopped_by_user"
+    elif last["decision"]["by"] == "budget":
+        status, reason = "budget_spent", last["decision"]["reason"]
     else:
         status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
     summary = write_summary(ctx.run_dir, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage(),

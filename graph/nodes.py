@@ -221,7 +221,11 @@ def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] |
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
     reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
-    if state["iteration"] < stage["iterations"] and not state.get("stopped"):
+    budget_spent = runtime.context.gateway.budget_spent()
+    if budget_spent:
+        log.info("budget.spent", stage=stage["name"], iteration=state["iteration"],
+                 spent_usd=round(runtime.context.gateway.spent_usd(), 4), budget_usd=runtime.context.settings.budget_usd)  # fmt: skip
+    if state["iteration"] < stage["iterations"] and not state.get("stopped") and not budget_spent:
         if lost_to_outage(state):
             return "await_llm"
         if not reached:

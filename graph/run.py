@@ -27,7 +27,7 @@ from agents.replay import ReplayExhaustedError
 from graph.agent_modes import tool_agents
 from graph.build import build_graph
 from graph.console import feed_file, print_replies, read_terminal
-from graph.context import RunContext, agent_models
+from graph.context import RunContext, agent_models, price_table
 from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.live import SteeringService
@@ -72,6 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--llm-max-tokens", type=int, help="answer budget per LLM call (default 1024)")
     p.add_argument("--llm-context-tokens", type=int, help="the models' context window, if the server does not say")
+    p.add_argument("--prices", help="an LLM price table (default configs/prices.yaml)")
+    p.add_argument("--budget-usd", type=float,
+                   help="stop sampling once the LLM calls cost this much; the run still finishes (final evaluation)")
     p.add_argument(
         "--repair-attempts", type=int, help="text mode: error-feedback rounds for a program that fails validation"
     )
@@ -214,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SettingsError(f"--steer-file {args.steer_file}: no such file")
         settings, run_dir = prepare(args)
         # Models first: a missing API key or a wrong provider fails before anything is written.
+        price_table(settings)
         models = agent_models(settings, run_dir)
         with_tools = tool_agents(settings.agent_mode, models.models, settings.agent_llms())
         if not args.resume:

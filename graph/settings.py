@@ -64,6 +64,8 @@ class Settings:
     llm_timeout_s: float
     llm_max_tokens: int
     llm_context_tokens: int | None
+    prices: str | None
+    budget_usd: float | None
     run_dir: str | None
     command_line: str | None  # the settings given as flags: they win over a curriculum stage's budget
 
@@ -101,6 +103,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"setting {name} must be >= 1, got {value}")
+        if self.budget_usd is not None and self.budget_usd <= 0:
+            raise SettingsError(f"setting budget_usd must be > 0, got {self.budget_usd}")
         if self.repair_attempts < 0 or self.llm_retries < 0:
             raise SettingsError("repair_attempts and llm_retries must be >= 0")
         if self.prompt_profile not in ("auto", *profiles()):

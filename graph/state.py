@@ -95,7 +95,7 @@ class Decision(TypedDict):
 
     action: str  # "advance" | "repeat" | "stop" | "finish"
     reason: str
-    by: str  # "agent", or "config" when the model gave no usable answer or there was no choice
+    by: str  # "agent"; "config" (no usable answer, or no choice); "user" (/stop); "budget" (budget_usd spent)
 
 
 class StageRecord(TypedDict):

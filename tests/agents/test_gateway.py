@@ -3,7 +3,8 @@ import json
 import pytest
 
 from agents.conversation import ContextWindow, estimate_tokens
-from agents.gateway import LLMCallError, LLMGateway
+from agents.gateway import BUDGET, LLMCallError, LLMGateway
+from agents.pricing import Price, PriceTable
 from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, calls_tool, cut_off
 
 PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "reward?"}]
@@ -23,7 +24,31 @@ async def test_calls_are_recorded_with_agent_messages_response_and_usage(tmp_pat
     assert (
         record["agent"] == "coder" and record["messages"] == PROMPT and record["response"] == "def r(): pass"
     )
-    assert gw.usage() == {"calls": 1, "prompt_tokens": 10, "completion_tokens": 5}
+    totals = {"calls": 1, "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": None}  # no price table: unknown
+    assert gw.usage() == {**totals, "models": {"unknown": totals}}
+
+
+async def test_cost_per_model_comes_from_the_price_table(tmp_path):
+    prices = PriceTable((("fake:priced", Price(input=1000.0, output=2000.0)), ("fake:*", Price(0.0, 0.0))))
+    gw, _ = gateway(tmp_path, ["a", "b", "c"], specs={"coder": "fake:priced", "critic": "fake:free"}, prices=prices)
+    for agent in ("coder", "coder", "critic"):
+        await gw.complete(agent, PROMPT)
+    usage = gw.usage()  # FAKE model: 10 prompt and 5 completion tokens per call
+    assert usage["models"]["fake:priced"] == {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10,
+                                              "cost_usd": pytest.approx(0.04)}  # fmt: skip
+    assert usage["models"]["fake:free"]["cost_usd"] == 0.0
+    assert usage["calls"] == 3 and usage["cost_usd"] == pytest.approx(0.04) == gw.spent_usd()
+
+
+async def test_no_call_is_sent_once_the_budget_is_spent(tmp_path):
+    prices = PriceTable((("fake:priced", Price(input=1000.0, output=2000.0)),))  # 0.02 USD per FAKE call
+    gw, model = gateway(tmp_path, ["a", "b", "c"], specs={"coder": "fake:priced"}, prices=prices, budget_usd=0.03)
+    await gw.complete("coder", PROMPT)
+    assert not gw.budget_spent()
+    await gw.complete("coder", PROMPT)  # 0.04 >= 0.03
+    with pytest.raises(LLMCallError, match=r"budget of \$0.03 is spent \(\$0.0400\)") as caught:
+        await gw.complete("coder", PROMPT)
+    assert caught.value.kind == BUDGET and len(model.prompts) == 2 and gw.budget_spent()
 
 
 async def test_429_and_5xx_are_retried_then_succeed(tmp_path):

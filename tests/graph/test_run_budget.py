@@ -1,0 +1,49 @@
+"""--budget-usd: a FAKE priced LLM, real rl_games training; sampling stops at the budget and the run finishes."""
+
+import asyncio
+import json
+
+import pytest
+
+from agents.chat_models import AgentModels
+from agents.conversation import ContextWindow
+from graph.run import execute, main
+from graph.settings import DEFAULTS_FILE, Settings
+from tests.fakes import ScriptedChatModel
+
+GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+
+
+@pytest.mark.slow
+def test_sampling_stops_once_the_budget_is_spent_and_the_run_still_finishes(tmp_path):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text('models:\n  "fake:priced": {input: 1000.0, output: 2000.0}\n')  # 0.02 USD per FAKE call
+    run = tmp_path / "run"
+    run.mkdir()
+    settings = Settings.load(DEFAULTS_FILE, {
+        "task": "Cartpole", "llm": "fake:priced", "iterations": 3, "samples": 2, "eval_seeds": 1, "num_envs": 64,
+        "max_epochs": 5, "repair_attempts": 0, "llm_max_concurrency": 1, "prices": str(prices), "budget_usd": 0.05,
+        "run_dir": str(run),
+    })  # fmt: skip
+    model = ScriptedChatModel(script=[GOOD] * 6, prompts=[])
+    models = AgentModels({a: model for a in ("coder", "critic", "curriculum")},
+                         {a: ContextWindow(None) for a in ("coder", "critic", "curriculum")})  # fmt: skip
+    asyncio.run(execute(settings, run, models, frozenset(), resume=False))
+
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "budget_spent" and "budget of $0.05 is spent ($0.0600)" in summary["reason"]
+    assert len(model.prompts) == 3  # two calls in iteration 0 (0.04), one in iteration 1 (0.06), none after
+    first, second = summary["iterations"]  # the third iteration never started
+    assert [s["status"] for s in first["samples"]] == ["trained", "trained"]
+    assert second["samples"][0]["status"] == "trained"
+    assert second["samples"][1]["status"] == "llm_failed" and "budget" in second["samples"][1]["error"]
+    assert summary["final_eval"]["fitness"][0] is not None  # the best reward still got its final evaluation
+    assert summary["llm"]["cost_usd"] == pytest.approx(0.06)
+    assert summary["llm"]["models"]["fake:priced"]["calls"] == 3
+
+
+def test_a_budget_with_an_unpriced_model_is_refused_before_anything_is_written(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["--task", "Cartpole", "--budget-usd", "1", "--llm", "openai:gpt-9-unpriced", "--run-dir", str(run)]) == 2
+    assert "budget_usd needs a price for openai:gpt-9-unpriced" in capsys.readouterr().err
+    assert not run.exists()

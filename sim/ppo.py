@@ -39,12 +39,25 @@ class FitnessObserver(AlgoObserver):
     def after_print_stats(self, frame, epoch_num, total_time) -> None:
         self.stats.close_epoch()
         fitness = self.stats.fitness[-1]
+        self.write_summaries(epoch_num)
         if self.on_epoch:
             self.on_epoch({"epoch": epoch_num, "max_epochs": self.algo.max_epochs, "fitness": fitness})
         if fitness is not None and fitness > self.best_fitness:
             self.best_fitness = fitness
             self.best_path = self.nn_dir / "best.pth"
             self.algo.save(str(self.best_path.with_suffix("")))
+
+
+    def write_summaries(self, epoch: int) -> None:
+        """The epoch's task fitness, episode length and reward components, beside rl_games' own TensorBoard scalars."""
+        writer, stats = self.algo.writer, self.stats
+        if writer is None:
+            return
+        series = {"eureka/fitness": stats.fitness, "eureka/episode_length": stats.episode_length,
+                  **{f"reward_components/{name}": values for name, values in stats.components.items()}}  # fmt: skip
+        for tag, values in series.items():
+            if values and values[-1] is not None:
+                writer.add_scalar(tag, values[-1], epoch)
 
 
 def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device: str, out_dir: Path) -> dict:
@@ -145,6 +158,8 @@ def train(
         agent.set_full_state_weights(load_checkpoint(checkpoint), set_epoch=False)
         warm_start_digest = weights_digest(agent.model.state_dict())  # what the first epoch starts from
     agent.train()
+    if agent.writer is not None:
+        agent.writer.close()  # flushes the TensorBoard events (rl_games leaves the writer open)
     last = nn_dir / "last.pth"
     agent.save(str(last.with_suffix("")))
     wall = time.perf_counter() - started

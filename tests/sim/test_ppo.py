@@ -1,6 +1,7 @@
 """rl_games glue in-process: PPO settings and a real (tiny) training with per-epoch progress."""
 
 import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from sim.ppo import train
 from sim.ppo_config import ppo_config
@@ -26,3 +27,13 @@ def test_training_reports_every_epoch_through_the_callback(tmp_path):
     assert [p["fitness"] for p in seen] == result["fitness"]
     assert result["env_steps"] == 64 * 16 * 4
     assert (tmp_path / "nn" / "last.pth").exists()
+
+    # TensorBoard: the task fitness and every reward component per epoch, beside rl_games' own scalars.
+    events = EventAccumulator(str(tmp_path / "rl_games" / "summaries"))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert {"eureka/fitness", "eureka/episode_length", "losses/a_loss"} <= set(tags)
+    assert {f"reward_components/{name}" for name in result["components"]} <= set(tags)
+    logged = {e.step: e.value for e in events.Scalars("eureka/fitness")}
+    expected = {epoch: f for epoch, f in enumerate(result["fitness"], 1) if f is not None}
+    assert logged.keys() == expected.keys() and all(logged[k] == pytest.approx(expected[k]) for k in expected)

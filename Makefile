@@ -7,7 +7,7 @@ TASK   ?= Cartpole
 ARGS   ?=
 DEMO   ?= Ant
 
-.PHONY: install run test bench demo clean
+.PHONY: install browser run test bench demo clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,14 @@ $(VENV)/.installed-server: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[server]"
 	touch $@
 
+# The report test opens report.html in Debian's chromium (Playwright's own browser download is never used).
+browser:
+	@command -v chromium >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; }
+
 run: install
 	$(PY) -m graph.run --task $(TASK) $(ARGS)
 
-test: install $(VENV)/.installed-server
+test: install $(VENV)/.installed-server browser
 	$(PY) -m pytest tests $(ARGS)
 
 bench: install

@@ -1,6 +1,8 @@
-"""The outer graph's nodes: plan the stages, decide at each stage boundary, write the final summary."""
+"""The outer graph's nodes: plan the stages, decide at each stage boundary, write the final summary and report."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import structlog
 from langgraph.runtime import Runtime
@@ -16,11 +18,13 @@ from graph.curriculum import (
     repeated,
     stage_plan,
 )  # fmt: skip
+from graph.report import report_or_warn
 from graph.state import RunState, StageRecord
 from graph.steering import stop_pending
 from graph.summary import no_candidate_reason, stage_entry, write_summary
 from sim.ppo_config import compatible_tasks
 from sim.registry import task_config
+from tools.clip import render_clip, renders
 from tools.curriculum_tools import curriculum_tools
 
 log = structlog.get_logger("graph")
@@ -127,5 +131,16 @@ async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
         status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
     summary = write_summary(ctx.run_dir, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage(),
                             reason)  # fmt: skip
+    await write_run_report(ctx, summary, last)
     log.info("run.done", status=status, best=summary["best"], final_eval=summary["final_eval"])
     return {"status": status}
+
+
+async def write_run_report(ctx: RunContext, summary: dict, last: StageRecord) -> None:
+    """report.html and report.md, with a clip of the last stage's best policy when its backend can render."""
+    video, seconds = None, ctx.settings.report_video_s
+    if last["checkpoint"] and seconds > 0 and renders(last["spec"]["task"]):
+        video, error = await render_clip(last["spec"]["task"], Path(last["checkpoint"]).parent.parent, seconds)
+        if error:
+            log.warning("report.no_video", error=error)
+    report_or_warn(ctx.run_dir, summary, video)

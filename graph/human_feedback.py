@@ -13,9 +13,7 @@ import structlog
 from agents.critic import statistics_block
 from graph.context import RunContext
 from graph.state import StageState
-from sim.mujoco.task import MujocoTask
-from sim.registry import task_class
-from tools.clip import render_clip
+from tools.clip import render_clip, renders
 
 log = structlog.get_logger("steer")
 CLIP_SECONDS = 5.0
@@ -33,7 +31,7 @@ async def human_notice(state: StageState, ctx: RunContext) -> None:
         lines.append(f"The next programs build on {elite['candidate']} ({elite['reason']}). Its training:")
         candidate = next(c for c in state["candidates"] if c["id"] == elite["candidate"])
         lines.append(statistics_block(candidate["result"])[0])
-        if issubclass(task_class(stage["task"]), MujocoTask):
+        if renders(stage["task"]):
             job_dir = Path(ctx.run_dir) / stage["name"] / "train" / elite["candidate"]
             clip, error = await render_clip(stage["task"], job_dir, CLIP_SECONDS)
             lines.append(f"Watch its policy: {clip}" if clip else f"(no clip: {error})")

@@ -32,6 +32,7 @@ from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.live import SteeringService
 from graph.logs import configure_logging
+from graph.report import report_or_warn
 from graph.settings import AGENT_MODES, CONFIG_FILE, DEFAULTS_FILE, FEEDBACK, Settings, SettingsError
 from graph.steering import wait_for
 from graph.summary import SUMMARY_FILE, write_summary
@@ -174,8 +175,10 @@ async def execute(settings: Settings, run_dir: Path, models: AgentModels, with_t
         except BaseException as exc:
             values, running = await read_state(graph)
             stages = values.get("stages", [])
-            write_summary(run_dir, settings.task, stages, running, "stopped", context.gateway.usage(),
-                          reason=str(exc) or type(exc).__name__)  # fmt: skip
+            summary = write_summary(run_dir, settings.task, stages, running, "stopped", context.gateway.usage(),
+                                    reason=str(exc) or type(exc).__name__)  # fmt: skip
+            if summary["stages"]:
+                report_or_warn(run_dir, summary)  # no new clip: the process is on its way out
             raise
         return (await graph.aget_state(THREAD)).values
 

@@ -66,6 +66,7 @@ class Settings:
     llm_context_tokens: int | None
     prices: str | None
     budget_usd: float | None
+    report_video_s: float
     run_dir: str | None
     command_line: str | None  # the settings given as flags: they win over a curriculum stage's budget
 
@@ -103,6 +104,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"setting {name} must be >= 1, got {value}")
+        if self.report_video_s < 0:
+            raise SettingsError(f"setting report_video_s must be >= 0, got {self.report_video_s}")
         if self.budget_usd is not None and self.budget_usd <= 0:
             raise SettingsError(f"setting budget_usd must be > 0, got {self.budget_usd}")
         if self.repair_attempts < 0 or self.llm_retries < 0:

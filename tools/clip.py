@@ -10,6 +10,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
+from sim.mujoco.task import MujocoTask
+from sim.registry import task_class
 from tools.clean_eval import copy_policy
 from tools.files import write_json_atomic
 from tools.jobs import error_headline
@@ -17,6 +19,11 @@ from tools.sandbox import run_for_message
 
 WORKER_MODULE = "tools.clip_worker"
 CLIP_FILE = "clip.mp4"
+
+
+def renders(task: str) -> bool:
+    """Whether the task's backend can render a clip (the MuJoCo tasks can; the pure-torch ones cannot)."""
+    return issubclass(task_class(task), MujocoTask)
 
 
 async def render_clip(task: str, job_dir: Path, seconds: float = 5.0, *, timeout_s: float = 300,

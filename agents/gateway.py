@@ -148,27 +148,30 @@ class LLMGateway:
         self.reached: set[str] = set()  # agents whose model has answered in this process
         if self.log_path.exists():
             drop_torn_tail(self.log_path)
-        self.recorded = {(r["agent"], r["key"]): r for r in self._model_calls() if r.get("key")}
+        calls = self._model_calls()
+        self.recorded = {(r["agent"], r["key"]): r for r in calls if r.get("key")}
+        self.per_model: dict[str, dict] = {}  # model spec -> calls, tokens, cost over the run's records
+        for r in calls:
+            self._count(r)
         self.bound: dict[tuple, object] = {}  # (agent, tool names) -> the model with those tools bound
 
     def _model_calls(self) -> list[dict]:
         return model_calls(read_calls(self.log_path)) if self.log_path.exists() else []
 
+    def _count(self, record: dict) -> None:
+        add_call(self.per_model.setdefault(record.get("model", "unknown"), usage_entry()), record)
+
     def usage(self) -> dict:
         """Calls, tokens and cost in USD over every LLM call of this run (including calls before a resume),
         in total and per model spec; a cost is None where some call's model has no price."""
-        per_model: dict[str, dict] = {}
-        for r in self._model_calls():
-            entry = per_model.setdefault(r.get("model", "unknown"), usage_entry())
-            add_call(entry, r)
         total = usage_entry()
-        for entry in per_model.values():
+        for entry in self.per_model.values():
             add_call(total, entry, calls=entry["calls"])
-        return {**total, "models": per_model}
+        return {**total, "models": {model: dict(entry) for model, entry in self.per_model.items()}}
 
     def spent_usd(self) -> float:
         """What the priced calls of this run cost so far."""
-        return sum(r.get("cost_usd") or 0.0 for r in self._model_calls())
+        return sum(entry["cost_usd"] or 0.0 for entry in self.per_model.values())
 
     def budget_spent(self) -> bool:
         return self.budget_usd is not None and self.spent_usd() >= self.budget_usd
@@ -289,6 +292,7 @@ class LLMGateway:
                 "invalid_tool_calls": reply.invalid_tool_calls} if tools else {}),
         }  # fmt: skip
         self._append(record)
+        self._count(record)
         if key:
             self.recorded[(agent, key)] = record
         log.info("llm.call", agent=agent, key=key, wall_s=round(wall_s, 2), completion_tokens=reply.completion_tokens,

@@ -17,6 +17,11 @@ class Training:
     fitness: float | None = None  # the training figure so far (the reward process's word)
     started: float = field(default_factory=time.monotonic)
 
+    def eta_s(self) -> float:
+        """Seconds to the last epoch at the pace so far."""
+        elapsed = time.monotonic() - self.started
+        return elapsed / self.epoch * (self.max_epochs - self.epoch) if self.epoch else float("nan")
+
 
 @dataclass
 class LiveBoard:
@@ -35,19 +40,24 @@ class LiveBoard:
         """The running stage's candidates this process finished."""
         return [c for key, c in self.finished.items() if key.startswith(f"{self.stage}/")]
 
-    def progress(self, candidate: str, progress: dict) -> None:
-        entry = self.training.setdefault(candidate, Training())
+    def progress(self, name: str, progress: dict) -> Training:
+        """A training's epoch (a candidate's, or a final evaluation's); the board's entry for it."""
+        entry = self.training.setdefault(name, Training())
         entry.epoch, entry.max_epochs, entry.fitness = progress["epoch"], progress["max_epochs"], progress["fitness"]
+        return entry
 
     def done(self, record: dict) -> None:
         self.training.pop(record["id"], None)
         self.finished[f"{self.stage}/{record['id']}"] = record
 
+    def evaluated(self, name: str) -> None:
+        self.training.pop(name, None)
+
     def describe(self) -> list[str]:
-        """One line per training in flight: its epoch, fitness so far and time spent."""
+        """One line per training in flight: its epoch, fitness so far, time spent and ETA."""
         now = time.monotonic()
-        return [f"{cid}: epoch {t.epoch}/{t.max_epochs}, fitness {fmt(t.fitness)}, {now - t.started:.0f} s"
-                for cid, t in sorted(self.training.items())]  # fmt: skip
+        return [f"{name}: epoch {t.epoch}/{t.max_epochs}, fitness {fmt(t.fitness)}, {now - t.started:.0f} s, "
+                f"ETA {t.eta_s():.0f} s" for name, t in sorted(self.training.items())]  # fmt: skip
 
 
 def fmt(value: float | None) -> str:

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from graph.commands import EDIT_END
@@ -56,12 +56,13 @@ async def print_replies(inbox: Inbox, after: int, out=None) -> None:
         await asyncio.sleep(POLL_S)
 
 
-async def read_terminal(inbox: Inbox, source: str) -> None:
+async def read_terminal(inbox: Inbox, source: str, toolbar: Callable[[], str] | None = None) -> None:
     """Post what the person types (prompt_toolkit; the caller patches stdout so output prints above the
-    prompt). Ctrl-D stops reading; Ctrl-C interrupts the process as it would without the prompt."""
+    prompt). ``toolbar``: text shown below the prompt, refreshed every second (graph.run's live progress).
+    Ctrl-D stops reading; Ctrl-C interrupts the process as it would without the prompt."""
     from prompt_toolkit import PromptSession
 
-    session: PromptSession = PromptSession()
+    session: PromptSession = PromptSession(bottom_toolbar=toolbar, refresh_interval=1.0 if toolbar else 0)
     tag = f"{source}:{uuid.uuid4().hex[:8]}"
     count = 0
     while True:

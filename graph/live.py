@@ -20,6 +20,7 @@ from graph.board import fmt
 from graph.commands import HELP, CommandError, Steer, parse
 from graph.context import RunContext
 from graph.inbox import POLL_S, Message
+from graph.progress import usage_line
 from sim.registry import task_config
 from tools.jobs import error_headline
 
@@ -94,8 +95,7 @@ class SteeringService:
         best = (stage or {}).get("best")
         lines.append(f"best so far: {best['id']}, fitness {fmt(best['fitness'])} (clean), "
                      f"training fitness {fmt(best['train_fitness'])}" if best else "best so far: none trained yet")  # fmt: skip
-        usage = self.ctx.gateway.usage()
-        lines.append("LLM: " + ", ".join(f"{k} {v}" for k, v in usage.items()))
+        lines.append(usage_line(self.ctx.gateway.usage()))
         return "\n".join(lines)
 
     def show(self, target: str, stage: dict | None) -> str:

@@ -19,6 +19,7 @@ from agents.gateway import UNAVAILABLE, LLMCallError
 from agents.tool_coder import write_candidate_with_tools
 from graph.context import RunContext
 from graph.curriculum import stage_fitness
+from graph.progress import print_iteration, progress_logger
 from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from graph.summary import write_summary
 from prompts import render
@@ -87,10 +88,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         log.info("train.start", candidate=cid)
         job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(stage_dir / "train" / cid),
                        reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
-        def on_progress(progress: dict, log_progress=progress_logger("train.progress", candidate=cid)) -> None:
-            ctx.board.progress(cid, progress)
-            log_progress(progress)
-
+        on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
         result = await ctx.pool.run(job, on_progress=on_progress)
         record.update(
             status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
@@ -110,17 +108,6 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
 def clean_fitness(result: dict) -> float | None:
     """The fitness a clean process measured for a trained job's policy (None if it did not train)."""
     return (result.get("evaluation") or {}).get("fitness") if result["status"] == "trained" else None
-
-
-def progress_logger(event: str, **fields):
-    """Log training progress at every 10% of the epochs."""
-
-    def log_progress(p: dict) -> None:
-        step = max(p["max_epochs"] // 10, 1)
-        if p["epoch"] % step == 0:
-            log.info(event, epoch=f"{p['epoch']}/{p['max_epochs']}", fitness=p["fitness"], **fields)
-
-    return log_progress
 
 
 def rank_key(c: Candidate) -> tuple:
@@ -169,6 +156,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
              fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked),
              elite=record["elite"])  # fmt: skip
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
+    print_iteration(stage["name"], it, ranked, ctx.gateway.usage())
     ctx.board.at_iteration(stage, it + 1)
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     write_summary(ctx.run_dir, s.task, state["stages"], running, "running", ctx.gateway.usage())
@@ -257,7 +245,9 @@ async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name="best", seed=request["seed"],
                    out_dir=str(ctx.run_dir / stage["name"] / "eval" / f"seed{request['seed']}"),
                    ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
-    result = await ctx.pool.run(job, on_progress=progress_logger("eval.progress", seed=request["seed"]))
+    name = f"{stage['name']}/eval-seed{request['seed']}"
+    result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "eval.progress", seed=request["seed"]))
+    ctx.board.evaluated(name)
     log.info("eval.done", stage=stage["name"], seed=request["seed"], status=result["status"],
              fitness=clean_fitness(result), train_fitness=result["fitness_max"])  # fmt: skip
     return {"eval_runs": [{"seed": request["seed"], "status": result["status"],

@@ -32,6 +32,7 @@ from graph.curriculum import configured_entries, stage_plan
 from graph.curriculum_nodes import INIT_CHECKPOINT_FILE
 from graph.live import SteeringService
 from graph.logs import configure_logging
+from graph.progress import toolbar
 from graph.report import report_or_warn
 from graph.settings import AGENT_MODES, CONFIG_FILE, DEFAULTS_FILE, FEEDBACK, Settings, SettingsError
 from graph.steering import wait_for
@@ -196,7 +197,7 @@ async def steering(context: RunContext, service: SteeringService):
     tasks = [service.run(), print_replies(context.inbox, after=max((r.id for r in context.inbox.replies()), default=0))]
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     if terminal:
-        tasks.append(read_terminal(context.inbox, "terminal"))
+        tasks.append(read_terminal(context.inbox, "terminal", partial(toolbar, context.board, context.gateway.usage)))
     running = [asyncio.create_task(t) for t in tasks]
     try:
         if terminal:

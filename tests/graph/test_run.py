@@ -24,7 +24,7 @@ STAGE = "stage1-Cartpole"  # a task without a curriculum is one stage
 
 
 @pytest.mark.slow
-def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path):
+def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, capsys):
     run = tmp_path / "run"
     code = main(["--task", "Cartpole", "--iterations", "2", "--samples", "3", "--repair-attempts", "0",
                  "--llm", f"replay:{FIXTURES / 'cartpole_replay.jsonl'}", "--eval-seeds", "2",
@@ -58,6 +58,14 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path):
     assert all(
         Path(s["reward_path"]).exists() for it in (it0, it1) for s in it["samples"] if s["reward_path"]
     )
+    # Progress: a table per iteration on stdout (plain text: not a terminal), with the LLM usage.
+    printed = capsys.readouterr().out
+    table = printed[printed.index(f"{STAGE}, iteration 1"):]
+    assert all(f"it1-s{i}" in table for i in range(3)) and "non-finite" in table
+    assert "LLM: 6 calls" in table and "\x1b[" not in printed
+    # The report (Cartpole cannot render: no video).
+    assert (run / "report.html").is_file() and "## Best reward (it" in (run / "report.md").read_text()
+    assert not (run / "report_files" / "best_policy.mp4").exists()
     assert (run / "log.jsonl").read_text().count('"event": "train.done"') == 4
 
 

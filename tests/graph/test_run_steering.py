@@ -93,6 +93,7 @@ def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path)
     assert f"[critic] {CRITIC_ANSWER}" in printed
     assert "[run] error: /samples needs a whole number, got 'zero'" in printed
     assert "completed: best fitness" in printed
+    assert "LLM: " in printed and " calls, " in printed  # the live toolbar below the prompt
     # The feedback typed during iteration 0 joins the reflection in every prompt of iteration 1.
     second = prompts_of(run, 1)
     assert second and all("keep the cart near the centre of the track" in p and "task_score" in p for p in second)

@@ -66,11 +66,13 @@ def program_message(code: str | None) -> dict:
 
 
 def prior_reward_messages(prior: dict, profile: str) -> list[dict]:
-    """The previous stage's best reward as the Coder's starting point (Eureka's reward initialisation)."""
+    """The Coder's starting point (Eureka's reward initialisation): the previous stage's best reward, or the
+    task's human reward."""
     fitness = "unknown" if prior["fitness"] is None else f"{prior['fitness']:.2f}"
+    template = "human_reward" if prior.get("origin") == "human" else "prior_reward"
     return [
         program_message(prior["code"]),
-        {"role": "user", "content": render("prior_reward", profile, task=prior["task"], fitness=fitness,
+        {"role": "user", "content": render(template, profile, task=prior["task"], fitness=fitness,
                                            code_output_tip=render("code_output_tip", profile))},  # fmt: skip
     ]
 

@@ -19,13 +19,15 @@ from graph.curriculum import (
     stage_plan,
 )  # fmt: skip
 from graph.report import report_or_warn
-from graph.state import RunState, StageRecord
+from graph.state import PriorReward, RunState, StageRecord
 from graph.steering import stop_pending
 from graph.summary import no_candidate_reason, stage_entry, write_summary
 from sim.ppo_config import compatible_tasks
 from sim.registry import task_config
+from sim.reward_program import ENTRY_POINT
 from tools.clip import render_clip, renders
 from tools.curriculum_tools import curriculum_tools
+from tools.trainer import resolve_reward
 
 log = structlog.get_logger("graph")
 INIT_CHECKPOINT_FILE = "init_checkpoint.pth"
@@ -53,6 +55,10 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
         reason = "--curriculum" if s.curriculum else f"configs/tasks/{s.task}.yaml"
         by = "config"
     specs = stage_plan(s, entries)
+    if s.init_reward == "human":
+        task = specs[0]["task"]
+        code = resolve_reward(task, "human")[1].replace("def human_reward(", f"def {ENTRY_POINT}(", 1)
+        specs[0] = {**specs[0], "prior_reward": PriorReward(task=task, code=code, fitness=None, origin="human")}
     if s.init_checkpoint:
         specs[0]["init_checkpoint"] = str((ctx.run_dir / INIT_CHECKPOINT_FILE).resolve())
     elif specs[0]["number"] > 1:

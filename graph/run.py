@@ -89,6 +89,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "human-feedback mode); auto (default): the Critic's reflection")  # fmt: skip
     p.add_argument("--steer-file", type=Path,
                    help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
+    p.add_argument("--init-reward", choices=("human",),
+                   help="human: the first Coder prompt starts from the task's human reward (Eureka's Human Init.)")
     p.add_argument("--num-envs", type=int, help="parallel environments per training job")
     p.add_argument("--max-epochs", type=int, help="PPO epochs per training job")
     p.add_argument("--eval-seeds", type=int, help="seeds for the final evaluation of the best reward")

@@ -67,6 +67,7 @@ class Settings:
     prices: str | None
     budget_usd: float | None
     report_video_s: float
+    init_reward: str | None
     run_dir: str | None
     command_line: str | None  # the settings given as flags: they win over a curriculum stage's budget
 
@@ -104,6 +105,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"setting {name} must be >= 1, got {value}")
+        if self.init_reward not in (None, "human"):
+            raise SettingsError(f"setting init_reward must be null or human, got {self.init_reward!r}")
         if self.report_video_s < 0:
             raise SettingsError(f"setting report_video_s must be >= 0, got {self.report_video_s}")
         if self.budget_usd is not None and self.budget_usd <= 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
 
 class Candidate(TypedDict):
@@ -66,11 +66,13 @@ class EvalRun(TypedDict):
 
 
 class PriorReward(TypedDict):
-    """The best reward of the stage before, the Coder's starting point (Eureka's reward initialisation)."""
+    """The Coder's starting point (Eureka's reward initialisation): the best reward of the stage before,
+    or the task's human reward (``--init-reward human``, the paper's "Human Init.")."""
 
     task: str
     code: str
     fitness: float | None
+    origin: NotRequired[str]  # "stage" (default) | "human"
 
 
 class StageSpec(TypedDict):

@@ -63,7 +63,7 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "name": spec["name"],
         "budget": {k: spec[k] for k in ("iterations", "samples", "eval_seeds", "ppo", "success_to_advance")},
         "init_checkpoint": spec["init_checkpoint"],
-        "prior_reward_from": prior and prior["task"],
+        "prior_reward_from": prior and ("human" if prior.get("origin") == "human" else prior["task"]),
         "iterations": iteration_table(record.get("candidates", []), record.get("iterations", []),
                                       record.get("steering", [])),  # fmt: skip
         "best": best and {k: best.get(k) for k in BEST_FIELDS},

@@ -1,0 +1,90 @@
+"""python -m graph.bench: three tasks, real rl_games training, a replayed transcript per Eureka run."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph.bench import BenchError, normalised, parse_args
+from sim.registry import task_class
+from sim.reward_program import function_source
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TASKS = ("Cartpole", "BallBalance", "Quadcopter")
+
+
+def earlier_bench(root: Path) -> Path:
+    """A FAKE earlier benchmark directory whose transcripts answer each run's Coder with the task's human reward."""
+    for task in TASKS:
+        code = function_source(task_class(task).human_reward).replace("def human_reward(", "def compute_reward(")
+        for method in ("eureka", "eureka_human_init"):
+            (root / task / method).mkdir(parents=True)
+            record = {"agent": "coder", "response": f"```python\n{code}\n```"}
+            (root / task / method / "llm_calls.jsonl").write_text(json.dumps(record) + "\n")
+    return root
+
+
+def bench(out: Path, llm: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "graph.bench", "--tasks", ",".join(TASKS), "--llm", llm,
+                           "--out", str(out), "--init-reward", "human", "--eval-seeds", "2", "--num-envs", "64",
+                           "--max-epochs", "6", "--iterations", "1", "--samples", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1200,
+                          env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_replayed_bench_on_three_tasks_prints_every_method_and_a_normalised_score_then_resumes(tmp_path):
+    out = tmp_path / "bench"
+    done = bench(out, f"replay:{earlier_bench(tmp_path / 'earlier')}")
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["seeds"] == [1000, 1001] and list(results["results"]) == list(TASKS)
+    for task, per_method in results["results"].items():
+        assert set(per_method) == {"sparse", "human", "eureka", "eureka_human_init"}
+        for method, entry in per_method.items():
+            assert len(entry["fitness"]) == 2 and all(f is not None for f in entry["fitness"]), (task, method, entry)
+        score = per_method["eureka"]["normalised"]
+        sparse, human = per_method["sparse"]["mean"], per_method["human"]["mean"]
+        assert score == pytest.approx((per_method["eureka"]["mean"] - sparse) / abs(human - sparse))
+        assert per_method["sparse"]["normalised"] == 0.0 and per_method["human"]["normalised"] == pytest.approx(1.0)
+        # The same seeds and budget: Eureka's best reward here is the human one, so it scores exactly as Human.
+        assert per_method["eureka"]["fitness"] == per_method["human"]["fitness"]
+    # Same seeds: Eureka's final evaluation ran the seeds the baselines trained with.
+    summary = json.loads((out / "Cartpole" / "eureka" / "summary.json").read_text())
+    assert summary["final_eval"]["seeds"] == [1000, 1001] and summary["stages"][0]["prior_reward_from"] is None
+    for line in ("Sparse", "Human", "Eureka (Human Init.)", "Eureka normalised", "Eureka beats Human on"):
+        assert line in done.stdout
+    assert all(task in done.stdout for task in TASKS)
+    assert (out / "scores.png").stat().st_size > 5000 and "| Cartpole |" in (out / "table.md").read_text()
+
+    # Human Init.: the first Coder prompt starts from the human reward.
+    hi = json.loads((out / "Cartpole" / "eureka_human_init" / "summary.json").read_text())
+    assert hi["stages"][0]["prior_reward_from"] == "human"
+    first = json.loads((out / "Cartpole" / "eureka_human_init" / "llm_calls.jsonl").read_text().splitlines()[0])
+    assert "written by a human expert" in first["messages"][-1]["content"]
+    assert "def compute_reward(cart_pos, cart_vel, pole_angle, pole_vel)" in first["messages"][-2]["content"]
+
+    # Run again: everything is read back, nothing is trained again.
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name in ("result.json", "summary.json")}
+    again = bench(out, f"replay:{tmp_path / 'earlier'}")
+    assert again.returncode == 0 and json.loads((out / "results.json").read_text()) == results
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+
+
+def test_bad_arguments_are_one_line():
+    with pytest.raises(BenchError, match="--tasks: unknown task 'Cartpol'"):
+        parse_args(["--tasks", "Cartpol", "--out", "x"])
+    with pytest.raises(BenchError, match="--run-dir: set by the benchmark"):
+        parse_args(["--tasks", "Cartpole", "--out", "x", "--run-dir", "y"])
+    with pytest.raises(BenchError, match="--eval-seeds must be >= 1"):
+        parse_args(["--tasks", "Cartpole", "--out", "x", "--eval-seeds", "0"])
+
+
+def test_the_normalised_score_is_undefined_when_human_equals_sparse():
+    assert normalised({"mean": 3.0}, {"mean": 1.0}, {"mean": 2.0}) == 2.0
+    assert normalised({"mean": 0.0}, {"mean": 1.0}, {"mean": -1.0}) == -0.5
+    assert normalised({"mean": 3.0}, {"mean": 1.0}, {"mean": 1.0}) is None
+    assert normalised({"mean": None}, {"mean": 1.0}, {"mean": 2.0}) is None

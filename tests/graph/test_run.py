@@ -220,3 +220,30 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     prompts = {c["key"].split("/")[0]: c["messages"][1]["content"] for c in calls if c["agent"] == "coder"}
     assert "reorient the pen" in prompts["stage1-ShadowHand"] and "spin the pen" in prompts["stage2-ShadowHandSpin"]
     assert "fingertip_pos: float32[num_envs, 5, 3]" in prompts["stage2-ShadowHandSpin"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
+    transcript = tmp_path / "calls.jsonl"
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
+    run = tmp_path / "run"
+    args = ["--task", "Cartpole", "--iterations", "2", "--samples", "1", "--eval-seeds", "1",
+            "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30", "--run-dir", str(run)]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None and not any(run.glob(f"{STAGE}/train/it1-s0/nn")):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before iteration 1 trained"
+    os.kill(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert f"interrupted; continue with: python -m graph.run --resume {run}" in proc.stderr.read()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["iterations"][0]["samples"][0]["status"] == "trained"
+    assert "Status: stopped" in (run / "report.md").read_text() and (run / "report.html").is_file()
+
+    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert json.loads((run / "summary.json").read_text())["status"] == "completed"
+    assert "Status: completed" in (run / "report.md").read_text()

@@ -136,6 +136,7 @@ def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]  # the third iteration never ran
     assert s["final_eval"]["mean"] is not None and len(s["final_eval"]["fitness"]) == 1
     assert s["stages"][0]["decision"]["by"] == "user"
+    assert "Status: stopped_by_user" in (run / "report.md").read_text()  # the report is written on /stop too
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import yaml
 from configs import CONFIG_DIR, load_yaml
 from prompts import profiles
 from sim.registry import UnknownTaskError, task_class
-from tools.pool import parse_devices
+from tools.devices import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
 #: A run's resolved settings, in its run directory.

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tools.clean_eval import evaluate_job, trained_checkpoint
+from tools.devices import parse_devices, pin_env
 from tools.files import write_json_atomic
 from tools.jobs import (
     LOG_FILE,
@@ -26,17 +27,6 @@ from tools.train_worker import WARM_START_FILE
 WORKER_MODULE = "tools.train_worker"
 
 
-def parse_devices(spec: str | list[str]) -> list[str]:
-    """``"cpu"``, ``"cuda:0,cuda:1"`` or a list -> validated device names."""
-    devices = [d.strip() for d in (spec.split(",") if isinstance(spec, str) else spec) if d.strip()]
-    for device in devices:
-        if device != "cpu" and not (device.startswith("cuda:") and device[5:].isdigit()):
-            raise ValueError(f"bad device {device!r}: use 'cpu' or 'cuda:N'")
-    if not devices:
-        raise ValueError("the device pool needs at least one device")
-    return devices
-
-
 def log_tail(path: Path, lines: int = 20) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -45,7 +35,8 @@ def log_tail(path: Path, lines: int = 20) -> str:
 
 
 class DevicePool:
-    """Runs TrainJobs in worker subprocesses, ``trainers_per_device`` at a time on each device.
+    """Runs TrainJobs in worker subprocesses, ``trainers_per_device`` at a time on each device
+    (``"auto"``: every visible GPU, else the CPU); each worker sees only its own GPU (tools.devices).
 
     ``await pool.run(job)`` waits for a free slot (FIFO), trains, measures the policy's
     fitness in a clean process (``result["evaluation"]``) and returns the result.
@@ -127,7 +118,8 @@ class DevicePool:
 
         outcome = await run_module(
             WORKER_MODULE, [str(out_dir)], work_dir=out_dir, log_name=LOG_FILE, timeout_s=self.timeout_s,
-            memory_limit_gb=self.memory_limit_gb, on_message=on_message, final_message="result",
+            memory_limit_gb=self.memory_limit_gb, env=pin_env(job.device), on_message=on_message,
+            final_message="result",
         )  # fmt: skip
         if results and (outcome.returncode == 0 or outcome.lingered):
             return sanitize_result(results[0], job)

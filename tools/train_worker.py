@@ -7,11 +7,13 @@ values becomes a failed result with its traceback. The pool writes ``result.json
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
 from tools.channel import send
+from tools.devices import PIN_ENV, worker_device
 from tools.jobs import JOB_FILE, TrainJob, TrainResult, failed_result
 
 REWARD_FILE = "reward.py"
@@ -38,7 +40,9 @@ def run(out_dir: Path) -> TrainResult:
         program = RewardProgram.from_source(job.reward_source, filename=str(reward_path))
         cfg = ppo_config(job.task, job.ppo)
         warm_start = str(out_dir / WARM_START_FILE) if job.checkpoint else None
-        result = train(job.task, program, cfg, job.seed, job.device, out_dir, warm_start, report_progress)
+        device = worker_device(job.device)
+        print(f"slot {job.device}, {PIN_ENV}={os.environ.get(PIN_ENV)!r}: training on {device}", flush=True)
+        result = train(job.task, program, cfg, job.seed, device, out_dir, warm_start, report_progress)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
         error = root_cause(exc, str(reward_path))
         if job.checkpoint:  # name the user's checkpoint, not the job's copy of it

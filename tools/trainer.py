@@ -22,8 +22,9 @@ from pathlib import Path
 from configs import CONFIG_DIR, load_yaml
 from sim.registry import UnknownTaskError, task_class, task_names
 from sim.reward_program import function_source
+from tools.devices import parse_devices
 from tools.jobs import TrainJob
-from tools.pool import DevicePool, parse_devices
+from tools.pool import DevicePool
 
 BUILTIN_REWARDS = ("human", "sparse")
 RUN_DEFAULTS = load_yaml(CONFIG_DIR / "run.yaml")
@@ -68,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-epochs", type=int, help="PPO epochs (default: task config)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", help="warm-start from this rl_games checkpoint")
-    p.add_argument("--device", default="cpu", help="'cpu' or 'cuda:N'")
+    p.add_argument("--device", default="auto", help="auto (a visible GPU, else cpu), 'cpu' or 'cuda:N'")
     p.add_argument("--timeout", type=float, default=RUN_DEFAULTS["train_timeout_s"],
                    help="stop a job after this many seconds (default: train_timeout_s in configs/run.yaml)")
     p.add_argument("--memory-gb", type=float, default=RUN_DEFAULTS["train_memory_gb"],

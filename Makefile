@@ -19,9 +19,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# The tests also cover the optional [server] extra (the LangGraph server API).
-$(VENV)/.installed-server: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[server]"
+# The tests also cover the optional extras: [server] (the LangGraph server API), [ray] (the Ray pool), [gpu] (MuJoCo Warp).
+$(VENV)/.installed-extras: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[server,ray,gpu]"
 	touch $@
 
 # The report test opens report.html in Debian's chromium (Playwright's own browser download is never used).
@@ -31,7 +31,7 @@ browser:
 run: install
 	$(PY) -m graph.run --task $(TASK) $(ARGS)
 
-test: install $(VENV)/.installed-server browser
+test: install $(VENV)/.installed-extras browser
 	$(PY) -m pytest tests $(ARGS)
 
 bench: install

@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None) -> Bench:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--num-envs", type=int)
     p.add_argument("--max-epochs", type=int)
-    p.add_argument("--devices", default="cpu")
+    p.add_argument("--devices", default="auto", help="auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1")
     p.add_argument("--trainers-per-device", type=int, default=2)
     args, run_args = p.parse_known_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]

@@ -17,7 +17,7 @@ from graph.board import LiveBoard
 from graph.inbox import Inbox
 from graph.settings import CONFIG_FILE, Settings, SettingsError
 from graph.training_gate import TrainingGate
-from tools.pool import DevicePool
+from tools.pool import DevicePool, TrainingPool
 
 
 def agent_models(settings: Settings, run_dir: Path, specs: dict[str, str] | None = None) -> AgentModels:
@@ -40,12 +40,28 @@ def price_table(settings: Settings, specs: dict[str, str] | None = None) -> Pric
     return table
 
 
+def training_pool(settings: Settings) -> TrainingPool:
+    """The device pool, or with ``pool: ray`` its equivalent on a Ray cluster (same ``run`` interface)."""
+    s = settings
+    if s.pool == "local":
+        return DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
+    try:
+        from tools.ray_pool import RayPool
+    except ImportError:
+        raise SettingsError("pool ray needs the [ray] extra: pip install -e '.[ray]'") from None
+    try:
+        return RayPool(s.ray_address, gpus_per_trainer=s.gpus_per_trainer, local_gpus=s.ray_gpus,
+                       timeout_s=s.train_timeout_s, memory_limit_gb=s.train_memory_gb)  # fmt: skip
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise SettingsError(f"pool ray: cannot start or reach Ray ({s.ray_address or 'local'}): {exc}") from None
+
+
 @dataclass
 class RunContext:
     settings: Settings
     run_dir: Path
     gateway: LLMGateway
-    pool: DevicePool
+    pool: TrainingPool
     gate: TrainingGate
     tool_agents: frozenset[str]  # the agents that work with tool calls (agent_mode)
     inbox: Inbox
@@ -60,8 +76,7 @@ class RunContext:
             max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
             retries=s.llm_retries, timeout_s=s.llm_timeout_s,
         )  # fmt: skip
-        pool = DevicePool(s.devices, s.trainers_per_device, s.train_timeout_s, s.train_memory_gb)
-        return cls(s, run_dir, gateway, pool, TrainingGate(s.overlaps_training()), tool_agents, Inbox(run_dir),
+        return cls(s, run_dir, gateway, training_pool(s), TrainingGate(s.overlaps_training()), tool_agents, Inbox(run_dir),
                    LiveBoard())  # fmt: skip
 
     def switch_model(self, agent: str, spec: str) -> None:

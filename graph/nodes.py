@@ -87,7 +87,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
         job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(stage_dir / "train" / cid),
-                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
+                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=s.sim)  # fmt: skip
         on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
         result = await ctx.pool.run(job, on_progress=on_progress)
         record.update(
@@ -244,7 +244,7 @@ async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     ctx, stage = runtime.context, request["stage"]
     job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name="best", seed=request["seed"],
                    out_dir=str(ctx.run_dir / stage["name"] / "eval" / f"seed{request['seed']}"),
-                   ppo=stage["ppo"], checkpoint=stage["init_checkpoint"])  # fmt: skip
+                   ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=ctx.settings.sim)  # fmt: skip
     name = f"{stage['name']}/eval-seed{request['seed']}"
     result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "eval.progress", seed=request["seed"]))
     ctx.board.evaluated(name)

@@ -34,11 +34,11 @@ from graph.live import SteeringService
 from graph.logs import configure_logging
 from graph.progress import toolbar
 from graph.report import report_or_warn
-from graph.settings import AGENT_MODES, CONFIG_FILE, DEFAULTS_FILE, FEEDBACK, Settings, SettingsError
+from graph.settings import AGENT_MODES, CONFIG_FILE, DEFAULTS_FILE, FEEDBACK, POOLS, Settings, SettingsError
 from graph.steering import wait_for
 from graph.summary import SUMMARY_FILE, write_summary
 from sim.checkpoint import CheckpointError, check_spaces
-from sim.registry import task_class
+from sim.registry import SIMS, task_class
 
 log = structlog.get_logger("run")
 CHECKPOINT_FILE = "checkpoints.sqlite"
@@ -97,6 +97,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int)
     p.add_argument("--devices", help="training devices, e.g. cpu or cuda:0,cuda:1")
     p.add_argument("--trainers-per-device", type=int)
+    p.add_argument("--sim", choices=SIMS, help="physics: default, mjwarp (MuJoCo Warp) or isaacgym (IsaacGymEnvs)")
+    p.add_argument("--pool", choices=POOLS, help="local (the device pool) or ray (one Ray actor per training)")
+    p.add_argument("--ray-address", help="pool ray: a running Ray cluster; default: a local instance")
+    p.add_argument("--ray-gpus", type=int, help="pool ray, local instance: logical GPUs to declare")
+    p.add_argument("--gpus-per-trainer", type=float, help="pool ray: GPUs per training; fractions share a GPU")
     p.add_argument("--config", type=Path, default=DEFAULTS_FILE, help="a run.yaml with the defaults")
     p.add_argument("--run-dir", help="where to write the run (default runs/<task>-<timestamp>)")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped or killed run")

@@ -12,7 +12,7 @@ import yaml
 
 from configs import CONFIG_DIR, load_yaml
 from prompts import profiles
-from sim.registry import UnknownTaskError, task_class
+from sim.registry import SIMS, UnknownTaskError, task_class
 from tools.devices import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
@@ -23,6 +23,7 @@ SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE
 SMALL_CONTEXT_TOKENS = 8192
 AGENT_MODES = ("auto", "tools", "text")
 FEEDBACK = ("auto", "human")
+POOLS = ("local", "ray")
 
 
 class SettingsError(ValueError):
@@ -54,6 +55,11 @@ class Settings:
     seed: int
     devices: str
     trainers_per_device: int
+    sim: str
+    pool: str
+    ray_address: str | None
+    ray_gpus: int | None
+    gpus_per_trainer: float
     train_timeout_s: float
     train_memory_gb: float
     check_timeout_s: float
@@ -121,6 +127,12 @@ class Settings:
             raise SettingsError(f"setting agent_mode must be one of {', '.join(AGENT_MODES)}, got {self.agent_mode!r}")
         if self.feedback not in FEEDBACK:
             raise SettingsError(f"setting feedback must be auto or human, got {self.feedback!r}")
+        if self.sim not in SIMS:
+            raise SettingsError(f"setting sim must be one of {', '.join(SIMS)}, got {self.sim!r}")
+        if self.pool not in POOLS:
+            raise SettingsError(f"setting pool must be local or ray, got {self.pool!r}")
+        if self.gpus_per_trainer < 0 or (self.ray_gpus is not None and self.ray_gpus < 0):
+            raise SettingsError("gpus_per_trainer and ray_gpus must be >= 0")
         if self.overlap not in ("auto", "true", "false"):
             raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
         try:

@@ -17,11 +17,11 @@ from sim.registry import make_task
 
 @torch.no_grad()
 def evaluate_policy(
-    task_name: str, checkpoint: str, num_envs: int, seed: int, ppo_overrides: dict | None = None
+    task_name: str, checkpoint: str, num_envs: int, seed: int, ppo_overrides: dict | None = None, sim: str = "default"
 ) -> dict:
     """{fitness, std, episodes}: the mean episode fitness of ``num_envs`` first episodes."""
     torch.manual_seed(seed)  # the policy samples its actions from torch's global generator
-    task = make_task(task_name, num_envs=num_envs, seed=seed)
+    task = make_task(task_name, num_envs=num_envs, seed=seed, sim=sim)
     policy = Policy(task, checkpoint, ppo_overrides, deterministic=False)
     fitness_sum = torch.zeros(num_envs, device=task.device)
     scores = torch.full((num_envs,), math.nan, device=task.device)

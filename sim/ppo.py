@@ -138,11 +138,12 @@ def train(
     out_dir: Path,
     checkpoint: str | None = None,
     on_epoch: EpochCallback | None = None,
+    sim: str = "default",
 ) -> dict[str, Any]:
     """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics."""
     started = time.perf_counter()
     torch.manual_seed(seed)  # rl_games skips seeding when seed == 0
-    task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=seed)
+    task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=seed, sim=sim)
     stats = TrainingStats(window=max(100, task.num_envs), min_episodes=task.num_envs)
     env = RewardedVecEnv(task, reward, stats)
     nn_dir = out_dir / "nn"

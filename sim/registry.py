@@ -22,6 +22,10 @@ TASKS: dict[str, str] = {
 }
 
 
+#: Physics backends a run may choose (``--sim``): the task's own, MuJoCo Warp (MuJoCo tasks), IsaacGymEnvs.
+SIMS = ("default", "mjwarp", "isaacgym")
+
+
 class UnknownTaskError(ValueError):
     """Raised for a task name that is not registered."""
 
@@ -38,9 +42,22 @@ def task_class(name: str) -> type[BatchedTask]:
     return getattr(importlib.import_module(module), cls)
 
 
-def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0) -> BatchedTask:
-    """Instantiate a registered task."""
-    return task_class(name)(num_envs=num_envs, device=device, seed=seed)
+def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0, sim: str = "default") -> BatchedTask:
+    """Instantiate a registered task on a physics backend (``SIMS``; ``default``: the task's own)."""
+    cls = task_class(name)
+    if sim == "isaacgym":
+        from sim.isaacgym.adapter import make_isaacgym_task
+
+        return make_isaacgym_task(name, num_envs, device, seed)
+    if sim == "default":
+        return cls(num_envs=num_envs, device=device, seed=seed)
+    if sim != "mjwarp":
+        raise ValueError(f"unknown simulator {sim!r}: use one of {', '.join(SIMS)}")
+    from sim.mujoco.task import MujocoTask
+
+    if not issubclass(cls, MujocoTask):
+        raise ValueError(f"--sim mjwarp runs the MuJoCo tasks; {name} is simulated in plain torch (use --sim default)")
+    return cls(num_envs=num_envs, device=device, seed=seed, sim="mjwarp")
 
 
 def task_config(name: str) -> dict[str, Any]:

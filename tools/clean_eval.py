@@ -68,7 +68,7 @@ async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s:
         policy = copy_policy(out_dir, work_dir)
     except OSError as exc:
         return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
-    spec = {"task": job.task, "checkpoint": str(policy), "seed": EVAL_SEED, "ppo": job.ppo}
+    spec = {"task": job.task, "checkpoint": str(policy), "seed": EVAL_SEED, "ppo": job.ppo, "sim": job.sim}
     write_json_atomic(work_dir / "evaluation.json", spec)
     report, outcome = await run_for_message(WORKER_MODULE, work_dir, "eval.log", "evaluation",
                                             timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)  # fmt: skip

@@ -30,7 +30,7 @@ def main() -> None:
 
         cfg = ppo_config(spec["task"], spec["ppo"])
         num_envs = min(cfg["eval_envs"], cfg["num_envs"])
-        measured = evaluate_policy(spec["task"], spec["checkpoint"], num_envs, spec["seed"], spec["ppo"])
+        measured = evaluate_policy(spec["task"], spec["checkpoint"], num_envs, spec["seed"], spec["ppo"], spec["sim"])
         send({"type": "evaluation", **measured, "error": None})
     except CheckpointError as exc:
         send({"type": "evaluation", "fitness": None, "error": f"CheckpointError: {exc}"})

@@ -32,6 +32,8 @@ class TrainJob:
     checkpoint: str | None = None
     #: Set by the pool when the job gets a slot.
     device: str = "cpu"
+    #: The physics backend (sim.registry.SIMS): training and the clean evaluation both run on it.
+    sim: str = "default"
 
     def identity(self) -> dict[str, Any]:
         """The fields every result of this job carries, trained or failed."""

@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
@@ -32,6 +33,12 @@ def log_tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return ""
+
+
+class TrainingPool(Protocol):
+    """What the graph trains with: this module's DevicePool, or tools.ray_pool.RayPool."""
+
+    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None) -> TrainResult: ...
 
 
 class DevicePool:

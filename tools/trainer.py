@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from configs import CONFIG_DIR, load_yaml
-from sim.registry import UnknownTaskError, task_class, task_names
+from sim.registry import SIMS, UnknownTaskError, task_class, task_names
 from sim.reward_program import function_source
 from tools.devices import parse_devices
 from tools.jobs import TrainJob
@@ -50,12 +50,13 @@ def make_job(
     seed: int = 0,
     ppo: dict | None = None,
     checkpoint: str | None = None,
+    sim: str = "default",
 ) -> TrainJob:
     """A TrainJob for a built-in reward name or a reward file path."""
     name, source = resolve_reward(task, reward)
     return TrainJob(
         task=task, reward_source=source, reward_name=name, out_dir=str(out_dir),
-        seed=seed, ppo=ppo or {}, checkpoint=checkpoint,
+        seed=seed, ppo=ppo or {}, checkpoint=checkpoint, sim=sim,
     )  # fmt: skip
 
 
@@ -69,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-epochs", type=int, help="PPO epochs (default: task config)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", help="warm-start from this rl_games checkpoint")
+    p.add_argument("--sim", choices=SIMS, default="default",
+                   help="physics: default, mjwarp (MuJoCo Warp) or isaacgym (IsaacGymEnvs)")
     p.add_argument("--device", default="auto", help="auto (a visible GPU, else cpu), 'cpu' or 'cuda:N'")
     p.add_argument("--timeout", type=float, default=RUN_DEFAULTS["train_timeout_s"],
                    help="stop a job after this many seconds (default: train_timeout_s in configs/run.yaml)")
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = args.out_dir or f"runs/trainer/{args.task}-{time.strftime('%Y%m%d-%H%M%S')}"
     ppo = {"num_envs": args.num_envs, "max_epochs": args.max_epochs}
     try:
-        job = make_job(args.task, args.reward, out_dir, args.seed, ppo, args.checkpoint)
+        job = make_job(args.task, args.reward, out_dir, args.seed, ppo, args.checkpoint, args.sim)
     except (FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,8 @@ from sim.base import BatchedTask, Tensor
 from sim.mujoco.batch import MujocoBatch
 from sim.rotations import wxyz_to_xyzw
 
+#: The physics backends of the MuJoCo tasks (``--sim``).
+SIMS = ("mujoco", "mjwarp")
 FRAME_SENSORS = {
     "pos": mujoco.mjtSensor.mjSENS_FRAMEPOS,
     "quat": mujoco.mjtSensor.mjSENS_FRAMEQUAT,
@@ -36,11 +38,18 @@ def add_frame_sensor(
 
 
 class MujocoTask(BatchedTask):
-    """A task simulated by MuJoCo on the CPU; its tensors are copied to ``device``.
+    """A task simulated by MuJoCo: on the CPU (``sim="mujoco"``, its tensors copied to ``device``) or by
+    MuJoCo Warp on ``device`` (``sim="mjwarp"``, the [gpu] extra).
 
     Subclasses name their MJCF (``mjcf_path``), the bodies whose frames become
     sensors (``tracked_bodies``) and the control period (``frame_skip``).
     """
+
+    def __init__(self, num_envs: int, device: str | torch.device = "cpu", seed: int = 0, sim: str = "mujoco"):
+        if sim not in SIMS:
+            raise ValueError(f"unknown MuJoCo backend {sim!r}: use {' or '.join(SIMS)}")
+        self.backend = sim
+        super().__init__(num_envs, device, seed)
 
     frame_skip: int
     tracked_bodies: tuple[str, ...] = ()
@@ -66,7 +75,12 @@ class MujocoTask(BatchedTask):
         return spec
 
     def allocate_buffers(self) -> None:
-        self.sim = MujocoBatch(self.build_spec(), self.num_envs, self.frame_skip)
+        if self.backend == "mjwarp":
+            from sim.mjwarp.batch import WarpBatch
+
+            self.sim = WarpBatch(self.build_spec(), self.num_envs, self.frame_skip, self.device)
+        else:
+            self.sim = MujocoBatch(self.build_spec(), self.num_envs, self.frame_skip)
         self.dt = self.sim.dt
         model = self.sim.model
         ctrl_range = model.actuator_ctrlrange.copy()
@@ -78,7 +92,10 @@ class MujocoTask(BatchedTask):
     def simulate(self, actions: Tensor) -> None:
         self.sim.step(self.ctrl_mid + self.ctrl_half * actions.detach().cpu().numpy())
 
-    def tensor(self, array: np.ndarray) -> Tensor:
+    def tensor(self, array: np.ndarray | Tensor) -> Tensor:
+        """A float32 copy on the task's device (MJWarp's readings are views of its memory: copied on the device)."""
+        if isinstance(array, Tensor):
+            return array.to(self.device, torch.float32, copy=True)
         return torch.as_tensor(array, dtype=torch.float32).to(self.device)
 
     def body_frame(self, body: str) -> dict[str, Tensor]:

@@ -18,7 +18,9 @@ from graph.run import main
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
-TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json", "steering.sqlite"}
+TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json", "steering.sqlite",
+                   "report.html", "report.md"}
+REPORT_FILES = {"fitness.png", "components.png", "execute_rate.png"}  # in report_files/
 STAGE = "stage1-Cartpole"
 
 
@@ -40,7 +42,8 @@ def outside_job_dirs(run: Path) -> list[str]:
         parts = path.relative_to(run).parts
         if path.is_dir() or parts[0] == STAGE and parts[1] in ("rewards", "train", "eval") and len(parts) > 3:
             continue
-        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and parts[:2] != (STAGE, "rewards"):
+        report = len(parts) == 2 and parts[0] == "report_files" and parts[1] in REPORT_FILES
+        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and parts[:2] != (STAGE, "rewards") and not report:
             stray.append(str(path.relative_to(run)))
     return stray
 

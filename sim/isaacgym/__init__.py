@@ -1,0 +1,1 @@
+"""IsaacGymEnvs tasks through the task contract (``--sim isaacgym``); see sim/isaacgym/adapter.py."""

@@ -1,0 +1,30 @@
+"""graph.run --pool ray: a Eureka run on a local Ray instance with 2 logical GPUs and fractional trainers."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+
+
+@pytest.mark.slow
+def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path):
+    transcript = tmp_path / "calls.jsonl"
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(4)))
+    run = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "graph.run", "--task", "Cartpole", "--iterations", "2", "--samples", "2",
+                           "--eval-seeds", "2", "--num-envs", "64", "--max-epochs", "5", "--llm", f"replay:{transcript}",
+                           "--pool", "ray", "--ray-gpus", "2", "--gpus-per-trainer", "0.5", "--run-dir", str(run)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and len(summary["final_eval"]["fitness"]) == 2
+    assert all(s["status"] == "trained" for it in summary["iterations"] for s in it["samples"])
+    results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
+    assert len(results) == 6  # four candidates and two final-evaluation seeds, each brought back from its actor
+    assert all(r["device"] == "ray(gpus=0.5)" and len(r["where"]["gpu_ids"]) == 1 for r in results)
+    assert all(Path(r["checkpoint"]).is_relative_to(run) and Path(r["checkpoint"]).is_file() for r in results)

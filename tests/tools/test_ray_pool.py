@@ -1,0 +1,84 @@
+"""The Trainer on Ray: a real local Ray instance with 2 logical GPUs, real training, no shared disk assumed."""
+
+import asyncio
+import io
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+import ray  # the [ray] extra: make test installs it
+
+from tests.helpers import processes_mentioning
+from tools.jobs import LOG_FILE
+from tools.ray_pool import RayPool, pack, unpack
+from tools.trainer import make_job
+
+PPO = {"num_envs": 32, "max_epochs": 3}
+
+
+def test_the_archive_brings_back_files_only_and_never_the_job_or_result_files(tmp_path):
+    job = tmp_path / "node"
+    (job / "nn").mkdir(parents=True)
+    (job / "nn" / "best.pth").write_bytes(b"weights")
+    (job / "train.log").write_text("log")
+    (job / "result.json").write_text('{"status": "trained", "fitness_max": 1e9}')  # written in the node's dir
+    (job / "torchinductor_root").mkdir()
+    (job / "torchinductor_root" / "cache").write_text("x")
+    (job / "elsewhere").symlink_to("/etc/passwd")
+    out = tmp_path / "back"
+    unpack(pack(job), out)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["nn", "nn/best.pth", "train.log"]
+
+    hostile = io.BytesIO()  # an archive that tries to leave out_dir
+    with tarfile.open(fileobj=hostile, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../escaped.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"bad"))
+    with pytest.raises(tarfile.OutsideDestinationError):
+        unpack(hostile.getvalue(), out)
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    made = RayPool(gpus_per_trainer=0.5, cpus_per_trainer=0.5, local_gpus=2)
+    yield made
+    ray.shutdown()
+
+
+@pytest.mark.slow
+async def test_fractional_trainers_share_the_logical_gpus_and_their_files_come_back(pool, tmp_path):
+    assert ray.cluster_resources()["GPU"] == 2.0
+    seen: dict[int, list] = {}
+    jobs = [make_job("Cartpole", "human", tmp_path / f"job{i}", seed=i, ppo=PPO) for i in range(4)]
+    results = await asyncio.gather(*(pool.run(job, on_progress=seen.setdefault(i, []).append)
+                                     for i, job in enumerate(jobs)))  # fmt: skip
+    assert [r["status"] for r in results] == ["trained"] * 4, [r["error"] for r in results]
+    assert all([p["epoch"] for p in seen[i]] == [1, 2, 3] for i in range(4))  # progress streamed back
+    gpus = [r["where"]["gpu_ids"] for r in results]
+    assert all(len(ids) == 1 for ids in gpus) and {ids[0] for ids in gpus} == {"0", "1"}
+    assert max(sum(g == ids for ids in gpus) for g in gpus) == 2  # half a GPU each: two trainers per GPU
+    for job, result in zip(jobs, results):
+        out = tmp_path / job.out_dir.rsplit("/", 1)[-1]
+        assert result["out_dir"] == str(out) and Path(result["checkpoint"]).parent == out / "nn"
+        assert Path(result["checkpoint"]).is_file() and (out / LOG_FILE).is_file()
+        assert (out / "clean_eval" / "evaluation.json").is_file() and result["evaluation"]["fitness"] is not None
+        assert result["where"]["node_dir"] != str(out) and not (tmp_path / result["where"]["node_dir"]).exists()
+        assert "training on cpu" in (out / LOG_FILE).read_text()  # logical GPUs: the trainer itself ran on the CPU
+
+
+@pytest.mark.slow
+async def test_a_cancelled_job_leaves_no_process_behind(pool, tmp_path):
+    started = asyncio.Event()
+    job = make_job("Cartpole", "human", tmp_path / "long", ppo={"num_envs": 32, "max_epochs": 100_000})
+    task = asyncio.create_task(pool.run(job, on_progress=lambda _: started.set()))
+    await asyncio.wait_for(started.wait(), 120)
+    assert processes_mentioning("eureka-job-")  # the worker, in the actor's private directory
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    deadline = time.time() + 30
+    while processes_mentioning("eureka-job-") and time.time() < deadline:
+        await asyncio.sleep(0.2)
+    assert processes_mentioning("eureka-job-") == []

@@ -32,7 +32,7 @@ from tools.pool import DevicePool
 #: A job directory larger than this does not come back (its reward filled it): the job fails.
 MAX_ARCHIVE_BYTES = 1 << 30
 #: Caches a training leaves in its directory that the run does not need back.
-SKIPPED_DIRS = ("torchinductor_",)
+SKIPPED_DIRS = ("torchinductor_", ".cache")  # torch.compile and Warp kernel caches
 WARM_START_IN = "warm_start_in.pth"
 
 

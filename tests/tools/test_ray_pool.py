@@ -23,8 +23,9 @@ def test_the_archive_brings_back_files_only_and_never_the_job_or_result_files(tm
     (job / "nn" / "best.pth").write_bytes(b"weights")
     (job / "train.log").write_text("log")
     (job / "result.json").write_text('{"status": "trained", "fitness_max": 1e9}')  # written in the node's dir
-    (job / "torchinductor_root").mkdir()
-    (job / "torchinductor_root" / "cache").write_text("x")
+    for cache in ("torchinductor_root", ".cache/warp"):
+        (job / cache).mkdir(parents=True)
+        (job / cache / "kernel.so").write_text("x")
     (job / "elsewhere").symlink_to("/etc/passwd")
     out = tmp_path / "back"
     unpack(pack(job), out)

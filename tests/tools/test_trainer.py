@@ -114,3 +114,16 @@ def test_cli_rejects_bad_arguments_with_one_line(capsys):
     with pytest.raises(SystemExit):
         main(["--task", "Cartpole", "--max-epochs", "0"])
     assert main(["--task", "Cartpole", "--reward", "missing_file.py"]) == 2
+
+
+@pytest.mark.slow
+def test_the_cli_trains_the_pen_on_mujoco_warp_in_the_confined_worker(tmp_path, capsys):
+    """--sim mjwarp end to end on the CPU: Warp compiles its kernels inside the job, training and the
+    clean evaluation both step MJWarp."""
+    out = tmp_path / "job"
+    assert main(["--task", "ShadowHand", "--sim", "mjwarp", "--device", "cpu", "--max-epochs", "1", "--num-envs", "8",
+                 "--out-dir", str(out), "--json"]) == 0  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "trained" and result["evaluation"]["error"] is None, result["error"]
+    assert json.loads((out / "job.json").read_text())["sim"] == "mjwarp" and result["env_steps"] == 8 * 16
+    assert (out / ".cache" / "warp").is_dir()  # its kernels, compiled in its own home: nothing shared between jobs

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,14 @@ def spawn(args: list[str], timeout: float = 240) -> pexpect.spawn:
                           dimensions=(50, 200))  # fmt: skip
     child.logfile_read = io.StringIO()
     return child
+
+
+def drain(child: pexpect.spawn) -> threading.Thread:
+    """Read everything the child prints until it exits, in the background: a pseudo-terminal nobody reads
+    fills up and blocks the child's next write (graph.run redraws its progress toolbar every second)."""
+    reader = threading.Thread(target=child.expect, args=(pexpect.EOF,), kwargs={"timeout": 600}, daemon=True)
+    reader.start()
+    return reader
 
 
 def output(child: pexpect.spawn) -> str:
@@ -113,6 +122,7 @@ def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
     run = tmp_path / "run"
     runner = spawn(run_args(tmp_path, run, 3))
     runner.expect("train.start")
+    reading = drain(runner)
     chat = spawn(["-m", "graph.chat", str(run)])
     chat.expect("attached to")
     chat.sendline("/pause")
@@ -128,9 +138,9 @@ def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
     chat.expect("stopping: the best reward so far gets its final evaluation")
     chat.expect("run stopped_by_user")
     chat.expect(pexpect.EOF)
-    runner.expect(pexpect.EOF)
+    reading.join(timeout=120)
     runner.close()
-    assert runner.exitstatus == 0
+    assert not reading.is_alive() and runner.exitstatus == 0
     s = summary(run)
     assert s["status"] == "stopped_by_user"
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]  # the third iteration never ran

@@ -31,8 +31,9 @@ from matplotlib.figure import Figure as Canvas
 from rich.console import Console
 from rich.table import Table
 
+from graph.board import fmt
 from graph.nodes import EVAL_SEED_OFFSET
-from graph.report import fmt, md_table
+from graph.report import md_table
 from graph.summary import SUMMARY_FILE
 from sim.registry import UnknownTaskError, task_class
 from tools.jobs import RESULT_FILE, TrainResult

@@ -20,6 +20,7 @@ from pathlib import Path
 import structlog
 from matplotlib.figure import Figure as Canvas  # the object API: no pyplot state, no display
 
+from graph.board import fmt
 from graph.summary import SUMMARY_FILE
 
 log = structlog.get_logger("report")
@@ -127,12 +128,6 @@ def best_candidate(run_dir: Path, summary: dict) -> tuple[str, dict | None, str]
     except OSError:
         code = "(the reward file is missing)"
     return candidate, result, code
-
-
-def fmt(value) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def usd(value) -> str:

@@ -6,8 +6,10 @@ import math
 
 import structlog
 
+from agents.error_hints import error_hint
 from agents.gateway import FATAL, LLMCallError, LLMGateway
 from prompts import render
+from sim.base import BatchedTask
 
 log = structlog.get_logger("critic")
 
@@ -54,10 +56,12 @@ def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
     return "\n".join(parts) + "\n"
 
 
-def error_feedback(error: str, profile: str) -> str:
-    """Eureka's execution-error feedback for a program that could not be trained."""
+def error_feedback(error: str, profile: str, task: type[BatchedTask] | None = None) -> str:
+    """Eureka's execution-error feedback for a program that could not be trained, with a hint for ``task``."""
+    hint = error_hint(error, task) if task is not None else None
     return render(
-        "execution_error", profile, traceback=error, code_output_tip=render("code_output_tip", profile)
+        "execution_error", profile, traceback=error, hint=f"Hint: {hint}.\n" if hint else "",
+        code_output_tip=render("code_output_tip", profile)
     )
 
 

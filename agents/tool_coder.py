@@ -5,8 +5,8 @@ Within one conversation of at most ``tool_rounds`` model calls the model may cal
 answer without a tool call is the submission: the program in it (or, if it has none, the
 last program that passed ``check_reward``) is validated like any candidate; if it fails, the
 error goes back into the same conversation while rounds remain. This replaces the text
-protocol's separate repair round trip. A submission that repeats one already rejected ends the
-conversation: a model that answers an error with the same program does not fix it later either.
+protocol's separate repair round trip. A submission that repeats a failure (the same program,
+or the previous submission's error) starts the conversation over, as the text protocol does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder import TRUNCATED, Draft, after_llm_failure, validate
+from agents.coder import TRUNCATED, Draft, Failures, after_llm_failure, validate
 from agents.critic import error_feedback
 from agents.gateway import LLMCallError, LLMGateway
 from agents.tool_loop import converse
@@ -50,8 +50,8 @@ async def write_candidate_with_tools(
     name = key.rsplit("/", 1)[-1]
     outcomes: dict[str, str | None] = {}  # every program checked in the conversation -> None or its error
     tools = coder_tools(task, work_dir / f"checks_{name}", check_timeout_s, outcomes)
-    conversation, rounds, calls, draft = with_tools_prompt(messages, profile), 0, 0, None
-    rejected: set[str] = set()  # the failed submissions (their program, or the answer if it had none)
+    first = with_tools_prompt(messages, profile)
+    conversation, rounds, calls, draft, failures = first, 0, 0, None, Failures()
     while rounds < tool_rounds:
         try:
             run = await converse(gateway, "coder", conversation, tools, key=key, max_rounds=tool_rounds - rounds,
@@ -67,12 +67,11 @@ async def write_candidate_with_tools(
                  error=error_headline(draft.error))  # fmt: skip
         if draft.status == "valid":
             return draft
-        submitted = draft.code or run.reply.text.strip()
-        if submitted in rejected:
-            draft.error += "\n(the model submitted the same rejected program again; the conversation ended)"
-            return draft
-        rejected.add(submitted)
-        conversation.append({"role": "user", "content": error_feedback(draft.error, profile)})
+        if failures.stuck(draft.code or run.reply.text, draft.error):
+            log.info("coder.restart", key=key, rounds=rounds, reason="the submission repeated a failure")
+            conversation = first
+            continue
+        conversation.append({"role": "user", "content": error_feedback(draft.error, profile, task)})
     if draft is not None:
         return draft
     if (checked := last_passed(outcomes)) is not None:  # it checked a working program but never submitted it

@@ -139,7 +139,8 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
             holder = elite["candidate"] or "the stage before's reward"
             note = f"no candidate trained; the elite stays {holder}"
         else:
-            program, feedback = best["code"], critic.error_feedback(best["error"] or "unknown error", s.prompt_profile)
+            program, feedback = best["code"], critic.error_feedback(best["error"] or "unknown error", s.prompt_profile,
+                                                                       task_class(stage["task"]))  # fmt: skip
     else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
         feedback, note = "", f"every sample failed on the LLM: {best['error']}"
         log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])

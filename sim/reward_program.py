@@ -2,8 +2,9 @@
 
 A reward program is plain Python defining a function over named state tensors that
 returns ``(reward[num_envs], {component: tensor[num_envs]})``. Helper functions and
-imports are kept; the entry point is ``compute_reward`` if it exists, otherwise the
-one top-level function no other function calls.
+imports are kept, and ``sim/reward_library.py``'s quaternion helpers are in scope. The entry
+point is ``compute_reward`` if it exists, otherwise the one top-level function no other
+function calls.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from sim.checkpoint import CheckpointError
+from sim.reward_library import helper_namespace
 from sim.reward_policy import check_size, enforce, safe_builtins
 
 Tensor = torch.Tensor
@@ -120,7 +122,8 @@ class RewardProgram:
         shape = inspect_source(source, filename)
         # Register the text so tracebacks can show the lines.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        namespace = {"torch": torch, "math": math, "__name__": "reward_program", "__builtins__": safe_builtins()}
+        namespace = {"torch": torch, "math": math, **helper_namespace(), "__name__": "reward_program",
+                     "__builtins__": safe_builtins()}  # fmt: skip
         exec(compile(shape.tree, filename, "exec"), namespace)  # noqa: S102 - only in sandboxed workers
         return cls(source=source, filename=filename, shape=shape, fn=namespace[shape.entry])
 

@@ -34,6 +34,25 @@ def quat_rotate(q: Tensor, v: Tensor) -> Tensor:
     return v + w * t + torch.cross(xyz, t, dim=-1)
 
 
+def quat_rotate_inverse(q: Tensor, v: Tensor) -> Tensor:
+    """Rotate [..., 3] vectors v by the inverse of unit xyzw quaternions q (world frame to body frame)."""
+    return quat_rotate(quat_conjugate(q), v)
+
+
+def normalize(x: Tensor, eps: float = 1e-9) -> Tensor:
+    """``x`` scaled to unit length along its last dimension (zero vectors stay near zero)."""
+    return x / x.norm(p=2, dim=-1, keepdim=True).clamp(min=eps)
+
+
+def get_euler_xyz(q: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Roll, pitch and yaw (radians, in [-pi, pi]) of xyzw quaternions, x-y-z convention."""
+    x, y, z, w = q.unbind(-1)
+    roll = torch.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
+    pitch = torch.asin(torch.clamp(2.0 * (w * y - z * x), -1.0, 1.0))
+    yaw = torch.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+    return roll, pitch, yaw
+
+
 def quat_axis(q: Tensor, axis: int) -> Tensor:
     """The body's local axis (0=x, 1=y, 2=z) expressed in the world frame."""
     basis = torch.zeros(*q.shape[:-1], 3, device=q.device, dtype=q.dtype)

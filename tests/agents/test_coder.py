@@ -108,3 +108,26 @@ async def test_a_truncated_answer_without_repairs_is_invalid_and_says_so(tmp_pat
     gw, _ = coder_gateway(tmp_path, [cut_off(GOOD, 1024)])
     draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=0)
     assert draft.status == "invalid" and "cut off at the answer budget of 1024 tokens" in draft.error
+
+
+async def test_the_repair_prompt_names_the_fix(tmp_path):
+    gw, model = coder_gateway(tmp_path, [SCALAR, GOOD])
+    assert (await draft_for(gw, "it0-s0", tmp_path)).status == "valid"
+    assert "Hint: every value must have shape [N], one per environment" in model.prompts[1][-1].content
+
+
+async def test_a_repair_that_fails_the_same_way_starts_the_sample_over(tmp_path):
+    same_error = SCALAR.replace("pole_angle.mean()", "pole_angle.sum()")  # another program, the same error
+    gw, model = coder_gateway(tmp_path, [SCALAR, same_error, GOOD])
+    draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=2)
+    assert draft.status == "valid" and draft.attempts == 3
+    assert len(model.prompts[1]) == 4  # the first failure was repaired in the conversation
+    assert [m.content for m in model.prompts[2]] == [m.content for m in model.prompts[0]]  # then a fresh start
+
+
+async def test_a_repair_that_fails_differently_stays_in_the_conversation(tmp_path):
+    undefined = GOOD.replace("1.0 - pole_angle ** 2", "1.0 - pole_angle ** 2 + missing")
+    gw, model = coder_gateway(tmp_path, [SCALAR, undefined, GOOD])
+    draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=2)
+    assert draft.status == "valid" and draft.attempts == 3 and len(model.prompts[2]) == 6
+    assert "NameError: name 'missing' is not defined" in model.prompts[2][-1].content

@@ -93,12 +93,20 @@ async def test_an_unreadable_tool_call_is_reported_and_replayed_as_it_was(tmp_pa
     assert replay.calls_tools and replay.invoke("x").invalid_tool_calls[0]["error"] == "not JSON"
 
 
-async def test_resubmitting_a_rejected_program_ends_the_conversation(tmp_path):
+async def test_resubmitting_a_rejected_program_starts_the_conversation_over(tmp_path):
     script = [f"```python\n{BROKEN}```", f"Fixed!\n```python\n{BROKEN}```", f"```python\n{FIXED}```"]
     coro, model = write(tmp_path, script)
     draft = await coro
-    assert draft.status == "invalid" and draft.attempts == 2 and len(model.script) == 1  # the third was never asked
-    assert "shape (16,), got ()" in draft.error and "submitted the same rejected program again" in draft.error
+    assert draft.status == "valid" and draft.code == FIXED and draft.attempts == 3
+    assert len(model.prompts[1]) > len(model.prompts[0])  # the error went back into the conversation once
+    assert [m.content for m in model.prompts[2]] == [m.content for m in model.prompts[0]]  # then a fresh start
+
+
+async def test_a_model_stuck_on_its_program_uses_up_its_rounds(tmp_path):
+    coro, model = write(tmp_path, [f"```python\n{BROKEN}```"] * 3, tool_rounds=3)
+    draft = await coro
+    assert draft.status == "invalid" and draft.attempts == 3 and not model.script
+    assert "shape (16,), got ()" in draft.error
 
 
 async def test_a_submission_that_failed_check_reward_is_not_dry_run_again(tmp_path):

@@ -1,0 +1,48 @@
+"""Hints for the errors reward programs commonly fail with; the errors are real, from running the programs."""
+
+import pytest
+
+from agents.error_hints import error_hint
+from sim.reward_program import RewardProgram, root_cause
+from sim.registry import make_task, task_class
+
+BALL = task_class("BallBalance")
+PROGRAMS = {
+    "if_on_tensor": ("def compute_reward(ball_positions):\n    d = ball_positions[:, 2]\n"
+                     "    if d > 0.5:\n        d = d * 2\n    return d, {}\n", "torch.where(condition, a, b)"),
+    "math_on_tensor": ("import math\ndef compute_reward(ball_positions):\n"
+                       "    r = math.exp(-ball_positions[:, 2])\n    return r, {}\n", "use torch.exp"),
+    "shapes": ("def compute_reward(ball_positions, tray_tilt):\n    r = (ball_positions * tray_tilt).sum(dim=-1)\n"
+               "    return r, {}\n", "ball_positions [N, 3], ball_velocities [N, 3]"),
+    "reduced": ("def compute_reward(ball_positions):\n    return ball_positions.norm(), {}\n",
+                "do not reduce over environments"),
+    "nan": ("def compute_reward(ball_positions):\n    r = torch.log(ball_positions[:, 0] * 0.0)\n    return r, {}\n",
+            "guard every division"),
+    "list": ("def compute_reward(ball_positions):\n    r = (ball_positions - [0.0, 0.0, 0.5]).norm(dim=-1)\n"
+             "    return r, {}\n", "torch.tensor([...], device=x.device)"),
+    "undefined": ("def compute_reward(ball_positions):\n    return quat_diff(ball_positions), {}\n",
+                  "quat_diff does not exist: a reward program can use its parameters"),
+    "state_not_a_parameter": ("def compute_reward(ball_positions):\n    r = -tray_tilt.norm(dim=-1)\n"
+                              "    return r, {}\n", "tray_tilt is a state tensor: add it to compute_reward's parameters"),
+    "pi": ("def compute_reward(ball_positions):\n    r = ball_positions[:, 0] / pi\n    return r, {}\n", "write math.pi"),
+}
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_a_failing_program_gets_the_hint_for_its_error(name):
+    source, expected = PROGRAMS[name]
+    task = make_task("BallBalance", num_envs=16, seed=0)
+    with pytest.raises(Exception) as info:
+        program = RewardProgram.from_source(source, filename="reward.py")
+        program(task.state(), 16)
+    hint = error_hint(root_cause(info.value, "reward.py"), BALL)
+    assert hint is not None and expected in hint
+
+
+def test_an_import_of_scipy_points_to_the_quaternion_helpers():
+    hint = error_hint("line 2: import from scipy.spatial.transform is not allowed in reward code", BALL)
+    assert "quat_mul" in hint and "quat_conjugate" in hint
+
+
+def test_an_error_without_a_known_fix_gets_no_hint():
+    assert error_hint("syntax error at line 3: invalid syntax", BALL) is None

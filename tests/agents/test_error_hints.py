@@ -3,8 +3,8 @@
 import pytest
 
 from agents.error_hints import error_hint
-from sim.reward_program import RewardProgram, root_cause
 from sim.registry import make_task, task_class
+from sim.reward_program import RewardProgram, root_cause
 
 BALL = task_class("BallBalance")
 PROGRAMS = {

@@ -2,7 +2,8 @@
 
 One call of ``write_candidate`` produces one candidate. A program that fails validation
 goes straight back to the LLM as Eureka's execution-error feedback with a hint for the fix
-(up to ``repair_attempts`` times); it never takes a training slot. A repair that repeats a
+(up to ``repair_attempts`` times; the ``small`` profile shows the error without the program,
+which small models copy); it never takes a training slot. A repair that repeats a
 failure starts the sample over from the original prompt. An answer cut off by the token
 limit is reported truncated and asked for again, shorter. The repair conversation carries
 the extracted program and the error, not the model's whole answer.
@@ -23,11 +24,13 @@ from agents.critic import error_feedback
 from agents.gateway import FATAL, LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
-from sim.reward_library import helpers_description
 from tools.jobs import error_headline
 from tools.reward_check import RewardCheckError, check_reward
 
 log = structlog.get_logger("coder")
+#: Prompt profiles whose models copy a failed program they are shown, error and all (the embedded model
+#: sent 21 of 49 back verbatim; 4 of 54 repairs passed): they are asked for a new program, given the error.
+COPYING_PROFILES = {"small"}
 TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
 
 
@@ -43,13 +46,6 @@ def reward_signature(task: type[BatchedTask], profile: str) -> str:
     return f"def compute_reward({args}) -> tuple[torch.Tensor, dict[str, torch.Tensor]]"
 
 
-def helpers_note(task: type[BatchedTask]) -> str:
-    """The quaternion helpers in the reward's scope, listed for tasks with an orientation in their state."""
-    if not any(field.shape == (4,) for field in task.state_spec.values()):
-        return ""
-    return f"These helpers can be called without import (xyzw quaternions):\n{helpers_description()}\n"
-
-
 def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
     """The first coder conversation: system prompt + task context."""
     tip = render("code_output_tip", profile)
@@ -62,7 +58,6 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
                 profile,
                 observation_code=task.observation_source().strip(),
                 state_spec=task.describe_state(),
-                helpers=helpers_note(task),
                 description=description,
                 code_output_tip=tip,
             ),  # fmt: skip
@@ -179,10 +174,14 @@ async def write_candidate(
             log.info("coder.restart", key=key, attempt=attempt, reason="the repair repeated a failure")
             conversation = list(messages)
             continue
-        feedback = (render("truncated_answer", profile, max_tokens=reply.max_tokens,
-                           code_output_tip=render("code_output_tip", profile))
-                    if reply.truncated else error_feedback(error, profile, task))  # fmt: skip
-        conversation += [program_message(code), {"role": "user", "content": feedback}]
+        if reply.truncated:
+            feedback = render("truncated_answer", profile, max_tokens=reply.max_tokens,
+                              code_output_tip=render("code_output_tip", profile))  # fmt: skip
+            conversation += [program_message(None), {"role": "user", "content": feedback}]
+        elif profile in COPYING_PROFILES:
+            conversation = [*messages, {"role": "user", "content": error_feedback(error, profile, task)}]
+        else:
+            conversation += [program_message(code), {"role": "user", "content": error_feedback(error, profile, task)}]
     return draft
 
 

@@ -31,6 +31,8 @@ HINTS: list[tuple[str, str]] = [
      "(sum or mean only over a vector's last dimension, dim=-1); " + SHAPES),
     (r"non-finite values",
      "guard every division (x / (y + 1e-6)), sqrt and log (torch.clamp(x, min=1e-6)) and exp of large values"),
+    (r"must be Tensor, not (float|int)",
+     "torch functions take tensors: for a constant use math (math.atan2, math.acos) or a plain number"),
     (r"'Tensor' and 'list'|'list' and 'Tensor'|not 'list'",
      "make constant vectors with torch.tensor([...], device=x.device), not Python lists"),
     (r"expected scalar type|dtype",

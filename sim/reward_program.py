@@ -156,8 +156,16 @@ class RewardProgram:
         return check_reward_output(out, num_envs)
 
 
+def one_per_env(value: object, num_envs: int) -> object:
+    """A ``[num_envs, 1]`` tensor as ``[num_envs]`` (one value per env either way); anything else unchanged."""
+    if isinstance(value, Tensor) and tuple(value.shape) == (num_envs, 1):
+        return value.squeeze(1)
+    return value
+
+
 def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
-    """Validate ``(reward[num_envs], {name: tensor[num_envs]})``; broadcast scalar components."""
+    """Validate ``(reward[num_envs], {name: tensor[num_envs]})``; broadcast scalar components, squeeze
+    ``[num_envs, 1]`` ones."""
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         raise RewardProgramError(
             f"the reward must return (reward, components_dict), got {type(out).__name__}"
@@ -167,6 +175,7 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
         raise RewardProgramError(
             f"the reward returned {len(components)} components; return at most {MAX_COMPONENTS}"
         )
+    reward = one_per_env(reward, num_envs)
     if not isinstance(reward, Tensor) or tuple(reward.shape) != (num_envs,):
         shape = tuple(reward.shape) if isinstance(reward, Tensor) else type(reward).__name__
         raise RewardProgramError(f"the total reward must have shape ({num_envs},), got {shape}")
@@ -174,6 +183,7 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
     for name, value in components.items():
         if not isinstance(value, Tensor):
             value = torch.as_tensor(value, dtype=torch.float32, device=reward.device)
+        value = one_per_env(value, num_envs)
         if value.dim() == 0:
             value = value.expand(num_envs)
         if tuple(value.shape) != (num_envs,):

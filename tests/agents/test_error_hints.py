@@ -24,6 +24,8 @@ PROGRAMS = {
                   "quat_diff does not exist: a reward program can use its parameters"),
     "state_not_a_parameter": ("def compute_reward(ball_positions):\n    r = -tray_tilt.norm(dim=-1)\n"
                               "    return r, {}\n", "tray_tilt is a state tensor: add it to compute_reward's parameters"),
+    "torch_on_number": ("def compute_reward(ball_positions):\n    r = ball_positions[:, 0] * torch.acos(0.5)\n"
+                        "    return r, {}\n", "for a constant use math"),
     "pi": ("def compute_reward(ball_positions):\n    r = ball_positions[:, 0] / pi\n    return r, {}\n", "write math.pi"),
 }
 

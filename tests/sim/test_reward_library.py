@@ -2,7 +2,6 @@
 
 import torch
 
-from sim.reward_library import HELPERS
 from sim.reward_program import RewardProgram
 from sim.rotations import quat_conjugate, quat_mul
 
@@ -38,7 +37,3 @@ def test_a_program_that_defines_a_helper_uses_its_own():
           "    r = quat_mul(object_rot, object_rot).sum(dim=-1)\n    return r, {}\n"
     reward, _ = RewardProgram.from_source(own)({"object_rot": random_quats(4)}, 4)
     assert torch.equal(reward, torch.zeros(4))
-
-
-def test_every_helper_is_described_for_the_prompt_by_its_name():
-    assert all(usage.startswith(f"{name}(") for name, (_, usage) in HELPERS.items())

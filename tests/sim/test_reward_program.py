@@ -43,6 +43,11 @@ def test_scalar_components_are_broadcast():
     assert parts["bonus"].tolist() == [1.0] * 4
 
 
+def test_one_value_per_env_in_a_column_is_accepted():
+    reward, parts = load("def compute_reward(x):\n    return x[:, None], {'col': 2 * x.unsqueeze(-1)}\n")(STATE, 4)
+    assert reward.shape == (4,) and torch.equal(parts["col"], 2 * reward)
+
+
 @pytest.mark.parametrize(
     "src, message",
     [

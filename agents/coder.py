@@ -46,6 +46,12 @@ def reward_signature(task: type[BatchedTask], profile: str) -> str:
     return f"def compute_reward({args}) -> tuple[torch.Tensor, dict[str, torch.Tensor]]"
 
 
+def answer_start(task: type[BatchedTask]) -> str:
+    """How the Coder's answer begins for a model that continues it: the task's whole signature, so the
+    program's inputs are the state names (the embedded model invented inputs for ShadowHand otherwise)."""
+    return f"```python\n{reward_signature(task, 'small')}:\n"
+
+
 def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
     """The first coder conversation: system prompt + task context."""
     tip = render("code_output_tip", profile)
@@ -152,7 +158,8 @@ async def write_candidate(
     draft, failures = None, Failures()
     for attempt in range(repair_attempts + 1):
         try:
-            reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}")
+            reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}",
+                                           answer_start=answer_start(task))  # fmt: skip
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=attempt + 1)
         path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"

@@ -190,14 +190,24 @@ class LLMGateway:
         self.models[agent], self.windows[agent], self.specs[agent] = model, window, spec
         self.bound = {names: bound for names, bound in self.bound.items() if names[0] != agent}
 
+    def continues_answers(self, agent: str) -> bool:
+        """Whether ``agent``'s model continues a conversation's final assistant turn (llama.cpp does)."""
+        return getattr(self.models[agent], "continues_assistant_turn", False)
+
     async def complete(
-        self, agent: str, messages: list[dict], key: str | None = None, tools: list[BaseTool] | None = None
-    ) -> Reply:
+        self, agent: str, messages: list[dict], key: str | None = None, tools: list[BaseTool] | None = None,
+        answer_start: str | None = None,
+    ) -> Reply:  # fmt: skip
         """Send ``messages`` to ``agent``'s model (with ``tools`` bound), fitted to its context.
 
         A message is ``{role, content}``, plus ``tool_calls`` on an assistant turn and ``tool_call_id``
-        on a tool result.
+        on a tool result. ``answer_start``: a model that continues an assistant turn answers from this
+        text on, and the reply (recorded whole) begins with it; other models ignore it.
         """
+        if answer_start and self.continues_answers(agent):
+            messages = [*messages, {"role": "assistant", "content": answer_start}]
+        else:
+            answer_start = None
         if key and (agent, key) in self.recorded:
             r = self.recorded[(agent, key)]
             return Reply(r["response"], r.get("prompt_tokens", 0), r.get("completion_tokens", 0), cached=True,
@@ -214,6 +224,8 @@ class LLMGateway:
         message, wall_s = await self._invoke(agent, fitted, model=self.bind_tools(agent, tools))
         self.reached.add(agent)
         text = message.content if isinstance(message.content, str) else _join_content(message.content)
+        if answer_start and not text.startswith(answer_start):  # a server that returns the continuation alone
+            text = answer_start + text
         usage = getattr(message, "usage_metadata", None) or {}
         finish = finish_reason(message)
         completion = usage.get("output_tokens", 0)

@@ -86,6 +86,9 @@ class LocalChatModel(BaseChatModel):
     #: them, but the embedded 1.5B model made no tool call in 20 tries of the Coder's tools prompt
     #: (bench/tool_calls.py, README): auto keeps it on the text protocol; ``--agent-mode tools`` still works.
     tools_by_default: bool = False
+    #: llama.cpp continues a final assistant turn (and returns it whole): the Coder starts the answer with the
+    #: task's signature, so the program's inputs are the task's state names.
+    continues_assistant_turn: bool = True
 
     @property
     def _llm_type(self) -> str:

@@ -32,6 +32,7 @@ class ScriptedChatModel(BaseChatModel):
     script: list[Any]
     prompts: list[list] = []
     options: list[dict] = []
+    continues_assistant_turn: bool = False  # True: answers a final assistant turn with its continuation alone
 
     @property
     def _llm_type(self) -> str:

@@ -1,7 +1,8 @@
 import pytest
 
-from agents.coder import initial_messages, reward_signature, write_candidate
+from agents.coder import answer_start, initial_messages, reward_signature, write_candidate
 from agents.gateway import LLMCallError, LLMGateway
+from agents.replay import read_calls
 from sim.cartpole import Cartpole
 from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, cut_off
 
@@ -131,3 +132,19 @@ async def test_a_repair_that_fails_differently_stays_in_the_conversation(tmp_pat
     draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=2)
     assert draft.status == "valid" and draft.attempts == 3 and len(model.prompts[2]) == 6
     assert "NameError: name 'missing' is not defined" in model.prompts[2][-1].content
+
+
+async def test_a_model_that_continues_answers_is_given_the_signature_to_start_from(tmp_path):
+    body = "    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
+    model = ScriptedChatModel(script=[body], prompts=[], continues_assistant_turn=True)  # returns the rest only
+    gw = LLMGateway({"coder": model}, tmp_path)
+    draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=0)
+    assert model.prompts[0][-1].type == "ai" and model.prompts[0][-1].content == answer_start(Cartpole)
+    assert draft.status == "valid" and draft.code.startswith(reward_signature(Cartpole, "small"))
+    assert read_calls(tmp_path)[0]["response"].startswith(answer_start(Cartpole))  # recorded whole, replayable
+
+
+async def test_a_model_that_does_not_continue_answers_gets_no_answer_start(tmp_path):
+    gw, model = coder_gateway(tmp_path, [GOOD])
+    assert (await draft_for(gw, "it0-s0", tmp_path)).status == "valid"
+    assert model.prompts[0][-1].type == "human"

@@ -4,7 +4,7 @@ import pytest
 
 from agents.chat_models import LLMConfigError, make_chat_model
 from agents.code_extraction import extract_code
-from agents.coder import initial_messages
+from agents.coder import answer_start, initial_messages, reward_signature
 from agents.gateway import LLMGateway
 from agents.local_llm import tool_calls
 from agents.replay import read_calls
@@ -24,10 +24,11 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     messages = initial_messages(
         Cartpole, "to balance a pole on a cart so that the pole stays upright", "small"
     )
-    reply = await gateway.complete("coder", messages, key="s0")
+    reply = await gateway.complete("coder", messages, key="s0", answer_start=answer_start(Cartpole))
     code = extract_code(reply.text)
     compile(code, "reward.py", "exec")
-    assert "def " in code and reply.completion_tokens > 0
+    assert code.startswith(reward_signature(Cartpole, "small")) and reply.completion_tokens > 0  # it continued
+    assert read_calls(tmp_path)[0]["messages"][-1] == {"role": "assistant", "content": answer_start(Cartpole)}
     assert reply.finish_reason in ("stop", "length") and reply.truncated == (reply.finish_reason == "length")
     assert gateway.usage()["calls"] == 1
 

@@ -22,7 +22,7 @@ HINTS: list[tuple[str, str]] = [
     (r"only one element tensors can be converted to Python scalars|must be real number, not Tensor",
      "math.* functions, float() and int() take one number, not one per environment: "
      "use torch.exp, torch.sqrt, torch.abs, torch.clamp on tensors"),
-    (r"(The size of tensor a|shapes cannot be multiplied|too many indices for tensor|Dimension out of range"
+    (r"(The size of tensor a|shapes cannot be multiplied|1D tensors expected|too many indices for tensor|Dimension out of range"
      r"|must match the size|cannot be broadcast|expand)",
      SHAPES + ". A vector's parts: x[:, 0]; its length: torch.norm(x, dim=-1); a per-environment dot "
      "product: (a * b).sum(dim=-1); an [N] tensor with an [N, 3] one: a.unsqueeze(-1) * b"),

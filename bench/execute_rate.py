@@ -25,6 +25,7 @@ import structlog
 from agents.chat_models import build_gateway
 from agents.coder import initial_messages, write_candidate
 from agents.tool_coder import write_candidate_with_tools
+from graph.settings import Settings
 from sim.registry import task_class, task_config
 
 
@@ -86,8 +87,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--tasks", nargs="+", default=["Cartpole", "BallBalance", "Quadcopter", "ShadowHand"])
     p.add_argument("--modes", nargs="+", default=["text", "tools"], choices=["text", "tools"])
     p.add_argument("--profiles", nargs="+", help="prompt profiles (default: small for the local model, else paper)")
-    p.add_argument("--repair-attempts", type=int, default=1, help="text mode (configs/run.yaml's default: 1)")
-    p.add_argument("--tool-rounds", type=int, default=6, help="tools mode (configs/run.yaml's default: 6)")
+    defaults = Settings.load()
+    p.add_argument("--repair-attempts", type=int, default=defaults.repair_attempts,
+                   help="text mode (default: configs/run.yaml's)")  # fmt: skip
+    p.add_argument("--tool-rounds", type=int, default=defaults.tool_rounds, help="tools mode (default: configs/run.yaml's)")
     p.add_argument(
         "--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}")
     )

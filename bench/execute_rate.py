@@ -36,7 +36,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
     gateway = build_gateway({"coder": args.llm}, run_dir, base_url=args.base_url, max_concurrency=1)
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
-    common = dict(profile=profile, check_timeout_s=60)
+    common = dict(profile=profile, check_timeout_s=args.check_timeout_s)
     got = {"valid": 0, "first": 0}
     started = time.perf_counter()
     for k in range(args.samples):
@@ -91,6 +91,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--repair-attempts", type=int, default=defaults.repair_attempts,
                    help="text mode (default: configs/run.yaml's)")  # fmt: skip
     p.add_argument("--tool-rounds", type=int, default=defaults.tool_rounds, help="tools mode (default: configs/run.yaml's)")
+    p.set_defaults(check_timeout_s=defaults.check_timeout_s)  # the dry run's cap, as in a run
     p.add_argument(
         "--out", type=Path, default=Path(f"runs/bench-execute-rate-{time.strftime('%Y%m%d-%H%M%S')}")
     )

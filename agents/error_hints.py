@@ -8,6 +8,7 @@ text and the task's state spec only: no reward code runs here.
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from sim.base import BatchedTask
@@ -38,9 +39,15 @@ HINTS: list[tuple[str, str]] = [
     (r"expected scalar type|dtype",
      "keep everything float32: torch.tensor(..., dtype=torch.float32, device=x.device)"),
     (r"import .*(numpy|scipy|quaternion|transform)",
-     "write it with torch; quaternion helpers need no import: {helpers}"),
+     "write it with torch; {quaternions}"),
+    (r"no dimension of size 3|cross: inputs dimension .* must have length 3",
+     "torch.cross takes [N, 3] vectors, not [N, 4] quaternions; {quaternions}"),
 ]
 NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+#: A torch name the reward checker rejected as missing (``torch.quat_normalize does not exist``).
+MISSING_TORCH_NAME = re.compile(r"torch(?:\.\w+)*\.(\w+) does not exist")
+#: Names a model invents for quaternion math (quat_diff, torch.quaternion_normalize, rotation_angle).
+QUATERNION_WORDS = re.compile(r"quat|rot|angle", re.IGNORECASE)
 
 
 def error_hint(error: str, task: type[BatchedTask]) -> str | None:
@@ -48,10 +55,21 @@ def error_hint(error: str, task: type[BatchedTask]) -> str | None:
     shapes = ", ".join(f"{name} [{', '.join(['N', *map(str, f.shape)])}]" for name, f in task.state_spec.items())
     if match := NAME_ERROR.search(error):
         return name_hint(match.group(1), task)
+    if (match := MISSING_TORCH_NAME.search(error)) and QUATERNION_WORDS.search(match.group(1)):
+        return f"torch has no {match.group(1)}; {quaternion_hint(task)}"
     for pattern, hint in HINTS:
         if re.search(pattern, error):
-            return hint.format(shapes=shapes, helpers=", ".join(HELPERS))
+            return hint.format(shapes=shapes, quaternions=quaternion_hint(task))
     return None
+
+
+def quaternion_hint(task: type[BatchedTask]) -> str:
+    """The quaternion helpers with their arguments, how to get a rotation difference, and the task's angle inputs."""
+    helpers = ", ".join(f"{name}({', '.join(inspect.signature(f).parameters)})" for name, f in HELPERS.items())
+    hint = (f"quaternions are [N, 4] xyzw; these helpers need no import: {helpers}; the rotation from b to a "
+            "is quat_mul(a, quat_conjugate(b))")  # fmt: skip
+    angles = [f"{name} [N] ({f.doc})" for name, f in task.state_spec.items() if f.shape == () and f.unit == "rad"]
+    return hint + (f"; angles the task already gives: {', '.join(angles)}" if angles else "")
 
 
 def name_hint(name: str, task: type[BatchedTask]) -> str:
@@ -61,6 +79,8 @@ def name_hint(name: str, task: type[BatchedTask]) -> str:
     if name in ("pi", "e", "inf"):
         return f"write math.{name}"
     if name in ("np", "numpy", "scipy", "R", "Rotation"):
-        return "numpy and scipy are not available: use torch; quaternion helpers need no import: " + ", ".join(HELPERS)
+        return "numpy and scipy are not available: use torch; " + quaternion_hint(task)
+    if QUATERNION_WORDS.search(name):
+        return f"{name} does not exist; {quaternion_hint(task)}"
     return (f"{name} does not exist: a reward program can use its parameters (the state names), torch, math, "
             f"the functions it defines and these helpers: {', '.join(HELPERS)}")  # fmt: skip

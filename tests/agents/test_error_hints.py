@@ -1,12 +1,14 @@
 """Hints for the errors reward programs commonly fail with; the errors are real, from running the programs."""
 
 import pytest
+import torch
 
 from agents.error_hints import error_hint
 from sim.registry import make_task, task_class
 from sim.reward_program import RewardProgram, root_cause
 
 BALL = task_class("BallBalance")
+HAND = task_class("ShadowHand")
 PROGRAMS = {
     "if_on_tensor": ("def compute_reward(ball_positions):\n    d = ball_positions[:, 2]\n"
                      "    if d > 0.5:\n        d = d * 2\n    return d, {}\n", "torch.where(condition, a, b)"),
@@ -20,8 +22,10 @@ PROGRAMS = {
             "guard every division"),
     "list": ("def compute_reward(ball_positions):\n    r = (ball_positions - [0.0, 0.0, 0.5]).norm(dim=-1)\n"
              "    return r, {}\n", "torch.tensor([...], device=x.device)"),
-    "undefined": ("def compute_reward(ball_positions):\n    return quat_diff(ball_positions), {}\n",
-                  "quat_diff does not exist: a reward program can use its parameters"),
+    "undefined": ("def compute_reward(ball_positions):\n    return distance_to(ball_positions), {}\n",
+                  "distance_to does not exist: a reward program can use its parameters"),
+    "invented_quaternion_name": ("def compute_reward(ball_positions):\n    return quat_diff(ball_positions), {}\n",
+                                 "quat_diff does not exist; quaternions are [N, 4] xyzw"),
     "state_not_a_parameter": ("def compute_reward(ball_positions):\n    r = -tray_tilt.norm(dim=-1)\n"
                               "    return r, {}\n", "tray_tilt is a state tensor: add it to compute_reward's parameters"),
     "torch_on_number": ("def compute_reward(ball_positions):\n    r = ball_positions[:, 0] * torch.acos(0.5)\n"
@@ -48,3 +52,28 @@ def test_an_import_of_scipy_points_to_the_quaternion_helpers():
 
 def test_an_error_without_a_known_fix_gets_no_hint():
     assert error_hint("syntax error at line 3: invalid syntax", BALL) is None
+
+
+def test_an_invented_quaternion_function_gets_the_helpers_arguments_and_the_tasks_angle_inputs():
+    hint = error_hint("NameError: name 'quat_diff' is not defined", HAND)
+    assert "quat_mul(a, b)" in hint and "quat_conjugate(q)" in hint
+    assert "quat_mul(a, quat_conjugate(b))" in hint and "rot_dist [N]" in hint
+
+
+def test_a_rejected_torch_quaternion_name_points_to_the_helpers():
+    hint = error_hint("line 3: torch.quaternion_normalize does not exist; use a function torch has", HAND)
+    assert hint.startswith("torch has no quaternion_normalize") and "quat_unit(" in hint
+
+
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
+@pytest.mark.parametrize("cross", [lambda q: torch.cross(q, q), lambda q: torch.linalg.cross(q, q)],
+                         ids=["torch.cross", "torch.linalg.cross"])
+def test_a_cross_product_of_quaternions_points_to_quat_mul(cross):
+    with pytest.raises(RuntimeError) as info:
+        cross(torch.zeros(16, 4))
+    hint = error_hint(str(info.value), HAND)
+    assert hint is not None and "not [N, 4] quaternions" in hint and "quat_mul(a, quat_conjugate(b))" in hint
+
+
+def test_a_task_without_angle_inputs_gets_no_angle_list():
+    assert "angles the task already gives" not in error_hint("NameError: name 'quat_diff' is not defined", BALL)

@@ -129,8 +129,10 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
 def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_path):
     """No key, no network: the embedded model writes the rewards and makes the stage decisions."""
     run = tmp_path / "run"
+    # One sample without repairs per stage: each model call costs ~30 s on 2 cores (2 samples with repairs took 10 min).
     done = subprocess.run([sys.executable, "-m", "graph.run", "--task", "ShadowHandSpin", "--iterations", "1",
-                           "--samples", "2", "--max-epochs", "2", "--num-envs", "16", "--run-dir", str(run)],
+                           "--samples", "1", "--repair-attempts", "0", "--max-epochs", "2", "--num-envs", "16",
+                           "--run-dir", str(run)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800,
                           env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")})  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

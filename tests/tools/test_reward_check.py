@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from sim.cartpole import Cartpole
-from tools.reward_check import RewardCheckError, check_reward, sanitize_ranges, static_check
+from sim.registry import task_class
+from tools.reward_check import DRY_RUN_MEMORY_GB, RewardCheckError, check_reward, sanitize_ranges, static_check
 
 NAMES = list(Cartpole.state_spec)
 
@@ -50,6 +51,18 @@ async def test_a_dry_run_that_hangs_is_stopped(tmp_path):
     hang = "def compute_reward(pole_angle):\n    while True:\n        pass\n"
     with pytest.raises(RewardCheckError, match="the dry run timed out after 5 s"):
         await check_reward("Cartpole", hang, NAMES, tmp_path, timeout_s=5)
+
+
+@pytest.mark.parametrize("task", ["Cartpole", "ShadowHandSpin", "Humanoid", "FrankaCabinet"])
+async def test_a_dry_run_fits_its_memory_cap_and_a_hoard_of_that_size_does_not(tmp_path, task):
+    names = list(task_class(task).state_spec)
+    name = names[0]
+    fits = f"def compute_reward({name}):\n    r = {name}.reshape({name}.shape[0], -1)[:, 0] * 0\n    return r, {{'zero': r}}\n"
+    assert set(await check_reward(task, fits, names, tmp_path / "fits")) == {"reward", "zero"}
+    words = DRY_RUN_MEMORY_GB * 2**30 // 4  # float32 words: one tensor as large as the whole cap
+    hoard = fits.replace("    r =", f"    hoard = torch.ones({words})\n    r =")
+    with pytest.raises(RewardCheckError, match="Cannot allocate memory"):
+        await check_reward(task, hoard, names, tmp_path / "hoard")
 
 
 async def test_a_relative_work_dir_is_checked_like_an_absolute_one(tmp_path, monkeypatch):

@@ -57,7 +57,8 @@ async def test_a_dry_run_that_hangs_is_stopped(tmp_path):
 async def test_a_dry_run_fits_its_memory_cap_and_a_hoard_of_that_size_does_not(tmp_path, task):
     names = list(task_class(task).state_spec)
     name = names[0]
-    fits = f"def compute_reward({name}):\n    r = {name}.reshape({name}.shape[0], -1)[:, 0] * 0\n    return r, {{'zero': r}}\n"
+    fits = (f"def compute_reward({name}):\n    r = {name}.reshape({name}.shape[0], -1)[:, 0] * 0\n"
+            "    return r, {'zero': r}\n")
     assert set(await check_reward(task, fits, names, tmp_path / "fits")) == {"reward", "zero"}
     words = DRY_RUN_MEMORY_GB * 2**30 // 4  # float32 words: one tensor as large as the whole cap
     hoard = fits.replace("    r =", f"    hoard = torch.ones({words})\n    r =")

@@ -42,5 +42,6 @@ def test_the_handle_moves_with_the_drawer_and_opening_it_succeeds(task):
 
 @pytest.mark.slow
 async def test_human_reward_beats_the_sparse_baseline(tmp_path):
+    # measured: 0.45 vs 0.08 (at 50 epochs 0.066 vs 0.004: too close)
     human, sparse = await human_and_sparse("FrankaCabinet", tmp_path, num_envs=256, max_epochs=100)
     assert human["fitness_max"] > sparse["fitness_max"] + 0.05, (human["fitness_max"], sparse["fitness_max"])

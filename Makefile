@@ -32,7 +32,7 @@ run: install
 	$(PY) -m graph.run --task $(TASK) $(ARGS)
 
 test: install $(VENV)/.installed-extras browser
-	$(PY) -m pytest tests --durations=25 $(ARGS)
+	$(PY) -m pytest tests --durations=40 $(ARGS)
 
 bench: install
 	$(PY) bench/trainer_pool.py

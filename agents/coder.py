@@ -2,9 +2,9 @@
 
 One call of ``write_candidate`` produces one candidate. A program that fails validation
 goes straight back to the LLM as Eureka's execution-error feedback with a hint for the fix
-(up to ``repair_attempts`` times; the ``small`` profile shows the error without the program,
-which small models copy); it never takes a training slot. A repair that repeats a
-failure starts the sample over from the original prompt. An answer cut off by the token
+(up to ``repair_attempts`` times; under the ``small`` profile, whose models do worse with the
+error than without it, a fresh sample from the original prompt); it never takes a training slot.
+A repair that repeats a failure starts the sample over from the original prompt. An answer cut off by the token
 limit is reported truncated and asked for again, shorter. The repair conversation carries
 the extracted program and the error, not the model's whole answer.
 
@@ -28,9 +28,11 @@ from tools.jobs import error_headline
 from tools.reward_check import RewardCheckError, check_reward
 
 log = structlog.get_logger("coder")
-#: Prompt profiles whose models copy a failed program they are shown, error and all (the embedded model
-#: sent 21 of 49 back verbatim; 4 of 54 repairs passed): they are asked for a new program, given the error.
-COPYING_PROFILES = {"small"}
+#: Prompt profiles whose models do not get further with error feedback, so a failed program is answered
+#: with a fresh sample from the original prompt. The embedded model sent 21 of 49 programs it was shown
+#: back verbatim; asked for a new program given only the error, 4 of 54 repairs passed (ShadowHand: 0 of
+#: 16), while half of its first answers are valid (a third on ShadowHand).
+RESAMPLING_PROFILES = {"small"}
 TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
 
 
@@ -185,8 +187,8 @@ async def write_candidate(
             feedback = render("truncated_answer", profile, max_tokens=reply.max_tokens,
                               code_output_tip=render("code_output_tip", profile))  # fmt: skip
             conversation += [program_message(None), {"role": "user", "content": feedback}]
-        elif profile in COPYING_PROFILES:
-            conversation = [*messages, {"role": "user", "content": error_feedback(error, profile, task)}]
+        elif profile in RESAMPLING_PROFILES:
+            conversation = list(messages)
         else:
             conversation += [program_message(code), {"role": "user", "content": error_feedback(error, profile, task)}]
     return draft

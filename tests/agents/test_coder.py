@@ -134,6 +134,16 @@ async def test_a_repair_that_fails_differently_stays_in_the_conversation(tmp_pat
     assert "NameError: name 'missing' is not defined" in model.prompts[2][-1].content
 
 
+async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh_sample(tmp_path):
+    gw, model = coder_gateway(tmp_path, [SCALAR, GOOD])
+    messages = initial_messages(Cartpole, "balance", "small")
+    draft = await write_candidate(gw, messages, Cartpole, "it0-s0", tmp_path / "rewards", profile="small",
+                                  repair_attempts=1, check_timeout_s=60)  # fmt: skip
+    assert draft.status == "valid" and draft.attempts == 2
+    assert [m.content for m in model.prompts[1]] == [m.content for m in model.prompts[0]]  # neither program nor error
+    assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists() and draft.reward_path.endswith("_attempt1.py")
+
+
 async def test_a_model_that_continues_answers_is_given_the_signature_to_start_from(tmp_path):
     body = "    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
     model = ScriptedChatModel(script=[body], prompts=[], continues_assistant_turn=True)  # returns the rest only

@@ -36,7 +36,7 @@ def samples(s: dict) -> list[dict]:
 def test_a_2k_context_server_run_finishes_with_every_sample_accounted_for(tmp_path):
     run = tmp_path / "run"
     with embedded_model_server(context_tokens=2048) as url:
-        # One repair: its prompt (the error and a hint) is the longest one the 2k window must hold.
+        # One repair: under the small profile a fresh sample, so each sample may ask the server twice.
         code = main(["--task", "BallBalance", "--llm", "qwen-coder", "--base-url", url, "--iterations", "1",
                      "--samples", "2", "--repair-attempts", "1", "--run-dir", str(run), *TINY])  # fmt: skip
     assert code == 0

@@ -252,9 +252,8 @@ class LLMGateway:
                 async with self.throttler:
                     started = time.perf_counter()
                     try:
-                        message = await asyncio.wait_for(
-                            model.ainvoke(convert_to_messages(fitted.messages), **options), timeout_s or self.timeout_s
-                        )
+                        async with asyncio.timeout(timeout_s or self.timeout_s):  # wait_for can drop a Ctrl-C
+                            message = await model.ainvoke(convert_to_messages(fitted.messages), **options)
                         return message, time.perf_counter() - started
                     except ReplayExhaustedError:
                         raise

@@ -56,9 +56,10 @@ async def _stop_group(proc: asyncio.subprocess.Process) -> None:
         except ProcessLookupError:
             return
         try:
-            await asyncio.wait_for(proc.wait(), TERM_GRACE_S)
+            async with asyncio.timeout(TERM_GRACE_S):  # not wait_for: on 3.11 it can swallow a cancellation
+                await proc.wait()
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 
@@ -190,9 +191,10 @@ async def _supervise(proc: asyncio.subprocess.Process, finished: asyncio.Event, 
             await _stop_group(proc)
             return Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
         if exited not in done:
-            try:
-                await asyncio.wait_for(asyncio.shield(exited), LINGER_S)
-            except asyncio.TimeoutError:
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for drops a cancellation (Ctrl-C) that arrives
+            # as the worker exits, and the run would go on as if nobody had asked it to stop.
+            await asyncio.wait({exited}, timeout=LINGER_S)
+            if not exited.done():
                 await _stop_group(proc)
                 return Outcome(0, timed_out=False, lingered=True)
         return Outcome(proc.returncode, timed_out=False)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import processes_mentioning
 from tools.confinement import active_layers
-from tools.sandbox import LOG_LIMIT_BYTES, run_module
+from tools.sandbox import LOG_LIMIT_BYTES, _supervise, run_module
 
 CHILD = "tests.tools.sandbox_child"
 
@@ -92,6 +92,39 @@ async def test_cancelling_the_caller_stops_the_process(tmp_path):
     with pytest.raises(asyncio.CancelledError):
         await run
     assert processes_mentioning(str(tmp_path)) == []
+
+
+class FakeExitingProcess:
+    """FAKE process for failure injection: it exits when the test resolves ``exit_code``."""
+
+    pid, returncode = -1, None
+
+    def __init__(self, exit_code: asyncio.Future):
+        self.exit_code = exit_code
+
+    async def wait(self) -> int:
+        self.returncode = await self.exit_code
+        return self.returncode
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+async def test_a_cancellation_that_arrives_as_the_worker_exits_is_not_lost(turns):
+    # Ctrl-C cancels the run while a worker that has sent its result is exiting: the loop turns between
+    # the exit and the cancellation vary, and whenever cancel() was accepted the caller must end cancelled.
+    exit_code = asyncio.get_running_loop().create_future()
+    finished = asyncio.Event()
+    finished.set()
+    supervising = asyncio.create_task(_supervise(FakeExitingProcess(exit_code), finished, timeout_s=60))
+    for _ in range(5):
+        await asyncio.sleep(0)  # it waits for the exit now
+    exit_code.set_result(0)
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    if supervising.cancel():
+        with pytest.raises(asyncio.CancelledError):
+            await supervising
+    else:
+        assert (await supervising).returncode == 0
 
 
 async def test_the_worker_sees_no_secrets_and_cannot_raise_its_limits(tmp_path, monkeypatch):

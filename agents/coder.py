@@ -4,9 +4,9 @@ One call of ``write_candidate`` produces one candidate. A program that fails val
 goes straight back to the LLM as Eureka's execution-error feedback with a hint for the fix
 (up to ``repair_attempts`` times; under the ``small`` profile, whose models do worse with the
 error than without it, a fresh sample from the original prompt); it never takes a training slot.
-A repair that repeats a failure starts the sample over from the original prompt. An answer cut off by the token
-limit is reported truncated and asked for again, shorter. The repair conversation carries
-the extracted program and the error, not the model's whole answer.
+A repair that repeats a failure starts the sample over from the original prompt. An answer cut
+off by the token limit is reported truncated and asked for again, shorter. The repair
+conversation carries the extracted program and the error, not the model's whole answer.
 
 An LLM failure ends this sample only (``failed``, with the server's reason); only a fatal one
 (authentication, unknown model, a server never reached) propagates and stops the run.
@@ -31,7 +31,8 @@ log = structlog.get_logger("coder")
 #: Prompt profiles whose models do not get further with error feedback, so a failed program is answered
 #: with a fresh sample from the original prompt. The embedded model sent 21 of 49 programs it was shown
 #: back verbatim; asked for a new program given only the error, 4 of 54 repairs passed (ShadowHand: 0 of
-#: 16), while half of its first answers are valid (a third on ShadowHand).
+#: 16). Fresh samples recovered 15 of 24 failed samples over Cartpole, BallBalance, Quadcopter and
+#: ShadowHand (README, "Execute rate").
 RESAMPLING_PROFILES = {"small"}
 TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
 

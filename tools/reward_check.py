@@ -18,8 +18,8 @@ from tools.jobs import clip_text, finite_or_none
 from tools.sandbox import run_for_message
 
 CHECK_FILE = "check.json"
-# A dry run (16 envs, 4 steps) needs under 1 GB of address space on every task (measured), so a
-# program that hoards memory hits this cap within ~2 s instead of racing the dry run's timeout.
+#: A dry run (16 envs, 4 steps) needs under 1 GB of address space on every task (measured), so a
+#: program that hoards memory hits this cap within ~2 s instead of racing the dry run's timeout.
 DRY_RUN_MEMORY_GB = 2
 WORKER_MODULE = "tools.check_worker"
 _check_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -229,8 +229,11 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     run = tmp_path / "run"
     args = ["--task", "Cartpole", "--iterations", "2", "--samples", "1", "--eval-seeds", "1",
             "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30", "--run-dir", str(run)]  # fmt: skip
+    # Ctrl-C as in a terminal: a test runner started in the background (nohup, &) ignores SIGINT, and so
+    # would the run it starts.
     proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not any(run.glob(f"{STAGE}/train/it1-s0/nn")):
         time.sleep(0.05)

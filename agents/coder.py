@@ -180,15 +180,14 @@ async def write_candidate(
         log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error))
         if not error:
             return draft
-        if failures.stuck(code, error):
-            log.info("coder.restart", key=key, attempt=attempt, reason="the repair repeated a failure")
-            conversation = list(messages)
-            continue
-        if reply.truncated:
+        stuck = failures.stuck(code, error)
+        if reply.truncated and not stuck:
             feedback = render("truncated_answer", profile, max_tokens=reply.max_tokens,
                               code_output_tip=render("code_output_tip", profile))  # fmt: skip
             conversation += [program_message(None), {"role": "user", "content": feedback}]
-        elif profile in RESAMPLING_PROFILES:
+        elif stuck or profile in RESAMPLING_PROFILES:
+            reason = "fresh sample" if profile in RESAMPLING_PROFILES else "the repair repeated a failure"
+            log.info("coder.restart", key=key, attempt=attempt, reason=reason)
             conversation = list(messages)
         else:
             conversation += [program_message(code), {"role": "user", "content": error_feedback(error, profile, task)}]

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import sys
 import time
+from itertools import accumulate
 from pathlib import Path
 
 import structlog
@@ -37,7 +38,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
     common = dict(profile=profile, check_timeout_s=args.check_timeout_s)
-    got = {"valid": 0, "first": 0}
+    got = {"valid": 0, "first": 0, "by_call": [0] * (args.repair_attempts + 1)}
     started = time.perf_counter()
     for k in range(args.samples):
         if mode == "tools":
@@ -48,29 +49,37 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
                                           repair_attempts=args.repair_attempts, **common)  # fmt: skip
         got["valid"] += draft.status == "valid"
         got["first"] += draft.status == "valid" and draft.attempts == 1
+        if mode == "text" and draft.status == "valid":
+            got["by_call"][draft.attempts - 1] += 1
     usage = gateway.usage()
     return {**got, "calls": usage["calls"], "tokens": usage["prompt_tokens"] + usage["completion_tokens"],
             "seconds": time.perf_counter() - started}  # fmt: skip
 
 
 def row(label: str, task: str, got: dict, n: int, mode: str) -> str:
+    """One table line; in text mode the last column counts the samples valid within 1, 2, ... calls
+    (what a smaller ``repair_attempts`` would have kept: the first calls do not depend on it)."""
     first = f"{got['first']}/{n}" if mode == "text" else "-"
+    within = "/".join(map(str, accumulate(got["by_call"]))) if mode == "text" else "-"
     return (f"{label:<14}{task:<13}{got['valid']:>4}/{n:<4}{got['valid'] / n:>6.0%}{first:>9}"
-            f"{got['calls'] / n:>8.1f}{got['tokens'] / n:>9.0f}{got['seconds'] / n:>8.0f}")  # fmt: skip
+            f"{got['calls'] / n:>8.1f}{got['tokens'] / n:>9.0f}{got['seconds'] / n:>8.0f}   {within}")  # fmt: skip
 
 
 async def measure_all(args: argparse.Namespace) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     profiles = args.profiles or ["small" if args.llm.startswith("local") else "paper"]
     print(f"{'mode/profile':<14}{'task':<13}{'valid':>9}{'share':>6}{'1st try':>9}{'calls':>8}{'tokens':>9}{'s':>8}"
-          "   (calls, tokens, seconds per sample)")  # fmt: skip
+          "   valid within 1/2/... calls (calls, tokens, seconds: per sample)")  # fmt: skip
     shares = {}
     for mode in args.modes:
         for profile in profiles:
-            label, total = f"{mode}/{profile}", {"valid": 0, "first": 0, "calls": 0, "tokens": 0, "seconds": 0.0}
+            label = f"{mode}/{profile}"
+            total = {"valid": 0, "first": 0, "calls": 0, "tokens": 0, "seconds": 0.0,
+                     "by_call": [0] * (args.repair_attempts + 1)}  # fmt: skip
             for task in args.tasks:
                 got = await measure(args, mode, profile, task)
-                total = {k: total[k] + got[k] for k in total}
+                total = {k: [a + b for a, b in zip(total[k], got[k])] if k == "by_call" else total[k] + got[k]
+                         for k in total}  # fmt: skip
                 print(row(label, task, got, args.samples, mode), flush=True)
             print(row(label, "all", total, args.samples * len(args.tasks), mode), flush=True)
             shares[label] = total["valid"] / (args.samples * len(args.tasks))

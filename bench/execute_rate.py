@@ -8,7 +8,7 @@ For each (mode, profile, task) it writes N candidates exactly as a run's Coder d
 is Eureka's protocol (answer, extract, validate, ``--repair-attempts`` error-feedback rounds),
 ``tools`` the tool-calling Coder (``check_reward`` in the sandbox, fixes in the same
 conversation, at most ``--tool-rounds`` model calls). It prints the share of valid candidates
-(and, for text, those valid at the first answer), the LLM calls, tokens and seconds per sample,
+(and, for text, those valid within 1, 2, ... calls), the LLM calls, tokens and seconds per sample,
 and the ratio of each mode's valid share to the first mode's. Transcripts land in --out.
 """
 
@@ -31,14 +31,14 @@ from sim.registry import task_class, task_config
 
 
 async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) -> dict:
-    """Counts for one (mode, profile, task): valid, first-try valid, LLM calls, tokens, seconds."""
+    """Counts for one (mode, profile, task): valid (text: by the call that passed), LLM calls, tokens, seconds."""
     run_dir = args.out / f"{mode}-{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
     gateway = build_gateway({"coder": args.llm}, run_dir, base_url=args.base_url, max_concurrency=1)
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
     common = dict(profile=profile, check_timeout_s=args.check_timeout_s)
-    got = {"valid": 0, "first": 0, "by_call": [0] * (args.repair_attempts + 1)}
+    got = {"valid": 0, "by_call": [0] * (args.repair_attempts + 1)}
     started = time.perf_counter()
     for k in range(args.samples):
         if mode == "tools":
@@ -48,7 +48,6 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
             draft = await write_candidate(gateway, messages, cls, f"s{k}", run_dir / "rewards",
                                           repair_attempts=args.repair_attempts, **common)  # fmt: skip
         got["valid"] += draft.status == "valid"
-        got["first"] += draft.status == "valid" and draft.attempts == 1
         if mode == "text" and draft.status == "valid":
             got["by_call"][draft.attempts - 1] += 1
     usage = gateway.usage()
@@ -59,7 +58,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
 def row(label: str, task: str, got: dict, n: int, mode: str) -> str:
     """One table line; in text mode the last column counts the samples valid within 1, 2, ... calls
     (what a smaller ``repair_attempts`` would have kept: the first calls do not depend on it)."""
-    first = f"{got['first']}/{n}" if mode == "text" else "-"
+    first = f"{got['by_call'][0]}/{n}" if mode == "text" else "-"
     within = "/".join(map(str, accumulate(got["by_call"]))) if mode == "text" else "-"
     return (f"{label:<14}{task:<13}{got['valid']:>4}/{n:<4}{got['valid'] / n:>6.0%}{first:>9}"
             f"{got['calls'] / n:>8.1f}{got['tokens'] / n:>9.0f}{got['seconds'] / n:>8.0f}   {within}")  # fmt: skip
@@ -74,7 +73,7 @@ async def measure_all(args: argparse.Namespace) -> None:
     for mode in args.modes:
         for profile in profiles:
             label = f"{mode}/{profile}"
-            total = {"valid": 0, "first": 0, "calls": 0, "tokens": 0, "seconds": 0.0,
+            total = {"valid": 0, "calls": 0, "tokens": 0, "seconds": 0.0,
                      "by_call": [0] * (args.repair_attempts + 1)}  # fmt: skip
             for task in args.tasks:
                 got = await measure(args, mode, profile, task)

@@ -1,90 +1,136 @@
-"""The Critic agent: Eureka's reflection from training statistics, optionally with an LLM analysis."""
+"""The Critic agent: it picks the elite of an iteration, writes its reflection, and answers a person's questions.
+
+It picks its protocol itself. With tool calls (``agent_mode``), given ``candidate_stats``, ``candidate_code`` and ``compare_candidates`` over the stage's
+candidates it looks at as much as it wants within ``tool_rounds`` model calls, then calls
+``select_elite`` (id, reason, analysis, suggestions). With no usable choice (an LLM failure, no
+call, an id not on offer) it falls back to the best clean fitness and says so. In text mode the
+best clean fitness is the elite; a ``critic_llm`` adds an LLM analysis of its statistics. The
+reflection is Eureka's statistics block plus that analysis (``agents/feedback.py``).
+"""
 
 from __future__ import annotations
 
-import math
+import json
+import re
+from dataclasses import dataclass
 
 import structlog
+from langchain_core.tools import tool
 
-from agents.error_hints import error_hint
-from agents.gateway import FATAL, LLMCallError, LLMGateway
+from agents import feedback
+from agents.llm.gateway import FATAL, LLMCallError, LLMGateway
+from agents.llm.tool_loop import converse
 from prompts import render
-from sim.base import BatchedTask
+from tools.critic_tools import critic_tools, outcome
 
 log = structlog.get_logger("critic")
-
-#: How many evenly spaced epochs of each training curve the reflection shows (Eureka: 10).
-SAMPLED_EPOCHS = 10
-
-
-def _fmt(value: float | None) -> str:
-    return "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+#: What the Critic's own words may add to a prompt.
+TEXT_CHARS = 2000
+#: The candidates' outcomes (and, in text mode, the named candidates' details) given with a question.
+TABLE_CHARS = 12_000
+MAX_NAMED = 3
 
 
-def series_line(name: str, values: list[float | None]) -> str:
-    """``name: ['1.00', ...], Max: x, Mean: y, Min: z`` over ~10 evenly spaced epochs."""
-    freq = max(len(values) // SAMPLED_EPOCHS, 1)
-    sampled = values[::freq]
-    known = [v for v in values if v is not None]
-    summary = (
-        f", Max: {_fmt(max(known))}, Mean: {_fmt(sum(known) / len(known))}, Min: {_fmt(min(known))}"
-        if known
-        else ""
-    )
-    return f"{name}: [{', '.join(repr(_fmt(v)) for v in sampled)}]{summary}"
+@dataclass
+class EliteChoice:
+    candidate: str
+    reason: str
+    analysis: str  # analysis and suggestions, for the reflection
 
 
-def statistics_block(result: dict) -> tuple[str, int]:
-    """The statistics block and the epoch frequency it was sampled at."""
-    lines = [series_line(name, values) for name, values in result.get("components", {}).items()]
-    lines.append(series_line("task_score", result.get("fitness", [])))
-    lines.append(series_line("episode_length", result.get("episode_length", [])))
-    clean = (result.get("evaluation") or {}).get("fitness")
-    if clean is not None:
-        lines.append(f"task_score of the trained policy, measured without the reward: {_fmt(clean)}")
-    return "\n".join(lines), max(len(result.get("fitness", [])) // SAMPLED_EPOCHS, 1)
+@dataclass
+class Election:
+    candidate: str
+    reason: str
+    feedback: str  # the reflection for the next iteration's Coder
 
 
-def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
-    """Eureka's policy feedback for a trained candidate, plus the code-feedback guidance."""
-    stats, freq = statistics_block(result)
-    parts = [render("policy_feedback_header", profile, epoch_freq=freq).rstrip(), stats]
-    if analysis:
-        parts.append("Analysis of these statistics:\n" + analysis.strip())
-    parts.append(render("policy_feedback_tips", profile).rstrip())
-    parts.append(render("code_output_tip", profile).rstrip())
-    return "\n".join(parts) + "\n"
+async def elect(gateway: LLMGateway, *, description: str, candidates: list[dict], ranked: list[dict],
+                previous: str | None, iteration: int, stage: str, profile: str, tool_rounds: int,
+                analyze: bool) -> Election:  # fmt: skip
+    """The elite among this iteration's trained candidates (``ranked``, best clean fitness first) and, in
+    tools mode, the elite before (``previous``), with its reason and reflection."""
+    chosen, reason, analysis = ranked[0], "the best clean fitness of the iteration", None
+    if gateway.uses_tools("critic"):
+        options = [c["id"] for c in ranked if c["status"] == "trained"] + ([previous] if previous else [])
+        choice = await choose_elite(gateway, description=description, candidates=candidates, iteration=iteration,
+                                    options=options, profile=profile, key=f"{stage}/it{iteration}/critic",
+                                    tool_rounds=tool_rounds)  # fmt: skip
+        if choice:
+            chosen = next(c for c in candidates if c["id"] == choice.candidate)
+            reason, analysis = choice.reason, choice.analysis
+        else:
+            reason += " (the Critic made no usable choice)"
+    elif analyze:
+        analysis = await feedback.analyze(gateway, description, chosen["code"], chosen["result"], profile,
+                                          key=f"{stage}/{chosen['id']}/analysis")  # fmt: skip
+    return Election(chosen["id"], reason, feedback.reflection(chosen["result"], profile, analysis))
 
 
-def error_feedback(error: str, profile: str, task: type[BatchedTask] | None = None) -> str:
-    """Eureka's execution-error feedback for a program that could not be trained, with a hint for ``task``."""
-    hint = error_hint(error, task) if task is not None else None
-    return render(
-        "execution_error", profile, traceback=error, hint=f"Hint: {hint}.\n" if hint else "",
-        code_output_tip=render("code_output_tip", profile)
-    )
+async def choose_elite(gateway: LLMGateway, *, description: str, candidates: list[dict], iteration: int,
+                       options: list[str], profile: str, key: str, tool_rounds: int) -> EliteChoice | None:  # fmt: skip
+    """The Critic's elite among ``options`` (candidate ids) with its reason, or None (see the module docstring)."""
+    chosen: list[EliteChoice] = []
 
+    @tool
+    def select_elite(candidate_id: str, reason: str, analysis: str, suggestions: str) -> str:
+        """Your decision: the candidate the next iteration builds on, why, your analysis of its training
+        statistics, and concrete suggestions for the next reward functions."""
+        if candidate_id not in options:
+            return f"error: {candidate_id!r} is not one of {options}; choose again"
+        chosen.append(EliteChoice(candidate_id, reason.strip()[:TEXT_CHARS],
+                                  f"{analysis.strip()}\nSuggestions: {suggestions.strip()}"[:TEXT_CHARS]))  # fmt: skip
+        return "recorded"
 
-async def analyze(
-    gateway: LLMGateway, description: str, code: str, result: dict, profile: str, key: str
-) -> str | None:
-    """An LLM-written analysis of the statistics (used when a critic LLM is configured).
-
-    None when the call fails (the reflection then goes without it); a fatal failure propagates.
-    """
-    stats, _ = statistics_block(result)
-    messages = [
-        {"role": "system", "content": render("critic_system", profile)},
-        {
-            "role": "user",
-            "content": render("critic_user", profile, description=description, code=code, statistics=stats),
-        },
-    ]
+    this_iteration = [outcome(c) for c in candidates if c["iteration"] == iteration]
+    messages = [{"role": "system", "content": render("critic_tools_system", profile)},
+                {"role": "user", "content": render("critic_tools_user", profile, description=description,
+                                                   iteration=iteration, table=json.dumps(this_iteration, indent=1),
+                                                   options=", ".join(options))}]  # fmt: skip
     try:
-        reply = await gateway.complete("critic", messages, key=key)
+        run = await converse(gateway, "critic", messages, [*critic_tools(candidates), select_elite], key=key,
+                             max_rounds=tool_rounds, profile=profile, until=lambda: bool(chosen))  # fmt: skip
     except LLMCallError as exc:
         if exc.kind == FATAL:
             raise
-        log.warning("critic.llm_failed", key=key, kind=exc.kind, error=str(exc)[:300])
+        log.warning("critic.llm_failed", key=key, error=str(exc)[:300])
         return None
-    return None if reply.truncated else reply.text
+    if not chosen:
+        log.warning("critic.no_choice", key=key, rounds=run.rounds, tool_calls=run.tool_calls)
+        return None
+    log.info("critic.elite", key=key, candidate=chosen[-1].candidate, rounds=run.rounds, tool_calls=run.tool_calls)
+    return chosen[-1]
+
+
+async def answer_question(gateway: LLMGateway, *, question: str, description: str, candidates: list[dict],
+                          profile: str, key: str, tool_rounds: int) -> str:  # fmt: skip
+    """The Critic's answer to a person's question about the run (``@critic``), grounded in its candidates.
+
+    With tools it reads what it needs; without, the prompt carries every candidate's outcome and
+    the curves of the candidates the question names. Raises LLMCallError.
+    """
+    table = "\n".join(json.dumps(outcome(c)) for c in candidates)[-TABLE_CHARS:] or "(none yet)"
+    by_name = {t.name: t for t in critic_tools(candidates)}
+    system = render("critic_chat_system", profile)
+    if gateway.uses_tools("critic"):
+        messages = [{"role": "system", "content": system + "\n" + render("critic_chat_tools", profile)},
+                    {"role": "user", "content": render("critic_chat_user", profile, description=description,
+                                                       table=table, details="", question=question)}]  # fmt: skip
+        run = await converse(gateway, "critic", messages, list(by_name.values()), key=key, max_rounds=tool_rounds,
+                             profile=profile)  # fmt: skip
+        text = run.reply.text
+    else:
+        named = sorted({c["id"] for c in candidates if mentions(question, c["id"])}, key=question.find)[:MAX_NAMED]
+        details = "".join(f"\nTraining curves of {cid}: {by_name['candidate_stats'].invoke({'candidate_id': cid})}"
+                          f"\nReward code of {cid}:\n{by_name['candidate_code'].invoke({'candidate_id': cid})}\n"
+                          for cid in named)[:TABLE_CHARS]  # fmt: skip
+        messages = [{"role": "system", "content": system},
+                    {"role": "user", "content": render("critic_chat_user", profile, description=description,
+                                                       table=table, details=details, question=question)}]  # fmt: skip
+        text = (await gateway.complete("critic", messages, key=key)).text
+    return text.strip()[:TEXT_CHARS] or "(the Critic gave no answer)"
+
+
+def mentions(text: str, candidate: str) -> bool:
+    """Whether ``text`` names ``candidate`` as a word of its own (it0-s1 is not in it0-s10)."""
+    return re.search(rf"(?<![\w-]){re.escape(candidate)}(?![\w-])", text) is not None

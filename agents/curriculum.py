@@ -2,8 +2,9 @@
 
 It works from plain stage summaries (dicts) and its own LLM. Whenever the model gives no
 usable answer (a failed call, no JSON, a choice that is not on offer), it follows the
-configuration's choice and says so in the reason. Given ``tools`` (``list_tasks``,
-``stage_summary``) it may look things up before it answers, within ``tool_rounds`` model calls.
+configuration's choice and says so in the reason. When its model works with tool calls
+(``agent_mode``), it may look things up with ``list_tasks`` and ``stage_summary`` before it answers,
+within ``tool_rounds`` model calls.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import json
 
 import structlog
-from langchain_core.tools import BaseTool
 
-from agents.gateway import FATAL, LLMCallError, LLMGateway
-from agents.replay import ReplayExhaustedError
-from agents.tool_loop import converse
+from agents.llm.gateway import FATAL, LLMCallError, LLMGateway
+from agents.llm.replay import ReplayExhaustedError
+from agents.llm.tool_loop import converse
 from prompts import render
+from tools.curriculum_tools import curriculum_tools
 
 log = structlog.get_logger("curriculum")
 MAX_STAGES = 4
@@ -39,9 +40,10 @@ def first_json_object(text: str) -> dict | None:
     return None
 
 
-async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str, tools: list[BaseTool] | None = None,
-              tool_rounds: int = 1) -> tuple[dict | None, str]:  # fmt: skip
-    """The model's JSON answer, or None and why there is none."""
+async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str, stages: list[dict],
+              tool_rounds: int) -> tuple[dict | None, str]:  # fmt: skip
+    """The model's JSON answer, or None and why there is none; with tool calls it may look up ``stages``."""
+    tools = curriculum_tools(stages) if gateway.uses_tools("curriculum") else None
     system = render("curriculum_system", profile) + (render("curriculum_tools", profile) if tools else "")
     messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
     try:
@@ -78,8 +80,7 @@ def describe_stage(stage: dict) -> str:
 
 
 async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: list[dict], choices: list[str],
-                 default: dict, profile: str, key: str, tools: list[BaseTool] | None = None,
-                 tool_rounds: int = 1, guidance: list[str] = ()) -> dict:  # fmt: skip
+                 default: dict, profile: str, key: str, tool_rounds: int = 1, guidance: list[str] = ()) -> dict:  # fmt: skip
     """A decision {action, reason, by} among ``choices`` for the stage that just ended (``stages[-1]``).
 
     ``guidance``: what the person following the run said to the Curriculum agent.
@@ -93,7 +94,7 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
         options=", ".join(choices), default=default["action"], default_reason=default["reason"],
         guidance="".join(f"\nThe person following this run says: {text[:REASON_CHARS]}" for text in guidance),
     )  # fmt: skip
-    answer, why_not = await ask(gateway, prompt, profile, key, tools, tool_rounds)
+    answer, why_not = await ask(gateway, prompt, profile, key, stages, tool_rounds)
     action = answer and answer.get("decision")
     if action in choices:
         reason = str(answer.get("reason") or "no reason given")[:REASON_CHARS]
@@ -105,8 +106,7 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
 
 
 async def propose_chain(gateway: LLMGateway, *, target: str, description: str, compatible: dict[str, str],
-                        profile: str, key: str, tools: list[BaseTool] | None = None,
-                        tool_rounds: int = 1) -> tuple[list[str], str, str]:  # fmt: skip
+                        profile: str, key: str, tool_rounds: int = 1) -> tuple[list[str], str, str]:  # fmt: skip
     """A chain of tasks ending with ``target`` from ``compatible`` ({task: description}), its reason and author."""
     if not compatible:
         return [target], f"no registered task shares {target}'s spaces", "config"
@@ -114,7 +114,7 @@ async def propose_chain(gateway: LLMGateway, *, target: str, description: str, c
         "curriculum_plan", profile, target=target, description=description, max_stages=MAX_STAGES,
         tasks="\n".join(f"- {name}: {text}" for name, text in compatible.items()),
     )  # fmt: skip
-    answer, why_not = await ask(gateway, prompt, profile, key, tools, tool_rounds)
+    answer, why_not = await ask(gateway, prompt, profile, key, [], tool_rounds)
     chain = answer and answer.get("stages")
     allowed = set(compatible) | {target}
     if (isinstance(chain, list) and 0 < len(chain) <= MAX_STAGES and chain[-1] == target

@@ -12,7 +12,7 @@ import inspect
 import re
 
 from sim.base import BatchedTask
-from sim.reward_library import HELPERS
+from sim.reward.library import HELPERS
 
 SHAPES = "the inputs' shapes (N environments): {shapes}"
 #: (pattern over the error text, the hint; ``{shapes}`` and ``{name}`` are filled in).

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import structlog
 
-from agents.chat_models import build_gateway
-from agents.coder import initial_messages, write_candidate
-from agents.tool_coder import write_candidate_with_tools
+from agents.coder.prompt import initial_messages
+from agents.coder.text import write_candidate
+from agents.coder.tools import write_candidate_with_tools
+from agents.llm.chat_models import build_gateway
 from graph.settings import Settings
 from sim.registry import task_class, task_config
 
@@ -34,7 +35,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
     """Counts for one (mode, profile, task): valid (text: by the call that passed), LLM calls, tokens, seconds."""
     run_dir = args.out / f"{mode}-{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    gateway = build_gateway({"coder": args.llm}, run_dir, base_url=args.base_url, max_concurrency=1)
+    gateway = build_gateway({"coder": args.llm}, run_dir / "llm_calls.jsonl", base_url=args.base_url, max_concurrency=1)
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
     common = dict(profile=profile, check_timeout_s=args.check_timeout_s)

@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.ppo import train
-from sim.ppo_config import ppo_config
 from sim.registry import task_class
-from sim.reward_program import RewardProgram, check_reward_output, function_source
+from sim.reward.program import RewardProgram, check_reward_output, function_source
+from sim.rl.ppo import train
+from sim.rl.ppo_config import ppo_config
 from tools.clean_eval import evaluate_job
 from tools.pool import DevicePool
 from tools.trainer import make_job

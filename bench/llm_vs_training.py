@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agents.chat_models import make_chat_model
+from agents.llm.chat_models import make_chat_model
 from tools.pool import DevicePool
 from tools.trainer import make_job
 

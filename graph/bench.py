@@ -31,13 +31,13 @@ from matplotlib.figure import Figure as Canvas
 from rich.console import Console
 from rich.table import Table
 
-from graph.board import fmt
-from graph.nodes import EVAL_SEED_OFFSET
-from graph.report import md_table
-from graph.summary import SUMMARY_FILE
+from graph.nodes.stage import EVAL_SEED_OFFSET
+from graph.results.report import md_table
+from graph.results.run_dir import RunDir
 from sim.registry import UnknownTaskError, task_class
-from tools.jobs import RESULT_FILE, TrainResult
+from tools.jobs import RESULT_FILE, TrainResult, clean_fitness
 from tools.pool import DevicePool
+from tools.text import fmt
 from tools.trainer import make_job
 
 METHODS = {"sparse": "Sparse", "human": "Human", "eureka": "Eureka", "eureka_human_init": "Eureka (Human Init.)"}
@@ -117,7 +117,7 @@ async def baseline(bench: Bench, pool: DevicePool, task: str, reward: str) -> di
         return await pool.run(make_job(task, reward, out, seed=seed, ppo=bench.ppo))
 
     results = await asyncio.gather(*(one(seed) for seed in bench.seeds))
-    fitness = [(r.get("evaluation") or {}).get("fitness") if r["status"] == "trained" else None for r in results]
+    fitness = [clean_fitness(r) for r in results]
     return scores(fitness, [r["error"] for r in results if r.get("error")])
 
 
@@ -125,18 +125,18 @@ def run_llm(llm: str, task: str, method: str) -> str:
     """``replay:DIR`` of an earlier benchmark replays each run's own transcript; any other spec as given."""
     if llm.startswith("replay:"):
         own = Path(llm.removeprefix("replay:")) / task / method
-        if (own / "llm_calls.jsonl").is_file():
-            return f"replay:{own}"
+        if RunDir(own).llm_calls.is_file():
+            return f"replay:{RunDir(own).llm_calls}"
     return llm
 
 
 def eureka(bench: Bench, task: str, method: str) -> dict:
     """A graph.run of the task (resumed if it was cut short), scored by its final evaluation."""
     run_dir = bench.out / task / method
-    summary_file = run_dir / SUMMARY_FILE
+    summary_file = RunDir(run_dir).summary
     finished = summary_file.is_file() and json.loads(summary_file.read_text())["status"] in FINISHED
     if not finished:
-        if (run_dir / "config.yaml").is_file():
+        if RunDir(run_dir).is_run():
             command = ["--resume", str(run_dir)]
         else:
             command = ["--task", task, "--curriculum", task, "--run-dir", str(run_dir),
@@ -164,7 +164,7 @@ def normalised(method: dict, sparse: dict, human: dict) -> float | None:
 
 
 def score(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+    return fmt(value, ".2f")
 
 
 def add_scores(results: dict[str, dict]) -> None:

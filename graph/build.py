@@ -1,7 +1,7 @@
 """Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
 a subgraph: start -> candidates (Send fan-out) -> reflect -> steer -> ... -> evaluate -> close_stage; after
 an iteration lost to an unavailable LLM, steer -> await_llm -> candidates. ``steer`` applies the person's
-messages at each iteration boundary (graph/steering.py)."""
+messages at each iteration boundary (graph/nodes/steer.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from functools import partial
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from graph import curriculum_nodes, nodes, steering
 from graph.context import RunContext
+from graph.nodes import curriculum, report, stage, steer
 from graph.state import RunState, StageState
 
 
@@ -36,19 +36,19 @@ def bound(fn, context: RunContext | None):
 def build_stage_graph(context: RunContext | None = None):
     b = partial(bound, context=context)
     g = StateGraph(StageState, context_schema=None if context else RunContext)
-    g.add_node("start", b(nodes.start))
-    g.add_node("candidate", b(nodes.candidate))
-    g.add_node("reflect", b(nodes.reflect))
-    g.add_node("steer", b(steering.steer))
-    g.add_node("await_llm", b(nodes.await_llm))
-    g.add_node("evaluate", b(nodes.evaluate))
-    g.add_node("close_stage", nodes.close_stage)
+    g.add_node("start", b(stage.start))
+    g.add_node("candidate", b(stage.candidate))
+    g.add_node("reflect", b(stage.reflect))
+    g.add_node("steer", b(steer.steer))
+    g.add_node("await_llm", b(stage.await_llm))
+    g.add_node("evaluate", b(stage.evaluate))
+    g.add_node("close_stage", stage.close_stage)
     g.add_edge(START, "start")
-    g.add_conditional_edges("start", nodes.fan_out_candidates, ["candidate"])
+    g.add_conditional_edges("start", stage.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "reflect")
     g.add_edge("reflect", "steer")
-    g.add_conditional_edges("steer", b(nodes.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])
-    g.add_conditional_edges("await_llm", nodes.fan_out_candidates, ["candidate"])
+    g.add_conditional_edges("steer", b(stage.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])
+    g.add_conditional_edges("await_llm", stage.fan_out_candidates, ["candidate"])
     g.add_edge("evaluate", "close_stage")
     g.add_edge("close_stage", END)
     return g.compile()
@@ -58,13 +58,13 @@ def build_graph(checkpointer=None, context: RunContext | None = None):
     """The run's graph. ``context``: bind it into the nodes (graph/server.py); graph.run passes it per call."""
     b = partial(bound, context=context)
     g = StateGraph(RunState, context_schema=None if context else RunContext)  # bound: the host's context unused
-    g.add_node("plan", b(curriculum_nodes.plan))
+    g.add_node("plan", b(curriculum.plan))
     g.add_node("stage", build_stage_graph(context))
-    g.add_node("decide", b(curriculum_nodes.decide))
-    g.add_node("report", b(curriculum_nodes.report))
+    g.add_node("decide", b(curriculum.decide))
+    g.add_node("report", b(report.report))
     g.add_edge(START, "plan")
     g.add_edge("plan", "stage")
     g.add_edge("stage", "decide")
-    g.add_conditional_edges("decide", curriculum_nodes.after_decide, ["stage", "report"])
+    g.add_conditional_edges("decide", curriculum.after_decide, ["stage", "report"])
     g.add_edge("report", END)
     return g.compile(checkpointer=checkpointer)

@@ -18,11 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from graph.console import messages_of, print_replies, read_terminal
-from graph.inbox import POLL_S, Inbox
-from graph.logs import LOG_FILE
-from graph.settings import CONFIG_FILE
-from graph.summary import SUMMARY_FILE
+from graph.results.run_dir import CONFIG_FILE, RunDir
+from graph.steering.inbox import POLL_S, Inbox
+from graph.steering.terminal import messages_of, print_replies, read_terminal
 
 #: Fields every event has; the rest is printed.
 COMMON_FIELDS = ("event", "level", "timestamp")
@@ -39,14 +37,14 @@ def event_line(record: dict) -> str:
 
 def run_status(run_dir: Path) -> str | None:
     try:
-        return json.loads((run_dir / SUMMARY_FILE).read_text()).get("status")
+        return json.loads(RunDir(run_dir).summary.read_text()).get("status")
     except (OSError, ValueError):
         return None
 
 
 async def follow_events(run_dir: Path) -> None:
     """Print the last few events, then each new one (forever; cancel to stop)."""
-    path = run_dir / LOG_FILE
+    path = RunDir(run_dir).log
     while not path.exists():
         await asyncio.sleep(POLL_S)
     with open(path) as f:
@@ -83,7 +81,7 @@ async def post_stdin(inbox: Inbox, going: bool) -> None:
 
 
 async def attach(run_dir: Path) -> str:
-    inbox = Inbox(run_dir)
+    inbox = Inbox(RunDir(run_dir).inbox)
     going = run_status(run_dir) in (None, "running")
     print(f"attached to {run_dir} ({run_status(run_dir) or 'starting'}); /help lists the commands", flush=True)
     last_reply = max((r.id for r in inbox.replies()), default=0)
@@ -113,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("run_dir", type=Path, help="the run directory of a run (going, paused or stopped)")
     args = p.parse_args(argv)
-    if not (args.run_dir / CONFIG_FILE).is_file():
+    if not RunDir(args.run_dir).is_run():
         print(f"error: {args.run_dir} is not a run directory (no {CONFIG_FILE})", file=sys.stderr)
         return 2
     try:

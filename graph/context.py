@@ -1,29 +1,32 @@
 """Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory,
-the steering inbox and the live board.
+the steering inbox and the live board. ``open_run`` wires them for graph.run and graph.server alike.
 
 The task is not here: it belongs to a stage, and stages live in the graph's state.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.chat_models import AgentModels, make_models
-from agents.gateway import LLMGateway
-from agents.pricing import PRICES_FILE, PriceTable, PriceTableError
-from graph.agent_modes import tool_agents
-from graph.board import LiveBoard
-from graph.inbox import Inbox
-from graph.settings import CONFIG_FILE, Settings, SettingsError
-from graph.training_gate import TrainingGate
+from agents.llm.chat_models import AgentModels, make_models
+from agents.llm.gateway import LLMGateway
+from agents.llm.pricing import PRICES_FILE, PriceTable, PriceTableError
+from graph.nodes.training_gate import TrainingGate
+from graph.results.board import LiveBoard
+from graph.results.logs import configure_logging
+from graph.results.run_dir import RunDir, transcript
+from graph.settings import Settings, SettingsError
+from graph.steering.inbox import Inbox
 from tools.pool import DevicePool, TrainingPool
 
 
-def agent_models(settings: Settings, run_dir: Path, specs: dict[str, str] | None = None) -> AgentModels:
+def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None = None) -> AgentModels:
     """The models of ``specs`` (default: every agent's) as the settings configure them; raises LLMConfigError."""
     s = settings
-    return make_models(specs or s.agent_llms(), run_dir, base_url=s.base_url, temperature=s.temperature,
+    specs = {agent: transcript(spec) for agent, spec in (specs or s.agent_llms()).items()}
+    return make_models(specs, run.llm_calls, base_url=s.base_url, temperature=s.temperature,
                        max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
 
 
@@ -56,39 +59,48 @@ def training_pool(settings: Settings) -> TrainingPool:
         raise SettingsError(f"pool ray: cannot start or reach Ray ({s.ray_address or 'local'}): {exc}") from None
 
 
+def gateway_of(settings: Settings, run: RunDir, models: AgentModels, prices: PriceTable) -> LLMGateway:
+    """The LLM gateway over ``models``; raises AgentModeError (agent_mode tools with a model that cannot call
+    tools). It writes nothing until a call is made."""
+    s = settings
+    return LLMGateway(
+        models.models, run.llm_calls, windows=models.windows, specs=s.agent_llms(), prices=prices,
+        budget_usd=s.budget_usd, max_tokens=s.llm_max_tokens, agent_mode=s.agent_mode,
+        max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
+        retries=s.llm_retries, timeout_s=s.llm_timeout_s,
+    )  # fmt: skip
+
+
 @dataclass
 class RunContext:
     settings: Settings
-    run_dir: Path
+    run: RunDir
     gateway: LLMGateway
     pool: TrainingPool
     gate: TrainingGate
-    tool_agents: frozenset[str]  # the agents that work with tool calls (agent_mode)
     inbox: Inbox
     board: LiveBoard
 
-    @classmethod
-    def create(cls, settings: Settings, run_dir: Path, models: AgentModels, tool_agents: frozenset[str]) -> RunContext:
-        s = settings
-        gateway = LLMGateway(
-            models.models, run_dir, windows=models.windows, specs=s.agent_llms(), prices=price_table(s),
-            budget_usd=s.budget_usd, max_tokens=s.llm_max_tokens,
-            max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
-            retries=s.llm_retries, timeout_s=s.llm_timeout_s,
-        )  # fmt: skip
-        return cls(s, run_dir, gateway, training_pool(s), TrainingGate(s.overlaps_training()), tool_agents, Inbox(run_dir),
-                   LiveBoard())  # fmt: skip
-
     def switch_model(self, agent: str, spec: str) -> None:
-        """Give ``agent`` the model ``spec`` for the rest of the run (saved in config.yaml, so a resume keeps it).
-
-        Raises LLMConfigError or SettingsError (nothing changes then).
-        """
-        s = self.settings
-        price_table(s, {agent: spec})
-        built = agent_models(s, self.run_dir, {agent: spec})
-        specs = {**s.agent_llms(), agent: spec}
-        self.tool_agents = tool_agents(s.agent_mode, {**self.gateway.models, **built.models}, specs)
+        """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a
+        resume makes it again). Raises LLMConfigError, SettingsError or AgentModeError (nothing changes then)."""
+        price_table(self.settings, {agent: spec})
+        built = agent_models(self.settings, self.run, {agent: spec})
         self.gateway.switch_model(agent, built.models[agent], built.windows[agent], spec)
-        setattr(s, f"{agent}_llm", spec)
-        s.save(self.run_dir / CONFIG_FILE)
+        setattr(self.settings, f"{agent}_llm", spec)
+
+
+def open_run(settings: Settings, run: RunDir, *, new: bool) -> RunContext:
+    """The context of a run, for graph.run and graph.server alike. Prices and models first: a budget without
+    prices, a missing key or a bad agent_mode fails before anything is written. A ``new`` run then gets its
+    directory, config.yaml and its copy of --init-checkpoint; logging goes to the run's log.jsonl."""
+    prices = price_table(settings)
+    gateway = gateway_of(settings, run, agent_models(settings, run), prices)
+    if new:
+        run.root.mkdir(parents=True, exist_ok=True)
+        if settings.init_checkpoint:  # the run keeps its own copy: it can be resumed and replayed alone
+            shutil.copyfile(settings.init_checkpoint, run.init_checkpoint)
+        settings.save(run.config)
+    configure_logging(run.log)
+    return RunContext(settings, run, gateway, training_pool(settings), TrainingGate(settings.overlaps_training()),
+                      Inbox(run.inbox), LiveBoard())  # fmt: skip

@@ -27,33 +27,36 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from graph.agent_modes import tool_agents
 from graph.build import build_graph
-from graph.context import RunContext, agent_models
-from graph.inbox import Inbox
-from graph.live import SteeringService
-from graph.logs import configure_logging
-from graph.run import create_run_dir, parse_args, prepare
-from graph.settings import CONFIG_FILE, Settings, SettingsError
+from graph.context import RunContext, open_run
+from graph.results.run_dir import RunDir
+from graph.run import parse_args, prepare
+from graph.settings import Settings, SettingsError
+from graph.steering.inbox import Inbox
+from graph.steering.service import SteeringService
+from graph.steering.terminal import feed_file
 
 #: The runs this server process drives, by run directory: their context and steering service.
 RUNS: dict[str, tuple[RunContext, asyncio.Task]] = {}
 
 
 def run_context(run_dir: str, args: list[str]) -> RunContext:
-    """The context of the run in ``run_dir``: created from ``args`` (graph.run's flags) or the saved config."""
+    """The context of the run in ``run_dir``: created from ``args`` (graph.run's flags, --steer-file included)
+    or the saved config."""
     key = str(Path(run_dir).resolve())
     if key in RUNS:
         return RUNS[key][0]
-    if (Path(run_dir) / CONFIG_FILE).is_file():
-        settings = Settings.load(Path(run_dir) / CONFIG_FILE)
+    run, steer_file = RunDir(run_dir), None
+    if run.is_run():
+        ctx = open_run(Settings.load(run.config), run, new=False)
     else:
-        settings, _ = prepare(parse_args([*args, "--run-dir", run_dir]))
-        create_run_dir(settings, Path(run_dir))
-    models = agent_models(settings, Path(run_dir))
-    configure_logging(Path(run_dir))
-    ctx = RunContext.create(settings, Path(run_dir), models,
-                            tool_agents(settings.agent_mode, models.models, settings.agent_llms()))  # fmt: skip
+        parsed = parse_args([*args, "--run-dir", run_dir])
+        if parsed.steer_file and not parsed.steer_file.is_file():
+            raise SettingsError(f"--steer-file {parsed.steer_file}: no such file")
+        settings, _ = prepare(parsed)
+        ctx, steer_file = open_run(settings, run, new=True), parsed.steer_file
+    if steer_file:
+        feed_file(ctx.inbox, steer_file)
     service = SteeringService(ctx, lambda: board_state(ctx))
     RUNS[key] = ctx, asyncio.get_running_loop().create_task(service.run())
     return ctx
@@ -81,18 +84,19 @@ async def post_message(request: Request) -> JSONResponse:
     body = await request.json()
     if not isinstance(body, dict) or not body.get("run_dir") or not isinstance(body.get("text"), str):
         return JSONResponse({"error": 'send {"run_dir": ..., "text": ...}'}, status_code=400)
-    if not (Path(body["run_dir"]) / CONFIG_FILE).is_file():
+    run = RunDir(body["run_dir"])
+    if not run.is_run():
         return JSONResponse({"error": f"{body['run_dir']} is not a run directory"}, status_code=404)
-    message_id = Inbox(Path(body["run_dir"])).post(body["text"], f"http:{uuid.uuid4().hex}")
+    message_id = Inbox(run.inbox).post(body["text"], f"http:{uuid.uuid4().hex}")
     return JSONResponse({"id": message_id})
 
 
 async def get_replies(request: Request) -> JSONResponse:
     run_dir = request.query_params.get("run_dir", "")
-    if not (Path(run_dir) / CONFIG_FILE).is_file():
+    if not RunDir(run_dir).is_run():
         return JSONResponse({"error": f"{run_dir!r} is not a run directory"}, status_code=404)
     after = int(request.query_params.get("after", "0") or 0)
-    replies = Inbox(Path(run_dir)).replies(after=after)
+    replies = Inbox(RunDir(run_dir).inbox).replies(after=after)
     return JSONResponse([{"id": r.id, "message_id": r.message_id, "agent": r.agent, "text": r.text} for r in replies])
 
 

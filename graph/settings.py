@@ -1,27 +1,26 @@
-"""Run settings: configs/run.yaml, overridden by the command line, checked before anything runs."""
+"""Run settings: one typed model whose fields say what they mean. configs/run.yaml holds the defaults,
+the command line overrides them, and everything is checked before anything runs."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, fields
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agents.llm.modes import AGENT_MODES
 from configs import CONFIG_DIR, load_yaml
 from prompts import profiles
-from sim.registry import SIMS, UnknownTaskError, task_class
+from sim.registry import SIMS, task_class
 from tools.devices import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
-#: A run's resolved settings, in its run directory.
-CONFIG_FILE = "config.yaml"
 #: A parameter count in a model name: qwen2.5-coder:1.5b, Llama-3.1-8B-Instruct, phi3:3.8b.
 SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE)
 SMALL_CONTEXT_TOKENS = 8192
-AGENT_MODES = ("auto", "tools", "text")
 FEEDBACK = ("auto", "human")
 POOLS = ("local", "ray")
 
@@ -30,52 +29,103 @@ class SettingsError(ValueError):
     """A bad setting; the message names it."""
 
 
-@dataclass
-class Settings:
-    task: str
-    curriculum: str | None
-    stage: int | None
-    init_checkpoint: str | None
-    iterations: int
-    samples: int
-    llm: str
-    coder_llm: str | None
-    critic_llm: str | None
-    curriculum_llm: str | None
-    base_url: str | None
-    temperature: float | None
-    prompt_profile: str
-    repair_attempts: int
-    agent_mode: str
-    tool_rounds: int
-    feedback: str
-    num_envs: int | None
-    max_epochs: int | None
-    eval_seeds: int
-    seed: int
-    devices: str
-    trainers_per_device: int
-    sim: str
-    pool: str
-    ray_address: str | None
-    ray_gpus: int | None
-    gpus_per_trainer: float
-    train_timeout_s: float
-    train_memory_gb: float
-    check_timeout_s: float
-    overlap: str
-    llm_max_concurrency: int
-    llm_requests_per_minute: float
-    llm_retries: int
-    llm_timeout_s: float
-    llm_max_tokens: int
-    llm_context_tokens: int | None
-    prices: str | None
-    budget_usd: float | None
-    report_video_s: float
-    init_reward: str | None
-    run_dir: str | None
-    command_line: str | None  # the settings given as flags: they win over a curriculum stage's budget
+class Settings(BaseModel):
+    """Every setting of a run. A field's description is its documentation (and its --flag's help)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    task: str = Field(description="task name, e.g. Cartpole, BallBalance, Quadcopter, ShadowHandSpin")
+    curriculum: str | None = Field(description="stages: null for the task's own (configs/tasks/<Task>.yaml); "
+                                               "A,B chains tasks that share spaces; auto lets the Curriculum agent propose")  # fmt: skip
+    stage: int | None = Field(ge=1, description="run only this stage (1-based) of the curriculum")
+    init_checkpoint: str | None = Field(description="an rl_games checkpoint the first stage warm-starts from")
+    iterations: int = Field(ge=1, description="Eureka iterations (the paper uses 5)")
+    samples: int = Field(ge=1, description="reward programs sampled per iteration, K (the paper uses 16)")
+    llm: str = Field(description="default model for every agent: provider:model, replay:PATH, local[:PATH.gguf]")
+    coder_llm: str | None = Field(description="model for the Coder (default: llm)")
+    critic_llm: str | None = Field(description="model for the Critic (default: llm); in text mode it adds an LLM "
+                                               "analysis only when set")  # fmt: skip
+    curriculum_llm: str | None = Field(description="model for the Curriculum agent's stage decisions (default: llm)")
+    base_url: str | None = Field(description="an OpenAI-compatible server for the models, e.g. http://127.0.0.1:8000/v1")
+    temperature: float | None = Field(ge=0, description="sampling temperature of every model")
+    prompt_profile: str = Field(description="prompt templates: a folder under prompts/ (paper, small) or auto: small "
+                                            "for a small Coder model (the embedded one, a name saying <= 8B "
+                                            "parameters, or llm_context_tokens < 8192: 2x execute rate), else paper")  # fmt: skip
+    repair_attempts: int = Field(ge=0, description="text mode: more Coder calls for a program that fails validation "
+                                                   "(its error and a hint, or a fresh start; the embedded model: 90% "
+                                                   "valid samples with 3, 77% with 2)")  # fmt: skip
+    agent_mode: Literal[AGENT_MODES] = Field(description="tools: agents call tools (the Coder checks its program, the "
+                                                         "Critic reads every candidate); text: Eureka's prompt/answer "
+                                                         "protocol; auto: tools for models that support tool calling")  # fmt: skip
+    tool_rounds: int = Field(ge=1, description="tools mode: model calls per agent conversation")
+    feedback: Literal[FEEDBACK] = Field(description="auto: the Critic's reflection drives each iteration; human: "
+                                                    "Eureka's human-feedback mode, every iteration waits for a "
+                                                    "person's feedback, which replaces the reflection")  # fmt: skip
+    num_envs: int | None = Field(ge=1, description="parallel environments per training; null: the task's own")
+    max_epochs: int | None = Field(ge=1, description="PPO epochs per training; null: the task's own")
+    eval_seeds: int = Field(ge=1, description="final evaluation: the best reward retrained with this many seeds")
+    seed: int = Field(description="the training seed of every candidate")
+    devices: str = Field(description="training devices: auto (every visible GPU, else cpu) or a list: cpu, cuda:0,...")
+    trainers_per_device: int = Field(ge=1, description="trainings at a time on each device")
+    sim: str = Field(description="physics: default (each task's own), mjwarp (MuJoCo tasks on MuJoCo Warp, [gpu] "
+                                 "extra), isaacgym (IsaacGymEnvs' task of the same name; Isaac Gym installed by hand)")  # fmt: skip
+    pool: Literal[POOLS] = Field(description="local: the device pool; ray: one Ray actor per training ([ray] extra)")
+    ray_address: str | None = Field(description="pool ray: a running cluster (e.g. ray://head:10001 or auto); "
+                                                "null: a local Ray instance")  # fmt: skip
+    ray_gpus: int | None = Field(ge=0, description="pool ray, local instance: logical GPUs to declare (null: the GPUs "
+                                                   "Ray finds)")  # fmt: skip
+    gpus_per_trainer: float = Field(ge=0, description="pool ray: GPUs each training holds; fractions share a GPU")
+    train_timeout_s: float = Field(gt=0, description="seconds a training may take before it is killed")
+    train_memory_gb: float = Field(gt=0, description="memory a training may use before it is killed")
+    check_timeout_s: float = Field(gt=0, description="seconds a reward program's dry run may take")
+    overlap: Literal["auto", "true", "false"] = Field(
+        description="let LLM sampling and PPO run at the same time; auto: off when any agent uses the embedded "
+                    "model (on 2 cores, PPO beside llama.cpp cuts generation from ~31 to ~10 tokens/s), on for API models")  # fmt: skip
+    llm_max_concurrency: int = Field(ge=1, description="LLM calls in flight at once")
+    llm_requests_per_minute: float = Field(gt=0, description="LLM calls started per minute at most")
+    llm_retries: int = Field(ge=0, description="retries of a failed LLM call (transient errors)")
+    llm_timeout_s: float = Field(gt=0, description="seconds an LLM call may take")
+    llm_max_tokens: int = Field(ge=1, description="answer budget per LLM call; an answer cut off by it is reported "
+                                                  "truncated, never trained")  # fmt: skip
+    llm_context_tokens: int | None = Field(ge=1, description="the models' context window; a server's own report is "
+                                                             "used when it gives one (the smaller of the two if "
+                                                             "both); null: unknown (API models)")  # fmt: skip
+    prices: str | None = Field(description="the LLM price table (USD per million tokens); null: configs/prices.yaml")
+    budget_usd: float | None = Field(gt=0, description="stop sampling once the LLM calls cost this much (every model "
+                                                       "must have a price); the run still finishes")  # fmt: skip
+    report_video_s: float = Field(ge=0, description="report.html's clip of the best policy (MuJoCo tasks), in "
+                                                    "seconds; 0: none")  # fmt: skip
+    init_reward: Literal["human"] | None = Field(description="human: the first Coder prompt starts from the task's "
+                                                             "human reward (the paper's Human Init.)")  # fmt: skip
+    run_dir: str | None = Field(description="where to write the run (default runs/<task>-<timestamp>)")
+    command_line: str | None = Field(description="written by graph.run: the settings given as flags (they win "
+                                                  "over a curriculum stage's budget)")  # fmt: skip
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, value: str) -> str:
+        task_class(value)  # UnknownTaskError names the known tasks
+        return value
+
+    @field_validator("devices")
+    @classmethod
+    def _devices(cls, value: str) -> str:
+        parse_devices(value)
+        return value
+
+    @field_validator("sim")
+    @classmethod
+    def _sim(cls, value: str) -> str:
+        if value not in SIMS:
+            raise ValueError(f"setting sim must be one of {', '.join(SIMS)}, got {value!r}")
+        return value
+
+    @field_validator("prompt_profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        if value not in ("auto", *profiles()):
+            raise ValueError(f"setting prompt_profile must be auto or one of {profiles()}, got {value!r}")
+        return value
 
     @classmethod
     def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> Settings:
@@ -83,63 +133,20 @@ class Settings:
             data = load_yaml(path)
         except (OSError, yaml.YAMLError, ValueError) as exc:
             raise SettingsError(f"cannot read settings from {path}: {exc}") from exc
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - set(cls.model_fields))
         if unknown:
             raise SettingsError(f"{path}: unknown settings {unknown}")
-        missing = sorted(known - set(data))
+        missing = sorted(set(cls.model_fields) - set(data))
         if missing:
             raise SettingsError(f"{path}: missing settings {missing}")
         data.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        settings = cls(**data)
-        settings.validate()
+        try:
+            settings = cls(**data)
+        except ValidationError as exc:
+            raise SettingsError(one_line(exc)) from None
         if settings.prompt_profile == "auto":
             settings.prompt_profile = "small" if settings.small_coder() else "paper"
         return settings
-
-    def validate(self) -> None:
-        accepted = {"int": (int,), "float": (int, float), "str": (str,)}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            optional = f.type.endswith(" | None")
-            if value is None and optional:
-                continue
-            if isinstance(value, bool) or not isinstance(value, accepted[f.type.removesuffix(" | None")]):
-                raise SettingsError(f"setting {f.name}={value!r} must be of type {f.type}")
-        positive = ("iterations", "samples", "eval_seeds", "trainers_per_device", "llm_max_concurrency", "tool_rounds")
-        for name in positive + ("num_envs", "max_epochs", "stage", "llm_max_tokens", "llm_context_tokens"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise SettingsError(f"setting {name} must be >= 1, got {value}")
-        if self.init_reward not in (None, "human"):
-            raise SettingsError(f"setting init_reward must be null or human, got {self.init_reward!r}")
-        if self.report_video_s < 0:
-            raise SettingsError(f"setting report_video_s must be >= 0, got {self.report_video_s}")
-        if self.budget_usd is not None and self.budget_usd <= 0:
-            raise SettingsError(f"setting budget_usd must be > 0, got {self.budget_usd}")
-        if self.repair_attempts < 0 or self.llm_retries < 0:
-            raise SettingsError("repair_attempts and llm_retries must be >= 0")
-        if self.prompt_profile not in ("auto", *profiles()):
-            raise SettingsError(
-                f"setting prompt_profile must be auto or one of {profiles()}, got {self.prompt_profile!r}"
-            )
-        if self.agent_mode not in AGENT_MODES:
-            raise SettingsError(f"setting agent_mode must be one of {', '.join(AGENT_MODES)}, got {self.agent_mode!r}")
-        if self.feedback not in FEEDBACK:
-            raise SettingsError(f"setting feedback must be auto or human, got {self.feedback!r}")
-        if self.sim not in SIMS:
-            raise SettingsError(f"setting sim must be one of {', '.join(SIMS)}, got {self.sim!r}")
-        if self.pool not in POOLS:
-            raise SettingsError(f"setting pool must be local or ray, got {self.pool!r}")
-        if self.gpus_per_trainer < 0 or (self.ray_gpus is not None and self.ray_gpus < 0):
-            raise SettingsError("gpus_per_trainer and ray_gpus must be >= 0")
-        if self.overlap not in ("auto", "true", "false"):
-            raise SettingsError(f"setting overlap must be auto, true or false, got {self.overlap!r}")
-        try:
-            task_class(self.task)
-            parse_devices(self.devices)
-        except (UnknownTaskError, ValueError) as exc:
-            raise SettingsError(str(exc)) from exc
 
     def agent_llms(self) -> dict[str, str]:
         """The model spec of each agent that calls an LLM."""
@@ -154,10 +161,40 @@ class Settings:
         return spec.startswith("local") or (size is not None and float(size.group(1)) <= 8) or small_context
 
     def overlaps_training(self) -> bool:
-        """Whether LLM sampling may run while PPO trains (see `overlap` in configs/run.yaml)."""
+        """Whether LLM sampling may run while PPO trains (``overlap``)."""
         if self.overlap == "auto":
             return not any(spec.startswith("local") for spec in self.agent_llms().values())
         return self.overlap == "true"
 
     def save(self, path: Path) -> None:
-        path.write_text(yaml.safe_dump(dataclasses.asdict(self), sort_keys=False))
+        path.write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))
+
+
+def described(name: str) -> str:
+    """A setting's description (the help of its command-line flag)."""
+    return Settings.model_fields[name].description
+
+
+def one_line(exc: ValidationError) -> str:
+    """The first problem of a ValidationError as one line that names the setting: ``setting samples must be >= 1,
+    got 0``."""
+    error = exc.errors()[0]
+    name, value, kind, ctx = error["loc"][0], error["input"], error["type"], error.get("ctx", {})
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = f">= {ctx['ge']}" if kind == "greater_than_equal" else f"> {ctx['gt']}"
+        return f"setting {name} must be {bound}, got {value}"
+    if kind == "literal_error":
+        choices = literal_choices(Settings.model_fields[name].annotation)
+        return f"setting {name} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}"
+    annotation = Settings.model_fields[name].annotation
+    type_name = " | ".join(getattr(t, "__name__", str(t)) for t in typing.get_args(annotation)) or annotation.__name__
+    return f"setting {name}={value!r} must be of type {type_name.replace('NoneType', 'None')}"
+
+
+def literal_choices(annotation) -> list[str]:
+    """The values a Literal (or an optional Literal) annotation allows, as YAML spells them (None: null)."""
+    if typing.get_origin(annotation) is Literal:
+        return [str(c) for c in typing.get_args(annotation)]
+    return [c for arg in typing.get_args(annotation) for c in (["null"] if arg is type(None) else literal_choices(arg))]

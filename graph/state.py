@@ -129,9 +129,9 @@ class StageState(TypedDict, total=False):
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
     stage_result: StageRecord
-    # Steering (graph/steering.py), applied at iteration boundaries:
+    # Steering (graph/nodes/steer.py), applied at iteration boundaries:
     steer_cursor: int  # the last inbox message applied (shared with RunState)
-    overrides: dict  # samples, iterations, feedback_mode set by the user (shared with RunState)
+    overrides: dict  # samples, iterations, feedback_mode, models ({agent: spec}) set by the user (shared with RunState)
     edits: list[str]  # programs pasted with /edit, trained in the next iteration
     stopped: bool
     curriculum_notes: list[str]

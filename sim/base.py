@@ -6,7 +6,7 @@ task's *named state* (see ``state_spec``), which is the seam between LLM-written
 code and the simulator. The task does compute its own success metric (fitness),
 independently of any reward program.
 
-One environment step, as driven by ``sim.ppo.RewardedVecEnv``::
+One environment step, as driven by ``sim.rl.ppo.RewardedVecEnv``::
 
     state, done, timeout = task.step(actions)   # physics + termination, pre-reset
     reward, components = reward_fn(**state)     # the reward program

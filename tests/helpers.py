@@ -8,10 +8,10 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.ppo import train
-from sim.ppo_config import ppo_config
 from sim.registry import task_class
-from sim.reward_program import RewardProgram, function_source
+from sim.reward.program import RewardProgram, function_source
+from sim.rl.ppo import train
+from sim.rl.ppo_config import ppo_config
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -66,7 +66,7 @@ def tiny_cartpole_checkpoint(out_dir: Path) -> str:
 @contextmanager
 def embedded_model_server(context_tokens: int = 2048, port: int = 0):
     """The embedded model behind a real OpenAI-compatible HTTP server on loopback; yields its /v1 URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "agents.local_server", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "agents.llm.local_server", "--port", str(port),
                              "--context", str(context_tokens)], stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         line = proc.stdout.readline()  # "serving qwen-coder at http://127.0.0.1:PORT/v1" once it answers
@@ -81,13 +81,13 @@ def run_context(run_dir: Path, **settings):
     """A real RunContext (inbox, pool, gateway) in ``run_dir``, its agents a FAKE replayed LLM with one answer."""
     import json
 
-    from graph.context import RunContext, agent_models
+    from graph.context import open_run
+    from graph.results.run_dir import RunDir
     from graph.settings import DEFAULTS_FILE, Settings
 
     run_dir.mkdir(parents=True, exist_ok=True)
     transcript = run_dir / "fake.jsonl"
     transcript.write_text(json.dumps({"agent": "critic", "response": "it0-s1 is steadier."}) + "\n")
     config = Settings.load(DEFAULTS_FILE, {"llm": f"replay:{transcript}", **settings})
-    config.save(run_dir / "config.yaml")
-    return RunContext.create(config, run_dir, agent_models(config, run_dir), frozenset())
+    return open_run(config, RunDir(run_dir), new=True)
 

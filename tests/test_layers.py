@@ -1,7 +1,8 @@
-"""The packages form one-way layers: graph -> agents -> tools -> sim -> (configs, prompts).
+"""The packages form one-way layers: graph -> agents -> tools -> sim -> (configs, prompts); inside them,
+graph's nodes/ and results/ never import its entry points, and agents/llm/ never imports an agent.
 
 Every import statement in the source tree is read (ast, function-level imports included),
-so a cycle or an upward import fails here before it can grow.
+so a cycle or an upward import fails here before it can grow. The tests mirror the tree.
 """
 
 import ast
@@ -22,15 +23,31 @@ FORBIDDEN = {
 }
 
 
-def imported_packages(path: Path) -> set[tuple[str, int]]:
-    """(top-level package, line) of every absolute import in a file."""
+#: Within a package: each folder and the modules of its package it must never import.
+ENTRY_POINTS = {"graph.run", "graph.chat", "graph.bench", "graph.report", "graph.server"}
+AGENTS = {"agents.coder", "agents.critic", "agents.curriculum", "agents.feedback", "agents.error_hints",
+          "agents.code_extraction"}  # fmt: skip
+FORBIDDEN_INSIDE = {"graph/nodes": ENTRY_POINTS, "graph/results": ENTRY_POINTS, "graph/steering": ENTRY_POINTS,
+                    "agents/llm": AGENTS}  # fmt: skip
+#: The share of source modules with a test file at the mirrored path (tests/<dir>/test_<module>.py).
+MIRRORED_SHARE = 0.9
+
+
+def imported_modules(path: Path) -> set[tuple[str, int]]:
+    """(module, line) of every absolute import in a file; ``from a.b import c`` gives a.b and a.b.c."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
-            found |= {(alias.name.split(".")[0], node.lineno) for alias in node.names}
+            found |= {(alias.name, node.lineno) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add((node.module.split(".")[0], node.lineno))
+            found.add((node.module, node.lineno))
+            found |= {(f"{node.module}.{alias.name}", node.lineno) for alias in node.names}
     return found
+
+
+def imported_packages(path: Path) -> set[tuple[str, int]]:
+    """(top-level package, line) of every absolute import in a file."""
+    return {(module.split(".")[0], line) for module, line in imported_modules(path)}
 
 
 def violations(package: str) -> list[str]:
@@ -54,3 +71,35 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
     bad.write_text("def f():\n    from tools.pool import DevicePool\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert violations("sim") == ["sim/leak.py:2 imports tools"]
+
+
+def inner_violations(folder: str) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for module, line in sorted(imported_modules(path))
+        if any(module == m or module.startswith(f"{m}.") for m in FORBIDDEN_INSIDE[folder])
+    ]
+
+
+@pytest.mark.parametrize("folder", sorted(FORBIDDEN_INSIDE))
+def test_no_folder_imports_what_sits_above_it_in_its_package(folder):
+    assert (ROOT / folder).is_dir()
+    assert inner_violations(folder) == []
+
+
+def test_the_inner_check_sees_an_entry_point_imported_by_a_node(tmp_path, monkeypatch):
+    bad = tmp_path / "graph" / "nodes" / "leak.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("from graph import run\nfrom graph.run import main\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert inner_violations("graph/nodes") == ["graph/nodes/leak.py:1 imports graph.run",
+                                               "graph/nodes/leak.py:2 imports graph.run",
+                                               "graph/nodes/leak.py:2 imports graph.run.main"]  # fmt: skip
+
+
+def test_the_tests_mirror_the_source_tree():
+    modules = [p.relative_to(ROOT) for package in FORBIDDEN for p in (ROOT / package).rglob("*.py")
+               if p.name != "__init__.py" and "assets" not in p.parts]  # fmt: skip
+    unmirrored = [str(m) for m in modules if not (ROOT / "tests" / m.parent / f"test_{m.stem}.py").is_file()]
+    assert 1 - len(unmirrored) / len(modules) >= MIRRORED_SHARE, unmirrored

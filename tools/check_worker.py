@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from tools.channel import send
+from tools.isolation.channel import send
 from tools.reward_check import CHECK_FILE
 
 DRY_RUN_ENVS = 16
@@ -35,7 +35,7 @@ def dry_run(work_dir: Path) -> tuple[str | None, dict[str, list[float]]]:
     import torch
 
     from sim.registry import make_task
-    from sim.reward_program import RewardProgram, root_cause
+    from sim.reward.program import RewardProgram, root_cause
 
     spec = json.loads((work_dir / CHECK_FILE).read_text())
     reward_path = work_dir / "reward.py"

@@ -15,8 +15,8 @@ import shutil
 from pathlib import Path
 
 from tools.files import write_json_atomic
+from tools.isolation.sandbox import run_for_message
 from tools.jobs import TrainJob
-from tools.sandbox import run_for_message
 
 WORKER_MODULE = "tools.eval_worker"
 EVAL_DIR = "clean_eval"
@@ -38,6 +38,11 @@ def trained_checkpoint(out_dir: Path) -> Path:
         if not nn_dir.is_symlink() and not path.is_symlink() and path.is_file():
             return path
     raise FileNotFoundError(f"{nn_dir} holds no regular checkpoint file (best.pth or last.pth)")
+
+
+def job_of(checkpoint: str | Path) -> Path:
+    """The job directory of a checkpoint that ``trained_checkpoint`` returned."""
+    return Path(checkpoint).parent.parent
 
 
 def overstated(train: float | None, clean: float | None, std: float | None, episodes: int) -> bool:

@@ -14,8 +14,8 @@ from sim.mujoco.task import MujocoTask
 from sim.registry import task_class
 from tools.clean_eval import copy_policy
 from tools.files import write_json_atomic
-from tools.jobs import error_headline
-from tools.sandbox import run_for_message
+from tools.isolation.sandbox import run_for_message
+from tools.text import error_headline
 
 WORKER_MODULE = "tools.clip_worker"
 CLIP_FILE = "clip.mp4"

@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from tools.channel import send
+from tools.isolation.channel import send
 
 SPEC_FILE = "clip.json"
 

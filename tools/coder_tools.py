@@ -15,6 +15,7 @@ from langchain_core.tools import BaseTool, tool
 from sim.base import BatchedTask
 from tools.check_worker import DRY_RUN_ENVS
 from tools.reward_check import RewardCheckError, check_reward
+from tools.text import fmt
 
 
 def unfenced(code: str) -> str:
@@ -28,10 +29,7 @@ def unfenced(code: str) -> str:
 def describe_ranges(ranges: dict[str, list[float | None]], num_envs: int) -> str:
     """One line per output: its shape and [min, mean, max] over the dry run."""
 
-    def fmt(v: float | None) -> str:
-        return "nan" if v is None else f"{v:.4g}"
-
-    return "\n".join(f"  {name}: shape ({num_envs},), min {fmt(lo)}, mean {fmt(mean)}, max {fmt(hi)}"
+    return "\n".join(f"  {name}: shape ({num_envs},), min {fmt(lo, missing='nan')}, mean {fmt(mean, missing='nan')}, max {fmt(hi, missing='nan')}"
                      for name, (lo, mean, hi) in ranges.items())  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 They read candidate records (plain dicts: id, status, fitness, train_fitness, overstated, error,
 code, result) and never run anything. The curves come from the training process, which ran the
 candidate's reward; ``fitness`` is the clean process's measure and is labelled as such. The tool
-loop (``agents.tool_loop``) bounds every result before it reaches a prompt.
+loop (``agents.llm.tool_loop``) bounds every result before it reaches a prompt.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 
 from langchain_core.tools import BaseTool, tool
 
-from tools.jobs import error_headline
+from tools.text import error_headline
 
 #: A per-epoch series shown to the model is thinned to at most this many evenly spaced epochs.
 SERIES_POINTS = 40

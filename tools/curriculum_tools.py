@@ -1,7 +1,7 @@
 """The Curriculum agent's tools: the registry's tasks (and which share spaces), and finished stages' summaries.
 
 They read the registry and the stage summaries (summary.json's ``stages`` entries); they run nothing.
-The tool loop (``agents.tool_loop``) bounds every result before it reaches a prompt.
+The tool loop (``agents.llm.tool_loop``) bounds every result before it reaches a prompt.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import json
 
 from langchain_core.tools import BaseTool, tool
 
-from sim.ppo_config import compatible_tasks
 from sim.registry import task_class, task_config, task_names
+from sim.rl.ppo_config import compatible_tasks
 
 
 def curriculum_tools(stages: list[dict]) -> list[BaseTool]:

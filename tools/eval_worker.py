@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from tools.channel import send
+from tools.isolation.channel import send
 
 SPEC_FILE = "evaluation.json"
 
@@ -22,11 +22,11 @@ def main() -> None:
 
     torch.set_num_threads(1)
     spec = json.loads((Path(sys.argv[1]) / SPEC_FILE).read_text())
-    from sim.checkpoint import CheckpointError
+    from sim.rl.checkpoint import CheckpointError
 
     try:
-        from sim.evaluation import evaluate_policy
-        from sim.ppo_config import ppo_config
+        from sim.rl.evaluation import evaluate_policy
+        from sim.rl.ppo_config import ppo_config
 
         cfg = ppo_config(spec["task"], spec["ppo"])
         num_envs = min(cfg["eval_envs"], cfg["num_envs"])

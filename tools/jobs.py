@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sim.reward_program import MAX_COMPONENTS, NAME_CHARS
+from sim.reward.program import MAX_COMPONENTS, NAME_CHARS
 from tools.files import write_json_atomic
+from tools.text import clip_text
 
 JOB_FILE = "job.json"
 RESULT_FILE = "result.json"
@@ -51,24 +52,6 @@ class TrainJob:
         return cls(**json.loads(Path(path).read_text()))
 
 
-#: Error texts kept in results and prompts: the head and the tail of longer ones.
-MAX_ERROR_CHARS = 4000
-
-
-def error_headline(error: str | None, limit: int = 300) -> str:
-    """An error's last line, bounded: a traceback's exception, or a one-line message whole."""
-    lines = (error or "").strip().splitlines()
-    return lines[-1][:limit] if lines else ""
-
-
-def clip_text(text: str, limit: int = MAX_ERROR_CHARS) -> str:
-    """``text`` cut to about ``limit`` characters, keeping its start and its end (where errors are named)."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half} characters cut ...]\n{text[-half:]}"
-
-
 class TrainResult(TypedDict, total=False):
     """What the Trainer returns (see README, "Trainer tool")."""
 
@@ -86,7 +69,7 @@ class TrainResult(TypedDict, total=False):
     wall_s: float
     steps_per_s: float
     checkpoint: str | None
-    warm_start_digest: str | None  # sim.checkpoint.weights_digest of the weights the first epoch started from
+    warm_start_digest: str | None  # sim.rl.checkpoint.weights_digest of the weights the first epoch started from
     error: str | None
     out_dir: str
     started_at: float
@@ -111,6 +94,11 @@ def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult
         warm_start_digest=None,
         error=error,
     )
+
+
+def clean_fitness(result: TrainResult) -> float | None:
+    """The fitness a clean process measured for a job's policy (None if the job did not train)."""
+    return (result.get("evaluation") or {}).get("fitness") if result["status"] == "trained" else None
 
 
 def finite_or_none(value: Any) -> float | None:

@@ -12,17 +12,17 @@ from typing import Protocol
 from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
 from tools.files import write_json_atomic
+from tools.isolation.sandbox import run_module
 from tools.jobs import (
     LOG_FILE,
     RESULT_FILE,
     TrainJob,
     TrainResult,
-    clip_text,
     failed_result,
     sanitize_progress,
     sanitize_result,
 )
-from tools.sandbox import run_module
+from tools.text import clip_text
 from tools.train_worker import WARM_START_FILE
 
 WORKER_MODULE = "tools.train_worker"

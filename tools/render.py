@@ -13,10 +13,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-from sim.checkpoint import CheckpointError
 from sim.mujoco.render import render_checkpoint
 from sim.mujoco.task import MujocoTask
 from sim.registry import UnknownTaskError, make_task
+from sim.rl.checkpoint import CheckpointError
 from tools.pool import DevicePool
 from tools.trainer import make_job
 

@@ -12,10 +12,11 @@ import os
 import weakref
 from pathlib import Path
 
-from sim.reward_program import MAX_COMPONENTS, NAME_CHARS, RewardProgramError, inspect_source
+from sim.reward.program import MAX_COMPONENTS, NAME_CHARS, RewardProgramError, inspect_source
 from tools.files import write_json_atomic
-from tools.jobs import clip_text, finite_or_none
-from tools.sandbox import run_for_message
+from tools.isolation.sandbox import run_for_message
+from tools.jobs import finite_or_none
+from tools.text import clip_text
 
 CHECK_FILE = "check.json"
 #: A dry run (16 envs, 4 steps) needs under 1 GB of address space on every task (measured), so a

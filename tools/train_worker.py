@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tools.channel import send
 from tools.devices import PIN_ENV, worker_device
+from tools.isolation.channel import send
 from tools.jobs import JOB_FILE, TrainJob, TrainResult, failed_result
 
 REWARD_FILE = "reward.py"
@@ -30,12 +30,12 @@ def run(out_dir: Path) -> TrainResult:
     job = TrainJob.read(out_dir / JOB_FILE)
     reward_path = out_dir / REWARD_FILE
     reward_path.write_text(job.reward_source)
-    from sim.reward_program import root_cause
+    from sim.reward.program import root_cause
 
     try:
-        from sim.ppo import train  # heavy imports inside the guarded block
-        from sim.ppo_config import ppo_config
-        from sim.reward_program import RewardProgram
+        from sim.reward.program import RewardProgram
+        from sim.rl.ppo import train  # heavy imports inside the guarded block
+        from sim.rl.ppo_config import ppo_config
 
         program = RewardProgram.from_source(job.reward_source, filename=str(reward_path))
         cfg = ppo_config(job.task, job.ppo)

@@ -21,13 +21,12 @@ from pathlib import Path
 
 from configs import CONFIG_DIR, load_yaml
 from sim.registry import SIMS, UnknownTaskError, task_class, task_names
-from sim.reward_program import function_source
+from sim.reward.program import function_source
 from tools.devices import parse_devices
-from tools.jobs import TrainJob
+from tools.jobs import TrainJob, clean_fitness
 from tools.pool import DevicePool
 
 BUILTIN_REWARDS = ("human", "sparse")
-RUN_DEFAULTS = load_yaml(CONFIG_DIR / "run.yaml")
 
 
 def resolve_reward(task: str, spec: str) -> tuple[str, str]:
@@ -64,6 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m tools.trainer", description="Train PPO on one reward program."
     )
+    run_defaults = load_yaml(CONFIG_DIR / "run.yaml")
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
     p.add_argument("--reward", default="human", help="'human', 'sparse' or a path to a Python reward file")
     p.add_argument("--num-envs", type=int, help="parallel environments (default: task config)")
@@ -73,9 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sim", choices=SIMS, default="default",
                    help="physics: default, mjwarp (MuJoCo Warp) or isaacgym (IsaacGymEnvs)")
     p.add_argument("--device", default="auto", help="auto (a visible GPU, else cpu), 'cpu' or 'cuda:N'")
-    p.add_argument("--timeout", type=float, default=RUN_DEFAULTS["train_timeout_s"],
+    p.add_argument("--timeout", type=float, default=run_defaults["train_timeout_s"],
                    help="stop a job after this many seconds (default: train_timeout_s in configs/run.yaml)")
-    p.add_argument("--memory-gb", type=float, default=RUN_DEFAULTS["train_memory_gb"],
+    p.add_argument("--memory-gb", type=float, default=run_defaults["train_memory_gb"],
                    help="memory cap of the worker (default: train_memory_gb in configs/run.yaml)")
     p.add_argument("--out-dir", help="where to write the job (default: runs/trainer/<task>-<time>)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        clean = (result.get("evaluation") or {}).get("fitness")
+        clean = clean_fitness(result)
         print(
             f"{result['status']}: fitness={clean} (clean evaluation) train_fitness_max={result['fitness_max']} "
             f"env_steps={result['env_steps']} "

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.mujoco.batch import STATE_KIND
 from sim.mujoco.task import MujocoTask
-from sim.policy import Policy
+from sim.rl.policy import Policy
 
 
 def render_rollout(

@@ -1,35 +1,48 @@
-from agents.critic import error_feedback, reflection, series_line, statistics_block
+"""The Critic answering a person's question (@critic), grounded in the run's candidates. The model is a
+FAKE scripted one; the candidates are plain data."""
 
-RESULT = {
-    "fitness": [None] + [float(i) for i in range(1, 100)],
-    "episode_length": [10.0] * 100,
-    "components": {"upright": [0.5] * 100, "penalty": [-1.0] * 50 + [-0.5] * 50},
-}
-
-
-def test_series_line_samples_about_ten_checkpoints_with_max_mean_min():
-    line = series_line("task_score", RESULT["fitness"])
-    values = line.split("[")[1].split("]")[0].split(", ")
-    assert len(values) == 10 and values[0] == "'nan'" and values[1] == "'10.00'"
-    assert line.endswith("Max: 99.00, Mean: 50.00, Min: 1.00")
+from agents.critic import answer_question
+from agents.llm.gateway import LLMGateway
+from tests.fakes import ScriptedChatModel, calls_tool
 
 
-def test_statistics_cover_components_score_and_episode_length():
-    text, freq = statistics_block(RESULT)
-    assert freq == 10
-    names = [line.split(":")[0] for line in text.splitlines()]
-    assert names == ["upright", "penalty", "task_score", "episode_length"]
+def trained(cid: str, fitness: float) -> dict:
+    result = {"fitness": [fitness / 2, fitness], "components": {"upright": [0.1, 0.7]}, "episode_length": [50.0, 99.0]}
+    return {"id": cid, "status": "trained", "fitness": fitness, "train_fitness": fitness, "overstated": False,
+            "error": None, "code": f"def compute_reward(pole_angle):  # {cid}\n    ...", "result": result}  # fmt: skip
 
 
-def test_reflection_has_header_stats_guidance_and_optional_analysis():
-    text = reflection(RESULT, "paper", analysis="The penalty dominates.")
-    assert "after every 10 epochs" in text
-    assert "penalty: ['-1.00'" in text
-    assert "Analysis of these statistics:\nThe penalty dominates." in text
-    assert "If the success rates are always near zero" in text
-    assert text.index("task_score") < text.index("Please carefully analyze")
+CANDIDATES = [trained("it0-s0", 120.0), trained("it0-s1", 480.0),
+              {"id": "it0-s2", "status": "invalid", "fitness": None, "train_fitness": None, "overstated": False,
+               "error": "Traceback ...\nNameError: name 'x' is not defined", "code": "x", "result": None}]  # fmt: skip
 
 
-def test_error_feedback_quotes_the_traceback():
-    text = error_feedback("ValueError: boom", "paper")
-    assert "has the following error: ValueError: boom" in text and "```python" in text
+def ask(tmp_path, script, tools: bool, question: str):
+    model = ScriptedChatModel(script=script, prompts=[])
+    gateway = LLMGateway({"critic": model}, tmp_path / "calls.jsonl", agent_mode="tools" if tools else "text")
+    answer = answer_question(gateway, question=question, description="balance a pole", candidates=CANDIDATES,
+                             profile="paper", key="steer/m1/critic", tool_rounds=3)  # fmt: skip
+    return answer, model
+
+
+async def test_text_mode_puts_every_outcome_and_the_named_candidates_curves_in_the_prompt(tmp_path):
+    coro, model = ask(tmp_path, ["it0-s1 wins: 480 against 120."], tools=False, question="why is it0-s1 ahead of it0-s0?")
+    assert await coro == "it0-s1 wins: 480 against 120."
+    prompt = model.prompts[0][-1].content
+    assert '"fitness_clean": 120.0' in prompt and "NameError: name 'x' is not defined" in prompt
+    assert "Training curves of it0-s1" in prompt and "Training curves of it0-s0" in prompt
+    assert "# it0-s1" in prompt and "Training curves of it0-s2" not in prompt  # only the named ones
+    assert prompt.rstrip().endswith("Question: why is it0-s1 ahead of it0-s0?")
+
+
+async def test_tools_mode_reads_what_it_needs_then_answers(tmp_path):
+    script = [calls_tool("candidate_stats", "c0", candidate_id="it0-s1"), "upright saturates at 0.7 in it0-s1."]
+    coro, model = ask(tmp_path, script, tools=True, question="which component dominates the best reward?")
+    assert await coro == "upright saturates at 0.7 in it0-s1."
+    assert '"upright"' in model.prompts[1][-1].content  # the tool's answer came back to the model
+    assert "Training curves of" not in model.prompts[0][-1].content
+
+
+async def test_an_empty_answer_says_so(tmp_path):
+    coro, _ = ask(tmp_path, ["   "], tools=False, question="anything?")
+    assert await coro == "(the Critic gave no answer)"

@@ -3,7 +3,7 @@
 import pytest
 
 from agents.curriculum import decide, first_json_object, propose_chain
-from agents.gateway import LLMGateway
+from agents.llm.gateway import LLMGateway
 from tests.fakes import HttpError, ScriptedChatModel
 
 DEFAULT = {"action": "advance", "reason": "the next stage of the plan", "by": "config"}
@@ -12,10 +12,10 @@ STAGE = {"stage": 1, "attempt": 1, "task": "ShadowHand", "fitness": 0.3, "final_
          "iterations": [{"samples": [{"status": "trained"}, {"status": "invalid"}]}]}  # fmt: skip
 
 
-def gateway(tmp_path, *answers) -> tuple[LLMGateway, ScriptedChatModel]:
+def gateway(tmp_path, *answers, agent_mode="text") -> tuple[LLMGateway, ScriptedChatModel]:
     model = ScriptedChatModel(script=list(answers), prompts=[])
     tmp_path.mkdir(exist_ok=True)
-    return LLMGateway({"curriculum": model}, tmp_path, retries=0), model
+    return LLMGateway({"curriculum": model}, tmp_path / "calls.jsonl", retries=0, agent_mode=agent_mode), model
 
 
 async def run_decide(gw, choices=("advance", "repeat", "stop")):
@@ -67,13 +67,12 @@ def test_the_first_json_object_is_found_in_prose():
 
 async def test_with_tools_it_looks_things_up_before_it_decides(tmp_path):
     from tests.fakes import calls_tool
-    from tools.curriculum_tools import curriculum_tools
 
     gw, model = gateway(tmp_path, calls_tool("stage_summary", "c0", stage=1),
-                        '{"decision": "repeat", "reason": "half the samples failed"}')  # fmt: skip
+                        '{"decision": "repeat", "reason": "half the samples failed"}', agent_mode="tools")  # fmt: skip
     decision = await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[STAGE],
                             choices=["advance", "repeat", "stop"], default=DEFAULT, profile="paper",
-                            key="stage1/decision", tools=curriculum_tools([STAGE]), tool_rounds=3)  # fmt: skip
+                            key="stage1/decision", tool_rounds=3)  # fmt: skip
     assert decision == {"action": "repeat", "reason": "half the samples failed", "by": "agent"}
     assert "list_tasks()" in model.prompts[0][0].content  # the system prompt names the tools
     summary = model.prompts[1][-1]

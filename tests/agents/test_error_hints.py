@@ -5,7 +5,7 @@ import torch
 
 from agents.error_hints import error_hint
 from sim.registry import make_task, task_class
-from sim.reward_program import RewardProgram, root_cause
+from sim.reward.program import RewardProgram, root_cause
 
 BALL = task_class("BallBalance")
 HAND = task_class("ShadowHand")

@@ -10,7 +10,7 @@ import pytest
 
 from graph.bench import BenchError, normalised, parse_args
 from sim.registry import task_class
-from sim.reward_program import function_source
+from sim.reward.program import function_source
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TASKS = ("Cartpole", "BallBalance")

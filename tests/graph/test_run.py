@@ -13,7 +13,8 @@ import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph
-from graph.run import CHECKPOINT_FILE, THREAD, main
+from graph.results.run_dir import CHECKPOINTS_FILE as CHECKPOINT_FILE
+from graph.run import THREAD, main
 from sim.registry import task_names
 from tests.helpers import processes_mentioning
 

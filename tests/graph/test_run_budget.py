@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from agents.chat_models import AgentModels
-from agents.conversation import ContextWindow
+from agents.llm.chat_models import AgentModels
+from agents.llm.conversation import ContextWindow
 from graph.run import execute, main
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import ScriptedChatModel

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from graph.run import main
-from sim.checkpoint import saved_weights, weights_digest
+from sim.rl.checkpoint import saved_weights, weights_digest
 from tests.helpers import processes_mentioning, tiny_cartpole_checkpoint
 from tools.pool import DevicePool
 from tools.trainer import make_job

@@ -18,7 +18,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from graph.inbox import Inbox
+from graph.results.run_dir import RunDir
+from graph.steering.inbox import Inbox
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -113,7 +114,7 @@ def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path)
     assert Path(pasted[0]["reward_path"]).read_text().strip() == USER_PROGRAM
     kinds = [r["kind"] for r in summary(run)["iterations"][0]["steering"]]
     assert kinds == ["feedback", "edit"]
-    replies = Inbox(run).replies()
+    replies = Inbox(RunDir(run).inbox).replies()
     assert any(r.agent == "critic" and r.text == CRITIC_ANSWER for r in replies)
 
 
@@ -188,5 +189,5 @@ def test_human_feedback_mode_with_a_steer_file_replaces_the_reflection(tmp_path)
     # The person's text replaced the automatic reflection: no statistics block, their words instead.
     assert second and all("the pole falls to the left" in p and "task_score" not in p for p in second)
     assert s["iterations"][0]["steering"][0]["text"] == "the pole falls to the left; reward a centred cart"
-    notices = [r.text for r in Inbox(run).replies() if r.key.endswith("/human")]
+    notices = [r.text for r in Inbox(RunDir(run).inbox).replies() if r.key.endswith("/human")]
     assert len(notices) == 1 and "it0-s0" in notices[0] and "task_score" in notices[0]

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from agents.replay import read_calls
+from agents.llm.replay import read_calls
+from graph.results.run_dir import RunDir
 from graph.run import main
 from tests.graph.test_run import SMALL, STAGE
 
@@ -45,7 +46,7 @@ def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(
     assert sample["attempts"] == 3 and sample["tool_calls"] == 2
     assert summary["iterations"][0]["elite"] == "it0-s0"
     assert summary["iterations"][0]["elite_reason"] == "the only trained candidate"
-    records = read_calls(tmp_path / "run")
+    records = read_calls(RunDir(tmp_path / "run").llm_calls)
     tools = [r for r in records if "tool" in r]
     assert [(r["agent"], r["tool"]) for r in tools] == [("coder", "check_reward"), ("coder", "check_reward"),
                                                         ("critic", "select_elite")]  # fmt: skip
@@ -59,7 +60,7 @@ def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(
     again = json.loads((tmp_path / "replayed" / "summary.json").read_text())
     assert again["iterations"][0]["samples"][0]["status"] == "trained"
     assert again["iterations"][0]["elite_reason"] == "the only trained candidate"
-    replayed = [(r["tool"], r["result"][:40]) for r in read_calls(tmp_path / "replayed") if "tool" in r]
+    replayed = [(r["tool"], r["result"][:40]) for r in read_calls(RunDir(tmp_path / "replayed").llm_calls) if "tool" in r]
     assert replayed == [(r["tool"], r["result"][:40]) for r in tools]
     assert (tmp_path / "replayed" / STAGE / "rewards" / "it0-s0_round2.py").read_text() == FIXED
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from sim.registry import make_task, task_names
-from sim.reward_program import RewardProgram, function_source
+from sim.reward.program import RewardProgram, function_source
 
 TASKS = task_names()
 NUM_ENVS = 8

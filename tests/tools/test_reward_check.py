@@ -6,7 +6,13 @@ import pytest
 
 from sim.cartpole import Cartpole
 from sim.registry import task_class
-from tools.reward_check import DRY_RUN_MEMORY_GB, RewardCheckError, check_reward, sanitize_ranges, static_check
+from tools.reward_check import (
+    DRY_RUN_MEMORY_GB,
+    RewardCheckError,
+    check_reward,
+    sanitize_ranges,
+    static_check,
+)
 
 NAMES = list(Cartpole.state_spec)
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from sim.checkpoint import saved_weights
 from sim.registry import make_task
+from sim.rl.checkpoint import saved_weights
 from sim.rotations import quat_axis, quat_conjugate, quat_from_angle_axis, quat_mul
 from tests.helpers import human_and_sparse
 from tools.pool import DevicePool

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from sim.registry import make_task
-from sim.reward_program import RewardProgram, function_source
+from sim.reward.program import RewardProgram, function_source
 from tests.helpers import human_and_sparse
 
 

@@ -6,12 +6,12 @@ import subprocess
 import imageio_ffmpeg
 import pytest
 
-from sim.checkpoint import CheckpointError
 from sim.mujoco.render import render_checkpoint
-from sim.ppo import train
-from sim.ppo_config import ppo_config
 from sim.registry import make_task, task_class
-from sim.reward_program import RewardProgram, function_source
+from sim.reward.program import RewardProgram, function_source
+from sim.rl.checkpoint import CheckpointError
+from sim.rl.ppo import train
+from sim.rl.ppo_config import ppo_config
 
 
 def frame_count(video) -> int:

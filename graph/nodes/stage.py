@@ -1,0 +1,236 @@
+"""The nodes of one stage's Eureka loop: sample and train candidates, reflect, evaluate the best."""
+
+from __future__ import annotations
+
+import structlog
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from agents import coder, critic
+from agents.coder.prompt import initial_messages, prior_reward_messages, program_message
+from agents.feedback import error_feedback
+from agents.llm.gateway import UNAVAILABLE, LLMCallError
+from graph.context import RunContext
+from graph.nodes.stage_plan import stage_fitness
+from graph.results.progress import print_iteration, progress_logger
+from graph.results.run_dir import candidate_id
+from graph.results.summary import write_summary
+from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
+from prompts import render
+from sim.registry import task_class, task_config
+from tools.jobs import TrainJob, clean_fitness
+from tools.text import error_headline
+
+log = structlog.get_logger("graph")
+EVAL_SEED_OFFSET = 1000
+
+
+async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
+    """Build the Coder's first prompt from the task context and the stage before's best reward."""
+    stage, profile = state["stage"], runtime.context.settings.prompt_profile
+    messages = initial_messages(task_class(stage["task"]), task_config(stage["task"])["description"], profile)
+    elite, prior = None, stage["prior_reward"]
+    if prior:
+        messages += prior_reward_messages(prior, profile)
+        elite = Elite(candidate=None, code=prior["code"], feedback=messages[-1]["content"],
+                      reason=f"the best reward of the stage before ({prior['task']})")  # fmt: skip
+    log.info("stage.start", stage=stage["name"], iterations=stage["iterations"], samples=stage["samples"],
+             max_epochs=stage["ppo"]["max_epochs"], init_checkpoint=stage["init_checkpoint"])  # fmt: skip
+    runtime.context.board.at_iteration(stage, 0)
+    return {"iteration": 0, "messages": messages, "best": None, "elite": elite, "edits": [], "stopped": False,
+            "curriculum_notes": []}  # fmt: skip
+
+
+def fan_out_candidates(state: StageState) -> list[Send]:
+    """The iteration's K samples for the Coder, then the programs the user pasted (/edit)."""
+    stage, it = state["stage"], state["iteration"]
+    codes = [None] * stage["samples"] + list(state.get("edits") or [])
+    return [Send("candidate", CandidateRequest(stage=stage, iteration=it, sample=k, messages=state["messages"],
+                                               code=code))
+            for k, code in enumerate(codes)]  # fmt: skip
+
+
+async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> dict:
+    """Write one reward program, validate it, and train it as soon as it is valid."""
+    ctx, s, stage = runtime.context, runtime.context.settings, request["stage"]
+    cid = candidate_id(request["iteration"], request["sample"])
+    ctx.gate.begin_writing()
+    pasted = request.get("code") is not None
+    try:
+        draft = await coder.write(ctx.gateway, request["messages"], task_class(stage["task"]), f"{stage['name']}/{cid}",
+                                  ctx.run.rewards(stage["name"]), code=request.get("code"), profile=s.prompt_profile,
+                                  check_timeout_s=s.check_timeout_s, repair_attempts=s.repair_attempts,
+                                  tool_rounds=s.tool_rounds)  # fmt: skip
+    finally:
+        await ctx.gate.end_writing()
+    record = Candidate(
+        id=cid, iteration=request["iteration"], sample=request["sample"],
+        status="llm_failed" if draft.status == "llm_failed" else "invalid", fitness=None,
+        train_fitness=None, overstated=False,
+        error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
+        attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
+        tool_calls=draft.tool_calls, author="user" if pasted else "coder",
+    )  # fmt: skip
+    if draft.status == "valid":
+        await ctx.gate.wait_to_train()
+        log.info("train.start", candidate=cid)
+        job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(ctx.run.training(stage["name"], cid)),
+                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=s.sim)  # fmt: skip
+        on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
+        result = await ctx.pool.run(job, on_progress=on_progress)
+        record.update(
+            status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
+            overstated=bool(result.get("evaluation", {}).get("overstated")), error=result["error"],
+            checkpoint=result["checkpoint"], result={k: v for k, v in result.items() if k != "error"},
+        )  # fmt: skip
+        if record["overstated"]:
+            log.warning("train.overstated", candidate=cid, train_fitness=record["train_fitness"],
+                        fitness=record["fitness"])  # fmt: skip
+        log.info("train.done", candidate=cid, status=result["status"], fitness=record["fitness"],
+                 train_fitness=result["fitness_max"],
+                 wall_s=round(result["wall_s"], 1))  # fmt: skip
+    ctx.board.done(record)
+    return {"candidates": [record]}
+
+
+def rank_key(c: Candidate) -> tuple:
+    """Best first: trained, then programs that failed (their error is feedback), then LLM failures;
+    higher fitness, then the lower (stable) sample id."""
+    fitness = c["fitness"] if c["fitness"] is not None else float("-inf")
+    return (c["status"] != "trained", c["status"] == "llm_failed", -fitness, c["sample"])
+
+
+async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
+    """Choose the elite, write its reflection, and set the Coder's context for the next iteration.
+
+    The elite is a trained candidate of this iteration (or, in tools mode, the one before if the
+    Critic keeps it). When none trained, the elite stays and this iteration's errors join its
+    reflection. The stage's ``best`` (what the final evaluation retrains) is always the best clean fitness.
+    """
+    ctx, s, stage = runtime.context, runtime.context.settings, state["stage"]
+    it, elite, note = state["iteration"], state.get("elite"), None
+    ranked = sorted((c for c in state["candidates"] if c["iteration"] == it), key=rank_key)
+    best = ranked[0]
+    if best["status"] == "trained":
+        elite = await elect(state, ranked, runtime.context)
+        program, feedback = elite["code"], elite["feedback"]
+    elif best["status"] != "llm_failed":
+        if elite:  # keep building on the elite; the failed programs' errors are feedback
+            program = elite["code"]
+            feedback = elite["feedback"].rstrip() + "\n\n" + render("no_candidate_trained", s.prompt_profile,
+                                                                    errors=failed_programs(ranked))  # fmt: skip
+            holder = elite["candidate"] or "the stage before's reward"
+            note = f"no candidate trained; the elite stays {holder}"
+        else:
+            program, feedback = best["code"], error_feedback(best["error"] or "unknown error", s.prompt_profile,
+                                                                       task_class(stage["task"]))  # fmt: skip
+    else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
+        feedback, note = "", f"every sample failed on the LLM: {best['error']}"
+        log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])
+    messages = state["messages"]
+    if feedback:
+        messages = messages[:2] + [program_message(program), {"role": "user", "content": feedback}]
+    overall = state.get("best")
+    if best["status"] == "trained" and (overall is None or rank_key(best) < rank_key(overall)):
+        overall = best
+    record = {"iteration": it, "best_sample": best["sample"] if best["status"] == "trained" else None,
+              "reflection": feedback, "note": note, "elite": elite and elite["candidate"],
+              "elite_reason": elite and elite["reason"]}  # fmt: skip
+    log.info("iteration.done", stage=stage["name"], iteration=it, best_sample=record["best_sample"],
+             fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked),
+             elite=record["elite"])  # fmt: skip
+    update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
+    print_iteration(stage["name"], it, ranked, ctx.gateway.usage())
+    ctx.board.at_iteration(stage, it + 1)
+    running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
+    write_summary(ctx.run, s.task, state["stages"], running, "running", ctx.gateway.usage())
+    return update
+
+
+async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> Elite:
+    """The Critic's elite among this iteration's trained candidates (and the elite before), with its reflection."""
+    stage, previous = state["stage"], state.get("elite")
+    election = await critic.elect(
+        ctx.gateway, description=task_config(stage["task"])["description"], candidates=state["candidates"],
+        ranked=ranked, previous=previous and previous["candidate"], iteration=state["iteration"], stage=stage["name"],
+        profile=ctx.settings.prompt_profile, tool_rounds=ctx.settings.tool_rounds, analyze=bool(ctx.settings.critic_llm),
+    )  # fmt: skip
+    return Elite(candidate=election.candidate, code=next(c["code"] for c in state["candidates"]
+                                                         if c["id"] == election.candidate),
+                 feedback=election.feedback, reason=election.reason)  # fmt: skip
+
+
+def failed_programs(ranked: list[Candidate]) -> str:
+    """One line per program of the iteration that did not train: its id and its error's last line."""
+    return "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
+                     for c in ranked if c["status"] in ("invalid", "failed"))  # fmt: skip
+
+
+def lost_to_outage(state: StageState) -> bool:
+    """Whether every sample of the iteration just reflected on failed because the LLM was unavailable."""
+    last = [c for c in state["candidates"] if c["iteration"] == state["iteration"] - 1]
+    return bool(last) and all(c["status"] == "llm_failed" and c["llm_error"] == UNAVAILABLE for c in last)
+
+
+def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
+    """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage (nothing trained)."""
+    stage, best = state["stage"], state.get("best")
+    threshold = stage["success_to_advance"]
+    reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
+    budget_spent = runtime.context.gateway.budget_spent()
+    if budget_spent:
+        log.info("budget.spent", stage=stage["name"], iteration=state["iteration"],
+                 spent_usd=round(runtime.context.gateway.spent_usd(), 4), budget_usd=runtime.context.settings.budget_usd)  # fmt: skip
+    if state["iteration"] < stage["iterations"] and not state.get("stopped") and not budget_spent:
+        if lost_to_outage(state):
+            return "await_llm"
+        if not reached:
+            return fan_out_candidates(state)
+        log.info("stage.success_reached", stage=stage["name"], fitness=best["fitness"], success_to_advance=threshold)
+    if best is None:
+        return "close_stage"
+    seed = runtime.context.settings.seed + EVAL_SEED_OFFSET
+    return [Send("evaluate", EvalRequest(stage=stage, seed=seed + i, code=best["code"]))
+            for i in range(stage["eval_seeds"])]  # fmt: skip
+
+
+async def await_llm(state: StageState, runtime: Runtime[RunContext]) -> dict:
+    """After an iteration lost to an unavailable LLM: go on once it answers, else stop the run (resumable).
+
+    Raising leaves this node pending in the checkpoint, so ``--resume`` asks again and, once the
+    server is back, continues with the next iteration.
+    """
+    if not await runtime.context.gateway.reachable("coder"):
+        raise LLMCallError("the coder's LLM is unavailable (every sample of the last iteration failed on it, "
+                           "and it does not answer now)", UNAVAILABLE)  # fmt: skip
+    log.info("llm.back", stage=state["stage"]["name"], iteration=state["iteration"])
+    return {}
+
+
+async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
+    """Final evaluation: retrain the best reward with one more seed (from the stage's starting policy)."""
+    ctx, stage = runtime.context, request["stage"]
+    job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name="best", seed=request["seed"],
+                   out_dir=str(ctx.run.evaluation(stage["name"], request["seed"])),
+                   ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=ctx.settings.sim)  # fmt: skip
+    name = f"{stage['name']}/eval-seed{request['seed']}"
+    result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "eval.progress", seed=request["seed"]))
+    ctx.board.evaluated(name)
+    log.info("eval.done", stage=stage["name"], seed=request["seed"], status=result["status"],
+             fitness=clean_fitness(result), train_fitness=result["fitness_max"])  # fmt: skip
+    return {"eval_runs": [{"seed": request["seed"], "status": result["status"],
+                           "fitness": clean_fitness(result), "train_fitness": result["fitness_max"],
+                           "error": result["error"], "checkpoint": result["checkpoint"]}]}  # fmt: skip
+
+
+async def close_stage(state: StageState) -> dict:
+    """Hand the stage's outcome up: its candidates, best reward, best policy and its fitness."""
+    best, eval_runs = state.get("best"), sorted(state.get("eval_runs", []), key=lambda r: r["seed"])
+    checkpoint, fitness = stage_fitness(best, eval_runs)
+    record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
+                         iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
+                         checkpoint=checkpoint, fitness=fitness, decision=None, stopped=state.get("stopped", False),
+                         curriculum_notes=state.get("curriculum_notes", []),
+                         steering=state.get("steering", []))  # fmt: skip
+    log.info("stage.done", stage=state["stage"]["name"], fitness=fitness, checkpoint=checkpoint)
+    return {"stage_result": record}

@@ -1,0 +1,247 @@
+"""The run report: ``report.html`` (self-contained: plots and video embedded) and ``report.md`` beside it.
+
+Built from what the run wrote (summary.json, each candidate's result.json and reward file, an
+optional clip of the best policy), so it can be rebuilt at any time:
+``python -m graph.report RUN_DIR``. The plots are PNGs in ``report_files/``, which report.md links.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from matplotlib.figure import Figure as Canvas  # the object API: no pyplot state, no display
+
+from graph.results.run_dir import REPORT_FILES, REPORT_VIDEO, RunDir, candidate_id
+from tools.jobs import RESULT_FILE
+from tools.text import fmt
+
+log = structlog.get_logger("report")
+
+CODE_CHARS = 20_000
+
+
+@dataclass
+class Figure:
+    name: str  # file name in report_files/
+    title: str
+    png: bytes
+
+
+def png_of(fig: Canvas) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def fitness_figure(stages: list[dict]) -> Figure:
+    """Every candidate's clean fitness per iteration, one panel per stage run; programs that did not train at the bottom."""
+    fig = Canvas(figsize=(5 * len(stages), 3.6))
+    axes = fig.subplots(1, len(stages), squeeze=False)
+    for ax, stage in zip(axes[0], stages):
+        trained = [(it["iteration"], s["fitness"]) for it in stage["iterations"] for s in it["samples"]
+                   if s["status"] == "trained" and s["fitness"] is not None]  # fmt: skip
+        others = [it["iteration"] for it in stage["iterations"] for s in it["samples"] if s["status"] != "trained"]
+        floor = min([f for _, f in trained], default=0.0)
+        if trained:
+            ax.scatter(*zip(*trained), color="tab:blue", label="trained (clean fitness)", zorder=3)
+            best, line = -float("inf"), []
+            for it in sorted({i for i, _ in trained}):
+                best = max(best, max(f for i, f in trained if i == it))
+                line.append((it, best))
+            ax.step(*zip(*line), where="post", color="tab:orange", label="best so far")
+        if others:
+            ax.scatter(others, [floor] * len(others), marker="x", color="gray", label="did not train", zorder=2)
+        final = stage.get("final_eval")
+        if final and final["mean"] is not None:
+            ax.axhline(final["mean"], color="tab:green", linestyle="--", label=f"final eval {final['mean']:.4g}")
+        ax.set_title(stage["name"])
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("fitness")
+        ax.set_xticks(sorted({it["iteration"] for it in stage["iterations"]}) or [0])
+        ax.legend(fontsize=7)
+    return Figure("fitness.png", "Fitness per iteration (every candidate)", png_of(fig))
+
+
+def components_figure(result: dict, candidate: str) -> Figure | None:
+    """The best candidate's reward components and task fitness per epoch (training-time figures)."""
+    curves = {name: values for name, values in result.get("components", {}).items() if any(v is not None for v in values)}
+    fitness = result.get("fitness") or []
+    if not curves and not any(v is not None for v in fitness):
+        return None
+    fig = Canvas(figsize=(7, 3.6))
+    ax = fig.subplots()
+    for name, values in curves.items():
+        ax.plot(range(1, len(values) + 1), [float("nan") if v is None else v for v in values], label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("component (per-step mean)")
+    twin = ax.twinx()
+    twin.plot(range(1, len(fitness) + 1), [float("nan") if v is None else v for v in fitness], color="black",
+              linestyle="--", label="task fitness")  # fmt: skip
+    twin.set_ylabel("task fitness")
+    lines, labels = [sum(pair, []) for pair in zip(ax.get_legend_handles_labels(), twin.get_legend_handles_labels())]
+    ax.legend(lines, labels, fontsize=7)
+    ax.set_title(f"{candidate}: reward components and fitness during training")
+    return Figure("components.png", f"Components of the best candidate ({candidate})", png_of(fig))
+
+
+def execute_rate_figure(stages: list[dict]) -> Figure:
+    """The share of each iteration's programs that trained."""
+    labels, rates = [], []
+    for stage in stages:
+        for it in stage["iterations"]:
+            samples = it["samples"]
+            labels.append(f"{stage['stage']}.{stage['attempt']}/it{it['iteration']}")
+            rates.append(sum(s["status"] == "trained" for s in samples) / len(samples) if samples else 0.0)
+    fig = Canvas(figsize=(max(4, 0.6 * len(labels) + 2), 3.2))
+    ax = fig.subplots()
+    ax.bar(labels or ["none"], rates or [0.0], color="tab:blue")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("trained / sampled")
+    ax.set_xlabel("stage.attempt / iteration")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    return Figure("execute_rate.png", "Execute rate per iteration", png_of(fig))
+
+
+def best_candidate(run: RunDir, summary: dict) -> tuple[str, dict | None, str]:
+    """The best candidate's id, its result.json (if readable) and its reward code."""
+    stage = next((s for s in summary["stages"] if s["best"] == summary["best"]), summary["stages"][-1])
+    best = summary["best"]
+    candidate = candidate_id(best["iteration"], best["sample"])
+    result_file = run.training(stage["name"], candidate) / RESULT_FILE
+    try:
+        result = json.loads(result_file.read_text())
+    except (OSError, ValueError):
+        result = None
+    try:
+        code = Path(best["reward_path"]).read_text()[:CODE_CHARS]
+    except OSError:
+        code = "(the reward file is missing)"
+    return candidate, result, code
+
+
+def usd(value) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def stage_rows(summary: dict) -> list[list[str]]:
+    rows = []
+    for s in summary["stages"]:
+        samples = [x for it in s["iterations"] for x in it["samples"]]
+        final = s["final_eval"]
+        rows.append([
+            f"{s['stage']}.{s['attempt']}", s["task"],
+            f"{s['budget']['iterations']} x {s['budget']['samples']}, {s['budget']['ppo']['max_epochs']} epochs",
+            f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}",
+            fmt(s["fitness"]),
+            f"{fmt(final['mean'])} ± {fmt(final['std'])}" if final else "n/a",
+            f"{s['decision']['action']} ({s['decision']['by']}): {s['decision']['reason']}" if s["decision"] else "",
+        ])  # fmt: skip
+    return rows
+
+
+STAGE_HEAD = ["stage", "task", "budget", "trained", "best fitness", "final eval (mean ± std)", "decision"]
+USAGE_HEAD = ["model", "calls", "prompt tokens", "completion tokens", "cost"]
+
+
+def usage_rows(llm: dict) -> list[list[str]]:
+    rows = [[model, str(u["calls"]), str(u["prompt_tokens"]), str(u["completion_tokens"]), usd(u["cost_usd"])]
+            for model, u in llm.get("models", {}).items()]  # fmt: skip
+    rows.append(["total", str(llm.get("calls", 0)), str(llm.get("prompt_tokens", 0)),
+                 str(llm.get("completion_tokens", 0)), usd(llm.get("cost_usd"))])  # fmt: skip
+    return rows
+
+
+def headline(summary: dict) -> list[str]:
+    final = summary.get("final_eval")
+    lines = [f"Task: {summary['task']} ({' -> '.join(s['name'] for s in summary['stages'])})",
+             f"Status: {summary['status']}" + (f" ({summary['reason']})" if summary.get("reason") else "")]  # fmt: skip
+    if final:
+        lines.append(f"Final evaluation of the best reward: {fmt(final['mean'])} ± {fmt(final['std'])} "
+                     f"over seeds {final['seeds']} (clean fitness)")  # fmt: skip
+    return lines
+
+
+def html_table(head: list[str], rows: list[list[str]]) -> str:
+    cells = lambda tag, row: "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)  # noqa: E731
+    return f"<table><tr>{cells('th', head)}</tr>" + "".join(f"<tr>{cells('td', r)}</tr>" for r in rows) + "</table>"
+
+
+def md_table(head: list[str], rows: list[list[str]]) -> str:
+    line = lambda row: "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in row) + " |"  # noqa: E731
+    return "\n".join([line(head), line(["---"] * len(head)), *map(line, rows)])
+
+
+STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
+         "pre{background:#f6f6f6;padding:1em;overflow:auto}img,video{max-width:100%}")  # fmt: skip
+
+
+def write_report(run: RunDir, summary: dict | None = None, video: Path | None = None) -> Path:
+    """Write report.html and report.md (and report_files/) for the run; return the html's path.
+
+    ``video``: a clip of the best policy, copied to report_files/ (one already there is kept).
+    """
+    summary = summary or json.loads(run.summary.read_text())
+    stages = summary["stages"]
+    figures = [fitness_figure(stages), execute_rate_figure(stages)] if stages else []
+    code, candidate = None, None
+    if summary.get("best"):
+        candidate, result, code = best_candidate(run, summary)
+        components = result and components_figure(result, candidate)
+        if components:
+            figures.insert(1, components)
+    files = run.report_files
+    files.mkdir(exist_ok=True)
+    for figure in figures:
+        (files / figure.name).write_bytes(figure.png)
+    if video is not None and Path(video).resolve() != (files / REPORT_VIDEO).resolve():
+        shutil.copyfile(video, files / REPORT_VIDEO)
+
+    top, usage = headline(summary), usage_rows(summary.get("llm", {}))
+    parts = [f"<h1>Eureka Graph run: {html.escape(summary['task'])}</h1>",
+             *(f"<p>{html.escape(line)}</p>" for line in top), "<h2>Stages</h2>",
+             html_table(STAGE_HEAD, stage_rows(summary))]  # fmt: skip
+    md = [f"# Eureka Graph run: {summary['task']}", "", *(f"{line}  " for line in top), "", "## Stages", "",
+          md_table(STAGE_HEAD, stage_rows(summary)), ""]  # fmt: skip
+    if code is not None:
+        parts += [f"<h2>Best reward ({html.escape(candidate)})</h2>", f"<pre><code>{html.escape(code)}</code></pre>"]
+        md += [f"## Best reward ({candidate})", "", "```python", code.rstrip(), "```", ""]
+    for figure in figures:
+        data = base64.b64encode(figure.png).decode()
+        parts += [f"<h2>{html.escape(figure.title)}</h2>",
+                  f'<img class="plot" alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}">']  # fmt: skip
+        md += [f"## {figure.title}", "", f"![{figure.title}]({REPORT_FILES}/{figure.name})", ""]
+    if (files / REPORT_VIDEO).is_file():
+        data = base64.b64encode((files / REPORT_VIDEO).read_bytes()).decode()
+        parts += ["<h2>The best policy</h2>",
+                  f'<video controls loop muted src="data:video/mp4;base64,{data}"></video>']  # fmt: skip
+        md += ["## The best policy", "", f"[{REPORT_VIDEO}]({REPORT_FILES}/{REPORT_VIDEO})", ""]
+    parts += ["<h2>LLM usage and cost</h2>", html_table(USAGE_HEAD, usage),
+              "<p>Fitness figures are clean: measured by a process that never ran reward code. Component curves "
+              "are training-time figures, written by the reward's own process.</p>"]  # fmt: skip
+    md += ["## LLM usage and cost", "", md_table(USAGE_HEAD, usage), ""]
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(summary['task'])} report</title>"
+            f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")  # fmt: skip
+    run.report_html.write_text(page)
+    run.report_md.write_text("\n".join(md))
+    return run.report_html
+
+
+def report_or_warn(run: RunDir, summary: dict, video: Path | None = None) -> Path | None:
+    """``write_report``, logging instead of raising: the report is a view of summary.json, and a plotting
+    failure must not cost a run its ending (or hide the error that is ending it)."""
+    try:
+        path = write_report(run, summary, video)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.warning("report.failed", error=f"{type(exc).__name__}: {exc}")
+        return None
+    log.info("run.report", path=str(path))
+    return path

@@ -1,0 +1,101 @@
+"""The run directory: every path of a run, its file names and the candidate id format. Everything else asks here.
+
+    config.yaml          the resolved settings (a resume reads them)
+    checkpoints.sqlite   LangGraph's checkpoints of the run's state
+    steering.sqlite      the steering inbox: messages and replies
+    llm_calls.jsonl      every LLM call and agent tool call (replayable)
+    log.jsonl            every log event
+    summary.json         the run's outcome, rewritten as it goes
+    report.html, report.md, report_files/   the report
+    init_checkpoint.pth  the run's copy of --init-checkpoint
+    <stage>/rewards/     the Coder's programs and their checks
+    <stage>/train/<candidate>/   one training job (tools/jobs.py owns what is inside)
+    <stage>/eval/seed<N>/        one final-evaluation job
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG_FILE = "config.yaml"
+CHECKPOINTS_FILE = "checkpoints.sqlite"
+INBOX_FILE = "steering.sqlite"
+LLM_CALLS_FILE = "llm_calls.jsonl"
+LOG_FILE = "log.jsonl"
+SUMMARY_FILE = "summary.json"
+REPORT_HTML, REPORT_MD, REPORT_FILES = "report.html", "report.md", "report_files"
+REPORT_VIDEO = "best_policy.mp4"  # in report_files/
+INIT_CHECKPOINT_FILE = "init_checkpoint.pth"
+
+
+def candidate_id(iteration: int, sample: int) -> str:
+    """A candidate's id within its stage: ``it<iteration>-s<sample>``."""
+    return f"it{iteration}-s{sample}"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / CHECKPOINTS_FILE
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / INBOX_FILE
+
+    @property
+    def llm_calls(self) -> Path:
+        return self.root / LLM_CALLS_FILE
+
+    @property
+    def log(self) -> Path:
+        return self.root / LOG_FILE
+
+    @property
+    def summary(self) -> Path:
+        return self.root / SUMMARY_FILE
+
+    @property
+    def report_html(self) -> Path:
+        return self.root / REPORT_HTML
+
+    @property
+    def report_md(self) -> Path:
+        return self.root / REPORT_MD
+
+    @property
+    def report_files(self) -> Path:
+        return self.root / REPORT_FILES
+
+    @property
+    def init_checkpoint(self) -> Path:
+        return self.root / INIT_CHECKPOINT_FILE
+
+    def is_run(self) -> bool:
+        """Whether this directory holds a run (its settings are saved)."""
+        return self.config.is_file()
+
+    def rewards(self, stage: str) -> Path:
+        return self.root / stage / "rewards"
+
+    def training(self, stage: str, candidate: str) -> Path:
+        return self.root / stage / "train" / candidate
+
+    def evaluation(self, stage: str, seed: int) -> Path:
+        return self.root / stage / "eval" / f"seed{seed}"
+
+
+def transcript(spec: str) -> str:
+    """An LLM spec with ``replay:RUN_DIR`` turned into ``replay:RUN_DIR/llm_calls.jsonl`` (other specs as given)."""
+    path = Path(spec.removeprefix("replay:"))
+    return f"replay:{RunDir(path).llm_calls}" if spec.startswith("replay:") and path.is_dir() else spec

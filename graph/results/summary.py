@@ -1,0 +1,112 @@
+"""summary.json: the run's results per stage, rewritten after every iteration and at the end.
+
+The top-level ``iterations``, ``best`` and ``final_eval`` are the last stage's; ``stages`` holds
+every stage run (a repeated stage appears once per attempt).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from graph.results.run_dir import RunDir
+from graph.state import Candidate, EvalRun, StageRecord, StageState
+from tools.files import write_json_atomic
+from tools.text import error_headline
+
+SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
+                 "tool_calls", "author")
+BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")
+
+
+def final_eval(eval_runs: list[EvalRun]) -> dict | None:
+    runs = sorted(eval_runs, key=lambda r: r["seed"])
+    if not runs:
+        return None
+    scores = [r["fitness"] for r in runs if r["fitness"] is not None]
+    return {
+        "seeds": [r["seed"] for r in runs],
+        "fitness": [r["fitness"] for r in runs],
+        "mean": statistics.fmean(scores) if scores else None,
+        "std": statistics.pstdev(scores) if scores else None,
+        "errors": [r["error"] for r in runs if r["error"]],
+    }
+
+
+def iteration_table(candidates: list[Candidate], iterations: list[dict], steering: list[dict]) -> list[dict]:
+    """One row per iteration: its samples, elite and note, and the steering messages applied after it."""
+    by_iteration: dict[int, list] = {}
+    for c in candidates:
+        by_iteration.setdefault(c["iteration"], []).append(c)
+    records = {r["iteration"]: r for r in iterations}
+    return [
+        {
+            "iteration": it,
+            "samples": [{k: c.get(k) for k in SAMPLE_FIELDS} for c in sorted(cands, key=lambda c: c["sample"])],
+            "best_sample": records.get(it, {}).get("best_sample"),
+            **{k: records[it][k] for k in ("elite", "elite_reason") if records.get(it, {}).get(k)},
+            **({"note": records[it]["note"]} if records.get(it, {}).get("note") else {}),
+            **({"steering": applied} if (applied := [r for r in steering if r["iteration"] == it]) else {}),
+        }
+        for it, cands in sorted(by_iteration.items())
+    ]
+
+
+def stage_entry(record: StageRecord | StageState) -> dict:
+    """One stage run, finished (a StageRecord) or running (the stage's graph state)."""
+    spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
+    prior = spec["prior_reward"]
+    return {
+        "stage": spec["number"],
+        "attempt": spec["attempt"],
+        "task": spec["task"],
+        "name": spec["name"],
+        "budget": {k: spec[k] for k in ("iterations", "samples", "eval_seeds", "ppo", "success_to_advance")},
+        "init_checkpoint": spec["init_checkpoint"],
+        "prior_reward_from": prior and ("human" if prior.get("origin") == "human" else prior["task"]),
+        "iterations": iteration_table(record.get("candidates", []), record.get("iterations", []),
+                                      record.get("steering", [])),  # fmt: skip
+        "best": best and {k: best.get(k) for k in BEST_FIELDS},
+        "final_eval": final_eval(record.get("eval_runs", [])),
+        "checkpoint": record.get("checkpoint"),
+        "fitness": record.get("fitness"),
+        "decision": record.get("decision"),
+    }
+
+
+def best_attempt(attempts: list[dict]) -> dict:
+    """Of a stage's attempts (records or summary entries), the one with the highest clean fitness; the latest
+    on ties, an attempt without a fitness last."""
+    return max(reversed(attempts), key=lambda a: (a["fitness"] is not None, a["fitness"] or 0.0))
+
+
+def build_summary(task: str, stages: list[StageRecord], running: StageState | None, status: str,
+                  llm_usage: dict, reason: str | None = None) -> dict:  # fmt: skip
+    entries = [stage_entry(r) for r in stages] + ([stage_entry(running)] if running else [])
+    last = best_attempt([e for e in entries if e["stage"] == entries[-1]["stage"]]) if entries else None
+    return {
+        "task": task,
+        "status": status,
+        **({"reason": reason} if reason else {}),
+        "stages": entries,
+        "iterations": last["iterations"] if last else [],
+        "best": last and last["best"],
+        "final_eval": last and last["final_eval"],
+        "llm": llm_usage,
+    }
+
+
+def no_candidate_reason(candidates: list[Candidate]) -> str:
+    """Why nothing trained, by outcome: ``3 samples: 2 llm_failed (first: ...), 1 invalid (...)``."""
+    by_status: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_status.setdefault(c["status"], []).append(c)
+    parts = [f"{len(group)} {status} (first: {error_headline(group[0]['error'], 200) or 'no error'})"
+             for status, group in sorted(by_status.items())]  # fmt: skip
+    return f"no candidate trained; {len(candidates)} samples: " + ", ".join(parts)
+
+
+def write_summary(run: RunDir, task: str, stages: list[StageRecord], running: StageState | None,
+                  status: str, llm_usage: dict, reason: str | None = None) -> dict:  # fmt: skip
+    summary = build_summary(task, stages, running, status, llm_usage, reason)
+    write_json_atomic(run.summary, summary)
+    return summary

@@ -1,0 +1,153 @@
+"""The steering service of a running run: the one reader of the inbox while the run goes on.
+
+Every message gets an answer at once. A command the graph applies at the iteration boundary is
+acknowledged; a bad one gets its error line; ``/status``, ``/show``, ``/help`` and ``@critic``
+questions are answered here, from the checkpointed state plus what only this process knows (the
+live board). While the graph is paused (``wait``), the message that ends the pause resumes it.
+Replies go to the inbox, so the run's terminal and every ``graph.chat`` see them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from agents.critic import answer_question
+from agents.feedback import statistics_block
+from agents.llm.gateway import LLMCallError
+from graph.context import RunContext
+from graph.results.progress import usage_line
+from graph.steering.commands import HELP, CommandError, Steer, ends_wait, parse
+from graph.steering.inbox import POLL_S, Message
+from sim.registry import task_config
+from tools.text import error_headline, fmt
+
+log = structlog.get_logger("steer")
+#: (the run's state, the running stage's state or None), as checkpointed.
+StateReader = Callable[[], Awaitable[tuple[dict, dict | None]]]
+
+
+class SteeringService:
+    def __init__(self, ctx: RunContext, read_state: StateReader):
+        self.ctx, self.read_state = ctx, read_state
+        self.waiting: str | None = None  # what the graph waits for: "resume" (paused) or "feedback"
+        self.wait_after = 0  # the wait ends on a message after this one
+        self.resumed: asyncio.Future[int] | None = None  # the id of the message that ended the wait
+        self.questions: set[asyncio.Task] = set()
+
+    async def run(self) -> None:
+        """Answer every message, the ones that came before this process too (each reply is recorded once)."""
+        seen = 0
+        while True:
+            for message in self.ctx.inbox.messages(after=seen):
+                seen = message.id
+                await self.handle(message)
+                self.end_wait(message)
+            await asyncio.sleep(POLL_S)
+
+    async def wait(self, until: str, after: int) -> int:
+        """Wait (the graph is interrupted) for the first message after ``after`` that ends a wait of kind
+        ``until``; its id. Messages that came before this wait are looked at too."""
+        self.waiting, self.wait_after = until, after
+        self.resumed = asyncio.get_running_loop().create_future()
+        log.info("steer.waiting", until=until)
+        for message in self.ctx.inbox.messages(after=after):  # the run loop may have passed it already
+            self.end_wait(message)
+        try:
+            return await self.resumed
+        finally:
+            self.waiting, self.resumed = None, None
+
+    def end_wait(self, message: Message) -> None:
+        if self.resumed and not self.resumed.done() and message.id > self.wait_after \
+                and ends_wait(self.waiting, message):  # fmt: skip
+            self.resumed.set_result(message.id)
+
+    async def handle(self, message: Message) -> None:
+        inbox, key = self.ctx.inbox, f"m{message.id}"
+        try:
+            steer = parse(message.text)
+        except CommandError as exc:
+            inbox.reply(f"{key}/error", f"error: {exc}", message.id)
+            return
+        if not steer.live:
+            if not inbox.replied(f"{key}/applied"):
+                inbox.reply(f"{key}/ack", f"{steer.kind}: {self.when_applied()}", message.id)
+            return
+        if inbox.replied(f"{key}/answer"):
+            return
+        if steer.kind == "critic":  # an LLM call: answered beside the other messages
+            task = asyncio.create_task(self.answer_critic(message, steer))
+            self.questions.add(task)
+            task.add_done_callback(self.questions.discard)
+            return
+        inbox.reply(f"{key}/answer", await self.answer(steer), message.id)
+
+    def when_applied(self) -> str:
+        board = self.ctx.board
+        if self.waiting:
+            return "applied now (the run is waiting)"
+        return f"applied at the end of iteration {board.iteration} of {board.stage or 'the first stage'}"
+
+    async def answer(self, steer: Steer) -> str:
+        if steer.kind == "help":
+            return HELP
+        run, stage = await self.read_state()
+        if steer.kind == "status":
+            return self.status(run, stage)
+        return self.show(steer.text, stage)
+
+    def candidates(self, stage: dict | None) -> list[dict]:
+        """The running stage's candidates: checkpointed ones, then those this process finished since."""
+        known = list((stage or {}).get("candidates", []))
+        ids = {c["id"] for c in known}
+        return known + [c for c in self.ctx.board.stage_candidates() if c["id"] not in ids]
+
+    def status(self, run: dict, stage: dict | None) -> str:
+        board, lines = self.ctx.board, []
+        if run.get("status") and run["status"] != "running":
+            lines.append(f"the run has ended: {run['status']}")
+        where = f"{board.stage}: iteration {board.iteration} of {board.iterations}" if board.stage else "starting"
+        waiting = {"resume": ", waiting for /resume", "feedback": ", waiting for your feedback"}.get(self.waiting, "")
+        lines.append(where + waiting)
+        lines += [f"  training {line}" for line in board.describe()] or ["  no training in flight"]
+        best = (stage or {}).get("best")
+        lines.append(f"best so far: {best['id']}, fitness {fmt(best['fitness'])} (clean), "
+                     f"training fitness {fmt(best['train_fitness'])}" if best else "best so far: none trained yet")  # fmt: skip
+        lines.append(usage_line(self.ctx.gateway.usage()))
+        return "\n".join(lines)
+
+    def show(self, target: str, stage: dict | None) -> str:
+        candidates = self.candidates(stage)
+        chosen = (stage or {}).get("best") if target == "best" else next(
+            (c for c in candidates if c["id"] == target), None)  # fmt: skip
+        if chosen is None:
+            known = ", ".join(sorted({c["id"] for c in candidates})) or "none yet"
+            return f"error: no candidate {target!r} in this stage; known: {known}"
+        lines = [f"{chosen['id']} ({chosen['status']}, by the {chosen.get('author', 'coder')}): fitness "
+                 f"{fmt(chosen['fitness'])} (clean), training fitness {fmt(chosen['train_fitness'])}"]  # fmt: skip
+        if chosen["error"]:
+            lines.append(f"error: {error_headline(chosen['error'])}")
+        lines.append(f"```python\n{chosen['code'] or '(no program)'}\n```")
+        if chosen["result"]:
+            lines.append(statistics_block(chosen["result"])[0])
+        return "\n".join(lines)
+
+    async def answer_critic(self, message: Message, steer: Steer) -> None:
+        ctx, s = self.ctx, self.ctx.settings
+        _, stage = await self.read_state()
+        if not ctx.board.task:
+            ctx.inbox.reply(f"m{message.id}/answer", "the run has no stage yet: ask again in a moment", message.id)
+            return
+        try:
+            text = await answer_question(
+                ctx.gateway, question=steer.text, description=task_config(ctx.board.task)["description"],
+                candidates=self.candidates(stage), profile=s.prompt_profile, key=f"steer/m{message.id}/critic",
+                tool_rounds=s.tool_rounds,
+            )  # fmt: skip
+        except LLMCallError as exc:
+            text = f"error: the Critic could not answer: {exc}"
+        ctx.inbox.reply(f"m{message.id}/answer", text, message.id, agent="critic")
+        log.info("steer.critic_answer", message=message.id, chars=len(text))

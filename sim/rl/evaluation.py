@@ -1,0 +1,45 @@
+"""Measure a saved policy's task fitness from the task and the weights alone (no reward program).
+
+Every env plays one whole episode under the policy (actions sampled as in training, from a
+seeded generator); the fitness is the task's own success metric over those episodes.
+This is the number candidates are ranked by: the reward code never touches it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from sim.registry import make_task
+from sim.rl.policy import Policy
+
+
+@torch.no_grad()
+def evaluate_policy(
+    task_name: str, checkpoint: str, num_envs: int, seed: int, ppo_overrides: dict | None = None, sim: str = "default"
+) -> dict:
+    """{fitness, std, episodes}: the mean episode fitness of ``num_envs`` first episodes."""
+    torch.manual_seed(seed)  # the policy samples its actions from torch's global generator
+    task = make_task(task_name, num_envs=num_envs, seed=seed, sim=sim)
+    policy = Policy(task, checkpoint, ppo_overrides, deterministic=False)
+    fitness_sum = torch.zeros(num_envs, device=task.device)
+    scores = torch.full((num_envs,), math.nan, device=task.device)
+    obs = task.reset()
+    for _ in range(task.max_episode_length):
+        state, done, _ = task.step(policy(obs))
+        fitness_sum += task.step_fitness(state)
+        ended = done.nonzero(as_tuple=False).squeeze(-1)
+        first = ended[scores[ended].isnan()]
+        scores[first] = task.episode_fitness(fitness_sum[first], task.progress_buf[first]).float()
+        fitness_sum[ended] = 0.0
+        task.reset_envs(ended)
+        obs = task.observations()
+        if not scores.isnan().any():
+            break
+    finished = scores[~scores.isnan()]
+    return {
+        "fitness": finished.mean().item() if len(finished) else None,
+        "std": finished.std(unbiased=False).item() if len(finished) else None,
+        "episodes": len(finished),
+    }

@@ -1,0 +1,35 @@
+from agents.feedback import error_feedback, reflection, series_line, statistics_block
+
+RESULT = {
+    "fitness": [None] + [float(i) for i in range(1, 100)],
+    "episode_length": [10.0] * 100,
+    "components": {"upright": [0.5] * 100, "penalty": [-1.0] * 50 + [-0.5] * 50},
+}
+
+
+def test_series_line_samples_about_ten_checkpoints_with_max_mean_min():
+    line = series_line("task_score", RESULT["fitness"])
+    values = line.split("[")[1].split("]")[0].split(", ")
+    assert len(values) == 10 and values[0] == "'nan'" and values[1] == "'10.00'"
+    assert line.endswith("Max: 99.00, Mean: 50.00, Min: 1.00")
+
+
+def test_statistics_cover_components_score_and_episode_length():
+    text, freq = statistics_block(RESULT)
+    assert freq == 10
+    names = [line.split(":")[0] for line in text.splitlines()]
+    assert names == ["upright", "penalty", "task_score", "episode_length"]
+
+
+def test_reflection_has_header_stats_guidance_and_optional_analysis():
+    text = reflection(RESULT, "paper", analysis="The penalty dominates.")
+    assert "after every 10 epochs" in text
+    assert "penalty: ['-1.00'" in text
+    assert "Analysis of these statistics:\nThe penalty dominates." in text
+    assert "If the success rates are always near zero" in text
+    assert text.index("task_score") < text.index("Please carefully analyze")
+
+
+def test_error_feedback_quotes_the_traceback():
+    text = error_feedback("ValueError: boom", "paper")
+    assert "has the following error: ValueError: boom" in text and "```python" in text

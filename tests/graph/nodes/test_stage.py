@@ -1,0 +1,143 @@
+"""Stage nodes on plain state; the LLM is a FAKE scripted model where one is needed."""
+
+from types import SimpleNamespace
+
+import pytest
+from langgraph.runtime import Runtime
+
+from agents.llm.gateway import LLMCallError, LLMGateway
+from graph.nodes.stage import after_steer, await_llm, rank_key, reflect
+from graph.nodes.stage_plan import stage_spec
+from graph.results.board import LiveBoard
+from graph.results.run_dir import RunDir
+from graph.settings import DEFAULTS_FILE, Settings
+from tests.fakes import APIConnectionError, ScriptedChatModel, calls_tool
+from tests.helpers import candidate
+
+TASK_PROMPT = [{"role": "system", "content": "write rewards"}, {"role": "user", "content": "Cartpole"}]
+
+
+def test_ranking_prefers_trained_then_fitness_then_stable_ids():
+    cands = [candidate(0, "failed", None), candidate(1, "trained", 5.0), candidate(2, "trained", 9.0),
+             candidate(3, "trained", 9.0), candidate(4, "invalid", None)]  # fmt: skip
+    assert [c["sample"] for c in sorted(cands, key=rank_key)] == [2, 3, 1, 0, 4]
+
+
+def test_a_program_with_an_error_outranks_an_llm_failure_for_the_feedback():
+    cands = [candidate(0, "llm_failed", None), candidate(1, "invalid", None)]
+    assert sorted(cands, key=rank_key)[0]["sample"] == 1
+
+
+def llm_failed(sample: int, kind: str) -> dict:
+    return {**candidate(sample, "llm_failed", None), "error": f"coder LLM {kind}: HTTP 503", "llm_error": kind}
+
+
+def stage_state(tmp_path, candidates: list[dict], iteration: int = 0, iterations: int = 3, critic_script=None,
+                elite=None) -> tuple[dict, Runtime]:  # fmt: skip
+    """A stage's state and runtime; with ``critic_script`` the Critic is a FAKE tool-calling model."""
+    settings = Settings.load(DEFAULTS_FILE, {"iterations": iterations})
+    models = {"coder": ScriptedChatModel(script=[], prompts=[]), "critic": ScriptedChatModel(script=critic_script or [], prompts=[])}
+    gateway = LLMGateway(models, tmp_path / "calls.jsonl", retries=1, backoff_s=0.001,
+                         agent_mode="text" if critic_script is None else "tools")  # fmt: skip
+    spec = stage_spec(1, {"task": "Cartpole"}, settings)
+    state = {"stage": spec, "stages": [], "iteration": iteration, "messages": TASK_PROMPT,
+             "candidates": candidates, "iterations": [], "best": None, "eval_runs": [], "elite": elite}  # fmt: skip
+    return state, Runtime(context=SimpleNamespace(settings=settings, gateway=gateway, run=RunDir(tmp_path),
+                                                  board=LiveBoard()))  # fmt: skip
+
+
+def trained(sample: int, fitness: float, iteration: int = 0) -> dict:
+    """A trained candidate with training curves (plain data)."""
+    result = {"fitness": [fitness / 2, fitness], "components": {"upright": [0.1, 0.2 * fitness]},
+              "episode_length": [50.0, 100.0], "evaluation": {"fitness": fitness}}  # fmt: skip
+    return {**candidate(sample, "trained", fitness, iteration), "result": result,
+            "code": f"def compute_reward(pole_angle):  # program {iteration}-{sample}\n    return pole_angle, {{}}\n"}
+
+
+ELITE = {"candidate": "it0-s1", "code": "def compute_reward(pole_angle):  # the elite\n    return pole_angle, {}\n",
+         "feedback": "We trained a RL policy using the provided reward function code ... (the elite's statistics)",
+         "reason": "the best clean fitness of the iteration"}  # fmt: skip
+
+
+async def test_an_iteration_where_nothing_trained_keeps_the_elite_and_adds_the_errors(tmp_path):
+    failed = [{**candidate(0, "invalid", None, 1), "error": "Traceback ...\nNameError: name 'x' is not defined"},
+              {**candidate(1, "failed", None, 1), "error": "RewardProgramError: 'reward' has non-finite values"}]
+    state, rt = stage_state(tmp_path, failed, iteration=1, elite=ELITE)
+    update = await reflect(state, rt)
+    assert update["elite"] == ELITE
+    program, feedback = update["messages"][2:]
+    assert "# the elite" in program["content"]
+    assert feedback["content"].startswith(ELITE["feedback"])
+    assert "- it1-s0 (invalid): NameError: name 'x' is not defined" in feedback["content"]
+    assert "- it1-s1 (failed): RewardProgramError" in feedback["content"]
+    (record,) = update["iterations"]
+    assert record["elite"] == "it0-s1" and record["note"] == "no candidate trained; the elite stays it0-s1"
+
+
+async def test_the_critic_agent_reads_the_candidates_and_picks_the_elite_with_a_reason(tmp_path):
+    cands = [trained(0, 9.0), trained(1, 7.0), candidate(2, "invalid", None)]
+    script = [calls_tool("compare_candidates", "c0", candidate_ids=["it0-s0", "it0-s1"]),
+              calls_tool("select_elite", "c1", candidate_id="it0-s1", reason="steadier curve, same score",
+                         analysis="upright rises throughout", suggestions="scale upright by 2")]  # fmt: skip
+    state, rt = stage_state(tmp_path, cands, critic_script=script)
+    update = await reflect(state, rt)
+    critic = rt.context.gateway.models["critic"]
+    assert '"fitness_clean": 9.0' in critic.prompts[1][-1].content  # compare_candidates' answer
+    assert "# program 0-1" in update["messages"][2]["content"]
+    feedback = update["messages"][3]["content"]
+    assert "task_score:" in feedback  # Eureka's statistics block is always there
+    assert "upright rises throughout" in feedback and "Suggestions: scale upright by 2" in feedback
+    (record,) = update["iterations"]
+    assert record["elite"] == "it0-s1" and record["elite_reason"] == "steadier curve, same score"
+    assert update["best"]["id"] == "it0-s0"  # the final evaluation still retrains the best clean fitness
+
+
+async def test_without_a_usable_choice_the_best_clean_fitness_is_the_elite(tmp_path):
+    script = [calls_tool("select_elite", "c0", candidate_id="it0-s2", reason="r", analysis="a", suggestions="s"),
+              "I pick it0-s2."]  # fmt: skip
+    state, rt = stage_state(tmp_path, [trained(0, 5.0), trained(1, 8.0), candidate(2, "invalid", None)],
+                            critic_script=script)  # fmt: skip
+    update = await reflect(state, rt)
+    critic = rt.context.gateway.models["critic"]
+    assert "'it0-s2' is not one of ['it0-s1', 'it0-s0']" in critic.prompts[1][-1].content
+    (record,) = update["iterations"]
+    assert record["elite"] == "it0-s1" and "the Critic made no usable choice" in record["elite_reason"]
+
+
+async def test_an_iteration_lost_to_the_llm_says_so_and_keeps_the_conversation(tmp_path):
+    state, rt = stage_state(tmp_path, [llm_failed(0, "unavailable"), llm_failed(1, "rejected")])
+    update = await reflect(state, rt)
+    assert update["messages"] == TASK_PROMPT and update["best"] is None
+    (record,) = update["iterations"]
+    assert record["note"].startswith("every sample failed on the LLM: coder LLM") and record["best_sample"] is None
+
+
+async def test_the_reflection_carries_the_extracted_program_not_the_whole_answer(tmp_path):
+    invalid = {**candidate(0, "invalid", None), "code": "def compute_reward(x):\n    return x, {}\n",
+               "response": "Sure! Here is a long explanation...\n```python\ndef compute_reward(x): ...```"}  # fmt: skip
+    state, rt = stage_state(tmp_path, [invalid])
+    update = await reflect(state, rt)
+    program, feedback = update["messages"][2:]
+    assert program["content"] == "```python\ndef compute_reward(x):\n    return x, {}\n```"
+    assert "error: boom" in feedback["content"]  # the execution-error feedback of the run's prompt profile
+
+
+async def test_after_an_outage_the_graph_waits_for_the_llm_and_otherwise_goes_on(tmp_path):
+    lost = [llm_failed(0, "unavailable"), llm_failed(1, "unavailable")]
+    state, rt = stage_state(tmp_path, lost, iteration=1)
+    assert after_steer(state, rt) == "await_llm"
+    rejected, _ = stage_state(tmp_path, [llm_failed(0, "unavailable"), llm_failed(1, "rejected")], iteration=1)
+    assert [send.node for send in after_steer(rejected, rt)] == ["candidate"] * rejected["stage"]["samples"]
+    last, _ = stage_state(tmp_path, lost, iteration=3)  # no iteration left: nothing to wait for
+    assert after_steer(last, rt) == "close_stage"
+
+
+async def test_await_llm_goes_on_when_the_model_answers_and_stops_resumably_when_it_does_not(tmp_path):
+    state, rt = stage_state(tmp_path, [], iteration=1)
+    model = rt.context.gateway.models["coder"]
+    model.script.extend([APIConnectionError("refused"), "OK"])
+    assert await await_llm(state, rt) == {}
+    model.script.extend([APIConnectionError("refused")] * 2)
+    with pytest.raises(LLMCallError, match="the coder's LLM is unavailable") as info:
+        await await_llm(state, rt)
+    assert info.value.kind == "unavailable" and not model.script

@@ -1,0 +1,99 @@
+"""The run report: a real (small) MuJoCo run, its report.html opened in a real headless Chromium."""
+
+import json
+import shutil
+
+import pytest
+
+from graph.results.report import write_report
+from graph.results.run_dir import REPORT_FILES as FILES_DIR
+from graph.results.run_dir import REPORT_VIDEO as VIDEO_FILE
+from graph.results.run_dir import RunDir
+from graph.run import main
+from sim.registry import task_class
+from sim.reward.program import function_source
+
+PLOTS = ("fitness.png", "components.png", "execute_rate.png")
+CHROMIUM = shutil.which("chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]  # fmt: skip
+# In the page: an element's pixels drawn on a canvas, as [distinct colours, a checksum].
+PIXELS = """(element) => {
+    const w = element.naturalWidth || element.videoWidth, h = element.naturalHeight || element.videoHeight;
+    const canvas = document.createElement('canvas'); canvas.width = w; canvas.height = h;
+    const ctx = canvas.getContext('2d'); ctx.drawImage(element, 0, 0);
+    const data = ctx.getImageData(0, 0, w, h).data; const colours = new Set(); let sum = 0;
+    for (let i = 0; i < data.length; i += 4 * 7) { colours.add(data[i] << 16 | data[i + 1] << 8 | data[i + 2]); sum += data[i] * (i % 251); }
+    return [colours.size, sum];
+}"""
+SEEK = """async (video, t) => { await new Promise((done) => { video.onseeked = done; video.currentTime = t; }); }"""
+
+
+@pytest.fixture(scope="module")
+def ant_run(tmp_path_factory):
+    """A one-candidate Ant run whose (replayed) Coder writes the human reward: real rl_games, real MuJoCo."""
+    tmp = tmp_path_factory.mktemp("report")
+    code = function_source(task_class("Ant").human_reward).replace("def human_reward", "def compute_reward")
+    transcript = tmp / "calls.jsonl"
+    transcript.write_text(json.dumps({"agent": "coder", "response": f"```python\n{code}\n```"}) + "\n")
+    run = tmp / "run"
+    assert main(["--task", "Ant", "--iterations", "1", "--samples", "1", "--eval-seeds", "1", "--num-envs", "16",
+                 "--max-epochs", "3", "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0  # fmt: skip
+    return run
+
+
+@pytest.mark.slow
+def test_the_report_holds_the_results_plots_and_the_video_of_the_best_policy(ant_run):
+    summary = json.loads((ant_run / "summary.json").read_text())
+    md = (ant_run / "report.md").read_text()
+    final = summary["final_eval"]
+    assert f"{final['mean']:.4g} ± {final['std']:.4g}" in md and "def compute_reward(" in md
+    assert all(f"({FILES_DIR}/{name})" in md for name in PLOTS) and f"({FILES_DIR}/{VIDEO_FILE})" in md
+    assert "| total | 1 |" in md  # one LLM call
+    assert all((ant_run / FILES_DIR / name).stat().st_size > 1000 for name in (*PLOTS, VIDEO_FILE))
+
+
+@pytest.mark.slow
+def test_the_report_opens_in_a_headless_browser_with_its_plots_and_video(ant_run):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "this test drives Debian's chromium: `make test` installs it (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto((ant_run / "report.html").resolve().as_uri())
+        shot = page.screenshot(path=str(ant_run / "screenshot.png"), full_page=True)
+        assert len(shot) > 20_000
+        plots = page.query_selector_all("img.plot")
+        assert len(plots) == len(PLOTS)
+        for plot in plots:
+            assert plot.evaluate("(img) => img.complete && img.naturalWidth > 300")
+            colours, _ = plot.evaluate(PIXELS)
+            assert colours > 10  # a drawn plot, not a blank image
+        video = page.query_selector("video")
+        video.evaluate("(v) => new Promise((done) => v.readyState >= 2 ? done() : (v.onloadeddata = done))")
+        assert video.evaluate("(v) => v.duration") == pytest.approx(5.0, abs=0.2)
+        frames = []
+        for t in (0.5, 4.0):
+            video.evaluate(SEEK, t)
+            frames.append(video.evaluate(PIXELS))
+        assert all(colours > 10 for colours, _ in frames) and frames[0][1] != frames[1][1]  # the policy moves
+        browser.close()
+
+
+def test_a_report_without_a_trained_candidate_still_has_its_tables(tmp_path):
+    summary = {"task": "Cartpole", "status": "no_trained_candidate", "reason": "2 samples: 2 invalid",
+               "best": None, "final_eval": None,
+               "llm": {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10, "cost_usd": 0.5,
+                       "models": {"openai:gpt-4o": {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10,
+                                                   "cost_usd": 0.5}}},
+               "stages": [{"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole",
+                           "budget": {"iterations": 1, "samples": 2, "ppo": {"max_epochs": 5}},
+                           "iterations": [{"iteration": 0, "samples": [{"status": "invalid", "fitness": None}] * 2}],
+                           "best": None, "final_eval": None, "fitness": None,
+                           "decision": {"action": "stop", "reason": "no candidate of the stage trained", "by": "config"}}]}  # fmt: skip
+    write_report(RunDir(tmp_path), summary)
+    md = (tmp_path / "report.md").read_text()
+    assert "Status: no_trained_candidate (2 samples: 2 invalid)" in md and "| 1.1 | Cartpole | 1 x 2, 5 epochs | 0 / 2 |" in md
+    assert "| openai:gpt-4o | 2 | 20 | 10 | $0.5000 |" in md and "Best reward" not in md
+    assert sorted(p.name for p in (tmp_path / FILES_DIR).iterdir()) == ["execute_rate.png", "fitness.png"]

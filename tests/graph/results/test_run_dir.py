@@ -1,0 +1,22 @@
+"""The run directory's one owner: its paths, its file names and the candidate id format."""
+
+from graph.results.run_dir import RunDir, candidate_id, transcript
+
+
+def test_every_path_of_a_run_is_under_its_root(tmp_path):
+    run = RunDir(str(tmp_path))  # a string is taken as well
+    files = [run.config, run.checkpoints, run.inbox, run.llm_calls, run.log, run.summary, run.report_html,
+             run.report_md, run.report_files, run.init_checkpoint]  # fmt: skip
+    assert all(f.parent == tmp_path for f in files) and len({f.name for f in files}) == len(files)
+    assert run.training("stage1-Cartpole", candidate_id(2, 3)) == tmp_path / "stage1-Cartpole" / "train" / "it2-s3"
+    assert run.evaluation("stage1-Cartpole", 1001).parent == tmp_path / "stage1-Cartpole" / "eval"
+    assert run.rewards("stage1-Cartpole").parent == tmp_path / "stage1-Cartpole"
+    assert not run.is_run()
+    run.config.write_text("task: Cartpole\n")
+    assert run.is_run()
+
+
+def test_replay_of_a_run_directory_reads_its_transcript(tmp_path):
+    assert transcript(f"replay:{tmp_path}") == f"replay:{RunDir(tmp_path).llm_calls}"
+    assert transcript(f"replay:{tmp_path / 'calls.jsonl'}") == f"replay:{tmp_path / 'calls.jsonl'}"
+    assert transcript("openai:gpt-4o") == "openai:gpt-4o" and transcript("local") == "local"

@@ -1,0 +1,19 @@
+"""PPO settings: the shared defaults, then the task's own, then explicit overrides."""
+
+import pytest
+
+from configs import CONFIG_DIR, load_yaml
+from sim.rl.ppo_config import compatible_tasks, policy_shape, ppo_config
+
+
+def test_overrides_win_and_unknown_settings_are_named():
+    base = load_yaml(CONFIG_DIR / "train" / "ppo.yaml")
+    cfg = ppo_config("Cartpole", {"max_epochs": 7, "num_envs": None})
+    assert cfg["max_epochs"] == 7 and set(base) <= set(cfg)
+    with pytest.raises(ValueError, match="unknown PPO settings \\['epochz'\\]"):
+        ppo_config("Cartpole", {"epochz": 3})
+
+
+def test_tasks_that_share_a_policy_shape_are_compatible():
+    assert "ShadowHandSpin" in compatible_tasks("ShadowHand") and "Cartpole" not in compatible_tasks("ShadowHand")
+    assert policy_shape("ShadowHand") == policy_shape("ShadowHandSpin")

@@ -1,0 +1,204 @@
+"""Isolated execution: run a worker module confined, with time, memory and output caps.
+
+Used for everything that executes untrusted reward code (training, dry runs) and for the
+clean evaluation. The worker runs in its job directory under ``tools.isolation.confinement``; its
+messages come back on a dedicated channel (``tools.isolation.channel``), its stdout and stderr go to
+a size-capped log. A worker that loops, leaks memory, floods its output, forks, lingers
+after its final message or segfaults takes down only itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from tools.isolation.channel import CHANNEL_FD_ENV, MessageReader
+from tools.isolation.confinement import command, environment, limit_resources
+
+#: Grace period between SIGTERM and SIGKILL when stopping a process group.
+TERM_GRACE_S = 3.0
+#: How long a worker may stay alive after its final message before it is ended.
+LINGER_S = 5.0
+#: The most of a worker's stdout and stderr kept in its log.
+LOG_LIMIT_BYTES = 2 << 20
+CHUNK = 1 << 16
+
+
+@dataclass
+class Outcome:
+    """How an isolated process ended."""
+
+    returncode: int
+    timed_out: bool
+    lingered: bool = False
+    malformed_messages: int = 0
+    log_bytes_dropped: int = 0
+
+    def describe(self, timeout_s: float | None) -> str:
+        if self.timed_out:
+            return f"timed out after {timeout_s:g} s and was stopped"
+        if self.returncode < 0:
+            name = signal.Signals(-self.returncode).name
+            hint = " (likely out of memory)" if name == "SIGKILL" else ""
+            return f"worker was killed by {name}{hint}"
+        return f"worker exited with code {self.returncode}"
+
+
+async def _stop_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process group, then SIGKILL it if it is still alive after the grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            async with asyncio.timeout(TERM_GRACE_S):  # not wait_for: on 3.11 it can swallow a cancellation
+                await proc.wait()
+            return
+        except TimeoutError:
+            continue
+
+
+def _kill_group(pid: int) -> None:
+    """Whatever is left of the worker's process group (descendants that outlived it) dies."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class _CappedLog:
+    """Appends output to a file up to a byte limit, then counts what it drops."""
+
+    def __init__(self, path: Path, limit: int):
+        self.file = open(path, "ab")
+        self.room, self.dropped = limit, 0
+
+    def write(self, data: bytes) -> None:
+        kept = data[: max(self.room, 0)]
+        self.file.write(kept)
+        self.file.flush()
+        self.room -= len(kept)
+        self.dropped += len(data) - len(kept)
+
+    def close(self) -> None:
+        if self.dropped:
+            self.file.write(f"\n[log capped: {self.dropped} more bytes of output dropped]\n".encode())
+        self.file.close()
+
+
+async def _copy(stream: asyncio.StreamReader, sink: Callable[[bytes], None]) -> None:
+    while chunk := await stream.read(CHUNK):
+        sink(chunk)
+
+
+async def _read_channel(fd: int, reader: MessageReader) -> None:
+    loop = asyncio.get_running_loop()
+    stream = asyncio.StreamReader(limit=CHUNK)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(stream), os.fdopen(fd, "rb", buffering=0)
+    )
+    try:
+        await _copy(stream, reader.feed)
+    finally:
+        transport.close()
+
+
+async def run_module(
+    module: str,
+    args: list[str],
+    *,
+    work_dir: Path,
+    log_name: str,
+    timeout_s: float | None = None,
+    memory_limit_gb: float | None = None,
+    env: dict[str, str] | None = None,
+    on_message: Callable[[dict], None] | None = None,
+    final_message: str | None = None,
+) -> Outcome:
+    """Run ``python -m module *args`` confined in ``work_dir``; its log is ``work_dir/log_name``.
+
+    ``on_message`` gets every well-formed channel message. Once a message of type
+    ``final_message`` has arrived, the worker has LINGER_S to exit before it is stopped.
+    Cancelling the awaiting task stops the process group before re-raising. Paths in
+    ``args`` must be absolute: the worker's cwd is ``work_dir``.
+    """
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    limit = int(memory_limit_gb * 2**30) if memory_limit_gb else None
+    finished = asyncio.Event()
+
+    def deliver(message: dict) -> None:
+        if message["type"] == final_message:
+            finished.set()
+        if on_message:
+            on_message(message)
+
+    reader = MessageReader(deliver)
+    channel_read, channel_write = os.pipe()
+    log = _CappedLog(work_dir / log_name, LOG_LIMIT_BYTES)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *command(module, args), cwd=work_dir, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}),
+            pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(limit),
+        )  # fmt: skip
+    finally:
+        os.close(channel_write)
+    readers = [asyncio.create_task(_copy(proc.stdout, log.write)), asyncio.create_task(_read_channel(channel_read, reader))]
+    outcome = Outcome(0, timed_out=False)
+    try:
+        outcome = await _supervise(proc, finished, timeout_s)
+    except asyncio.CancelledError:
+        await asyncio.shield(_stop_group(proc))
+        raise
+    finally:
+        _kill_group(proc.pid)
+        done, pending = await asyncio.wait(readers, timeout=TERM_GRACE_S)
+        for task in pending:
+            task.cancel()
+        log.close()
+        outcome.malformed_messages, outcome.log_bytes_dropped = reader.malformed, log.dropped
+    return outcome
+
+
+async def run_for_message(
+    module: str, work_dir: Path, log_name: str, message_type: str, *, timeout_s: float | None,
+    memory_limit_gb: float | None, env: dict[str, str] | None = None,
+) -> tuple[dict | None, Outcome]:
+    """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came)."""
+    work_dir = Path(work_dir).resolve()
+    messages: list[dict] = []
+    outcome = await run_module(
+        module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
+        memory_limit_gb=memory_limit_gb, env=env, on_message=messages.append, final_message=message_type,
+    )  # fmt: skip
+    return next((m for m in messages if m["type"] == message_type), None), outcome
+
+
+async def _supervise(proc: asyncio.subprocess.Process, finished: asyncio.Event, timeout_s: float | None) -> Outcome:
+    """Wait for the worker to exit, stopping it on timeout or when it lingers after its final message."""
+    exited = asyncio.create_task(proc.wait())
+    final = asyncio.create_task(finished.wait())
+    try:
+        done, _ = await asyncio.wait({exited, final}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            await _stop_group(proc)
+            return Outcome(proc.returncode if proc.returncode is not None else -9, timed_out=True)
+        if exited not in done:
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for drops a cancellation (Ctrl-C) that arrives
+            # as the worker exits, and the run would go on as if nobody had asked it to stop.
+            await asyncio.wait({exited}, timeout=LINGER_S)
+            if not exited.done():
+                await _stop_group(proc)
+                return Outcome(0, timed_out=False, lingered=True)
+        return Outcome(proc.returncode, timed_out=False)
+    finally:
+        for task in (exited, final):
+            if not task.done():
+                task.cancel()

@@ -9,7 +9,7 @@ from agents.error_hints import error_hint
 from agents.llm.gateway import FATAL, LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
-from tools.text import fmt
+from tools.text import fmt, printable
 
 log = structlog.get_logger("critic")
 
@@ -40,10 +40,28 @@ def statistics_block(result: dict) -> tuple[str, int]:
     lines = [series_line(name, values) for name, values in result.get("components", {}).items()]
     lines.append(series_line("task_score", result.get("fitness", [])))
     lines.append(series_line("episode_length", result.get("episode_length", [])))
+    lines += scale_warnings(result.get("components", {}))
     clean = (result.get("evaluation") or {}).get("fitness")
     if clean is not None:
         lines.append(f"task_score of the trained policy, measured without the reward: {eureka_number(clean)}")
     return "\n".join(lines), max(len(result.get("fitness", [])) // SAMPLED_EPOCHS, 1)
+
+
+#: A per-step reward component beyond this size has left any sane scale (and can blow up the PPO update).
+SANE_SCALE = 1e6
+
+
+def scale_warnings(components: dict[str, list[float | None]]) -> list[str]:
+    """A line for each component whose training figures were non-finite or beyond a sane scale."""
+    lines = []
+    for name, values in components.items():
+        known = [v for v in values if v is not None]
+        if len(known) < len(values):
+            lines.append(f"Warning: {name} was NaN or infinite in {len(values) - len(known)} of {len(values)} epochs.")
+        if known and max(abs(v) for v in known) > SANE_SCALE:
+            lines.append(f"Warning: {name} reached {max(known, key=abs):.3g}, far beyond a sane reward scale "
+                         f"(|value| <= {SANE_SCALE:g}); bound it (torch.clamp, torch.tanh).")  # fmt: skip
+    return lines
 
 
 def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
@@ -61,7 +79,7 @@ def error_feedback(error: str, profile: str, task: type[BatchedTask] | None = No
     """Eureka's execution-error feedback for a program that could not be trained, with a hint for ``task``."""
     hint = error_hint(error, task) if task is not None else None
     return render(
-        "execution_error", profile, traceback=error, hint=f"Hint: {hint}.\n" if hint else "",
+        "execution_error", profile, traceback=printable(error), hint=f"Hint: {hint}.\n" if hint else "",
         code_output_tip=render("code_output_tip", profile)
     )
 

@@ -2,12 +2,14 @@
 
     python bench/integrity_cost.py [--tasks Cartpole ShadowHand] [--repeats 2]
 
-Two costs per task:
+Three costs per task:
 - input copies: PPO env-steps/s when the reward gets copies of the state (now) against
   views of the simulator's own tensors (before), in-process, alternating runs;
 - the clean evaluation: the wall time of the confined evaluation process, against the
   PPO loop and the whole training job (worker start-up included) at the task's default
-  budget (configs/tasks/<Task>.yaml).
+  budget (configs/tasks/<Task>.yaml);
+- the checks of a finished job: the finite-weights check of its policy and the scan of its job
+  directory for planted symlinks, against the whole training job.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from pathlib import Path
 
 from sim.registry import task_class
 from sim.reward.program import RewardProgram, check_reward_output, function_source
+from sim.rl.checkpoint import check_finite, saved_weights
 from sim.rl.ppo import train
 from sim.rl.ppo_config import ppo_config
-from tools.clean_eval import evaluate_job
+from tools.clean_eval import evaluate_job, trained_checkpoint
+from tools.files import planted_path
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -60,12 +64,22 @@ def measure(task: str, repeats: int, root: Path) -> dict:
     evaluation = asyncio.run(evaluate_job(job, None, timeout_s=600, memory_limit_gb=8))
     eval_s = time.perf_counter() - started
     assert evaluation["error"] is None, evaluation["error"]
+    weights = saved_weights(trained_checkpoint(Path(job.out_dir)))
+    started = time.perf_counter()
+    for _ in range(10):
+        check_finite(weights)
+    finite_ms = (time.perf_counter() - started) * 100
+    started = time.perf_counter()
+    for _ in range(10):
+        assert planted_path(Path(job.out_dir)) is None
+    scan_ms = (time.perf_counter() - started) * 100
     cfg = ppo_config(task)
     steps_per_epoch = cfg["num_envs"] * cfg["horizon_length"]
     start_up_s = result["finished_at"] - result["started_at"] - eval_s - steps_per_epoch * epochs / copies
     train_s = steps_per_epoch * cfg["max_epochs"] / copies
     return {"task": task, "views": views, "copies": copies, "eval_s": eval_s, "train_s": train_s,
-            "job_s": start_up_s + train_s, "epochs": cfg["max_epochs"]}  # fmt: skip
+            "job_s": start_up_s + train_s, "epochs": cfg["max_epochs"], "finite_ms": finite_ms,
+            "scan_ms": scan_ms}  # fmt: skip
 
 
 def main() -> None:
@@ -76,11 +90,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(task, args.repeats, Path(tmp) / task) for task in args.tasks]
     print(f"{'task':<12}{'views steps/s':>15}{'copies steps/s':>16}{'copies/views':>14}{'clean eval s':>14}"
-          f"{'PPO loop s':>12}{'training job s':>16}{'eval/loop':>11}{'eval/job':>10}")  # fmt: skip
+          f"{'PPO loop s':>12}{'training job s':>16}{'eval/loop':>11}{'eval/job':>10}{'finite ms':>11}"
+          f"{'scan ms':>9}{'checks/job':>12}")  # fmt: skip
     for r in rows:
         print(f"{r['task']:<12}{r['views']:>15,.0f}{r['copies']:>16,.0f}{r['copies'] / r['views']:>14.3f}"
               f"{r['eval_s']:>14.1f}{r['train_s']:>12.0f}{r['job_s']:>16.0f}{r['eval_s'] / r['train_s']:>11.1%}"
-              f"{r['eval_s'] / r['job_s']:>10.1%}")  # fmt: skip
+              f"{r['eval_s'] / r['job_s']:>10.1%}{r['finite_ms']:>11.2f}{r['scan_ms']:>9.2f}"
+              f"{(r['finite_ms'] + r['scan_ms']) / 1000 / r['job_s']:>12.4%}")  # fmt: skip
     print("(PPO loop and training job at each task's default budget; a job adds the worker's start-up)")
 
 

@@ -11,10 +11,9 @@ rolling mean over recent episodes, so it lags behind a policy that is still impr
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
-from tools.files import write_json_atomic
+from tools.files import PlantedPathError, copy_regular, write_json_atomic
 from tools.isolation.sandbox import run_for_message
 from tools.jobs import TrainJob
 
@@ -60,7 +59,9 @@ def copy_policy(job_dir: Path, work_dir: Path) -> Path:
     """
     source = trained_checkpoint(job_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, work_dir / POLICY_FILE, follow_symlinks=False)
+    if work_dir.is_symlink():
+        raise PlantedPathError(f"{work_dir} is a symlink")
+    copy_regular(source, work_dir / POLICY_FILE)
     return work_dir / POLICY_FILE
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sim.reward.program import MAX_COMPONENTS, NAME_CHARS
+from sim.reward.program import MAX_COMPONENTS, valid_component_name
 from tools.files import write_json_atomic
 from tools.text import clip_text
 
@@ -138,7 +138,7 @@ def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
         status="trained" if raw.get("status") == "trained" else "failed",
         fitness_max=finite_or_none(raw.get("fitness_max")),
         fitness=_series(raw.get("fitness")),
-        components={str(k)[:NAME_CHARS]: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS]},
+        components={k: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS] if valid_component_name(k)},
         episode_length=_series(raw.get("episode_length")),
         epochs=int(finite_or_none(raw.get("epochs")) or 0),
         env_steps=int(finite_or_none(raw.get("env_steps")) or 0),

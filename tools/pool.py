@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Protocol
 
 from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
-from tools.files import write_json_atomic
+from tools.files import copy_regular, planted_path, read_tail, write_json_atomic
 from tools.isolation.sandbox import run_module
 from tools.jobs import (
     LOG_FILE,
@@ -30,9 +29,9 @@ WORKER_MODULE = "tools.train_worker"
 
 def log_tail(path: Path, lines: int = 20) -> str:
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return ""
+        return "\n".join(read_tail(path).splitlines()[-lines:])
+    except OSError as exc:
+        return f"(the log is unreadable: {exc})"
 
 
 class TrainingPool(Protocol):
@@ -89,6 +88,10 @@ class DevicePool:
             result = await self._train(job, on_progress)
         else:
             result = failed_result(job, f"CheckpointError: {job.checkpoint} is not a readable file", 0.0)
+        if planted := planted_path(out_dir):
+            result = failed_result(job, f"the worker left a symlink or special file in its job directory: "
+                                        f"{planted.relative_to(out_dir)}; nothing of this job is trusted",
+                                   result["wall_s"])  # fmt: skip
         if result["status"] == "trained":
             evaluation = await evaluate_job(job, result["fitness_max"], timeout_s=self.timeout_s,
                                             memory_limit_gb=self.memory_limit_gb)  # fmt: skip
@@ -106,7 +109,7 @@ class DevicePool:
         if not job.checkpoint:
             return True
         try:
-            shutil.copyfile(job.checkpoint, Path(job.out_dir) / WARM_START_FILE)
+            copy_regular(Path(job.checkpoint), Path(job.out_dir) / WARM_START_FILE)
         except OSError:
             return False
         return True
@@ -131,5 +134,6 @@ class DevicePool:
         if results and (outcome.returncode == 0 or outcome.lingered):
             return sanitize_result(results[0], job)
         tail = log_tail(out_dir / LOG_FILE)
-        message = f"training {outcome.describe(self.timeout_s)}" + (f"\nlast log lines:\n{tail}" if tail else "")
+        # What ended the worker comes last: it is the error's headline, never a line the reward printed.
+        message = (f"last log lines:\n{tail}\n" if tail else "") + f"training {outcome.describe(self.timeout_s)}"
         return failed_result(job, clip_text(message), time.perf_counter() - started)

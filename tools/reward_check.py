@@ -12,7 +12,7 @@ import os
 import weakref
 from pathlib import Path
 
-from sim.reward.program import MAX_COMPONENTS, NAME_CHARS, RewardProgramError, inspect_source
+from sim.reward.program import MAX_COMPONENTS, RewardProgramError, inspect_source, valid_component_name
 from tools.files import write_json_atomic
 from tools.isolation.sandbox import run_for_message
 from tools.jobs import finite_or_none
@@ -52,8 +52,8 @@ def sanitize_ranges(raw: object) -> dict[str, list[float | None]]:
         return {}
     ranges = {}
     for name, values in list(raw.items())[: MAX_COMPONENTS + 1]:
-        if isinstance(values, list) and len(values) == 3:
-            ranges[str(name)[:NAME_CHARS]] = [finite_or_none(v) for v in values]
+        if isinstance(values, list) and len(values) == 3 and (name == "reward" or valid_component_name(name)):
+            ranges[name] = [finite_or_none(v) for v in values]
     return ranges
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import structlog
 
+from tools.text import printable
+
 
 class JsonlTee:
     """A processor that appends each event as one JSON line, then passes it on unchanged."""
@@ -20,12 +22,18 @@ class JsonlTee:
         return event_dict
 
 
+def printable_values(logger, method_name, event_dict):
+    """Every string value made printable for the console (untrusted text carries ESC sequences)."""
+    return {k: printable(v) if isinstance(v, str) else v for k, v in event_dict.items()}
+
+
 def configure_logging(log_file: Path) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.TimeStamper(fmt="iso"),
             JsonlTee(log_file),
+            printable_values,
             structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
         ],
         logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),  # the stderr of the moment, not of setup

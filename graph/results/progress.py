@@ -16,9 +16,10 @@ import structlog
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from graph.results.board import LiveBoard
-from tools.text import error_headline, fmt
+from tools.text import error_headline, fmt, one_line
 
 log = structlog.get_logger("graph")
 ERROR_CHARS = 60
@@ -52,17 +53,22 @@ def iteration_table(stage: str, iteration: int, candidates: list[dict], usage: d
     for c in sorted(candidates, key=lambda c: c["sample"]):
         result = c.get("result") or {}
         error = error_headline(c["error"]) if c.get("error") else ""
-        table.add_row(c["id"], c["status"] + (" (overstated)" if c.get("overstated") else ""), fmt(c["fitness"]),
-                      fmt(c["train_fitness"]), str(result.get("epochs", "")),
-                      f"{result['wall_s']:.0f} s" if result.get("wall_s") is not None else "",
-                      error[:ERROR_CHARS] + ("..." if len(error) > ERROR_CHARS else ""))  # fmt: skip
+        cells = (c["id"], c["status"] + (" (overstated)" if c.get("overstated") else ""), fmt(c["fitness"]),
+                 fmt(c["train_fitness"]), str(result.get("epochs", "")),
+                 f"{result['wall_s']:.0f} s" if result.get("wall_s") is not None else "",
+                 error[:ERROR_CHARS] + ("..." if len(error) > ERROR_CHARS else ""))  # fmt: skip
+        table.add_row(*(Text(one_line(cell)) for cell in cells))  # Text: no markup is read from a cell
     return table
 
 
 def print_iteration(stage: str, iteration: int, candidates: list[dict], usage: dict) -> None:
+    """Print the iteration's table; a failure to print is a warning, never the end of the run."""
     terminal = sys.stdout.isatty()
     console = Console(file=sys.stdout, width=None if terminal else 120, no_color=not terminal, highlight=False)
-    console.print(iteration_table(stage, iteration, candidates, usage))
+    try:
+        console.print(iteration_table(stage, iteration, candidates, usage))
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.warning("progress.table_failed", error=one_line(f"{type(exc).__name__}: {exc}"))
 
 
 def toolbar(board: LiveBoard, usage: Callable[[], dict]) -> str:

@@ -20,10 +20,11 @@ from matplotlib.figure import Figure as Canvas  # the object API: no pyplot stat
 
 from graph.results.run_dir import REPORT_FILES, REPORT_VIDEO, RunDir, candidate_id
 from tools.jobs import RESULT_FILE
-from tools.text import fmt
+from tools.text import fmt, plot_label, printable, visible_bidi
 
 log = structlog.get_logger("report")
 
+#: The longest best program shown whole; a longer one is cut and the report says where the whole file is.
 CODE_CHARS = 20_000
 
 
@@ -79,7 +80,7 @@ def components_figure(result: dict, candidate: str) -> Figure | None:
     fig = Canvas(figsize=(7, 3.6))
     ax = fig.subplots()
     for name, values in curves.items():
-        ax.plot(range(1, len(values) + 1), [float("nan") if v is None else v for v in values], label=name)
+        ax.plot(range(1, len(values) + 1), [float("nan") if v is None else v for v in values], label=plot_label(name))
     ax.set_xlabel("epoch")
     ax.set_ylabel("component (per-step mean)")
     twin = ax.twinx()
@@ -121,8 +122,10 @@ def best_candidate(run: RunDir, summary: dict) -> tuple[str, dict | None, str]:
     except (OSError, ValueError):
         result = None
     try:
-        code = Path(best["reward_path"]).read_text()[:CODE_CHARS]
-    except OSError:
+        code = Path(best["reward_path"]).read_text()
+        if len(code) > CODE_CHARS:
+            code = code[:CODE_CHARS] + f"\n# ... truncated at {CODE_CHARS} of {len(code)} characters; full file: {best['reward_path']}\n"
+    except (OSError, UnicodeDecodeError):
         code = "(the reward file is missing)"
     return candidate, result, code
 
@@ -169,13 +172,23 @@ def headline(summary: dict) -> list[str]:
     return lines
 
 
+def html_text(text: str) -> str:
+    """Untrusted text for the page: printable, escaped, its bidi controls shown."""
+    return visible_bidi(html.escape(printable(str(text))))
+
+
+def md_text(text: str) -> str:
+    """Untrusted text for report.md: printable, its bidi controls shown."""
+    return visible_bidi(printable(str(text)))
+
+
 def html_table(head: list[str], rows: list[list[str]]) -> str:
-    cells = lambda tag, row: "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)  # noqa: E731
+    cells = lambda tag, row: "".join(f"<{tag}>{html_text(c)}</{tag}>" for c in row)  # noqa: E731
     return f"<table><tr>{cells('th', head)}</tr>" + "".join(f"<tr>{cells('td', r)}</tr>" for r in rows) + "</table>"
 
 
 def md_table(head: list[str], rows: list[list[str]]) -> str:
-    line = lambda row: "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in row) + " |"  # noqa: E731
+    line = lambda row: "| " + " | ".join(md_text(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |"  # noqa: E731
     return "\n".join([line(head), line(["---"] * len(head)), *map(line, rows)])
 
 
@@ -207,13 +220,13 @@ def write_report(run: RunDir, summary: dict | None = None, video: Path | None = 
 
     top, usage = headline(summary), usage_rows(summary.get("llm", {}))
     parts = [f"<h1>Eureka Graph run: {html.escape(summary['task'])}</h1>",
-             *(f"<p>{html.escape(line)}</p>" for line in top), "<h2>Stages</h2>",
+             *(f"<p>{html_text(line)}</p>" for line in top), "<h2>Stages</h2>",
              html_table(STAGE_HEAD, stage_rows(summary))]  # fmt: skip
-    md = [f"# Eureka Graph run: {summary['task']}", "", *(f"{line}  " for line in top), "", "## Stages", "",
+    md = [f"# Eureka Graph run: {summary['task']}", "", *(f"{md_text(line)}  " for line in top), "", "## Stages", "",
           md_table(STAGE_HEAD, stage_rows(summary)), ""]  # fmt: skip
     if code is not None:
-        parts += [f"<h2>Best reward ({html.escape(candidate)})</h2>", f"<pre><code>{html.escape(code)}</code></pre>"]
-        md += [f"## Best reward ({candidate})", "", "```python", code.rstrip(), "```", ""]
+        parts += [f"<h2>Best reward ({html.escape(candidate)})</h2>", f"<pre><code>{html_text(code)}</code></pre>"]
+        md += [f"## Best reward ({candidate})", "", "````python", md_text(code).rstrip(), "````", ""]
     for figure in figures:
         data = base64.b64encode(figure.png).decode()
         parts += [f"<h2>{html.escape(figure.title)}</h2>",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from graph.steering.commands import EDIT_END
 from graph.steering.inbox import POLL_S, Inbox
+from tools.text import printable
 
 PROMPT = "steer> "
 
@@ -52,7 +53,7 @@ async def print_replies(inbox: Inbox, after: int, out=None) -> None:
     while True:
         for reply in inbox.replies(after=after):
             after = reply.id
-            print(f"[{reply.agent}] {reply.text}", file=out or sys.stdout, flush=True)
+            print(printable(f"[{reply.agent}] {reply.text}"), file=out or sys.stdout, flush=True)
         await asyncio.sleep(POLL_S)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from pathlib import Path
 
 import torch
 
@@ -24,8 +25,28 @@ TYPING_NAMES = frozenset({"Tuple", "Dict", "List", "Optional", "Union", "Any", "
 #: torch families that are not plain tensor math on the CPU/GPU at hand.
 _TORCH_EXCLUDED_PREFIXES = ("cudnn_", "miopen_", "mkldnn_", "fbgemm_", "quantize", "quantized_", "fake_quantize",
                             "sparse_", "from_", "empty_quantized")  # fmt: skip
+#: torch's function names as reviewed for reward code; a name a newer torch adds stays refused until reviewed.
+REVIEWED_FILE = Path(__file__).with_name("torch_reviewed.txt")
+REVIEWED_TORCH = frozenset(line.strip() for line in REVIEWED_FILE.read_text().splitlines()
+                           if line.strip() and not line.startswith("#"))  # fmt: skip
+_UNINITIALISED = "leaves memory uninitialised (its bytes reach errors and prompts): use torch.zeros or torch.zeros_like"
+_RAW_MEMORY = "views or rewrites raw memory: use view, reshape, indexing or torch.tensor"
+#: Reviewed torch functions reward code may not call, each with the fix.
+TORCH_REFUSED = {
+    **dict.fromkeys(("empty", "empty_like", "empty_strided", "empty_permuted"), _UNINITIALISED),
+    **dict.fromkeys(("frombuffer", "asarray", "as_strided", "as_strided_", "as_strided_copy", "as_strided_scatter",
+                     "resize_as_", "resize_as_sparse_"), _RAW_MEMORY),
+    **dict.fromkeys(("sym_constrain_range", "sym_constrain_range_for_size"), "is compiler internals: use tensor math"),
+}  # fmt: skip
+
+
+def torch_surface() -> frozenset[str]:
+    """torch's public function names, the families that are not plain tensor math left out."""
+    return frozenset(n for n in dir(torch._C._VariableFunctions) if not n.startswith(("_", *_TORCH_EXCLUDED_PREFIXES)))
+
+
 TORCH_MATH = frozenset(
-    {n for n in dir(torch._C._VariableFunctions) if not n.startswith(("_", *_TORCH_EXCLUDED_PREFIXES))}
+    (torch_surface() & REVIEWED_TORCH) - set(TORCH_REFUSED)
     | {"norm", "einsum", "split", "meshgrid", "cdist", "tensordot", "broadcast_tensors", "atleast_1d",
        "atleast_2d", "unique", "block_diag", "cartesian_prod", "chain_matmul", "Tensor", "Size", "no_grad",
        "finfo", "iinfo", "device", "pi", "e", "inf", "nan", "float16", "float32", "float64", "bfloat16", "half",
@@ -64,7 +85,7 @@ FORBIDDEN_ATTRIBUTES = frozenset({
     "numpy", "tofile", "data_ptr", "storage", "untyped_storage", "storage_type", "share_memory_", "pin_memory",
     "data", "set_", "resize_", "resize_as_", "register_hook", "register_post_accumulate_grad_hook", "backward",
     "grad", "grad_fn", "retain_grad", "apply_", "map_", "map2_", "to_dlpack", "format", "format_map", "mro",
-    "load", "save",
+    "load", "save", "new_empty", "new_empty_strided", "as_strided", "as_strided_", "as_strided_scatter",
 })  # fmt: skip
 #: Prefixes of frame, traceback, generator, coroutine and code-object internals.
 INTERNAL_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_")
@@ -205,6 +226,8 @@ class _PolicyChecker(ast.NodeVisitor):
         allowed = MODULE_MEMBERS[module]
         if not name.startswith("_") and not hasattr(importlib.import_module(module), name):
             raise _reject(node, f"{module}.{name} does not exist; use a function {module} has")
+        if module == "torch" and name in TORCH_REFUSED:
+            raise _reject(node, f"torch.{name} is not allowed in reward code: it {TORCH_REFUSED[name]}")
         if name.startswith("_") or (allowed is not None and name not in allowed):
             hint = "torch's tensor math functions only" if module.startswith("torch") else f"the documented {module} names"
             raise _reject(node, f"{module}.{name} is not allowed in reward code: use {hint}")

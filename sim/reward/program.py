@@ -26,9 +26,11 @@ from sim.rl.checkpoint import CheckpointError
 
 Tensor = torch.Tensor
 ENTRY_POINT = "compute_reward"
-#: A reward may return at most this many components; longer names are cut to NAME_CHARS.
+#: A reward may return at most this many components, each named by an identifier of at most NAME_CHARS.
 MAX_COMPONENTS = 32
 NAME_CHARS = 64
+#: Names the statistics block gives its own lines: a component may not take them.
+RESERVED_NAMES = frozenset({"reward", "task_score", "episode_length"})
 
 
 class RewardProgramError(Exception):
@@ -181,6 +183,11 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
         raise RewardProgramError(f"the total reward must have shape ({num_envs},), got {shape}")
     checked = {"reward": reward}
     for name, value in components.items():
+        if not valid_component_name(name):
+            raise RewardProgramError(
+                f"component names must be Python identifiers of at most {NAME_CHARS} characters, other than "
+                f"{', '.join(sorted(RESERVED_NAMES))}; got {ascii(name)[:NAME_CHARS]}"
+            )
         if not isinstance(value, Tensor):
             value = torch.as_tensor(value, dtype=torch.float32, device=reward.device)
         value = one_per_env(value, num_envs)
@@ -190,13 +197,19 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
             raise RewardProgramError(
                 f"component {name!r} must have shape ({num_envs},), got {tuple(value.shape)}"
             )
-        checked[str(name)[:NAME_CHARS]] = value
+        checked[name] = value
     for name, value in checked.items():
         bad = (~torch.isfinite(value.float())).sum().item()
         if bad:
             raise RewardProgramError(f"{name!r} has non-finite values (NaN/inf) in {bad} of {num_envs} envs")
     reward = checked.pop("reward")
     return reward.float(), {k: v.float() for k, v in checked.items()}
+
+
+def valid_component_name(name: object) -> bool:
+    """Whether ``name`` may name a reward component (it reaches prompts, the console and plots)."""
+    return (isinstance(name, str) and name.isidentifier() and name.isascii() and len(name) <= NAME_CHARS
+            and name not in RESERVED_NAMES)  # fmt: skip
 
 
 def root_cause(exc: BaseException, reward_file: str) -> str:

@@ -26,10 +26,26 @@ def load_checkpoint(path: str | Path) -> dict:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
             raise ValueError("no model weights in it")
-        return checkpoint
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one-line answer
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         raise CheckpointError(f"{path} is not an rl_games checkpoint ({type(exc).__name__}: {reason})") from None
+    check_finite(checkpoint["model"])
+    return checkpoint
+
+
+def check_finite(weights: dict) -> None:
+    """CheckpointError unless every floating-point weight is finite: a NaN policy is never evaluated, ranked,
+    handed to a later stage or warm-started from."""
+    floats = {k: v for k, v in weights.items() if isinstance(v, torch.Tensor) and v.is_floating_point()}
+    bad = {k: int((~torch.isfinite(v)).sum()) for k, v in floats.items()}
+    broken = {k: n for k, n in bad.items() if n}
+    if broken:
+        total = sum(v.numel() for v in floats.values())
+        raise CheckpointError(
+            f"the policy's weights are not finite: NaN or inf in {sum(broken.values())} of {total} values "
+            f"(first in {next(iter(broken))}). PPO blew up, usually because the reward reached huge or "
+            "non-finite values: keep every term bounded (torch.clamp, torch.tanh) and finite"
+        )
 
 
 def saved_weights(path: str | Path) -> dict[str, torch.Tensor]:

@@ -1,7 +1,9 @@
 """Measure a saved policy's task fitness from the task and the weights alone (no reward program).
 
 Every env plays one whole episode under the policy (actions sampled as in training, from a
-seeded generator); the fitness is the task's own success metric over those episodes.
+seeded generator); the fitness is the task's own success metric over those episodes. An episode
+whose actions or state become non-finite ends there, a failure: NaN state never trips a task's
+termination test, and must not count as survival.
 This is the number candidates are ranked by: the reward code never touches it.
 """
 
@@ -26,10 +28,15 @@ def evaluate_policy(
     fitness_sum = torch.zeros(num_envs, device=task.device)
     scores = torch.full((num_envs,), math.nan, device=task.device)
     obs = task.reset()
+    broken = torch.zeros(num_envs, dtype=torch.bool, device=task.device)
     for _ in range(task.max_episode_length):
-        state, done, _ = task.step(policy(obs))
-        fitness_sum += task.step_fitness(state)
-        ended = done.nonzero(as_tuple=False).squeeze(-1)
+        actions = policy(obs)
+        state, done, _ = task.step(actions)
+        step = task.step_fitness(state)
+        nonfinite = ~(torch.isfinite(actions).all(-1) & torch.isfinite(task.observations()).all(-1) & torch.isfinite(step))
+        broken |= nonfinite & scores.isnan()
+        fitness_sum += torch.where(nonfinite, torch.zeros_like(step), step)
+        ended = (done | nonfinite).nonzero(as_tuple=False).squeeze(-1)
         first = ended[scores[ended].isnan()]
         scores[first] = task.episode_fitness(fitness_sum[first], task.progress_buf[first]).float()
         fitness_sum[ended] = 0.0
@@ -42,4 +49,5 @@ def evaluate_policy(
         "fitness": finished.mean().item() if len(finished) else None,
         "std": finished.std(unbiased=False).item() if len(finished) else None,
         "episodes": len(finished),
+        "nonfinite_episodes": int(broken.sum()),
     }

@@ -33,3 +33,14 @@ def test_reflection_has_header_stats_guidance_and_optional_analysis():
 def test_error_feedback_quotes_the_traceback():
     text = error_feedback("ValueError: boom", "paper")
     assert "has the following error: ValueError: boom" in text and "```python" in text
+
+
+def test_non_finite_and_huge_training_figures_are_called_out_in_the_reflection():
+    from agents.feedback import statistics_block
+
+    result = {"fitness": [1.0, 2.0], "episode_length": [5.0, 9.0],
+              "components": {"upright": [0.5, 0.6], "blown": [1.0, 3e38], "broken": [1.0, None]}}  # fmt: skip
+    block, _ = statistics_block(result)
+    assert "Warning: blown reached 3e+38, far beyond a sane reward scale" in block
+    assert "Warning: broken was NaN or infinite in 1 of 2 epochs." in block
+    assert "upright" in block and "Warning: upright" not in block

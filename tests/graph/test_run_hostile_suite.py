@@ -49,7 +49,7 @@ def outside_job_dirs(run: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_path):
+def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_path, capfd):
     assert len(HOSTILE) >= 40
     transcript = tmp_path / "hostile.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{p.read_text()}```"}) + "\n"
@@ -83,6 +83,10 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
             assert sample["fitness"] == result["evaluation"]["fitness"] is not None  # the clean measurement
             assert sample["train_fitness"] == result["fitness_max"] < 1e6  # nothing printed reached the caller
     assert len(outcomes) == len(HOSTILE)
+    printed = capfd.readouterr()
+    assert "\x1b" not in printed.out + printed.err  # no escape sequence from an error or a print reached the console
+    page = (run / "report.html").read_text()
+    assert "\u202e" not in page  # bidi controls are shown as marks, never applied (tests/graph/results/test_report.py)
     assert outside_job_dirs(run) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(outside + ["run"])
     assert untracked_project_files() == before

@@ -43,3 +43,21 @@ def test_a_planted_symlink_to_another_policy_is_refused(tmp_path):
 def test_only_a_training_figure_above_the_clean_one_beyond_noise_is_overstated(train, clean, std, episodes,
                                                                                  expected):  # fmt: skip
     assert overstated(train, clean, std, episodes) is expected
+
+
+async def test_a_nan_policy_is_a_failed_evaluation_with_a_reason_the_coder_can_act_on(tmp_path):
+    """The clean process refuses the weights before it plays a single step (real worker, real checkpoint)."""
+    import torch
+
+    from tests.helpers import tiny_cartpole_checkpoint
+    from tools.clean_eval import evaluate_job
+    from tools.trainer import make_job
+
+    job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64})
+    saved = torch.load(tiny_cartpole_checkpoint(tmp_path / "trained"), weights_only=True)
+    saved["model"] = {k: v * float("nan") if v.is_floating_point() else v for k, v in saved["model"].items()}
+    (tmp_path / "job" / "nn").mkdir(parents=True)
+    torch.save(saved, tmp_path / "job" / "nn" / "last.pth")
+    evaluation = await evaluate_job(job, 500.0, timeout_s=120, memory_limit_gb=4)
+    assert evaluation["fitness"] is None and "the policy's weights are not finite" in evaluation["error"]
+    assert "keep every term bounded" in evaluation["error"]

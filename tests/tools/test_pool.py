@@ -108,3 +108,14 @@ async def test_a_job_in_a_relative_directory_trains_and_is_evaluated(tmp_path, m
     result = await DevicePool("cpu").run(make_job("Cartpole", "human", "runs/rel/job", ppo={"num_envs": 64, "max_epochs": 3}))
     assert result["status"] == "trained", result["error"]
     assert result["evaluation"]["episodes"] == 64 and result["evaluation"]["error"] is None
+
+
+async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_through_them(tmp_path, monkeypatch):
+    """FAKE worker (tests/tools/planting_worker.py): symlinks out of its job directory, a forged result."""
+    monkeypatch.setattr("tools.pool.WORKER_MODULE", "tests.tools.planting_worker")
+    out = tmp_path / "runs" / "job"
+    result = await DevicePool("cpu").run(make_job("Cartpole", "human", out, ppo={"max_epochs": 1}))
+    assert result["status"] == "failed" and result["checkpoint"] is None
+    assert "left a symlink or special file in its job directory" in result["error"]
+    assert not (tmp_path / "runs" / "victim.txt").exists()  # the result was not written through the link
+    assert json.loads((out / "result.json").read_text())["status"] == "failed"

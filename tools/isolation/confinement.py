@@ -4,8 +4,9 @@ Layers, outermost first:
 
 - **namespaces** (``unshare``: user, network, pid, mount): no network at all, no sight of
   or signals to any process outside the job, and every descendant dies with the worker;
-- **landlock**: reads only of the Python installation, the project and system libraries,
-  writes only in the job directory, no TCP, no signals out of the sandbox;
+- **landlock**: reads only of the Python installation, the project's code packages (never its root,
+  runs/ or a .env beside them) and system libraries, writes only in the job directory, no TCP, no
+  signals out of the sandbox;
 - **limits** (always): scrubbed environment, job directory as cwd and home, memory,
   file-size and core caps set before exec (unraisable: the worker holds no privilege in
   the initial user namespace), death with the caller.
@@ -32,6 +33,9 @@ from tools.isolation.landlock import LandlockError, abi_version, restrict
 LAUNCHER = "tools.isolation.confinement"
 WRITE_DIR_ENV = "EUREKA_WRITE_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: The project's packages a worker may import; workers import them through a view of symlinks to them
+#: (``code_view``), so the project root itself, with runs/ and whatever else a user keeps there, is never readable.
+CODE_PACKAGES = ("sim", "tools", "configs", "prompts")
 NAMESPACES = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--mount", "--mount-proc", "--fork",
               "--kill-child"]  # fmt: skip
 #: Variables a worker may inherit; everything else (API keys included) stays with the caller.
@@ -70,16 +74,31 @@ def active_layers() -> dict[str, bool]:
     }
 
 
+def code_view(module: str) -> Path:
+    """A directory of symlinks to the code packages and to ``module``'s own package (created once, idempotent):
+    the workers' import path. It lives beside the project and is never written by a worker."""
+    view = PROJECT_ROOT / ".code-view"
+    view.mkdir(exist_ok=True)
+    for package in {*CODE_PACKAGES, module.split(".")[0]}:
+        link = view / package
+        if not link.is_symlink():
+            try:
+                link.symlink_to(PROJECT_ROOT / package, target_is_directory=True)
+            except FileExistsError:  # another orchestrator made it meanwhile
+                pass
+    return view
+
+
 def command(module: str, args: list[str]) -> list[str]:
     """The argv that runs ``module`` confined."""
     prefix = NAMESPACES if namespaces_available() else []
     return [*prefix, sys.executable, "-m", LAUNCHER, module, *args]
 
 
-def environment(work_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """A scrubbed environment: the job directory as home and temp, the project importable."""
+def environment(work_dir: Path, extra: dict[str, str] | None = None, module: str = LAUNCHER) -> dict[str, str]:
+    """A scrubbed environment: the job directory as home and temp, the code packages importable."""
     env = {k: os.environ[k] for k in INHERITED_ENV if k in os.environ}
-    env.update({"HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": str(PROJECT_ROOT),
+    env.update({"HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": str(code_view(module)),
                 "PYTHONDONTWRITEBYTECODE": "1", WRITE_DIR_ENV: str(work_dir)})  # fmt: skip
     return {**env, **(extra or {})}
 
@@ -100,12 +119,14 @@ def limit_resources(memory_bytes: int | None, file_bytes: int = DEFAULT_FILE_LIM
     return apply
 
 
-def read_paths() -> list[Path]:
-    """What a worker may read: Python, its packages, the project and system libraries."""
+def read_paths(module: str = LAUNCHER) -> list[Path]:
+    """What a worker may read: Python, its packages, the code view and the code packages, system libraries."""
     python = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
     packages = {Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
     interpreter = {Path(sys.executable).resolve().parent}
-    return sorted(python | packages | interpreter | {PROJECT_ROOT} | {Path(p) for p in SYSTEM_READ_PATHS})
+    view = code_view(module)
+    code = {view} | {link.resolve() for link in view.iterdir()}
+    return sorted(python | packages | interpreter | code | {Path(p) for p in SYSTEM_READ_PATHS})
 
 
 def private_shared_memory() -> bool:
@@ -114,10 +135,10 @@ def private_shared_memory() -> bool:
     return libc.mount(b"tmpfs", SHARED_MEMORY.encode(), b"tmpfs", 0, b"size=64m,mode=1777") == 0
 
 
-def confine_files(write_dir: Path) -> None:
+def confine_files(write_dir: Path, module: str = LAUNCHER) -> None:
     """Apply Landlock to this process: read the installation, write only ``write_dir`` and /dev/shm."""
     try:
-        restrict(read_paths(), [write_dir, Path(SHARED_MEMORY)])
+        restrict(read_paths(module), [write_dir, Path(SHARED_MEMORY)])
     except LandlockError as exc:
         if exc.errno:  # Landlock exists but refused: a sandbox we promised is missing, so stop
             raise
@@ -132,7 +153,7 @@ def main() -> None:
         return
     module, sys.argv = sys.argv[1], [sys.argv[1], *sys.argv[2:]]
     private_shared_memory()
-    confine_files(Path(os.environ[WRITE_DIR_ENV]))
+    confine_files(Path(os.environ[WRITE_DIR_ENV]), module)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 

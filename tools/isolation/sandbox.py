@@ -75,7 +75,8 @@ class _CappedLog:
     """Appends output to a file up to a byte limit, then counts what it drops."""
 
     def __init__(self, path: Path, limit: int):
-        self.file = open(path, "ab")
+        # Never through a symlink a worker of an earlier run planted at this name.
+        self.file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644), "ab")
         self.room, self.dropped = limit, 0
 
     def write(self, data: bytes) -> None:
@@ -145,7 +146,7 @@ async def run_module(
         proc = await asyncio.create_subprocess_exec(
             *command(module, args), cwd=work_dir, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}),
+            env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}, module),
             pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(limit),
         )  # fmt: skip
     finally:

@@ -97,3 +97,29 @@ def test_a_report_without_a_trained_candidate_still_has_its_tables(tmp_path):
     assert "Status: no_trained_candidate (2 samples: 2 invalid)" in md and "| 1.1 | Cartpole | 1 x 2, 5 epochs | 0 / 2 |" in md
     assert "| openai:gpt-4o | 2 | 20 | 10 | $0.5000 |" in md and "Best reward" not in md
     assert sorted(p.name for p in (tmp_path / FILES_DIR).iterdir()) == ["execute_rate.png", "fitness.png"]
+
+
+def test_untrusted_text_is_shown_as_it_is_and_never_applied(tmp_path):
+    """Bidi controls made visible, markup escaped, a long best program cut with the path of the whole file,
+    component names that mathtext or a leading underscore would mangle drawn as written."""
+    reward = tmp_path / "stage1-Cartpole" / "rewards" / "it0-s0_attempt0.py"
+    reward.parent.mkdir(parents=True)
+    code = "def compute_reward(pole_angle):  # \u202e<script>alert(1)</script>\n" + "    # pad\n" * 5000
+    reward.write_text(code)
+    job = RunDir(tmp_path).training("stage1-Cartpole", "it0-s0")
+    job.mkdir(parents=True)
+    job.joinpath("result.json").write_text(json.dumps({"fitness": [1.0, 2.0], "episode_length": [5.0, 9.0],
+                                                        "components": {"_shaped": [0.1, 0.2], "x$y": [0.3, 0.1]}}))  # fmt: skip
+    best = {"iteration": 0, "sample": 0, "fitness": 9.0, "train_fitness": 2.0, "reward_path": str(reward),
+            "checkpoint": None}  # fmt: skip
+    stage = {"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole", "best": best,
+             "budget": {"iterations": 1, "samples": 1, "ppo": {"max_epochs": 2}}, "final_eval": None, "fitness": 9.0,
+             "iterations": [{"iteration": 0, "samples": [{"status": "trained", "fitness": 9.0}]}], "decision": None}  # fmt: skip
+    summary = {"task": "Cartpole", "status": "completed", "best": best, "final_eval": None, "llm": {},
+               "stages": [stage]}  # fmt: skip
+    write_report(RunDir(tmp_path), summary)
+    page, md = (tmp_path / "report.html").read_text(), (tmp_path / "report.md").read_text()
+    assert "\u202e" not in page + md and "<U+202E>" in page and "<U+202E>" in md
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert f"truncated at 20000 of {len(code)} characters; full file: {reward}" in page
+    assert (tmp_path / FILES_DIR / "components.png").stat().st_size > 1000

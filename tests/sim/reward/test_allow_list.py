@@ -4,7 +4,17 @@ import ast
 
 import pytest
 
-from sim.reward.allow_list import MAX_SOURCE_BYTES, RewardPolicyError, check_size, enforce, safe_builtins
+from sim.reward.allow_list import (
+    MAX_SOURCE_BYTES,
+    REVIEWED_TORCH,
+    TORCH_MATH,
+    TORCH_REFUSED,
+    RewardPolicyError,
+    check_size,
+    enforce,
+    safe_builtins,
+    torch_surface,
+)
 
 
 def check(source: str) -> ast.Module:
@@ -42,6 +52,15 @@ def test_ordinary_reward_code_passes(name):
 
 REJECTED = [
     ("import os\n", "line 1: import os is not allowed in reward code: use only torch and math"),
+    ("def f(x):\n    return torch.frombuffer(b'\\n', dtype=torch.uint8)\n", "torch.frombuffer is not allowed in reward "
+     "code: it views or rewrites raw memory"),
+    ("def f(x):\n    return torch.asarray(x)\n", "torch.asarray is not allowed"),
+    ("def f(x):\n    return torch.empty(4)\n", "torch.empty is not allowed in reward code: it leaves memory "
+     "uninitialised (its bytes reach errors and prompts): use torch.zeros"),
+    ("def f(x):\n    return torch.empty_like(x)\n", "use torch.zeros or torch.zeros_like"),
+    ("from torch import empty_strided\n", "torch.empty_strided is not allowed"),
+    ("def f(x):\n    return torch.as_strided(x, (9,), (1,))\n", "torch.as_strided is not allowed"),
+    ("def f(x):\n    return x.new_empty(4)\n", ".new_empty is not allowed"),
     ("from subprocess import run\n", "import from subprocess is not allowed"),
     ("import torch.utils\n", "import torch.utils is not allowed"),
     ("def f(x):\n    import socket\n", "line 2: import socket is not allowed"),
@@ -91,3 +110,12 @@ def test_the_runtime_builtins_are_an_allow_list_with_a_guarded_import():
     assert builtins["__import__"]("math").pi > 3
     with pytest.raises(ImportError, match="import os is not allowed"):
         builtins["__import__"]("os")
+
+
+def test_the_torch_surface_is_reviewed_name_by_name():
+    """A torch upgrade that adds a function fails here until the name is reviewed (and listed in
+    sim/reward/torch_reviewed.txt, or refused in TORCH_REFUSED); until then reward code cannot call it."""
+    unreviewed = sorted(torch_surface() - REVIEWED_TORCH)
+    assert unreviewed == [], f"review these torch functions for reward code: {unreviewed}"
+    assert not set(TORCH_REFUSED) & TORCH_MATH and set(TORCH_REFUSED) <= REVIEWED_TORCH
+    assert {"zeros", "exp", "clamp", "where", "norm"} <= TORCH_MATH

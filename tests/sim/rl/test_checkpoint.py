@@ -31,3 +31,10 @@ def test_a_plain_checkpoint_loads_as_data(tmp_path):
     path = tmp_path / "ok.pth"
     torch.save({"model": {"w": torch.ones(3)}, "epoch": 4, "optimizer": {"state": {}}}, path)
     assert load_checkpoint(path)["model"]["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_policy_with_non_finite_weights_is_never_believed(tmp_path):
+    path = tmp_path / "nan.pth"
+    torch.save({"model": {"w": torch.tensor([1.0, float("nan"), float("inf")]), "steps": torch.tensor(3)}}, path)
+    with pytest.raises(CheckpointError, match=r"not finite: NaN or inf in 2 of 3 values \(first in w\)"):
+        load_checkpoint(path)

@@ -24,3 +24,22 @@ async def test_landlock_confines_files_and_signals_as_reported(tmp_path):
     own_pids = layers["namespaces: no network, own pids and /dev/shm, descendants die with the worker"]
     no_signals = own_pids or layers["landlock: no signals out of the sandbox"]
     assert report["kill_parent"].startswith("refused" if no_signals else "done")
+
+
+async def test_a_worker_cannot_read_the_projects_runs(tmp_path):
+    """runs/ holds every transcript (and whatever keys a user keeps beside it): only the code is readable."""
+    import shutil
+    import uuid
+
+    from tools.isolation.confinement import PROJECT_ROOT
+
+    layers = active_layers()
+    secret_dir = PROJECT_ROOT / "runs" / f"landlock-probe-{uuid.uuid4().hex}"
+    secret_dir.mkdir(parents=True)
+    try:
+        (secret_dir / "secret.txt").write_text("sk-from-an-earlier-run")
+        _, [report] = await run_child(tmp_path, "probe", str(secret_dir))
+    finally:
+        shutil.rmtree(secret_dir)
+    landlock = layers["landlock: file reads/writes confined to the job"]
+    assert report["read_outside"].startswith("refused" if landlock else "done")

@@ -5,7 +5,7 @@ import time
 from rich.console import Console
 
 from graph.results.board import LiveBoard
-from graph.results.progress import iteration_table, toolbar, usage_line
+from graph.results.progress import iteration_table, print_iteration, toolbar, usage_line
 from tests.helpers import candidate
 
 USAGE = {"calls": 3, "prompt_tokens": 1200, "completion_tokens": 300, "cost_usd": 0.0125}
@@ -38,3 +38,10 @@ def test_the_toolbar_shows_each_training_in_flight_with_its_eta():
     assert lines[0] == "stage1-Cartpole iteration 2/3"
     assert lines[1].startswith("  it1-s0: epoch 5/20, fitness 88, 10 s, ETA 30 s")
     assert lines[-1] == usage_line(USAGE)
+
+
+def test_an_error_with_markup_escapes_and_a_lone_surrogate_prints_as_text(capsys):
+    hostile = {**candidate(0, "invalid", None), "error": "Traceback\nValueError: [/] [link=http://x]y[/link] \x1b[2J \ud800"}
+    print_iteration("stage1-Cartpole", 0, [hostile], {"calls": 1})
+    out = capsys.readouterr().out
+    assert "[/] [link=http://x]y" in out and "\x1b" not in out

@@ -1,5 +1,6 @@
 """Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
-a subgraph: start -> candidates (Send fan-out) -> reflect -> steer -> ... -> evaluate -> close_stage; after
+a subgraph: start -> candidates (Send fan-out) -> search -> [more seeds of the best (Send fan-out)] -> reflect
+-> steer -> ... -> evaluate -> close_stage; after
 an iteration lost to an unavailable LLM, steer -> await_llm -> candidates. ``steer`` applies the person's
 messages at each iteration boundary (graph/nodes/steer.py)."""
 
@@ -12,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext
-from graph.nodes import curriculum, report, stage, steer
+from graph.nodes import curriculum, report, search, stage, steer
 from graph.state import RunState, StageState
 
 
@@ -38,6 +39,8 @@ def build_stage_graph(context: RunContext | None = None):
     g = StateGraph(StageState, context_schema=None if context else RunContext)
     g.add_node("start", b(stage.start))
     g.add_node("candidate", b(stage.candidate))
+    g.add_node("search", lambda state: {})  # the iteration's barrier: every candidate has trained
+    g.add_node("seed", b(search.seed))
     g.add_node("reflect", b(stage.reflect))
     g.add_node("steer", b(steer.steer))
     g.add_node("await_llm", b(stage.await_llm))
@@ -45,7 +48,9 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_node("close_stage", stage.close_stage)
     g.add_edge(START, "start")
     g.add_conditional_edges("start", stage.fan_out_candidates, ["candidate"])
-    g.add_edge("candidate", "reflect")
+    g.add_edge("candidate", "search")
+    g.add_conditional_edges("search", b(search.fan_out_seeds), ["seed", "reflect"])
+    g.add_edge("seed", "reflect")
     g.add_edge("reflect", "steer")
     g.add_conditional_edges("steer", b(stage.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])
     g.add_conditional_edges("await_llm", stage.fan_out_candidates, ["candidate"])

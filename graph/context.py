@@ -7,7 +7,7 @@ The task is not here: it belongs to a stage, and stages live in the graph's stat
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.llm.chat_models import AgentModels, make_models
@@ -80,6 +80,8 @@ class RunContext:
     gate: TrainingGate
     inbox: Inbox
     board: LiveBoard
+    #: Per stage, the programs samples writing now have claimed (by normal-form digest -> candidate id).
+    claims: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a

@@ -64,6 +64,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     setting("init_reward", choices=("human",))
     setting("sim", choices=SIMS)
     setting("pool", choices=POOLS)
+    setting("search", choices=("robust", "eureka"))
+    setting("seed_top_k", type=int)
+    setting("extra_seeds", type=int)
     p.add_argument("--steer-file", type=Path,
                    help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
     p.add_argument("--config", type=Path, default=DEFAULTS_FILE, help="a run.yaml with the defaults")

@@ -63,7 +63,14 @@ class Settings(BaseModel):
                                                     "person's feedback, which replaces the reflection")  # fmt: skip
     num_envs: int | None = Field(ge=1, description="parallel environments per training; null: the task's own")
     max_epochs: int | None = Field(ge=1, description="PPO epochs per training; null: the task's own")
-    eval_seeds: int = Field(ge=1, description="final evaluation: the best reward retrained with this many seeds")
+    eval_seeds: int = Field(ge=1, description="final evaluation: the best reward retrained with this many held-out "
+                                              "seeds (never used to select it)")  # fmt: skip
+    search: Literal["robust", "eureka"] = Field(
+        description="robust: no program trained twice, the best seed_top_k candidates of each iteration trained "
+                    "with extra_seeds more seeds and ranked by their mean clean fitness; eureka: the paper's "
+                    "search (one seed, argmax, no deduplication)")  # fmt: skip
+    seed_top_k: int = Field(ge=1, description="search robust: the candidates of each iteration that get more seeds")
+    extra_seeds: int = Field(ge=0, le=999, description="search robust: the seeds each of them gets beyond its first")
     seed: int = Field(description="the training seed of every candidate")
     devices: str = Field(description="training devices: auto (every visible GPU, else cpu) or a list: cpu, cuda:0,...")
     trainers_per_device: int = Field(ge=1, description="trainings at a time on each device")

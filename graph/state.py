@@ -12,8 +12,10 @@ class Candidate(TypedDict):
     id: str  # stable: "it<iteration>-s<sample>"
     iteration: int
     sample: int
-    status: str  # "trained" | "invalid" (never trained) | "failed" (in training) | "llm_failed"
-    fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by
+    status: str  # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in
+    # training) | "llm_failed"
+    fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by (over
+    # its seeds, once the search gave it more: graph/nodes/search.py)
     train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
     overstated: bool  # the training figure exceeds the clean one beyond noise
     error: str | None
@@ -26,6 +28,9 @@ class Candidate(TypedDict):
     llm_error: str | None  # for llm_failed: "unavailable" (the server may come back) or "rejected"
     tool_calls: int  # tools the Coder ran while writing it (tools mode)
     author: str  # "coder", or "user" for a program pasted with /edit
+    program: NotRequired[str | None]  # the digest of its normal form (sim/reward/normal_form.py), once valid
+    duplicate_of: NotRequired[str | None]  # the candidate whose program it repeats (it was not trained)
+    seeds: NotRequired[list[dict]]  # one entry per training of its program: {seed, fitness, env_steps, train_s, status}
 
 
 class Elite(TypedDict):
@@ -90,6 +95,7 @@ class StageSpec(TypedDict):
     repeats: int  # how many more times the Curriculum agent may run this stage
     init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
     prior_reward: PriorReward | None
+    search: NotRequired[str]  # "robust" | "eureka" (graph/nodes/search.py)
 
 
 class Decision(TypedDict):
@@ -108,6 +114,7 @@ class StageRecord(TypedDict):
     iterations: list[IterationRecord]
     best: Candidate | None
     eval_runs: list[EvalRun]
+    seed_runs: NotRequired[list[dict]]
     checkpoint: str | None  # the stage's best policy: the next stage starts from it
     fitness: float | None  # the clean fitness of that policy
     decision: Decision | None
@@ -128,6 +135,7 @@ class StageState(TypedDict, total=False):
     iterations: Annotated[list[IterationRecord], operator.add]
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
+    seed_runs: Annotated[list[dict], operator.add]  # more seeds of the best candidates: {candidate, seed, ...}
     stage_result: StageRecord
     # Steering (graph/nodes/steer.py), applied at iteration boundaries:
     steer_cursor: int  # the last inbox message applied (shared with RunState)
@@ -159,6 +167,16 @@ class CandidateRequest(TypedDict):
     sample: int
     messages: list[dict]
     code: str | None  # a program pasted with /edit: validated and trained without the Coder
+    known: dict  # the stage's programs that went to training: {digest: [candidate, fitness]}
+
+
+class SeedRequest(TypedDict):
+    """The payload of one Send to the seed node: train a candidate's program with one more seed."""
+
+    stage: StageSpec
+    candidate: str
+    seed: int
+    code: str
 
 
 class EvalRequest(TypedDict):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import structlog
 
-from agents.coder.draft import Draft, validate
+from agents.coder.draft import Draft, KnownPrograms, validate
 from agents.coder.text import write_candidate
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.gateway import LLMGateway
@@ -24,11 +24,12 @@ log = structlog.get_logger("coder")
 
 async def write(gateway: LLMGateway, messages: list[dict], task: type[BatchedTask], key: str, work_dir: Path, *,
                 code: str | None, profile: str, check_timeout_s: float, repair_attempts: int,
-                tool_rounds: int) -> Draft:  # fmt: skip
-    """One candidate: ``code`` (pasted by the user) validated, or a program the Coder writes and validates."""
+                tool_rounds: int, programs: KnownPrograms | None = None) -> Draft:  # fmt: skip
+    """One candidate: ``code`` (pasted by the user) validated, or a program the Coder writes and validates;
+    given ``programs``, a program already tried is an error the Coder is told, within the sample's attempts."""
     if code is not None:
         return await given_candidate(code, task, key, work_dir, check_timeout_s)
-    common = dict(profile=profile, check_timeout_s=check_timeout_s)
+    common = dict(profile=profile, check_timeout_s=check_timeout_s, programs=programs)
     if gateway.uses_tools("coder"):
         return await write_candidate_with_tools(gateway, messages, task, key, work_dir, tool_rounds=tool_rounds, **common)
     return await write_candidate(gateway, messages, task, key, work_dir, repair_attempts=repair_attempts, **common)

@@ -9,8 +9,9 @@ import structlog
 
 from agents.llm.gateway import FATAL, LLMCallError
 from sim.base import BatchedTask
+from sim.reward.normal_form import program_digest
 from tools.reward_check import RewardCheckError, check_reward
-from tools.text import error_headline
+from tools.text import error_headline, fmt
 
 log = structlog.get_logger("coder")
 TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
@@ -28,6 +29,7 @@ class Draft:
     attempts: int  # LLM calls made for it
     llm_error: str | None = None  # the failed call's kind: "unavailable" or "rejected"
     tool_calls: int = 0  # tools run (tools mode)
+    duplicate_of: str | None = None  # the candidate whose program this one repeats (never trained twice)
 
 
 def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: int, tool_calls: int = 0) -> Draft:
@@ -45,14 +47,40 @@ def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: i
     return Draft("llm_failed", None, "", str(exc), None, calls, llm_error=exc.kind, tool_calls=tool_calls)
 
 
-async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float) -> str | None:
-    """Write the program to ``path`` and check it (static check, sandboxed dry run): its error, or None."""
+class KnownPrograms:
+    """The programs of a stage that already went to training, by normal form, and those that samples writing
+    now have claimed: a sample whose valid program is one of them is told so and asked for another."""
+
+    def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str):
+        self.trained, self.claims, self.candidate = trained, claims, candidate
+        self.duplicate_of: str | None = None  # the candidate the last program claimed repeats
+
+    def claim(self, code: str) -> str | None:
+        """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
+        digest = program_digest(code)
+        if digest in self.trained:
+            self.duplicate_of, fitness = self.trained[digest]
+            known = f"fitness {fmt(fitness)}"
+        else:
+            self.duplicate_of = self.claims.setdefault(digest, self.candidate)
+            if self.duplicate_of == self.candidate:
+                self.duplicate_of = None
+                return None
+            known = "training now"
+        return (f"this program was already tried: {self.duplicate_of}, {known} (the same program up to comments, "
+                "docstrings and formatting); write a different reward function")  # fmt: skip
+
+
+async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float,
+                   programs: KnownPrograms | None = None) -> str | None:  # fmt: skip
+    """Write the program to ``path`` and check it (static check, sandboxed dry run, and not a program already
+    tried, given ``programs``): its error, or None."""
     path.write_text(code)
     try:
         await check_reward(task.name, code, list(task.state_spec), path.parent / f"check_{path.stem}", check_timeout_s)
     except RewardCheckError as exc:
         return str(exc)
-    return None
+    return programs.claim(code) if programs else None
 
 
 class Failures:

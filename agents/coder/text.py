@@ -19,7 +19,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder.draft import TRUNCATED, Draft, Failures, after_llm_failure, validate
+from agents.coder.draft import TRUNCATED, Draft, Failures, KnownPrograms, after_llm_failure, validate
 from agents.coder.prompt import answer_start, program_message
 from agents.feedback import error_feedback
 from agents.llm.gateway import LLMCallError, LLMGateway
@@ -46,6 +46,7 @@ async def write_candidate(
     profile: str,
     repair_attempts: int,
     check_timeout_s: float,
+    programs: KnownPrograms | None = None,
 ) -> Draft:
     """Sample, extract and validate one reward program, repairing it from its own errors.
 
@@ -67,12 +68,11 @@ async def write_candidate(
             if reply.truncated:
                 raise NoCodeError(TRUNCATED.format(tokens=reply.max_tokens))
             code = extract_code(reply.text)
-            error = await validate(code, task, path, check_timeout_s)
+            error = await validate(code, task, path, check_timeout_s, programs)
         except NoCodeError as exc:
             error = str(exc)
-        draft = Draft(
-            "invalid" if error else "valid", code, reply.text, error, str(path) if code else None, attempt + 1
-        )
+        draft = Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None,
+                      attempt + 1, duplicate_of=programs and error and programs.duplicate_of)  # fmt: skip
         log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error))
         if not error:
             return draft

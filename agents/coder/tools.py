@@ -16,7 +16,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder.draft import TRUNCATED, Draft, Failures, after_llm_failure, validate
+from agents.coder.draft import TRUNCATED, Draft, Failures, KnownPrograms, after_llm_failure, validate
 from agents.feedback import error_feedback
 from agents.llm.gateway import LLMCallError, LLMGateway
 from agents.llm.tool_loop import converse
@@ -44,6 +44,7 @@ async def write_candidate_with_tools(
     profile: str,
     tool_rounds: int,
     check_timeout_s: float,
+    programs: KnownPrograms | None = None,
 ) -> Draft:
     """One candidate from a tool-calling conversation (see the module docstring); LLM errors as in ``coder``."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ async def write_candidate_with_tools(
         if not run.answered:
             break
         draft = await submission(run.reply, outcomes, task, work_dir / f"{name}_round{rounds - 1}.py",
-                                 check_timeout_s, rounds, calls)  # fmt: skip
+                                 check_timeout_s, rounds, calls, programs)  # fmt: skip
         log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status,
                  error=error_headline(draft.error))  # fmt: skip
         if draft.status == "valid":
@@ -77,7 +78,9 @@ async def write_candidate_with_tools(
     if (checked := last_passed(outcomes)) is not None:  # it checked a working program but never submitted it
         path = work_dir / f"{name}_checked.py"
         path.write_text(checked)
-        draft = Draft("valid", checked, run.reply.text, None, str(path), rounds, tool_calls=calls)
+        error = programs.claim(checked) if programs else None
+        draft = Draft("invalid" if error else "valid", checked, run.reply.text, error, str(path), rounds,
+                      tool_calls=calls, duplicate_of=programs and error and programs.duplicate_of)  # fmt: skip
     else:
         error = f"no final answer within {tool_rounds} model calls (tool_rounds): the model kept calling tools"
         draft = Draft("invalid", None, run.reply.text, error, None, rounds, tool_calls=calls)
@@ -91,7 +94,7 @@ def last_passed(outcomes: dict[str, str | None]) -> str | None:
 
 
 async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedTask], path: Path,
-                     check_timeout_s: float, rounds: int, calls: int) -> Draft:  # fmt: skip
+                     check_timeout_s: float, rounds: int, calls: int, programs: KnownPrograms | None) -> Draft:  # fmt: skip
     """Validate the program the model submitted (one already checked with ``check_reward`` keeps that verdict)."""
     code = error = None
     try:
@@ -105,10 +108,10 @@ async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedT
                 raise
         if code in outcomes:  # checked in the conversation already (the dry run is seeded: same verdict)
             path.write_text(code)
-            error = outcomes[code]
+            error = outcomes[code] or (programs.claim(code) if programs else None)
         else:
-            error = await validate(code, task, path, check_timeout_s)
+            error = await validate(code, task, path, check_timeout_s, programs)
     except NoCodeError as exc:
         error = str(exc)
     return Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, rounds,
-                 tool_calls=calls)  # fmt: skip
+                 tool_calls=calls, duplicate_of=programs and error and programs.duplicate_of)  # fmt: skip

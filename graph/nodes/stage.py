@@ -7,10 +7,12 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents import coder, critic
+from agents.coder.draft import KnownPrograms
 from agents.coder.prompt import initial_messages, prior_reward_messages, program_message
 from agents.feedback import error_feedback
 from agents.llm.gateway import UNAVAILABLE, LLMCallError
 from graph.context import RunContext
+from graph.nodes.search import seed_entry, trained_programs, with_seeds
 from graph.nodes.stage_plan import stage_fitness
 from graph.results.progress import print_iteration, progress_logger
 from graph.results.run_dir import candidate_id
@@ -18,6 +20,7 @@ from graph.results.summary import write_summary
 from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from prompts import render
 from sim.registry import task_class, task_config
+from sim.reward.normal_form import program_digest
 from tools.jobs import TrainJob, clean_fitness
 from tools.text import error_headline
 
@@ -45,8 +48,9 @@ def fan_out_candidates(state: StageState) -> list[Send]:
     """The iteration's K samples for the Coder, then the programs the user pasted (/edit)."""
     stage, it = state["stage"], state["iteration"]
     codes = [None] * stage["samples"] + list(state.get("edits") or [])
+    known = trained_programs(state.get("candidates") or [])
     return [Send("candidate", CandidateRequest(stage=stage, iteration=it, sample=k, messages=state["messages"],
-                                               code=code))
+                                               code=code, known=known))
             for k, code in enumerate(codes)]  # fmt: skip
 
 
@@ -56,20 +60,26 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     cid = candidate_id(request["iteration"], request["sample"])
     ctx.gate.begin_writing()
     pasted = request.get("code") is not None
+    programs = None  # search eureka, and a program the user pasted, are trained whatever was tried before
+    if s.search == "robust" and not pasted:
+        programs = KnownPrograms({d: tuple(v) for d, v in (request.get("known") or {}).items()},
+                                 ctx.claims.setdefault(stage["name"], {}), cid)  # fmt: skip
     try:
         draft = await coder.write(ctx.gateway, request["messages"], task_class(stage["task"]), f"{stage['name']}/{cid}",
                                   ctx.run.rewards(stage["name"]), code=request.get("code"), profile=s.prompt_profile,
                                   check_timeout_s=s.check_timeout_s, repair_attempts=s.repair_attempts,
-                                  tool_rounds=s.tool_rounds)  # fmt: skip
+                                  tool_rounds=s.tool_rounds, programs=programs)  # fmt: skip
     finally:
         await ctx.gate.end_writing()
     record = Candidate(
         id=cid, iteration=request["iteration"], sample=request["sample"],
-        status="llm_failed" if draft.status == "llm_failed" else "invalid", fitness=None,
+        status={"llm_failed": "llm_failed"}.get(draft.status, "duplicate" if draft.duplicate_of else "invalid"),
+        fitness=None,
         train_fitness=None, overstated=False,
         error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
         attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
-        tool_calls=draft.tool_calls, author="user" if pasted else "coder",
+        tool_calls=draft.tool_calls, author="user" if pasted else "coder", duplicate_of=draft.duplicate_of,
+        program=program_digest(draft.code) if draft.status == "valid" else None, seeds=[],
     )  # fmt: skip
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
@@ -82,6 +92,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
             status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
             overstated=bool(result.get("evaluation", {}).get("overstated")), error=result["error"],
             checkpoint=result["checkpoint"], result={k: v for k, v in result.items() if k != "error"},
+            seeds=[seed_entry(s.seed, result)],
         )  # fmt: skip
         if record["overstated"]:
             log.warning("train.overstated", candidate=cid, train_fitness=record["train_fitness"],
@@ -109,10 +120,11 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """
     ctx, s, stage = runtime.context, runtime.context.settings, state["stage"]
     it, elite, note = state["iteration"], state.get("elite"), None
-    ranked = sorted((c for c in state["candidates"] if c["iteration"] == it), key=rank_key)
+    scored = with_seeds(state["candidates"], state.get("seed_runs") or [])  # ranked over all their seeds
+    ranked = sorted((c for c in scored if c["iteration"] == it), key=rank_key)
     best = ranked[0]
     if best["status"] == "trained":
-        elite = await elect(state, ranked, runtime.context)
+        elite = await elect({**state, "candidates": scored}, ranked, runtime.context)
         program, feedback = elite["code"], elite["feedback"]
     elif best["status"] != "llm_failed":
         if elite:  # keep building on the elite; the failed programs' errors are feedback
@@ -163,7 +175,7 @@ async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> 
 def failed_programs(ranked: list[Candidate]) -> str:
     """One line per program of the iteration that did not train: its id and its error's last line."""
     return "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
-                     for c in ranked if c["status"] in ("invalid", "failed"))  # fmt: skip
+                     for c in ranked if c["status"] in ("invalid", "duplicate", "failed"))  # fmt: skip
 
 
 def lost_to_outage(state: StageState) -> bool:
@@ -220,7 +232,8 @@ async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
              fitness=clean_fitness(result), train_fitness=result["fitness_max"])  # fmt: skip
     return {"eval_runs": [{"seed": request["seed"], "status": result["status"],
                            "fitness": clean_fitness(result), "train_fitness": result["fitness_max"],
-                           "error": result["error"], "checkpoint": result["checkpoint"]}]}  # fmt: skip
+                           "error": result["error"], "checkpoint": result["checkpoint"],
+                           "env_steps": result.get("env_steps", 0), "train_s": round(result.get("wall_s", 0.0), 2)}]}  # fmt: skip
 
 
 async def close_stage(state: StageState) -> dict:
@@ -229,6 +242,7 @@ async def close_stage(state: StageState) -> dict:
     checkpoint, fitness = stage_fitness(best, eval_runs)
     record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
                          iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
+                         seed_runs=state.get("seed_runs", []),
                          checkpoint=checkpoint, fitness=fitness, decision=None, stopped=state.get("stopped", False),
                          curriculum_notes=state.get("curriculum_notes", []),
                          steering=state.get("steering", []))  # fmt: skip

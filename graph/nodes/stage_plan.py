@@ -81,7 +81,7 @@ def stage_spec(number: int, entry: dict, settings: Settings) -> StageSpec:
         iterations=pick("iterations"), samples=pick("samples"), eval_seeds=pick("eval_seeds"),
         ppo={"num_envs": ppo["num_envs"], "max_epochs": ppo["max_epochs"]},
         success_to_advance=entry.get("success_to_advance"), repeats=entry.get("repeats", 0),
-        init_checkpoint=None, prior_reward=None,
+        init_checkpoint=None, prior_reward=None, search=settings.search,
     )  # fmt: skip
 
 

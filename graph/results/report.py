@@ -142,7 +142,8 @@ def stage_rows(summary: dict) -> list[list[str]]:
         rows.append([
             f"{s['stage']}.{s['attempt']}", s["task"],
             f"{s['budget']['iterations']} x {s['budget']['samples']}, {s['budget']['ppo']['max_epochs']} epochs",
-            f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}",
+            f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}"
+            + (f" ({dups} duplicates)" if (dups := sum(x['status'] == 'duplicate' for x in samples)) else ""),
             fmt(s["fitness"]),
             f"{fmt(final['mean'])} ± {fmt(final['std'])}" if final else "n/a",
             f"{s['decision']['action']} ({s['decision']['by']}): {s['decision']['reason']}" if s["decision"] else "",
@@ -167,9 +168,25 @@ def headline(summary: dict) -> list[str]:
     lines = [f"Task: {summary['task']} ({' -> '.join(s['name'] for s in summary['stages'])})",
              f"Status: {summary['status']}" + (f" ({summary['reason']})" if summary.get("reason") else "")]  # fmt: skip
     if final:
-        lines.append(f"Final evaluation of the best reward: {fmt(final['mean'])} ± {fmt(final['std'])} "
-                     f"over seeds {final['seeds']} (clean fitness)")  # fmt: skip
+        lines.append(f"Final evaluation of the best reward on held-out seeds {final['seeds']}: {fmt(final['mean'])} "
+                     f"± {fmt(final['std'])} (clean fitness){ci_text(final)}{gap_text(final)}")  # fmt: skip
+    if summary.get("compute"):
+        c = summary["compute"]
+        lines.append(f"Search: {summary.get('search')}; compute: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of "
+                     f"training in {c['trainings']} trainings; {c['duplicates']} duplicate programs not trained")  # fmt: skip
     return lines
+
+
+def ci_text(final: dict) -> str:
+    return f", 95% CI [{fmt(final['ci95'][0])}, {fmt(final['ci95'][1])}]" if final.get("ci95") else ""
+
+
+def gap_text(final: dict) -> str:
+    """The selection gap: how much better the best looked in the search than on held-out seeds."""
+    if final.get("selection_gap") is None:
+        return ""
+    sd = f" ({final['selection_gap_sd']:.2f} held-out std)" if final.get("selection_gap_sd") is not None else ""
+    return f"; selection gap {fmt(final['selection_gap'])}{sd}"
 
 
 def html_text(text: str) -> str:

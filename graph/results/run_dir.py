@@ -10,6 +10,7 @@
     init_checkpoint.pth  the run's copy of --init-checkpoint
     <stage>/rewards/     the Coder's programs and their checks
     <stage>/train/<candidate>/   one training job (tools/jobs.py owns what is inside)
+    <stage>/train/<candidate>-seed<N>/   the same program trained with another seed (search robust)
     <stage>/eval/seed<N>/        one final-evaluation job
 """
 
@@ -90,6 +91,9 @@ class RunDir:
 
     def training(self, stage: str, candidate: str) -> Path:
         return self.root / stage / "train" / candidate
+
+    def seed_training(self, stage: str, candidate: str, seed: int) -> Path:
+        return self.root / stage / "train" / f"{candidate}-seed{seed}"
 
     def evaluation(self, stage: str, seed: int) -> Path:
         return self.root / stage / "eval" / f"seed{seed}"

@@ -6,30 +6,60 @@ every stage run (a repeated stage appears once per attempt).
 
 from __future__ import annotations
 
+import random
 import statistics
 
+from graph.nodes.search import with_seeds
 from graph.results.run_dir import RunDir
 from graph.state import Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
 from tools.text import error_headline
 
 SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
-                 "tool_calls", "author")
-BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint")
+                 "tool_calls", "author", "duplicate_of", "seeds")
+COMPUTE_FIELDS = ("env_steps", "train_s", "trainings", "stopped_early", "duplicates")
+BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint", "seeds")
 
 
-def final_eval(eval_runs: list[EvalRun]) -> dict | None:
+def final_eval(eval_runs: list[EvalRun], best: dict | None = None) -> dict | None:
+    """The best reward on held-out seeds: mean, std, a 95% bootstrap interval of the mean, and the selection
+    gap (the figure it was selected by minus its held-out mean, raw and in held-out standard deviations)."""
     runs = sorted(eval_runs, key=lambda r: r["seed"])
     if not runs:
         return None
     scores = [r["fitness"] for r in runs if r["fitness"] is not None]
+    mean = statistics.fmean(scores) if scores else None
+    std = statistics.pstdev(scores) if scores else None
+    gap = best["fitness"] - mean if best and best.get("fitness") is not None and mean is not None else None
     return {
         "seeds": [r["seed"] for r in runs],
         "fitness": [r["fitness"] for r in runs],
-        "mean": statistics.fmean(scores) if scores else None,
-        "std": statistics.pstdev(scores) if scores else None,
+        "mean": mean,
+        "std": std,
+        "ci95": bootstrap_ci(scores),
+        "selection_gap": gap,
+        "selection_gap_sd": gap / std if gap is not None and std else None,
         "errors": [r["error"] for r in runs if r["error"]],
     }
+
+
+def bootstrap_ci(values: list[float], resamples: int = 10_000, seed: int = 0) -> list[float] | None:
+    """A 95% percentile-bootstrap interval of the mean (seeded: the same figures give the same interval)."""
+    if not values:
+        return None
+    draw = random.Random(seed)
+    means = sorted(statistics.fmean(draw.choices(values, k=len(values))) for _ in range(resamples))
+    return [means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]]
+
+
+def compute(candidates: list[dict], eval_runs: list[EvalRun]) -> dict:
+    """What a stage spent: env-steps and training seconds of every training (every seed of every candidate,
+    the final evaluation included), how many trainings, and the duplicates it did not train."""
+    trainings = [s for c in candidates for s in c.get("seeds") or []] + list(eval_runs)
+    return {"env_steps": sum(t.get("env_steps") or 0 for t in trainings),
+            "train_s": round(sum(t.get("train_s") or 0.0 for t in trainings), 1), "trainings": len(trainings),
+            "stopped_early": sum(t.get("status") == "stopped_early" for t in trainings),
+            "duplicates": sum(c["status"] == "duplicate" for c in candidates)}  # fmt: skip
 
 
 def iteration_table(candidates: list[Candidate], iterations: list[dict], steering: list[dict]) -> list[dict]:
@@ -55,6 +85,7 @@ def stage_entry(record: StageRecord | StageState) -> dict:
     """One stage run, finished (a StageRecord) or running (the stage's graph state)."""
     spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
     prior = spec["prior_reward"]
+    candidates = with_seeds(record.get("candidates", []), record.get("seed_runs") or [])
     return {
         "stage": spec["number"],
         "attempt": spec["attempt"],
@@ -63,10 +94,11 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "budget": {k: spec[k] for k in ("iterations", "samples", "eval_seeds", "ppo", "success_to_advance")},
         "init_checkpoint": spec["init_checkpoint"],
         "prior_reward_from": prior and ("human" if prior.get("origin") == "human" else prior["task"]),
-        "iterations": iteration_table(record.get("candidates", []), record.get("iterations", []),
-                                      record.get("steering", [])),  # fmt: skip
+        "search": spec.get("search", "eureka"),
+        "iterations": iteration_table(candidates, record.get("iterations", []), record.get("steering", [])),
+        "compute": compute(candidates, record.get("eval_runs", [])),
         "best": best and {k: best.get(k) for k in BEST_FIELDS},
-        "final_eval": final_eval(record.get("eval_runs", [])),
+        "final_eval": final_eval(record.get("eval_runs", []), best),
         "checkpoint": record.get("checkpoint"),
         "fitness": record.get("fitness"),
         "decision": record.get("decision"),
@@ -91,6 +123,8 @@ def build_summary(task: str, stages: list[StageRecord], running: StageState | No
         "iterations": last["iterations"] if last else [],
         "best": last and last["best"],
         "final_eval": last and last["final_eval"],
+        "search": entries[-1]["search"] if entries else None,
+        "compute": {k: sum(e["compute"][k] for e in entries) for k in COMPUTE_FIELDS},
         "llm": llm_usage,
     }
 

@@ -40,3 +40,18 @@ async def test_the_coder_picks_its_protocol_from_the_gateways_agent_mode(tmp_pat
                             check_timeout_s=60, repair_attempts=0, tool_rounds=3)  # fmt: skip
         assert draft.status == "valid", draft.error
         assert bool(model.options[0].get("tools")) is offered, mode
+
+
+def test_a_program_already_tried_or_claimed_now_is_refused_with_whose_it_is():
+    from agents.coder.draft import KnownPrograms
+    from sim.reward.normal_form import program_digest
+
+    claims: dict[str, str] = {}
+    trained = {program_digest(PROGRAM): ("it0-s1", 480.0)}
+    first = KnownPrograms(trained, claims, "it1-s0")
+    message = first.claim("# the same, commented\n" + PROGRAM)
+    assert first.duplicate_of == "it0-s1" and message.startswith("this program was already tried: it0-s1, fitness 480")
+    other = PROGRAM.replace("1.0", "2.0")
+    assert first.claim(other) is None and first.duplicate_of is None  # new: claimed for it1-s0
+    second = KnownPrograms(trained, claims, "it1-s1")
+    assert "it1-s0, training now" in second.claim(other) and second.duplicate_of == "it1-s0"

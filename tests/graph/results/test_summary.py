@@ -33,11 +33,12 @@ def test_summary_has_the_documented_fields():
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]
     assert [x["sample"] for x in s["iterations"][0]["samples"]] == [0, 1]
     assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "train_fitness", "overstated", "error",
-                                                     "reward_path", "attempts", "tool_calls", "author"}
+                                                     "reward_path", "attempts", "tool_calls", "author", "duplicate_of",
+                                                     "seeds"}
     assert s["iterations"][0]["steering"] == running["steering"] and "steering" not in s["iterations"][1]
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
     assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "train_fitness": 4.0, "reward_path": "r0.py",
-                         "checkpoint": None}  # fmt: skip
+                         "checkpoint": None, "seeds": None}  # fmt: skip
     assert s["final_eval"]["fitness"] == [5.0, 3.0] and s["final_eval"]["mean"] == 4.0 and s["final_eval"]["std"] == 1.0
     assert s["llm"]["calls"] == 3
     stage = s["stages"][0]
@@ -76,3 +77,25 @@ def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
     s = build_summary("ShadowHandSpin", [], running, "no_trained_candidate", USAGE, reason)
     assert s["reason"] == reason
     assert "note" not in s["iterations"][0] and s["iterations"][1]["note"] == note
+
+
+def test_seeds_compute_and_the_held_out_figures():
+    """A candidate trained on three seeds is ranked by their mean; the final evaluation carries a bootstrap
+    interval and the selection gap; compute counts every training and the duplicates not trained."""
+    first = {**candidate(0, "trained", 9.0), "seeds": [{"seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0,
+                                                         "status": "trained"}]}  # fmt: skip
+    seed_runs = [{"candidate": "it0-s0", "seed": s, "fitness": f, "env_steps": 100, "train_s": 1.0, "status": "trained"}
+                 for s, f in ((2, 3.0), (1, 3.0))]  # fmt: skip
+    running = {"stage": specs()[0], "candidates": [first, {**candidate(1, "duplicate", None), "duplicate_of": "it0-s0"}],
+               "iterations": [], "best": {**first, "fitness": 5.0}, "seed_runs": seed_runs,
+               "eval_runs": [{"seed": 1000 + i, "status": "trained", "fitness": f, "error": None, "checkpoint": None,
+                              "env_steps": 100, "train_s": 1.0} for i, f in enumerate((3.0, 4.0, 5.0))]}  # fmt: skip
+    s = build_summary("ShadowHandSpin", [], running, "running", USAGE)
+    sample = s["iterations"][0]["samples"][0]
+    assert [x["seed"] for x in sample["seeds"]] == [0, 1, 2] and sample["fitness"] == 5.0  # (9 + 3 + 3) / 3
+    assert s["iterations"][0]["samples"][1]["duplicate_of"] == "it0-s0"
+    final = s["final_eval"]
+    assert final["mean"] == 4.0 and 3.0 <= final["ci95"][0] < 4.0 < final["ci95"][1] <= 5.0
+    assert final["selection_gap"] == 1.0 and abs(final["selection_gap_sd"] - 1.0 / 0.816496580927726) < 1e-9
+    assert s["compute"] == {"env_steps": 600, "train_s": 6.0, "trainings": 6, "stopped_early": 0, "duplicates": 1}
+    assert s["search"] == s["stages"][0]["search"] == "robust"

@@ -1,0 +1,74 @@
+"""The search's rules (``search: robust``): no program trained twice, the best candidates of each iteration
+trained with more seeds, and candidates ranked by their clean fitness over all their seeds.
+
+``search: eureka`` is the paper's: one training per candidate, on one seed, ranked by that one figure, and
+no deduplication. Every candidate's trainings are in its ``seeds`` either way (summary.json).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import structlog
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from graph.context import RunContext
+from graph.results.progress import progress_logger
+from graph.state import Candidate, SeedRequest, StageState
+from tools.jobs import TrainJob, TrainResult, clean_fitness
+
+log = structlog.get_logger("graph")
+
+
+def seed_entry(seed: int, result: TrainResult) -> dict:
+    """One training of a candidate's program, as summary.json records it."""
+    return {"seed": seed, "fitness": clean_fitness(result), "env_steps": result.get("env_steps", 0),
+            "train_s": round(result.get("wall_s", 0.0), 2), "status": result["status"]}  # fmt: skip
+
+
+def trained_programs(candidates: list[Candidate]) -> dict[str, tuple[str, float | None]]:
+    """The stage's programs that went to training, by normal-form digest: {digest: (candidate, fitness)}."""
+    return {c["program"]: (c["id"], c["fitness"]) for c in candidates
+            if c.get("program") and c["status"] in ("trained", "failed")}  # fmt: skip
+
+
+def with_seeds(candidates: list[Candidate], seed_runs: list[dict]) -> list[Candidate]:
+    """The candidates with every training of their program in ``seeds``; a candidate trained with more seeds
+    is ranked by the mean clean fitness over the seeds that trained."""
+    extra: dict[str, list[dict]] = {}
+    for run in seed_runs:
+        extra.setdefault(run["candidate"], []).append({k: v for k, v in run.items() if k != "candidate"})
+    scored = []
+    for c in candidates:
+        seeds = [*(c.get("seeds") or []), *sorted(extra.get(c["id"], []), key=lambda r: r["seed"])]
+        known = [s["fitness"] for s in seeds if s["status"] == "trained" and s["fitness"] is not None]
+        fitness = statistics.fmean(known) if len(seeds) > 1 and known else c["fitness"]
+        scored.append({**c, "seeds": seeds, "fitness": fitness})
+    return scored
+
+
+def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
+    """Under ``search: robust``, more seeds for the iteration's best trained candidates; else on to reflect."""
+    s, stage, it = runtime.context.settings, state["stage"], state["iteration"]
+    if s.search != "robust" or s.extra_seeds < 1:
+        return "reflect"
+    trained = sorted((c for c in state["candidates"] if c["iteration"] == it and c["status"] == "trained"
+                      and c["fitness"] is not None), key=lambda c: -c["fitness"])[: s.seed_top_k]  # fmt: skip
+    sends = [Send("seed", SeedRequest(stage=stage, candidate=c["id"], seed=s.seed + 1 + j, code=c["code"]))
+             for c in trained for j in range(s.extra_seeds)]  # fmt: skip
+    return sends or "reflect"
+
+
+async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
+    """Train a candidate's program with one more seed (from the stage's starting policy), clean-evaluated."""
+    ctx, stage, cid = runtime.context, request["stage"], request["candidate"]
+    out_dir = ctx.run.seed_training(stage["name"], cid, request["seed"])
+    job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name=cid, seed=request["seed"],
+                   out_dir=str(out_dir), ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=ctx.settings.sim)  # fmt: skip
+    name = f"{cid}-seed{request['seed']}"
+    result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "seed.progress", candidate=cid,
+                                                                 seed=request["seed"]))  # fmt: skip
+    ctx.board.evaluated(name)
+    log.info("seed.done", candidate=cid, seed=request["seed"], status=result["status"], fitness=clean_fitness(result))
+    return {"seed_runs": [{"candidate": cid, **seed_entry(request["seed"], result)}]}

@@ -1,0 +1,49 @@
+"""The search's rules on plain candidate records: more seeds for the best, ranking over seeds."""
+
+from types import SimpleNamespace
+
+from langgraph.runtime import Runtime
+
+from graph.nodes.search import fan_out_seeds, trained_programs, with_seeds
+from graph.nodes.stage import EVAL_SEED_OFFSET, rank_key
+from graph.nodes.stage_plan import stage_spec
+from graph.settings import DEFAULTS_FILE, Settings
+from tests.helpers import candidate
+
+
+def seeded(sample: int, first: float, program: str = "") -> dict:
+    return {**candidate(sample, "trained", first), "program": program or f"p{sample}", "code": f"# {sample}",
+            "seeds": [{"seed": 0, "fitness": first, "env_steps": 10, "train_s": 1.0, "status": "trained"}]}
+
+
+def runs(cid: str, *figures: float) -> list[dict]:
+    return [{"candidate": cid, "seed": 1 + i, "fitness": f, "env_steps": 10, "train_s": 1.0, "status": "trained"}
+            for i, f in enumerate(figures)]  # fmt: skip
+
+
+def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():
+    lucky, steady = seeded(0, 500.0), seeded(1, 450.0)
+    scored = with_seeds([lucky, steady], runs("it0-s0", 100.0, 100.0) + runs("it0-s1", 440.0, 460.0))
+    best = sorted(scored, key=rank_key)[0]
+    assert best["id"] == "it0-s1" and best["fitness"] == 450.0 and len(best["seeds"]) == 3
+    assert sorted(scored, key=rank_key)[1]["fitness"] == 700.0 / 3
+    assert with_seeds([lucky], [])[0]["fitness"] == 500.0  # one seed: its own figure (search eureka)
+
+
+def test_the_best_trained_candidates_get_more_seeds_distinct_from_the_held_out_ones():
+    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, "seed": 7})
+    state = {"stage": stage_spec(1, {"task": "Cartpole"}, settings), "iteration": 0,
+             "candidates": [seeded(0, 10.0), seeded(1, 30.0), seeded(2, 20.0), candidate(3, "invalid", None)]}  # fmt: skip
+    runtime = Runtime(context=SimpleNamespace(settings=settings))
+    sends = fan_out_seeds(state, runtime)
+    assert sorted((s.arg["candidate"], s.arg["seed"]) for s in sends) == [
+        ("it0-s1", 8), ("it0-s1", 9), ("it0-s2", 8), ("it0-s2", 9)]
+    assert all(s.arg["seed"] < settings.seed + EVAL_SEED_OFFSET for s in sends)
+    eureka = Runtime(context=SimpleNamespace(settings=Settings.load(DEFAULTS_FILE, {"search": "eureka"})))
+    assert fan_out_seeds(state, eureka) == "reflect"
+
+
+def test_only_programs_that_went_to_training_are_known():
+    known = trained_programs([seeded(0, 1.0, "aa"), {**candidate(1, "invalid", None), "program": None},
+                              {**candidate(2, "failed", None), "program": "bb"}])  # fmt: skip
+    assert known == {"aa": ("it0-s0", 1.0), "bb": ("it0-s2", None)}

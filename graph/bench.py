@@ -40,7 +40,10 @@ from tools.pool import DevicePool
 from tools.text import fmt
 from tools.trainer import make_job
 
-METHODS = {"sparse": "Sparse", "human": "Human", "eureka": "Eureka", "eureka_human_init": "Eureka (Human Init.)"}
+METHODS = {"sparse": "Sparse", "human": "Human", "eureka": "Eureka", "eureka_paper": "Eureka (paper's search)",
+           "eureka_human_init": "Eureka (Human Init.)"}
+#: The graph.run search of each Eureka method: ``eureka`` is the product's (robust), ``eureka_paper`` the paper's.
+SEARCH_OF = {"eureka": "robust", "eureka_paper": "eureka", "eureka_human_init": "robust"}
 FINISHED = ("completed", "no_trained_candidate", "stopped_by_curriculum", "stopped_by_user", "budget_spent")
 RESULTS_FILE, TABLE_FILE, PLOT_FILE, RUN_LOG = "results.json", "table.md", "scores.png", "run.log"
 
@@ -75,6 +78,8 @@ def parse_args(argv: list[str] | None) -> Bench:
     p.add_argument("--max-epochs", type=int)
     p.add_argument("--devices", default="auto", help="auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1")
     p.add_argument("--trainers-per-device", type=int, default=2)
+    p.add_argument("--search", default="robust", help="the searches to compare, e.g. eureka,robust (same model, same "
+                                                       "seeds; with --llm replay:FILE the same recorded answers)")
     args, run_args = p.parse_known_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not tasks:
@@ -89,12 +94,16 @@ def parse_args(argv: list[str] | None) -> Bench:
         if value is not None and value < 1:
             raise BenchError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     taken = {"--task", "--curriculum", "--run-dir", "--resume", "--init-reward", "--eval-seeds", "--seed"}
+    searches = [s.strip() for s in args.search.split(",") if s.strip()]
+    if not searches or set(searches) - {"robust", "eureka"}:
+        raise BenchError(f"--search: robust, eureka or both (eureka,robust), got {args.search!r}")
     clash = sorted(a.split("=")[0] for a in run_args if a.split("=")[0] in taken)
     if clash:
         raise BenchError(f"{', '.join(clash)}: set by the benchmark for each run")
     seeds = [args.seed + EVAL_SEED_OFFSET + i for i in range(args.eval_seeds)]
     ppo = {k: v for k, v in (("num_envs", args.num_envs), ("max_epochs", args.max_epochs)) if v is not None}
-    methods = ["sparse", "human", "eureka"] + (["eureka_human_init"] if args.init_reward else [])
+    methods = ["sparse", "human"] + ["eureka" if s == "robust" else "eureka_paper" for s in searches]
+    methods += ["eureka_human_init"] if args.init_reward else []
     run_args += [f"--{k.replace('_', '-')}={v}" for k, v in ppo.items()]
     run_args += ["--seed", str(args.seed), "--eval-seeds", str(args.eval_seeds), "--devices", args.devices,
                  "--trainers-per-device", str(args.trainers_per_device)]  # fmt: skip
@@ -140,7 +149,7 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
             command = ["--resume", str(run_dir)]
         else:
             command = ["--task", task, "--curriculum", task, "--run-dir", str(run_dir),
-                       "--llm", run_llm(bench.llm, task, method), *bench.run_args,
+                       "--llm", run_llm(bench.llm, task, method), *bench.run_args, "--search", SEARCH_OF[method],
                        *(["--init-reward", "human"] if method == "eureka_human_init" else [])]  # fmt: skip
         run_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(bench.out / task / f"{method}.{RUN_LOG}", "a") as log:
@@ -152,7 +161,9 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
     final = summary.get("final_eval") or {"seeds": bench.seeds, "fitness": [None] * len(bench.seeds), "errors": []}
     by_seed = dict(zip(final["seeds"], final["fitness"]))
     errors = final["errors"] + ([summary["reason"]] if summary["status"] != "completed" and summary.get("reason") else [])
-    return scores([by_seed.get(seed) for seed in bench.seeds], errors)
+    return {**scores([by_seed.get(seed) for seed in bench.seeds], errors), "ci95": final.get("ci95"),
+            "selection_gap": final.get("selection_gap"), "selection_gap_sd": final.get("selection_gap_sd"),
+            "env_steps": (summary.get("compute") or {}).get("env_steps")}
 
 
 def normalised(method: dict, sparse: dict, human: dict) -> float | None:
@@ -175,14 +186,26 @@ def add_scores(results: dict[str, dict]) -> None:
 
 def table_rows(bench: Bench, results: dict) -> tuple[list[str], list[list[str]], str]:
     eurekas = [m for m in bench.methods if m.startswith("eureka")]
-    head = ["task", *(METHODS[m] for m in bench.methods), *(f"{METHODS[m]} normalised" for m in eurekas)]
+    head = ["task", *(METHODS[m] for m in bench.methods), *(f"{METHODS[m]} normalised" for m in eurekas),
+            *(f"{METHODS[m]} 95% CI, selection gap, env-steps" for m in eurekas)]  # fmt: skip
     rows = []
     for task, per_method in results.items():
         cells = [f"{fmt(per_method[m]['mean'])} ± {fmt(per_method[m]['std'])}" for m in bench.methods]
-        rows.append([task, *cells, *(score(per_method[m]["normalised"]) for m in eurekas)])
-    beats = sum(r["eureka"]["mean"] is not None and r["human"]["mean"] is not None
-                and r["eureka"]["mean"] > r["human"]["mean"] for r in results.values())  # fmt: skip
-    return head, rows, f"Eureka beats Human on {beats} of {len(results)} tasks"
+        searches = [search_cell(per_method[m]) for m in eurekas]
+        rows.append([task, *cells, *(score(per_method[m]["normalised"]) for m in eurekas), *searches])
+    first = eurekas[0]
+    beats = sum(r[first]["mean"] is not None and r["human"]["mean"] is not None
+                and r[first]["mean"] > r["human"]["mean"] for r in results.values())  # fmt: skip
+    return head, rows, f"{METHODS[first]} beats Human on {beats} of {len(results)} tasks"
+
+
+def search_cell(entry: dict) -> str:
+    """A search's held-out interval, its selection gap (in held-out std when known) and its compute."""
+    ci = f"[{fmt(entry['ci95'][0])}, {fmt(entry['ci95'][1])}]" if entry.get("ci95") else "n/a"
+    gap = fmt(entry.get("selection_gap")) + (f" ({entry['selection_gap_sd']:.2f} sd)" if entry.get("selection_gap_sd")
+                                            is not None else "")  # fmt: skip
+    steps = f"{entry['env_steps']:,}" if entry.get("env_steps") is not None else "n/a"
+    return f"{ci}, {gap}, {steps}"
 
 
 def write_plot(bench: Bench, results: dict, path: Path) -> None:

@@ -88,3 +88,12 @@ def test_the_normalised_score_is_undefined_when_human_equals_sparse():
     assert normalised({"mean": 0.0}, {"mean": 1.0}, {"mean": -1.0}) == -0.5
     assert normalised({"mean": 3.0}, {"mean": 1.0}, {"mean": 1.0}) is None
     assert normalised({"mean": None}, {"mean": 1.0}, {"mean": 2.0}) is None
+
+
+def test_both_searches_can_be_compared_and_a_bad_search_is_named():
+    from graph.bench import BenchError, parse_args
+
+    bench = parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "eureka,robust"])
+    assert bench.methods == ["sparse", "human", "eureka_paper", "eureka"]
+    with pytest.raises(BenchError, match="--search: robust, eureka or both"):
+        parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "greedy"])

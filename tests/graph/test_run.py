@@ -27,7 +27,7 @@ STAGE = "stage1-Cartpole"  # a task without a curriculum is one stage
 @pytest.mark.slow
 def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, capsys):
     run = tmp_path / "run"
-    code = main(["--task", "Cartpole", "--iterations", "2", "--samples", "3", "--repair-attempts", "0",
+    code = main(["--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "3", "--repair-attempts", "0",
                  "--llm", f"replay:{FIXTURES / 'cartpole_replay.jsonl'}", "--eval-seeds", "2",
                  "--run-dir", str(run), *SMALL])  # fmt: skip
     assert code == 0
@@ -112,7 +112,7 @@ def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, t
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(3)))
     run = tmp_path / "run"
-    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1",
+    args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1",
             "--trainers-per-device", "1", "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30"]  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -143,7 +143,7 @@ def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, t
 
 
 def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
-    assert main(["--task", "Nope", "--run-dir", str(tmp_path / "a")]) == 2
+    assert main(["--search", "eureka", "--task", "Nope", "--run-dir", str(tmp_path / "a")]) == 2
     assert capsys.readouterr().err.strip() == "error: unknown task 'Nope'; known tasks: " + ", ".join(
         task_names()
     )
@@ -161,7 +161,7 @@ def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
 def test_a_missing_key_or_a_wrong_provider_fails_before_the_run_dir_exists(llm, message, tmp_path, capsys,
                                                                            monkeypatch):  # fmt: skip
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    assert main(["--task", "Cartpole", "--llm", llm, "--run-dir", str(tmp_path / "run")]) == 2
+    assert main(["--search", "eureka", "--task", "Cartpole", "--llm", llm, "--run-dir", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
     assert not (tmp_path / "run").exists()
@@ -172,7 +172,7 @@ def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, 
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text(json.dumps({"agent": "coder", "response": GOOD}) + "\n")
     run = tmp_path / "run"
-    code = main(["--task", "Cartpole", "--iterations", "1", "--samples", "2", "--llm", f"replay:{transcript}",
+    code = main(["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "2", "--llm", f"replay:{transcript}",
                  "--run-dir", str(run), *SMALL])  # fmt: skip
     assert code == 2
     assert "no more recorded coder responses (all 1 used)" in capsys.readouterr().err
@@ -198,7 +198,7 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     advance = {"agent": "curriculum", "response": '{"decision": "advance", "reason": "the pen turns"}'}
     (tmp_path / "calls.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*coder, advance]))
     run = tmp_path / "run"
-    code = main(["--task", "ShadowHandSpin", "--iterations", "1", "--samples", "2", "--repair-attempts", "0",
+    code = main(["--search", "eureka", "--task", "ShadowHandSpin", "--iterations", "1", "--samples", "2", "--repair-attempts", "0",
                  "--llm", f"replay:{tmp_path / 'calls.jsonl'}", "--eval-seeds", "1", "--num-envs", "32",
                  "--max-epochs", "25", "--run-dir", str(run)])  # fmt: skip
     assert code == 0
@@ -228,7 +228,7 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
     run = tmp_path / "run"
-    args = ["--task", "Cartpole", "--iterations", "2", "--samples", "1", "--eval-seeds", "1",
+    args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "1", "--eval-seeds", "1",
             "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30", "--run-dir", str(run)]  # fmt: skip
     # Ctrl-C as in a terminal: a test runner started in the background (nohup, &) ignores SIGINT, and so
     # would the run it starts.

@@ -44,6 +44,6 @@ def test_sampling_stops_once_the_budget_is_spent_and_the_run_still_finishes(tmp_
 
 def test_a_budget_with_an_unpriced_model_is_refused_before_anything_is_written(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["--task", "Cartpole", "--budget-usd", "1", "--llm", "openai:gpt-9-unpriced", "--run-dir", str(run)]) == 2
+    assert main(["--search", "eureka", "--task", "Cartpole", "--budget-usd", "1", "--llm", "openai:gpt-9-unpriced", "--run-dir", str(run)]) == 2
     assert "budget_usd needs a price for openai:gpt-9-unpriced" in capsys.readouterr().err
     assert not run.exists()

@@ -19,7 +19,7 @@ from tools.trainer import make_job
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
-TWO_STAGES = ["--curriculum", "Cartpole,Cartpole", "--iterations", "1", "--samples", "2", "--eval-seeds", "1",
+TWO_STAGES = ["--search", "eureka", "--curriculum", "Cartpole,Cartpole", "--iterations", "1", "--samples", "2", "--eval-seeds", "1",
               "--trainers-per-device", "1", "--num-envs", "128", "--max-epochs", "40"]  # fmt: skip
 
 
@@ -77,7 +77,7 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
 def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_path, capsys):
     checkpoint = tiny_cartpole_checkpoint(tmp_path / "pre")
     run = tmp_path / "run"
-    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
+    args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
             "--num-envs", "64", "--max-epochs", "3", "--llm", transcript(tmp_path / "calls.jsonl", 1)]  # fmt: skip
     assert main([*args, "--init-checkpoint", checkpoint, "--run-dir", str(run)]) == 0
     summary = json.loads((run / "summary.json").read_text())
@@ -130,7 +130,7 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
     """No key, no network: the embedded model writes the rewards and makes the stage decisions."""
     run = tmp_path / "run"
     # One sample without repairs per stage: each model call costs ~30 s on 2 cores (2 samples with repairs took 10 min).
-    done = subprocess.run([sys.executable, "-m", "graph.run", "--task", "ShadowHandSpin", "--iterations", "1",
+    done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "ShadowHandSpin", "--iterations", "1",
                            "--samples", "1", "--repair-attempts", "0", "--max-epochs", "2", "--num-envs", "16",
                            "--run-dir", str(run)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800,

@@ -62,7 +62,7 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
     before = untracked_project_files()
     outside = sorted(p.name for p in tmp_path.iterdir())
     run = tmp_path / "run"
-    code = main(["--config", str(config), "--task", "Cartpole", "--iterations", "1", "--samples", str(len(HOSTILE)),
+    code = main(["--config", str(config), "--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", str(len(HOSTILE)),
                  "--repair-attempts", "0", "--llm", f"replay:{transcript}", "--eval-seeds", "1",
                  "--num-envs", "64", "--max-epochs", "4", "--run-dir", str(run)])  # fmt: skip
     assert code == 0

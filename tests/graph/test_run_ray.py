@@ -16,7 +16,7 @@ def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path):
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(4)))
     run = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "graph.run", "--task", "Cartpole", "--iterations", "2", "--samples", "2",
+    done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "2",
                            "--eval-seeds", "2", "--num-envs", "64", "--max-epochs", "5", "--llm", f"replay:{transcript}",
                            "--pool", "ray", "--ray-gpus", "2", "--gpus-per-trainer", "0.5", "--run-dir", str(run)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
 # The text protocol: the embedded model makes no tool calls (README), and these runs test the text path.
 TINY = ["--num-envs", "64", "--max-epochs", "5", "--eval-seeds", "1", "--agent-mode", "text"]
-STATUSES = {"trained", "invalid", "failed", "llm_failed"}
+STATUSES = {"trained", "invalid", "duplicate", "failed", "llm_failed"}
 
 
 def summary(run: Path) -> dict:

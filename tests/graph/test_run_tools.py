@@ -32,7 +32,7 @@ def fake_transcript(path):
 
 
 def run_cartpole(transcript, run_dir, *extra) -> int:
-    return main(["--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
+    return main(["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
                  "--llm", f"replay:{transcript}", "--run-dir", str(run_dir), *SMALL, *extra])  # fmt: skip
 
 

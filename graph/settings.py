@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agents.llm.modes import AGENT_MODES
 from configs import CONFIG_DIR, load_yaml
 from prompts import profiles
-from sim.registry import SIMS, task_class
+from sim.registry import SIMS, check_backend, task_class
 from tools.devices import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
@@ -23,6 +23,8 @@ SIZE_IN_NAME = re.compile(r"(?<![\d.x])(\d+(?:\.\d+)?)b(?![a-z])", re.IGNORECASE
 SMALL_CONTEXT_TOKENS = 8192
 FEEDBACK = ("auto", "human")
 POOLS = ("local", "ray")
+#: The settings each pool reads: given as flags under the other pool, they would silently do nothing.
+POOL_SETTINGS = {"local": ("devices", "trainers_per_device"), "ray": ("ray_address", "ray_gpus", "gpus_per_trainer")}
 
 
 class SettingsError(ValueError):
@@ -134,6 +136,16 @@ class Settings(BaseModel):
             raise ValueError(f"setting prompt_profile must be auto or one of {profiles()}, got {value!r}")
         return value
 
+    @model_validator(mode="after")
+    def _backend_here(self) -> Settings:
+        check_backend(self.sim, self.task)  # one line, before anything is sampled or written
+        given = set((self.command_line or "").split(","))
+        for pool, names in POOL_SETTINGS.items():
+            if self.pool != pool and (flags := sorted(given & set(names))):
+                raise ValueError(f"--{flags[0].replace('_', '-')} applies to --pool {pool}, and this run uses "
+                                 f"--pool {self.pool}")  # fmt: skip
+        return self
+
     @classmethod
     def load(cls, path: Path = DEFAULTS_FILE, overrides: dict[str, Any] | None = None) -> Settings:
         try:
@@ -186,9 +198,9 @@ def one_line(exc: ValidationError) -> str:
     """The first problem of a ValidationError as one line that names the setting: ``setting samples must be >= 1,
     got 0``."""
     error = exc.errors()[0]
+    if error["type"] == "value_error":  # a validator's own message (a whole-model check has no field)
+        return str(error["ctx"]["error"])
     name, value, kind, ctx = error["loc"][0], error["input"], error["type"], error.get("ctx", {})
-    if kind == "value_error":
-        return str(ctx["error"])
     if kind in ("greater_than_equal", "greater_than"):
         bound = f">= {ctx['ge']}" if kind == "greater_than_equal" else f"> {ctx['gt']}"
         return f"setting {name} must be {bound}, got {value}"

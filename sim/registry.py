@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 from configs import CONFIG_DIR, load_yaml
@@ -40,6 +41,26 @@ def task_class(name: str) -> type[BatchedTask]:
         raise UnknownTaskError(f"unknown task {name!r}; known tasks: {', '.join(task_names())}")
     module, cls = TASKS[name].split(":")
     return getattr(importlib.import_module(module), cls)
+
+
+def check_backend(sim: str, task: str) -> None:
+    """ValueError, in one line, unless ``task`` can run on the physics backend ``sim`` on this machine (checked
+    before anything is sampled or written; nothing is imported: Isaac Gym must be imported before torch)."""
+    if sim == "isaacgym":
+        missing = [m for m in ("isaacgym", "isaacgymenvs") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ValueError("--sim isaacgym needs NVIDIA Isaac Gym (Preview 4; not on PyPI) and IsaacGymEnvs installed "
+                             f"in this environment (missing: {', '.join(missing)})")
+        from sim.isaacgym.adapter import isaacgym_mapping
+
+        isaacgym_mapping(task)  # ValueError for a task IsaacGymEnvs does not have
+    elif sim == "mjwarp":
+        if importlib.util.find_spec("mujoco_warp") is None or importlib.util.find_spec("warp") is None:
+            raise ValueError("--sim mjwarp needs the [gpu] extra: pip install -e '.[gpu]' (mujoco-warp)")
+        from sim.mujoco.task import MujocoTask
+
+        if not issubclass(task_class(task), MujocoTask):
+            raise ValueError(f"--sim mjwarp runs the MuJoCo tasks; {task} is simulated in plain torch (use --sim default)")
 
 
 def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0, sim: str = "default") -> BatchedTask:

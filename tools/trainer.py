@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from configs import CONFIG_DIR, load_yaml
-from sim.registry import SIMS, UnknownTaskError, task_class, task_names
+from sim.registry import SIMS, UnknownTaskError, check_backend, task_class, task_names
 from sim.reward.program import function_source
 from tools.devices import parse_devices
 from tools.jobs import TrainJob, clean_fitness
@@ -86,6 +86,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(f"--{name.replace('_', '-')} must be > 0, got {value:g}")
     try:
         task_class(args.task)
+        check_backend(args.sim, args.task)
         parse_devices(args.device)
     except (UnknownTaskError, ValueError) as exc:
         p.error(str(exc))

@@ -60,3 +60,18 @@ def test_prompt_profile_auto_picks_the_small_model_prompts_for_the_local_model()
         Settings.load(DEFAULTS_FILE, {"prompt_profile": "fancy"})
     with pytest.raises(SettingsError, match="llm_max_tokens must be >= 1"):
         Settings.load(DEFAULTS_FILE, {"llm_max_tokens": 0})
+
+
+def test_a_flag_of_the_other_pool_or_a_backend_missing_here_is_an_error_not_a_silent_no_op():
+    with pytest.raises(SettingsError, match="^--gpus-per-trainer applies to --pool ray, and this run uses --pool local$"):
+        Settings.load(DEFAULTS_FILE, {"gpus_per_trainer": 0.5, "command_line": "gpus_per_trainer"})
+    with pytest.raises(SettingsError, match="^--trainers-per-device applies to --pool local"):
+        Settings.load(DEFAULTS_FILE, {"pool": "ray", "trainers_per_device": 2, "command_line": "pool,trainers_per_device"})
+    assert Settings.load(DEFAULTS_FILE, {"pool": "ray", "command_line": "pool"}).trainers_per_device == 2  # defaults pass
+    with pytest.raises(SettingsError, match="--sim mjwarp runs the MuJoCo tasks; Cartpole is simulated in plain torch"):
+        Settings.load(DEFAULTS_FILE, {"task": "Cartpole", "sim": "mjwarp"})
+    import importlib.util
+
+    if importlib.util.find_spec("isaacgym") is None:
+        with pytest.raises(SettingsError, match=r"--sim isaacgym needs NVIDIA Isaac Gym .* \(missing: isaacgym"):
+            Settings.load(DEFAULTS_FILE, {"task": "ShadowHand", "sim": "isaacgym"})

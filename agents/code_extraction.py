@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-JIT_DECORATOR = "@torch.jit.script"
 PYTHON_TAGS = ("python", "py", "python3")
 #: Longer responses are not searched (a reward program is a few KB; this is a runaway generation).
 MAX_RESPONSE_CHARS = 200_000
@@ -40,11 +39,6 @@ def _defines_function(code: str) -> bool:
     return any(isinstance(node, ast.FunctionDef) for node in tree.body)
 
 
-def _without_jit(code: str) -> str:
-    """Drop ``@torch.jit.script`` lines: TorchScript is optional."""
-    return "\n".join(line for line in code.splitlines() if line.strip() != JIT_DECORATOR).strip() + "\n"
-
-
 def extract_code(response: str) -> str:
     """The first fenced python block that defines a function (whole, helpers included).
 
@@ -57,11 +51,11 @@ def extract_code(response: str) -> str:
     ordered = [b for tag, b in blocks if tag in PYTHON_TAGS] + [b for tag, b in blocks if tag not in PYTHON_TAGS]
     for body in ordered:
         if _defines_function(body):
-            return _without_jit(body)
+            return body.strip() + "\n"
     if not blocks and _defines_function(response):
         try:
             ast.parse(response)
-            return _without_jit(response)
+            return response.strip() + "\n"
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
     raise NoCodeError("the response contains no Python code block defining a reward function")

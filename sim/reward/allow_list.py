@@ -255,8 +255,23 @@ def _check_module_level(tree: ast.Module) -> None:
                             "only imports, functions and constants may sit outside functions")  # fmt: skip
 
 
+#: Decorators that change nothing a reward computes (Eureka's rewards carry them): dropped before the check.
+TORCHSCRIPT_DECORATORS = frozenset({"torch.jit.script"})
+
+
+def without_torchscript(tree: ast.AST) -> ast.AST:
+    """``tree`` with ``@torch.jit.script`` dropped from every function: TorchScript is optional here, and
+    the program runs as plain Python (every reward of IsaacGymEnvs and Eureka carries it)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.decorator_list = [d for d in node.decorator_list if ast.unparse(d) not in TORCHSCRIPT_DECORATORS]
+    return tree
+
+
 def enforce(tree: ast.Module) -> ast.Module:
-    """Check ``tree`` against the policy (raises RewardPolicyError); drop ``if __name__`` test blocks."""
+    """Check ``tree`` against the policy (raises RewardPolicyError); drop ``if __name__`` test blocks and
+    ``@torch.jit.script``."""
+    without_torchscript(tree)
     tree.body = [node for node in tree.body if not _is_main_guard(node)]
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):

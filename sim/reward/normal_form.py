@@ -1,5 +1,5 @@
 """A reward program's normal form: what it computes, without comments, docstrings, annotations, the imports
-every program has anyway, test code or layout.
+every program has anyway, ``@torch.jit.script``, test code or layout.
 
 Two programs with the same normal form are the same program: training the second teaches nothing new.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+
+from sim.reward.allow_list import without_torchscript
 
 
 def _drop_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -46,7 +48,7 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 def normal_form(source: str) -> str:
     """The program's syntax tree without comments, docstrings, annotations, test code or formatting."""
-    tree = _Normaliser().visit(ast.parse(source))
+    tree = _Normaliser().visit(without_torchscript(ast.parse(source)))
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 

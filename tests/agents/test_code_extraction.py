@@ -26,9 +26,9 @@ def test_unterminated_fence_is_still_extracted():
     assert "def r(x)" in extract_code("```python\ndef r(x):\n    return x, {}\n")
 
 
-def test_torchscript_decorator_is_dropped():
+def test_the_program_is_extracted_as_written_torchscript_decorator_included():
     code = extract_code("```python\n@torch.jit.script\ndef compute_reward(x):\n    return x, {}\n```")
-    assert "@torch.jit.script" not in code and code.startswith("def compute_reward")
+    assert code == "@torch.jit.script\ndef compute_reward(x):\n    return x, {}\n"  # the policy accepts it
 
 
 @pytest.mark.parametrize("response", ["I cannot write that.", "```text\nno code\n```", ""])

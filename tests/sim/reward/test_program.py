@@ -114,3 +114,14 @@ def test_at_most_32_components_each_named_by_a_short_identifier_other_than_the_t
         program = load(f"def compute_reward(x):\n    return x, {{{bad}: x}}\n")
         with pytest.raises(RewardProgramError, match="component names must be Python identifiers of at most 64"):
             program(STATE, 4)
+
+
+def test_eurekas_torchscript_decorators_are_accepted_and_change_nothing():
+    """Every reward of IsaacGymEnvs and Eureka carries @torch.jit.script, on helpers too; it runs as plain Python."""
+    source = ("from typing import Dict, Tuple\n\n@torch.jit.script\ndef helper(x: torch.Tensor) -> torch.Tensor:\n"
+              "    return x * 2.0\n\n@torch.jit.script\ndef compute_reward(x: torch.Tensor) -> Tuple[torch.Tensor, "
+              "Dict[str, torch.Tensor]]:\n    r = helper(x)\n    return r, {'doubled': r}\n")  # fmt: skip
+    reward, parts = load(source)(STATE, 4)
+    assert torch.equal(reward, STATE["x"] * 2.0) and list(parts) == ["doubled"]
+    with pytest.raises(RewardProgramError, match="decorators are not allowed in reward code: remove @torch.jit.trace"):
+        load("@torch.jit.trace\ndef compute_reward(x):\n    return x, {}\n")

@@ -40,9 +40,10 @@ async def test_a_program_that_runs_on_real_state_passes(tmp_path):
 
 
 def test_value_ranges_from_the_worker_are_checked_before_use():
-    raw = {"reward": [0.0, float("nan"), "x"], "n" * 500: [1, 2, 3], "short": [1, 2]}
+    raw = {"reward": [0.0, float("nan"), "x"], "n" * 500: [1, 2, 3], "short": [1, 2], "ok": [1, 2, 3],
+           "a\ntask_score": [1, 2, 3]}  # fmt: skip
     ranges = sanitize_ranges(raw)
-    assert ranges == {"reward": [0.0, None, None], "n" * 64: [1.0, 2.0, 3.0]}
+    assert ranges == {"reward": [0.0, None, None], "ok": [1.0, 2.0, 3.0]}  # names a worker forged are dropped
     assert sanitize_ranges(["not", "a", "dict"]) == {}
 
 

@@ -92,12 +92,13 @@ class RunContext:
         setattr(self.settings, f"{agent}_llm", spec)
 
 
-def open_run(settings: Settings, run: RunDir, *, new: bool) -> RunContext:
+def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels | None = None) -> RunContext:
     """The context of a run, for graph.run and graph.server alike. Prices and models first: a budget without
     prices, a missing key or a bad agent_mode fails before anything is written. A ``new`` run then gets its
-    directory, config.yaml and its copy of --init-checkpoint; logging goes to the run's log.jsonl."""
+    directory, config.yaml and its copy of --init-checkpoint; logging goes to the run's log.jsonl. ``models``:
+    the agents' models if not the ones the settings name (a test's FAKE models)."""
     prices = price_table(settings)
-    gateway = gateway_of(settings, run, agent_models(settings, run), prices)
+    gateway = gateway_of(settings, run, models or agent_models(settings, run), prices)
     if new:
         run.root.mkdir(parents=True, exist_ok=True)
         if settings.init_checkpoint:  # the run keeps its own copy: it can be resumed and replayed alone

@@ -7,6 +7,8 @@ import pytest
 
 from agents.llm.chat_models import AgentModels
 from agents.llm.conversation import ContextWindow
+from graph.context import open_run
+from graph.results.run_dir import RunDir
 from graph.run import execute, main
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import ScriptedChatModel
@@ -23,12 +25,12 @@ def test_sampling_stops_once_the_budget_is_spent_and_the_run_still_finishes(tmp_
     settings = Settings.load(DEFAULTS_FILE, {
         "task": "Cartpole", "llm": "fake:priced", "iterations": 3, "samples": 2, "eval_seeds": 1, "num_envs": 64,
         "max_epochs": 5, "repair_attempts": 0, "llm_max_concurrency": 1, "prices": str(prices), "budget_usd": 0.05,
-        "run_dir": str(run),
+        "run_dir": str(run), "search": "eureka", "agent_mode": "text",
     })  # fmt: skip
     model = ScriptedChatModel(script=[GOOD] * 6, prompts=[])
     models = AgentModels({a: model for a in ("coder", "critic", "curriculum")},
                          {a: ContextWindow(None) for a in ("coder", "critic", "curriculum")})  # fmt: skip
-    asyncio.run(execute(settings, run, models, frozenset(), resume=False))
+    asyncio.run(execute(open_run(settings, RunDir(run), new=True, models=models), resume=False))
 
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "budget_spent" and "budget of $0.05 is spent ($0.0600)" in summary["reason"]

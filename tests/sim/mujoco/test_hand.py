@@ -87,10 +87,11 @@ def test_the_object_rests_in_the_palm_when_the_hand_holds_still():
     assert (state["object_pos"] - state["goal_pos"]).norm(dim=1).max() < task.fall_distance
 
 
-# Measured: 0.145 vs 0.090; 0.117 vs 0.027 (0.664 vs 0.059 at 100 epochs); 0.20 vs 0.11
-# (ShadowHandBlock at 100 and at 120 epochs: 0.176 vs 0.125, too close).
+# Measured: 0.145 vs 0.090; ShadowHandSpin 0.117 vs 0.027 at 50 epochs on one machine, but 0.070 vs 0.055 (too
+# close) on the AMD EPYC of 2026-12-05, at this commit and the one before it alike, so 100 epochs (0.664 vs 0.059;
+# 170 s there); 0.20 vs 0.11 (ShadowHandBlock at 100 and at 120 epochs: 0.176 vs 0.125, too close).
 @pytest.mark.slow
-@pytest.mark.parametrize("name,epochs", [("ShadowHand", 150), ("ShadowHandSpin", 50), ("ShadowHandBlock", 150)])
+@pytest.mark.parametrize("name,epochs", [("ShadowHand", 150), ("ShadowHandSpin", 100), ("ShadowHandBlock", 150)])
 async def test_human_reward_beats_the_sparse_baseline(name, epochs, tmp_path):
     human, sparse = await human_and_sparse(name, tmp_path, num_envs=256, max_epochs=epochs)
     assert human["fitness_max"] > sparse["fitness_max"] * 1.3, (human["fitness_max"], sparse["fitness_max"])

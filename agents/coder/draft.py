@@ -53,22 +53,27 @@ class KnownPrograms:
 
     def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str):
         self.trained, self.claims, self.candidate = trained, claims, candidate
-        self.duplicate_of: str | None = None  # the candidate the last program claimed repeats
+        self.refusals: dict[str, str] = {}  # each refusal this sample got -> the candidate it names
 
     def claim(self, code: str) -> str | None:
         """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
         digest = program_digest(code)
         if digest in self.trained:
-            self.duplicate_of, fitness = self.trained[digest]
+            owner, fitness = self.trained[digest]
             known = f"fitness {fmt(fitness)}"
         else:
-            self.duplicate_of = self.claims.setdefault(digest, self.candidate)
-            if self.duplicate_of == self.candidate:
-                self.duplicate_of = None
+            owner = self.claims.setdefault(digest, self.candidate)
+            if owner == self.candidate:
                 return None
             known = "training now"
-        return (f"this program was already tried: {self.duplicate_of}, {known} (the same program up to comments, "
-                "docstrings and formatting); write a different reward function")  # fmt: skip
+        refusal = (f"this program was already tried: {owner}, {known} (the same program up to comments, "
+                   "docstrings and formatting); write a different reward function")  # fmt: skip
+        self.refusals[refusal] = owner
+        return refusal
+
+    def repeated(self, error: str | None) -> str | None:
+        """The candidate a sample's program repeats, when ``error`` is that refusal (not another failure)."""
+        return self.refusals.get(error or "")
 
 
 async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float,

@@ -72,7 +72,7 @@ async def write_candidate(
         except NoCodeError as exc:
             error = str(exc)
         draft = Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None,
-                      attempt + 1, duplicate_of=programs and error and programs.duplicate_of)  # fmt: skip
+                      attempt + 1, duplicate_of=programs and programs.repeated(error))  # fmt: skip
         log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error))
         if not error:
             return draft

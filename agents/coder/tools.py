@@ -80,7 +80,7 @@ async def write_candidate_with_tools(
         path.write_text(checked)
         error = programs.claim(checked) if programs else None
         draft = Draft("invalid" if error else "valid", checked, run.reply.text, error, str(path), rounds,
-                      tool_calls=calls, duplicate_of=programs and error and programs.duplicate_of)  # fmt: skip
+                      tool_calls=calls, duplicate_of=programs and programs.repeated(error))  # fmt: skip
     else:
         error = f"no final answer within {tool_rounds} model calls (tool_rounds): the model kept calling tools"
         draft = Draft("invalid", None, run.reply.text, error, None, rounds, tool_calls=calls)
@@ -114,4 +114,4 @@ async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedT
     except NoCodeError as exc:
         error = str(exc)
     return Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, rounds,
-                 tool_calls=calls, duplicate_of=programs and error and programs.duplicate_of)  # fmt: skip
+                 tool_calls=calls, duplicate_of=programs and programs.repeated(error))  # fmt: skip

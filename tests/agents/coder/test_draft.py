@@ -50,8 +50,10 @@ def test_a_program_already_tried_or_claimed_now_is_refused_with_whose_it_is():
     trained = {program_digest(PROGRAM): ("it0-s1", 480.0)}
     first = KnownPrograms(trained, claims, "it1-s0")
     message = first.claim("# the same, commented\n" + PROGRAM)
-    assert first.duplicate_of == "it0-s1" and message.startswith("this program was already tried: it0-s1, fitness 480")
+    assert first.repeated(message) == "it0-s1" and message.startswith("this program was already tried: it0-s1, fitness 480")
+    assert first.repeated("the dry run failed: NameError") is None  # a later attempt's other failure is not a duplicate
     other = PROGRAM.replace("1.0", "2.0")
-    assert first.claim(other) is None and first.duplicate_of is None  # new: claimed for it1-s0
+    assert first.claim(other) is None  # new: claimed for it1-s0
     second = KnownPrograms(trained, claims, "it1-s1")
-    assert "it1-s0, training now" in second.claim(other) and second.duplicate_of == "it1-s0"
+    refusal = second.claim(other)
+    assert "it1-s0, training now" in refusal and second.repeated(refusal) == "it1-s0"

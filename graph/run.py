@@ -20,7 +20,7 @@ from langgraph.types import Command
 
 from agents.llm.chat_models import LLMConfigError
 from agents.llm.gateway import LLMCallError
-from agents.llm.modes import AGENT_MODES, AgentModeError
+from agents.llm.modes import AgentModeError
 from agents.llm.replay import ReplayExhaustedError
 from graph.build import build_graph
 from graph.context import RunContext, open_run
@@ -29,7 +29,7 @@ from graph.results.progress import toolbar
 from graph.results.report import report_or_warn
 from graph.results.run_dir import CONFIG_FILE, RunDir
 from graph.results.summary import write_summary
-from graph.settings import DEFAULTS_FILE, FEEDBACK, POOLS, Settings, SettingsError, described
+from graph.settings import DEFAULTS_FILE, Settings, SettingsError, described, literal_choices
 from graph.steering.service import SteeringService
 from graph.steering.terminal import feed_file, print_replies, read_terminal
 from sim.registry import SIMS, task_class
@@ -48,8 +48,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
 
     def setting(name: str, **kw) -> None:
-        """A flag that overrides the setting ``name``; its help is the setting's description."""
-        p.add_argument(f"--{name.replace('_', '-')}", help=described(name).replace("%", "%%"), **kw)
+        """A flag that overrides the setting ``name``; its help is the setting's description, its choices the
+        setting's own (a Literal)."""
+        choices = [c for c in literal_choices(Settings.model_fields[name].annotation) if c != "null"]
+        p.add_argument(f"--{name.replace('_', '-')}", help=described(name).replace("%", "%%"),
+                       **({"choices": choices} if choices else {}), **kw)  # fmt: skip
 
     for name in ("task", "curriculum", "init_checkpoint", "llm", "coder_llm", "critic_llm", "curriculum_llm",
                  "base_url", "prompt_profile", "prices", "devices", "ray_address", "run_dir"):  # fmt: skip
@@ -59,14 +62,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         setting(name, type=int)
     for name in ("budget_usd", "gpus_per_trainer"):
         setting(name, type=float)
-    setting("agent_mode", choices=AGENT_MODES)
-    setting("feedback", choices=FEEDBACK)
-    setting("init_reward", choices=("human",))
+    for name in ("agent_mode", "feedback", "init_reward", "pool", "search"):
+        setting(name)
     setting("sim", choices=SIMS)
-    setting("pool", choices=POOLS)
-    setting("search", choices=("robust", "eureka"))
-    setting("seed_top_k", type=int)
-    setting("extra_seeds", type=int)
+    for name in ("seed_top_k", "extra_seeds"):
+        setting(name, type=int)
     p.add_argument("--steer-file", type=Path,
                    help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
     p.add_argument("--config", type=Path, default=DEFAULTS_FILE, help="a run.yaml with the defaults")

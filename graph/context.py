@@ -18,8 +18,10 @@ from graph.results.board import LiveBoard
 from graph.results.logs import configure_logging
 from graph.results.run_dir import RunDir, transcript
 from graph.settings import Settings, SettingsError
+from graph.state import StageSpec
 from graph.steering.inbox import Inbox
 from tools.pool import DevicePool, TrainingPool
+from tools.rungs import RungBoard
 
 
 def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None = None) -> AgentModels:
@@ -82,6 +84,15 @@ class RunContext:
     board: LiveBoard
     #: Per stage, the programs samples writing now have claimed (by normal-form digest -> candidate id).
     claims: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Per stage, the candidates' clean fitness at each rung (kept in the stage's directory for a resume).
+    rung_boards: dict[str, RungBoard] = field(default_factory=dict)
+
+    def rung_board(self, stage: StageSpec) -> RungBoard:
+        """The stage's rung board (read back from its file after a resume)."""
+        if stage["name"] not in self.rung_boards:
+            self.rung_boards[stage["name"]] = RungBoard(self.run.rung_board(stage["name"]), stage["rung_keep"],
+                                                        self.settings.rung_min_peers)  # fmt: skip
+        return self.rung_boards[stage["name"]]
 
     def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a

@@ -65,8 +65,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for name in ("agent_mode", "feedback", "init_reward", "pool", "search"):
         setting(name)
     setting("sim", choices=SIMS)
-    for name in ("seed_top_k", "extra_seeds"):
+    for name in ("seed_top_k", "extra_seeds", "rung_min_peers"):
         setting(name, type=int)
+    setting("rungs")
+    setting("rung_keep", type=float)
     p.add_argument("--steer-file", type=Path,
                    help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
     p.add_argument("--config", type=Path, default=DEFAULTS_FILE, help="a run.yaml with the defaults")

@@ -15,6 +15,7 @@ from agents.llm.modes import AGENT_MODES
 from configs import CONFIG_DIR, load_yaml
 from prompts import profiles
 from sim.registry import SIMS, check_backend, task_class
+from tools.rungs import DEFAULT_KEEP, parse_fractions
 from tools.devices import parse_devices
 
 DEFAULTS_FILE = CONFIG_DIR / "run.yaml"
@@ -73,6 +74,14 @@ class Settings(BaseModel):
                     "search (one seed, argmax, no deduplication)")  # fmt: skip
     seed_top_k: int = Field(ge=1, description="search robust: the candidates of each iteration that get more seeds")
     extra_seeds: int = Field(ge=0, le=999, description="search robust: the seeds each of them gets beyond its first")
+    rungs: str | None = Field(description="search robust: where candidates are judged early, as fractions of "
+                                          "max_epochs (0.25,0.5); none: no early stopping; null: the task's own "
+                                          "(configs/tasks/<Task>.yaml rungs)")  # fmt: skip
+    rung_keep: float | None = Field(gt=0, le=1, description="search robust: the fraction of the candidates at a rung "
+                                                            "that train on; null: the task's own rung_keep, else "
+                                                            f"{DEFAULT_KEEP}")  # fmt: skip
+    rung_min_peers: int = Field(ge=2, description="search robust: candidates that must have reached a rung before "
+                                                  "one of them is stopped there")  # fmt: skip
     seed: int = Field(description="the training seed of every candidate")
     devices: str = Field(description="training devices: auto (every visible GPU, else cpu) or a list: cpu, cuda:0,...")
     trainers_per_device: int = Field(ge=1, description="trainings at a time on each device")
@@ -127,6 +136,16 @@ class Settings(BaseModel):
     def _sim(cls, value: str) -> str:
         if value not in SIMS:
             raise ValueError(f"setting sim must be one of {', '.join(SIMS)}, got {value!r}")
+        return value
+
+    @field_validator("rungs")
+    @classmethod
+    def _rungs(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_fractions(value)
+            except ValueError as exc:
+                raise ValueError(f"setting rungs: {exc}") from None
         return value
 
     @field_validator("prompt_profile")

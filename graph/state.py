@@ -13,7 +13,7 @@ class Candidate(TypedDict):
     iteration: int
     sample: int
     status: str  # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in
-    # training) | "llm_failed"
+    # training) | "stopped_early" (a rung stopped its training: tools/rungs.py) | "llm_failed"
     fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by (over
     # its seeds, once the search gave it more: graph/nodes/search.py)
     train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
@@ -96,6 +96,8 @@ class StageSpec(TypedDict):
     init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
     prior_reward: PriorReward | None
     search: NotRequired[str]  # "robust" | "eureka" (graph/nodes/search.py)
+    rungs: NotRequired[list[float]]  # early stopping at these fractions of max_epochs (tools/rungs.py)
+    rung_keep: NotRequired[float]  # the fraction of the candidates at a rung that train on
 
 
 class Decision(TypedDict):

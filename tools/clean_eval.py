@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from sim.rl import rung_file
 from tools.files import PlantedPathError, copy_regular, write_json_atomic
 from tools.isolation.sandbox import run_for_message
 from tools.jobs import TrainJob
@@ -52,12 +53,22 @@ def overstated(train: float | None, clean: float | None, std: float | None, epis
     return train - clean > noise + RELATIVE_TOLERANCE * max(abs(train), abs(clean), 1e-6)
 
 
-def copy_policy(job_dir: Path, work_dir: Path) -> Path:
-    """A copy of the job's trained checkpoint in ``work_dir`` (created), for a fresh process to load as data.
+def rung_checkpoint(out_dir: Path, epoch: int) -> Path:
+    """The policy snapshot the job saved at a rung's epoch, as a regular file inside the job (never a symlink)."""
+    nn_dir = out_dir / "nn"
+    path = rung_file(nn_dir, epoch)
+    if nn_dir.is_symlink() or path.is_symlink() or not path.is_file():
+        raise FileNotFoundError(f"{path} is not a regular checkpoint file")
+    return path
+
+
+def copy_policy(job_dir: Path, work_dir: Path, source: Path | None = None) -> Path:
+    """A copy of the job's trained checkpoint (or of ``source``) in ``work_dir`` (created), for a fresh
+    process to load as data.
 
     Raises OSError (FileNotFoundError when the job holds no regular checkpoint file).
     """
-    source = trained_checkpoint(job_dir)
+    source = source or trained_checkpoint(job_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     if work_dir.is_symlink():
         raise PlantedPathError(f"{work_dir} is a symlink")
@@ -66,12 +77,13 @@ def copy_policy(job_dir: Path, work_dir: Path) -> Path:
 
 
 async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s: float | None,
-                       memory_limit_gb: float | None) -> dict:  # fmt: skip
-    """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process."""
+                       memory_limit_gb: float | None, rung: int | None = None) -> dict:  # fmt: skip
+    """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process:
+    its trained checkpoint, or with ``rung`` the snapshot it saved at that epoch."""
     out_dir = Path(job.out_dir).resolve()  # the worker runs in work_dir: every path it gets is absolute
-    work_dir = out_dir / EVAL_DIR
+    work_dir = out_dir / (EVAL_DIR if rung is None else f"{EVAL_DIR}_rung{rung}")
     try:
-        policy = copy_policy(out_dir, work_dir)
+        policy = copy_policy(out_dir, work_dir, None if rung is None else rung_checkpoint(out_dir, rung))
     except OSError as exc:
         return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
     spec = {"task": job.task, "checkpoint": str(policy), "seed": EVAL_SEED, "ppo": job.ppo, "sim": job.sim}

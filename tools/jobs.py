@@ -35,6 +35,8 @@ class TrainJob:
     device: str = "cpu"
     #: The physics backend (sim.registry.SIMS): training and the clean evaluation both run on it.
     sim: str = "default"
+    #: Epochs at which the policy is snapshotted and judged against the other candidates (tools.rungs).
+    rungs: list[int] = field(default_factory=list)
 
     def identity(self) -> dict[str, Any]:
         """The fields every result of this job carries, trained or failed."""
@@ -55,7 +57,7 @@ class TrainJob:
 class TrainResult(TypedDict, total=False):
     """What the Trainer returns (see README, "Trainer tool")."""
 
-    status: str  # "trained" | "failed"
+    status: str  # "trained" | "failed" | "stopped_early"
     task: str
     reward_name: str
     seed: int
@@ -75,6 +77,7 @@ class TrainResult(TypedDict, total=False):
     started_at: float
     finished_at: float
     evaluation: dict  # the clean evaluation (tools/clean_eval.py): the fitness candidates are ranked by
+    rung: dict  # a training stopped early: {"epoch", "fitness", "peers", "kept"} of the rung that stopped it
 
 
 def failed_result(job: TrainJob, error: str, wall_s: float = 0.0) -> TrainResult:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from sim.rl.ppo_config import ppo_config
 from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
 from tools.files import copy_regular, planted_path, read_tail, write_json_atomic
@@ -18,9 +22,11 @@ from tools.jobs import (
     TrainJob,
     TrainResult,
     failed_result,
+    finite_or_none,
     sanitize_progress,
     sanitize_result,
 )
+from tools.rungs import Judge, Verdict, describe
 from tools.text import clip_text
 from tools.train_worker import WARM_START_FILE
 
@@ -37,7 +43,8 @@ def log_tail(path: Path, lines: int = 20) -> str:
 class TrainingPool(Protocol):
     """What the graph trains with: this module's DevicePool, or tools.ray_pool.RayPool."""
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None) -> TrainResult: ...
+    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
+                  judge: Judge | None = None) -> TrainResult: ...
 
 
 class DevicePool:
@@ -47,7 +54,9 @@ class DevicePool:
     ``await pool.run(job)`` waits for a free slot (FIFO), trains, measures the policy's
     fitness in a clean process (``result["evaluation"]``) and returns the result.
     Cancelling the awaiting task stops the job's process. Jobs longer than ``timeout_s``
-    are stopped and reported as failed.
+    are stopped and reported as failed. With ``job.rungs`` and a ``judge``, the snapshot saved at each
+    rung is clean-evaluated while the training goes on, and a training the judge stops ends there
+    (``stopped_early``), freeing its slot.
     """
 
     def __init__(
@@ -68,16 +77,17 @@ class DevicePool:
                 self.slots.put_nowait(device)
         self.capacity = self.slots.qsize()
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None) -> TrainResult:
-        """Train ``job``; ``on_progress`` gets {epoch, max_epochs, fitness} after every epoch."""
+    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
+                  judge: Judge | None = None) -> TrainResult:
+        """Train ``job``; ``on_progress`` gets {epoch, max_epochs, fitness} after every epoch, ``judge`` each rung."""
         device = await self.slots.get()
         try:
-            return await self._train_on(device, job, on_progress)
+            return await self._train_on(device, job, on_progress, judge)
         finally:
             self.slots.put_nowait(device)
 
     async def _train_on(
-        self, device: str, job: TrainJob, on_progress: Callable[[dict], None] | None
+        self, device: str, job: TrainJob, on_progress: Callable[[dict], None] | None, judge: Judge | None
     ) -> TrainResult:
         job.device = device
         out_dir = Path(job.out_dir)
@@ -85,7 +95,7 @@ class DevicePool:
         job.write()
         started = time.time()
         if self._warm_start(job):
-            result = await self._train(job, on_progress)
+            result = await self._train(job, on_progress, judge)
         else:
             result = failed_result(job, f"CheckpointError: {job.checkpoint} is not a readable file", 0.0)
         if planted := planted_path(out_dir):
@@ -114,26 +124,98 @@ class DevicePool:
             return False
         return True
 
-    async def _train(self, job: TrainJob, on_progress: Callable[[dict], None] | None) -> TrainResult:
+    async def _train(self, job: TrainJob, on_progress: Callable[[dict], None] | None,
+                     judge: Judge | None) -> TrainResult:  # fmt: skip
         """Run the training worker; its result is rebuilt from checked fields (it ran reward code)."""
         out_dir = Path(job.out_dir).resolve()
         started = time.perf_counter()
         results: list[dict] = []
+        rungs = RungWatch(self, job, judge)
 
         def on_message(message: dict) -> None:
             if message["type"] == "result":
                 results.append(message.get("result"))
-            elif message["type"] == "progress" and on_progress and (progress := sanitize_progress(message)):
-                on_progress(progress)
+                rungs.finished = True
+            elif message["type"] == "progress" and (progress := sanitize_progress(message)):
+                rungs.epoch = progress["epoch"]
+                if on_progress:
+                    on_progress(progress)
+            elif message["type"] == "rung":
+                rungs.reached(message.get("epoch"))
 
-        outcome = await run_module(
+        worker = asyncio.create_task(run_module(
             WORKER_MODULE, [str(out_dir)], work_dir=out_dir, log_name=LOG_FILE, timeout_s=self.timeout_s,
             memory_limit_gb=self.memory_limit_gb, env=pin_env(job.device), on_message=on_message,
-            final_message="result",
-        )  # fmt: skip
+            final_message="result", on_start=rungs.started,
+        ))  # fmt: skip
+        rungs.worker = worker
+        try:
+            outcome = await worker
+        except asyncio.CancelledError:
+            if rungs.verdict is None or asyncio.current_task().cancelling():
+                raise  # cancelled from outside, not by a rung
+            return rungs.stopped_result(time.perf_counter() - started)
+        finally:
+            await rungs.close()
         if results and (outcome.returncode == 0 or outcome.lingered):
             return sanitize_result(results[0], job)
         tail = log_tail(out_dir / LOG_FILE)
         # What ended the worker comes last: it is the error's headline, never a line the reward printed.
         message = (f"last log lines:\n{tail}\n" if tail else "") + f"training {outcome.describe(self.timeout_s)}"
         return failed_result(job, clip_text(message), time.perf_counter() - started)
+
+
+class RungWatch:
+    """One training's rungs: at each snapshot it reports, the worker is paused (SIGSTOP: it cannot refuse) while
+    a clean process measures the snapshot and the judge decides; it then trains on from where it was, or a stop
+    verdict cancels it."""
+
+    def __init__(self, pool: DevicePool, job: TrainJob, judge: Judge | None):
+        self.pool, self.job, self.judge = pool, job, judge
+        self.epoch = 0  # the last epoch the worker reported
+        self.finished = False  # the worker has sent its result: no rung stops it any more
+        self.worker: asyncio.Task | None = None
+        self.verdict: Verdict | None = None
+        self.checks: dict[int, asyncio.Task] = {}
+        self.group: int | None = None  # the worker's process group
+
+    def started(self, pid: int) -> None:
+        self.group = pid
+
+    def signal(self, sig: signal.Signals) -> None:
+        if self.group is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.group, sig)
+
+    def reached(self, epoch) -> None:
+        """The worker saved the snapshot of a rung (an epoch it was given, reported once)."""
+        epoch = finite_or_none(epoch)
+        if self.judge and epoch is not None and int(epoch) in self.job.rungs and int(epoch) not in self.checks:
+            self.signal(signal.SIGSTOP)
+            self.checks[int(epoch)] = asyncio.create_task(self._check(int(epoch)))
+
+    async def _check(self, epoch: int) -> None:
+        try:
+            evaluation = await evaluate_job(self.job, None, timeout_s=self.pool.timeout_s,
+                                            memory_limit_gb=self.pool.memory_limit_gb, rung=epoch)  # fmt: skip
+            verdict = await self.judge(epoch, evaluation["fitness"])
+            if verdict["stop"] and not self.finished and self.worker and not self.worker.done():
+                self.verdict = verdict
+                self.signal(signal.SIGKILL)  # at once: nothing of it is kept
+                self.worker.cancel()
+        finally:
+            self.signal(signal.SIGCONT)  # it trains on from where it was
+
+    def stopped_result(self, wall_s: float) -> TrainResult:
+        """The result of a training a rung stopped: its compute so far, and the verdict as its error."""
+        cfg = ppo_config(self.job.task, self.job.ppo)
+        result = failed_result(self.job, describe(self.verdict, cfg["max_epochs"]), wall_s)
+        result.update(status="stopped_early", rung=self.verdict, epochs=self.epoch,
+                      env_steps=self.epoch * cfg["num_envs"] * cfg["horizon_length"])  # fmt: skip
+        return result
+
+    async def close(self) -> None:
+        """Rung checks still running when the training ended are dropped."""
+        for check in self.checks.values():
+            check.cancel()
+        await asyncio.gather(*self.checks.values(), return_exceptions=True)

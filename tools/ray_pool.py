@@ -26,8 +26,9 @@ import ray
 
 from tools.clean_eval import trained_checkpoint
 from tools.files import write_json_atomic
-from tools.jobs import JOB_FILE, RESULT_FILE, TrainJob, TrainResult, failed_result, sanitize_progress
+from tools.jobs import JOB_FILE, RESULT_FILE, TrainJob, TrainResult, failed_result, finite_or_none, sanitize_progress
 from tools.pool import DevicePool
+from tools.rungs import Judge
 
 #: A job directory larger than this does not come back (its reward filled it): the job fails.
 MAX_ARCHIVE_BYTES = 1 << 30
@@ -60,7 +61,17 @@ def unpack(archive: bytes, out_dir: Path) -> None:
 
 @ray.remote
 class JobActor:
-    """Trains one job on the node it was placed on (with the GPUs Ray gave it) and sends it back."""
+    """Trains one job on the node it was placed on (with the GPUs Ray gave it) and sends it back.
+
+    At a rung, the node measures the snapshot and asks the driver, whose judge knows the other candidates;
+    the driver's verdict comes back through ``verdict``.
+    """
+
+    def __init__(self):
+        self.verdicts: dict[int, asyncio.Future] = {}
+
+    async def verdict(self, epoch: int, verdict: dict) -> None:
+        self.verdicts[epoch].set_result(verdict)
 
     async def train(self, job: dict, warm_start: bytes | None, timeout_s: float | None,
                     memory_limit_gb: float | None):  # fmt: skip
@@ -75,11 +86,18 @@ class JobActor:
                 (root / WARM_START_IN).write_bytes(warm_start)
                 local.checkpoint = str(root / WARM_START_IN)
             progress: asyncio.Queue = asyncio.Queue()
+
+            async def ask_driver(epoch: int, fitness: float | None) -> dict:
+                self.verdicts[epoch] = asyncio.get_running_loop().create_future()
+                progress.put_nowait({"type": "rung", "epoch": epoch, "fitness": fitness})
+                return await self.verdicts[epoch]
+
             pool = DevicePool(device, timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)
-            training = asyncio.create_task(pool.run(local, on_progress=progress.put_nowait))
+            training = asyncio.create_task(pool.run(local, on_progress=lambda p: progress.put_nowait(
+                {"type": "progress", **p}), judge=ask_driver if local.rungs else None))  # fmt: skip
             training.add_done_callback(lambda _: progress.put_nowait(None))
             while (item := await progress.get()) is not None:
-                yield {"type": "progress", **item}
+                yield item
             result = training.result()
             archive = pack(root / "job")
             where = {"node": socket.gethostname(), "pid": os.getpid(), "gpu_ids": [str(g) for g in gpus],
@@ -108,8 +126,10 @@ class RayPool:  # a tools.pool.TrainingPool
         self.resources = {"num_gpus": gpus_per_trainer, "num_cpus": cpus_per_trainer}
         self.timeout_s, self.memory_limit_gb = timeout_s, memory_limit_gb
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None) -> TrainResult:
-        """Train ``job`` on the cluster; its directory comes back into ``job.out_dir``."""
+    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
+                  judge: Judge | None = None) -> TrainResult:
+        """Train ``job`` on the cluster; its directory comes back into ``job.out_dir``. ``judge``: as DevicePool's
+        (asked here, on the driver, with the clean fitness the node measured at the rung)."""
         out_dir = Path(job.out_dir)
         (out_dir / RESULT_FILE).unlink(missing_ok=True)
         job.device = f"ray(gpus={self.resources['num_gpus']:g})"
@@ -121,11 +141,14 @@ class RayPool:  # a tools.pool.TrainingPool
         actor = JobActor.options(**self.resources).remote()
         try:
             final = None
-            async for ref in actor.train.remote(asdict(job), warm_start, self.timeout_s, self.memory_limit_gb):
+            job_fields = {**asdict(job), "rungs": job.rungs if judge else []}
+            async for ref in actor.train.remote(job_fields, warm_start, self.timeout_s, self.memory_limit_gb):
                 item = await ref
                 if item["type"] == "progress":
                     if on_progress and (progress := sanitize_progress(item)):
                         on_progress(progress)
+                elif item["type"] == "rung":
+                    await actor.verdict.remote(item["epoch"], await judge(item["epoch"], finite_or_none(item["fitness"])))
                 else:
                     final = item
         finally:

@@ -24,6 +24,10 @@ def report_progress(progress: dict) -> None:
     send({"type": "progress", **progress})
 
 
+def report_rung(epoch: int) -> None:
+    send({"type": "rung", "epoch": epoch})
+
+
 def run(out_dir: Path) -> TrainResult:
     """Train the job in ``out_dir``; never raises for errors caused by the reward or config."""
     started = time.perf_counter()
@@ -42,7 +46,8 @@ def run(out_dir: Path) -> TrainResult:
         warm_start = str(out_dir / WARM_START_FILE) if job.checkpoint else None
         device = worker_device(job.device)
         print(f"slot {job.device}, {PIN_ENV}={os.environ.get(PIN_ENV)!r}: training on {device}", flush=True)
-        result = train(job.task, program, cfg, job.seed, device, out_dir, warm_start, report_progress, sim=job.sim)
+        result = train(job.task, program, cfg, job.seed, device, out_dir, warm_start, report_progress, sim=job.sim,
+                       rungs=tuple(job.rungs), on_rung=report_rung)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
         error = root_cause(exc, str(reward_path))
         if job.checkpoint:  # name the user's checkpoint, not the job's copy of it

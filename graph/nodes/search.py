@@ -22,15 +22,19 @@ log = structlog.get_logger("graph")
 
 
 def seed_entry(seed: int, result: TrainResult) -> dict:
-    """One training of a candidate's program, as summary.json records it."""
-    return {"seed": seed, "fitness": clean_fitness(result), "env_steps": result.get("env_steps", 0),
-            "train_s": round(result.get("wall_s", 0.0), 2), "status": result["status"]}  # fmt: skip
+    """One training of a candidate's program, as summary.json records it (a stopped one with the rung that
+    stopped it, and its clean fitness there)."""
+    entry = {"seed": seed, "fitness": clean_fitness(result), "env_steps": result.get("env_steps", 0),
+             "train_s": round(result.get("wall_s", 0.0), 2), "status": result["status"]}  # fmt: skip
+    if result["status"] == "stopped_early":
+        entry.update(fitness=result["rung"]["fitness"], rung=result["rung"])
+    return entry
 
 
 def trained_programs(candidates: list[Candidate]) -> dict[str, tuple[str, float | None]]:
     """The stage's programs that went to training, by normal-form digest: {digest: (candidate, fitness)}."""
     return {c["program"]: (c["id"], c["fitness"]) for c in candidates
-            if c.get("program") and c["status"] in ("trained", "failed")}  # fmt: skip
+            if c.get("program") and c["status"] in ("trained", "failed", "stopped_early")}  # fmt: skip
 
 
 def with_seeds(candidates: list[Candidate], seed_runs: list[dict]) -> list[Candidate]:

@@ -16,12 +16,13 @@ from graph.nodes.search import seed_entry, trained_programs, with_seeds
 from graph.nodes.stage_plan import stage_fitness
 from graph.results.progress import print_iteration, progress_logger
 from graph.results.run_dir import candidate_id
-from graph.results.summary import write_summary
+from graph.results.summary import compute, write_summary
 from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from prompts import render
 from sim.registry import task_class, task_config
 from sim.reward.normal_form import program_digest
 from tools.jobs import TrainJob, clean_fitness
+from tools.rungs import rung_epochs
 from tools.text import error_headline
 
 log = structlog.get_logger("graph")
@@ -84,16 +85,21 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
+        rungs = rung_epochs(stage.get("rungs") or [], stage["ppo"]["max_epochs"])
         job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(ctx.run.training(stage["name"], cid)),
-                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=s.sim)  # fmt: skip
+                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=s.sim,
+                       rungs=rungs)  # fmt: skip
         on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
-        result = await ctx.pool.run(job, on_progress=on_progress)
+        judge = ctx.rung_board(stage).judge_for(cid) if rungs else None
+        result = await ctx.pool.run(job, on_progress=on_progress, judge=judge)
         record.update(
             status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
             overstated=bool(result.get("evaluation", {}).get("overstated")), error=result["error"],
             checkpoint=result["checkpoint"], result={k: v for k, v in result.items() if k != "error"},
             seeds=[seed_entry(s.seed, result)],
         )  # fmt: skip
+        if result["status"] == "stopped_early":
+            log.info("train.stopped_early", candidate=cid, **result["rung"])
         if record["overstated"]:
             log.warning("train.overstated", candidate=cid, train_fitness=record["train_fitness"],
                         fitness=record["fitness"])  # fmt: skip
@@ -154,6 +160,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
     print_iteration(stage["name"], it, ranked, ctx.gateway.usage())
     ctx.board.at_iteration(stage, it + 1)
+    ctx.board.compute = compute(scored, [])
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     write_summary(ctx.run, s.task, state["stages"], running, "running", ctx.gateway.usage())
     return update
@@ -175,7 +182,7 @@ async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> 
 def failed_programs(ranked: list[Candidate]) -> str:
     """One line per program of the iteration that did not train: its id and its error's last line."""
     return "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
-                     for c in ranked if c["status"] in ("invalid", "duplicate", "failed"))  # fmt: skip
+                     for c in ranked if c["status"] in ("invalid", "duplicate", "failed", "stopped_early"))  # fmt: skip
 
 
 def lost_to_outage(state: StageState) -> bool:

@@ -12,6 +12,7 @@ from graph.settings import Settings, SettingsError
 from graph.state import Candidate, Decision, PriorReward, StageRecord, StageSpec
 from sim.registry import UnknownTaskError, task_config
 from sim.rl.ppo_config import policy_shape, ppo_config
+from tools.rungs import DEFAULT_KEEP, MIN_RUNG_EPOCH, parse_fractions, rung_epochs
 
 #: What a curriculum entry may set, with the type it must have.
 STAGE_KEYS = {"task": str, "iterations": int, "samples": int, "eval_seeds": int, "num_envs": int,
@@ -76,13 +77,33 @@ def stage_spec(number: int, entry: dict, settings: Settings) -> StageSpec:
         return getattr(settings, key) if key in pinned or key not in entry else entry[key]
 
     ppo = ppo_config(entry["task"], {"num_envs": pick("num_envs"), "max_epochs": pick("max_epochs")})
+    rungs = task_rungs(settings, entry["task"])
+    if settings.rungs and rungs and not rung_epochs(rungs, ppo["max_epochs"]):
+        raise SettingsError(f"--rungs {settings.rungs}: with {ppo['max_epochs']} epochs ({entry['task']}) no rung "
+                            f"falls between epoch {MIN_RUNG_EPOCH} and the last one")  # fmt: skip
     return StageSpec(
         number=number, attempt=1, task=entry["task"], name=f"stage{number}-{entry['task']}",
         iterations=pick("iterations"), samples=pick("samples"), eval_seeds=pick("eval_seeds"),
         ppo={"num_envs": ppo["num_envs"], "max_epochs": ppo["max_epochs"]},
         success_to_advance=entry.get("success_to_advance"), repeats=entry.get("repeats", 0),
         init_checkpoint=None, prior_reward=None, search=settings.search,
+        rungs=rungs, rung_keep=settings.rung_keep or task_config(entry["task"]).get(
+            "rung_keep", DEFAULT_KEEP),
     )  # fmt: skip
+
+
+def task_rungs(settings: Settings, task: str) -> list[float]:
+    """The stage's rungs (fractions of max_epochs): none under ``search: eureka``; the settings' if given, else the
+    task config's."""
+    if settings.search != "robust":
+        return []
+    if settings.rungs is not None:
+        return parse_fractions(settings.rungs)
+    configured = task_config(task).get("rungs") or []
+    try:
+        return parse_fractions(",".join(str(f) for f in configured))
+    except ValueError as exc:
+        raise SettingsError(f"configs/tasks/{task}.yaml rungs: {exc}") from None
 
 
 def prior_reward(record: StageRecord) -> PriorReward | None:

@@ -33,10 +33,13 @@ class LiveBoard:
     iterations: int = 0
     training: dict[str, Training] = field(default_factory=dict)
     finished: dict[str, dict] = field(default_factory=dict)  # candidate id -> Candidate, this process's
+    compute: dict | None = None  # the stage's compute up to its last finished iteration (graph.results.summary)
 
     def at_iteration(self, spec: dict, iteration: int) -> None:
         """Where the run is: ``spec`` (a StageSpec) and the iteration about to start."""
         self.stage, self.task, self.iteration, self.iterations = spec["name"], spec["task"], iteration, spec["iterations"]
+        if iteration == 0:
+            self.compute = None
 
     def stage_candidates(self) -> list[dict]:
         """The running stage's candidates this process finished."""
@@ -54,6 +57,15 @@ class LiveBoard:
 
     def evaluated(self, name: str) -> None:
         self.training.pop(name, None)
+
+    def spent(self) -> str:
+        """The stage's compute so far, as one line."""
+        c = self.compute
+        if not c:
+            return "compute: nothing trained yet in this stage"
+        return (f"compute to iteration {self.iteration}: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of training, "
+                f"{c['trainings']} trainings ({c['stopped_early']} stopped early, {c['duplicates']} duplicates not "
+                f"trained)")  # fmt: skip
 
     def describe(self) -> list[str]:
         """One line per training in flight: its epoch, fitness so far, time spent and ETA."""

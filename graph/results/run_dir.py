@@ -95,6 +95,10 @@ class RunDir:
     def seed_training(self, stage: str, candidate: str, seed: int) -> Path:
         return self.root / stage / "train" / f"{candidate}-seed{seed}"
 
+    def rung_board(self, stage: str) -> Path:
+        """Every candidate's clean fitness at each rung of the stage (tools.rungs.RungBoard)."""
+        return self.root / stage / "rungs.json"
+
     def evaluation(self, stage: str, seed: int) -> Path:
         return self.root / stage / "eval" / f"seed{seed}"
 

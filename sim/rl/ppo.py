@@ -18,18 +18,24 @@ from rl_games.torch_runner import Runner
 
 from sim.registry import make_task
 from sim.reward.program import RewardProgram
+from sim.rl import rung_file
 from sim.rl.checkpoint import check_fits, load_checkpoint, weights_digest
 from sim.rl.vec_env import RewardedVecEnv, TrainingStats
 
 #: Called after every epoch with {epoch, max_epochs, fitness}.
 EpochCallback = Callable[[dict], None]
+#: Called with the epoch once a rung's policy snapshot (``rung_file``) is saved.
+RungCallback = Callable[[int], None]
 
 
 class FitnessObserver(AlgoObserver):
-    """Closes each epoch's statistics, reports them and keeps the checkpoint with the best task fitness."""
+    """Closes each epoch's statistics, reports them, keeps the checkpoint with the best task fitness,
+    and saves a snapshot of the policy at each rung's epoch."""
 
-    def __init__(self, stats: TrainingStats, nn_dir: Path, on_epoch: EpochCallback | None = None):
+    def __init__(self, stats: TrainingStats, nn_dir: Path, on_epoch: EpochCallback | None = None,
+                 rungs: tuple[int, ...] = (), on_rung: RungCallback | None = None):  # fmt: skip
         self.stats, self.nn_dir, self.on_epoch = stats, nn_dir, on_epoch
+        self.rungs, self.on_rung = set(rungs), on_rung
         self.best_fitness = -math.inf
         self.best_path: Path | None = None
 
@@ -46,7 +52,10 @@ class FitnessObserver(AlgoObserver):
             self.best_fitness = fitness
             self.best_path = self.nn_dir / "best.pth"
             self.algo.save(str(self.best_path.with_suffix("")))
-
+        if epoch_num in self.rungs:
+            self.algo.save(str(rung_file(self.nn_dir, epoch_num).with_suffix("")))
+            if self.on_rung:
+                self.on_rung(epoch_num)
 
     def write_summaries(self, epoch: int) -> None:
         """The epoch's task fitness, episode length and reward components, beside rl_games' own TensorBoard scalars."""
@@ -139,8 +148,12 @@ def train(
     checkpoint: str | None = None,
     on_epoch: EpochCallback | None = None,
     sim: str = "default",
+    rungs: tuple[int, ...] = (),
+    on_rung: RungCallback | None = None,
 ) -> dict[str, Any]:
-    """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics."""
+    """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics.
+
+    At each epoch in ``rungs`` the policy is saved (``rung_file``) and ``on_rung`` told; training goes on."""
     started = time.perf_counter()
     torch.manual_seed(seed)  # rl_games skips seeding when seed == 0
     task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=seed, sim=sim)
@@ -148,7 +161,7 @@ def train(
     env = RewardedVecEnv(task, reward, stats)
     nn_dir = out_dir / "nn"
     nn_dir.mkdir(parents=True, exist_ok=True)
-    observer = FitnessObserver(stats, nn_dir, on_epoch)
+    observer = FitnessObserver(stats, nn_dir, on_epoch, rungs, on_rung)
     runner = Runner(algo_observer=observer)
     runner.load_config(rl_games_params(cfg, env, seed, device, out_dir))
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)

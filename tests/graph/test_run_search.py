@@ -42,3 +42,32 @@ def test_robust_never_trains_a_program_twice_and_eureka_trains_every_one(tmp_pat
     samples = [s for it in eureka["iterations"] for s in it["samples"]]
     assert [s["status"] for s in samples] == ["trained"] * 4 and all(s["duplicate_of"] is None for s in samples)
     assert all(len(s["seeds"]) == 1 for s in samples) and eureka["compute"]["trainings"] == 4 + 1
+
+
+BAD = "def compute_reward(pole_angle):\n    r = pole_angle.abs()\n    return r, {'tilt': r}\n"
+
+
+@pytest.mark.slow
+def test_a_candidate_behind_the_others_at_a_rung_stops_there_and_its_program_is_known(tmp_path):
+    transcript = tmp_path / "answers.jsonl"
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n"
+                                  for a in [OTHER, BAD, BAD]))  # fmt: skip
+    run_dir = tmp_path / "run"
+    assert main(["--task", "Cartpole", "--iterations", "3", "--samples", "1", "--repair-attempts", "0",
+                 "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "64", "--max-epochs", "200",
+                 "--rungs", "0.05", "--rung-min-peers", "2", "--extra-seeds", "0", "--run-dir", str(run_dir)]) == 0  # fmt: skip
+    summary = json.loads(RunDir(run_dir).summary.read_text())
+    good, bad, again = (it["samples"][0] for it in summary["iterations"])
+    assert good["status"] == "trained" and good["seeds"][0]["env_steps"] == 200 * 64 * 16
+    assert bad["status"] == "stopped_early" and bad["fitness"] is None and "stopped early at epoch 10" in bad["error"]
+    (entry,) = bad["seeds"]
+    assert entry["status"] == "stopped_early" and entry["rung"]["epoch"] == 10 and entry["env_steps"] < 20 * 64 * 16
+    assert entry["rung"]["fitness"] < json.loads((run_dir / "stage1-Cartpole" / "rungs.json").read_text())["10"]["it0-s0"]
+    assert again["status"] == "duplicate" and again["duplicate_of"] == "it1-s0"  # a stopped program is not retried
+    assert summary["compute"]["stopped_early"] == 1 and summary["best"]["iteration"] == 0
+
+
+def test_rungs_that_fall_before_the_minimum_epoch_are_refused_in_one_line(tmp_path, capsys):
+    assert main(["--task", "Cartpole", "--max-epochs", "8", "--rungs", "0.5", "--run-dir", str(tmp_path / "r")]) == 2
+    assert "--rungs 0.5: with 8 epochs (Cartpole) no rung falls between epoch 10" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -119,3 +119,30 @@ async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_
     assert "left a symlink or special file in its job directory" in result["error"]
     assert not (tmp_path / "runs" / "victim.txt").exists()  # the result was not written through the link
     assert json.loads((out / "result.json").read_text())["status"] == "failed"
+
+
+async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on_from_where_it_was(tmp_path):
+    pool = DevicePool("cpu")  # one slot: the second job waits for it
+    judged = []
+
+    async def judge(epoch, fitness):
+        judged.append((epoch, fitness))
+        progress_at_judgement.append(len(kept_progress))
+        await asyncio.sleep(1)  # the worker is paused meanwhile
+        return {"stop": len(judged) == 1, "epoch": epoch, "fitness": fitness, "peers": 3, "better": 2, "kept": 1}
+
+    kept_progress, progress_at_judgement = [], []
+    stopped_job = make_job("Cartpole", "human", tmp_path / "stopped", ppo={"num_envs": 64, "max_epochs": 100_000})
+    stopped_job.rungs = [10]
+    kept_job = make_job("Cartpole", "human", tmp_path / "kept", ppo={"num_envs": 64, "max_epochs": 20})
+    kept_job.rungs = [10]
+    stopped, kept = await asyncio.wait_for(asyncio.gather(
+        pool.run(stopped_job, judge=judge), pool.run(kept_job, on_progress=kept_progress.append, judge=judge)),
+        timeout=120)  # fmt: skip
+    assert stopped["status"] == "stopped_early" and stopped["rung"]["epoch"] == 10 and 10 <= stopped["epochs"] <= 12
+    assert stopped["env_steps"] == stopped["epochs"] * 64 * 16 and "stopped early at epoch 10 of 100000" in stopped["error"]
+    assert judged[0][1] is not None  # a clean process measured the snapshot
+    assert (tmp_path / "stopped" / "clean_eval_rung10" / "eval.log").is_file()
+    assert kept["status"] == "trained" and [p["epoch"] for p in kept_progress] == list(range(1, 21))
+    assert progress_at_judgement[1] <= 12  # paused at the rung: no epoch ran on while it was judged
+    assert kept["started_at"] >= stopped["finished_at"] - 0.5 and pool.slots.qsize() == 1

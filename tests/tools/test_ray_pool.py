@@ -83,3 +83,19 @@ async def test_a_cancelled_job_leaves_no_process_behind(pool, tmp_path):
     while processes_mentioning("eureka-job-") and time.time() < deadline:
         await asyncio.sleep(0.2)
     assert processes_mentioning("eureka-job-") == []
+
+
+@pytest.mark.slow
+async def test_the_driver_judges_each_rung_and_a_stopped_job_comes_back_with_its_snapshot(pool, tmp_path):
+    asked = []
+
+    async def judge(epoch, fitness):  # the driver's board: it alone knows the other candidates
+        asked.append((epoch, fitness))
+        return {"stop": epoch == 20, "epoch": epoch, "fitness": fitness, "peers": 2, "better": 1, "kept": 1}
+
+    job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 32, "max_epochs": 100_000})
+    job.rungs = [10, 20]
+    result = await asyncio.wait_for(pool.run(job, judge=judge), 180)
+    assert [epoch for epoch, _ in asked] == [10, 20] and all(f is not None for _, f in asked)
+    assert result["status"] == "stopped_early" and result["rung"]["epoch"] == 20
+    assert (tmp_path / "job" / "nn" / "rung20.pth").is_file() and (tmp_path / "job" / "clean_eval_rung20").is_dir()

@@ -120,13 +120,15 @@ async def run_module(
     env: dict[str, str] | None = None,
     on_message: Callable[[dict], None] | None = None,
     final_message: str | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Outcome:
     """Run ``python -m module *args`` confined in ``work_dir``; its log is ``work_dir/log_name``.
 
     ``on_message`` gets every well-formed channel message. Once a message of type
     ``final_message`` has arrived, the worker has LINGER_S to exit before it is stopped.
     Cancelling the awaiting task stops the process group before re-raising. Paths in
-    ``args`` must be absolute: the worker's cwd is ``work_dir``.
+    ``args`` must be absolute: the worker's cwd is ``work_dir``. ``on_start`` gets the worker's pid, which
+    is also its process group's id.
     """
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -151,6 +153,8 @@ async def run_module(
         )  # fmt: skip
     finally:
         os.close(channel_write)
+    if on_start:
+        on_start(proc.pid)
     readers = [asyncio.create_task(_copy(proc.stdout, log.write)), asyncio.create_task(_read_channel(channel_read, reader))]
     outcome = Outcome(0, timed_out=False)
     try:

@@ -111,10 +111,12 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
 
 
 def rank_key(c: Candidate) -> tuple:
-    """Best first: trained, then programs that failed (their error is feedback), then LLM failures;
-    higher fitness, then the lower (stable) sample id."""
+    """Best first: trained, then programs that failed (their error is feedback), then LLM failures; among the
+    trained, those measured on more seeds (a figure over several seeds beats one lucky seed), then higher fitness,
+    then the lower (stable) sample id."""
     fitness = c["fitness"] if c["fitness"] is not None else float("-inf")
-    return (c["status"] != "trained", c["status"] == "llm_failed", -fitness, c["sample"])
+    seeds = sum(s["status"] == "trained" for s in c.get("seeds") or [])
+    return (c["status"] != "trained", c["status"] == "llm_failed", -seeds, -fitness, c["sample"])
 
 
 async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:

@@ -1,12 +1,25 @@
 """The two searches through the real loop (real training, FAKE replayed Coder): ``robust`` never trains a program
 twice and gives its best more seeds; ``eureka`` trains every valid program once, as the paper does."""
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from graph.build import build_graph
 from graph.results.run_dir import RunDir
-from graph.run import main
+from graph.run import THREAD, main
+from tests.helpers import processes_mentioning
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 PROGRAM = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
 SAME = '"""Upright."""\nimport torch\n\n\ndef compute_reward(pole_angle: torch.Tensor):\n    # closer to 0 is better\n' \
@@ -71,3 +84,57 @@ def test_rungs_that_fall_before_the_minimum_epoch_are_refused_in_one_line(tmp_pa
     assert main(["--task", "Cartpole", "--max-epochs", "8", "--rungs", "0.5", "--run-dir", str(tmp_path / "r")]) == 2
     assert "--rungs 0.5: with 8 epochs (Cartpole) no rung falls between epoch 10" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+THIRD = "def compute_reward(pole_angle, cart_pos):\n    r = 1.0 - pole_angle ** 2 - 0.05 * cart_pos ** 2\n" \
+        "    return r, {'upright': r}\n"
+
+
+def seed_trainings(run: Path) -> dict[str, float]:
+    """The extra-seed trainings that wrote a result: their directory name and start time."""
+    return {p.parent.name: json.loads(p.read_text())["started_at"] for p in run.glob("stage1-Cartpole/train/*-seed*/result.json")}
+
+
+def recorded_seeds(run: Path) -> set[str]:
+    """The extra-seed trainings the graph has durably recorded as done (their directory names)."""
+
+    async def recorded() -> list[dict]:
+        async with AsyncSqliteSaver.from_conn_string(str(RunDir(run).checkpoints)) as saver:
+            snapshot = await build_graph(saver).aget_state(THREAD, subgraphs=True)
+        stage = next(task.state for task in snapshot.tasks if task.state)
+        return [*stage.values.get("seed_runs", []), *(r for t in stage.tasks if t.result for r in t.result["seed_runs"])]
+
+    return {f"{r['candidate']}-seed{r['seed']}" for r in asyncio.run(recorded())}
+
+
+@pytest.mark.slow
+def test_kill_9_while_the_seeds_train_then_resume_keeps_every_finished_rung_and_seed(tmp_path):
+    transcript = tmp_path / "answers.jsonl"
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n"
+                                  for a in [PROGRAM, OTHER, THIRD]))  # fmt: skip
+    run = tmp_path / "run"
+    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1", "--trainers-per-device",
+            "1", "--llm", f"replay:{transcript}", "--num-envs", "64", "--max-epochs", "50", "--rungs", "0.2",
+            "--seed-top-k", "1", "--extra-seeds", "3", "--repair-attempts", "0"]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None and len(seed_trainings(run)) < 2:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before two extra seeds had trained"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    rungs = json.loads((run / "stage1-Cartpole" / "rungs.json").read_text())
+    finished = {name: started for name, started in seed_trainings(run).items() if name in recorded_seeds(run)}
+    time.sleep(1)
+    assert processes_mentioning(str(run)) == [] and set(rungs["10"]) == {"it0-s0", "it0-s1", "it0-s2"}
+    assert len(finished) >= 1
+
+    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["llm"]["calls"] == 3
+    assert all(seed_trainings(run)[name] == started for name, started in finished.items())  # not trained again
+    assert json.loads((run / "stage1-Cartpole" / "rungs.json").read_text()) == rungs  # nor judged again
+    assert [s["seed"] for s in summary["best"]["seeds"]] == [0, 1, 2, 3]

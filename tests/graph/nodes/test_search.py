@@ -30,6 +30,12 @@ def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():
     assert with_seeds([lucky], [])[0]["fitness"] == 500.0  # one seed: its own figure (search eureka)
 
 
+def test_a_figure_over_several_seeds_outranks_one_seed_that_never_had_to_hold_up():
+    top, third = seeded(0, 500.0), seeded(2, 480.0)  # the third never got more seeds: it was behind on its one
+    scored = with_seeds([top, third], runs("it0-s0", 300.0, 320.0))
+    assert [c["id"] for c in sorted(scored, key=rank_key)] == ["it0-s0", "it0-s2"]
+
+
 def test_the_best_trained_candidates_get_more_seeds_distinct_from_the_held_out_ones():
     settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, "seed": 7})
     state = {"stage": stage_spec(1, {"task": "Cartpole"}, settings), "iteration": 0,

@@ -65,7 +65,8 @@ def error_hint(error: str, task: type[BatchedTask]) -> str | None:
 
 def quaternion_hint(task: type[BatchedTask]) -> str:
     """The quaternion helpers with their arguments, how to get a rotation difference, and the task's angle inputs."""
-    helpers = ", ".join(f"{name}({', '.join(inspect.signature(f).parameters)})" for name, f in HELPERS.items())
+    helpers = ", ".join(f"{name}({', '.join(inspect.signature(f).parameters)})" for name, f in HELPERS.items()
+                        if QUATERNION_WORDS.search(name) or name.startswith(("tf_", "get_euler")))  # fmt: skip
     hint = (f"quaternions are [N, 4] xyzw; these helpers need no import: {helpers}; the rotation from b to a "
             "is quat_mul(a, quat_conjugate(b))")  # fmt: skip
     angles = [f"{name} [N] ({f.doc})" for name, f in task.state_spec.items() if f.shape == () and f.unit == "rad"]
@@ -78,8 +79,8 @@ def name_hint(name: str, task: type[BatchedTask]) -> str:
         return f"{name} is a state tensor: add it to compute_reward's parameters"
     if name in ("pi", "e", "inf"):
         return f"write math.{name}"
-    if name in ("np", "numpy", "scipy", "R", "Rotation"):
-        return "numpy and scipy are not available: use torch; " + quaternion_hint(task)
+    if name in ("scipy", "R", "Rotation"):
+        return "scipy is not available: use torch; " + quaternion_hint(task)
     if QUATERNION_WORDS.search(name):
         return f"{name} does not exist; {quaternion_hint(task)}"
     return (f"{name} does not exist: a reward program can use its parameters (the state names), torch, math, "

@@ -34,6 +34,7 @@ def dry_run(work_dir: Path) -> tuple[str | None, dict[str, list[float]]]:
     """Run the program on real env state; return the root-cause traceback (or None) and the value ranges."""
     import torch
 
+    from sim.isaac_names import check_reward_names, reward_inputs
     from sim.registry import make_task
     from sim.reward.program import RewardProgram, root_cause
 
@@ -44,12 +45,12 @@ def dry_run(work_dir: Path) -> tuple[str | None, dict[str, list[float]]]:
     try:
         program = RewardProgram.from_source(spec["source"], filename=str(reward_path))
         task = make_task(spec["task"], num_envs=DRY_RUN_ENVS, seed=0)
-        program.check_names(list(task.state_spec))
+        check_reward_names(program, type(task))
         generator = torch.Generator().manual_seed(0)
         for _ in range(DRY_RUN_STEPS):
             actions = torch.rand(DRY_RUN_ENVS, task.num_actions, generator=generator) * 2 - 1
             state, done, _ = task.step(actions)
-            reward, components = program(state, DRY_RUN_ENVS)
+            reward, components = program(reward_inputs(task, state, program.params), DRY_RUN_ENVS)
             outputs.append({"reward": reward, **components})
             task.reset_envs(done.nonzero(as_tuple=False).squeeze(-1))
     except Exception as exc:  # noqa: BLE001 - reported as feedback

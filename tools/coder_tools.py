@@ -13,6 +13,7 @@ from pathlib import Path
 from langchain_core.tools import BaseTool, tool
 
 from sim.base import BatchedTask
+from sim.isaac_names import reward_names
 from tools.check_worker import DRY_RUN_ENVS
 from tools.reward_check import RewardCheckError, check_reward
 from tools.text import fmt
@@ -37,7 +38,7 @@ def coder_tools(task: type[BatchedTask], work_dir: Path, timeout_s: float,
                 outcomes: dict[str, str | None]) -> list[BaseTool]:  # fmt: skip
     """``check_reward``, ``task_state`` and ``task_source`` for one sample; checks run in ``work_dir``."""
     checks = itertools.count()
-    names = list(task.state_spec)
+    names = reward_names(task)
 
     @tool("check_reward")
     async def check_reward_program(code: str) -> str:

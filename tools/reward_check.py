@@ -12,6 +12,8 @@ import os
 import weakref
 from pathlib import Path
 
+from sim.isaac_names import did_you_mean
+from sim.registry import task_class
 from sim.reward.program import MAX_COMPONENTS, RewardProgramError, inspect_source, valid_component_name
 from tools.files import write_json_atomic
 from tools.isolation.sandbox import run_for_message
@@ -38,10 +40,12 @@ class RewardCheckError(Exception):
     """The program failed validation; the message is Eureka's execution-error feedback."""
 
 
-def static_check(source: str, state_names: list[str]) -> None:
-    """Parse without executing: entry function found and every parameter is a state name."""
+def static_check(source: str, state_names: list[str], task: str | None = None) -> None:
+    """Parse without executing: entry function found and every parameter is a state name (a "did you mean"
+    from ``task``'s names where one fits)."""
+    hint = (lambda name: did_you_mean(name, task_class(task))) if task else None
     try:
-        inspect_source(source).check_names(state_names)
+        inspect_source(source).check_names(state_names, hint)
     except RewardProgramError as exc:
         raise RewardCheckError(str(exc)) from exc
 
@@ -69,7 +73,7 @@ async def check_reward(
 
     Returns [min, mean, max] of the total reward (``reward``) and of each component over the dry run.
     """
-    static_check(source, state_names)
+    static_check(source, state_names, task)
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
     async with check_slots():

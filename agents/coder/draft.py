@@ -9,6 +9,7 @@ import structlog
 
 from agents.llm.gateway import FATAL, LLMCallError
 from sim.base import BatchedTask
+from sim.isaac_names import reward_names
 from sim.reward.normal_form import program_digest
 from tools.reward_check import RewardCheckError, check_reward
 from tools.text import error_headline, fmt
@@ -82,7 +83,7 @@ async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout
     tried, given ``programs``): its error, or None."""
     path.write_text(code)
     try:
-        await check_reward(task.name, code, list(task.state_spec), path.parent / f"check_{path.stem}", check_timeout_s)
+        await check_reward(task.name, code, reward_names(task), path.parent / f"check_{path.stem}", check_timeout_s)
     except RewardCheckError as exc:
         return str(exc)
     return programs.claim(code) if programs else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prompts import render
 from sim.base import BatchedTask
+from sim.isaac_names import describe_isaac_names
 
 
 def reward_signature(task: type[BatchedTask], profile: str) -> str:
@@ -24,6 +25,13 @@ def answer_start(task: type[BatchedTask]) -> str:
     return f"```python\n{reward_signature(task, 'small')}:\n"
 
 
+def state_names(task: type[BatchedTask], profile: str) -> str:
+    """The inputs a reward may take; the ``paper`` profile adds IsaacGymEnvs' names for the task (what Eureka's
+    observation code showed GPT-4), which small models are not shown (more names made them invent inputs)."""
+    isaac = describe_isaac_names(task) if profile == "paper" else ""
+    return task.describe_state() + (f"\nIsaacGymEnvs' names for this task are accepted too:\n{isaac}" if isaac else "")
+
+
 def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
     """The first coder conversation: system prompt + task context."""
     tip = render("code_output_tip", profile)
@@ -35,7 +43,7 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
                 "coder_user",
                 profile,
                 observation_code=task.observation_source().strip(),
-                state_spec=task.describe_state(),
+                state_spec=state_names(task, profile),
                 description=description,
                 code_output_tip=tip,
             ),  # fmt: skip

@@ -104,9 +104,10 @@ class MujocoTask(BatchedTask):
         frame["quat"] = wxyz_to_xyzw(frame["quat"])
         return frame
 
-    def scaled_joint_positions(self, dof_pos: Tensor) -> Tensor:
-        """Positions of the model's first ``dof_pos.shape[1]`` (one-dof) joints mapped onto [-1, 1]."""
-        low, high = self.joint_range[: dof_pos.shape[1]].unbind(-1)
+    def scaled_joint_positions(self, dof_pos: Tensor, first_joint: int = 0) -> Tensor:
+        """Positions of ``dof_pos.shape[1]`` one-dof joints from the model's ``first_joint`` on, mapped onto [-1, 1]
+        by their limits (IsaacGymEnvs' ``unscale``)."""
+        low, high = self.joint_range[first_joint : first_joint + dof_pos.shape[1]].unbind(-1)
         return 2.0 * (dof_pos - low) / (high - low) - 1.0
 
     def show_goal(self, data: mujoco.MjData, env: int) -> None:

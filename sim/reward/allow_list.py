@@ -19,7 +19,7 @@ import torch
 MAX_SOURCE_BYTES = 64 * 1024
 
 #: Modules reward code may import (typing only for annotations).
-ALLOWED_MODULES = ("torch", "math", "typing")
+ALLOWED_MODULES = ("torch", "math", "typing", "numpy")
 #: Names that typing may provide, for annotations.
 TYPING_NAMES = frozenset({"Tuple", "Dict", "List", "Optional", "Union", "Any", "Sequence", "Mapping"})
 #: torch families that are not plain tensor math on the CPU/GPU at hand.
@@ -71,6 +71,7 @@ MODULE_MEMBERS: dict[str, frozenset[str] | None] = {
     "torch.nn.functional": NN_FUNCTIONAL,
     "torch.linalg": LINALG,
     "typing": TYPING_NAMES,
+    "numpy": frozenset({"pi", "e", "inf"}),  # its constants only (sim.reward.library.NUMPY_CONSTANTS)
 }
 SUBMODULES = frozenset({"torch.nn", "torch.nn.functional", "torch.linalg"})
 
@@ -138,6 +139,8 @@ class _PolicyChecker(ast.NodeVisitor):
         self.bound = bound
         # Local name -> module path; torch and math are in every reward program's namespace unimported.
         self.modules: dict[str, str] = {name: name for name in ("torch", "math") if name not in bound}
+        if "np" not in bound:  # numpy's constants, as Eureka's environment modules had them
+            self.modules["np"] = "numpy"
 
     # ------------------------------------------------------------------ imports
     def visit_Import(self, node: ast.Import) -> None:
@@ -229,7 +232,9 @@ class _PolicyChecker(ast.NodeVisitor):
         if module == "torch" and name in TORCH_REFUSED:
             raise _reject(node, f"torch.{name} is not allowed in reward code: it {TORCH_REFUSED[name]}")
         if name.startswith("_") or (allowed is not None and name not in allowed):
-            hint = "torch's tensor math functions only" if module.startswith("torch") else f"the documented {module} names"
+            hint = ("torch's tensor math functions only" if module.startswith("torch") else
+                    "torch for math (numpy gives its constants only: np.pi, np.e, np.inf)" if module == "numpy" else
+                    f"the documented {module} names")  # fmt: skip
             raise _reject(node, f"{module}.{name} is not allowed in reward code: use {hint}")
 
     def _check_attribute_name(self, node: ast.Attribute) -> None:
@@ -295,6 +300,10 @@ def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
 
     if level or name.split(".")[0] not in (*ALLOWED_MODULES, "__future__"):
         raise ImportError(f"import {name} is not allowed in reward code: use only torch and math")
+    if name == "numpy":
+        from sim.reward.library import NUMPY_CONSTANTS
+
+        return NUMPY_CONSTANTS
     module = importlib.import_module(name)
     return module if fromlist else importlib.import_module(name.split(".")[0])
 

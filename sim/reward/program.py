@@ -82,13 +82,13 @@ class ProgramShape:
     entry: str
     params: list[str]
 
-    def check_names(self, available: list[str]) -> None:
-        """Fail if the entry function asks for a state tensor the task does not have."""
+    def check_names(self, available: list[str], hint: Callable[[str], str | None] | None = None) -> None:
+        """Fail if the entry function asks for a state tensor the task does not have (``hint``: a fix for a name)."""
         unknown = [p for p in self.params if p not in available]
         if unknown:
-            raise RewardProgramError(
-                f"{self.entry}() takes unknown state {unknown}; available: {', '.join(available)}"
-            )
+            fix = hint(unknown[0]) if hint else None
+            raise RewardProgramError(f"{self.entry}() takes unknown state {unknown}; " + (f"{fix}; " if fix else "")
+                                     + f"available: {', '.join(available)}")  # fmt: skip
 
 
 def inspect_source(source: str, filename: str = "<reward>") -> ProgramShape:
@@ -137,19 +137,19 @@ class RewardProgram:
     def params(self) -> list[str]:
         return self.shape.params
 
-    def check_names(self, available: list[str]) -> None:
-        self.shape.check_names(available)
+    def check_names(self, available: list[str], hint: Callable[[str], str | None] | None = None) -> None:
+        self.shape.check_names(available, hint)
 
-    def __call__(self, state: dict[str, Tensor], num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
+    def __call__(self, state: dict[str, Tensor | float], num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
         """Call the reward on copies of named state and check it returns finite [num_envs] tensors.
 
         The copies keep the simulator out of the reward's reach; an input changed in place
         is still an error, named, so the model learns not to do it.
         """
-        inputs = {name: state[name].clone() for name in self.params}
-        versions = {name: tensor._version for name, tensor in inputs.items()}
+        inputs = {name: state[name].clone() if isinstance(state[name], Tensor) else state[name] for name in self.params}
+        versions = {name: tensor._version for name, tensor in inputs.items() if isinstance(tensor, Tensor)}
         out = self.fn(**inputs)
-        changed = [name for name, tensor in inputs.items() if tensor._version != versions[name]]
+        changed = [name for name, version in versions.items() if inputs[name]._version != version]
         if changed:
             raise RewardProgramError(
                 f"{self.entry}() modified its input {changed[0]!r} in place; inputs are read-only: "

@@ -10,6 +10,7 @@ import torch
 from rl_games.common.ivecenv import IVecEnv
 
 from sim.base import BatchedTask, Tensor
+from sim.isaac_names import check_reward_names, reward_inputs
 from sim.reward.program import RewardProgram
 
 
@@ -63,7 +64,7 @@ class RewardedVecEnv(IVecEnv):
     """Steps a BatchedTask, scores it with a reward program and tracks the success metric."""
 
     def __init__(self, task: BatchedTask, reward: RewardProgram, stats: TrainingStats):
-        reward.check_names(list(task.state_spec))
+        check_reward_names(reward, type(task))
         self.task, self.reward, self.stats = task, reward, stats
         n, dev = task.num_envs, task.device
         self.fitness_sum = torch.zeros(n, device=dev)
@@ -84,7 +85,7 @@ class RewardedVecEnv(IVecEnv):
     def step(self, actions: Tensor):
         task = self.task
         state, done, timeout = task.step(actions)
-        reward, components = self.reward(state, task.num_envs)
+        reward, components = self.reward(reward_inputs(task, state, self.reward.params), task.num_envs)
         self.stats.record_step(components)
         self.fitness_sum += task.step_fitness(state)
         done_ids = done.nonzero(as_tuple=False).squeeze(-1)

@@ -119,3 +119,14 @@ def test_the_torch_surface_is_reviewed_name_by_name():
     assert unreviewed == [], f"review these torch functions for reward code: {unreviewed}"
     assert not set(TORCH_REFUSED) & TORCH_MATH and set(TORCH_REFUSED) <= REVIEWED_TORCH
     assert {"zeros", "exp", "clamp", "where", "norm"} <= TORCH_MATH
+
+
+def test_numpy_gives_its_constants_and_nothing_else():
+    import pytest
+
+    from sim.reward.allow_list import RewardPolicyError, enforce
+
+    enforce(ast.parse("import numpy as np\nx = np.pi + np.e\n"))
+    for program in ("import numpy as np\ny = np.load('x')\n", "y = np.clip(1, 0, 2)\n", "from numpy import load\n"):
+        with pytest.raises(RewardPolicyError, match="numpy gives its constants only|numpy.load is not allowed"):
+            enforce(ast.parse(program))

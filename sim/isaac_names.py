@@ -1,0 +1,233 @@
+"""IsaacGymEnvs' names for each task's state, so that rewards written for IsaacGymEnvs or Eureka run here unchanged.
+
+Eureka showed its model each task's IsaacGymEnvs observation code (``self.dof_pos``, ``self.root_states``,
+...), and its rewards take those attributes, and the scalars IsaacGymEnvs passes as arguments (``dt``,
+``max_episode_length``), as parameters. Each task here offers them beside its own names: computed from the
+same simulator state, at each step, and only the ones a reward asks for (``reward_inputs``). Where this
+project's simulation differs from IsaacGymEnvs' (another model, a missing sensor), the name is left out or its
+difference is in ``DIFFERENCES``, which README's "Bring your Eureka rewards" table shows.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from sim.base import BatchedTask, StateField, Tensor
+from sim.reward.program import ProgramShape, RewardProgram
+from sim.reward.library import get_euler_xyz as get_euler_xyz_2pi
+from sim.rotations import normalize, quat_axis, quat_rotate_inverse
+
+State = dict[str, Tensor]
+
+
+@dataclass(frozen=True)
+class IsaacName:
+    """One IsaacGymEnvs name of a task's state: its shape and meaning, and how it is computed from named state."""
+
+    field: StateField
+    mapping: str  # how it reads in the task's own names (task cards, hints)
+    compute: Callable[[BatchedTask, State], Tensor | float]
+    scalar: bool = False  # a Python number, as IsaacGymEnvs passes it, not a tensor per environment
+
+    def describe(self, name: str) -> str:
+        what = f"{name}: a number ({self.field.unit}) {self.field.doc}" if self.scalar else self.field.describe(name)
+        return f"{what}; here: {self.mapping}"
+
+
+def _scalar(value_of: Callable[[BatchedTask], float], unit: str, doc: str, mapping: str) -> IsaacName:
+    """A number IsaacGymEnvs passes to its reward functions as a Python float (not a tensor)."""
+    return IsaacName(StateField((), unit, doc), mapping, lambda t, s: value_of(t), scalar=True)
+
+
+def _root_states(pos: str, quat: str, linvel: str, angvel: str) -> IsaacName:
+    return IsaacName(StateField((13,), "m, 1, m/s, rad/s", "root state: position, xyzw quaternion, linear and angular "
+                                                          "velocity (world frame)"),
+                     f"torch.cat([{pos}, {quat}, {linvel}, {angvel}], dim=-1)",
+                     lambda t, s: torch.cat([s[pos], s[quat], s[linvel], s[angvel]], dim=-1))  # fmt: skip
+
+
+def _locomotion_obs(t: BatchedTask, s: State) -> Tensor:
+    """IsaacGymEnvs' Ant/Humanoid observation layout, from this task's state (no foot force sensors: zeros)."""
+    up, heading, target_dir = quat_axis(s["torso_rotation"], 2), quat_axis(s["torso_rotation"], 0), _to_target(s)
+    roll, _, yaw = get_euler_xyz_2pi(s["torso_rotation"])
+    walk_target = torch.atan2(target_dir[:, 1], target_dir[:, 0])
+    dofs = s["dof_pos"].shape[1]
+    return torch.cat([
+        s["torso_position"][:, 2:3], quat_rotate_inverse(s["torso_rotation"], s["velocity"]),
+        quat_rotate_inverse(s["torso_rotation"], s["ang_velocity"]), yaw[:, None], roll[:, None],
+        (walk_target - yaw)[:, None], up[:, 2:3], (heading * normalize(target_dir)).sum(-1, keepdim=True),
+        t.scaled_joint_positions(s["dof_pos"], first_joint=1), s["dof_vel"] * LOCOMOTION[t.name]["dof_vel_scale"],
+        torch.zeros(len(up), LOCOMOTION[t.name]["sensors"], device=up.device), s["actions"][:, :dofs],
+    ], dim=-1)  # fmt: skip
+
+
+def _to_target(s: State) -> Tensor:
+    to_target = s["target_pos"] - s["torso_position"]
+    return torch.cat([to_target[:, :2], torch.zeros_like(to_target[:, 2:])], dim=-1)
+
+
+#: IsaacGymEnvs' configuration values its Ant and Humanoid rewards take as arguments.
+LOCOMOTION = {
+    "Ant": {"dof_vel_scale": 0.2, "sensors": 24, "termination_height": 0.31, "death_cost": -2.0, "up_weight": 0.1,
+            "heading_weight": 0.5, "actions_cost_scale": 0.005, "energy_cost_scale": 0.05,
+            "joints_at_limit_cost_scale": 0.1},
+    "Humanoid": {"dof_vel_scale": 0.1, "sensors": 12, "termination_height": 0.8, "death_cost": -1.0, "up_weight": 0.1,
+                 "heading_weight": 0.5, "actions_cost_scale": 0.01, "energy_cost_scale": 0.05,
+                 "joints_at_limit_cost_scale": 0.25},
+}  # fmt: skip
+
+
+def _locomotion(task: str, dofs: int) -> dict[str, IsaacName]:
+    cfg = LOCOMOTION[task]
+    obs = 1 + 3 + 3 + 5 + 3 * dofs + cfg["sensors"]
+    names = {
+        "root_states": _root_states("torso_position", "torso_rotation", "velocity", "ang_velocity"),
+        "targets": IsaacName(StateField((3,), "m", "the walk target"), "target_pos", lambda t, s: s["target_pos"]),
+        "up_vec": IsaacName(StateField((3,), "1", "the torso's up axis in the world frame"),
+                            "quat_axis(torso_rotation, 2)", lambda t, s: quat_axis(s["torso_rotation"], 2)),
+        "heading_vec": IsaacName(StateField((3,), "1", "the torso's forward axis in the world frame"),
+                                 "quat_axis(torso_rotation, 0)", lambda t, s: quat_axis(s["torso_rotation"], 0)),
+        "dof_pos_scaled": IsaacName(StateField((dofs,), "1", "joint positions mapped onto [-1, 1] by the joint limits"),
+                                    "2 * (dof_pos - lower) / (upper - lower) - 1",
+                                    lambda t, s: t.scaled_joint_positions(s["dof_pos"], first_joint=1)),  # fmt: skip
+        "obs_buf": IsaacName(StateField((obs,), "mixed", "IsaacGymEnvs' observation layout: height, local velocity and "
+                                                          "angular velocity, yaw, roll, angle to target, up_proj, "
+                                                          "heading_proj, dof_pos_scaled, scaled dof_vel, foot forces "
+                                                          "(zeros here), actions"),
+                             "built from the state above as IsaacGymEnvs builds it", _locomotion_obs),  # fmt: skip
+        "dt": _scalar(lambda t: t.dt, "s", "the control step", "the task's dt"),
+        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
+    }
+    for key in ("termination_height", "death_cost", "up_weight", "heading_weight", "actions_cost_scale",
+                "energy_cost_scale", "joints_at_limit_cost_scale", "dof_vel_scale"):  # fmt: skip
+        names[key] = _scalar(lambda t, key=key: LOCOMOTION[t.name][key], "1", f"IsaacGymEnvs' {key} for {task}",
+                             f"{cfg[key]} (IsaacGymEnvs' config)")  # fmt: skip
+    return names
+
+
+def _stacked(*parts: str) -> Callable[[BatchedTask, State], Tensor]:
+    return lambda t, s: torch.stack([s[p] for p in parts], dim=-1)
+
+
+def _hand() -> dict[str, IsaacName]:
+    return {"max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit",
+                                          "max_episode_length"),
+            "dt": _scalar(lambda t: t.dt, "s", "the control step", "the task's dt")}  # fmt: skip
+
+
+#: Per task: IsaacGymEnvs name -> how it is computed here.
+ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
+    "Cartpole": {
+        "dof_pos": IsaacName(StateField((2,), "m, rad", "cart position and pole angle"), "stack(cart_pos, pole_angle)",
+                             _stacked("cart_pos", "pole_angle")),
+        "dof_vel": IsaacName(StateField((2,), "m/s, rad/s", "cart and pole velocities"), "stack(cart_vel, pole_vel)",
+                             _stacked("cart_vel", "pole_vel")),
+        "reset_dist": _scalar(lambda t: t.reset_dist, "m", "the cart's distance limit", "3.0"),
+        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "500"),
+    },
+    "BallBalance": {
+        "ball_linvels": IsaacName(StateField((3,), "m/s", "ball linear velocity"), "ball_velocities",
+                                  lambda t, s: s["ball_velocities"]),
+        "ball_radius": _scalar(lambda t: t.ball_radius, "m", "the ball's radius", "0.05 (IsaacGymEnvs: 0.1)"),
+        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
+    },
+    "Quadcopter": {
+        "target_pos": IsaacName(StateField((3,), "m", "the target position"), "target_root_positions",
+                                lambda t, s: s["target_root_positions"]),
+        "root_states": _root_states("root_positions", "root_quats", "root_linvels", "root_angvels"),
+        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
+    },
+    "Ant": _locomotion("Ant", 8),
+    "Humanoid": _locomotion("Humanoid", 17),
+    "FrankaCabinet": {
+        "franka_grasp_pos": IsaacName(StateField((3,), "m", "the gripper's grasp point"), "hand_pos",
+                                      lambda t, s: s["hand_pos"]),
+        "franka_grasp_rot": IsaacName(StateField((4,), "1", "the gripper's orientation, xyzw"), "hand_rot",
+                                      lambda t, s: s["hand_rot"]),
+        "drawer_grasp_pos": IsaacName(StateField((3,), "m", "the drawer handle's grasp point"), "handle_pos",
+                                      lambda t, s: s["handle_pos"]),
+        "franka_lfinger_pos": IsaacName(StateField((3,), "m", "left fingertip"), "lfinger_pos",
+                                        lambda t, s: s["lfinger_pos"]),
+        "franka_rfinger_pos": IsaacName(StateField((3,), "m", "right fingertip"), "rfinger_pos",
+                                        lambda t, s: s["rfinger_pos"]),
+        "franka_dof_pos": IsaacName(StateField((9,), "rad, m", "arm and finger joint positions"), "dof_pos",
+                                    lambda t, s: s["dof_pos"]),
+        "franka_dof_vel": IsaacName(StateField((9,), "rad/s, m/s", "arm and finger joint velocities"), "dof_vel",
+                                    lambda t, s: s["dof_vel"]),
+        "cabinet_dof_pos": IsaacName(StateField((4,), "m", "cabinet joints; [:, 3] is the top drawer's opening"),
+                                     "[0, 0, 0, drawer_opening]", lambda t, s: _drawer_dofs(s["drawer_opening"])),
+        "cabinet_dof_vel": IsaacName(StateField((4,), "m/s", "cabinet joint velocities; [:, 3] is the top drawer's"),
+                                     "[0, 0, 0, drawer_vel]", lambda t, s: _drawer_dofs(s["drawer_vel"])),
+        "num_envs": _scalar(lambda t: t.num_envs, "1", "the number of environments", "N"),
+        "dt": _scalar(lambda t: t.dt, "s", "the control step", "the task's dt"),
+        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
+    },
+    "ShadowHand": _hand(),
+    "ShadowHandSpin": _hand(),
+    "ShadowHandBlock": _hand(),
+}
+
+PEN_ROT_DIST = ("rot_dist is the angle between the pen's axis and the goal's (the pen is symmetric about it); "
+                "IsaacGymEnvs' is the full quaternion distance")
+#: What still differs from IsaacGymEnvs, per task (README's table).
+DIFFERENCES: dict[str, list[str]] = {
+    "Cartpole": ["reset_buf is not an input: the reward cannot end episodes here (termination is the task's own)"],
+    "BallBalance": ["a two-axis tilting tray, not IsaacGymEnvs' three-legged robot: no dof_positions, dof_velocities, "
+                    "sensor_forces or sensor_torques", "ball_radius is 0.05 m (IsaacGymEnvs: 0.1 m)"],
+    "Quadcopter": ["no rotor dof_positions"],
+    "Ant": ["obs_buf's foot force entries are zeros (the MuJoCo model has no force sensors)"],
+    "Humanoid": ["17 joints (IsaacGymEnvs: 21), so obs_buf's joint slices move; no dof_force_tensor or motor_efforts"],
+    "FrankaCabinet": ["the scene is mirrored relative to IsaacGymEnvs: at reset the left finger is below the handle, "
+                      "and the gripper's local y points to world -z, so IsaacGymEnvs' straddle and up-axis terms "
+                      "flip sign", "no drawer_grasp_rot or the four grasp axes"],
+    "ShadowHand": [PEN_ROT_DIST],
+    "ShadowHandSpin": [PEN_ROT_DIST],
+    "ShadowHandBlock": ["IsaacGymEnvs has no such task: it is OpenAI's block rotation about the palm's normal"],
+}
+
+
+def _drawer_dofs(top: Tensor) -> Tensor:
+    return torch.cat([torch.zeros(len(top), 3, device=top.device), top[:, None]], dim=-1)
+
+
+def isaac_names(task: type[BatchedTask]) -> dict[str, IsaacName]:
+    """The task's IsaacGymEnvs names that its own state does not already have."""
+    return {k: v for k, v in ISAAC_NAMES.get(task.name, {}).items() if k not in task.state_spec}
+
+
+def reward_names(task: type[BatchedTask]) -> list[str]:
+    """Every name a reward program may take as a parameter: the task's own, then IsaacGymEnvs'."""
+    return [*task.state_spec, *isaac_names(task)]
+
+
+def reward_inputs(task: BatchedTask, state: State, names: list[str]) -> dict[str, Tensor | float]:
+    """The values of ``names`` for a reward: named state as it is, IsaacGymEnvs names computed from it."""
+    extra = isaac_names(type(task))
+    return {name: state[name] if name in state else extra[name].compute(task, state) for name in names}
+
+
+def describe_isaac_names(task: type[BatchedTask]) -> str:
+    """The task's IsaacGymEnvs names, one per line with shape, meaning and mapping (the paper prompt, task cards)."""
+    return "\n".join(n.describe(name) for name, n in isaac_names(task).items())
+
+
+def check_reward_names(program: ProgramShape | RewardProgram, task: type[BatchedTask]) -> None:
+    """Raise RewardProgramError for a parameter that is no name of the task, with a "did you mean" where one fits."""
+    program.check_names(reward_names(task), lambda name: did_you_mean(name, task))
+
+
+def did_you_mean(name: str, task: type[BatchedTask]) -> str | None:
+    """A hint for an unknown input: this task's name for an IsaacGymEnvs name of another task, or a near miss."""
+    known = reward_names(task)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]}?"
+    elsewhere = sorted(other for other, names in ISAAC_NAMES.items() if name in names and other != task.name)
+    if elsewhere:
+        return f"{name} is an IsaacGymEnvs name of {', '.join(elsewhere)}, not of {task.name}"
+    return None
+

@@ -1,0 +1,72 @@
+"""IsaacGymEnvs' names beside each task's own: the same state, IsaacGymEnvs' shapes and conventions, "did you mean"."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from sim.isaac_names import ISAAC_NAMES, check_reward_names, did_you_mean, isaac_names, reward_inputs, reward_names
+from sim.registry import make_task, task_class, task_names
+from sim.reward.program import RewardProgram, RewardProgramError
+
+PROGRAMS = Path(__file__).resolve().parent.parent / "fixtures" / "isaac_style"
+
+
+def stepped(task_name: str, num_envs: int = 4):
+    task = make_task(task_name, num_envs=num_envs, seed=0)
+    task.reset()
+    state, _, _ = task.step(torch.rand(num_envs, task.num_actions, generator=torch.Generator().manual_seed(1)) * 2 - 1)
+    return task, state
+
+
+@pytest.mark.parametrize("task_name", task_names())
+def test_an_isaacgymenvs_style_program_runs_unchanged_on_every_task(task_name):
+    source = (PROGRAMS / f"{task_name}.py").read_text()
+    assert "@torch.jit.script" in source  # written as IsaacGymEnvs and Eureka write them
+    program = RewardProgram.from_source(source)
+    task, state = stepped(task_name)
+    check_reward_names(program, type(task))
+    reward, components = program(reward_inputs(task, state, program.params), task.num_envs)
+    assert reward.shape == (task.num_envs,) and torch.isfinite(reward).all() and components
+
+
+@pytest.mark.parametrize("task_name", sorted(ISAAC_NAMES))
+def test_every_isaacgymenvs_name_has_its_declared_shape(task_name):
+    task, state = stepped(task_name)
+    names = isaac_names(type(task))
+    values = reward_inputs(task, state, list(names))
+    for name, value in values.items():
+        if isinstance(value, torch.Tensor):
+            assert value.shape == (task.num_envs, *names[name].field.shape), name
+        else:
+            assert isinstance(value, (int, float)) and names[name].scalar, name
+
+
+def test_the_views_are_the_same_state():
+    cartpole, s = stepped("Cartpole")
+    v = reward_inputs(cartpole, s, ["dof_pos", "dof_vel"])
+    assert torch.equal(v["dof_pos"][:, 0], s["cart_pos"]) and torch.equal(v["dof_pos"][:, 1], s["pole_angle"])
+    assert torch.equal(v["dof_vel"][:, 1], s["pole_vel"])
+    ant, s = stepped("Ant")
+    v = reward_inputs(ant, s, ["root_states", "obs_buf", "dof_pos_scaled", "up_vec", "dt"])
+    assert torch.equal(v["root_states"][:, 0:3], s["torso_position"]) and torch.equal(v["root_states"][:, 7:10], s["velocity"])
+    assert v["obs_buf"].shape[1] == 60  # IsaacGymEnvs' Ant observation size
+    assert torch.equal(v["obs_buf"][:, 0], s["torso_position"][:, 2]) and torch.allclose(v["obs_buf"][:, 10], s["up_proj"])
+    assert torch.equal(v["obs_buf"][:, 12:20], v["dof_pos_scaled"])
+    low, high = ant.joint_range[1:9].unbind(-1)  # the hinges after the free root joint
+    at_limits = reward_inputs(ant, {**s, "dof_pos": torch.stack([low, high])}, ["dof_pos_scaled"])["dof_pos_scaled"]
+    assert torch.allclose(at_limits, torch.tensor([[-1.0] * 8, [1.0] * 8]), atol=1e-6)
+    assert torch.allclose(v["up_vec"][:, 2], s["up_proj"]) and v["dt"] == ant.dt
+    franka, s = stepped("FrankaCabinet")
+    assert torch.equal(reward_inputs(franka, s, ["cabinet_dof_pos"])["cabinet_dof_pos"][:, 3], s["drawer_opening"])
+
+
+def test_an_unknown_input_gets_a_did_you_mean():
+    ant, cartpole = task_class("Ant"), task_class("Cartpole")
+    assert did_you_mean("root_state", ant) == "did you mean root_states?"
+    assert did_you_mean("dof_positions", cartpole) == "did you mean dof_pos?"
+    assert did_you_mean("franka_grasp_pos", ant) == "franka_grasp_pos is an IsaacGymEnvs name of FrankaCabinet, not of Ant"
+    program = RewardProgram.from_source("def compute_reward(root_state):\n    return root_state[:, 0], {}\n")
+    with pytest.raises(RewardProgramError, match=r"unknown state \['root_state'\]; did you mean root_states\?"):
+        check_reward_names(program, ant)
+    assert "root_states" in reward_names(ant) and "torso_position" in reward_names(ant)

@@ -103,11 +103,12 @@ class RunContext:
         setattr(self.settings, f"{agent}_llm", spec)
 
 
-def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels | None = None) -> RunContext:
+def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels | None = None,
+             verbose: bool = False) -> RunContext:
     """The context of a run, for graph.run and graph.server alike. Prices and models first: a budget without
     prices, a missing key or a bad agent_mode fails before anything is written. A ``new`` run then gets its
     directory, config.yaml and its copy of --init-checkpoint; logging goes to the run's log.jsonl. ``models``:
-    the agents' models if not the ones the settings name (a test's FAKE models)."""
+    the agents' models if not the ones the settings name (a test's FAKE models); ``verbose``: every log line on a terminal too."""
     prices = price_table(settings)
     gateway = gateway_of(settings, run, models or agent_models(settings, run), prices)
     if new:
@@ -115,6 +116,6 @@ def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels 
         if settings.init_checkpoint:  # the run keeps its own copy: it can be resumed and replayed alone
             shutil.copyfile(settings.init_checkpoint, run.init_checkpoint)
         settings.save(run.config)
-    configure_logging(run.log)
+    configure_logging(run.log, verbose)
     return RunContext(settings, run, gateway, training_pool(settings), TrainingGate(settings.overlaps_training()),
                       Inbox(run.inbox), LiveBoard())  # fmt: skip

@@ -39,7 +39,7 @@ log = structlog.get_logger("run")
 THREAD = {"configurable": {"thread_id": "eureka"}}
 RUN_ERRORS = (LLMConfigError, AgentModeError, LLMCallError, ReplayExhaustedError, SettingsError, FileNotFoundError)
 #: Flags that are not settings.
-NOT_SETTINGS = ("config", "resume", "steer_file")
+NOT_SETTINGS = ("config", "resume", "steer_file", "verbose")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -73,6 +73,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
     p.add_argument("--config", type=Path, default=DEFAULTS_FILE, help="a run.yaml with the defaults")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped or killed run")
+    p.add_argument("--verbose", action="store_true", help="on a terminal, print every log line (every epoch's "
+                                                          "progress, every LLM call); log.jsonl always has them")
     return p.parse_args(argv)
 
 
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SettingsError(f"--steer-file {args.steer_file}: no such file")
         settings, run = prepare(args)
         run_dir = run.root
-        context = open_run(settings, run, new=not args.resume)
+        context = open_run(settings, run, new=not args.resume, verbose=args.verbose)
         values = asyncio.run(execute(context, resume=args.resume is not None, steer_file=args.steer_file))
     except RUN_ERRORS as exc:
         resumable = isinstance(exc, LLMCallError) and RunDir(run_dir).checkpoints.exists()

@@ -88,7 +88,7 @@ def wait_for_event(run: Path, event: str, timeout: float = 120) -> None:
 def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path):
     run = tmp_path / "run"
     child = spawn(run_args(tmp_path, run))
-    child.expect("train.start")  # iteration 0 is going
+    child.expect("stage.start")  # iteration 0 is going (a terminal shows the milestones, not every training's start)
     child.sendline("keep the cart near the centre of the track")
     child.sendline("@critic which candidate is best so far?")
     child.sendline("/edit")
@@ -104,6 +104,7 @@ def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path)
     assert "[run] error: /samples needs a whole number, got 'zero'" in printed
     assert "completed: best fitness" in printed
     assert "LLM: " in printed and " calls, " in printed  # the live toolbar below the prompt
+    assert "train.done" in printed and "train.progress" not in printed  # a terminal: no line per epoch
     # The feedback typed during iteration 0 joins the reflection in every prompt of iteration 1.
     second = prompts_of(run, 1)
     assert second and all("keep the cart near the centre of the track" in p and "task_score" in p for p in second)
@@ -122,13 +123,13 @@ def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path)
 def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
     run = tmp_path / "run"
     runner = spawn(run_args(tmp_path, run, 3))
-    runner.expect("train.start")
+    runner.expect("stage.start")
     reading = drain(runner)
     chat = spawn(["-m", "graph.chat", str(run)])
     chat.expect("attached to")
     chat.sendline("/pause")
     chat.expect(r"paused after iteration 0 of " + STAGE)
-    time.sleep(3)  # paused: iteration 1 does not start
+    wait_for_event(run, "steer.waiting")  # the run waits at the boundary: iteration 1 has not started
     assert '"candidate": "it1-s' not in (run / "log.jsonl").read_text()
     chat.sendline("/status")
     chat.expect("waiting for /resume")

@@ -20,3 +20,17 @@ async def test_the_worker_sees_no_secrets_and_cannot_raise_its_limits(tmp_path, 
     assert report["cwd"] == str(tmp_path / "job")
     assert report["raise_limit"].startswith("refused")
     assert report["write_inside"].startswith("done")
+
+
+def test_every_layer_is_active_where_the_machine_supports_them():
+    """The escape tests follow active_layers(); this pins the layers themselves where they must all be on (CI:
+    .ci/run sets EUREKA_REQUIRE_LAYERS=all), so a layer that silently stops working fails there."""
+    import os
+
+    import pytest
+
+    from tools.isolation.confinement import active_layers
+
+    if os.environ.get("EUREKA_REQUIRE_LAYERS") != "all":
+        pytest.skip("EUREKA_REQUIRE_LAYERS=all is set where every layer is supported (.ci/run)")
+    assert [layer for layer, active in active_layers().items() if not active] == []

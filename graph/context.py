@@ -10,6 +10,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
+
 from agents.llm.chat_models import AgentModels, make_models
 from agents.llm.gateway import LLMGateway
 from agents.llm.pricing import PRICES_FILE, PriceTable, PriceTableError
@@ -55,10 +57,12 @@ def training_pool(settings: Settings) -> TrainingPool:
     except ImportError:
         raise SettingsError("pool ray needs the [ray] extra: pip install -e '.[ray]'") from None
     try:
-        return RayPool(s.ray_address, gpus_per_trainer=s.gpus_per_trainer, local_gpus=s.ray_gpus,
+        pool = RayPool(s.ray_address, gpus_per_trainer=s.gpus_per_trainer, local_gpus=s.ray_gpus,
                        timeout_s=s.train_timeout_s, memory_limit_gb=s.train_memory_gb)  # fmt: skip
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise SettingsError(f"pool ray: cannot start or reach Ray ({s.ray_address or 'local'}): {exc}") from None
+    structlog.get_logger("graph").info("pool.ray", address=s.ray_address or "local", resources=pool.choice)
+    return pool
 
 
 def gateway_of(settings: Settings, run: RunDir, models: AgentModels, prices: PriceTable) -> LLMGateway:

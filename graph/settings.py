@@ -92,7 +92,8 @@ class Settings(BaseModel):
                                                 "null: a local Ray instance")  # fmt: skip
     ray_gpus: int | None = Field(ge=0, description="pool ray, local instance: logical GPUs to declare (null: the GPUs "
                                                    "Ray finds)")  # fmt: skip
-    gpus_per_trainer: float = Field(ge=0, description="pool ray: GPUs each training holds; fractions share a GPU")
+    gpus_per_trainer: float | None = Field(ge=0, description="pool ray: GPUs each training holds; fractions share a "
+                                                             "GPU; null: one where Ray reports GPUs, else none")  # fmt: skip
     train_timeout_s: float = Field(gt=0, description="seconds a training may take before it is killed")
     train_memory_gb: float = Field(gt=0, description="memory a training may use before it is killed")
     check_timeout_s: float = Field(gt=0, description="seconds a reward program's dry run may take")

@@ -100,7 +100,8 @@ class JobActor:
                 yield item
             result = training.result()
             archive = pack(root / "job")
-            where = {"node": socket.gethostname(), "pid": os.getpid(), "gpu_ids": [str(g) for g in gpus],
+            where = {"node": socket.gethostname(), "node_id": ray.get_runtime_context().get_node_id(),
+                     "pid": os.getpid(), "gpu_ids": [str(g) for g in gpus],
                      "device": device, "node_dir": local.out_dir}  # fmt: skip
             yield {"type": "result", "result": result, "archive": archive, "where": where}
         finally:
@@ -113,16 +114,24 @@ class RayPool:  # a tools.pool.TrainingPool
     ``address``: a running cluster (``ray start --head`` elsewhere), or None for a local instance
     with ``local_gpus`` logical GPUs (None: the GPUs Ray finds). ``gpus_per_trainer`` and
     ``cpus_per_trainer`` are each job's resources; fractions are allowed and Ray queues the jobs
-    that do not fit.
+    that do not fit. ``gpus_per_trainer=None`` chooses from the cluster: one GPU per training where Ray
+    reports GPUs, else none; ``choice`` says what was chosen.
     """
 
-    def __init__(self, address: str | None = None, *, gpus_per_trainer: float = 0.0, cpus_per_trainer: float = 1.0,
+    def __init__(self, address: str | None = None, *, gpus_per_trainer: float | None = None, cpus_per_trainer: float = 1.0,
                  local_gpus: int | None = None, timeout_s: float | None = None,
                  memory_limit_gb: float | None = None):  # fmt: skip
         if not ray.is_initialized():
             local = {} if address else {"num_gpus": local_gpus}
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
                      **{k: v for k, v in local.items() if v is not None})  # fmt: skip
+        if gpus_per_trainer is None:
+            gpus = ray.cluster_resources().get("GPU", 0.0)
+            gpus_per_trainer = 1.0 if gpus >= 1 else 0.0
+            self.choice = (f"gpus_per_trainer {gpus_per_trainer:g}: Ray reports {gpus:g} GPUs"
+                           + ("" if gpus >= 1 else ", so trainings run on the CPU"))  # fmt: skip
+        else:
+            self.choice = f"gpus_per_trainer {gpus_per_trainer:g} (given)"
         self.resources = {"num_gpus": gpus_per_trainer, "num_cpus": cpus_per_trainer}
         self.timeout_s, self.memory_limit_gb = timeout_s, memory_limit_gb
 

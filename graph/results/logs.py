@@ -32,7 +32,7 @@ def printable_values(logger, method_name, event_dict):
 TERMINAL_EVENTS = frozenset({
     "train.done", "train.stopped_early", "seed.done", "eval.done", "stage.start", "stage.done",
     "stage.success_reached", "run.done", "run.report", "curriculum.plan", "curriculum.decision", "steer.file",
-    "steer.applied", "steer.waiting", "steer.critic_answer", "steer.clip", "budget.spent", "llm.back", "agents.mode",
+    "steer.applied", "steer.waiting", "steer.critic_answer", "steer.clip", "budget.spent", "llm.back", "agents.mode", "pool.ray",
 })  # fmt: skip
 
 

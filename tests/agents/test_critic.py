@@ -46,3 +46,19 @@ async def test_tools_mode_reads_what_it_needs_then_answers(tmp_path):
 async def test_an_empty_answer_says_so(tmp_path):
     coro, _ = ask(tmp_path, ["   "], tools=False, question="anything?")
     assert await coro == "(the Critic gave no answer)"
+
+
+async def test_text_mode_with_a_critic_llm_adds_its_analysis_of_the_best_to_the_reflection(tmp_path):
+    from agents.critic import elect
+
+    model = ScriptedChatModel(script=["upright saturates early: weight the pole velocity more."], prompts=[])
+    gateway = LLMGateway({"critic": model}, tmp_path / "calls.jsonl", agent_mode="text")
+    ranked = [CANDIDATES[1], CANDIDATES[0]]
+    common = dict(description="balance a pole", candidates=CANDIDATES, ranked=ranked, previous=None, iteration=0,
+                  stage="stage1-Cartpole", profile="paper", tool_rounds=3)  # fmt: skip
+    election = await elect(gateway, **common, analyze=True)
+    assert election.candidate == "it0-s1"
+    assert "upright saturates early: weight the pole velocity more." in election.feedback
+    assert "# it0-s1" in model.prompts[0][-1].content  # the analysed program is the elite's
+    plain = await elect(gateway, **common, analyze=False)  # no critic_llm: Eureka's statistics alone
+    assert "upright saturates early" not in plain.feedback and len(model.prompts) == 1

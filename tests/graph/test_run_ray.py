@@ -26,5 +26,34 @@ def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path):
     assert all(s["status"] == "trained" for it in summary["iterations"] for s in it["samples"])
     results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
     assert len(results) == 6  # four candidates and two final-evaluation seeds, each brought back from its actor
-    assert all(r["device"] == "ray(gpus=0.5)" and len(r["where"]["gpu_ids"]) == 1 for r in results)
+    assert all(len(r["where"]["gpu_ids"]) == 1 for r in results)  # Ray gave each actor one (shared) GPU
+    assert {r["where"]["gpu_ids"][0] for r in results} == {"0", "1"}
     assert all(Path(r["checkpoint"]).is_relative_to(run) and Path(r["checkpoint"]).is_file() for r in results)
+
+
+@pytest.mark.slow
+def test_a_run_on_a_two_node_cluster_at_ray_address_brings_every_file_back(tmp_path):
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, connect=False, head_node_args={"num_cpus": 0})  # trains nothing itself
+    try:
+        for _ in range(2):
+            cluster.add_node(num_cpus=1)
+        transcript = tmp_path / "calls.jsonl"
+        transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
+        run = tmp_path / "run"
+        done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "Cartpole",
+                               "--iterations", "1", "--samples", "2", "--eval-seeds", "2", "--num-envs", "64",
+                               "--max-epochs", "5", "--llm", f"replay:{transcript}", "--pool", "ray", "--ray-address",
+                               cluster.address, "--run-dir", str(run)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+    finally:
+        cluster.shutdown()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "gpus_per_trainer 0: Ray reports 0 GPUs, so trainings run on the CPU" in done.stderr  # the choice, said
+    results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
+    assert len(results) == 4 and len({r["where"]["node_id"] for r in results}) == 2  # both nodes trained
+    for r in results:
+        job = Path(r["out_dir"])
+        assert job.is_relative_to(run) and Path(r["checkpoint"]).is_file() and (job / "train.log").is_file()
+        assert (job / "clean_eval" / "evaluation.json").is_file() and not Path(r["where"]["node_dir"]).exists()

@@ -59,7 +59,9 @@ async def test_fractional_trainers_share_the_logical_gpus_and_their_files_come_b
     assert all([p["epoch"] for p in seen[i]] == [1, 2, 3] for i in range(4))  # progress streamed back
     gpus = [r["where"]["gpu_ids"] for r in results]
     assert all(len(ids) == 1 for ids in gpus) and {ids[0] for ids in gpus} == {"0", "1"}
-    assert max(sum(g == ids for ids in gpus) for g in gpus) == 2  # half a GPU each: two trainers per GPU
+    for gpu in ("0", "1"):  # half a GPU each: two trainings ran at once on each GPU
+        on_it = [(r["started_at"], r["finished_at"]) for r, ids in zip(results, gpus) if ids == [gpu]]
+        assert len(on_it) == 2 and max(start for start, _ in on_it) < min(end for _, end in on_it)
     for job, result in zip(jobs, results):
         out = tmp_path / job.out_dir.rsplit("/", 1)[-1]
         assert result["out_dir"] == str(out) and Path(result["checkpoint"]).parent == out / "nn"
@@ -99,3 +101,9 @@ async def test_the_driver_judges_each_rung_and_a_stopped_job_comes_back_with_its
     assert [epoch for epoch, _ in asked] == [10, 20] and all(f is not None for _, f in asked)
     assert result["status"] == "stopped_early" and result["rung"]["epoch"] == 20
     assert (tmp_path / "job" / "nn" / "rung20.pth").is_file() and (tmp_path / "job" / "clean_eval_rung20").is_dir()
+
+
+def test_without_gpus_per_trainer_each_training_gets_one_of_the_gpus_ray_reports(pool):
+    chosen = RayPool()  # the module's Ray instance declares 2 (logical) GPUs
+    assert chosen.resources["num_gpus"] == 1.0 and chosen.choice == "gpus_per_trainer 1: Ray reports 2 GPUs"
+    assert pool.choice == "gpus_per_trainer 0.5 (given)"

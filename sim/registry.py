@@ -43,6 +43,17 @@ def task_class(name: str) -> type[BatchedTask]:
     return getattr(importlib.import_module(module), cls)
 
 
+def backend_task(name: str, sim: str = "default") -> type[BatchedTask]:
+    """The task as the backend ``sim`` will train it: under ``isaacgym`` only the named state its VecTask provides
+    (what the Coder is shown and its programs are checked against); the registered class otherwise."""
+    cls = task_class(name)
+    if sim != "isaacgym":
+        return cls
+    from sim.isaacgym.adapter import isaacgym_state_spec
+
+    return type(f"{cls.__name__}OnIsaacGym", (cls,), {"state_spec": isaacgym_state_spec(name)})
+
+
 def check_backend(sim: str, task: str) -> None:
     """ValueError, in one line, unless ``task`` can run on the physics backend ``sim`` on this machine (checked
     before anything is sampled or written; nothing is imported: Isaac Gym must be imported before torch)."""

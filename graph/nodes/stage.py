@@ -19,7 +19,7 @@ from graph.results.run_dir import candidate_id
 from graph.results.summary import compute, write_summary
 from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from prompts import render
-from sim.registry import task_class, task_config
+from sim.registry import backend_task, task_config
 from sim.reward.normal_form import program_digest
 from tools.jobs import TrainJob, clean_fitness
 from tools.rungs import rung_epochs
@@ -32,7 +32,8 @@ EVAL_SEED_OFFSET = 1000
 async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """Build the Coder's first prompt from the task context and the stage before's best reward."""
     stage, profile = state["stage"], runtime.context.settings.prompt_profile
-    messages = initial_messages(task_class(stage["task"]), task_config(stage["task"])["description"], profile)
+    task = backend_task(stage["task"], runtime.context.settings.sim)  # the state the training backend provides
+    messages = initial_messages(task, task_config(stage["task"])["description"], profile)
     elite, prior = None, stage["prior_reward"]
     if prior:
         messages += prior_reward_messages(prior, profile)
@@ -66,7 +67,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         programs = KnownPrograms({d: tuple(v) for d, v in (request.get("known") or {}).items()},
                                  ctx.claims.setdefault(stage["name"], {}), cid)  # fmt: skip
     try:
-        draft = await coder.write(ctx.gateway, request["messages"], task_class(stage["task"]), f"{stage['name']}/{cid}",
+        draft = await coder.write(ctx.gateway, request["messages"], backend_task(stage["task"], s.sim), f"{stage['name']}/{cid}",
                                   ctx.run.rewards(stage["name"]), code=request.get("code"), profile=s.prompt_profile,
                                   check_timeout_s=s.check_timeout_s, repair_attempts=s.repair_attempts,
                                   tool_rounds=s.tool_rounds, programs=programs)  # fmt: skip
@@ -143,7 +144,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
             note = f"no candidate trained; the elite stays {holder}"
         else:
             program, feedback = best["code"], error_feedback(best["error"] or "unknown error", s.prompt_profile,
-                                                                       task_class(stage["task"]))  # fmt: skip
+                                                                       backend_task(stage["task"], s.sim))  # fmt: skip
     else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
         feedback, note = "", f"every sample failed on the LLM: {best['error']}"
         log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from sim.base import BatchedTask, Tensor
+from sim.base import BatchedTask, Tensor, base_state_spec
 from sim.registry import task_class, task_config
 
 
@@ -45,6 +45,12 @@ def isaacgym_mapping(name: str) -> dict[str, Any]:
         raise ValueError(f"configs/tasks/{name}.yaml has no isaacgym: {{state: ..., success: ...}} block: "
                          f"{name} cannot run with --sim isaacgym")  # fmt: skip
     return mapping
+
+
+def isaacgym_state_spec(name: str) -> dict:
+    """The named state the VecTask provides: the mapped tensors, and the state every task shares."""
+    native = task_class(name)
+    return {k: native.state_spec[k] for k in isaacgym_mapping(name)["state"]} | base_state_spec(native.num_actions)
 
 
 class IsaacGymTask(BatchedTask):
@@ -99,7 +105,8 @@ def make_isaacgym_task(name: str, num_envs: int, device: str = "cpu", seed: int 
     native, mapping = task_class(name), isaacgym_mapping(name)
     cls = type(f"IsaacGym{name}", (IsaacGymTask,), {
         "name": name, "native": native, "mapping": mapping, "fitness_doc": native.fitness_doc,
-        "state_spec": {k: native.state_spec[k] for k in mapping["state"]},
+        "num_obs": native.num_obs, "num_actions": native.num_actions,  # until the VecTask says its own
+        "state_spec": isaacgym_state_spec(name),
         "human_reward": staticmethod(native.human_reward), "sparse_reward": staticmethod(native.sparse_reward),
     })  # fmt: skip
     return cls(isaacgymenvs, num_envs, device, seed)

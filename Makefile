@@ -7,13 +7,14 @@ TASK   ?= Cartpole
 ARGS   ?=
 DEMO   ?= Ant
 
-.PHONY: install browser run test bench demo clean
+.PHONY: install browser egl run test bench demo clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# The CPU torch wheel first, or pip resolves torch to the CUDA build (gigabytes).
-	$(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet torch
+	# torch first: a torch already in the venv is kept (a CPU or CUDA build the user chose, README "Quick start");
+	# else torch==2.13.0, the CPU wheel on these machines (on PyPI, Linux x86-64 builds are the CUDA ones).
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet torch
 	$(PY) -m pip install --quiet -e ".[test,local]"
 	touch $@
 
@@ -28,17 +29,21 @@ $(VENV)/.installed-extras: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; }
 
+# MuJoCo renders headless through EGL (make demo, the report's clip of a MuJoCo policy): Debian's Mesa EGL.
+egl:
+	@{ ldconfig -p | grep -q libEGL_mesa.so.0 && ldconfig -p | grep -q libEGL.so.1; } || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri || { apt-get update -qq && apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri; }; }
+
 run: install
 	$(PY) -m graph.run --task $(TASK) $(ARGS)
 
-test: install $(VENV)/.installed-extras browser
+test: install $(VENV)/.installed-extras browser egl
 	$(PY) -m pytest tests --durations=40 $(ARGS)
 
 bench: install
 	$(PY) bench/trainer_pool.py
 
 # A 10-second mp4 of a trained MuJoCo policy (trains the human reward first, then renders headless).
-demo: install
+demo: install egl
 	$(PY) -m tools.render --task $(DEMO) --train-epochs 300 --seconds 10 --out runs/demo/$(DEMO).mp4
 
 clean:

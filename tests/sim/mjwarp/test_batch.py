@@ -16,8 +16,8 @@ def close(a, b, tolerance):
 
 @pytest.mark.slow
 def test_the_pen_on_mjwarp_matches_the_cpu_backend_for_the_same_actions():
-    """Every named state tensor agrees tightly until contact-rich dynamics amplify float32 vs float64
-    (measured: 1e-5 for 5 control steps), and the trajectories stay together (positions within 1e-2)."""
+    """Every named state tensor agrees within 1e-4 for the first 5 control steps, until contact-rich dynamics
+    amplify float32 vs float64, and the trajectories stay together (positions within 1e-2 over 20 steps)."""
     cpu = make_task("ShadowHand", num_envs=WORLDS, seed=3)
     warp = make_task("ShadowHand", num_envs=WORLDS, seed=3, sim="mjwarp")
     assert type(warp.sim).__name__ == "WarpBatch" and warp.sim.d.qpos.shape == (WORLDS, cpu.sim.model.nq)

@@ -27,8 +27,9 @@ RL_ZOO_CARTPOLE = {"n_steps": 32, "batch_size": 256, "gae_lambda": 0.8, "gamma":
                    "learning_rate": lambda progress: 1e-3 * progress, "clip_range": lambda progress: 0.2 * progress}  # fmt: skip
 
 
-def sb3_run(target: float, envs: int, max_steps: int, seed: int) -> tuple[float, float | None, float]:
-    """(env-steps/s, seconds to reach ``target`` or None, the last mean episode return) of SB3 PPO."""
+def sb3_run(target: float, envs: int, max_steps: int, seed: int, settings: str = "zoo") -> tuple[float, float | None, float]:
+    """(env-steps/s, seconds to reach ``target`` or None, the last mean episode return) of SB3 PPO, with RL Zoo's
+    tuned hyperparameters (``zoo``) or SB3's defaults (``default``)."""
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
@@ -48,7 +49,7 @@ def sb3_run(target: float, envs: int, max_steps: int, seed: int) -> tuple[float,
             return self.solved_at is None
 
     model = PPO("MlpPolicy", make_vec_env("CartPole-v1", n_envs=envs, seed=seed), seed=seed, device="cpu", verbose=0,
-                **RL_ZOO_CARTPOLE)
+                **(RL_ZOO_CARTPOLE if settings == "zoo" else {}))
     callback = StopAtTarget()
     model.learn(total_timesteps=max_steps, callback=callback)
     wall = time.perf_counter() - callback.started
@@ -81,6 +82,8 @@ def main() -> None:
     p.add_argument("--num-envs", type=int, default=512)
     p.add_argument("--max-epochs", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sb3-settings", choices=("zoo", "default"), default="zoo",
+                   help="SB3's PPO with RL Zoo's tuned CartPole-v1 hyperparameters, or with SB3's defaults")
     args = p.parse_args()
     try:
         import stable_baselines3  # noqa: F401
@@ -88,11 +91,11 @@ def main() -> None:
         raise SystemExit("error: this benchmark needs stable-baselines3: pip install -e '.[bench]'") from None
     with tempfile.TemporaryDirectory() as tmp:
         ours = asyncio.run(trainer_run(args.target, args.num_envs, args.max_epochs, args.seed, Path(tmp)))
-    peer = sb3_run(args.target, args.sb3_envs, args.sb3_max_steps, args.seed)
+    peer = sb3_run(args.target, args.sb3_envs, args.sb3_max_steps, args.seed, args.sb3_settings)
     show = lambda s: "not reached" if s is None else f"{s:.1f} s"  # noqa: E731
     print(f"Trainer (rl_games, {args.num_envs} envs): {ours[0]:,.0f} env-steps/s, {args.target:g} after "
           f"{show(ours[1])} (best {ours[2]:.1f})")  # fmt: skip
-    print(f"SB3 PPO ({args.sb3_envs} envs): {peer[0]:,.0f} env-steps/s, {args.target:g} after {show(peer[1])} "
+    print(f"SB3 PPO ({args.sb3_envs} envs, {args.sb3_settings} settings): {peer[0]:,.0f} env-steps/s, {args.target:g} after {show(peer[1])} "
           f"(last {peer[2]:.1f})")  # fmt: skip
     print(f"throughput ratio (Trainer / SB3): {ours[0] / peer[0]:.1f}x")
     if ours[1] is not None and peer[1] is not None:

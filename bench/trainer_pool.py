@@ -1,6 +1,6 @@
-"""Benchmark: Cartpole PPO throughput of the device pool, 1 slot against 2 slots, in the same run.
+"""Benchmark: PPO throughput of the device pool, 1 slot against 2 slots, in the same run.
 
-    python bench/trainer_pool.py [--jobs 4] [--epochs 30] [--num-envs 256]
+    python bench/trainer_pool.py [--task Cartpole] [--jobs 4] [--epochs 30] [--num-envs 256]
 
 Prints env-steps/s for each pool size and the ratio (2 slots / 1 slot).
 """
@@ -13,16 +13,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.registry import task_names
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
 
-async def throughput(slots: int, jobs: int, ppo: dict, root: Path) -> float:
+async def throughput(task: str, slots: int, jobs: int, ppo: dict, root: Path) -> float:
     pool = DevicePool("cpu", trainers_per_device=slots)
     started = time.perf_counter()
     results = await asyncio.gather(
         *(
-            pool.run(make_job("Cartpole", "human", root / f"s{slots}-j{i}", seed=i, ppo=ppo))
+            pool.run(make_job(task, "human", root / f"s{slots}-j{i}", seed=i, ppo=ppo))
             for i in range(jobs)
         )
     )
@@ -35,14 +36,15 @@ async def throughput(slots: int, jobs: int, ppo: dict, root: Path) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--task", default="Cartpole", choices=task_names())
     p.add_argument("--jobs", type=int, default=4)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--num-envs", type=int, default=256)
     args = p.parse_args()
     ppo = {"num_envs": args.num_envs, "max_epochs": args.epochs}
     with tempfile.TemporaryDirectory() as tmp:
-        one = asyncio.run(throughput(1, args.jobs, ppo, Path(tmp)))
-        two = asyncio.run(throughput(2, args.jobs, ppo, Path(tmp)))
+        one = asyncio.run(throughput(args.task, 1, args.jobs, ppo, Path(tmp)))
+        two = asyncio.run(throughput(args.task, 2, args.jobs, ppo, Path(tmp)))
     print(f"{'pool':<10}{'env-steps/s':>14}")
     print(f"{'1 slot':<10}{one:>14.0f}")
     print(f"{'2 slots':<10}{two:>14.0f}")

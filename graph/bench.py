@@ -34,7 +34,8 @@ from rich.table import Table
 from graph.nodes.stage import EVAL_SEED_OFFSET
 from graph.results.report import md_table
 from graph.results.run_dir import RunDir
-from sim.registry import UnknownTaskError, task_class
+from sim.registry import UnknownTaskError, task_class, task_config
+from sim.rl.ppo_config import ppo_config
 from tools.jobs import RESULT_FILE, TrainResult, clean_fitness
 from tools.pool import DevicePool
 from tools.text import fmt
@@ -58,7 +59,7 @@ class Bench:
     out: Path
     llm: str
     seeds: list[int]
-    ppo: dict  # num_envs, max_epochs (only those given)
+    ppo: dict  # num_envs, max_epochs (only those given; they win over each task's benchmark budget)
     methods: list[str]
     run_args: list[str]  # the graph.run flags given through
     devices: str
@@ -104,7 +105,6 @@ def parse_args(argv: list[str] | None) -> Bench:
     ppo = {k: v for k, v in (("num_envs", args.num_envs), ("max_epochs", args.max_epochs)) if v is not None}
     methods = ["sparse", "human"] + ["eureka" if s == "robust" else "eureka_paper" for s in searches]
     methods += ["eureka_human_init"] if args.init_reward else []
-    run_args += [f"--{k.replace('_', '-')}={v}" for k, v in ppo.items()]
     run_args += ["--seed", str(args.seed), "--eval-seeds", str(args.eval_seeds), "--devices", args.devices,
                  "--trainers-per-device", str(args.trainers_per_device)]  # fmt: skip
     return Bench(tasks, args.out, args.llm, seeds, ppo, methods, run_args, args.devices, args.trainers_per_device)
@@ -123,11 +123,17 @@ async def baseline(bench: Bench, pool: DevicePool, task: str, reward: str) -> di
         out = bench.out / task / reward / f"seed{seed}"
         if (out / RESULT_FILE).is_file():
             return json.loads((out / RESULT_FILE).read_text())
-        return await pool.run(make_job(task, reward, out, seed=seed, ppo=bench.ppo))
+        return await pool.run(make_job(task, reward, out, seed=seed, ppo=budget(bench, task)))
 
     results = await asyncio.gather(*(one(seed) for seed in bench.seeds))
     fitness = [clean_fitness(r) for r in results]
     return scores(fitness, [r["error"] for r in results if r.get("error")])
+
+
+def budget(bench: Bench, task: str) -> dict:
+    """The task's PPO budget in the benchmark: its config's ``bench:`` block (one at which Sparse and Human differ,
+    measured by bench/bench_budget.py), then the ones given on the command line."""
+    return {**(task_config(task).get("bench") or {}), **bench.ppo}
 
 
 def run_llm(llm: str, task: str, method: str) -> str:
@@ -150,6 +156,7 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
         else:
             command = ["--task", task, "--curriculum", task, "--run-dir", str(run_dir),
                        "--llm", run_llm(bench.llm, task, method), *bench.run_args, "--search", SEARCH_OF[method],
+                       *(f"--{k.replace('_', '-')}={v}" for k, v in budget(bench, task).items()),
                        *(["--init-reward", "human"] if method == "eureka_human_init" else [])]  # fmt: skip
         run_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(bench.out / task / f"{method}.{RUN_LOG}", "a") as log:
@@ -196,7 +203,9 @@ def table_rows(bench: Bench, results: dict) -> tuple[list[str], list[list[str]],
     first = eurekas[0]
     beats = sum(r[first]["mean"] is not None and r["human"]["mean"] is not None
                 and r[first]["mean"] > r["human"]["mean"] for r in results.values())  # fmt: skip
-    return head, rows, f"{METHODS[first]} beats Human on {beats} of {len(results)} tasks"
+    budgets = ", ".join(f"{task} {p['max_epochs']} epochs x {p['num_envs']} envs"
+                        for task in results if (p := ppo_config(task, budget(bench, task))))  # fmt: skip
+    return head, rows, f"{METHODS[first]} beats Human on {beats} of {len(results)} tasks; budgets: {budgets}"
 
 
 def search_cell(entry: dict) -> str:

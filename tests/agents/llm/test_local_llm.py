@@ -53,6 +53,23 @@ async def test_the_real_local_model_takes_tools_through_llama_cpps_template(tmp_
     assert draft.status in ("valid", "invalid")  # the server took the tools (a refusal would be llm_failed)
     calls = [r for r in read_calls(tmp_path / "calls.jsonl") if "tool" not in r]
     assert calls and all(r["tools"] == ["check_reward", "task_state", "task_source"] for r in calls)
-    made = [c["name"] for r in calls for c in r["tool_calls"]]
-    assert set(made) <= {"check_reward", "task_state", "task_source"}
-    assert len([r for r in read_calls(tmp_path / "calls.jsonl") if "tool" in r]) == len(made)  # each call ran and was recorded
+    # Whether the tools reach the template: the next test; whether the model calls them: bench/tool_calls.py.
+
+
+@pytest.mark.slow
+def test_the_tools_reach_the_models_chat_template():
+    """The tools are rendered into the model's prompt (llama.cpp's jinja template), so the same question costs more
+    prompt tokens with them: dropped on the way, the counts would be equal. (Whether the embedded model then calls
+    them is measured by bench/tool_calls.py; parsing the server's calls is the test above.)"""
+    from langchain_core.tools import tool
+
+    @tool
+    def check_reward(code: str) -> str:
+        """Dry-run a reward program on real simulator states; pass the whole program."""
+        return "ok"
+
+    model = make_chat_model("local", agent="coder", temperature=0.0, max_tokens=8)
+    question = [{"role": "user", "content": "Check this reward program: def compute_reward(x):\n    return x, {}"}]
+    plain = model.invoke(question).usage_metadata["input_tokens"]
+    with_tools = model.bind_tools([check_reward]).invoke(question).usage_metadata["input_tokens"]
+    assert plain > 0 and with_tools > plain + 20  # the tool's name, description and schema are in the prompt

@@ -38,6 +38,11 @@ class IsaacName:
         return f"{what}; here: {self.mapping}"
 
 
+def _renamed(own: str, field: StateField) -> IsaacName:
+    """An IsaacGymEnvs name for one of the task's own state tensors, as it is."""
+    return IsaacName(field, own, lambda t, s: s[own])
+
+
 def _scalar(value_of: Callable[[BatchedTask], float], unit: str, doc: str, mapping: str) -> IsaacName:
     """A number IsaacGymEnvs passes to its reward functions as a Python float (not a tensor)."""
     return IsaacName(StateField((), unit, doc), mapping, lambda t, s: value_of(t), scalar=True)
@@ -86,7 +91,7 @@ def _locomotion(task: str, dofs: int) -> dict[str, IsaacName]:
     obs = 1 + 3 + 3 + 5 + 3 * dofs + cfg["sensors"]
     names = {
         "root_states": _root_states("torso_position", "torso_rotation", "velocity", "ang_velocity"),
-        "targets": IsaacName(StateField((3,), "m", "the walk target"), "target_pos", lambda t, s: s["target_pos"]),
+        "targets": _renamed("target_pos", StateField((3,), "m", "the walk target")),
         "up_vec": IsaacName(StateField((3,), "1", "the torso's up axis in the world frame"),
                             "quat_axis(torso_rotation, 2)", lambda t, s: quat_axis(s["torso_rotation"], 2)),
         "heading_vec": IsaacName(StateField((3,), "1", "the torso's forward axis in the world frame"),
@@ -130,34 +135,25 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
         "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "500"),
     },
     "BallBalance": {
-        "ball_linvels": IsaacName(StateField((3,), "m/s", "ball linear velocity"), "ball_velocities",
-                                  lambda t, s: s["ball_velocities"]),
+        "ball_linvels": _renamed("ball_velocities", StateField((3,), "m/s", "ball linear velocity")),
         "ball_radius": _scalar(lambda t: t.ball_radius, "m", "the ball's radius", "0.05 (IsaacGymEnvs: 0.1)"),
         "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
     },
     "Quadcopter": {
-        "target_pos": IsaacName(StateField((3,), "m", "the target position"), "target_root_positions",
-                                lambda t, s: s["target_root_positions"]),
+        "target_pos": _renamed("target_root_positions", StateField((3,), "m", "the target position")),
         "root_states": _root_states("root_positions", "root_quats", "root_linvels", "root_angvels"),
         "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
     },
     "Ant": _locomotion("Ant", 8),
     "Humanoid": _locomotion("Humanoid", 17),
     "FrankaCabinet": {
-        "franka_grasp_pos": IsaacName(StateField((3,), "m", "the gripper's grasp point"), "hand_pos",
-                                      lambda t, s: s["hand_pos"]),
-        "franka_grasp_rot": IsaacName(StateField((4,), "1", "the gripper's orientation, xyzw"), "hand_rot",
-                                      lambda t, s: s["hand_rot"]),
-        "drawer_grasp_pos": IsaacName(StateField((3,), "m", "the drawer handle's grasp point"), "handle_pos",
-                                      lambda t, s: s["handle_pos"]),
-        "franka_lfinger_pos": IsaacName(StateField((3,), "m", "left fingertip"), "lfinger_pos",
-                                        lambda t, s: s["lfinger_pos"]),
-        "franka_rfinger_pos": IsaacName(StateField((3,), "m", "right fingertip"), "rfinger_pos",
-                                        lambda t, s: s["rfinger_pos"]),
-        "franka_dof_pos": IsaacName(StateField((9,), "rad, m", "arm and finger joint positions"), "dof_pos",
-                                    lambda t, s: s["dof_pos"]),
-        "franka_dof_vel": IsaacName(StateField((9,), "rad/s, m/s", "arm and finger joint velocities"), "dof_vel",
-                                    lambda t, s: s["dof_vel"]),
+        "franka_grasp_pos": _renamed("hand_pos", StateField((3,), "m", "the gripper's grasp point")),
+        "franka_grasp_rot": _renamed("hand_rot", StateField((4,), "1", "the gripper's orientation, xyzw")),
+        "drawer_grasp_pos": _renamed("handle_pos", StateField((3,), "m", "the drawer handle's grasp point")),
+        "franka_lfinger_pos": _renamed("lfinger_pos", StateField((3,), "m", "left fingertip")),
+        "franka_rfinger_pos": _renamed("rfinger_pos", StateField((3,), "m", "right fingertip")),
+        "franka_dof_pos": _renamed("dof_pos", StateField((9,), "rad, m", "arm and finger joint positions")),
+        "franka_dof_vel": _renamed("dof_vel", StateField((9,), "rad/s, m/s", "arm and finger joint velocities")),
         "cabinet_dof_pos": IsaacName(StateField((4,), "m", "cabinet joints; [:, 3] is the top drawer's opening"),
                                      "[0, 0, 0, drawer_opening]", lambda t, s: _drawer_dofs(s["drawer_opening"])),
         "cabinet_dof_vel": IsaacName(StateField((4,), "m/s", "cabinet joint velocities; [:, 3] is the top drawer's"),

@@ -29,10 +29,14 @@ OTHER = "def compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 
 ANSWERS = [PROGRAM, SAME, SAME, OTHER]  # iteration 0: the same program twice; iteration 1: it again, and a new one
 
 
+def coder_answers(path: Path, programs: list[str]) -> Path:
+    """A FAKE Coder: a transcript that answers with these programs, in order."""
+    path.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n" for a in programs))
+    return path
+
+
 def run(tmp_path, search: str) -> dict:
-    transcript = tmp_path / f"{search}.jsonl"
-    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n"
-                                  for a in ANSWERS))  # fmt: skip
+    transcript = coder_answers(tmp_path / f"{search}.jsonl", ANSWERS)
     run_dir = tmp_path / search
     assert main(["--task", "Cartpole", "--iterations", "2", "--samples", "2", "--repair-attempts", "0",
                  "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "64", "--max-epochs", "4",
@@ -62,9 +66,7 @@ BAD = "def compute_reward(pole_angle):\n    r = pole_angle.abs()\n    return r, 
 
 @pytest.mark.slow
 def test_a_candidate_behind_the_others_at_a_rung_stops_there_and_its_program_is_known(tmp_path):
-    transcript = tmp_path / "answers.jsonl"
-    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n"
-                                  for a in [OTHER, BAD, BAD]))  # fmt: skip
+    transcript = coder_answers(tmp_path / "answers.jsonl", [OTHER, BAD, BAD])
     run_dir = tmp_path / "run"
     assert main(["--task", "Cartpole", "--iterations", "3", "--samples", "1", "--repair-attempts", "0",
                  "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "64", "--max-epochs", "200",
@@ -109,9 +111,7 @@ def recorded_seeds(run: Path) -> set[str]:
 
 @pytest.mark.slow
 def test_kill_9_while_the_seeds_train_then_resume_keeps_every_finished_rung_and_seed(tmp_path):
-    transcript = tmp_path / "answers.jsonl"
-    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n"
-                                  for a in [PROGRAM, OTHER, THIRD]))  # fmt: skip
+    transcript = coder_answers(tmp_path / "answers.jsonl", [PROGRAM, OTHER, THIRD])
     run = tmp_path / "run"
     args = ["--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1", "--trainers-per-device",
             "1", "--llm", f"replay:{transcript}", "--num-envs", "64", "--max-epochs", "50", "--rungs", "0.2",

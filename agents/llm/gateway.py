@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import structlog
 from asyncio_throttle import Throttler
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -223,11 +224,7 @@ class LLMGateway:
                          finish_reason=r.get("finish_reason"), truncated=r.get("truncated", False),
                          max_tokens=r.get("max_tokens"), tool_calls=r.get("tool_calls", []),
                          invalid_tool_calls=r.get("invalid_tool_calls", []))  # fmt: skip
-        window = self.windows.get(agent) or ContextWindow(None)
-        try:
-            fitted = await fit(messages, self.max_tokens, window, reserved=schema_tokens(tools or []))
-        except ContextOverflowError as exc:
-            raise LLMCallError(f"{agent}: not sent: {exc}", REJECTED) from exc
+        fitted = await self._fit(agent, messages, tools)
         if fitted.trimmed:
             log.info("llm.trimmed", agent=agent, key=key, steps=fitted.trimmed, prompt_tokens=fitted.prompt_tokens)
         message, wall_s = await self._invoke(agent, fitted, model=self.bind_tools(agent, tools))
@@ -247,6 +244,23 @@ class LLMGateway:
                                           for c in getattr(message, "invalid_tool_calls", [])])  # fmt: skip
         self._record(agent, key, fitted, reply, wall_s, tools)
         return reply
+
+    async def _fit(self, agent: str, messages: list[dict], tools: list[BaseTool] | None) -> Fitted:
+        """``messages`` fitted to the agent's context window. A server that cannot be reached to count them is
+        retried as a call is, and ends the same way (unavailable), never as a prompt that does not fit."""
+        window, tries = self.windows.get(agent) or ContextWindow(None), 0
+        while True:
+            try:
+                return await fit(messages, self.max_tokens, window, reserved=schema_tokens(tools or []))
+            except ContextOverflowError as exc:
+                raise LLMCallError(f"{agent}: not sent: {exc}", REJECTED) from exc
+            except httpx.TransportError as exc:
+                tries += 1
+                if tries > self.retries:
+                    raise self._call_error(agent, exc, tries) from exc
+                delay = self.backoff_s * 2 ** (tries - 1) * (0.5 + random.random())
+                log.warning("llm.retry", agent=agent, attempt=tries, error=headline(exc), delay_s=round(delay, 1))
+                await asyncio.sleep(delay)
 
     async def _invoke(self, agent: str, fitted: Fitted, timeout_s: float | None = None, model=None):
         """One model call with retries on transient errors; failures become ``LLMCallError`` of a kind."""

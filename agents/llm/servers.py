@@ -59,7 +59,8 @@ def probe(base_url: str, model: str, api_key: str | None) -> ServerInfo:
 
 
 def tokenizer_counter(root_url: str, headers: dict) -> TokenCounter:
-    """Count a conversation's tokens with llama.cpp's ``/tokenize`` (an estimate if that call fails)."""
+    """Count a conversation's tokens with llama.cpp's ``/tokenize`` (an estimate if the server cannot; an
+    unreachable server raises its httpx.TransportError: the call to the model would fail the same way)."""
 
     async def count(messages: list[dict]) -> int:
         try:
@@ -70,6 +71,8 @@ def tokenizer_counter(root_url: str, headers: dict) -> TokenCounter:
                     response.raise_for_status()
                     total += len(response.json()["tokens"]) + MESSAGE_OVERHEAD_TOKENS
                 return total
+        except httpx.TransportError:
+            raise
         except (httpx.HTTPError, ValueError, KeyError):
             return await estimate_tokens(messages)
 

@@ -202,3 +202,22 @@ async def test_a_tool_conversation_is_trimmed_by_whole_exchanges(tmp_path):
     sent = model.prompts[0]
     assert [m.type for m in sent] == ["system", "human", "ai", "tool"]  # the earlier call and its result went together
     assert sent[-1].tool_call_id == "c1"
+
+
+async def test_a_server_that_cannot_count_the_prompt_is_unavailable_not_a_prompt_too_large(tmp_path):
+    """Its /tokenize unreachable, the prompt is neither estimated (pessimistically, as too large) nor sent: the
+    count is retried like a call and fails as the call would."""
+    import httpx
+
+    counted = []
+
+    async def unreachable(messages):
+        counted.append(len(messages))
+        raise httpx.ConnectError("connection refused")
+
+    window = ContextWindow(2048, unreachable, "server")
+    gw, model = gateway(tmp_path, ["hello"], retries=1, windows={"coder": window})
+    gw.reached.add("coder")  # it answered earlier in the run
+    with pytest.raises(LLMCallError, match=r"coder LLM unavailable after 2 tries \(ConnectError") as info:
+        await gw.complete("coder", PROMPT)
+    assert info.value.kind == "unavailable" and len(counted) == 2 and model.prompts == []

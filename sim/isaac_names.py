@@ -11,6 +11,7 @@ difference is in ``DIFFERENCES``, which README's "Bring your Eureka rewards" tab
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,12 @@ def _renamed(own: str, field: StateField) -> IsaacName:
 def _scalar(value_of: Callable[[BatchedTask], float], unit: str, doc: str, mapping: str) -> IsaacName:
     """A number IsaacGymEnvs passes to its reward functions as a Python float (not a tensor)."""
     return IsaacName(StateField((), unit, doc), mapping, lambda t, s: value_of(t), scalar=True)
+
+
+DT = _scalar(lambda t: t.dt, "s", "the control step", "the task's dt")
+#: Names every task offers (IsaacGymEnvs passes them to every reward function it has).
+EVERY_TASK = {"max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit",
+                                            "max_episode_length")}  # fmt: skip
 
 
 def _root_states(pos: str, quat: str, linvel: str, angvel: str) -> IsaacName:
@@ -104,8 +111,7 @@ def _locomotion(task: str, dofs: int) -> dict[str, IsaacName]:
                                                           "heading_proj, dof_pos_scaled, scaled dof_vel, foot forces "
                                                           "(zeros here), actions"),
                              "built from the state above as IsaacGymEnvs builds it", _locomotion_obs),  # fmt: skip
-        "dt": _scalar(lambda t: t.dt, "s", "the control step", "the task's dt"),
-        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
+        "dt": DT,
     }
     for key in ("termination_height", "death_cost", "up_weight", "heading_weight", "actions_cost_scale",
                 "energy_cost_scale", "joints_at_limit_cost_scale", "dof_vel_scale"):  # fmt: skip
@@ -118,12 +124,6 @@ def _stacked(*parts: str) -> Callable[[BatchedTask, State], Tensor]:
     return lambda t, s: torch.stack([s[p] for p in parts], dim=-1)
 
 
-def _hand() -> dict[str, IsaacName]:
-    return {"max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit",
-                                          "max_episode_length"),
-            "dt": _scalar(lambda t: t.dt, "s", "the control step", "the task's dt")}  # fmt: skip
-
-
 #: Per task: IsaacGymEnvs name -> how it is computed here.
 ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
     "Cartpole": {
@@ -132,17 +132,14 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
         "dof_vel": IsaacName(StateField((2,), "m/s, rad/s", "cart and pole velocities"), "stack(cart_vel, pole_vel)",
                              _stacked("cart_vel", "pole_vel")),
         "reset_dist": _scalar(lambda t: t.reset_dist, "m", "the cart's distance limit", "3.0"),
-        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "500"),
     },
     "BallBalance": {
         "ball_linvels": _renamed("ball_velocities", StateField((3,), "m/s", "ball linear velocity")),
         "ball_radius": _scalar(lambda t: t.ball_radius, "m", "the ball's radius", "0.05 (IsaacGymEnvs: 0.1)"),
-        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
     },
     "Quadcopter": {
         "target_pos": _renamed("target_root_positions", StateField((3,), "m", "the target position")),
         "root_states": _root_states("root_positions", "root_quats", "root_linvels", "root_angvels"),
-        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
     },
     "Ant": _locomotion("Ant", 8),
     "Humanoid": _locomotion("Humanoid", 17),
@@ -159,12 +156,11 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
         "cabinet_dof_vel": IsaacName(StateField((4,), "m/s", "cabinet joint velocities; [:, 3] is the top drawer's"),
                                      "[0, 0, 0, drawer_vel]", lambda t, s: _drawer_dofs(s["drawer_vel"])),
         "num_envs": _scalar(lambda t: t.num_envs, "1", "the number of environments", "N"),
-        "dt": _scalar(lambda t: t.dt, "s", "the control step", "the task's dt"),
-        "max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"),
+        "dt": DT,
     },
-    "ShadowHand": _hand(),
-    "ShadowHandSpin": _hand(),
-    "ShadowHandBlock": _hand(),
+    "ShadowHand": {"dt": DT},
+    "ShadowHandSpin": {"dt": DT},
+    "ShadowHandBlock": {"dt": DT},
 }
 
 PEN_ROT_DIST = ("rot_dist is the angle between the pen's axis and the goal's (the pen is symmetric about it); "
@@ -190,9 +186,12 @@ def _drawer_dofs(top: Tensor) -> Tensor:
     return torch.cat([torch.zeros(len(top), 3, device=top.device), top[:, None]], dim=-1)
 
 
+@functools.cache
 def isaac_names(task: type[BatchedTask]) -> dict[str, IsaacName]:
-    """The task's IsaacGymEnvs names that its own state does not already have."""
-    return {k: v for k, v in ISAAC_NAMES.get(task.name, {}).items() if k not in task.state_spec}
+    """The task's IsaacGymEnvs names that its own state does not already have (once per task class: a reward's
+    inputs are built from it at every step)."""
+    names = {**ISAAC_NAMES.get(task.name, {}), **EVERY_TASK}
+    return {k: v for k, v in names.items() if k not in task.state_spec}
 
 
 def reward_names(task: type[BatchedTask]) -> list[str]:
@@ -216,10 +215,10 @@ def check_reward_names(program: ProgramShape | RewardProgram, task: type[Batched
     program.check_names(reward_names(task), lambda name: did_you_mean(name, task))
 
 
-def did_you_mean(name: str, task: type[BatchedTask]) -> str | None:
-    """A hint for an unknown input: this task's name for an IsaacGymEnvs name of another task, or a near miss."""
-    known = reward_names(task)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+def did_you_mean(name: str, task: type[BatchedTask], known: list[str] | None = None) -> str | None:
+    """A hint for an unknown input: a near miss among ``known`` (default: the task's reward names), or the
+    other tasks whose IsaacGymEnvs name it is."""
+    close = difflib.get_close_matches(name, known or reward_names(task), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]}?"
     elsewhere = sorted(other for other, names in ISAAC_NAMES.items() if name in names and other != task.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from typing import Any
@@ -43,6 +44,7 @@ def task_class(name: str) -> type[BatchedTask]:
     return getattr(importlib.import_module(module), cls)
 
 
+@functools.cache
 def backend_task(name: str, sim: str = "default") -> type[BatchedTask]:
     """The task as the backend ``sim`` will train it: under ``isaacgym`` only the named state its VecTask provides
     (what the Coder is shown and its programs are checked against); the registered class otherwise."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
 import time
 from collections.abc import Callable
@@ -15,7 +13,7 @@ from sim.rl.ppo_config import ppo_config
 from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
 from tools.files import copy_regular, planted_path, read_tail, write_json_atomic
-from tools.isolation.sandbox import run_module
+from tools.isolation.sandbox import run_module, signal_group
 from tools.jobs import (
     LOG_FILE,
     RESULT_FILE,
@@ -54,9 +52,9 @@ class DevicePool:
     ``await pool.run(job)`` waits for a free slot (FIFO), trains, measures the policy's
     fitness in a clean process (``result["evaluation"]``) and returns the result.
     Cancelling the awaiting task stops the job's process. Jobs longer than ``timeout_s``
-    are stopped and reported as failed. With ``job.rungs`` and a ``judge``, the snapshot saved at each
-    rung is clean-evaluated while the training goes on, and a training the judge stops ends there
-    (``stopped_early``), freeing its slot.
+    are stopped and reported as failed. With ``job.rungs`` and a ``judge``, the training is paused at each
+    rung while the snapshot it saved there is clean-evaluated and judged (``RungWatch``); one the judge stops
+    ends there (``stopped_early``), freeing its slot.
     """
 
     def __init__(
@@ -184,8 +182,7 @@ class RungWatch:
 
     def signal(self, sig: signal.Signals) -> None:
         if self.group is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.group, sig)
+            signal_group(self.group, sig)
 
     def reached(self, epoch) -> None:
         """The worker saved the snapshot of a rung (an epoch it was given, reported once)."""

@@ -43,7 +43,7 @@ class RewardCheckError(Exception):
 def static_check(source: str, state_names: list[str], task: str | None = None) -> None:
     """Parse without executing: entry function found and every parameter is a state name (a "did you mean"
     from ``task``'s names where one fits)."""
-    hint = (lambda name: did_you_mean(name, task_class(task))) if task else None
+    hint = (lambda name: did_you_mean(name, task_class(task), state_names)) if task else None
     try:
         inspect_source(source).check_names(state_names, hint)
     except RewardProgramError as exc:

@@ -258,9 +258,7 @@ class LLMGateway:
                 tries += 1
                 if tries > self.retries:
                     raise self._call_error(agent, exc, tries) from exc
-                delay = self.backoff_s * 2 ** (tries - 1) * (0.5 + random.random())
-                log.warning("llm.retry", agent=agent, attempt=tries, error=headline(exc), delay_s=round(delay, 1))
-                await asyncio.sleep(delay)
+                await asyncio.sleep(self._retry_delay(agent, tries, exc))
 
     async def _invoke(self, agent: str, fitted: Fitted, timeout_s: float | None = None, model=None):
         """One model call with retries on transient errors; failures become ``LLMCallError`` of a kind."""
@@ -284,10 +282,14 @@ class LLMGateway:
                         transient = is_retryable(exc)
                         if attempt == self.retries or not transient:
                             raise self._call_error(agent, exc, attempt + 1) from exc
-                        delay = self.backoff_s * 2**attempt * (0.5 + random.random())
-                        log.warning("llm.retry", agent=agent, attempt=attempt + 1, error=headline(exc),
-                                    delay_s=round(delay, 1))  # fmt: skip
+                        delay = self._retry_delay(agent, attempt + 1, exc)
                 await asyncio.sleep(delay)
+
+    def _retry_delay(self, agent: str, tries: int, exc: BaseException) -> float:
+        """Seconds to wait after the ``tries``-th failed attempt (exponential backoff with jitter), logged."""
+        delay = self.backoff_s * 2 ** (tries - 1) * (0.5 + random.random())
+        log.warning("llm.retry", agent=agent, attempt=tries, error=headline(exc), delay_s=round(delay, 1))
+        return delay
 
     def _call_error(self, agent: str, exc: BaseException, tries: int) -> LLMCallError:
         status = status_of(exc)

@@ -143,9 +143,8 @@ def stage_rows(summary: dict) -> list[list[str]]:
             f"{s['stage']}.{s['attempt']}", s["task"],
             f"{s['budget']['iterations']} x {s['budget']['samples']}, {s['budget']['ppo']['max_epochs']} epochs",
             f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}"
-            + "".join(f", {n} {label}" for label, n in (("duplicates", (s.get("compute") or {}).get("duplicates")),
-                                                         ("stopped early", (s.get("compute") or {}).get("stopped_early")))
-                      if n),
+            + "".join(f", {n} {label}" for key, label in (("duplicates", "duplicates"), ("stopped_early", "stopped early"))
+                      if (n := (s.get("compute") or {}).get(key))),
             fmt(s["fitness"]),
             f"{fmt(final['mean'])} ± {fmt(final['std'])}" if final else "n/a",
             f"{s['decision']['action']} ({s['decision']['by']}): {s['decision']['reason']}" if s["decision"] else "",

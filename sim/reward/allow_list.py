@@ -16,6 +16,8 @@ from pathlib import Path
 
 import torch
 
+from sim.reward.library import NUMPY_CONSTANTS
+
 MAX_SOURCE_BYTES = 64 * 1024
 
 #: Modules reward code may import (typing only for annotations).
@@ -71,7 +73,7 @@ MODULE_MEMBERS: dict[str, frozenset[str] | None] = {
     "torch.nn.functional": NN_FUNCTIONAL,
     "torch.linalg": LINALG,
     "typing": TYPING_NAMES,
-    "numpy": frozenset({"pi", "e", "inf"}),  # its constants only (sim.reward.library.NUMPY_CONSTANTS)
+    "numpy": frozenset(vars(NUMPY_CONSTANTS)),  # its constants only
 }
 SUBMODULES = frozenset({"torch.nn", "torch.nn.functional", "torch.linalg"})
 
@@ -301,8 +303,6 @@ def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     if level or name.split(".")[0] not in (*ALLOWED_MODULES, "__future__"):
         raise ImportError(f"import {name} is not allowed in reward code: use only torch and math")
     if name == "numpy":
-        from sim.reward.library import NUMPY_CONSTANTS
-
         return NUMPY_CONSTANTS
     module = importlib.import_module(name)
     return module if fromlist else importlib.import_module(name.split(".")[0])

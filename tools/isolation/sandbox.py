@@ -63,10 +63,10 @@ async def _stop_group(proc: asyncio.subprocess.Process) -> None:
             continue
 
 
-def _kill_group(pid: int) -> None:
-    """Whatever is left of the worker's process group (descendants that outlived it) dies."""
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    """Send ``sig`` to a worker's process group (its pid: ``run_module``'s ``on_start``); gone already is fine."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -163,7 +163,7 @@ async def run_module(
         await asyncio.shield(_stop_group(proc))
         raise
     finally:
-        _kill_group(proc.pid)
+        signal_group(proc.pid, signal.SIGKILL)  # whatever is left of the group (descendants that outlived it) dies
         done, pending = await asyncio.wait(readers, timeout=TERM_GRACE_S)
         for task in pending:
             task.cancel()

@@ -27,7 +27,9 @@ def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path):
     results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
     assert len(results) == 6  # four candidates and two final-evaluation seeds, each brought back from its actor
     assert all(len(r["where"]["gpu_ids"]) == 1 for r in results)  # Ray gave each actor one (shared) GPU
-    assert {r["where"]["gpu_ids"][0] for r in results} == {"0", "1"}
+    assert {r["where"]["gpu_ids"][0] for r in results} <= {"0", "1"}
+    shared = [(a, b) for a in results for b in results if a is not b and a["where"]["gpu_ids"] == b["where"]["gpu_ids"]]
+    assert any(max(a["started_at"], b["started_at"]) < min(a["finished_at"], b["finished_at"]) for a, b in shared)  # half each: two at once
     assert all(Path(r["checkpoint"]).is_relative_to(run) and Path(r["checkpoint"]).is_file() for r in results)
 
 

@@ -10,6 +10,7 @@ after its final message or segfaults takes down only itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from dataclasses import dataclass
@@ -61,6 +62,29 @@ async def _stop_group(proc: asyncio.subprocess.Process) -> None:
             return
         except TimeoutError:
             continue
+
+
+def _live_members(pgid: int) -> list[int]:
+    """PIDs of the processes of group ``pgid`` that have not exited yet (zombies excluded)."""
+    members = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state, ppid, pgrp, ...
+        if int(fields[2]) == pgid and fields[0] not in "ZX":
+            members.append(int(entry))
+    return members
+
+
+async def _wait_group_gone(pgid: int, timeout_s: float) -> None:
+    """Wait until every process of a killed group has exited: SIGKILL is delivered, not yet done."""
+    if not Path("/proc/self/stat").exists():
+        return
+    async with asyncio.timeout(timeout_s):
+        while _live_members(pgid):
+            await asyncio.sleep(0.02)
 
 
 def signal_group(pid: int, sig: signal.Signals) -> None:
@@ -164,6 +188,8 @@ async def run_module(
         raise
     finally:
         signal_group(proc.pid, signal.SIGKILL)  # whatever is left of the group (descendants that outlived it) dies
+        with contextlib.suppress(TimeoutError):
+            await asyncio.shield(_wait_group_gone(proc.pid, TERM_GRACE_S))
         done, pending = await asyncio.wait(readers, timeout=TERM_GRACE_S)
         for task in pending:
             task.cancel()

@@ -10,6 +10,9 @@ seeds of a run's final evaluation, ``seed + 1000 + i``) and the same PPO budget:
 - Eureka: ``python -m graph.run --curriculum TASK`` (one stage), its final evaluation;
 - Eureka (Human Init.), with ``--init-reward human``: the same run, its first prompt starting from the human reward.
 
+The baselines train on the local device pool (``--devices``, ``--trainers-per-device``); the runs take every
+graph.run flag given, ``--pool ray`` included.
+
 Flags it does not know go to graph.run (``--iterations 5 --samples 16 --coder-llm ...``). With
 ``--llm replay:DIR`` where DIR is an earlier benchmark's ``--out``, each run replays its own
 transcript. Everything lands under ``--out``; run the same command again and it resumes (a finished
@@ -34,6 +37,7 @@ from rich.table import Table
 from graph.nodes.stage import EVAL_SEED_OFFSET
 from graph.results.report import md_table
 from graph.results.run_dir import RunDir
+from graph.settings import Settings, SettingsError
 from sim.registry import UnknownTaskError, task_class, task_config
 from sim.rl.ppo_config import ppo_config
 from tools.jobs import RESULT_FILE, TrainResult, clean_fitness
@@ -77,8 +81,9 @@ def parse_args(argv: list[str] | None) -> Bench:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--num-envs", type=int)
     p.add_argument("--max-epochs", type=int)
-    p.add_argument("--devices", default="auto", help="auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1")
-    p.add_argument("--trainers-per-device", type=int, default=2)
+    p.add_argument("--devices", help="pool local: auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1 "
+                                      "(default: configs/run.yaml's, for the baselines and the runs alike)")
+    p.add_argument("--trainers-per-device", type=int, help="pool local (default: configs/run.yaml's)")
     p.add_argument("--search", default="robust", help="the searches to compare, e.g. eureka,robust (same model, same "
                                                        "seeds; with --llm replay:FILE the same recorded answers)")
     args, run_args = p.parse_known_args(argv)
@@ -105,9 +110,12 @@ def parse_args(argv: list[str] | None) -> Bench:
     ppo = {k: v for k, v in (("num_envs", args.num_envs), ("max_epochs", args.max_epochs)) if v is not None}
     methods = ["sparse", "human"] + ["eureka" if s == "robust" else "eureka_paper" for s in searches]
     methods += ["eureka_human_init"] if args.init_reward else []
-    run_args += ["--seed", str(args.seed), "--eval-seeds", str(args.eval_seeds), "--devices", args.devices,
-                 "--trainers-per-device", str(args.trainers_per_device)]  # fmt: skip
-    return Bench(tasks, args.out, args.llm, seeds, ppo, methods, run_args, args.devices, args.trainers_per_device)
+    run_args += ["--seed", str(args.seed), "--eval-seeds", str(args.eval_seeds)]
+    local = {"--devices": args.devices, "--trainers-per-device": args.trainers_per_device}
+    run_args += [str(a) for flag, value in local.items() if value is not None for a in (flag, value)]
+    defaults = Settings.load()  # the baselines train on the local pool, sized like a run's
+    return Bench(tasks, args.out, args.llm, seeds, ppo, methods, run_args, args.devices or defaults.devices,
+                 args.trainers_per_device or defaults.trainers_per_device)  # fmt: skip
 
 
 def scores(fitness: list[float | None], errors: list[str]) -> dict:
@@ -145,19 +153,34 @@ def run_llm(llm: str, task: str, method: str) -> str:
     return llm
 
 
+def run_command(bench: Bench, task: str, method: str, run_dir: Path) -> list[str]:
+    """The graph.run flags of a new Eureka run of ``method`` on ``task``."""
+    return ["--task", task, "--curriculum", task, "--run-dir", str(run_dir),
+            "--llm", run_llm(bench.llm, task, method), *bench.run_args, "--search", SEARCH_OF[method],
+            *(f"--{k.replace('_', '-')}={v}" for k, v in budget(bench, task).items()),
+            *(["--init-reward", "human"] if method == "eureka_human_init" else [])]  # fmt: skip
+
+
+def check_run_flags(bench: Bench) -> None:
+    """graph.run's own checks of every run's flags before anything trains, so a bad flag passed through is one
+    line now, not a failed run after the baselines (nothing is written)."""
+    from graph import run as graph_run  # its checks only: the runs themselves are subprocesses
+
+    for task in bench.tasks:
+        for method in (m for m in bench.methods if m in SEARCH_OF):
+            try:
+                graph_run.prepare(graph_run.parse_args(run_command(bench, task, method, bench.out / ".unused")))
+            except SettingsError as exc:
+                raise BenchError(f"{' '.join(bench.run_args)}: {exc}") from None
+
+
 def eureka(bench: Bench, task: str, method: str) -> dict:
     """A graph.run of the task (resumed if it was cut short), scored by its final evaluation."""
     run_dir = bench.out / task / method
     summary_file = RunDir(run_dir).summary
     finished = summary_file.is_file() and json.loads(summary_file.read_text())["status"] in FINISHED
     if not finished:
-        if RunDir(run_dir).is_run():
-            command = ["--resume", str(run_dir)]
-        else:
-            command = ["--task", task, "--curriculum", task, "--run-dir", str(run_dir),
-                       "--llm", run_llm(bench.llm, task, method), *bench.run_args, "--search", SEARCH_OF[method],
-                       *(f"--{k.replace('_', '-')}={v}" for k, v in budget(bench, task).items()),
-                       *(["--init-reward", "human"] if method == "eureka_human_init" else [])]  # fmt: skip
+        command = ["--resume", str(run_dir)] if RunDir(run_dir).is_run() else run_command(bench, task, method, run_dir)
         run_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(bench.out / task / f"{method}.{RUN_LOG}", "a") as log:
             done = subprocess.run([sys.executable, "-m", "graph.run", *command], stdout=log, stderr=subprocess.STDOUT)
@@ -256,6 +279,7 @@ async def run_bench(bench: Bench, console: Console) -> dict:
 def main(argv: list[str] | None = None) -> int:
     try:
         bench = parse_args(argv)
+        check_run_flags(bench)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -97,3 +97,15 @@ def test_both_searches_can_be_compared_and_a_bad_search_is_named():
     assert bench.methods == ["sparse", "human", "eureka_paper", "eureka"]
     with pytest.raises(BenchError, match="--search: robust, eureka or both"):
         parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "greedy"])
+
+
+def test_the_runs_go_to_ray_without_local_pool_flags_and_a_bad_run_flag_is_one_line_before_any_work(tmp_path, capsys):
+    from graph.bench import check_run_flags, main
+
+    bench = parse_args(["--tasks", "Cartpole", "--out", str(tmp_path), "--pool", "ray"])
+    assert "--devices" not in bench.run_args and "--trainers-per-device" not in bench.run_args
+    check_run_flags(bench)  # graph.run accepts the runs' flags as they will be given
+    assert bench.devices == "auto" and bench.trainers_per_device >= 1  # the baselines' local pool, as configs/run.yaml
+    assert main(["--tasks", "Cartpole", "--out", str(tmp_path / "b"), "--pool", "ray", "--devices", "cpu"]) == 2
+    assert "--devices applies to --pool local" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()

@@ -29,6 +29,7 @@ class Candidate(TypedDict):
     tool_calls: int  # tools the Coder ran while writing it (tools mode)
     author: str  # "coder", or "user" for a program pasted with /edit
     program: NotRequired[str | None]  # the digest of its normal form (sim/reward/normal_form.py), once valid
+    behaviour: NotRequired[str | None]  # the digest of its reward on the dry run's states (tools/check_worker.py)
     duplicate_of: NotRequired[str | None]  # the candidate whose program it repeats (it was not trained)
     seeds: NotRequired[list[dict]]  # one entry per training of its program: {seed, fitness, env_steps, train_s, status}
 

@@ -50,7 +50,7 @@ def coder_tools(task: type[BatchedTask], work_dir: Path, timeout_s: float,
         program = unfenced(code)
         outcomes.pop(program, None)  # the newest check of a program is the last in order
         try:
-            ranges = await check_reward(task.name, program, names, work_dir / f"check{next(checks)}", timeout_s)
+            ranges = (await check_reward(task.name, program, names, work_dir / f"check{next(checks)}", timeout_s)).ranges
         except RewardCheckError as exc:
             outcomes[program] = str(exc)
             return f"error: {exc}"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 from sim.isaac_names import did_you_mean
@@ -21,6 +23,7 @@ from tools.jobs import finite_or_none
 from tools.text import clip_text
 
 CHECK_FILE = "check.json"
+BEHAVIOUR = re.compile(r"[0-9a-f]{16}")
 #: A dry run (16 envs, 4 steps) needs under 1 GB of address space on every task (measured), so a
 #: program that hoards memory hits this cap within ~2 s instead of racing the dry run's timeout.
 DRY_RUN_MEMORY_GB = 2
@@ -34,6 +37,14 @@ def check_slots() -> asyncio.Semaphore:
     if loop not in _check_slots:
         _check_slots[loop] = asyncio.Semaphore(os.cpu_count() or 1)
     return _check_slots[loop]
+
+
+@dataclass
+class Checked:
+    """A program that passed its check: the dry run's value ranges, and its behaviour digest (or None)."""
+
+    ranges: dict[str, list[float | None]]
+    behaviour: str | None
 
 
 class RewardCheckError(Exception):
@@ -68,10 +79,11 @@ async def check_reward(
     work_dir: Path,
     timeout_s: float = 60,
     memory_limit_gb: float = DRY_RUN_MEMORY_GB,
-) -> dict[str, list[float | None]]:
+) -> Checked:
     """Static check, then a sandboxed dry run; raises RewardCheckError with the traceback.
 
-    Returns [min, mean, max] of the total reward (``reward``) and of each component over the dry run.
+    Returns [min, mean, max] of the total reward (``reward``) and of each component over the dry run, and the
+    program's behaviour digest (tools/check_worker.py: the same digest, the same reward for PPO).
     """
     static_check(source, state_names, task)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -83,4 +95,6 @@ async def check_reward(
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
     if verdict.get("error"):
         raise RewardCheckError(clip_text(str(verdict["error"])))
-    return sanitize_ranges(verdict.get("ranges"))
+    digest = verdict.get("behaviour")
+    return Checked(sanitize_ranges(verdict.get("ranges")),
+                   digest if isinstance(digest, str) and BEHAVIOUR.fullmatch(digest) else None)  # fmt: skip

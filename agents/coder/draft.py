@@ -49,26 +49,34 @@ def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: i
 
 
 class KnownPrograms:
-    """The programs of a stage that already went to training, by normal form, and those that samples writing
-    now have claimed: a sample whose valid program is one of them is told so and asked for another."""
+    """The programs of a stage that already went to training, and those that samples writing now have claimed,
+    each known by its normal form's digest and by its behaviour digest (``behaviour_key``): a sample whose valid
+    program is one of them, or gives the same reward on every state of the dry run, is told so and asked for
+    another."""
 
     def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str):
         self.trained, self.claims, self.candidate = trained, claims, candidate
         self.refusals: dict[str, str] = {}  # each refusal this sample got -> the candidate it names
+        self.behaviour: str | None = None  # the behaviour digest of the program this sample claimed
 
-    def claim(self, code: str) -> str | None:
+    def claim(self, code: str, behaviour: str | None = None) -> str | None:
         """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
-        digest = program_digest(code)
-        if digest in self.trained:
-            owner, fitness = self.trained[digest]
-            known = f"fitness {fmt(fitness)}"
-        else:
-            owner = self.claims.setdefault(digest, self.candidate)
-            if owner == self.candidate:
-                return None
-            known = "training now"
-        refusal = (f"this program was already tried: {owner}, {known} (the same program up to comments, "
-                   "docstrings and formatting); write a different reward function")  # fmt: skip
+        keys = {program_digest(code): "the same program up to comments, docstrings and formatting"}
+        if behaviour:
+            keys[behaviour_key(behaviour)] = "the same reward on every state of the dry run and on wider synthetic ones"
+        for key, same in keys.items():
+            if key in self.trained:
+                owner, fitness = self.trained[key]
+                return self._refuse(owner, f"fitness {fmt(fitness)}", same)
+            if self.claims.get(key, self.candidate) != self.candidate:
+                return self._refuse(self.claims[key], "training now", same)
+        for key in keys:
+            self.claims[key] = self.candidate
+        self.behaviour = behaviour
+        return None
+
+    def _refuse(self, owner: str, known: str, same: str) -> str:
+        refusal = f"this program was already tried: {owner}, {known} ({same}); write a different reward function"
         self.refusals[refusal] = owner
         return refusal
 
@@ -77,16 +85,21 @@ class KnownPrograms:
         return self.refusals.get(error or "")
 
 
+def behaviour_key(behaviour: str) -> str:
+    """A behaviour digest as a key beside the normal-form digests of KnownPrograms."""
+    return f"behaviour:{behaviour}"
+
+
 async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float,
                    programs: KnownPrograms | None = None) -> str | None:  # fmt: skip
     """Write the program to ``path`` and check it (static check, sandboxed dry run, and not a program already
     tried, given ``programs``): its error, or None."""
     path.write_text(code)
     try:
-        await check_reward(task.name, code, reward_names(task), path.parent / f"check_{path.stem}", check_timeout_s)
+        checked = await check_reward(task.name, code, reward_names(task), path.parent / f"check_{path.stem}", check_timeout_s)
     except RewardCheckError as exc:
         return str(exc)
-    return programs.claim(code) if programs else None
+    return programs.claim(code, checked.behaviour) if programs else None
 
 
 class Failures:

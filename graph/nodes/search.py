@@ -13,6 +13,7 @@ import structlog
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
+from agents.coder.draft import behaviour_key
 from graph.context import RunContext
 from graph.results.progress import progress_logger
 from graph.state import Candidate, SeedRequest, StageState
@@ -32,9 +33,11 @@ def seed_entry(seed: int, result: TrainResult) -> dict:
 
 
 def trained_programs(candidates: list[Candidate]) -> dict[str, tuple[str, float | None]]:
-    """The stage's programs that went to training, by normal-form digest: {digest: (candidate, fitness)}."""
-    return {c["program"]: (c["id"], c["fitness"]) for c in candidates
-            if c.get("program") and c["status"] in ("trained", "failed", "stopped_early")}  # fmt: skip
+    """The stage's programs that went to training, by normal-form digest and by behaviour digest:
+    {digest: (candidate, fitness)}."""
+    went = [c for c in candidates if c.get("program") and c["status"] in ("trained", "failed", "stopped_early")]
+    return {key: (c["id"], c["fitness"]) for c in went
+            for key in (c["program"], *([behaviour_key(c["behaviour"])] if c.get("behaviour") else []))}  # fmt: skip
 
 
 def with_seeds(candidates: list[Candidate], seed_runs: list[dict]) -> list[Candidate]:

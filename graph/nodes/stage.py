@@ -82,6 +82,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
         tool_calls=draft.tool_calls, author="user" if pasted else "coder", duplicate_of=draft.duplicate_of,
         program=program_digest(draft.code) if draft.status == "valid" else None, seeds=[],
+        behaviour=programs.behaviour if programs and draft.status == "valid" else None,
     )  # fmt: skip
     if draft.status == "valid":
         await ctx.gate.wait_to_train()

@@ -26,7 +26,10 @@ SAME = '"""Upright."""\nimport torch\n\n\ndef compute_reward(pole_angle: torch.T
        "    r = 1.0 - (pole_angle ** 2)\n    return (r, {'upright': r})\n"
 OTHER = "def compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.1 * pole_vel ** 2\n" \
         "    return r, {'upright': r}\n"
-ANSWERS = [PROGRAM, SAME, SAME, OTHER]  # iteration 0: the same program twice; iteration 1: it again, and a new one
+# Another text, the same reward: an unused constant, a scale of 1.0, x * x for x ** 2 (the embedded model's habit).
+ALIKE = "def compute_reward(pole_angle):\n    tolerance = 0.05\n    scale = 1.0\n" \
+        "    r = (1.0 - pole_angle * pole_angle) * scale\n    return r, {'upright': r}\n"
+ANSWERS = [PROGRAM, SAME, ALIKE, OTHER]  # iteration 0: the same program twice; iteration 1: it again, and a new one
 
 
 def coder_answers(path: Path, programs: list[str]) -> Path:
@@ -51,6 +54,8 @@ def test_robust_never_trains_a_program_twice_and_eureka_trains_every_one(tmp_pat
     assert sorted(s["status"] for s in samples) == ["duplicate", "duplicate", "trained", "trained"]
     first = next(s for s in robust["iterations"][0]["samples"] if s["status"] == "trained")
     assert {s["duplicate_of"] for s in samples if s["status"] == "duplicate"} == {f"it0-s{first['sample']}"}
+    alike = next(s for s in robust["iterations"][1]["samples"] if s["status"] == "duplicate")
+    assert "the same reward on every state" in alike["error"]  # known by what it computes, not by its text
     assert all(len(s["seeds"]) == 2 and s["seeds"][0]["seed"] == 0 for s in samples if s["status"] == "trained")
     assert robust["compute"]["duplicates"] == 2 and robust["compute"]["trainings"] == 2 * 2 + 1
     assert robust["final_eval"]["seeds"] == [1000] and robust["search"] == "robust"

@@ -32,11 +32,34 @@ def test_static_errors_are_found_without_running_anything(source, message):
 
 async def test_a_program_that_runs_on_real_state_passes(tmp_path):
     good = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
-    ranges = await check_reward("Cartpole", good, NAMES, tmp_path)
+    ranges = (await check_reward("Cartpole", good, NAMES, tmp_path)).ranges
     assert (tmp_path / "reward.py").read_text() == good and (tmp_path / "check.log").exists()
     assert set(ranges) == {"reward", "upright"}
     low, mean, high = ranges["reward"]
     assert low <= mean <= high <= 1.0 and ranges["upright"] == ranges["reward"]
+
+
+BASE = """def compute_reward(pole_angle, cart_vel):
+    angle_reward = torch.exp(-pole_angle ** 2 / 2)
+    velocity_reward = torch.exp(-cart_vel ** 2 / 2)
+    return angle_reward + velocity_reward, {"angle": angle_reward, "velocity": velocity_reward}
+"""
+# What the embedded model writes when it "changes" a program: unused constants, a scale of 1.0, other names.
+SAME = """def compute_reward(pole_angle, cart_vel):
+    tolerance = 0.05  # never used
+    scale = 1.0
+    upright = torch.exp(-(pole_angle * pole_angle) / 2) * scale
+    still = torch.exp(-cart_vel ** 2 / 2)
+    return still + upright, {"upright": upright}
+"""
+# A term that never fires near a reset (the dry run's states), only at large angles.
+FAR = BASE.replace("    return angle_reward", "    angle_reward = angle_reward - 1.0 * (pole_angle.abs() > 0.8)\n    return angle_reward")
+
+
+async def test_programs_that_give_the_same_reward_share_a_behaviour_digest_and_a_far_term_tells_them_apart(tmp_path):
+    digests = [(await check_reward("Cartpole", source, NAMES, tmp_path / name)).behaviour
+               for name, source in (("base", BASE), ("same", SAME), ("far", FAR))]  # fmt: skip
+    assert None not in digests and digests[0] == digests[1] and digests[2] != digests[0]
 
 
 def test_value_ranges_from_the_worker_are_checked_before_use():
@@ -66,7 +89,7 @@ async def test_a_dry_run_fits_its_memory_cap_and_a_hoard_of_that_size_does_not(t
     name = names[0]
     fits = (f"def compute_reward({name}):\n    r = {name}.reshape({name}.shape[0], -1)[:, 0] * 0\n"
             "    return r, {'zero': r}\n")
-    assert set(await check_reward(task, fits, names, tmp_path / "fits")) == {"reward", "zero"}
+    assert set((await check_reward(task, fits, names, tmp_path / "fits")).ranges) == {"reward", "zero"}
     words = DRY_RUN_MEMORY_GB * 2**30 // 4  # float32 words: one tensor as large as the whole cap
     hoard = fits.replace("    r =", f"    hoard = torch.ones({words})\n    r =")
     with pytest.raises(RewardCheckError, match="Cannot allocate memory"):

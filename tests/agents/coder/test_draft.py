@@ -57,3 +57,16 @@ def test_a_program_already_tried_or_claimed_now_is_refused_with_whose_it_is():
     second = KnownPrograms(trained, claims, "it1-s1")
     refusal = second.claim(other)
     assert "it1-s0, training now" in refusal and second.repeated(refusal) == "it1-s0"
+
+
+def test_a_program_that_behaves_like_a_trained_one_is_refused_and_a_new_one_records_its_behaviour():
+    from agents.coder.draft import KnownPrograms, behaviour_key
+
+    trained = {behaviour_key("0123456789abcdef"): ("it0-s2", 120.0)}
+    claims: dict[str, str] = {}
+    sample = KnownPrograms(trained, claims, "it1-s0")
+    refusal = sample.claim(PROGRAM, "0123456789abcdef")  # a new text, the same reward on every state checked
+    assert sample.repeated(refusal) == "it0-s2" and "the same reward on every state" in refusal
+    assert sample.claim(PROGRAM, "fedcba9876543210") is None and sample.behaviour == "fedcba9876543210"
+    other = KnownPrograms(trained, claims, "it1-s1")
+    assert "it1-s0, training now" in other.claim(PROGRAM.replace("1.0", "3.0"), "fedcba9876543210")

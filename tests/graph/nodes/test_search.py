@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 from langgraph.runtime import Runtime
 
+from agents.coder.draft import behaviour_key
 from graph.nodes.search import fan_out_seeds, trained_programs, with_seeds
 from graph.nodes.stage import EVAL_SEED_OFFSET, rank_key
 from graph.nodes.stage_plan import stage_spec
@@ -53,3 +54,5 @@ def test_only_programs_that_went_to_training_are_known():
     known = trained_programs([seeded(0, 1.0, "aa"), {**candidate(1, "invalid", None), "program": None},
                               {**candidate(2, "failed", None), "program": "bb"}])  # fmt: skip
     assert known == {"aa": ("it0-s0", 1.0), "bb": ("it0-s2", None)}
+    behaving = trained_programs([{**seeded(3, 2.0, "cc"), "behaviour": "0123456789abcdef"}])
+    assert behaving == {"cc": ("it0-s3", 2.0), behaviour_key("0123456789abcdef"): ("it0-s3", 2.0)}

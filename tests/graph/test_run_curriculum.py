@@ -149,7 +149,9 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
     if stages[-1]["task"] == "ShadowHandSpin":
         assert last in ("finish", "stop") and summary["status"] in ("completed", "no_trained_candidate")
     else:
-        assert last == "stop" and summary["status"] == "stopped_by_curriculum"
+        # A stop after a stage that trained nothing returns no reward, and the status says that first.
+        expected = "stopped_by_curriculum" if stages[-1]["best"] else "no_trained_candidate"
+        assert last == "stop" and summary["status"] == expected
     calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
     assert {c["agent"] for c in calls} >= {"coder", "curriculum"} and all(c["response"] for c in calls)
     # The agent was asked after stage 1 (it had a choice); its answer, or the config when it gave no usable one, decided.

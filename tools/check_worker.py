@@ -34,9 +34,12 @@ def value_ranges(outputs: list[dict]) -> dict[str, list[float]]:
     return ranges
 
 
-def synthetic(real: list[dict], generator) -> dict:
+def synthetic(real: list[dict], batch: int) -> dict:
     """Inputs shaped like the real ones, drawn well beyond the few states near a reset that the dry run sees
-    (so a term that fires only far from them, a penalty at large angles, still tells two programs apart)."""
+    (so a term that fires only far from them, a penalty at large angles, still tells two programs apart).
+    Each input's values depend on its name and ``batch`` only, not on which other inputs the program takes."""
+    import hashlib
+
     import torch
 
     drawn = {}
@@ -44,6 +47,8 @@ def synthetic(real: list[dict], generator) -> dict:
         if not isinstance(value, torch.Tensor):
             drawn[name] = value
             continue
+        seed = int.from_bytes(hashlib.sha256(f"{name}:{batch}".encode()).digest()[:8], "little")
+        generator = torch.Generator().manual_seed(seed)
         seen = torch.cat([step[name].flatten() for step in real]).double()
         lo, hi = seen.min().item(), seen.max().item()
         if value.dtype == torch.bool:
@@ -65,10 +70,9 @@ def behaviour(program, real: list[dict], rewards: list) -> str | None:
 
     import torch
 
-    generator = torch.Generator().manual_seed(0)
     digest = hashlib.sha256()
     try:
-        rewards = rewards + [program(synthetic(real, generator), DRY_RUN_ENVS)[0] for _ in range(SYNTHETIC_BATCHES)]
+        rewards = rewards + [program(synthetic(real, batch), DRY_RUN_ENVS)[0] for batch in range(SYNTHETIC_BATCHES)]
     except Exception:  # noqa: BLE001 - the program only gets no behaviour digest
         return None
     for reward in rewards:

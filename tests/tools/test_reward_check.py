@@ -44,8 +44,8 @@ BASE = """def compute_reward(pole_angle, cart_vel):
     velocity_reward = torch.exp(-cart_vel ** 2 / 2)
     return angle_reward + velocity_reward, {"angle": angle_reward, "velocity": velocity_reward}
 """
-# What the embedded model writes when it "changes" a program: unused constants, a scale of 1.0, other names.
-SAME = """def compute_reward(pole_angle, cart_vel):
+# What the embedded model writes when it "changes" a program: unused constants and inputs, a scale of 1.0, other names.
+SAME = """def compute_reward(cart_vel, pole_angle, actions):
     tolerance = 0.05  # never used
     scale = 1.0
     upright = torch.exp(-(pole_angle * pole_angle) / 2) * scale

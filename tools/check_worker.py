@@ -34,7 +34,19 @@ def value_ranges(outputs: list[dict]) -> dict[str, list[float]]:
     return ranges
 
 
-def synthetic(real: list[dict], batch: int) -> dict:
+def observed_bounds(real: list[dict]) -> dict[str, tuple[float, float]]:
+    """The [min, max] each tensor input took over the dry run's real states."""
+    import torch
+
+    bounds = {}
+    for name, value in real[0].items():
+        if isinstance(value, torch.Tensor):
+            seen = torch.cat([step[name].flatten() for step in real]).double()
+            bounds[name] = (seen.min().item(), seen.max().item())
+    return bounds
+
+
+def synthetic(real: list[dict], bounds: dict[str, tuple[float, float]], batch: int) -> dict:
     """Inputs shaped like the real ones, drawn well beyond the few states near a reset that the dry run sees
     (so a term that fires only far from them, a penalty at large angles, still tells two programs apart).
     Each input's values depend on its name and ``batch`` only, not on which other inputs the program takes."""
@@ -49,8 +61,7 @@ def synthetic(real: list[dict], batch: int) -> dict:
             continue
         seed = int.from_bytes(hashlib.sha256(f"{name}:{batch}".encode()).digest()[:8], "little")
         generator = torch.Generator().manual_seed(seed)
-        seen = torch.cat([step[name].flatten() for step in real]).double()
-        lo, hi = seen.min().item(), seen.max().item()
+        lo, hi = bounds[name]
         if value.dtype == torch.bool:
             drawn[name] = torch.rand(value.shape, generator=generator) < 0.5
         elif not value.is_floating_point():
@@ -72,7 +83,8 @@ def behaviour(program, real: list[dict], rewards: list) -> str | None:
 
     digest = hashlib.sha256()
     try:
-        rewards = rewards + [program(synthetic(real, batch), DRY_RUN_ENVS)[0] for batch in range(SYNTHETIC_BATCHES)]
+        bounds = observed_bounds(real)
+        rewards = rewards + [program(synthetic(real, bounds, batch), DRY_RUN_ENVS)[0] for batch in range(SYNTHETIC_BATCHES)]
     except Exception:  # noqa: BLE001 - the program only gets no behaviour digest
         return None
     for reward in rewards:

@@ -87,8 +87,8 @@ def test_the_object_rests_in_the_palm_when_the_hand_holds_still():
     assert (state["object_pos"] - state["goal_pos"]).norm(dim=1).max() < task.fall_distance
 
 
-# Measured (each pair trains side by side, see human_and_sparse): 0.145 vs 0.090; ShadowHandSpin 0.117 vs 0.027 at 50 epochs on one machine, but 0.070 vs 0.055 (too
-# close) on the AMD EPYC of 2026-12-05, at this commit and the one before it alike, so 100 epochs (0.664 vs 0.059;
+# Measured (each pair trains side by side, see human_and_sparse): 0.145 vs 0.090; ShadowHandSpin 0.117 vs 0.027
+# at 50 epochs on one machine, but 0.070 vs 0.055 (too close) on the AMD EPYC of 2026-12-05, at this commit and the one before it alike, so 100 epochs (0.664 vs 0.059;
 # 170 s there); 0.20 vs 0.11 (ShadowHandBlock at 100 and at 120 epochs: 0.176 vs 0.125, too close).
 @pytest.mark.slow
 @pytest.mark.parametrize("name,epochs", [("ShadowHand", 150), ("ShadowHandSpin", 100), ("ShadowHandBlock", 150)])

@@ -1,9 +1,9 @@
 """Benchmark: where may a rung sit? Early clean fitness against the final one, for real reward programs.
 
-    python bench/rung_placement.py --task Cartpole --run runs/<a Cartpole run> [--fractions 0.125,0.25,0.5]
+    python bench/rung_placement.py --task Cartpole --run runs/<a Cartpole run> ... [--fractions 0.125,0.25,0.5]
 
-Trains the task's human and sparse rewards and every program a run trained (``--run``; or ``--rewards
-FILE ...``) to the full budget, with a policy snapshot clean-evaluated at each fraction of the budget
+Trains the task's human and sparse rewards and every program the runs trained (``--run DIR ...``; or
+``--rewards FILE ...``) to the full budget, with a policy snapshot clean-evaluated at each fraction of the budget
 (the search's rungs, never stopping here). For each fraction it prints the rank correlation of the
 snapshot's figure with the final one, how many programs a rung keeping ``--keep`` of them would stop,
 the share of env-steps that saves, and whether it would stop a winner (a program within ``--tolerance``
@@ -27,7 +27,7 @@ from tools.trainer import resolve_reward
 
 
 def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
-    """(name, source) of every program a run trained (its summary.json), first stage only."""
+    """(name, source) of every program a run trained (its summary.json), first stage only; named run/candidate."""
     summary = json.loads((run_dir / "summary.json").read_text())
     programs = []
     for iteration in summary["stages"][0]["iterations"]:
@@ -35,7 +35,7 @@ def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
             if sample["status"] in ("trained", "stopped_early") and sample.get("reward_path"):
                 path = Path(sample["reward_path"])
                 path = path if path.is_file() else run_dir / summary["stages"][0]["name"] / "rewards" / path.name
-                programs.append((f"it{iteration['iteration']}-s{sample['sample']}", path.read_text()))
+                programs.append((f"{run_dir.name}/it{iteration['iteration']}-s{sample['sample']}", path.read_text()))
     return programs
 
 
@@ -85,7 +85,7 @@ async def measure(task: str, programs: list[tuple[str, str]], epochs: list[int],
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", default="Cartpole")
-    p.add_argument("--run", type=Path, help="a run directory: every program it trained is measured")
+    p.add_argument("--run", type=Path, nargs="*", default=[], help="run directories: every program they trained")
     p.add_argument("--rewards", nargs="*", default=[], help="reward files to measure")
     p.add_argument("--fractions", default="0.125,0.25,0.5", help="rung positions, fractions of max_epochs")
     p.add_argument("--keep", type=float, default=0.5, help="the fraction a rung keeps")
@@ -99,16 +99,17 @@ def main() -> None:
     epochs = rung_epochs(parse_fractions(args.fractions), cfg["max_epochs"])
     programs = [(spec, resolve_reward(args.task, spec)[1]) for spec in ("human", "sparse")]
     programs += [(Path(f).stem, Path(f).read_text()) for f in args.rewards]
-    programs += run_rewards(args.run) if args.run else []
+    programs += [program for run in args.run for program in run_rewards(run)]
+    programs = [(name, source) for source, name in {s: n for n, s in reversed(programs)}.items()]  # each once
     ppo = {"max_epochs": cfg["max_epochs"], "num_envs": cfg["num_envs"]}
     with tempfile.TemporaryDirectory() as tmp:
         rows = asyncio.run(measure(args.task, programs, epochs, ppo, args.seeds, args.trainers, Path(tmp)))
     rows = [r for r in rows if r["final"] is not None and all(r["rungs"].get(e) is not None for e in epochs)]
     print(f"{args.task}, {cfg['max_epochs']} epochs x {cfg['num_envs']} envs, {len(rows)} trainings "
           f"({len(programs)} programs x {args.seeds} seeds)")
-    print(f"{'program':<14}{'seed':>5}" + "".join(f"{'epoch ' + str(e):>12}" for e in epochs) + f"{'final':>10}")
+    print(f"{'program':<24}{'seed':>5}" + "".join(f"{'epoch ' + str(e):>12}" for e in epochs) + f"{'final':>10}")
     for r in sorted(rows, key=lambda r: -r["final"]):
-        print(f"{r['name']:<14}{r['seed']:>5}" + "".join(f"{r['rungs'][e]:>12.4g}" for e in epochs) + f"{r['final']:>10.4g}")
+        print(f"{r['name']:<24}{r['seed']:>5}" + "".join(f"{r['rungs'][e]:>12.4g}" for e in epochs) + f"{r['final']:>10.4g}")
     best = max(r["final"] for r in rows)
     winners = {i for i, r in enumerate(rows) if best - r["final"] <= args.tolerance * max(abs(best), 1e-9)}
     print(f"\n{'rung':<22}{'spearman':>9}{'stopped':>9}{'steps saved':>13}  stops a winner")

@@ -20,6 +20,7 @@ from langgraph.types import Command
 
 from agents.llm.chat_models import LLMConfigError
 from agents.llm.gateway import LLMCallError
+from agents.llm.local_llm import exit_now
 from agents.llm.modes import AgentModeError
 from agents.llm.replay import ReplayExhaustedError
 from graph.build import build_graph
@@ -213,4 +214,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

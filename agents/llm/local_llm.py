@@ -8,10 +8,12 @@ generation at a time is the fastest use of 2 CPU cores; parallel slots only add 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -56,6 +58,7 @@ class LocalServer:
     def __init__(self, model_path: Path, threads: int):
         self.server = start_server(model_path, threads, CONTEXT_TOKENS)
         self.lock = threading.Lock()
+        self.closing = False  # the process is exiting: a request still queued is not started
 
     @classmethod
     def shared(cls, model_path: Path) -> LocalServer:
@@ -66,14 +69,43 @@ class LocalServer:
                 cls._instances[key] = cls(model_path, threads=os.cpu_count() or 1)
             return cls._instances[key]
 
+    @classmethod
+    def generating(cls) -> bool:
+        """Whether a model is writing an answer now."""
+        return any(server.lock.locked() for server in list(cls._instances.values()))
+
+    @classmethod
+    def close_all(cls) -> None:
+        """At exit: start no queued request, and wait for the answer being written (an abandoned one, when the
+        run stopped mid-answer); the interpreter's teardown would free the model under it and crash."""
+        for server in list(cls._instances.values()):
+            server.closing = True
+            server.lock.acquire()  # kept: the process is ending
+
     def complete(self, request: dict) -> dict:
         with self.lock:
+            if self.closing:
+                raise RuntimeError("local LLM error: the process is exiting")
             response = self.server.handle_chat_completions(request)
         if not isinstance(response, dict) or "error" in response or not response.get("choices"):
             raise RuntimeError(
                 f"local LLM error: {response.get('error') if isinstance(response, dict) else response}"
             )
         return response
+
+
+atexit.register(LocalServer.close_all)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with ``code`` without waiting for an answer the embedded model is still writing for a stopped run
+    (Ctrl-C mid-answer: llama.cpp cannot cancel it, and it can take a minute). Output is flushed first; the run's
+    files are already closed."""
+    if LocalServer.generating():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 class LocalChatModel(BaseChatModel):
@@ -127,7 +159,31 @@ class LocalChatModel(BaseChatModel):
     async def _agenerate(
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
     ) -> ChatResult:
-        return await asyncio.to_thread(self._generate, messages, stop, **kwargs)
+        """``_generate`` on a daemon thread of its own: llama.cpp cannot cancel a generation, and a run stopped
+        mid-answer (Ctrl-C) would otherwise wait for it, since asyncio waits for its executor's threads."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[ChatResult] = loop.create_future()
+
+        def settle(result: ChatResult | None, error: BaseException | None) -> None:
+            if answer.done():  # the caller was cancelled
+                return
+            if error is not None:
+                answer.set_exception(error)
+            else:
+                answer.set_result(result)
+
+        def generate() -> None:
+            try:
+                outcome = (self._generate(messages, stop, **kwargs), None)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller
+                outcome = (None, exc)
+            try:
+                loop.call_soon_threadsafe(settle, *outcome)
+            except RuntimeError:
+                pass  # the caller's loop is closed: nobody waits for this answer any more
+
+        threading.Thread(target=generate, name="local-llm", daemon=True).start()
+        return await answer
 
 
 def tool_calls(raw_calls: list[dict]) -> tuple[list, list]:

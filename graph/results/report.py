@@ -67,7 +67,8 @@ def fitness_figure(stages: list[dict]) -> Figure:
         ax.set_xlabel("iteration")
         ax.set_ylabel("fitness")
         ax.set_xticks(sorted({it["iteration"] for it in stage["iterations"]}) or [0])
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # a stage stopped before its first iteration ended has nothing to name
+            ax.legend(fontsize=7)
     return Figure("fitness.png", "Fitness per iteration (every candidate)", png_of(fig))
 
 

@@ -224,6 +224,26 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
 
 
 @pytest.mark.slow
+def test_ctrl_c_while_the_embedded_model_writes_ends_the_run_cleanly(tmp_path):
+    """llama.cpp cannot cancel an answer: the run stops without it, and the process exits without crashing."""
+    run = tmp_path / "run"
+    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "2", "--run-dir", str(run)]
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    calls = run / "llm_calls.jsonl"
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None and not (calls.is_file() and calls.stat().st_size):
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before its first answer"
+    time.sleep(1)  # the second sample's answer is being written now
+    os.kill(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=120) == 130  # not a crash of the model freed under the abandoned answer (-11)
+    assert f"interrupted; continue with: python -m graph.run --resume {run}" in proc.stderr.read()
+    assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
+
+
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))

@@ -1,13 +1,17 @@
 """The embedded model answering through LangChain (slow: loads 1.1 GB)."""
 
+import asyncio
+import threading
+
 import pytest
+from langchain_core.messages import HumanMessage
 
 from agents.code_extraction import extract_code
 from agents.coder.prompt import answer_start, initial_messages, reward_signature
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.chat_models import LLMConfigError, make_chat_model
 from agents.llm.gateway import LLMGateway
-from agents.llm.local_llm import tool_calls
+from agents.llm.local_llm import LocalChatModel, LocalServer, tool_calls
 from agents.llm.replay import read_calls
 from sim.cartpole import Cartpole
 
@@ -73,3 +77,72 @@ def test_the_tools_reach_the_models_chat_template():
     plain = model.invoke(question).usage_metadata["input_tokens"]
     with_tools = model.bind_tools([check_reward]).invoke(question).usage_metadata["input_tokens"]
     assert plain > 0 and with_tools > plain + 20  # the tool's name, description and schema are in the prompt
+
+
+class BlockedServer:
+    """FAKE llama.cpp server (failure injection): a generation that runs until the test releases it."""
+
+    def __init__(self):
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def handle_chat_completions(self, request: dict) -> dict:
+        self.started.set()
+        self.release.wait()
+        return {"choices": [{"message": {"content": "late"}, "finish_reason": "stop"}], "usage": {}}
+
+
+@pytest.fixture
+def blocked(monkeypatch, tmp_path) -> tuple[LocalServer, BlockedServer, str]:
+    """A shared LocalServer over BlockedServer, registered for the path a LocalChatModel names."""
+    fake, server = BlockedServer(), LocalServer.__new__(LocalServer)
+    server.server, server.lock, server.closing = fake, threading.Lock(), False
+    path = tmp_path / "model.gguf"
+    monkeypatch.setitem(LocalServer._instances, str(path.resolve()), server)
+    yield server, fake, str(path)
+    fake.release.set()
+
+
+def test_a_caller_stopped_mid_answer_does_not_wait_for_the_generation(blocked):
+    _, fake, path = blocked
+    model = LocalChatModel(model_path=path, max_tokens=16)
+
+    async def stopped_mid_answer():
+        call = asyncio.create_task(model.ainvoke([HumanMessage("hi")]))
+        while not fake.started.is_set():
+            await asyncio.sleep(0.01)
+        call.cancel()  # Ctrl-C cancels the run's tasks; llama.cpp cannot stop the generation itself
+        with pytest.raises(asyncio.CancelledError):
+            await call
+
+    runner = threading.Thread(target=asyncio.run, args=(stopped_mid_answer(),))
+    runner.start()
+    runner.join(timeout=30)  # asyncio.run waiting for its executor's thread would wait for the release
+    assert not runner.is_alive() and not fake.release.is_set() and LocalServer.generating()
+
+
+def test_at_exit_the_answer_being_written_is_waited_for_and_no_queued_one_starts(blocked):
+    server, fake, _ = blocked
+    writing = threading.Thread(target=server.complete, args=({"messages": []},), daemon=True)
+    writing.start()
+    assert fake.started.wait(10)
+    fake.started.clear()
+    queued_error: list[Exception] = []
+
+    def queued():
+        try:
+            server.complete({"messages": []})
+        except RuntimeError as exc:
+            queued_error.append(exc)
+
+    waiting = threading.Thread(target=queued, daemon=True)
+    waiting.start()
+    closing = threading.Thread(target=LocalServer.close_all, daemon=True)
+    closing.start()
+    closing.join(timeout=0.5)
+    assert closing.is_alive()  # the model is not freed while it writes
+    fake.release.set()
+    closing.join(timeout=30)
+    assert not closing.is_alive() and server.closing
+    server.lock.release()  # close_all keeps it; hand it to the queued request, which must not generate
+    waiting.join(timeout=30)
+    assert not fake.started.is_set() and "exiting" in str(queued_error[0])

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import warnings
 
 import pytest
 
@@ -97,6 +98,17 @@ def test_a_report_without_a_trained_candidate_still_has_its_tables(tmp_path):
     assert "Status: no_trained_candidate (2 samples: 2 invalid)" in md and "| 1.1 | Cartpole | 1 x 2, 5 epochs | 0 / 2 |" in md
     assert "| openai:gpt-4o | 2 | 20 | 10 | $0.5000 |" in md and "Best reward" not in md
     assert sorted(p.name for p in (tmp_path / FILES_DIR).iterdir()) == ["execute_rate.png", "fitness.png"]
+
+
+def test_a_run_stopped_before_its_first_iteration_ended_gets_a_report_and_no_console_warning(tmp_path):
+    summary = {"task": "Cartpole", "status": "stopped", "reason": "interrupted", "best": None, "final_eval": None,
+               "stages": [{"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole",
+                           "budget": {"iterations": 3, "samples": 4, "ppo": {"max_epochs": 100}}, "iterations": [],
+                           "best": None, "final_eval": None, "fitness": None, "decision": None}]}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning here reaches the user's console beside the run's own lines
+        write_report(RunDir(tmp_path), summary)
+    assert "Status: stopped (interrupted)" in (tmp_path / "report.md").read_text()
 
 
 def test_untrusted_text_is_shown_as_it_is_and_never_applied(tmp_path):

@@ -97,7 +97,8 @@ def blocked(monkeypatch, tmp_path) -> tuple[LocalServer, BlockedServer, str]:
     fake, server = BlockedServer(), LocalServer.__new__(LocalServer)
     server.server, server.lock, server.closing = fake, threading.Lock(), False
     path = tmp_path / "model.gguf"
-    monkeypatch.setitem(LocalServer._instances, str(path.resolve()), server)
+    # the only server of the process for these tests: close_all must not close a real one other tests load
+    monkeypatch.setattr(LocalServer, "_instances", {str(path.resolve()): server})
     yield server, fake, str(path)
     fake.release.set()
 

@@ -99,9 +99,12 @@ atexit.register(LocalServer.close_all)
 
 def exit_now(code: int) -> NoReturn:
     """Exit with ``code`` without waiting for an answer the embedded model is still writing for a stopped run
-    (Ctrl-C mid-answer: llama.cpp cannot cancel it, and it can take a minute). Output is flushed first; the run's
-    files are already closed."""
+    (Ctrl-C mid-answer: llama.cpp cannot cancel it, and it can take a minute). Every other exit handler runs
+    (Ray's shutdown, logging's flush); only the interpreter's teardown, which would free the model under the
+    answer, is skipped."""
     if LocalServer.generating():
+        atexit.unregister(LocalServer.close_all)
+        atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

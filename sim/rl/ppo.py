@@ -19,7 +19,7 @@ from rl_games.torch_runner import Runner
 from sim.registry import make_task
 from sim.reward.program import RewardProgram
 from sim.rl import rung_file
-from sim.rl.checkpoint import check_fits, load_checkpoint, weights_digest
+from sim.rl.checkpoint import check_finite, check_fits, load_checkpoint, weights_digest
 from sim.rl.vec_env import RewardedVecEnv, TrainingStats
 
 #: Called after every epoch with {epoch, max_epochs, fitness}.
@@ -171,7 +171,11 @@ def train(
         # Warm start: weights and optimiser, fresh epoch count (not agent.restore: it unpickles code).
         agent.set_full_state_weights(load_checkpoint(checkpoint), set_epoch=False)
         warm_start_digest = weights_digest(agent.model.state_dict())  # what the first epoch starts from
-    agent.train()
+    try:
+        agent.train()
+    except RuntimeError:
+        check_finite(agent.model.state_dict())  # PPO blew up: name that cause, not rl_games' symptom of it
+        raise
     if agent.writer is not None:
         agent.writer.close()  # flushes the TensorBoard events (rl_games leaves the writer open)
     last = nn_dir / "last.pth"

@@ -5,6 +5,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from sim.registry import task_class
 from sim.reward.program import RewardProgram, function_source
+from sim.rl.checkpoint import CheckpointError
 from sim.rl.ppo import train
 from sim.rl.ppo_config import ppo_config
 
@@ -37,3 +38,13 @@ def test_training_reports_every_epoch_through_the_callback(tmp_path):
     logged = {e.step: e.value for e in events.Scalars("eureka/fitness")}
     expected = {epoch: f for epoch, f in enumerate(result["fitness"], 1) if f is not None}
     assert logged.keys() == expected.keys() and all(logged[k] == pytest.approx(expected[k]) for k in expected)
+
+
+def test_a_reward_so_large_that_ppo_blows_up_fails_with_that_cause(tmp_path):
+    """Finite but huge: no NaN check on the reward trips, the weights go NaN, and rl_games then fails on a
+    negative std. The error names the cause and the fix (it reaches the report and the next prompt)."""
+    source = "def compute_reward(pole_angle):\n    r = 1e30 * pole_angle\n    return r, {'tilt': r}\n"
+    program = RewardProgram.from_source(source, "huge.py")
+    with pytest.raises(CheckpointError, match=r"weights are not finite.*PPO blew up.*keep every term bounded"):
+        train("Cartpole", program, ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 6}), seed=0, device="cpu",
+              out_dir=tmp_path)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextvars
 import os
 import sys
 import threading
@@ -185,7 +186,8 @@ class LocalChatModel(BaseChatModel):
             except RuntimeError:
                 pass  # the caller's loop is closed: nobody waits for this answer any more
 
-        threading.Thread(target=generate, name="local-llm", daemon=True).start()
+        context = contextvars.copy_context()  # as asyncio.to_thread does: the caller's context vars go along
+        threading.Thread(target=context.run, args=(generate,), name="local-llm", daemon=True).start()
         return await answer
 
 

@@ -223,14 +223,20 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     assert "fingertip_pos: float32[num_envs, 5, 3]" in prompts["stage2-ShadowHandSpin"]
 
 
+def run_as_in_a_terminal(args: list[str]) -> subprocess.Popen:
+    """graph.run started so that Ctrl-C (SIGINT) reaches it: a test runner started in the background (nohup, &)
+    ignores SIGINT, and so would the run it starts."""
+    return subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+
+
 @pytest.mark.slow
 def test_ctrl_c_while_the_embedded_model_writes_ends_the_run_cleanly(tmp_path):
     """llama.cpp cannot cancel an answer: the run stops without it, and the process exits without crashing."""
     run = tmp_path / "run"
     args = ["--task", "Cartpole", "--iterations", "1", "--samples", "2", "--run-dir", str(run)]
-    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    proc = run_as_in_a_terminal(args)
     calls = run / "llm_calls.jsonl"
     deadline = time.time() + 600
     while time.time() < deadline and proc.poll() is None and not (calls.is_file() and calls.stat().st_size):
@@ -250,11 +256,7 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     run = tmp_path / "run"
     args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "1", "--eval-seeds", "1",
             "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30", "--run-dir", str(run)]  # fmt: skip
-    # Ctrl-C as in a terminal: a test runner started in the background (nohup, &) ignores SIGINT, and so
-    # would the run it starts.
-    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    proc = run_as_in_a_terminal(args)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not any(run.glob(f"{STAGE}/train/it1-s0/nn")):
         time.sleep(0.05)

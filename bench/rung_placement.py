@@ -39,6 +39,14 @@ def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
     return programs
 
 
+def distinct_programs(programs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each program once (its first name), every name unique and fit for a file name (runs may share a name)."""
+    first: dict[str, str] = {}
+    for name, source in programs:
+        first.setdefault(source, name)
+    return [(f"{i:02d}-{name.replace('/', '-')}", source) for i, (source, name) in enumerate(first.items())]
+
+
 def ranks(values: list[float]) -> list[float]:
     """Average ranks (ties share their mean rank)."""
     order = sorted(range(len(values)), key=lambda i: values[i])
@@ -100,7 +108,7 @@ def main() -> None:
     programs = [(spec, resolve_reward(args.task, spec)[1]) for spec in ("human", "sparse")]
     programs += [(Path(f).stem, Path(f).read_text()) for f in args.rewards]
     programs += [program for run in args.run for program in run_rewards(run)]
-    programs = [(name, source) for source, name in {s: n for n, s in reversed(programs)}.items()]  # each once
+    programs = distinct_programs(programs)
     ppo = {"max_epochs": cfg["max_epochs"], "num_envs": cfg["num_envs"]}
     with tempfile.TemporaryDirectory() as tmp:
         rows = asyncio.run(measure(args.task, programs, epochs, ppo, args.seeds, args.trainers, Path(tmp)))

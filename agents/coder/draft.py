@@ -113,6 +113,13 @@ class Failures:
     def __init__(self) -> None:
         self.programs: set[str] = set()
         self.last_error: str | None = None
+        self.last_copy: str | None = None
+
+    def copying(self, duplicate_of: str | None) -> bool:
+        """Record whose program an attempt repeated; True if the previous attempt repeated the same candidate's."""
+        again = duplicate_of is not None and duplicate_of == self.last_copy
+        self.last_copy = duplicate_of
+        return again
 
     def stuck(self, code: str | None, error: str) -> bool:
         """Record a failure; True if it repeats a failed program or the previous failure's error."""

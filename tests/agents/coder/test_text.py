@@ -134,6 +134,40 @@ async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh
     assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists() and draft.reward_path.endswith("_attempt1.py")
 
 
+def known(*programs):
+    """The stage's trained programs: it0-s<i> for the i-th of ``programs``, by normal form."""
+    from agents.code_extraction import extract_code
+    from agents.coder.draft import KnownPrograms
+    from sim.reward.normal_form import program_digest
+
+    trained = {program_digest(extract_code(p)): (f"it0-s{i}", 100.0) for i, p in enumerate(programs)}
+    return KnownPrograms(trained, {}, "it1-s0")
+
+
+async def test_under_the_small_profile_a_sample_that_repeats_the_same_known_program_twice_ends_duplicate(tmp_path):
+    gw, model = coder_gateway(tmp_path, [GOOD, GOOD, GOOD, GOOD])  # FAKE LLM: the elite again, every time
+    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "small"), Cartpole, "it1-s0",
+                                  tmp_path / "rewards", profile="small", repair_attempts=3, check_timeout_s=60,
+                                  programs=known(GOOD))  # fmt: skip
+    assert draft.status == "invalid" and draft.duplicate_of == "it0-s0" and draft.attempts == 2
+    assert len(model.prompts) == 2
+
+
+async def test_a_copy_of_another_known_program_or_a_paper_model_keeps_its_attempts(tmp_path):
+    other = GOOD.replace("1.0 - pole_angle ** 2", "2.0 - pole_angle ** 2")
+    new = GOOD.replace("1.0 - pole_angle ** 2", "1.0 - pole_angle ** 4")
+    gw, _ = coder_gateway(tmp_path, [GOOD, other, GOOD, new])  # FAKE LLM
+    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "small"), Cartpole, "it1-s0",
+                                  tmp_path / "rewards", profile="small", repair_attempts=3, check_timeout_s=60,
+                                  programs=known(GOOD, other))  # fmt: skip
+    assert draft.status == "valid" and draft.attempts == 4
+    gw, _ = coder_gateway(tmp_path, [GOOD, GOOD, new])  # FAKE LLM: a paper-profile model is told, and may change
+    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it1-s1",
+                                  tmp_path / "rewards", profile="paper", repair_attempts=3, check_timeout_s=60,
+                                  programs=known(GOOD))  # fmt: skip
+    assert draft.status == "valid" and draft.attempts == 3
+
+
 async def test_a_model_that_continues_answers_is_given_the_signature_to_start_from(tmp_path):
     body = "    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
     model = ScriptedChatModel(script=[body], prompts=[], continues_assistant_turn=True)  # returns the rest only

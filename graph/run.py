@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         setting(name, type=int)
     for name in ("budget_usd", "gpus_per_trainer"):
         setting(name, type=float)
-    for name in ("agent_mode", "feedback", "init_reward", "pool", "search"):
+    for name in ("agent_mode", "feedback", "init_reward", "pool", "search", "rank_by"):
         setting(name)
     setting("sim", choices=SIMS)
     for name in ("seed_top_k", "extra_seeds", "rung_min_peers"):

@@ -70,9 +70,12 @@ class Settings(BaseModel):
                                               "seeds (never used to select it)")  # fmt: skip
     search: Literal["robust", "eureka"] = Field(
         description="robust: no program trained twice, the best seed_top_k candidates of each iteration trained "
-                    "with extra_seeds more seeds and ranked by their mean clean fitness; eureka: the paper's "
-                    "search (one seed, argmax, no deduplication)")  # fmt: skip
+                    "with extra_seeds more seeds and ranked by their clean fitness over them (rank_by); eureka: the "
+                    "paper's search (one seed, argmax, no deduplication)")  # fmt: skip
     seed_top_k: int = Field(ge=1, description="search robust: the candidates of each iteration that get more seeds")
+    rank_by: Literal["median", "mean", "mean-sem"] = Field(
+        description="search robust: a candidate's figure over its seeds, what it is ranked by: median, mean, or "
+                    "mean-sem (the mean less one standard error)")  # fmt: skip
     extra_seeds: int = Field(ge=0, le=999, description="search robust: the seeds each of them gets beyond its first")
     rungs: str | None = Field(description="search robust: where candidates are judged early, as fractions of "
                                           "max_epochs (0.25,0.5); none: no early stopping; null: the task's own "

@@ -86,7 +86,7 @@ def stage_spec(number: int, entry: dict, settings: Settings) -> StageSpec:
         iterations=pick("iterations"), samples=pick("samples"), eval_seeds=pick("eval_seeds"),
         ppo={"num_envs": ppo["num_envs"], "max_epochs": ppo["max_epochs"]},
         success_to_advance=entry.get("success_to_advance"), repeats=entry.get("repeats", 0),
-        init_checkpoint=None, prior_reward=None, search=settings.search,
+        init_checkpoint=None, prior_reward=None, search=settings.search, rank_by=settings.rank_by,
         rungs=rungs, rung_keep=settings.rung_keep or task_config(entry["task"]).get(
             "rung_keep", DEFAULT_KEEP),
     )  # fmt: skip

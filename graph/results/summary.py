@@ -85,7 +85,7 @@ def stage_entry(record: StageRecord | StageState) -> dict:
     """One stage run, finished (a StageRecord) or running (the stage's graph state)."""
     spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
     prior = spec["prior_reward"]
-    candidates = with_seeds(record.get("candidates", []), record.get("seed_runs") or [])
+    candidates = with_seeds(record.get("candidates", []), record.get("seed_runs") or [], spec.get("rank_by", "mean"))
     return {
         "stage": spec["number"],
         "attempt": spec["attempt"],
@@ -95,6 +95,7 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "init_checkpoint": spec["init_checkpoint"],
         "prior_reward_from": prior and ("human" if prior.get("origin") == "human" else prior["task"]),
         "search": spec.get("search", "eureka"),
+        **({"rank_by": spec["rank_by"]} if spec.get("search") == "robust" and spec.get("rank_by") else {}),
         "iterations": iteration_table(candidates, record.get("iterations", []), record.get("steering", [])),
         "compute": compute(candidates, record.get("eval_runs", [])),
         "best": best and {k: best.get(k) for k in BEST_FIELDS},

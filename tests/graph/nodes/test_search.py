@@ -31,6 +31,19 @@ def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():
     assert with_seeds([lucky], [])[0]["fitness"] == 500.0  # one seed: its own figure (search eureka)
 
 
+def test_by_default_one_lucky_seed_of_three_does_not_choose_the_best():
+    lucky, steady = seeded(0, 500.0), seeded(1, 200.0)  # 500, 60, 50 (mean 203.3) against 200, 190, 210 (mean 200)
+    seed_runs = runs("it0-s0", 60.0, 50.0) + runs("it0-s1", 190.0, 210.0)
+    assert sorted(with_seeds([lucky, steady], seed_runs, "mean"), key=rank_key)[0]["id"] == "it0-s0"
+    default = Settings.load(DEFAULTS_FILE, {}).rank_by
+    scored = {c["id"]: c for c in with_seeds([lucky, steady], seed_runs, default)}
+    assert sorted(scored.values(), key=rank_key)[0]["id"] == "it0-s1"
+    assert scored["it0-s0"]["fitness"] == 60.0 and scored["it0-s1"]["fitness"] == 200.0  # the median of three
+    by_sem = {c["id"]: c["fitness"] for c in with_seeds([lucky, steady], seed_runs, "mean-sem")}
+    # by hand: mean 203.33, sample std 256.97, standard error 148.36; 200 less 10 / sqrt(3)
+    assert abs(by_sem["it0-s0"] - 54.97) < 0.01 and abs(by_sem["it0-s1"] - 194.23) < 0.01
+
+
 def test_a_figure_over_several_seeds_outranks_one_seed_that_never_had_to_hold_up():
     top, third = seeded(0, 500.0), seeded(2, 480.0)  # the third never got more seeds: it was behind on its one
     scored = with_seeds([top, third], runs("it0-s0", 300.0, 320.0))

@@ -80,8 +80,8 @@ def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
 
 
 def test_seeds_compute_and_the_held_out_figures():
-    """A candidate trained on three seeds is ranked by their mean; the final evaluation carries a bootstrap
-    interval and the selection gap; compute counts every training and the duplicates not trained."""
+    """A candidate trained on three seeds is ranked by their median (rank_by's default); the final evaluation
+    carries a bootstrap interval and the selection gap; compute counts every training and the duplicates not trained."""
     first = {**candidate(0, "trained", 9.0), "seeds": [{"seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0,
                                                          "status": "trained"}]}  # fmt: skip
     seed_runs = [{"candidate": "it0-s0", "seed": s, "fitness": f, "env_steps": 100, "train_s": 1.0, "status": "trained"}
@@ -92,10 +92,10 @@ def test_seeds_compute_and_the_held_out_figures():
                               "env_steps": 100, "train_s": 1.0} for i, f in enumerate((3.0, 4.0, 5.0))]}  # fmt: skip
     s = build_summary("ShadowHandSpin", [], running, "running", USAGE)
     sample = s["iterations"][0]["samples"][0]
-    assert [x["seed"] for x in sample["seeds"]] == [0, 1, 2] and sample["fitness"] == 5.0  # (9 + 3 + 3) / 3
+    assert [x["seed"] for x in sample["seeds"]] == [0, 1, 2] and sample["fitness"] == 3.0  # the median of 9, 3, 3
     assert s["iterations"][0]["samples"][1]["duplicate_of"] == "it0-s0"
     final = s["final_eval"]
     assert final["mean"] == 4.0 and 3.0 <= final["ci95"][0] < 4.0 < final["ci95"][1] <= 5.0
     assert final["selection_gap"] == 1.0 and abs(final["selection_gap_sd"] - 1.0 / 0.816496580927726) < 1e-9
     assert s["compute"] == {"env_steps": 600, "train_s": 6.0, "trainings": 6, "stopped_early": 0, "duplicates": 1}
-    assert s["search"] == s["stages"][0]["search"] == "robust"
+    assert s["search"] == s["stages"][0]["search"] == "robust" and s["stages"][0]["rank_by"] == "median"

@@ -7,7 +7,7 @@ PATH is an Eureka output folder (its ``env_iter*_response*_rewardonly.py`` files
 searched at any depth, or an ``eureka.log`` (its "GPT Output" blocks: the first response of each iteration).
 Each program is written to ``--out`` unchanged and statically checked against the task's names (its own and
 IsaacGymEnvs'); with ``--train`` each valid one is trained on ``--seeds`` seeds and ranked by its mean clean
-fitness, as the search ranks candidates.
+fitness, every seed's figure printed beside it.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ class StageSpec(TypedDict):
     init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
     prior_reward: PriorReward | None
     search: NotRequired[str]  # "robust" | "eureka" (graph/nodes/search.py)
-    rank_by: NotRequired[str]  # a candidate's figure over its seeds: "mean-sem" | "mean" | "median"
+    rank_by: NotRequired[str]  # a candidate's figure over its seeds: "median" | "mean" | "mean-sem" (search.py)
     rungs: NotRequired[list[float]]  # early stopping at these fractions of max_epochs (tools/rungs.py)
     rung_keep: NotRequired[float]  # the fraction of the candidates at a rung that train on
 

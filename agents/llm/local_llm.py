@@ -29,8 +29,11 @@ from agents.llm.local_model import LocalModelError, assemble
 CONTEXT_TOKENS = 8192
 
 
-def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None):
-    """A llama.cpp server (xllamacpp) for one GGUF model, one generation at a time, HTTP on loopback only."""
+def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None,
+                 speculative: str | None = None):
+    """A llama.cpp server (xllamacpp) for one GGUF model, one generation at a time, HTTP on loopback only;
+    ``speculative`` names one of llama.cpp's draftless n-gram speculation types (``ngram_mod``, ...), off by
+    default (bench/prompt_lookup.py measures it)."""
     try:
         import xllamacpp
     except ImportError as exc:
@@ -47,6 +50,11 @@ def start_server(model_path: Path, threads: int, context_tokens: int, *, port: i
     if alias:
         params.model_alias = {alias}
     params.verbosity = -1
+    if speculative:
+        kind = xllamacpp.common_speculative_type.__members__.get(f"COMMON_SPECULATIVE_TYPE_{speculative.upper()}")
+        if kind is None:
+            raise LocalModelError(f"llama.cpp has no speculation type {speculative!r}")
+        params.speculative.types = [kind]
     return xllamacpp.Server(params)
 
 

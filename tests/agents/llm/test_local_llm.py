@@ -11,7 +11,8 @@ from agents.coder.prompt import answer_start, initial_messages, reward_signature
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.chat_models import LLMConfigError, make_chat_model
 from agents.llm.gateway import LLMGateway
-from agents.llm.local_llm import LocalChatModel, LocalServer, tool_calls
+from agents.llm.local_llm import LocalChatModel, LocalServer, start_server, tool_calls
+from agents.llm.local_model import LocalModelError, assemble
 from agents.llm.replay import read_calls
 from sim.cartpole import Cartpole
 
@@ -35,6 +36,23 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     assert read_calls(tmp_path / "calls.jsonl")[0]["messages"][-1] == {"role": "assistant", "content": answer_start(Cartpole)}
     assert reply.finish_reason in ("stop", "length") and reply.truncated == (reply.finish_reason == "length")
     assert gateway.usage()["calls"] == 1
+
+
+@pytest.mark.slow
+def test_n_gram_speculation_drafts_from_the_prompt_and_an_unknown_type_is_refused():
+    line = "total_reward = torch.exp(-torch.abs(pole_angle) / angle_temp) + 0.1 * upright_bonus"
+    request = {"messages": [{"role": "user", "content": f"Repeat this line three times, nothing else:\n{line}"}],
+               "temperature": 0.0, "max_tokens": 96}  # fmt: skip
+    answers = {}
+    for kind in (None, "ngram_mod"):
+        server = start_server(assemble(), threads=2, context_tokens=1024, speculative=kind)
+        answers[kind] = server.handle_chat_completions(request)
+        del server
+    assert line in answers[None]["choices"][0]["message"]["content"]
+    assert line in answers["ngram_mod"]["choices"][0]["message"]["content"]
+    assert answers["ngram_mod"]["timings"]["draft_n_accepted"] > 0  # tokens came from the prompt's n-grams
+    with pytest.raises(LocalModelError, match="no speculation type 'ngram_nope'"):
+        start_server(assemble(), threads=2, context_tokens=1024, speculative="ngram_nope")
 
 
 def test_the_servers_tool_calls_are_parsed_and_unreadable_ones_kept_apart():

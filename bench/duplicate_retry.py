@@ -19,9 +19,12 @@ import json
 from pathlib import Path
 
 from agents.code_extraction import NoCodeError, extract_code
+from agents.coder.draft import REFUSAL
+from agents.llm.replay import read_calls
+from graph.results.run_dir import RunDir
 from sim.reward.normal_form import program_digest
 
-REFUSAL = "this program was already tried: {owner}, fitness {fitness} ({same}); write a different reward function"
+REFUSED = REFUSAL.split("{owner}")[0]  # how a refusal starts
 
 
 def outcome(event: dict) -> str:
@@ -29,8 +32,8 @@ def outcome(event: dict) -> str:
     error = event.get("error") or ""
     if event["status"] == "valid":
         return "valid"
-    if error.startswith("this program was already tried: "):
-        return "copy of " + error.removeprefix("this program was already tried: ").split(",")[0]
+    if error.startswith(REFUSED):
+        return "copy of " + error.removeprefix(REFUSED).split(",")[0]
     return "invalid"
 
 
@@ -39,7 +42,7 @@ def after_refusals(runs: list[Path]) -> collections.Counter:
     counts: collections.Counter = collections.Counter()
     for run in runs:
         attempts: dict[str, list[str]] = collections.defaultdict(list)
-        for line in (run / "log.jsonl").read_text().splitlines():
+        for line in RunDir(run).log.read_text().splitlines():
             event = json.loads(line)
             if event.get("event") == "coder.candidate":
                 attempts[event["key"]].append(outcome(event))
@@ -58,14 +61,13 @@ def ask_again(run: Path, prompt: str, tries: int) -> None:
     from agents.llm.local_llm import LocalServer
     from agents.llm.local_model import assemble
 
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
-    call = next(c for c in calls if c["agent"] == "coder" and c["key"].endswith(prompt))
+    call = next(c for c in read_calls(RunDir(run).llm_calls) if c["agent"] == "coder" and c["key"].endswith(prompt))
     messages = call["messages"]
     shown = [m["content"] for m in messages[:-1] if m["role"] == "assistant"]
     if not shown:
         raise SystemExit(f"{call['key']} shows the model no program: take a call of iteration 1 or later")
     elite = program_digest(extract_code(shown[-1]))
-    refusal = REFUSAL.format(owner="the program above", fitness="as shown",
+    refusal = REFUSAL.format(owner="the program above", known="fitness as shown",
                              same="the same program up to comments, docstrings and formatting")  # fmt: skip
     told = [*messages[:-1], {"role": "assistant", "content": shown[-1]}, {"role": "user", "content": refusal},
             messages[-1]]  # fmt: skip

@@ -13,13 +13,14 @@ Coder's later answers copy much of the program in their prompt; its first ones d
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
 from agents.llm.local_llm import CONTEXT_TOKENS, start_server
 from agents.llm.local_model import assemble
+from agents.llm.replay import read_calls
+from graph.results.run_dir import RunDir
 
 
 def tokens_per_s(server, messages: list[dict], tries: int) -> tuple[float, float]:
@@ -45,7 +46,7 @@ def main() -> None:
     p.add_argument("--tries", type=int, default=5)
     p.add_argument("--types", default="ngram_simple,ngram_mod")
     args = p.parse_args()
-    calls = [json.loads(line) for line in (args.run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = read_calls(RunDir(args.run).llm_calls)
     prompts = {key: next(c["messages"] for c in calls if c["key"].endswith(key)) for key in args.prompts.split(",")}
     model, threads = assemble(), os.cpu_count() or 1
     print(f"{'speculation':<14}" + "".join(f"{key + ' tok/s (accepted)':>36}" for key in prompts))

@@ -25,12 +25,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from rung_placement import distinct_programs, run_rewards
+from rung_placement import distinct_programs, measure, run_rewards
 
 from sim.registry import task_config
 from sim.rl.ppo_config import ppo_config
-from tools.jobs import TrainJob, clean_fitness
-from tools.pool import DevicePool
 from tools.trainer import resolve_reward
 
 SEARCH_SEEDS = 3  # a top candidate's seeds in the search (its first + extra_seeds 2)
@@ -49,7 +47,7 @@ RULES = {"mean": statistics.fmean, "median": statistics.median, "mean-sem": sem_
 
 def draw(figures: dict[str, list[float]], rng: random.Random, samples: int, top_k: int) -> dict:
     """One replay of the search: {program: (search figures, held-out figures)}."""
-    names = list(figures)
+    names = sorted(figures)  # the draws depend on the seed alone, not on the programs' order
     rng.shuffle(names)
     dealt = {n: rng.sample(figures[n], len(figures[n])) for n in names}
     search = {n: dealt[n][:1] for n in names}
@@ -102,20 +100,21 @@ def share_within(gaps: list[float]) -> float:
     return sum(g <= 1 for g in gaps) / len(gaps)
 
 
-async def train_all(task: str, programs: list[tuple[str, str]], ppo: dict, seeds: int, trainers: int,
-                    root: Path) -> dict[str, list[float]]:  # fmt: skip
-    """Each program's clean fitness per seed (seeds 0..seeds-1; a failed training is left out)."""
-    pool = DevicePool("cpu", trainers_per_device=trainers)
+def one_per_behaviour(figures: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Programs equal to the last digit on every seed count once, by their first name: the search would have
+    refused the copies by behaviour."""
+    first: dict[tuple[float, ...], str] = {}
+    for name, seeds in figures.items():
+        first.setdefault(tuple(seeds), name)
+    return {name: list(seeds) for seeds, name in first.items()}
 
-    async def one(name: str, source: str, seed: int) -> tuple[str, float | None]:
-        job = TrainJob(task=task, reward_source=source, reward_name=name, out_dir=str(root / f"{name}-seed{seed}"),
-                       seed=seed, ppo=ppo)  # fmt: skip
-        return name, clean_fitness(await pool.run(job))
 
+def per_seed(rows: list[dict]) -> dict[str, list[float]]:
+    """Each program's clean fitness per seed, from ``rung_placement.measure``'s rows (a failed training left out)."""
     figures: dict[str, list[float]] = {}
-    for name, fitness in await asyncio.gather(*(one(n, s, k) for n, s in programs for k in range(seeds))):
-        if fitness is not None:
-            figures.setdefault(name, []).append(fitness)
+    for row in rows:
+        if row["final"] is not None:
+            figures.setdefault(row["name"], []).append(row["final"])
     return figures
 
 
@@ -135,23 +134,24 @@ def main() -> None:
     if args.figures:
         figures = json.loads(args.figures.read_text())["figures"]
     else:
-        budget = {**(task_config(args.task).get("bench") or {}), **({"max_epochs": args.max_epochs} if args.max_epochs else {})}
-        cfg = ppo_config(args.task, budget)
+        budget = task_config(args.task).get("bench") or {}
+        cfg = ppo_config(args.task, {**budget, **({"max_epochs": args.max_epochs} if args.max_epochs else {})})
         programs = [(spec, resolve_reward(args.task, spec)[1]) for spec in ("human", "sparse")]
         programs += [program for run in args.run for program in run_rewards(run)]
         programs = distinct_programs(programs)
         ppo = {"max_epochs": cfg["max_epochs"], "num_envs": cfg["num_envs"]}
         with tempfile.TemporaryDirectory() as tmp:
-            figures = asyncio.run(train_all(args.task, programs, ppo, args.seeds, args.trainers, Path(tmp)))
+            rows = asyncio.run(measure(args.task, programs, [], ppo, args.seeds, args.trainers, Path(tmp)))
+        figures = per_seed(rows)
         if args.out:
             args.out.write_text(json.dumps({"task": args.task, "ppo": ppo, "figures": figures}, indent=1))
     figures = {n: f for n, f in figures.items() if len(f) >= SEARCH_SEEDS + HELD_OUT}
-    figures = {tuple(f): n for n, f in reversed(figures.items())}  # equal on every seed: one program, as the search
-    figures = {n: list(f) for f, n in figures.items()}  # would have refused the copies by behaviour
+    figures = one_per_behaviour(figures)
     programs = {n: f for n, f in figures.items() if not n.endswith(("-human", "-sparse"))}
-    print("The runs' programs:")
-    analyse(programs, args.draws, args.samples, args.top_k, seed=0)
-    print("\nWith the human and sparse rewards among them:")
+    if programs:
+        print("The runs' programs:")
+        analyse(programs, args.draws, args.samples, args.top_k, seed=0)
+        print("\nWith the human and sparse rewards among them:")
     analyse(figures, args.draws, args.samples, args.top_k, seed=0)
 
 

@@ -48,6 +48,10 @@ def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: i
     return Draft("llm_failed", None, "", str(exc), None, calls, llm_error=exc.kind, tool_calls=tool_calls)
 
 
+#: What a sample is told when its program was already tried (``owner`` the candidate that has it).
+REFUSAL = "this program was already tried: {owner}, {known} ({same}); write a different reward function"
+
+
 class KnownPrograms:
     """The programs of a stage that already went to training, and those that samples writing now have claimed,
     each known by its normal form's digest and by its behaviour digest (``behaviour_key``): a sample whose valid
@@ -76,7 +80,7 @@ class KnownPrograms:
         return None
 
     def _refuse(self, owner: str, known: str, same: str) -> str:
-        refusal = f"this program was already tried: {owner}, {known} ({same}); write a different reward function"
+        refusal = REFUSAL.format(owner=owner, known=known, same=same)
         self.refusals[refusal] = owner
         return refusal
 

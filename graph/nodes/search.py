@@ -54,9 +54,9 @@ def mean_less_sem(figures: list[float]) -> float:
 SEED_FIGURES = {"median": statistics.median, "mean": statistics.fmean, "mean-sem": mean_less_sem}
 
 
-def with_seeds(candidates: list[Candidate], seed_runs: list[dict], rank_by: str = "mean") -> list[Candidate]:
+def with_seeds(candidates: list[Candidate], seed_runs: list[dict], rank_by: str | None = None) -> list[Candidate]:
     """The candidates with every training of their program in ``seeds``; a candidate trained with more seeds
-    is ranked by its ``rank_by`` figure over the seeds that trained."""
+    is ranked by its ``rank_by`` figure over the seeds that trained (None: the mean, as runs before it had)."""
     extra: dict[str, list[dict]] = {}
     for run in seed_runs:
         extra.setdefault(run["candidate"], []).append({k: v for k, v in run.items() if k != "candidate"})
@@ -64,7 +64,7 @@ def with_seeds(candidates: list[Candidate], seed_runs: list[dict], rank_by: str 
     for c in candidates:
         seeds = [*(c.get("seeds") or []), *sorted(extra.get(c["id"], []), key=lambda r: r["seed"])]
         known = [s["fitness"] for s in seeds if s["status"] == "trained" and s["fitness"] is not None]
-        fitness = SEED_FIGURES[rank_by](known) if len(seeds) > 1 and known else c["fitness"]
+        fitness = SEED_FIGURES[rank_by or "mean"](known) if len(seeds) > 1 and known else c["fitness"]
         scored.append({**c, "seeds": seeds, "fitness": fitness})
     return scored
 

@@ -130,7 +130,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """
     ctx, s, stage = runtime.context, runtime.context.settings, state["stage"]
     it, elite, note = state["iteration"], state.get("elite"), None
-    scored = with_seeds(state["candidates"], state.get("seed_runs") or [], stage.get("rank_by", "mean"))
+    scored = with_seeds(state["candidates"], state.get("seed_runs") or [], stage.get("rank_by"))
     ranked = sorted((c for c in scored if c["iteration"] == it), key=rank_key)
     best = ranked[0]
     if best["status"] == "trained":

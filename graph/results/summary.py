@@ -85,7 +85,7 @@ def stage_entry(record: StageRecord | StageState) -> dict:
     """One stage run, finished (a StageRecord) or running (the stage's graph state)."""
     spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
     prior = spec["prior_reward"]
-    candidates = with_seeds(record.get("candidates", []), record.get("seed_runs") or [], spec.get("rank_by", "mean"))
+    candidates = with_seeds(record.get("candidates", []), record.get("seed_runs") or [], spec.get("rank_by"))
     return {
         "stage": spec["number"],
         "attempt": spec["attempt"],

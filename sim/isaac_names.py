@@ -20,7 +20,7 @@ import torch
 from sim.base import BatchedTask, StateField, Tensor
 from sim.reward.program import ProgramShape, RewardProgram
 from sim.reward.library import get_euler_xyz as get_euler_xyz_2pi
-from sim.rotations import normalize, quat_axis, quat_rotate_inverse
+from sim.rotations import normalize, quat_axis, quat_rotate, quat_rotate_inverse
 
 State = dict[str, Tensor]
 
@@ -124,6 +124,33 @@ def _stacked(*parts: str) -> Callable[[BatchedTask, State], Tensor]:
     return lambda t, s: torch.stack([s[p] for p in parts], dim=-1)
 
 
+#: IsaacGymEnvs' FrankaCabinet grasp axes, each in its own frame (gripper: franka_grasp_rot; drawer: drawer_grasp_rot).
+FRANKA_AXES = [("gripper_forward_axis", "gripper's forward", (0.0, 0.0, 1.0)),
+               ("drawer_inward_axis", "drawer's inward", (-1.0, 0.0, 0.0)),
+               ("gripper_up_axis", "gripper's up", (0.0, 1.0, 0.0)),
+               ("drawer_up_axis", "drawer's up", (0.0, 0.0, 1.0))]  # fmt: skip
+#: IsaacGymEnvs' configuration values its FrankaCabinet reward takes as arguments.
+FRANKA = {"dist_reward_scale": 2.0, "rot_reward_scale": 0.5, "around_handle_reward_scale": 0.25,
+          "open_reward_scale": 7.5, "finger_dist_reward_scale": 5.0, "action_penalty_scale": 0.01,
+          "distX_offset": 0.04, "dof_vel_scale": 0.1}  # fmt: skip
+
+
+def _constant(vector: tuple[float, ...]) -> Callable[[BatchedTask, State], Tensor]:
+    return lambda t, s: torch.tensor(vector, device=s["actions"].device).repeat(len(s["actions"]), 1)
+
+
+def _drawer_origin(t: BatchedTask, s: State) -> Tensor:
+    offset = torch.tensor([0.3, 0.01, 0.0], device=s["handle_pos"].device).expand_as(s["handle_pos"])
+    return s["handle_pos"] - quat_rotate(s["handle_rot"], offset)
+
+
+def _franka_obs(t: BatchedTask, s: State) -> Tensor:
+    """IsaacGymEnvs' FrankaCabinet observation layout, from this task's state."""
+    return torch.cat([t.scaled_joint_positions(s["dof_pos"]), s["dof_vel"] * FRANKA["dof_vel_scale"],
+                      s["handle_pos"] - s["hand_pos"], s["drawer_opening"][:, None], s["drawer_vel"][:, None]],
+                     dim=-1)  # fmt: skip
+
+
 #: Per task: IsaacGymEnvs name -> how it is computed here.
 ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
     "Cartpole": {
@@ -145,16 +172,37 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
     "Humanoid": _locomotion("Humanoid", 17),
     "FrankaCabinet": {
         "franka_grasp_pos": _renamed("hand_pos", StateField((3,), "m", "the gripper's grasp point")),
-        "franka_grasp_rot": _renamed("hand_rot", StateField((4,), "1", "the gripper's orientation, xyzw")),
+        "franka_grasp_rot": _renamed("hand_rot", StateField((4,), "1", "the gripper's grasp frame, xyzw")),
         "drawer_grasp_pos": _renamed("handle_pos", StateField((3,), "m", "the drawer handle's grasp point")),
-        "franka_lfinger_pos": _renamed("lfinger_pos", StateField((3,), "m", "left fingertip")),
-        "franka_rfinger_pos": _renamed("rfinger_pos", StateField((3,), "m", "right fingertip")),
+        "drawer_grasp_rot": _renamed("handle_rot", StateField((4,), "1", "the drawer's grasp frame, xyzw")),
+        "drawer_pos": IsaacName(StateField((3,), "m", "the drawer link's origin, 0.3 m behind its grasp point"),
+                                "handle_pos - quat_rotate(handle_rot, [0.3, 0.01, 0])", _drawer_origin),
+        "drawer_rot": _renamed("handle_rot", StateField((4,), "1", "the drawer link's orientation, xyzw")),
+        "franka_lfinger_pos": _renamed("lfinger_pos", StateField((3,), "m", "the left finger link")),
+        "franka_rfinger_pos": _renamed("rfinger_pos", StateField((3,), "m", "the right finger link")),
+        "franka_lfinger_rot": _renamed("hand_rot", StateField((4,), "1", "the left finger link's orientation, xyzw "
+                                                                     "(the fingers turn with the gripper)")),
+        "franka_rfinger_rot": _renamed("hand_rot", StateField((4,), "1", "the right finger link's orientation, xyzw")),
         "franka_dof_pos": _renamed("dof_pos", StateField((9,), "rad, m", "arm and finger joint positions")),
         "franka_dof_vel": _renamed("dof_vel", StateField((9,), "rad/s, m/s", "arm and finger joint velocities")),
+        "dof_pos_scaled": IsaacName(StateField((9,), "1", "joint positions mapped onto [-1, 1] by the joint limits"),
+                                    "2 * (dof_pos - lower) / (upper - lower) - 1",
+                                    lambda t, s: t.scaled_joint_positions(s["dof_pos"])),
+        "to_target": IsaacName(StateField((3,), "m", "from the grasp point to the handle's"), "handle_pos - hand_pos",
+                               lambda t, s: s["handle_pos"] - s["hand_pos"]),
         "cabinet_dof_pos": IsaacName(StateField((4,), "m", "cabinet joints; [:, 3] is the top drawer's opening"),
                                      "[0, 0, 0, drawer_opening]", lambda t, s: _drawer_dofs(s["drawer_opening"])),
         "cabinet_dof_vel": IsaacName(StateField((4,), "m/s", "cabinet joint velocities; [:, 3] is the top drawer's"),
                                      "[0, 0, 0, drawer_vel]", lambda t, s: _drawer_dofs(s["drawer_vel"])),
+        "obs_buf": IsaacName(StateField((23,), "mixed", "IsaacGymEnvs' observation layout: dof_pos_scaled, 0.1 * "
+                                                         "dof_vel, to_target, the drawer's opening and velocity"),
+                             "built from the state above as IsaacGymEnvs builds it", _franka_obs),
+        **{axis: IsaacName(StateField((3,), "1", f"the constant {doc} axis {vector}, in its frame"),
+                           f"{list(vector)} per environment", _constant(vector))
+           for axis, doc, vector in FRANKA_AXES},
+        **{key: _scalar(lambda t, key=key: FRANKA[key], "m" if key == "distX_offset" else "1",
+                        f"IsaacGymEnvs' {key} for FrankaCabinet",
+                        f"{value} (IsaacGymEnvs' config)") for key, value in FRANKA.items()},
         "num_envs": _scalar(lambda t: t.num_envs, "1", "the number of environments", "N"),
         "dt": DT,
     },
@@ -173,9 +221,11 @@ DIFFERENCES: dict[str, list[str]] = {
     "Quadcopter": ["no rotor dof_positions"],
     "Ant": ["obs_buf's foot force entries are zeros (the MuJoCo model has no force sensors)"],
     "Humanoid": ["17 joints (IsaacGymEnvs: 21), so obs_buf's joint slices move; no dof_force_tensor or motor_efforts"],
-    "FrankaCabinet": ["the scene is mirrored relative to IsaacGymEnvs: at reset the left finger is below the handle, "
-                      "and the gripper's local y points to world -z, so IsaacGymEnvs' straddle and up-axis terms "
-                      "flip sign", "no drawer_grasp_rot or the four grasp axes"],
+    "FrankaCabinet": ["the cabinet is our own: one drawer (cabinet_dof_pos[:, 0:3] are zeros), its handle at (0.5, 0, "
+                      "0.75) m; the robot stands where IsaacGymEnvs puts it, at (1, 0, 0) facing -x",
+                      "hand_pos is the grasp point (IsaacGymEnvs' hand_pos: the hand link, about 0.1 m behind it)",
+                      "episodes last 300 steps (IsaacGymEnvs: 500; max_episode_length says which)",
+                      "no rigid_body_states"],
     "ShadowHand": [PEN_ROT_DIST],
     "ShadowHandSpin": [PEN_ROT_DIST],
     "ShadowHandBlock": ["IsaacGymEnvs has no such task: it is OpenAI's block rotation about the palm's normal"],

@@ -37,15 +37,23 @@ def cartpole_reward_file(directory: Path, name: str, body: str) -> str:
     return str(path)
 
 
-async def human_and_sparse(task: str, out: Path, **ppo) -> tuple[dict, dict]:
-    """Train the human reward and the sparse one side by side, on the same budget and seed (each training is
-    deterministic given its seed, so sharing the cores changes its time, never its figures)."""
+async def train_side_by_side(task: str, rewards: list[str], out: Path, seeds: tuple[int, ...] = (0,), **ppo) -> dict:
+    """Train each reward (a built-in name or a file) on each seed at the same budget, two at a time (each training is
+    deterministic given its seed, so sharing the cores changes its time, never its figures); {(reward, seed): result}."""
     pool = DevicePool("cpu", trainers_per_device=2)
-    results = await asyncio.gather(*(pool.run(make_job(task, reward, out / reward, ppo=ppo)) for reward in ("human", "sparse")))
+    runs = [(reward, seed) for seed in seeds for reward in rewards]
+    results = await asyncio.gather(*(pool.run(make_job(task, reward, out / f"{Path(reward).stem}-{seed}", seed=seed,
+                                                       ppo=ppo)) for reward, seed in runs))  # fmt: skip
     for result in results:
         assert result["status"] == "trained", result["error"]
-    print(f"{task}: human {results[0]['fitness_max']:.3f}, sparse {results[1]['fitness_max']:.3f}")
-    return results[0], results[1]
+    print(task, {f"{Path(r).stem}@{s}": round(result["fitness_max"], 3) for (r, s), result in zip(runs, results)})
+    return dict(zip(runs, results))
+
+
+async def human_and_sparse(task: str, out: Path, **ppo) -> tuple[dict, dict]:
+    """The human reward and the sparse one, trained side by side on seed 0."""
+    results = await train_side_by_side(task, ["human", "sparse"], out, **ppo)
+    return results["human", 0], results["sparse", 0]
 
 
 def candidate(sample, status, fitness, iteration=0) -> dict:

@@ -3,7 +3,9 @@
 The arm and gripper are the Franka of gymnasium-robotics' kitchen assets; the cabinet is
 our own MJCF (sim/mujoco/assets/franka_cabinet.xml). Actions move the joint position
 targets (as in IsaacGymEnvs); the episode succeeds, and ends, when the drawer is open
-``success_opening`` metres.
+``success_opening`` metres. The scene is laid out as IsaacGymEnvs lays it out: the robot's base at (1, 0, 0)
+facing -x, the drawer opening toward +x, the gripper's local z pointing at the drawer and its local y up (the
+left finger above the handle), so that IsaacGymEnvs' rewards read the same geometry here.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from sim.mujoco.task import MujocoTask, add_frame_sensor
 from sim.rotations import wxyz_to_xyzw
 
 NUM_DOFS = 9  # seven arm joints and two fingers
-#: Arm pose at reset: gripper level with the handle, pointing at it, fingers open and vertical.
-START_POSE = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 1.571, 0.04, 0.04)
+#: Arm pose at reset: gripper level with the handle, pointing at it, fingers open and vertical (left finger up).
+START_POSE = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, -1.571, 0.04, 0.04)
 GRASP_SITE = "end_effector"
 HANDLE_SITE = "drawer_handle"
 
@@ -43,10 +45,13 @@ class FrankaCabinet(MujocoTask):
     fitness_doc = "success rate: share of episodes in which the drawer is opened 0.2 m"
     state_spec = {
         "hand_pos": StateField((3,), "m", "grasp point between the gripper's fingers, world frame"),
-        "hand_rot": StateField((4,), "1", "gripper orientation, xyzw; its local z points out of the palm"),
+        "hand_rot": StateField((4,), "1", "gripper orientation, xyzw; its local z points out of the palm, its "
+                                          "local y toward the left finger"),
         "lfinger_pos": StateField((3,), "m", "left finger"),
         "rfinger_pos": StateField((3,), "m", "right finger"),
         "handle_pos": StateField((3,), "m", "centre of the drawer handle (a horizontal bar along y)"),
+        "handle_rot": StateField((4,), "1", "orientation of the handle's frame, xyzw: its -x points into the "
+                                            "drawer, its z up (the drawer slides without turning)"),
         "drawer_opening": StateField((), "m", "how far the drawer is pulled out (0 = closed, 0.35 = all)"),
         "drawer_vel": StateField((), "m/s", "opening speed of the drawer"),
         "dof_pos": StateField((NUM_DOFS,), "rad, m", "arm joint angles, then the two finger slides"),
@@ -76,6 +81,7 @@ class FrankaCabinet(MujocoTask):
         add_frame_sensor(spec, GRASP_SITE, "pos")
         add_frame_sensor(spec, GRASP_SITE, "quat")
         add_frame_sensor(spec, HANDLE_SITE, "pos")
+        add_frame_sensor(spec, HANDLE_SITE, "quat")
         for finger in ("panda0_leftfinger", "panda0_rightfinger"):
             add_frame_sensor(spec, finger, "pos", mujoco.mjtObj.mjOBJ_BODY)
         return spec
@@ -115,6 +121,7 @@ class FrankaCabinet(MujocoTask):
             "lfinger_pos": self.tensor(self.sim.sensor("panda0_leftfinger_pos")),
             "rfinger_pos": self.tensor(self.sim.sensor("panda0_rightfinger_pos")),
             "handle_pos": self.tensor(self.sim.sensor(f"{HANDLE_SITE}_pos")),
+            "handle_rot": wxyz_to_xyzw(self.tensor(self.sim.sensor(f"{HANDLE_SITE}_quat"))),
             "drawer_opening": self.tensor(self.sim.qpos[:, self.drawer_qpos]),
             "drawer_vel": self.tensor(self.sim.qvel[:, self.drawer_qvel]),
             "dof_pos": self.tensor(self.sim.qpos[:, :NUM_DOFS]),
@@ -148,13 +155,13 @@ class FrankaCabinet(MujocoTask):
 
     @staticmethod
     def human_reward(hand_pos, hand_rot, lfinger_pos, rfinger_pos, handle_pos, drawer_opening, actions):
-        # IsaacGymEnvs FrankaCabinet, condensed: reach the handle pointing at the drawer,
+        # IsaacGymEnvs FrankaCabinet, condensed: reach the handle pointing into the drawer (-x),
         # put the fingers above and below the bar, close them, pull.
         x, y, z, w = hand_rot.unbind(-1)
-        forward_x = 2.0 * (x * z + w * y)  # world-x component of the gripper's local z axis
+        inward = -2.0 * (x * z + w * y)  # the gripper's local z axis along -x, into the drawer
         distance = torch.norm(hand_pos - handle_pos, dim=-1)
         reach_reward = 1.0 / (1.0 + 100.0 * distance**2)
-        align_reward = torch.clamp(forward_x, min=0.0) ** 2
+        align_reward = torch.clamp(inward, min=0.0) ** 2
         straddle = (lfinger_pos[:, 2] - handle_pos[:, 2]) * (rfinger_pos[:, 2] - handle_pos[:, 2]) < 0
         near = distance < 0.03
         around_reward = torch.where(straddle & near, 0.5, 0.0)

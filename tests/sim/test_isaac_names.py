@@ -7,6 +7,7 @@ import torch
 
 from sim.isaac_names import ISAAC_NAMES, check_reward_names, did_you_mean, isaac_names, reward_inputs, reward_names
 from sim.registry import make_task, task_class, task_names
+from sim.reward.library import tf_vector
 from sim.reward.program import RewardProgram, RewardProgramError
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "fixtures" / "isaac_style"
@@ -72,3 +73,24 @@ def test_an_unknown_input_gets_a_did_you_mean():
     with pytest.raises(RewardProgramError, match=r"unknown state \['root_state'\]; did you mean root_states\?"):
         check_reward_names(program, ant)
     assert "root_states" in reward_names(ant) and "torso_position" in reward_names(ant)
+
+
+def test_franka_is_laid_out_as_in_isaacgymenvs():
+    # IsaacGymEnvs' FrankaCabinet: the drawer opens toward +x (its inward axis -x), the gripper's forward axis
+    # meets it, its up axis is the drawer's up, the left finger is above the right one (straddling the handle).
+    franka = make_task("FrankaCabinet", num_envs=4, seed=0)
+    franka.reset()
+    for _ in range(10):
+        s, _, _ = franka.step(torch.zeros(4, franka.num_actions))
+    v = reward_inputs(franka, s, list(isaac_names(type(franka))))
+    forward = tf_vector(v["franka_grasp_rot"], v["gripper_forward_axis"])
+    inward = tf_vector(v["drawer_grasp_rot"], v["drawer_inward_axis"])
+    up, drawer_up = tf_vector(v["franka_grasp_rot"], v["gripper_up_axis"]), tf_vector(v["drawer_grasp_rot"], v["drawer_up_axis"])
+    assert torch.allclose(inward, torch.tensor([-1.0, 0.0, 0.0]).expand(4, 3), atol=1e-5)
+    assert ((forward * inward).sum(-1) > 0.95).all() and ((up * drawer_up).sum(-1) > 0.95).all()
+    assert (v["franka_lfinger_pos"][:, 2] > v["franka_rfinger_pos"][:, 2] + 0.05).all()  # the reset pose is noisy
+    for finger in ("franka_lfinger_pos", "franka_rfinger_pos"):  # on the robot's side: no "bad style" at reset
+        assert (v[finger][:, 0] > v["drawer_grasp_pos"][:, 0] - v["distX_offset"]).all()
+    assert torch.allclose(v["drawer_pos"] + tf_vector(v["drawer_rot"], torch.tensor([0.3, 0.01, 0.0]).expand(4, 3)),
+                          v["drawer_grasp_pos"], atol=1e-6)
+    assert torch.equal(v["obs_buf"][:, 18:21], v["to_target"]) and torch.equal(v["obs_buf"][:, 21], s["drawer_opening"])

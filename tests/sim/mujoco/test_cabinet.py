@@ -1,12 +1,15 @@
 """FrankaCabinet: joint-target control, the drawer and its success test (real MuJoCo), baselines."""
 
+import inspect
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from sim.isaac_names import reward_inputs
 from sim.registry import make_task
+from sim.reward.program import RewardProgram
 from tests.helpers import train_side_by_side
 
 ISAAC_STYLE = Path(__file__).resolve().parents[2] / "fixtures" / "isaac_style"
@@ -44,16 +47,44 @@ def test_the_handle_moves_with_the_drawer_and_opening_it_succeeds(task):
     assert task.step_fitness(state).tolist() == [0.0, 1.0]
 
 
+def test_isaacgymenvs_reward_reads_this_scene_as_isaacgymenvs_lays_it_out():
+    # Four arms in the start pose: the drawer closed; 0.03 m open; 0.15 m open, so that the handle has come past
+    # the fingers (toward the robot, +x); the gripper rolled half a turn (its left finger below the handle, as this
+    # scene had it before it followed IsaacGymEnvs).
+    task = make_task("FrankaCabinet", num_envs=4, seed=0)
+    task.pose_noise = 0.0
+    task.reset()
+    qpos = task.sim.qpos.copy()
+    qpos[1, task.drawer_qpos], qpos[2, task.drawer_qpos] = 0.03, 0.15
+    qpos[3, 6] += np.pi
+    task.sim.reset(np.arange(4), qpos, np.zeros((4, task.sim.model.nv)))
+    task.targets = qpos[:, :9].copy()
+    state, done, _ = task.step(torch.zeros(4, task.num_actions))
+    assert not done.any()
+    program = RewardProgram.from_source((ISAAC_STYLE / "FrankaCabinet.py").read_text())
+    reward, parts = program(reward_inputs(task, state, program.params), 4)
+    closed, ajar, past, rolled = reward.tolist()
+    assert closed > 0  # no "bad style" -1 at reset: the fingers are on the robot's side of the handle
+    assert parts["aligned"][0] > 0.9 and parts["around"][0] == 0.5  # pointing in, up axis up, straddling the bar
+    assert ajar > closed + 0.5  # IsaacGymEnvs' bonus for a drawer open more than 1 cm, and its open reward
+    assert past == -1.0  # the handle beyond the fingers: IsaacGymEnvs' "bad style"
+    assert parts["aligned"][3] < 0.1 and parts["around"][3] == 0.0 and rolled < closed - 0.4
+    ours, _ = task.human_reward(*(state[k] for k in inspect.signature(task.human_reward).parameters))
+    assert ours[1] > ours[0]
+
+
 @pytest.mark.slow
 async def test_isaacgymenvs_human_reward_opens_the_drawer_as_ours_does_and_both_beat_sparse(tmp_path):
     # IsaacGymEnvs' hand-written reward (tests/fixtures/isaac_style/FrankaCabinet.py: its terms, names, frames and
     # scales) against this project's human reward and the sparse one, at one budget, over two seeds. fitness_max
     # measured (success rate; seeds 0 and 1): human 0.098 and 0.105, IsaacGymEnvs' 0.035 and 0.094, sparse 0.008 and 0.
-    # The margin (0.06) is about half of our human reward's mean: one seed at this budget moves a figure that much.
+    # Success at this budget is rare and one seed moves a figure by as much as the figure itself (at 200 epochs: human
+    # 0.25 and 0.105, IsaacGymEnvs' 0.035 and 0.109, sparse 0.094 and 0), so the margins are wide and the scene's
+    # conventions are pinned without training (the test above).
     isaac = str(ISAAC_STYLE / "FrankaCabinet.py")
     results = await train_side_by_side("FrankaCabinet", ["human", isaac, "sparse"], tmp_path, seeds=(0, 1),
                                        num_envs=256, max_epochs=100)
     mean = {reward: np.mean([results[reward, seed]["fitness_max"] for seed in (0, 1)]) for reward in ("human", isaac, "sparse")}
-    assert mean["human"] > mean["sparse"] + 0.05, mean
-    assert mean[isaac] > mean["sparse"] + 0.03, mean
-    assert mean[isaac] > mean["human"] - 0.06, mean
+    assert mean["human"] > mean["sparse"] + 0.04, mean
+    assert mean[isaac] > mean["sparse"] + 0.02, mean
+    assert mean[isaac] > mean["human"] - 0.08, mean

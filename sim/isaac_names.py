@@ -31,11 +31,12 @@ class IsaacName:
 
     field: StateField
     mapping: str  # how it reads in the task's own names (task cards, hints)
-    compute: Callable[[BatchedTask, State], Tensor | float]
-    scalar: bool = False  # a Python number, as IsaacGymEnvs passes it, not a tensor per environment
+    compute: Callable[[BatchedTask, State], Tensor | float | torch.device]
+    scalar: str | None = None  # "number" or "device": what IsaacGymEnvs passes instead of a tensor per environment
 
     def describe(self, name: str) -> str:
-        what = f"{name}: a number ({self.field.unit}) {self.field.doc}" if self.scalar else self.field.describe(name)
+        unit = f" ({self.field.unit})" if self.field.unit else ""
+        what = f"{name}: a {self.scalar}{unit} {self.field.doc}" if self.scalar else self.field.describe(name)
         return f"{what}; here: {self.mapping}"
 
 
@@ -46,13 +47,15 @@ def _renamed(own: str, field: StateField) -> IsaacName:
 
 def _scalar(value_of: Callable[[BatchedTask], float], unit: str, doc: str, mapping: str) -> IsaacName:
     """A number IsaacGymEnvs passes to its reward functions as a Python float (not a tensor)."""
-    return IsaacName(StateField((), unit, doc), mapping, lambda t, s: value_of(t), scalar=True)
+    return IsaacName(StateField((), unit, doc), mapping, lambda t, s: value_of(t), scalar="number")
 
 
 DT = _scalar(lambda t: t.dt, "s", "the control step", "the task's dt")
-#: Names every task offers (IsaacGymEnvs passes them to every reward function it has).
+#: Names every task offers (IsaacGymEnvs passes them to every reward function it has, or has them on every task).
 EVERY_TASK = {"max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit",
-                                            "max_episode_length")}  # fmt: skip
+                                            "max_episode_length"),
+              "device": IsaacName(StateField((), "", "the torch device the state is on (IsaacGymEnvs' self.device)"),
+                                  "the state's device", lambda t, s: s["actions"].device, scalar="device")}  # fmt: skip
 
 
 def _root_states(pos: str, quat: str, linvel: str, angvel: str) -> IsaacName:

@@ -42,7 +42,7 @@ def test_every_isaacgymenvs_name_has_its_declared_shape(task_name):
         if isinstance(value, torch.Tensor):
             assert value.shape == (task.num_envs, *names[name].field.shape), name
         else:
-            assert isinstance(value, (int, float)) and names[name].scalar, name
+            assert isinstance(value, (int, float, torch.device)) and names[name].scalar, name
 
 
 def test_the_views_are_the_same_state():

@@ -154,6 +154,40 @@ def _franka_obs(t: BatchedTask, s: State) -> Tensor:
                      dim=-1)  # fmt: skip
 
 
+#: IsaacGymEnvs' ShadowHand values its observation code (Eureka's ``shadow_hand*_obs.py``) reads.
+SHADOW_HAND = {"vel_obs_scale": 0.2, "force_torque_obs_scale": 10.0, "num_fingertips": 5, "num_shadow_hand_dofs": 24}
+
+
+def _pose(pos: str, rot: str) -> Callable[[BatchedTask, State], Tensor]:
+    return lambda t, s: torch.cat([s[pos], s[rot]], dim=-1)
+
+
+def _joint_limit(side: int) -> Callable[[BatchedTask, State], Tensor]:
+    return lambda t, s: t.joint_range[: s["dof_pos"].shape[1], side].to(s["dof_pos"]).expand_as(s["dof_pos"])
+
+
+def _shadow_hand() -> dict[str, IsaacName]:
+    dofs = SHADOW_HAND["num_shadow_hand_dofs"]
+    names = {
+        "object_pose": IsaacName(StateField((7,), "m, 1", "object position and xyzw quaternion"),
+                                 "torch.cat([object_pos, object_rot], dim=-1)", _pose("object_pos", "object_rot")),
+        "goal_pose": IsaacName(StateField((7,), "m, 1", "goal position and xyzw quaternion"),
+                               "torch.cat([goal_pos, goal_rot], dim=-1)", _pose("goal_pos", "goal_rot")),
+        "target_pos": _renamed("goal_pos", StateField((3,), "m", "the goal position (IsaacGymEnvs' reward argument)")),
+        "target_rot": _renamed("goal_rot", StateField((4,), "1", "the goal orientation, xyzw (its reward argument)")),
+        "shadow_hand_dof_pos": _renamed("dof_pos", StateField((dofs,), "rad", "hand joint angles")),
+        "shadow_hand_dof_vel": _renamed("dof_vel", StateField((dofs,), "rad/s", "hand joint velocities")),
+        "shadow_hand_dof_lower_limits": IsaacName(StateField((dofs,), "rad", "lower joint limits"),
+                                                  "the model's joint ranges", _joint_limit(0)),
+        "shadow_hand_dof_upper_limits": IsaacName(StateField((dofs,), "rad", "upper joint limits"),
+                                                  "the model's joint ranges", _joint_limit(1)),
+        "dt": DT,
+    }
+    for key, value in SHADOW_HAND.items():
+        names[key] = _scalar(lambda t, key=key: SHADOW_HAND[key], "1", f"IsaacGymEnvs' {key}", f"{value}")
+    return names
+
+
 #: Per task: IsaacGymEnvs name -> how it is computed here.
 ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
     "Cartpole": {
@@ -209,13 +243,15 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
         "num_envs": _scalar(lambda t: t.num_envs, "1", "the number of environments", "N"),
         "dt": DT,
     },
-    "ShadowHand": {"dt": DT},
-    "ShadowHandSpin": {"dt": DT},
-    "ShadowHandBlock": {"dt": DT},
+    "ShadowHand": _shadow_hand(),
+    "ShadowHandSpin": _shadow_hand(),
+    "ShadowHandBlock": _shadow_hand(),
 }
 
 PEN_ROT_DIST = ("rot_dist is the angle between the pen's axis and the goal's (the pen is symmetric about it); "
                 "IsaacGymEnvs' is the full quaternion distance")
+HAND_STATE = ("no fingertip_state (fingertip_pos only), dof_force_tensor, vec_sensor_tensor or obs_buf; "
+              "shadow_hand_dof_lower_limits and _upper_limits come per environment, [N, 24] (IsaacGymEnvs: [24])")
 #: What still differs from IsaacGymEnvs, per task (README's table).
 DIFFERENCES: dict[str, list[str]] = {
     "Cartpole": ["reset_buf is not an input: the reward cannot end episodes here (termination is the task's own)"],
@@ -229,9 +265,10 @@ DIFFERENCES: dict[str, list[str]] = {
                       "hand_pos is the grasp point (IsaacGymEnvs' hand_pos: the hand link, about 0.1 m behind it)",
                       "episodes last 300 steps (IsaacGymEnvs: 500; max_episode_length says which)",
                       "no rigid_body_states"],
-    "ShadowHand": [PEN_ROT_DIST],
-    "ShadowHandSpin": [PEN_ROT_DIST],
-    "ShadowHandBlock": ["IsaacGymEnvs has no such task: it is OpenAI's block rotation about the palm's normal"],
+    "ShadowHand": [PEN_ROT_DIST, HAND_STATE],
+    "ShadowHandSpin": [PEN_ROT_DIST, HAND_STATE],
+    "ShadowHandBlock": ["IsaacGymEnvs has no such task: it is OpenAI's block rotation about the palm's normal",
+                        HAND_STATE],
 }
 
 

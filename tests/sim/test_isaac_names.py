@@ -62,6 +62,13 @@ def test_the_views_are_the_same_state():
     assert torch.allclose(v["up_vec"][:, 2], s["up_proj"]) and v["dt"] == ant.dt
     franka, s = stepped("FrankaCabinet")
     assert torch.equal(reward_inputs(franka, s, ["cabinet_dof_pos"])["cabinet_dof_pos"][:, 3], s["drawer_opening"])
+    hand, s = stepped("ShadowHandSpin")
+    v = reward_inputs(hand, s, ["object_pose", "goal_pose", "shadow_hand_dof_pos", "shadow_hand_dof_lower_limits",
+                                "shadow_hand_dof_upper_limits", "num_fingertips"])
+    assert torch.equal(v["object_pose"][:, :3], s["object_pos"]) and torch.equal(v["goal_pose"][:, 3:], s["goal_rot"])
+    assert torch.equal(v["shadow_hand_dof_pos"], s["dof_pos"]) and v["num_fingertips"] == s["fingertip_pos"].shape[1]
+    low, high = v["shadow_hand_dof_lower_limits"], v["shadow_hand_dof_upper_limits"]
+    assert (low < high).all() and (low - 1e-3 <= s["dof_pos"]).all() and (s["dof_pos"] <= high + 1e-3).all()
 
 
 def test_an_unknown_input_gets_a_did_you_mean():

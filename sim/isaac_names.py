@@ -181,6 +181,9 @@ def _shadow_hand() -> dict[str, IsaacName]:
                                                   "the model's joint ranges", _joint_limit(0)),
         "shadow_hand_dof_upper_limits": IsaacName(StateField((dofs,), "rad", "upper joint limits"),
                                                   "the model's joint ranges", _joint_limit(1)),
+        "shadow_hand_dof_default_pos": IsaacName(StateField((dofs,), "rad", "the hand's reset pose (noise is added "
+                                                                         "around it at each reset)"),
+                                                 "zeros", lambda t, s: torch.zeros_like(s["dof_pos"])),
         "dt": DT,
     }
     for key, value in SHADOW_HAND.items():

@@ -67,6 +67,10 @@ def test_the_views_are_the_same_state():
                                 "shadow_hand_dof_upper_limits", "num_fingertips"])
     assert torch.equal(v["object_pose"][:, :3], s["object_pos"]) and torch.equal(v["goal_pose"][:, 3:], s["goal_rot"])
     assert torch.equal(v["shadow_hand_dof_pos"], s["dof_pos"]) and v["num_fingertips"] == s["fingertip_pos"].shape[1]
+    hand.dof_noise = 0.0
+    hand.reset()  # IsaacGymEnvs' default pose is all zeros, and the reset pose before its noise
+    default = reward_inputs(hand, hand.state(), ["shadow_hand_dof_default_pos"])["shadow_hand_dof_default_pos"]
+    assert torch.equal(default, torch.zeros_like(default)) and torch.allclose(hand.state()["dof_pos"], default)
     low, high = v["shadow_hand_dof_lower_limits"], v["shadow_hand_dof_upper_limits"]
     assert (low < high).all() and (low - 1e-3 <= s["dof_pos"]).all() and (s["dof_pos"] <= high + 1e-3).all()
 

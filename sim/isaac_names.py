@@ -50,6 +50,13 @@ def _scalar(value_of: Callable[[BatchedTask], float], unit: str, doc: str, mappi
     return IsaacName(StateField((), unit, doc), mapping, lambda t, s: value_of(t), scalar="number")
 
 
+def _config(task: str, values: dict[str, float], units: dict[str, str] | None = None,
+            source: str = "IsaacGymEnvs' config") -> dict[str, IsaacName]:
+    """Values from IsaacGymEnvs' configuration or task code that its reward functions take as numbers."""
+    return {key: _scalar(lambda t, value=value: value, (units or {}).get(key, "1"), f"IsaacGymEnvs' {key} for {task}",
+                         f"{value} ({source})") for key, value in values.items()}  # fmt: skip
+
+
 DT = _scalar(lambda t: t.dt, "s", "the control step", "the task's dt")
 #: Names every task offers (IsaacGymEnvs passes them to every reward function it has, or has them on every task).
 EVERY_TASK = {"max_episode_length": _scalar(lambda t: t.max_episode_length, "steps", "the episode limit",
@@ -116,11 +123,9 @@ def _locomotion(task: str, dofs: int) -> dict[str, IsaacName]:
                              "built from the state above as IsaacGymEnvs builds it", _locomotion_obs),  # fmt: skip
         "dt": DT,
     }
-    for key in ("termination_height", "death_cost", "up_weight", "heading_weight", "actions_cost_scale",
-                "energy_cost_scale", "joints_at_limit_cost_scale", "dof_vel_scale"):  # fmt: skip
-        names[key] = _scalar(lambda t, key=key: LOCOMOTION[t.name][key], "1", f"IsaacGymEnvs' {key} for {task}",
-                             f"{cfg[key]} (IsaacGymEnvs' config)")  # fmt: skip
-    return names
+    keys = ("termination_height", "death_cost", "up_weight", "heading_weight", "actions_cost_scale",
+            "energy_cost_scale", "joints_at_limit_cost_scale", "dof_vel_scale")  # fmt: skip
+    return {**names, **_config(task, {key: cfg[key] for key in keys})}
 
 
 def _stacked(*parts: str) -> Callable[[BatchedTask, State], Tensor]:
@@ -147,11 +152,14 @@ def _drawer_origin(t: BatchedTask, s: State) -> Tensor:
     return s["handle_pos"] - quat_rotate(s["handle_rot"], offset)
 
 
+def _to_handle(t: BatchedTask, s: State) -> Tensor:
+    return s["handle_pos"] - s["hand_pos"]
+
+
 def _franka_obs(t: BatchedTask, s: State) -> Tensor:
     """IsaacGymEnvs' FrankaCabinet observation layout, from this task's state."""
     return torch.cat([t.scaled_joint_positions(s["dof_pos"]), s["dof_vel"] * FRANKA["dof_vel_scale"],
-                      s["handle_pos"] - s["hand_pos"], s["drawer_opening"][:, None], s["drawer_vel"][:, None]],
-                     dim=-1)  # fmt: skip
+                      _to_handle(t, s), s["drawer_opening"][:, None], s["drawer_vel"][:, None]], dim=-1)
 
 
 #: IsaacGymEnvs' ShadowHand values its observation code (Eureka's ``shadow_hand*_obs.py``) reads.
@@ -166,7 +174,7 @@ def _joint_limit(side: int) -> Callable[[BatchedTask, State], Tensor]:
     return lambda t, s: t.joint_range[: s["dof_pos"].shape[1], side].to(s["dof_pos"]).expand_as(s["dof_pos"])
 
 
-def _shadow_hand() -> dict[str, IsaacName]:
+def _shadow_hand(task: str) -> dict[str, IsaacName]:
     dofs = SHADOW_HAND["num_shadow_hand_dofs"]
     names = {
         "object_pose": IsaacName(StateField((7,), "m, 1", "object position and xyzw quaternion"),
@@ -186,9 +194,7 @@ def _shadow_hand() -> dict[str, IsaacName]:
                                                  "zeros", lambda t, s: torch.zeros_like(s["dof_pos"])),
         "dt": DT,
     }
-    for key, value in SHADOW_HAND.items():
-        names[key] = _scalar(lambda t, key=key: SHADOW_HAND[key], "1", f"IsaacGymEnvs' {key}", f"{value}")
-    return names
+    return {**names, **_config(task, SHADOW_HAND, source="IsaacGymEnvs' ShadowHand")}
 
 
 #: Per task: IsaacGymEnvs name -> how it is computed here.
@@ -229,7 +235,7 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
                                     "2 * (dof_pos - lower) / (upper - lower) - 1",
                                     lambda t, s: t.scaled_joint_positions(s["dof_pos"])),
         "to_target": IsaacName(StateField((3,), "m", "from the grasp point to the handle's"), "handle_pos - hand_pos",
-                               lambda t, s: s["handle_pos"] - s["hand_pos"]),
+                               _to_handle),
         "cabinet_dof_pos": IsaacName(StateField((4,), "m", "cabinet joints; [:, 3] is the top drawer's opening"),
                                      "[0, 0, 0, drawer_opening]", lambda t, s: _drawer_dofs(s["drawer_opening"])),
         "cabinet_dof_vel": IsaacName(StateField((4,), "m/s", "cabinet joint velocities; [:, 3] is the top drawer's"),
@@ -240,15 +246,13 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
         **{axis: IsaacName(StateField((3,), "1", f"the constant {doc} axis {vector}, in its frame"),
                            f"{list(vector)} per environment", _constant(vector))
            for axis, doc, vector in FRANKA_AXES},
-        **{key: _scalar(lambda t, key=key: FRANKA[key], "m" if key == "distX_offset" else "1",
-                        f"IsaacGymEnvs' {key} for FrankaCabinet",
-                        f"{value} (IsaacGymEnvs' config)") for key, value in FRANKA.items()},
+        **_config("FrankaCabinet", FRANKA, units={"distX_offset": "m"}),
         "num_envs": _scalar(lambda t: t.num_envs, "1", "the number of environments", "N"),
         "dt": DT,
     },
-    "ShadowHand": _shadow_hand(),
-    "ShadowHandSpin": _shadow_hand(),
-    "ShadowHandBlock": _shadow_hand(),
+    "ShadowHand": _shadow_hand("ShadowHand"),
+    "ShadowHandSpin": _shadow_hand("ShadowHandSpin"),
+    "ShadowHandBlock": _shadow_hand("ShadowHandBlock"),
 }
 
 PEN_ROT_DIST = ("rot_dist is the angle between the pen's axis and the goal's (the pen is symmetric about it); "

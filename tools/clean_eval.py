@@ -14,9 +14,11 @@ import math
 from pathlib import Path
 
 from sim.rl import rung_file
-from tools.files import PlantedPathError, copy_regular, write_json_atomic
+from sim.rl.ppo_config import ppo_config
+from tools.files import copy_regular, fresh_dir, write_json_atomic
 from tools.isolation.sandbox import run_for_message
-from tools.jobs import TrainJob
+from tools.jobs import TrainJob, finite_or_none
+from tools.text import fmt
 
 WORKER_MODULE = "tools.eval_worker"
 EVAL_DIR = "clean_eval"
@@ -63,16 +65,13 @@ def rung_checkpoint(out_dir: Path, epoch: int) -> Path:
 
 
 def copy_policy(job_dir: Path, work_dir: Path, source: Path | None = None) -> Path:
-    """A copy of the job's trained checkpoint (or of ``source``) in ``work_dir`` (created), for a fresh
-    process to load as data.
+    """A copy of the job's trained checkpoint (or of ``source``) in ``work_dir``, made afresh (whatever the
+    training worker left there is gone), for a fresh process to load as data.
 
     Raises OSError (FileNotFoundError when the job holds no regular checkpoint file).
     """
     source = source or trained_checkpoint(job_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    if work_dir.is_symlink():
-        raise PlantedPathError(f"{work_dir} is a symlink")
-    copy_regular(source, work_dir / POLICY_FILE)
+    copy_regular(source, fresh_dir(work_dir) / POLICY_FILE)
     return work_dir / POLICY_FILE
 
 
@@ -93,6 +92,22 @@ async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s:
     if report is None:
         return {"fitness": None, "std": None, "episodes": 0, "overstated": False,
                 "error": f"the clean evaluation {outcome.describe(timeout_s)}"}  # fmt: skip
-    fitness, std, episodes = report.get("fitness"), report.get("std"), int(report.get("episodes") or 0)
-    return {"fitness": fitness, "std": std, "episodes": episodes, "error": report.get("error"),
+    fitness, std = finite_or_none(report.get("fitness")), finite_or_none(report.get("std"))
+    episodes = int(finite_or_none(report.get("episodes")) or 0)
+    error = report.get("error") if isinstance(report.get("error"), str) else None
+    error = error or (checkpoint_doubt(report, job, rung) if fitness is not None else "it measured no fitness")
+    return {"fitness": None if error else fitness, "std": std, "episodes": episodes, "error": error,
             "overstated": overstated(train_fitness, fitness, std, episodes)}  # fmt: skip
+
+
+def checkpoint_doubt(report: dict, job: TrainJob, rung: int | None) -> str | None:
+    """Why the checkpoint's own step count does not fit the training that claims it, or None: a policy saved
+    at epoch E of N (a rung's at its epoch) after E x num_envs x horizon env-steps, counting from 0 on a warm
+    start too."""
+    cfg = ppo_config(job.task, job.ppo)
+    epoch, frame = finite_or_none(report.get("checkpoint_epoch")), finite_or_none(report.get("checkpoint_frame"))
+    fits = epoch is not None and (epoch == rung if rung is not None else 1 <= epoch <= cfg["max_epochs"])
+    if fits and frame == epoch * cfg["num_envs"] * cfg["horizon_length"]:
+        return None
+    return (f"the checkpoint says epoch {fmt(epoch)}, {fmt(frame)} env-steps, which no training of "
+            f"{cfg['max_epochs']} epochs x {cfg['num_envs']} envs saves: it is not believed")

@@ -22,7 +22,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     spec = json.loads((Path(sys.argv[1]) / SPEC_FILE).read_text())
-    from sim.rl.checkpoint import CheckpointError
+    from sim.rl.checkpoint import CheckpointError, load_checkpoint
 
     try:
         from sim.rl.evaluation import evaluate_policy
@@ -31,7 +31,9 @@ def main() -> None:
         cfg = ppo_config(spec["task"], spec["ppo"])
         num_envs = min(cfg["eval_envs"], cfg["num_envs"])
         measured = evaluate_policy(spec["task"], spec["checkpoint"], num_envs, spec["seed"], spec["ppo"], spec["sim"])
-        send({"type": "evaluation", **measured, "error": None})
+        saved = load_checkpoint(spec["checkpoint"])  # the step count rl_games wrote with the weights
+        send({"type": "evaluation", **measured, "checkpoint_epoch": saved.get("epoch"),
+              "checkpoint_frame": saved.get("frame"), "error": None})
     except CheckpointError as exc:
         send({"type": "evaluation", "fitness": None, "error": f"CheckpointError: {exc}"})
     except Exception:  # noqa: BLE001 - reported to the caller

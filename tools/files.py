@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -81,3 +82,14 @@ def planted_path(directory: Path) -> Path | None:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(Path(entry.path))
     return None
+
+
+def fresh_dir(path: Path) -> Path:
+    """``path`` as a new empty directory: whatever was there (a tree a worker planted, a symlink, a file) is
+    removed first, never followed. The next worker started there finds nothing an earlier one left."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path

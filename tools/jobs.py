@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
 from sim.reward.program import MAX_COMPONENTS, valid_component_name
+from sim.rl.ppo_config import ppo_config
 from tools.files import write_json_atomic
 from tools.text import clip_text
 
@@ -105,9 +107,14 @@ def clean_fitness(result: TrainResult) -> float | None:
 
 
 def finite_or_none(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
+    """``value`` as a finite float, or None: a NaN, an inf, an int too large for a float, or not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _digest(value: Any) -> str | None:
@@ -126,28 +133,49 @@ def sanitize_progress(raw: dict) -> dict | None:
     return {"epoch": int(epoch), "max_epochs": int(max_epochs), "fitness": finite_or_none(raw.get("fitness"))}
 
 
-def sanitize_result(raw: Any, job: TrainJob) -> TrainResult:
-    """A worker's result rebuilt from known fields with checked types and sizes.
+def sanitize_result(raw: Any, job: TrainJob, epochs_seen: list[int], wall_s: float) -> TrainResult:
+    """A worker's result rebuilt from known fields with checked types and sizes, and its compute from what the
+    caller saw: the epochs that came on the progress channel (``epochs_seen``) and the wall time it measured.
 
     The training worker ran reward code, so its message may be anything: nothing from it
     reaches the graph, a prompt or a file without passing through here. (The channel
-    already bounds the message's size.)
+    already bounds the message's size.) "trained" is believed only with every epoch seen, in order.
     """
     raw = raw if isinstance(raw, dict) else {}
     components = raw.get("components") if isinstance(raw.get("components"), dict) else {}
     error = raw.get("error")
-    return TrainResult(
+    cfg = ppo_config(job.task, job.ppo)
+    env_steps = len(epochs_seen) * cfg["num_envs"] * cfg["horizon_length"]
+    result = TrainResult(
         **job.identity(),
         status="trained" if raw.get("status") == "trained" else "failed",
         fitness_max=finite_or_none(raw.get("fitness_max")),
         fitness=_series(raw.get("fitness")),
         components={k: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS] if valid_component_name(k)},
         episode_length=_series(raw.get("episode_length")),
-        epochs=int(finite_or_none(raw.get("epochs")) or 0),
-        env_steps=int(finite_or_none(raw.get("env_steps")) or 0),
-        wall_s=finite_or_none(raw.get("wall_s")) or 0.0,
-        steps_per_s=finite_or_none(raw.get("steps_per_s")) or 0.0,
+        epochs=len(epochs_seen),
+        env_steps=env_steps,
+        wall_s=wall_s,
+        steps_per_s=env_steps / wall_s if wall_s > 0 else 0.0,
         checkpoint=None,
         warm_start_digest=_digest(raw.get("warm_start_digest")),
         error=clip_text(error) if isinstance(error, str) else None,
     )
+    if result["status"] == "trained" and (doubt := unproven(raw, epochs_seen, cfg["max_epochs"])):
+        result.update(status="failed", error=doubt)
+    return result
+
+
+def unproven(raw: dict, epochs_seen: list[int], max_epochs: int) -> str | None:
+    """Why a "trained" claim lacks the caller's evidence (every epoch 1..max_epochs reported on the progress
+    channel, in order, and the claim's own epoch count agreeing), or None."""
+    claimed = finite_or_none(raw.get("epochs"))
+    if epochs_seen == list(range(1, max_epochs + 1)) and claimed == max_epochs:
+        return None
+    seen = f"epochs {epochs_seen[0]}..{epochs_seen[-1]} ({len(epochs_seen)} reports)" if epochs_seen else "no epoch"
+    return (f"the worker reported a finished training of {fmt_count(claimed)} epochs, but its progress showed {seen} "
+            f"of {max_epochs}: a result without that evidence is not believed")
+
+
+def fmt_count(value: float | None) -> str:
+    return "an unreadable number of" if value is None else str(int(value))

@@ -128,13 +128,15 @@ class DevicePool:
         out_dir = Path(job.out_dir).resolve()
         started = time.perf_counter()
         results: list[dict] = []
+        epochs_seen: list[int] = []  # the evidence a "trained" result needs (tools.jobs.unproven)
         rungs = RungWatch(self, job, judge)
 
         def on_message(message: dict) -> None:
             if message["type"] == "result":
                 results.append(message.get("result"))
                 rungs.finished = True
-            elif message["type"] == "progress" and (progress := sanitize_progress(message)):
+            elif message["type"] == "progress" and (progress := sanitize_progress(message)) and not results:
+                epochs_seen.append(progress["epoch"])
                 rungs.epoch = progress["epoch"]
                 if on_progress:
                     on_progress(progress)
@@ -155,12 +157,15 @@ class DevicePool:
             return rungs.stopped_result(time.perf_counter() - started)
         finally:
             await rungs.close()
-        if results and (outcome.returncode == 0 or outcome.lingered):
-            return sanitize_result(results[0], job)
+        wall_s = time.perf_counter() - started
+        if results and (outcome.returncode == 0 or outcome.lingered) and not outcome.violated_protocol:
+            return sanitize_result(results[0], job, epochs_seen, wall_s)
+        if outcome.violated_protocol:
+            return failed_result(job, f"training {outcome.describe(self.timeout_s)}", wall_s)
         tail = log_tail(out_dir / LOG_FILE)
         # What ended the worker comes last: it is the error's headline, never a line the reward printed.
         message = (f"last log lines:\n{tail}\n" if tail else "") + f"training {outcome.describe(self.timeout_s)}"
-        return failed_result(job, clip_text(message), time.perf_counter() - started)
+        return failed_result(job, clip_text(message), wall_s)
 
 
 class RungWatch:

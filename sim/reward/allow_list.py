@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import io
+import tokenize
+import unicodedata
 from pathlib import Path
 
 import torch
@@ -19,9 +22,16 @@ import torch
 from sim.reward.library import NUMPY_CONSTANTS
 
 MAX_SOURCE_BYTES = 64 * 1024
+#: How deeply a program's syntax tree may nest (real rewards of IsaacGymEnvs and Eureka stay under 30).
+MAX_AST_DEPTH = 80
+#: Unicode categories refused anywhere in a program: control and format characters (bidi controls, tag
+#: characters, zero-width marks), line and paragraph separators, private-use, surrogate and unassigned ones.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
 
 #: Modules reward code may import (typing only for annotations).
 ALLOWED_MODULES = ("torch", "math", "typing", "numpy")
+#: The modules in every reward program's namespace without an import (np: numpy's constants, as in Eureka).
+GIVEN_MODULES = {"torch": "torch", "math": "math", "np": "numpy"}
 #: Names that typing may provide, for annotations.
 TYPING_NAMES = frozenset({"Tuple", "Dict", "List", "Optional", "Union", "Any", "Sequence", "Mapping"})
 #: torch families that are not plain tensor math on the CPU/GPU at hand.
@@ -123,46 +133,73 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 def _bound_names(tree: ast.Module) -> set[str]:
     """Every name the program binds somewhere (assignments, parameters, loops, imports, defs)."""
-    bound = set()
+    return {name for _, name in _bindings(tree)}
+
+
+def _bindings(tree: ast.AST):
+    """(node, name) for every binding of a name outside imports: assignments, deletions, parameters (lambdas'
+    too), defs, ``except ... as``, ``match`` captures and ``from ... import`` of a member."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
+            yield node, node.id
         elif isinstance(node, ast.arg):
-            bound.add(node.arg)
+            yield node, node.arg
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-    return bound
+            yield node, node.name
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            yield node, node.name
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            yield node, node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node, node.rest
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" not in SUBMODULES:
+                    yield node, alias.asname or alias.name
+
+
+def _module_names(tree: ast.Module) -> dict[str, str]:
+    """Local name -> module path for the whole program, whatever the scope: the modules every reward's namespace
+    holds (torch, math, np) and every import of an allowed module. A name may name one module only, and nothing
+    else may bind it, in any scope: so ``torch.<x>`` anywhere is checked as the module it really is."""
+    names = dict(GIVEN_MODULES)
+
+    def bind(node: ast.AST, name: str, module: str) -> None:
+        if names.setdefault(name, module) != module:
+            raise _reject(node, f"the name {name} already names the module {names[name]} in reward code; "
+                                f"import {module} under another name")  # fmt: skip
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                root = alias.name.split(".")[0]
+                if root not in ALLOWED_MODULES or (alias.name != root and alias.name not in SUBMODULES):
+                    raise _reject(node, f"import {alias.name} is not allowed in reward code: use only torch and math")
+                bind(node, alias.asname or root, alias.name if alias.asname else root)
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            if node.level or node.module not in MODULE_MEMBERS:
+                raise _reject(node, f"import from {node.module or '.'} is not allowed in reward code: "
+                                    "use only torch and math")  # fmt: skip
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in SUBMODULES:
+                    bind(node, alias.asname or alias.name, f"{node.module}.{alias.name}")
+    for node, name in _bindings(tree):
+        if name in names:
+            raise _reject(node, f"the name {name} is the module {names[name]} in reward code and cannot be "
+                                f"rebound (a variable, parameter or function): rename it")  # fmt: skip
+    return names
 
 
 class _PolicyChecker(ast.NodeVisitor):
-    def __init__(self, bound: set[str]):
-        self.bound = bound
-        # Local name -> module path; torch and math are in every reward program's namespace unimported.
-        self.modules: dict[str, str] = {name: name for name in ("torch", "math") if name not in bound}
-        if "np" not in bound:  # numpy's constants, as Eureka's environment modules had them
-            self.modules["np"] = "numpy"
+    def __init__(self, tree: ast.Module):
+        self.bound = _bound_names(tree)
+        self.modules = _module_names(tree)
 
     # ------------------------------------------------------------------ imports
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            root = alias.name.split(".")[0]
-            if root not in ALLOWED_MODULES or (alias.name != root and alias.name not in SUBMODULES):
-                raise _reject(node, f"import {alias.name} is not allowed in reward code: use only torch and math")
-            self.modules[alias.asname or root] = alias.name if alias.asname else root
-
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = node.module or ""
-        if module == "__future__":
-            return
-        if node.level or (module not in MODULE_MEMBERS):
-            raise _reject(node, f"import from {module or '.'} is not allowed in reward code: use only torch and math")
-        for alias in node.names:
-            self._check_member(node, module, alias.name)
-            path = f"{module}.{alias.name}"
-            if path in SUBMODULES:
-                self.modules[alias.asname or alias.name] = path
+        if node.module != "__future__":  # the module itself was checked with every import (_module_names)
+            for alias in node.names:
+                self._check_member(node, node.module, alias.name)
 
     # ------------------------------------------------------------- statements
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -250,7 +287,17 @@ class _PolicyChecker(ast.NodeVisitor):
 
 
 def _check_module_level(tree: ast.Module) -> None:
+    """Only imports, functions and constants outside functions, and each module-level name defined once (a
+    second ``compute_reward`` would run while a reader sees the first)."""
+    first: dict[str, int] = {}
     for node in tree.body:
+        names = [node.name] if isinstance(node, ast.FunctionDef) else [
+            t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)]
+        for name in names:
+            if name in first:
+                raise _reject(node, f"{name} is defined twice (lines {first[name]} and {node.lineno}): "
+                                    "keep one definition")  # fmt: skip
+            first[name] = node.lineno
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
             continue
         if isinstance(node, (ast.Assign, ast.AnnAssign)) or (
@@ -280,20 +327,59 @@ def enforce(tree: ast.Module) -> ast.Module:
     ``@torch.jit.script``."""
     without_torchscript(tree)
     tree.body = [node for node in tree.body if not _is_main_guard(node)]
+    check_depth(tree)
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):
             child.parent = parent  # type: ignore[attr-defined]
-    _PolicyChecker(_bound_names(tree)).visit(tree)
+    _PolicyChecker(tree).visit(tree)
     _check_module_level(tree)
     return tree
 
 
-def check_size(source: str) -> None:
+def check_text(source: str) -> None:
+    """The program's text: under the size cap, no character that changes how it reads (bidi and other format
+    controls, tag characters, line and paragraph separators, control characters), ASCII identifiers only (Python
+    folds a fullwidth or bold ``torch`` into ``torch``, so a name could read as one thing and run as another)."""
     size = len(source.encode(errors="replace"))
     if size > MAX_SOURCE_BYTES:
         raise RewardPolicyError(
             f"the program is {size // 1024} KB; reward code must stay under {MAX_SOURCE_BYTES // 1024} KB"
         )
+    for offset, char in enumerate(source):
+        if unicodedata.category(char) in HIDDEN_CATEGORIES and char not in "\t\n\r":
+            line = source.count("\n", 0, offset) + 1
+            name = unicodedata.name(char, "unnamed").lower()
+            raise RewardPolicyError(f"line {line}: the character U+{ord(char):04X} ({name}) is not allowed in reward "
+                                    "code: it hides or reorders what the code says; remove it")  # fmt: skip
+    if source.isascii():
+        return
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return  # ast.parse reports it
+    for token in tokens:
+        if token.type == tokenize.NAME and not token.string.isascii():
+            raise RewardPolicyError(f"line {token.start[0]}: the name {ascii(token.string)} is not ASCII; "
+                                    "reward code uses ASCII names only")  # fmt: skip
+
+
+def ast_depth(tree: ast.AST) -> int:
+    """How deeply ``tree``'s nodes nest, counted without recursion (so any depth is a number, never a crash)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def check_depth(tree: ast.AST) -> None:
+    """Refuse a program nested deeper than MAX_AST_DEPTH: every later walk of its tree (the policy, its normal
+    form) recurses, and a deep enough one would crash the caller."""
+    depth = ast_depth(tree)
+    if depth > MAX_AST_DEPTH:
+        raise RewardPolicyError(f"the program nests expressions {depth} levels deep; reward code must stay under "
+                                f"{MAX_AST_DEPTH}: split long expressions into named steps")  # fmt: skip
 
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):

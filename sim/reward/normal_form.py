@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 
-from sim.reward.allow_list import without_torchscript
+from sim.reward.allow_list import check_depth, without_torchscript
 
 
 def _drop_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -47,8 +47,15 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 
 def normal_form(source: str) -> str:
-    """The program's syntax tree without comments, docstrings, annotations, test code or formatting."""
-    tree = _Normaliser().visit(without_torchscript(ast.parse(source)))
+    """The program's syntax tree without comments, docstrings, annotations, test code or formatting.
+
+    Raises SyntaxError, or RewardPolicyError for a tree too deep to walk (never a RecursionError)."""
+    try:
+        tree = ast.parse(source)
+    except (RecursionError, MemoryError) as exc:
+        raise SyntaxError("the program is nested too deeply to parse") from exc
+    check_depth(tree)
+    tree = _Normaliser().visit(without_torchscript(tree))
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from sim.reward.allow_list import check_size, enforce, safe_builtins
+from sim.reward.allow_list import check_text, enforce, safe_builtins
 from sim.reward.library import helper_namespace
 from sim.rl.checkpoint import CheckpointError
 
@@ -97,7 +97,7 @@ def inspect_source(source: str, filename: str = "<reward>") -> ProgramShape:
     Nothing is executed. Raises RewardProgramError (a RewardPolicyError is one) in one line.
     """
     try:
-        check_size(source)
+        check_text(source)
         tree = enforce(ast.parse(source, filename=filename))
     except SyntaxError as exc:
         raise RewardProgramError(f"syntax error at line {exc.lineno}: {exc.msg}") from exc

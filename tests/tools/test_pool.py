@@ -146,3 +146,18 @@ async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on
     assert kept["status"] == "trained" and [p["epoch"] for p in kept_progress] == list(range(1, 21))
     assert progress_at_judgement[1] <= 12  # paused at the rung: no epoch ran on while it was judged
     assert kept["started_at"] >= stopped["finished_at"] - 0.5 and pool.slots.qsize() == 1
+
+
+@pytest.mark.parametrize("forgery, reason", [
+    ("no_progress", "its progress showed no epoch of 3: a result without that evidence is not believed"),
+    ("two_results", "sent 2 final messages where the protocol allows one"),
+    ("planted_policy", "the checkpoint says epoch 3, 1e+06 env-steps, which no training of 3 epochs x 32 envs saves"),
+])  # fmt: skip
+async def test_a_result_the_worker_cannot_prove_is_not_believed(tmp_path, monkeypatch, forgery, reason):
+    """FAKE worker (tests/tools/forging_worker.py): issue 36's forged results, each with the evidence it lacks."""
+    monkeypatch.setattr("tools.pool.WORKER_MODULE", "tests.tools.forging_worker")
+    job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 32, "max_epochs": 3})
+    job.reward_source = forgery
+    result = await DevicePool("cpu").run(job)
+    assert result["status"] == "failed" and reason in result["error"], result["error"]
+    assert (result.get("evaluation") or {}).get("fitness") is None and result["checkpoint"] is None

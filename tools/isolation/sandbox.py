@@ -38,8 +38,16 @@ class Outcome:
     lingered: bool = False
     malformed_messages: int = 0
     log_bytes_dropped: int = 0
+    final_messages: int = 0  # messages of the final type: exactly one is the protocol
+
+    @property
+    def violated_protocol(self) -> bool:
+        """More than one final message: a worker that speaks twice is not believed once."""
+        return self.final_messages > 1
 
     def describe(self, timeout_s: float | None) -> str:
+        if self.violated_protocol:
+            return f"sent {self.final_messages} final messages where the protocol allows one, and nothing it sent is believed"
         if self.timed_out:
             return f"timed out after {timeout_s:g} s and was stopped"
         if self.returncode < 0:
@@ -158,9 +166,12 @@ async def run_module(
     work_dir.mkdir(parents=True, exist_ok=True)
     limit = int(memory_limit_gb * 2**30) if memory_limit_gb else None
     finished = asyncio.Event()
+    finals = 0
 
     def deliver(message: dict) -> None:
+        nonlocal finals
         if message["type"] == final_message:
+            finals += 1
             finished.set()
         if on_message:
             on_message(message)
@@ -172,7 +183,7 @@ async def run_module(
         proc = await asyncio.create_subprocess_exec(
             *command(module, args), cwd=work_dir, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}, module),
+            env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}),
             pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(limit),
         )  # fmt: skip
     finally:
@@ -195,6 +206,7 @@ async def run_module(
             task.cancel()
         log.close()
         outcome.malformed_messages, outcome.log_bytes_dropped = reader.malformed, log.dropped
+        outcome.final_messages = finals
     return outcome
 
 
@@ -202,14 +214,16 @@ async def run_for_message(
     module: str, work_dir: Path, log_name: str, message_type: str, *, timeout_s: float | None,
     memory_limit_gb: float | None, env: dict[str, str] | None = None,
 ) -> tuple[dict | None, Outcome]:
-    """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came)."""
+    """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came, or came more
+    than once: ``outcome.describe`` says which)."""
     work_dir = Path(work_dir).resolve()
     messages: list[dict] = []
     outcome = await run_module(
         module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
         memory_limit_gb=memory_limit_gb, env=env, on_message=messages.append, final_message=message_type,
     )  # fmt: skip
-    return next((m for m in messages if m["type"] == message_type), None), outcome
+    finals = [m for m in messages if m["type"] == message_type]
+    return (finals[0] if len(finals) == 1 else None), outcome
 
 
 async def _supervise(proc: asyncio.subprocess.Process, finished: asyncio.Event, timeout_s: float | None) -> Outcome:

@@ -10,7 +10,7 @@ from sim.reward.allow_list import (
     TORCH_MATH,
     TORCH_REFUSED,
     RewardPolicyError,
-    check_size,
+    check_text,
     enforce,
     safe_builtins,
     torch_surface,
@@ -101,7 +101,7 @@ def test_everything_else_is_refused_in_one_line_naming_it(source, message):
 
 def test_oversized_programs_are_refused_before_parsing():
     with pytest.raises(RewardPolicyError, match="reward code must stay under 64 KB"):
-        check_size("#" * (MAX_SOURCE_BYTES + 1))
+        check_text("#" * (MAX_SOURCE_BYTES + 1))
 
 
 def test_the_runtime_builtins_are_an_allow_list_with_a_guarded_import():
@@ -130,3 +130,90 @@ def test_numpy_gives_its_constants_and_nothing_else():
     for program in ("import numpy as np\ny = np.load('x')\n", "y = np.clip(1, 0, 2)\n", "from numpy import load\n"):
         with pytest.raises(RewardPolicyError, match="numpy gives its constants only|numpy.load is not allowed"):
             enforce(ast.parse(program))
+
+
+#: Ways to bind a module's name somewhere so that an unscoped policy stops checking ``torch.<x>`` everywhere,
+#: while at run time the name still is the module (issue 36: each of these once reached torch.os).
+REBINDINGS = {
+    "a helper's parameter": "def helper(torch):\n    return torch\n",
+    "a late import": "def f(x):\n    return x\n\nimport torch as math\n",
+    "a comprehension variable": "def f(x):\n    return [torch for torch in x]\n",
+    "a walrus target": "def f(x):\n    return (torch := x)\n",
+    "a lambda argument": "def f(x):\n    g = lambda torch: torch\n    return g(x)\n",
+    "a fullwidth parameter (NFKC folds it)": "def helper(\uff54\uff4f\uff52\uff43\uff48):\n    return 1\n",
+    "a bare annotation": "torch: 'a module'\n",
+    "a default argument": "def f(x, torch=torch):\n    return x\n",
+    "a keyword-only argument": "def f(x, *, math=1):\n    return x\n",
+    "a *args name": "def f(*torch):\n    return 1\n",
+    "a for target": "def f(x):\n    for torch in x:\n        pass\n    return x\n",
+    "a with target": "def f(x):\n    with x as torch:\n        pass\n    return x\n",
+    "an except name": "def f(x):\n    try:\n        pass\n    except Exception as torch:\n        pass\n    return x\n",
+    "a match capture": "def f(x):\n    match x:\n        case torch:\n            pass\n    return x\n",
+    "a del": "def f(x):\n    del torch\n    return x\n",
+    "a function named like it": "def np(x):\n    return x\n",
+    "a member imported under its name": "from torch import tensor as torch\n",
+    "a second module under one name": "import math as F\nimport torch.nn.functional as F\n",
+    "an alias rebound in another function": "import torch.nn.functional as F\n\ndef g(F):\n    return F\n",
+    "a tuple unpacking": "def f(x):\n    a, torch = x, x\n    return a\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REBINDINGS))
+def test_no_scope_may_rebind_a_modules_name(name):
+    escape = "\n\ndef compute_reward(x):\n    return torch.os.getcwd(), {}\n"
+    with pytest.raises(RewardPolicyError) as info:
+        check(REBINDINGS[name] + escape)
+    message = str(info.value)
+    assert "\n" not in message and ("cannot be rebound" in message or "already names the module" in message
+                                    or "not ASCII" in message), message
+
+
+def test_the_module_check_holds_when_a_name_is_bound_elsewhere():
+    """A program that binds unrelated names everywhere still has each torch.<x> checked."""
+    with pytest.raises(RewardPolicyError, match="torch.os is not allowed|torch.os does not exist"):
+        check("def helper(t, k=2):\n    return [i for i in t]\n\ndef compute_reward(x):\n    y = torch.os\n    return x, {}\n")
+
+
+HIDDEN_TEXT = {
+    "a right-to-left override in a comment": "def compute_reward(x):\n    # \u202e gnirts\n    return x, {}\n",
+    "a tag character": "def compute_reward(x):\n    return x, {}  # \U000e0041\U000e0042\n",
+    "a line separator hiding a line": "def compute_reward(x):\n    total = x  # note\u2028total = -total\n    return total, {}\n",
+    "a zero-width space in a string": "def compute_reward(x):\n    return x, {'a\u200b': x}\n",
+    "a right-to-left mark": "def compute_reward(x):\n    return x, {}  # \u200f\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_TEXT))
+def test_characters_that_hide_or_reorder_text_are_refused_with_their_code_point(name):
+    with pytest.raises(RewardPolicyError, match=r"line \d+: the character U\+[0-9A-F]{4,}") as info:
+        check_text(HIDDEN_TEXT[name])
+    assert "\n" not in str(info.value)
+
+
+def test_non_ascii_identifiers_are_refused_and_plain_unicode_comments_are_not():
+    bold = "def \U0001d41c\U0001d428\U0001d426\U0001d429\U0001d42e\U0001d42d\U0001d41e_reward(x):\n    return -x, {}\n"
+    with pytest.raises(RewardPolicyError, match="line 5: the name .* is not ASCII"):
+        check_text("def compute_reward(x):\n    return x, {}\n\n" + bold.replace("def", "\ndef"))
+    with pytest.raises(RewardPolicyError, match="is not ASCII"):
+        check_text("def compute_reward(x):\n    \u05d0 = x\n    return \u05d0, {}\n")
+    check_text("def compute_reward(x):\n    # angle in \u00b0, \u00b5m \u2014 fine\n    return x, {'a': x}  # caf\u00e9\n")
+
+
+def test_a_name_defined_twice_at_module_level_is_refused():
+    with pytest.raises(RewardPolicyError, match="compute_reward is defined twice"):
+        check("def compute_reward(x):\n    return x, {}\n\ndef compute_reward(x):\n    return -x, {}\n")
+    with pytest.raises(RewardPolicyError, match="SCALE is defined twice"):
+        check("SCALE = 1.0\nSCALE = 2.0\n")
+
+
+def test_any_nesting_depth_is_a_one_line_refusal_never_a_crash():
+    import sys
+
+    from sim.reward.normal_form import program_digest
+
+    deep = "def compute_reward(x):\n    return " + "-" * 485 + "x, {}\n"
+    with pytest.raises(RewardPolicyError, match="nests expressions .* levels deep"):
+        check(deep)
+    for depth in (485, 2000, sys.getrecursionlimit() * 3):
+        with pytest.raises((RewardPolicyError, SyntaxError, MemoryError)):
+            program_digest("def compute_reward(x):\n    return " + "-" * depth + "x, {}\n")

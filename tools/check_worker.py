@@ -3,8 +3,8 @@
 It reads ``check.json`` ({task, source}), runs the program on a few steps of real env
 state under random actions and sends one ``check`` message: ``error`` (the root-cause
 traceback or null), ``ranges`` ({"reward" or component: [min, mean, max]} over those steps) and
-``behaviour``: a digest of the total reward on those states and on wider synthetic ones (null when the
-program fails on the synthetic ones). Two programs with the same behaviour give PPO the same reward.
+``behaviour``: a digest of the total reward on those states and on wider synthetic ones. Two programs with the
+same behaviour give PPO the same reward on every state checked.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import traceback
 from pathlib import Path
 
 from tools.isolation.channel import send
-from tools.reward_check import CHECK_FILE
+from tools.isolation.sandbox import READY
+from tools.reward_check import CHECK_FILE, DRY_RUN_ENVS, DRY_RUN_STEPS, ROLLOUT_SAMPLES, ROLLOUT_STRIDE, SYNTHETIC_BATCHES
 
-DRY_RUN_ENVS = 16
-DRY_RUN_STEPS = 4
-#: Batches of synthetic inputs in the behaviour digest, beside the dry run's real states.
-SYNTHETIC_BATCHES = 8
+#: How far beyond the observed range each synthetic batch reaches, in multiples of the largest value seen.
+SYNTHETIC_SCALES = (3, 10, 30, 100)
 
 
 def value_ranges(outputs: list[dict]) -> dict[str, list[float]]:
@@ -47,8 +46,9 @@ def observed_bounds(real: list[dict]) -> dict[str, tuple[float, float]]:
 
 
 def synthetic(real: list[dict], bounds: dict[str, tuple[float, float]], batch: int) -> dict:
-    """Inputs shaped like the real ones, drawn well beyond the few states near a reset that the dry run sees
-    (so a term that fires only far from them, a penalty at large angles, still tells two programs apart).
+    """Inputs shaped like the real ones, drawn well beyond the states the dry run sees, at several scales of
+    them (so a term that fires only far from them, a penalty at large angles or near a termination bound, still
+    tells two programs apart).
     Each input's values depend on its name and ``batch`` only, not on which other inputs the program takes."""
     import hashlib
 
@@ -68,33 +68,54 @@ def synthetic(real: list[dict], bounds: dict[str, tuple[float, float]], batch: i
             drawn[name] = torch.randint(int(min(lo, 0)), int(max(3 * hi, hi + 1000)) + 1, value.shape,
                                         generator=generator).to(value.dtype)  # fmt: skip
         else:
-            half = max(1.5 * (hi - lo), 3 * max(abs(lo), abs(hi)), 1.0)
+            scale = SYNTHETIC_SCALES[batch % len(SYNTHETIC_SCALES)]
+            half = max(scale / 2 * (hi - lo), scale * max(abs(lo), abs(hi)), 1.0)
             low = max((lo + hi) / 2 - half, 0.0) if lo >= 0 else (lo + hi) / 2 - half
             high = (lo + hi) / 2 + half
             drawn[name] = (low + (high - low) * torch.rand(value.shape, generator=generator)).to(value.dtype)
     return drawn
 
 
-def behaviour(program, real: list[dict], rewards: list) -> str | None:
-    """A digest of the total reward on the real states and on synthetic ones; None if a synthetic batch fails."""
+def behaviour(program, real: list[dict], rewards: list) -> str:
+    """A digest of the total reward on the real states and on synthetic ones. Synthetic states may be no state
+    the task can reach (a quaternion that is not a unit one), so there a failure or a non-finite value is part of
+    the digest, not a refusal."""
     import hashlib
 
     import torch
 
     digest = hashlib.sha256()
-    try:
-        bounds = observed_bounds(real)
-        rewards = rewards + [program(synthetic(real, bounds, batch), DRY_RUN_ENVS)[0] for batch in range(SYNTHETIC_BATCHES)]
-    except Exception:  # noqa: BLE001 - the program only gets no behaviour digest
-        return None
+    bounds = observed_bounds(real)
+    for batch in range(SYNTHETIC_BATCHES):
+        try:
+            rewards.append(program.fn(**{n: v for n, v in synthetic(real, bounds, batch).items()
+                                         if n in program.params})[0])  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - how it fails is its behaviour there
+            rewards.append(type(exc).__name__)
     for reward in rewards:
-        digest.update(torch.nan_to_num(reward.detach().double().flatten()).numpy().tobytes())
+        value = reward.detach().double().flatten() if isinstance(reward, torch.Tensor) else None
+        digest.update(torch.nan_to_num(value).numpy().tobytes() if value is not None else str(reward).encode())
     return digest.hexdigest()[:16]
 
 
-def dry_run(work_dir: Path) -> tuple[str | None, dict[str, list[float]], str | None]:
+def whole_episode(inputs: dict, max_length: int, sample: int) -> dict:
+    """``inputs`` with ``progress_buf`` spread over the whole episode, 0 to its limit (a random-action rollout
+    ends long before it), so a term that switches on late is seen."""
+    import torch
+
+    if "progress_buf" not in inputs:
+        return inputs
+    steps = torch.linspace(0, max_length, DRY_RUN_ENVS).roll(sample)
+    return {**inputs, "progress_buf": steps.to(inputs["progress_buf"].dtype)}
+
+
+def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str, list[float]], str | None]:
     """Run the program on real env state; return the root-cause traceback (or None), the value ranges and the
-    behaviour digest."""
+    behaviour digest. ``on_ready`` is called once the task is built, before any of the program runs.
+
+    The states: DRY_RUN_STEPS steps from a reset (the value ranges), then ROLLOUT_SAMPLES states along random-action
+    episodes, every ROLLOUT_STRIDE steps, each with its episode step spread from 0 to the limit. A value that is
+    not finite on any of them is refused here, naming the state, rather than in training."""
     import torch
 
     from sim.isaac_names import check_reward_names, reward_inputs
@@ -104,22 +125,34 @@ def dry_run(work_dir: Path) -> tuple[str | None, dict[str, list[float]], str | N
     spec = json.loads((work_dir / CHECK_FILE).read_text())
     reward_path = work_dir / "reward.py"
     reward_path.write_text(spec["source"])
-    outputs, inputs = [], []
+    outputs, inputs, where = [], [], None
     try:
-        program = RewardProgram.from_source(spec["source"], filename=str(reward_path))
         task = make_task(spec["task"], num_envs=DRY_RUN_ENVS, seed=0)
+        on_ready()  # set-up done: from here on the caller's budget runs (DRY_RUN_BUDGET_S)
+        program = RewardProgram.from_source(spec["source"], filename=str(reward_path))
         check_reward_names(program, type(task))
         generator = torch.Generator().manual_seed(0)
-        for _ in range(DRY_RUN_STEPS):
+        for step in range(DRY_RUN_STEPS + ROLLOUT_SAMPLES * ROLLOUT_STRIDE):
             actions = torch.rand(DRY_RUN_ENVS, task.num_actions, generator=generator) * 2 - 1
             state, done, _ = task.step(actions)
-            inputs.append(reward_inputs(task, state, program.params))
-            reward, components = program(inputs[-1], DRY_RUN_ENVS)
-            outputs.append({"reward": reward, **components})
+            sample = (step - DRY_RUN_STEPS) // ROLLOUT_STRIDE
+            if step < DRY_RUN_STEPS or (step - DRY_RUN_STEPS) % ROLLOUT_STRIDE == 0:
+                # Copies: the task updates its tensors in place, and a kept reference would change with them.
+                named = {k: v.clone() if isinstance(v, torch.Tensor) else v
+                         for k, v in reward_inputs(task, state, program.params).items()}  # fmt: skip
+                if step >= DRY_RUN_STEPS:
+                    named = whole_episode(named, task.max_episode_length, sample)
+                    where = f"rollout state {sample + 1} of {ROLLOUT_SAMPLES} (random actions, episode steps 0 to " \
+                            f"{task.max_episode_length})"
+                inputs.append(named)
+                reward, components = program(named, DRY_RUN_ENVS)
+                outputs.append({"reward": reward, **components})
             task.reset_envs(done.nonzero(as_tuple=False).squeeze(-1))
     except Exception as exc:  # noqa: BLE001 - reported as feedback
-        return root_cause(exc, str(reward_path)), {}, None
-    return None, value_ranges(outputs), behaviour(program, inputs, [step["reward"] for step in outputs])
+        cause = root_cause(exc, str(reward_path))
+        return (f"{cause}\n(on {where})" if where else cause), {}, None
+    ranges = value_ranges(outputs[:DRY_RUN_STEPS])
+    return None, ranges, behaviour(program, inputs, [step["reward"] for step in outputs])
 
 
 def main() -> None:
@@ -128,7 +161,7 @@ def main() -> None:
     torch.set_num_threads(1)
     work_dir = Path(sys.argv[1])
     try:
-        error, ranges, digest = dry_run(work_dir)
+        error, ranges, digest = dry_run(work_dir, lambda: send({"type": READY}))
     except Exception:  # noqa: BLE001 - a broken check spec is reported, not raised
         error, ranges, digest = traceback.format_exc(), {}, None
     send({"type": "check", "error": error, "ranges": ranges, "behaviour": digest})

@@ -14,7 +14,7 @@ from langchain_core.tools import BaseTool, tool
 
 from sim.base import BatchedTask
 from sim.isaac_names import reward_names
-from tools.check_worker import DRY_RUN_ENVS
+from tools.reward_check import DRY_RUN_ENVS
 from tools.reward_check import RewardCheckError, check_reward
 from tools.text import fmt
 

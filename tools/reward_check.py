@@ -28,6 +28,14 @@ BEHAVIOUR = re.compile(r"[0-9a-f]{16}")
 #: program that hoards memory hits this cap within ~2 s instead of racing the dry run's timeout.
 DRY_RUN_MEMORY_GB = 2
 WORKER_MODULE = "tools.check_worker"
+#: Seconds the program itself may take in a dry run (its module code, every state, the synthetic batches), once
+#: the worker has started and built the task: an honest program takes well under one; then the slot is free.
+DRY_RUN_BUDGET_S = 5.0
+#: The dry run's states (tools/check_worker.py): DRY_RUN_STEPS steps from a reset, then ROLLOUT_SAMPLES states
+#: every ROLLOUT_STRIDE steps of random-action episodes, and SYNTHETIC_BATCHES batches of wider synthetic inputs.
+DRY_RUN_ENVS, DRY_RUN_STEPS, ROLLOUT_SAMPLES, ROLLOUT_STRIDE, SYNTHETIC_BATCHES = 16, 4, 12, 8, 8
+#: How many states a behaviour digest covers.
+CHECKED_STATES = DRY_RUN_ENVS * (DRY_RUN_STEPS + ROLLOUT_SAMPLES + SYNTHETIC_BATCHES)
 _check_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -89,8 +97,8 @@ async def check_reward(
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
     async with check_slots():
-        verdict, outcome = await run_for_message(WORKER_MODULE, work_dir, "check.log", "check",
-                                                 timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)  # fmt: skip
+        verdict, outcome = await run_for_message(WORKER_MODULE, work_dir, "check.log", "check", timeout_s=timeout_s,
+                                                 memory_limit_gb=memory_limit_gb, ready_budget_s=DRY_RUN_BUDGET_S)  # fmt: skip
     if verdict is None:
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
     if verdict.get("error"):

@@ -11,7 +11,7 @@ from agents.llm.gateway import FATAL, LLMCallError
 from sim.base import BatchedTask
 from sim.isaac_names import reward_names
 from sim.reward.normal_form import program_digest
-from tools.reward_check import RewardCheckError, check_reward
+from tools.reward_check import CHECKED_STATES, RewardCheckError, check_reward
 from tools.text import error_headline, fmt
 
 log = structlog.get_logger("coder")
@@ -67,7 +67,7 @@ class KnownPrograms:
         """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
         keys = {program_digest(code): "the same program up to comments, docstrings and formatting"}
         if behaviour:
-            keys[behaviour_key(behaviour)] = "the same reward on every state of the dry run and on wider synthetic ones"
+            keys[behaviour_key(behaviour)] = f"its reward equals that program's on all {CHECKED_STATES} states the check ran"
         for key, same in keys.items():
             if key in self.trained:
                 owner, fitness = self.trained[key]

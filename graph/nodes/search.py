@@ -34,11 +34,14 @@ def seed_entry(seed: int, result: TrainResult) -> dict:
 
 
 def trained_programs(candidates: list[Candidate]) -> dict[str, tuple[str, float | None]]:
-    """The stage's programs that went to training, by normal-form digest and by behaviour digest:
-    {digest: (candidate, fitness)}."""
+    """The stage's programs that went to training, by normal-form digest, and those that trained by behaviour
+    digest too: {digest: (candidate, fitness)}. A failed or stopped program blocks only its own normal form (a
+    different program that agrees with it on the check's states may still train, and tell the two apart)."""
     went = [c for c in candidates if c.get("program") and c["status"] in ("trained", "failed", "stopped_early")]
-    return {key: (c["id"], c["fitness"]) for c in went
-            for key in (c["program"], *([behaviour_key(c["behaviour"])] if c.get("behaviour") else []))}  # fmt: skip
+    keys = {c["program"]: (c["id"], c["fitness"]) for c in went}
+    keys.update({behaviour_key(c["behaviour"]): (c["id"], c["fitness"]) for c in went
+                 if c["status"] == "trained" and c.get("behaviour")})  # fmt: skip
+    return keys
 
 
 def mean_less_sem(figures: list[float]) -> float:

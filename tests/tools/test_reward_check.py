@@ -7,6 +7,7 @@ import pytest
 from sim.cartpole import Cartpole
 from sim.registry import task_class
 from tools.reward_check import (
+    DRY_RUN_BUDGET_S,
     DRY_RUN_MEMORY_GB,
     RewardCheckError,
     check_reward,
@@ -77,10 +78,16 @@ async def test_a_runtime_error_comes_back_with_the_program_line(tmp_path):
     assert "line 2" in str(info.value) and "r = pole_angle.nope()" in str(info.value)
 
 
-async def test_a_dry_run_that_hangs_is_stopped(tmp_path):
+async def test_a_dry_run_that_hangs_is_stopped_at_its_program_budget_whatever_the_whole_cap(tmp_path):
+    import time
+
     hang = "def compute_reward(pole_angle):\n    while True:\n        pass\n"
-    with pytest.raises(RewardCheckError, match="the dry run timed out after 5 s"):
-        await check_reward("Cartpole", hang, NAMES, tmp_path, timeout_s=5)
+    started = time.perf_counter()
+    with pytest.raises(RewardCheckError, match=f"the program ran over its budget of {DRY_RUN_BUDGET_S:g} s"):
+        await check_reward("Cartpole", hang, NAMES, tmp_path, timeout_s=600)
+    assert time.perf_counter() - started < 120  # the slot is free long before the whole cap
+    with pytest.raises(RewardCheckError, match="the dry run timed out after 2 s"):  # before set-up is done
+        await check_reward("Cartpole", hang, NAMES, tmp_path / "cap", timeout_s=2)
 
 
 @pytest.mark.parametrize("task", ["Cartpole", "ShadowHandSpin", "Humanoid", "FrankaCabinet"])

@@ -5,15 +5,17 @@ Layers, outermost first:
 - **namespaces** (``unshare``: user, network, pid, mount): no network at all, no sight of
   or signals to any process outside the job, and every descendant dies with the worker;
 - **landlock**: reads only of the Python installation, the project's code packages (never its root,
-  runs/ or a .env beside them) and system libraries, writes only in the job directory, no TCP, no
-  signals out of the sandbox;
+  runs/ or a .env beside them), system libraries and the CPU and GPU part of /sys (never the host's
+  network interfaces), writes only in the job directory (and /dev/null), no program run but Python itself
+  (and the clip worker's ffmpeg), no TCP, no signals out of the sandbox;
 - **limits** (always): scrubbed environment, job directory as cwd and home, memory,
   file-size and core caps set before exec (unraisable: the worker holds no privilege in
   the initial user namespace), death with the caller.
 
 ``python -m tools.isolation.confinement`` prints which layers are active here. Workers are started as
-``[unshare ...] python -m tools.isolation.confinement MODULE ARGS``: the launcher applies Landlock
-(before any untrusted code exists) and then runs MODULE as ``__main__``.
+``[unshare ...] python -I -B -c BOOTSTRAP CODE_VIEW MODULE ARGS``: isolated, so the launcher that runs first is
+the installed one, never a file planted in the job directory; it applies Landlock (before any untrusted code
+exists) and then runs MODULE as ``__main__``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import functools
 import os
 import resource
 import runpy
+import shutil
 import signal
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
-from tools.isolation.landlock import LandlockError, abi_version, restrict
+from tools.isolation.landlock import EXECUTE, READ, READ_WRITE, LandlockError, abi_version, restrict
 
 LAUNCHER = "tools.isolation.confinement"
 WRITE_DIR_ENV = "EUREKA_WRITE_DIR"
@@ -41,10 +45,19 @@ NAMESPACES = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--mount
 #: Variables a worker may inherit; everything else (API keys included) stays with the caller.
 INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "MUJOCO_GL", "PYOPENGL_PLATFORM", "CUDA_VISIBLE_DEVICES",
                  "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # fmt: skip
-#: System paths a Python + torch + MuJoCo worker reads (nothing else outside the job is visible).
-SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", "/etc/localtime", "/proc", "/sys",
-                     "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/nvidia0", "/dev/nvidiactl",
-                     "/dev/nvidia-uvm", "/dev/dri")  # fmt: skip
+#: System paths a Python + torch + MuJoCo worker reads (nothing else outside the job is visible). Of /sys
+#: only the CPU and NUMA topology and the list of PCI addresses (and each NVIDIA GPU's own directory:
+#: ``gpu_devices``): never /sys/class/net or the devices behind it, so the host's network interfaces
+#: stay unseen.
+SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", "/etc/localtime", "/proc",
+                     "/sys/devices/system", "/sys/bus/pci/devices", "/dev/zero", "/dev/urandom",
+                     "/dev/random", "/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm",
+                     "/dev/dri")  # fmt: skip
+PCI_DEVICES, NVIDIA_VENDOR = Path("/sys/bus/pci/devices"), "0x10de"
+PT_INTERP = 3
+#: The ffmpeg the clip worker encodes with, named by its caller (tools/clip.py): the one program besides
+#: Python a worker may run.
+FFMPEG_ENV = "IMAGEIO_FFMPEG_EXE"
 #: POSIX semaphores (multiprocessing locks) need it; a private tmpfs when namespaces are active.
 SHARED_MEMORY = "/dev/shm"
 DEFAULT_FILE_LIMIT_BYTES = 1 << 30
@@ -89,17 +102,22 @@ def code_view(module: str) -> Path:
     return view
 
 
+#: The first code a worker runs: the interpreter starts isolated (``-I``: neither the job directory, which is its
+#: cwd and which an earlier worker of the same candidate could write, nor any PYTHON* variable reaches sys.path),
+#: puts the code view first on the path and hands over to this launcher.
+BOOTSTRAP = f"import sys; sys.path.insert(0, sys.argv.pop(1)); from {LAUNCHER} import main; main()"
+
+
 def command(module: str, args: list[str]) -> list[str]:
-    """The argv that runs ``module`` confined."""
+    """The argv that runs ``module`` confined, importing only the installation and the code view."""
     prefix = NAMESPACES if namespaces_available() else []
-    return [*prefix, sys.executable, "-m", LAUNCHER, module, *args]
+    return [*prefix, sys.executable, "-I", "-B", "-c", BOOTSTRAP, str(code_view(module)), module, *args]
 
 
-def environment(work_dir: Path, extra: dict[str, str] | None = None, module: str = LAUNCHER) -> dict[str, str]:
-    """A scrubbed environment: the job directory as home and temp, the code packages importable."""
+def environment(work_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A scrubbed environment: the job directory as home and temp (the interpreter ignores PYTHON* anyway)."""
     env = {k: os.environ[k] for k in INHERITED_ENV if k in os.environ}
-    env.update({"HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": str(code_view(module)),
-                "PYTHONDONTWRITEBYTECODE": "1", WRITE_DIR_ENV: str(work_dir)})  # fmt: skip
+    env.update({"HOME": str(work_dir), "TMPDIR": str(work_dir), WRITE_DIR_ENV: str(work_dir)})
     return {**env, **(extra or {})}
 
 
@@ -126,7 +144,52 @@ def read_paths(module: str = LAUNCHER) -> list[Path]:
     interpreter = {Path(sys.executable).resolve().parent}
     view = code_view(module)
     code = {view} | {link.resolve() for link in view.iterdir()}
-    return sorted(python | packages | interpreter | code | {Path(p) for p in SYSTEM_READ_PATHS})
+    system = {Path(p) for p in SYSTEM_READ_PATHS} | gpu_devices()
+    return sorted(python | packages | interpreter | code | system)
+
+
+def gpu_devices() -> set[Path]:
+    """The sysfs directories of the NVIDIA PCI devices (CUDA reads their attributes), no other device's."""
+    found = set()
+    for device in PCI_DEVICES.glob("*"):
+        try:
+            if (device / "vendor").read_text().strip() == NVIDIA_VENDOR:
+                found.add(device.resolve())
+        except OSError:
+            continue
+    return found
+
+
+def elf_loader(binary: Path) -> set[Path]:
+    """The dynamic loader a 64-bit little-endian ELF binary names (PT_INTERP): execve opens it to run too."""
+    with open(binary, "rb") as f:
+        header = f.read(64)
+        if header[:6] != b"\x7fELF\x02\x01":
+            return set()
+        (table,), (size, count) = struct.unpack_from("<Q", header, 32), struct.unpack_from("<HH", header, 54)
+        for i in range(count):
+            f.seek(table + i * size)
+            kind, _, offset, _, _, length = struct.unpack("<IIQQQQ", f.read(40))
+            if kind == PT_INTERP:
+                f.seek(offset)
+                return {Path(f.read(length).rstrip(b"\0").decode()).resolve()}
+    return set()
+
+
+def executables() -> set[Path]:
+    """What a worker may run: its own interpreter and the ffmpeg its caller named in FFMPEG_ENV, each with the
+    loader that starts it. Any other program, /bin/sh or a copy in the job directory, is refused."""
+    ffmpeg = os.environ.get(FFMPEG_ENV) and shutil.which(os.environ[FFMPEG_ENV])
+    programs = {Path(program).resolve() for program in (sys.executable, ffmpeg) if program}
+    return programs | {loader for program in programs for loader in elf_loader(program)}
+
+
+def file_rules(write_dir: Path, module: str = LAUNCHER) -> dict[Path, int]:
+    """Landlock's rules for a worker: read ``read_paths``, run only ``executables``, write (never run) only in
+    ``write_dir``, /dev/shm and /dev/null."""
+    rules = {path: READ for path in read_paths(module)}
+    rules.update({path: READ | EXECUTE for path in executables()})
+    return {**rules, write_dir: READ_WRITE, Path(SHARED_MEMORY): READ_WRITE, Path(os.devnull): READ_WRITE}
 
 
 def private_shared_memory() -> bool:
@@ -136,9 +199,9 @@ def private_shared_memory() -> bool:
 
 
 def confine_files(write_dir: Path, module: str = LAUNCHER) -> None:
-    """Apply Landlock to this process: read the installation, write only ``write_dir`` and /dev/shm."""
+    """Apply Landlock to this process: ``file_rules``, no TCP, no signals out of the sandbox."""
     try:
-        restrict(read_paths(module), [write_dir, Path(SHARED_MEMORY)])
+        restrict(file_rules(write_dir, module))
     except LandlockError as exc:
         if exc.errno:  # Landlock exists but refused: a sandbox we promised is missing, so stop
             raise

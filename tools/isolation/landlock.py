@@ -1,9 +1,10 @@
 """Linux Landlock through ctypes: confine this process's file access, TCP and signals, unprivileged.
 
-A process that calls ``restrict`` (and every process it starts) may then read only the
-given read paths, write only under the given write paths, open no TCP connection, bind
-no TCP port, and send no signal to a process outside its own sandbox. Each part needs a
-Landlock ABI version (files 1, TCP 4, signals 6); ``abi_version`` says what this kernel has.
+A process that calls ``restrict`` (and every process it starts) may then reach only the
+given paths, each with its own rights (``READ``, ``READ_WRITE``, ``EXECUTE``: running a file is
+its own right, so a readable program is not a runnable one), open no TCP connection, bind no
+TCP port, and send no signal to a process outside its own sandbox. Each part needs a Landlock
+ABI version (files 1, TCP 4, signals 6); ``abi_version`` says what this kernel has.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ _WRITE_TREE = sum(1 << b for b in range(4, 13))  # remove dir/file, make char/di
 REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 _FS_BY_ABI = {1: EXECUTE | WRITE_FILE | READ_FILE | READ_DIR | _WRITE_TREE, 2: REFER, 3: TRUNCATE, 5: IOCTL_DEV}
 _FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
+#: Rights to grant a path (each cut to what the kernel knows). EXECUTE is execve's right (and the kernel's
+#: opening of the ELF loader it names); mapping a library executable (dlopen) needs only READ.
+READ = READ_FILE | READ_DIR | IOCTL_DEV
+READ_WRITE = sum(_FS_BY_ABI.values()) & ~EXECUTE
 NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
@@ -65,8 +70,9 @@ def _check(result: int, what: str) -> int:
     return result
 
 
-def restrict(read: list[Path], write: list[Path]) -> int:
-    """Confine this process from now on; returns the ABI version used (raises if none is available)."""
+def restrict(rules: dict[Path, int]) -> int:
+    """Confine this process from now on to ``rules`` (a path, with all beneath it, to its rights); returns the
+    ABI version used (raises if none is available)."""
     abi = abi_version()
     if abi < 1:
         raise LandlockError(0, "landlock is not available on this kernel")
@@ -77,10 +83,8 @@ def restrict(read: list[Path], write: list[Path]) -> int:
     size = 8 if abi < 4 else 16 if abi < 6 else 24
     ruleset = _check(libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0), "ruleset")
     try:
-        readable = EXECUTE | READ_FILE | READ_DIR | (IOCTL_DEV & handled)
-        for paths, access in ((read, readable), (write, handled)):
-            for path in paths:
-                _allow(libc, ruleset, Path(path), access)
+        for path, access in rules.items():
+            _allow(libc, ruleset, Path(path), access & handled)
         _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         _check(libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0), "restrict_self")
     finally:

@@ -39,6 +39,7 @@ class Outcome:
     malformed_messages: int = 0
     log_bytes_dropped: int = 0
     final_messages: int = 0  # messages of the final type: exactly one is the protocol
+    over_budget_s: float | None = None  # stopped this long after it said it was ready (``run_for_message``)
 
     @property
     def violated_protocol(self) -> bool:
@@ -48,6 +49,8 @@ class Outcome:
     def describe(self, timeout_s: float | None) -> str:
         if self.violated_protocol:
             return f"sent {self.final_messages} final messages where the protocol allows one, and nothing it sent is believed"
+        if self.over_budget_s is not None:
+            return f"timed out: the program ran over its budget of {self.over_budget_s:g} s and was stopped"
         if self.timed_out:
             return f"timed out after {timeout_s:g} s and was stopped"
         if self.returncode < 0:
@@ -210,19 +213,42 @@ async def run_module(
     return outcome
 
 
+#: The message a worker sends once its own set-up is done and untrusted code is about to run (``ready_budget_s``).
+READY = "ready"
+
+
 async def run_for_message(
     module: str, work_dir: Path, log_name: str, message_type: str, *, timeout_s: float | None,
-    memory_limit_gb: float | None, env: dict[str, str] | None = None,
+    memory_limit_gb: float | None, env: dict[str, str] | None = None, ready_budget_s: float | None = None,
 ) -> tuple[dict | None, Outcome]:
     """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came, or came more
-    than once: ``outcome.describe`` says which)."""
+    than once: ``outcome.describe`` says which). With ``ready_budget_s``, the worker is stopped that long after
+    its first READY message: its slot is free again however slow the code it runs after set-up."""
     work_dir = Path(work_dir).resolve()
     messages: list[dict] = []
-    outcome = await run_module(
-        module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
-        memory_limit_gb=memory_limit_gb, env=env, on_message=messages.append, final_message=message_type,
-    )  # fmt: skip
+    loop, group, budget, spent = asyncio.get_running_loop(), [], [], []
+
+    def stop() -> None:
+        spent.append(True)
+        signal_group(group[0], signal.SIGKILL)
+
+    def on_message(message: dict) -> None:
+        messages.append(message)
+        if message["type"] == READY and ready_budget_s and not budget and group:
+            budget.append(loop.call_later(ready_budget_s, stop))
+
+    try:
+        outcome = await run_module(
+            module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
+            memory_limit_gb=memory_limit_gb, env=env, on_message=on_message, final_message=message_type,
+            on_start=group.append,
+        )  # fmt: skip
+    finally:
+        for timer in budget:
+            timer.cancel()
     finals = [m for m in messages if m["type"] == message_type]
+    if spent and not finals:
+        outcome.over_budget_s = ready_budget_s
     return (finals[0] if len(finals) == 1 else None), outcome
 
 

@@ -66,7 +66,7 @@ def test_a_program_that_behaves_like_a_trained_one_is_refused_and_a_new_one_reco
     claims: dict[str, str] = {}
     sample = KnownPrograms(trained, claims, "it1-s0")
     refusal = sample.claim(PROGRAM, "0123456789abcdef")  # a new text, the same reward on every state checked
-    assert sample.repeated(refusal) == "it0-s2" and "the same reward on every state" in refusal
+    assert sample.repeated(refusal) == "it0-s2" and "its reward equals that program's on all 384 states the check ran" in refusal
     assert sample.claim(PROGRAM, "fedcba9876543210") is None and sample.behaviour == "fedcba9876543210"
     other = KnownPrograms(trained, claims, "it1-s1")
     assert "it1-s0, training now" in other.claim(PROGRAM.replace("1.0", "3.0"), "fedcba9876543210")

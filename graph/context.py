@@ -34,17 +34,12 @@ def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None =
                        max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
 
 
-def price_table(settings: Settings, specs: dict[str, str] | None = None) -> PriceTable:
-    """The run's price table; with a budget, every model of ``specs`` (default: every agent's) must have a price."""
+def price_table(settings: Settings) -> PriceTable:
+    """The run's price table (a budget's prices are checked with the settings)."""
     try:
-        table = PriceTable.load(Path(settings.prices) if settings.prices else PRICES_FILE)
+        return PriceTable.load(Path(settings.prices) if settings.prices else PRICES_FILE)
     except PriceTableError as exc:
         raise SettingsError(str(exc)) from None
-    unpriced = sorted({spec for spec in (specs or settings.agent_llms()).values() if table.price(spec) is None})
-    if settings.budget_usd is not None and unpriced:
-        raise SettingsError(f"budget_usd needs a price for {', '.join(unpriced)}: add it to "
-                            f"{settings.prices or PRICES_FILE}")  # fmt: skip
-    return table
 
 
 def training_pool(settings: Settings) -> TrainingPool:
@@ -101,7 +96,7 @@ class RunContext:
     def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a
         resume makes it again). Raises LLMConfigError, SettingsError or AgentModeError (nothing changes then)."""
-        price_table(self.settings, {agent: spec})
+        self.settings.updated(**{f"{agent}_llm": spec})  # checked as at the start: a budget needs its price
         built = agent_models(self.settings, self.run, {agent: spec})
         self.gateway.switch_model(agent, built.models[agent], built.windows[agent], spec)
         setattr(self.settings, f"{agent}_llm", spec)

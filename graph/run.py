@@ -30,53 +30,44 @@ from graph.results.progress import toolbar
 from graph.results.report import report_or_warn
 from graph.results.run_dir import CONFIG_FILE, RunDir
 from graph.results.summary import write_summary
-from graph.settings import DEFAULTS_FILE, Settings, SettingsError, described, literal_choices
+from graph.settings import DEFAULTS_FILE, Settings, SettingsError, add_flags
 from graph.steering.service import SteeringService
 from graph.steering.terminal import feed_file, print_replies, read_terminal
-from sim.registry import SIMS, task_class
+from sim.registry import task_class
 from sim.rl.checkpoint import CheckpointError, check_spaces
 
 log = structlog.get_logger("run")
 THREAD = {"configurable": {"thread_id": "eureka"}}
 RUN_ERRORS = (LLMConfigError, AgentModeError, LLMCallError, ReplayExhaustedError, SettingsError, FileNotFoundError)
-#: Flags that are not settings.
-NOT_SETTINGS = ("config", "resume", "steer_file", "verbose")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """graph.run's flags; ``settings`` holds the settings given (graph/settings.py makes their flags)."""
     p = argparse.ArgumentParser(
         prog="python -m graph.run", description="Design rewards with LLMs, prove them with PPO."
     )
-
-    def setting(name: str, **kw) -> None:
-        """A flag that overrides the setting ``name``; its help is the setting's description, its choices the
-        setting's own (a Literal)."""
-        choices = [c for c in literal_choices(Settings.model_fields[name].annotation) if c != "null"]
-        p.add_argument(f"--{name.replace('_', '-')}", help=described(name).replace("%", "%%"),
-                       **({"choices": choices} if choices else {}), **kw)  # fmt: skip
-
-    for name in ("task", "curriculum", "init_checkpoint", "llm", "coder_llm", "critic_llm", "curriculum_llm",
-                 "base_url", "prompt_profile", "prices", "devices", "ray_address", "run_dir"):  # fmt: skip
-        setting(name)
-    for name in ("stage", "iterations", "samples", "llm_max_tokens", "llm_context_tokens", "repair_attempts",
-                 "tool_rounds", "num_envs", "max_epochs", "eval_seeds", "seed", "trainers_per_device", "ray_gpus"):  # fmt: skip
-        setting(name, type=int)
-    for name in ("budget_usd", "gpus_per_trainer"):
-        setting(name, type=float)
-    for name in ("agent_mode", "feedback", "init_reward", "pool", "search", "rank_by"):
-        setting(name)
-    setting("sim", choices=SIMS)
-    for name in ("seed_top_k", "extra_seeds", "rung_min_peers"):
-        setting(name, type=int)
-    setting("rungs")
-    setting("rung_keep", type=float)
-    p.add_argument("--steer-file", type=Path,
-                   help="steering messages and commands, one per line (an /edit block up to /end), posted at start")
-    p.add_argument("--config", type=Path, default=DEFAULTS_FILE, help="a run.yaml with the defaults")
+    p.add_argument(
+        "--steer-file",
+        type=Path,
+        help="steering messages and commands, one per line (an /edit block up to /end), posted at start",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULTS_FILE,
+        help="a YAML file of settings that override their defaults (default: configs/run.yaml)",
+    )
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped or killed run")
-    p.add_argument("--verbose", action="store_true", help="on a terminal, print every log line (every epoch's "
-                                                          "progress, every LLM call); log.jsonl always has them")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="on a terminal, print every log line (every epoch's progress, every LLM call); log.jsonl always "
+        "has them",
+    )
+    add_flags(p)
+    args = p.parse_args(argv)
+    args.settings = {name: vars(args).pop(name) for name in Settings.model_fields if name in vars(args)}
+    return args
 
 
 def prepare(args: argparse.Namespace) -> tuple[Settings, RunDir]:
@@ -86,9 +77,9 @@ def prepare(args: argparse.Namespace) -> tuple[Settings, RunDir]:
         if not run.is_run():
             raise SettingsError(f"--resume {args.resume}: not a run directory (no {CONFIG_FILE})")
         return Settings.load(run.config), run
-    overrides = {k: v for k, v in vars(args).items() if k not in NOT_SETTINGS and v is not None}
-    settings = Settings.load(args.config, {**overrides, "command_line": ",".join(sorted(overrides)) or None})
-    check_curriculum(settings, task_given="task" in overrides)
+    given = args.settings
+    settings = Settings.load(args.config, {**given, "command_line": ",".join(sorted(given)) or None})
+    check_plan(settings)
     run = RunDir(settings.run_dir or f"runs/{settings.task}-{time.strftime('%Y%m%d-%H%M%S')}")
     if run.checkpoints.exists():
         raise SettingsError(f"{run.root} already holds a run; use --resume {run.root} or another --run-dir")
@@ -96,15 +87,8 @@ def prepare(args: argparse.Namespace) -> tuple[Settings, RunDir]:
     return settings, run
 
 
-def check_curriculum(settings: Settings, task_given: bool) -> None:
-    """Check the stages and the warm-start checkpoint; an explicit --curriculum names the target task."""
-    if settings.curriculum and settings.curriculum != "auto":
-        last = settings.curriculum.split(",")[-1].strip()
-        if task_given and settings.task != last:
-            raise SettingsError(f"--task {settings.task} must be the last stage of --curriculum {settings.curriculum}")
-        settings.task = last
-    if settings.curriculum == "auto" and settings.stage is not None:
-        raise SettingsError("--stage needs a known curriculum, not --curriculum auto")
+def check_plan(settings: Settings) -> None:
+    """Check the stages against the tasks' configs, and that the warm-start checkpoint fits the first."""
     first = stage_plan(settings, configured_entries(settings))[0]["task"]
     if settings.init_checkpoint:
         cls = task_class(first)
@@ -192,7 +176,7 @@ async def steering(context: RunContext, service: SteeringService):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    run_dir = args.resume or args.run_dir
+    run_dir = args.resume or args.settings.get("run_dir")
     try:
         if args.steer_file and not args.steer_file.is_file():
             raise SettingsError(f"--steer-file {args.steer_file}: no such file")

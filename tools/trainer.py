@@ -27,6 +27,9 @@ from tools.jobs import TrainJob, clean_fitness
 from tools.pool import DevicePool
 
 BUILTIN_REWARDS = ("human", "sparse")
+#: A training's caps unless told otherwise (the defaults of a run's train_timeout_s and train_memory_gb).
+TRAIN_TIMEOUT_S = 1800
+TRAIN_MEMORY_GB = 8
 
 
 def resolve_reward(task: str, spec: str) -> tuple[str, str]:
@@ -63,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m tools.trainer", description="Train PPO on one reward program."
     )
-    run_defaults = load_yaml(CONFIG_DIR / "run.yaml")
+    run_defaults = load_yaml(CONFIG_DIR / "run.yaml")  # the caps of a run, as overridden there
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
     p.add_argument("--reward", default="human", help="'human', 'sparse' or a path to a Python reward file")
     p.add_argument("--num-envs", type=int, help="parallel environments (default: task config)")
@@ -73,10 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sim", choices=SIMS, default="default",
                    help="physics: default, mjwarp (MuJoCo Warp) or isaacgym (IsaacGymEnvs)")
     p.add_argument("--device", default="auto", help="auto (a visible GPU, else cpu), 'cpu' or 'cuda:N'")
-    p.add_argument("--timeout", type=float, default=run_defaults["train_timeout_s"],
-                   help="stop a job after this many seconds (default: train_timeout_s in configs/run.yaml)")
-    p.add_argument("--memory-gb", type=float, default=run_defaults["train_memory_gb"],
-                   help="memory cap of the worker (default: train_memory_gb in configs/run.yaml)")
+    p.add_argument("--timeout", type=float, default=run_defaults.get("train_timeout_s", TRAIN_TIMEOUT_S),
+                   help="stop a job after this many seconds (default: a run's train_timeout_s)")
+    p.add_argument("--memory-gb", type=float, default=run_defaults.get("train_memory_gb", TRAIN_MEMORY_GB),
+                   help="memory cap of the worker (default: a run's train_memory_gb)")
     p.add_argument("--out-dir", help="where to write the job (default: runs/trainer/<task>-<time>)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = p.parse_args(argv)

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from graph.run import main
-from graph.settings import DEFAULTS_FILE
 from tests.helpers import embedded_model_server
 
 pytestmark = pytest.mark.slow
@@ -80,8 +79,7 @@ def test_a_model_the_server_does_not_serve_is_one_line_before_any_work(tmp_path,
 
 def test_a_server_that_goes_away_fails_its_samples_stops_resumably_and_resume_completes(tmp_path):
     config = tmp_path / "run.yaml"
-    settings = yaml.safe_load(DEFAULTS_FILE.read_text())
-    config.write_text(yaml.safe_dump({**settings, "llm_retries": 1, "llm_timeout_s": 120}))
+    config.write_text(yaml.safe_dump({"llm_retries": 1, "llm_timeout_s": 120}))
     run = tmp_path / "run"
     # Short answers (most are cut off, so invalid): this test is about the server, not the programs.
     with embedded_model_server(context_tokens=2048) as url:

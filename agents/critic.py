@@ -5,7 +5,9 @@ candidates it looks at as much as it wants within ``tool_rounds`` model calls, t
 ``select_elite`` (id, reason, analysis, suggestions). With no usable choice (an LLM failure, no
 call, an id not on offer) it falls back to the best clean fitness and says so. In text mode the
 best clean fitness is the elite; a ``critic_llm`` adds an LLM analysis of its statistics. The
-reflection is Eureka's statistics block plus that analysis (``agents/feedback.py``).
+reflection is Eureka's statistics block plus that analysis (``agents/feedback.py``). What the
+candidates' programs wrote (code, component names, errors) reaches it in candidate blocks
+(``agents/untrusted.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from langchain_core.tools import tool
 from agents import feedback
 from agents.llm.gateway import FATAL, LLMCallError, LLMGateway
 from agents.llm.tool_loop import converse
+from agents.untrusted import candidate_block, program_block, system_prompt
 from prompts import render
 from tools.critic_tools import critic_tools, outcome
+from tools.text import clip_text
 
 log = structlog.get_logger("critic")
 #: What the Critic's own words may add to a prompt.
@@ -29,6 +33,11 @@ TEXT_CHARS = 2000
 #: The candidates' outcomes (and, in text mode, the named candidates' details) given with a question.
 TABLE_CHARS = 12_000
 MAX_NAMED = 3
+#: What the candidate blocks of the Critic's prompts hold; TOOL_RESULTS: of each tool's result.
+OUTCOMES = "the candidates' outcomes; their component names and errors are as the programs wrote them"
+CURVES = "a candidate's training curves, named as its program named them"
+TOOL_RESULTS = {"candidate_stats": CURVES, "candidate_code": "a candidate's reward program",
+                "compare_candidates": OUTCOMES}  # fmt: skip
 
 
 @dataclass
@@ -83,13 +92,15 @@ async def choose_elite(gateway: LLMGateway, *, description: str, candidates: lis
         return "recorded"
 
     this_iteration = [outcome(c) for c in candidates if c["iteration"] == iteration]
-    messages = [{"role": "system", "content": render("critic_tools_system", profile)},
+    table = candidate_block(json.dumps(this_iteration, indent=1), OUTCOMES)
+    messages = [{"role": "system", "content": system_prompt("critic_tools_system", profile)},
                 {"role": "user", "content": render("critic_tools_user", profile, description=description,
-                                                   iteration=iteration, table=json.dumps(this_iteration, indent=1),
+                                                   iteration=iteration, table=table,
                                                    options=", ".join(options))}]  # fmt: skip
     try:
         run = await converse(gateway, "critic", messages, [*critic_tools(candidates), select_elite], key=key,
-                             max_rounds=tool_rounds, profile=profile, until=lambda: bool(chosen))  # fmt: skip
+                             max_rounds=tool_rounds, profile=profile, until=lambda: bool(chosen),
+                             candidate_text=TOOL_RESULTS)  # fmt: skip
     except LLMCallError as exc:
         if exc.kind == FATAL:
             raise
@@ -109,21 +120,29 @@ async def answer_question(gateway: LLMGateway, *, question: str, description: st
     With tools it reads what it needs; without, the prompt carries every candidate's outcome and
     the curves of the candidates the question names. Raises LLMCallError.
     """
-    table = "\n".join(json.dumps(outcome(c)) for c in candidates)[-TABLE_CHARS:] or "(none yet)"
+    outcomes = "\n".join(json.dumps(outcome(c)) for c in candidates)[-TABLE_CHARS:]
+    table = candidate_block(outcomes, OUTCOMES) if outcomes else "(none yet)"
     by_name = {t.name: t for t in critic_tools(candidates)}
-    system = render("critic_chat_system", profile)
+    system = system_prompt("critic_chat_system", profile)
     if gateway.uses_tools("critic"):
         messages = [{"role": "system", "content": system + "\n" + render("critic_chat_tools", profile)},
                     {"role": "user", "content": render("critic_chat_user", profile, description=description,
                                                        table=table, details="", question=question)}]  # fmt: skip
         run = await converse(gateway, "critic", messages, list(by_name.values()), key=key, max_rounds=tool_rounds,
-                             profile=profile)  # fmt: skip
+                             profile=profile, candidate_text=TOOL_RESULTS)  # fmt: skip
         text = run.reply.text
     else:
         named = sorted({c["id"] for c in candidates if mentions(question, c["id"])}, key=question.find)[:MAX_NAMED]
-        details = "".join(f"\nTraining curves of {cid}: {by_name['candidate_stats'].invoke({'candidate_id': cid})}"
-                          f"\nReward code of {cid}:\n{by_name['candidate_code'].invoke({'candidate_id': cid})}\n"
-                          for cid in named)[:TABLE_CHARS]  # fmt: skip
+        room = TABLE_CHARS // (2 * max(len(named), 1))  # for the curves and for the code of each
+
+        def read(tool_name: str, cid: str) -> str:
+            return clip_text(by_name[tool_name].invoke({"candidate_id": cid}), room)
+
+        details = "".join(
+            f"\nTraining curves of {cid}:\n{candidate_block(read('candidate_stats', cid), CURVES)}"
+            f"\nReward code of {cid}:\n{program_block(read('candidate_code', cid))}\n"
+            for cid in named
+        )
         messages = [{"role": "system", "content": system},
                     {"role": "user", "content": render("critic_chat_user", profile, description=description,
                                                        table=table, details=details, question=question)}]  # fmt: skip

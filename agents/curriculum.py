@@ -16,6 +16,7 @@ import structlog
 from agents.llm.gateway import FATAL, LLMCallError, LLMGateway
 from agents.llm.replay import ReplayExhaustedError
 from agents.llm.tool_loop import converse
+from agents.untrusted import program_block, system_prompt
 from prompts import render
 from tools.curriculum_tools import curriculum_tools
 
@@ -23,6 +24,8 @@ log = structlog.get_logger("curriculum")
 MAX_STAGES = 4
 REASON_CHARS = 500
 CODE_CHARS = 3000
+#: The tools whose results show what candidate programs wrote (a stage's errors), with their blocks' labels.
+CANDIDATE_TEXT = {"stage_summary": "a finished stage's summary; its errors are as its programs reported them"}
 
 
 def first_json_object(text: str) -> dict | None:
@@ -44,12 +47,13 @@ async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str, stages: 
               tool_rounds: int) -> tuple[dict | None, str]:  # fmt: skip
     """The model's JSON answer, or None and why there is none; with tool calls it may look up ``stages``."""
     tools = curriculum_tools(stages) if gateway.uses_tools("curriculum") else None
-    system = render("curriculum_system", profile) + (render("curriculum_tools", profile) if tools else "")
+    system = system_prompt("curriculum_system", profile)
+    system += render("curriculum_tools", profile) if tools else ""
     messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
     try:
         if tools:
             run = await converse(gateway, "curriculum", messages, tools, key=key, max_rounds=tool_rounds,
-                                 profile=profile)  # fmt: skip
+                                 profile=profile, candidate_text=CANDIDATE_TEXT)  # fmt: skip
             reply = run.reply
         else:
             reply = await gateway.complete("curriculum", messages, key=key)
@@ -75,7 +79,7 @@ def describe_stage(stage: dict) -> str:
     if final:
         lines.append(f"  final evaluation: {final['fitness']} (mean {final['mean']})")
     if best and stage.get("best_code"):
-        lines.append(f"  best reward:\n```python\n{stage['best_code'][:CODE_CHARS]}\n```")
+        lines.append(f"  best reward:\n{program_block(stage['best_code'][:CODE_CHARS])}")
     return "\n".join(lines)
 
 

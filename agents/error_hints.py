@@ -3,7 +3,8 @@
 Eureka answers a failed program with its traceback alone. Small models then tend to send the
 same program back; naming the fix (``torch.where`` for an ``if`` on a tensor, the inputs'
 shapes for a shape mismatch) is what gets them past it. The hint is derived from the error
-text and the task's state spec only: no reward code runs here.
+text and the task's state spec only: no reward code runs here. A name the program made up is never repeated
+(the error, in its candidate block, shows it): the hint says "that name".
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def error_hint(error: str, task: type[BatchedTask]) -> str | None:
     if match := NAME_ERROR.search(error):
         return name_hint(match.group(1), task)
     if (match := MISSING_TORCH_NAME.search(error)) and QUATERNION_WORDS.search(match.group(1)):
-        return f"torch has no {match.group(1)}; {quaternion_hint(task)}"
+        return f"torch has no such function; {quaternion_hint(task)}"
     for pattern, hint in HINTS:
         if re.search(pattern, error):
             return hint.format(shapes=shapes, quaternions=quaternion_hint(task))
@@ -82,6 +83,6 @@ def name_hint(name: str, task: type[BatchedTask]) -> str:
     if name in ("scipy", "R", "Rotation"):
         return "scipy is not available: use torch; " + quaternion_hint(task)
     if QUATERNION_WORDS.search(name):
-        return f"{name} does not exist; {quaternion_hint(task)}"
-    return (f"{name} does not exist: a reward program can use its parameters (the state names), torch, math, "
-            f"the functions it defines and these helpers: {', '.join(HELPERS)}")  # fmt: skip
+        return f"that name does not exist; {quaternion_hint(task)}"
+    return ("that name does not exist: a reward program can use its parameters (the state names), torch, "
+            f"math, the functions it defines and these helpers: {', '.join(HELPERS)}")  # fmt: skip

@@ -1,5 +1,6 @@
 """Eureka's feedback text: the reflection from training statistics (optionally with an LLM analysis) and the
-execution-error feedback for a program that could not be trained."""
+execution-error feedback for a program that could not be trained. What the program wrote (its component names,
+its error) is in candidate blocks (``agents/untrusted.py``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import structlog
 
 from agents.error_hints import error_hint
 from agents.llm.gateway import FATAL, LLMCallError, LLMGateway
+from agents.untrusted import candidate_block, program_block, system_prompt
 from prompts import render
 from sim.base import BatchedTask
-from tools.text import fmt, printable
+from tools.text import fmt
 
 log = structlog.get_logger("critic")
 
@@ -35,12 +37,19 @@ def series_line(name: str, values: list[float | None]) -> str:
     return f"{name}: [{', '.join(repr(eureka_number(v)) for v in sampled)}]{summary}"
 
 
+#: What the statistics' candidate block holds.
+COMPONENTS = "the reward components as the program named them, with their values during training"
+
+
 def statistics_block(result: dict) -> tuple[str, int]:
-    """The statistics block and the epoch frequency it was sampled at."""
-    lines = [series_line(name, values) for name, values in result.get("components", {}).items()]
+    """The statistics block and the epoch frequency it was sampled at; the components, named by the program,
+    in a candidate block."""
+    components = result.get("components", {})
+    named = "\n".join(series_line(name, values) for name, values in components.items())
+    lines = [candidate_block(named, COMPONENTS)] if components else []
     lines.append(series_line("task_score", result.get("fitness", [])))
     lines.append(series_line("episode_length", result.get("episode_length", [])))
-    lines += scale_warnings(result.get("components", {}))
+    lines += scale_warnings(components)
     clean = (result.get("evaluation") or {}).get("fitness")
     if clean is not None:
         lines.append(f"task_score of the trained policy, measured without the reward: {eureka_number(clean)}")
@@ -52,9 +61,11 @@ SANE_SCALE = 1e6
 
 
 def scale_warnings(components: dict[str, list[float | None]]) -> list[str]:
-    """A line for each component whose training figures were non-finite or beyond a sane scale."""
+    """A line for each component whose training figures were non-finite or beyond a sane scale; a component is
+    named by its line in the candidate block (its name is the program's text)."""
     lines = []
-    for name, values in components.items():
+    for line, values in enumerate(components.values(), 1):
+        name = f"the component on line {line} of the block above"
         known = [v for v in values if v is not None]
         if len(known) < len(values):
             lines.append(f"Warning: {name} was NaN or infinite in {len(values) - len(known)} of {len(values)} epochs.")
@@ -75,12 +86,16 @@ def reflection(result: dict, profile: str, analysis: str | None = None) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: What the execution-error feedback's candidate block holds.
+ERROR = "the error the program ran into, as its check or its training reported it"
+
+
 def error_feedback(error: str, profile: str, task: type[BatchedTask] | None = None) -> str:
     """Eureka's execution-error feedback for a program that could not be trained, with a hint for ``task``."""
     hint = error_hint(error, task) if task is not None else None
     return render(
-        "execution_error", profile, traceback=printable(error), hint=f"Hint: {hint}.\n" if hint else "",
-        code_output_tip=render("code_output_tip", profile)
+        "execution_error", profile, traceback=candidate_block(error, ERROR),
+        hint=f"Hint: {hint}.\n" if hint else "", code_output_tip=render("code_output_tip", profile)
     )
 
 
@@ -93,10 +108,11 @@ async def analyze(
     """
     stats, _ = statistics_block(result)
     messages = [
-        {"role": "system", "content": render("critic_system", profile)},
+        {"role": "system", "content": system_prompt("critic_system", profile)},
         {
             "role": "user",
-            "content": render("critic_user", profile, description=description, code=code, statistics=stats),
+            "content": render("critic_user", profile, description=description, code=program_block(code),
+                              statistics=stats),
         },
     ]
     try:

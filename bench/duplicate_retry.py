@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder.draft import REFUSAL
+from graph.search.novelty import REFUSAL
 from agents.llm.replay import read_calls
 from graph.results.run_dir import RunDir
 from sim.reward.normal_form import program_digest

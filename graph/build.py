@@ -13,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext
-from graph.nodes import curriculum, report, search, stage, steer
+from graph.nodes import curriculum, report, seeds, stage, steer
 from graph.state import RunState, StageState
 
 
@@ -40,7 +40,7 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_node("start", b(stage.start))
     g.add_node("candidate", b(stage.candidate))
     g.add_node("search", lambda state: {})  # the iteration's barrier: every candidate has trained
-    g.add_node("seed", b(search.seed))
+    g.add_node("seed", b(seeds.seed))
     g.add_node("reflect", b(stage.reflect))
     g.add_node("steer", b(steer.steer))
     g.add_node("await_llm", b(stage.await_llm))
@@ -49,7 +49,7 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_edge(START, "start")
     g.add_conditional_edges("start", stage.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "search")
-    g.add_conditional_edges("search", b(search.fan_out_seeds), ["seed", "reflect"])
+    g.add_conditional_edges("search", b(seeds.fan_out_seeds), ["seed", "reflect"])
     g.add_edge("seed", "reflect")
     g.add_edge("reflect", "steer")
     g.add_conditional_edges("steer", b(stage.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])

@@ -7,7 +7,7 @@ The task is not here: it belongs to a stage, and stages live in the graph's stat
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -15,15 +15,14 @@ import structlog
 from agents.llm.chat_models import AgentModels, make_models
 from agents.llm.gateway import LLMGateway
 from agents.llm.pricing import PRICES_FILE, PriceTable, PriceTableError
-from graph.nodes.training_gate import TrainingGate
+from graph.training_gate import TrainingGate
 from graph.results.board import LiveBoard
 from graph.results.logs import configure_logging
 from graph.results.run_dir import RunDir, transcript
+from graph.search import EurekaSearch, search_for
 from graph.settings import Settings, SettingsError
-from graph.state import StageSpec
 from graph.steering.inbox import Inbox
 from tools.pool import DevicePool, TrainingPool
-from tools.rungs import RungBoard
 
 
 def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None = None) -> AgentModels:
@@ -81,17 +80,8 @@ class RunContext:
     gate: TrainingGate
     inbox: Inbox
     board: LiveBoard
-    #: Per stage, the programs samples writing now have claimed (by normal-form digest -> candidate id).
-    claims: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: Per stage, the candidates' clean fitness at each rung (kept in the stage's directory for a resume).
-    rung_boards: dict[str, RungBoard] = field(default_factory=dict)
-
-    def rung_board(self, stage: StageSpec) -> RungBoard:
-        """The stage's rung board (read back from its file after a resume)."""
-        if stage["name"] not in self.rung_boards:
-            self.rung_boards[stage["name"]] = RungBoard(self.run.rung_board(stage["name"]), stage["rung_keep"],
-                                                        self.settings.rung_min_peers)  # fmt: skip
-        return self.rung_boards[stage["name"]]
+    #: The run's search: what is worth training and what is best (its claims and rung boards live there).
+    search: EurekaSearch
 
     def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a
@@ -117,4 +107,4 @@ def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels 
         settings.save(run.config)
     configure_logging(run.log, verbose)
     return RunContext(settings, run, gateway, training_pool(settings), TrainingGate(settings.overlaps_training()),
-                      Inbox(run.inbox), LiveBoard())  # fmt: skip
+                      Inbox(run.inbox), LiveBoard(), search_for(settings, run))  # fmt: skip

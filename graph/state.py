@@ -15,7 +15,7 @@ class Candidate(TypedDict):
     status: str  # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in
     # training) | "stopped_early" (a rung stopped its training: tools/rungs.py) | "llm_failed"
     fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by (over
-    # its seeds, once the search gave it more: graph/nodes/search.py)
+    # its seeds, once the search gave it more: graph/search/ranking.py)
     train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
     overstated: bool  # the training figure exceeds the clean one beyond noise
     error: str | None
@@ -96,7 +96,7 @@ class StageSpec(TypedDict):
     repeats: int  # how many more times the Curriculum agent may run this stage
     init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
     prior_reward: PriorReward | None
-    search: NotRequired[str]  # "robust" | "eureka" (graph/nodes/search.py)
+    search: NotRequired[str]  # "robust" | "eureka" (graph/search)
     rank_by: NotRequired[str]  # a candidate's figure over its seeds: "median" | "mean" | "mean-sem" (search.py)
     rungs: NotRequired[list[float]]  # early stopping at these fractions of max_epochs (tools/rungs.py)
     rung_keep: NotRequired[float]  # the fraction of the candidates at a rung that train on

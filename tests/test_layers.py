@@ -29,6 +29,17 @@ AGENTS = {"agents.coder", "agents.critic", "agents.curriculum", "agents.feedback
           "agents.code_extraction"}  # fmt: skip
 FORBIDDEN_INSIDE = {"graph/nodes": ENTRY_POINTS, "graph/results": ENTRY_POINTS, "graph/steering": ENTRY_POINTS,
                     "agents/llm": AGENTS}  # fmt: skip
+#: graph/'s own layers, top first: a module imports only from its own layer or below (the longest prefix
+#: names a module's layer, so the durable inbox and the run's file names sit at the bottom with the state).
+GRAPH_LAYERS = [
+    (*ENTRY_POINTS, "graph.build"),
+    ("graph.nodes",),
+    ("graph.steering",),
+    ("graph.context",),
+    ("graph.results",),
+    ("graph.search",),
+    ("graph.state", "graph.settings", "graph.training_gate", "graph.results.run_dir", "graph.steering.inbox"),
+]
 #: The share of source modules with a test file at the mirrored path (tests/<dir>/test_<module>.py).
 MIRRORED_SHARE = 0.9
 
@@ -103,3 +114,34 @@ def test_the_tests_mirror_the_source_tree():
                if p.name != "__init__.py" and "assets" not in p.parts]  # fmt: skip
     unmirrored = [str(m) for m in modules if not (ROOT / "tests" / m.parent / f"test_{m.stem}.py").is_file()]
     assert 1 - len(unmirrored) / len(modules) >= MIRRORED_SHARE, unmirrored
+
+
+def graph_layer(module: str) -> int | None:
+    """The index of ``module``'s layer in GRAPH_LAYERS (by its longest matching prefix), or None."""
+    matches = [(len(prefix), i) for i, layer in enumerate(GRAPH_LAYERS) for prefix in layer
+               if module == prefix or module.startswith(f"{prefix}.")]  # fmt: skip
+    return max(matches)[1] if matches else None
+
+
+def graph_violations() -> list[str]:
+    found = []
+    for path in sorted((ROOT / "graph").rglob("*.py")):
+        own = graph_layer(".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"))
+        for module, line in sorted(imported_modules(path)):
+            layer = graph_layer(module)
+            if own is not None and layer is not None and layer < own:
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    return found
+
+
+def test_inside_graph_no_module_imports_a_layer_above_its_own():
+    assert graph_violations() == []
+
+
+def test_the_graph_check_sees_results_importing_a_node(tmp_path, monkeypatch):
+    bad = tmp_path / "graph" / "results" / "leak.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("from graph.results.run_dir import RunDir\nfrom graph.nodes.stage import rank_key\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert graph_violations() == ["graph/results/leak.py:2 imports graph.nodes.stage",
+                                  "graph/results/leak.py:2 imports graph.nodes.stage.rank_key"]

@@ -5,18 +5,15 @@ that snapshot (never the reward's own figure), and the candidate is judged again
 of the stage that has reached the same rung: in the bottom fraction it stops (``stopped_early``) and
 its slot goes to the next job; otherwise it keeps training from where it is. There is no barrier: a
 candidate is judged when it arrives, against those already there, and stays there as a reference.
+
+Here: the pool's side (where rungs sit, the verdict it gets, its one line); the judge is the search's
+(``graph/search/rungs.py``).
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TypedDict
-
-from tools.files import write_json_atomic
-from tools.jobs import finite_or_none
 
 
 class Verdict(TypedDict):
@@ -64,35 +61,3 @@ def describe(verdict: Verdict, max_epochs: int) -> str:
     fitness = "no clean fitness" if verdict["fitness"] is None else f"clean fitness {verdict['fitness']:.4g}"
     return (f"stopped early at epoch {verdict['epoch']} of {max_epochs}: {fitness}, with {verdict['better']} of the "
             f"{verdict['peers'] - 1} other candidates at that rung ahead of it (the rung keeps the best {verdict['kept']})")
-
-
-class RungBoard:
-    """Every candidate's clean fitness at each rung of one stage, in a JSON file that survives a resume."""
-
-    def __init__(self, path: Path, keep: float, min_peers: int):
-        if not 0 < keep <= 1 or min_peers < 2:
-            raise ValueError(f"a rung keeps a fraction in (0, 1] (got {keep}) of at least 2 peers (got {min_peers})")
-        self.path, self.keep, self.min_peers = Path(path), keep, min_peers
-        self.figures: dict[str, dict[str, float | None]] = json.loads(self.path.read_text()) if self.path.is_file() else {}
-
-    def judge(self, epoch: int, who: str, fitness: float | None) -> Verdict:
-        """Record ``who``'s figure at the rung and say whether it stops: it does when at least ``min_peers``
-        candidates have reached the rung and as many as the rung keeps scored strictly higher."""
-        fitness = finite_or_none(fitness)
-        at_rung = self.figures.setdefault(str(epoch), {})
-        at_rung[who] = fitness
-        write_json_atomic(self.path, self.figures)
-        mine = -math.inf if fitness is None else fitness
-        better = sum(f is not None and f > mine for name, f in at_rung.items() if name != who)
-        peers = len(at_rung)
-        kept = max(1, math.ceil(self.keep * peers))
-        return Verdict(stop=peers >= self.min_peers and better >= kept, epoch=epoch, fitness=fitness, peers=peers,
-                       better=better, kept=kept)  # fmt: skip
-
-    def judge_for(self, who: str) -> Judge:
-        """The pool's judge for one candidate's training."""
-
-        async def judge(epoch: int, fitness: float | None) -> Verdict:
-            return self.judge(epoch, who, fitness)
-
-        return judge

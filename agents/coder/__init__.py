@@ -12,7 +12,7 @@ from pathlib import Path
 
 import structlog
 
-from agents.coder.draft import Draft, KnownPrograms, validate
+from agents.coder.draft import Draft, Programs, validate
 from agents.coder.text import write_candidate
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.gateway import LLMGateway
@@ -24,7 +24,7 @@ log = structlog.get_logger("coder")
 
 async def write(gateway: LLMGateway, messages: list[dict], task: type[BatchedTask], key: str, work_dir: Path, *,
                 code: str | None, profile: str, check_timeout_s: float, repair_attempts: int,
-                tool_rounds: int, programs: KnownPrograms | None = None) -> Draft:  # fmt: skip
+                tool_rounds: int, programs: Programs | None = None) -> Draft:  # fmt: skip
     """One candidate: ``code`` (pasted by the user) validated, or a program the Coder writes and validates;
     given ``programs``, a program already tried is an error the Coder is told, within the sample's attempts."""
     if code is not None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import structlog
 
 from agents.llm.gateway import FATAL, LLMCallError
 from sim.base import BatchedTask
 from sim.isaac_names import reward_names
-from sim.reward.normal_form import program_digest
-from tools.reward_check import CHECKED_STATES, RewardCheckError, check_reward
-from tools.text import error_headline, fmt
+from tools.reward_check import RewardCheckError, check_reward
+from tools.text import error_headline
 
 log = structlog.get_logger("coder")
 TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
@@ -48,54 +48,19 @@ def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: i
     return Draft("llm_failed", None, "", str(exc), None, calls, llm_error=exc.kind, tool_calls=tool_calls)
 
 
-#: What a sample is told when its program was already tried (``owner`` the candidate that has it).
-REFUSAL = "this program was already tried: {owner}, {known} ({same}); write a different reward function"
-
-
-class KnownPrograms:
-    """The programs of a stage that already went to training, and those that samples writing now have claimed,
-    each known by its normal form's digest and by its behaviour digest (``behaviour_key``): a sample whose valid
-    program is one of them, or gives the same reward on every state of the dry run, is told so and asked for
-    another."""
-
-    def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str):
-        self.trained, self.claims, self.candidate = trained, claims, candidate
-        self.refusals: dict[str, str] = {}  # each refusal this sample got -> the candidate it names
-        self.behaviour: str | None = None  # the behaviour digest of the program this sample claimed
+class Programs(Protocol):
+    """What a valid program is checked against before it may train: the search's record of the programs already
+    tried (``graph/search/novelty.py: KnownPrograms``)."""
 
     def claim(self, code: str, behaviour: str | None = None) -> str | None:
-        """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
-        keys = {program_digest(code): "the same program up to comments, docstrings and formatting"}
-        if behaviour:
-            keys[behaviour_key(behaviour)] = f"its reward equals that program's on all {CHECKED_STATES} states the check ran"
-        for key, same in keys.items():
-            if key in self.trained:
-                owner, fitness = self.trained[key]
-                return self._refuse(owner, f"fitness {fmt(fitness)}", same)
-            if self.claims.get(key, self.candidate) != self.candidate:
-                return self._refuse(self.claims[key], "training now", same)
-        for key in keys:
-            self.claims[key] = self.candidate
-        self.behaviour = behaviour
-        return None
-
-    def _refuse(self, owner: str, known: str, same: str) -> str:
-        refusal = REFUSAL.format(owner=owner, known=known, same=same)
-        self.refusals[refusal] = owner
-        return refusal
+        """None if ``code`` is new (it is claimed for this sample), else the error that says whose it is."""
 
     def repeated(self, error: str | None) -> str | None:
-        """The candidate a sample's program repeats, when ``error`` is that refusal (not another failure)."""
-        return self.refusals.get(error or "")
-
-
-def behaviour_key(behaviour: str) -> str:
-    """A behaviour digest as a key beside the normal-form digests of KnownPrograms."""
-    return f"behaviour:{behaviour}"
+        """The candidate a sample's program repeats, when ``error`` is that refusal."""
 
 
 async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float,
-                   programs: KnownPrograms | None = None) -> str | None:  # fmt: skip
+                   programs: Programs | None = None) -> str | None:  # fmt: skip
     """Write the program to ``path`` and check it (static check, sandboxed dry run, and not a program already
     tried, given ``programs``): its error, or None."""
     path.write_text(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agents.untrusted import program_block, system_prompt
 from prompts import render
 from sim.base import BatchedTask
 from sim.isaac_names import describe_isaac_names
@@ -35,8 +36,9 @@ def state_names(task: type[BatchedTask], profile: str) -> str:
 def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
     """The first coder conversation: system prompt + task context."""
     tip = render("code_output_tip", profile)
+    system = system_prompt("coder_system", profile, signature=reward_signature(task, profile))
     return [
-        {"role": "system", "content": render("coder_system", profile, signature=reward_signature(task, profile))},
+        {"role": "system", "content": system},
         {
             "role": "user",
             "content": render(
@@ -52,8 +54,9 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
 
 
 def program_message(code: str | None) -> dict:
-    """The assistant's turn as later rounds see it: the extracted program alone, not the whole answer."""
-    return {"role": "assistant", "content": f"```python\n{code.strip()}\n```" if code else "(no reward function)"}
+    """The assistant's turn as later rounds see it: the extracted program alone, not the whole answer, in a
+    candidate block (the program that trained may be another sample's)."""
+    return {"role": "assistant", "content": program_block(code) if code else "(no reward function)"}
 
 
 def prior_reward_messages(prior: dict, profile: str) -> list[dict]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder.draft import TRUNCATED, Draft, Failures, KnownPrograms, after_llm_failure, validate
+from agents.coder.draft import TRUNCATED, Draft, Failures, Programs, after_llm_failure, validate
 from agents.coder.prompt import answer_start, program_message
 from agents.feedback import error_feedback
 from agents.llm.gateway import LLMCallError, LLMGateway
@@ -50,7 +50,7 @@ async def write_candidate(
     profile: str,
     repair_attempts: int,
     check_timeout_s: float,
-    programs: KnownPrograms | None = None,
+    programs: Programs | None = None,
 ) -> Draft:
     """Sample, extract and validate one reward program, repairing it from its own errors.
 

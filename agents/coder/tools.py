@@ -16,7 +16,7 @@ from pathlib import Path
 import structlog
 
 from agents.code_extraction import NoCodeError, extract_code
-from agents.coder.draft import TRUNCATED, Draft, Failures, KnownPrograms, after_llm_failure, validate
+from agents.coder.draft import TRUNCATED, Draft, Failures, Programs, after_llm_failure, validate
 from agents.feedback import error_feedback
 from agents.llm.gateway import LLMCallError, LLMGateway
 from agents.llm.tool_loop import converse
@@ -26,6 +26,8 @@ from tools.coder_tools import coder_tools
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
+#: The tools whose results show what the program wrote (its component names, printed lines, errors).
+CANDIDATE_TEXT = {"check_reward": "the dry run's report; its names and errors are the program's"}
 
 
 def with_tools_prompt(messages: list[dict], profile: str) -> list[dict]:
@@ -44,7 +46,7 @@ async def write_candidate_with_tools(
     profile: str,
     tool_rounds: int,
     check_timeout_s: float,
-    programs: KnownPrograms | None = None,
+    programs: Programs | None = None,
 ) -> Draft:
     """One candidate from a tool-calling conversation (see the module docstring); LLM errors as in ``coder``."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -56,7 +58,8 @@ async def write_candidate_with_tools(
     while rounds < tool_rounds:
         try:
             run = await converse(gateway, "coder", conversation, tools, key=key, max_rounds=tool_rounds - rounds,
-                                 profile=profile, first_round=rounds)  # fmt: skip
+                                 profile=profile, first_round=rounds,
+                                 candidate_text=CANDIDATE_TEXT)  # fmt: skip
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=rounds + 1, tool_calls=calls)
         conversation, rounds, calls = run.messages, rounds + run.rounds, calls + run.tool_calls
@@ -94,7 +97,7 @@ def last_passed(outcomes: dict[str, str | None]) -> str | None:
 
 
 async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedTask], path: Path,
-                     check_timeout_s: float, rounds: int, calls: int, programs: KnownPrograms | None) -> Draft:  # fmt: skip
+                     check_timeout_s: float, rounds: int, calls: int, programs: Programs | None) -> Draft:  # fmt: skip
     """Validate the program the model submitted (one already checked with ``check_reward`` keeps that verdict)."""
     code = error = None
     try:

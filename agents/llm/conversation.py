@@ -6,7 +6,8 @@ prompt plus the answer budget is larger than the window, trimming goes in this o
 
 1. drop earlier exchanges, oldest first, keeping the latest one;
 2. cut the middle of the latest feedback, keeping its head (the error or the statistics) and its tail
-   (the instructions), down to ``MIN_FEEDBACK_CHARS``;
+   (the instructions), down to ``MIN_FEEDBACK_CHARS``; a candidate block the cut runs through is closed
+   before the cut and opened again after it (``agents/untrusted.py``);
 3. shrink the answer budget, down to ``PROGRAM_ANSWER_TOKENS`` (room for a reward program);
 4. drop the latest program (the feedback still names the error or the statistics; not tool calls,
    whose results need them);
@@ -22,6 +23,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from agents.untrusted import cut_ends
 
 #: The chat template's tokens around each message (role markers, separators), counted generously.
 MESSAGE_OVERHEAD_TOKENS = 8
@@ -75,12 +78,13 @@ class Fitted:
 
 
 def cut_middle(text: str, keep_chars: int) -> str:
-    """``text`` cut to about ``keep_chars``: its head and its tail around a marker saying how much went."""
+    """``text`` cut to about ``keep_chars``: its head and its tail around a marker saying how much went
+    (outside any candidate block)."""
     if len(text) <= keep_chars:
         return text
-    head = int(keep_chars * HEAD_SHARE)
-    tail = keep_chars - head
-    return f"{text[:head]}\n[... {len(text) - keep_chars} characters cut to fit the context ...]\n{text[-tail:]}"
+    head_chars = int(keep_chars * HEAD_SHARE)
+    head, tail = cut_ends(text, head_chars, keep_chars - head_chars)
+    return f"{head}\n[... {len(text) - keep_chars} characters cut to fit the context ...]\n{tail}"
 
 
 def shrink(max_tokens: int, excess: int, floor: int, trimmed: list[str]) -> int:

@@ -30,7 +30,8 @@ async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
     summary = write_summary(ctx.run, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage(),
                             reason)  # fmt: skip
     await write_run_report(ctx, summary, last)
-    log.info("run.done", status=status, best=summary["best"], final_eval=summary["final_eval"])
+    best = summary["best"] and {k: v for k, v in summary["best"].items() if k != "code"}  # the report has it
+    log.info("run.done", status=status, best=best, final_eval=summary["final_eval"])
     return {"status": status}
 
 

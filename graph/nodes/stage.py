@@ -7,13 +7,13 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents import coder, critic
-from agents.coder.draft import KnownPrograms
 from agents.coder.prompt import initial_messages, prior_reward_messages, program_message
 from agents.feedback import error_feedback
 from agents.llm.gateway import UNAVAILABLE, LLMCallError
+from agents.untrusted import candidate_block
 from graph.context import RunContext
-from graph.nodes.search import seed_entry, trained_programs, with_seeds
-from graph.nodes.stage_plan import stage_fitness
+from graph.search.novelty import trained_programs
+from graph.search.ranking import rank_key, seed_entry, stage_policy, with_seeds
 from graph.results.progress import print_iteration, progress_logger
 from graph.results.run_dir import candidate_id
 from graph.results.summary import compute, write_summary
@@ -22,7 +22,6 @@ from prompts import render
 from sim.registry import backend_task, task_config
 from sim.reward.normal_form import program_digest
 from tools.jobs import TrainJob, clean_fitness
-from tools.rungs import rung_epochs
 from tools.text import error_headline
 
 log = structlog.get_logger("graph")
@@ -62,10 +61,9 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     cid = candidate_id(request["iteration"], request["sample"])
     ctx.gate.begin_writing()
     pasted = request.get("code") is not None
-    programs = None  # search eureka, and a program the user pasted, are trained whatever was tried before
-    if s.search == "robust" and not pasted:
-        programs = KnownPrograms({d: tuple(v) for d, v in (request.get("known") or {}).items()},
-                                 ctx.claims.setdefault(stage["name"], {}), cid)  # fmt: skip
+    # A program the user pasted is trained whatever was tried before.
+    known = {digest: tuple(owner) for digest, owner in (request.get("known") or {}).items()}
+    programs = None if pasted else ctx.search.programs(stage, known, cid)
     try:
         draft = await coder.write(ctx.gateway, request["messages"], backend_task(stage["task"], s.sim), f"{stage['name']}/{cid}",
                                   ctx.run.rewards(stage["name"]), code=request.get("code"), profile=s.prompt_profile,
@@ -87,12 +85,12 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
-        rungs = rung_epochs(stage.get("rungs") or [], stage["ppo"]["max_epochs"])
+        rungs = ctx.search.rungs(stage)
         job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(ctx.run.training(stage["name"], cid)),
                        reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=s.sim,
                        rungs=rungs)  # fmt: skip
         on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
-        judge = ctx.rung_board(stage).judge_for(cid) if rungs else None
+        judge = ctx.search.judge(stage, cid)
         result = await ctx.pool.run(job, on_progress=on_progress, judge=judge)
         record.update(
             status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
@@ -110,15 +108,6 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
                  wall_s=round(result["wall_s"], 1))  # fmt: skip
     ctx.board.done(record)
     return {"candidates": [record]}
-
-
-def rank_key(c: Candidate) -> tuple:
-    """Best first: trained, then programs that failed (their error is feedback), then LLM failures; among the
-    trained, those measured on more seeds (a figure over several seeds beats one lucky seed), then higher fitness,
-    then the lower (stable) sample id."""
-    fitness = c["fitness"] if c["fitness"] is not None else float("-inf")
-    seeds = sum(s["status"] == "trained" for s in c.get("seeds") or [])
-    return (c["status"] != "trained", c["status"] == "llm_failed", -seeds, -fitness, c["sample"])
 
 
 async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
@@ -184,9 +173,12 @@ async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> 
 
 
 def failed_programs(ranked: list[Candidate]) -> str:
-    """One line per program of the iteration that did not train: its id and its error's last line."""
-    return "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
-                     for c in ranked if c["status"] in ("invalid", "duplicate", "failed", "stopped_early"))  # fmt: skip
+    """One line per program of the iteration that did not train, its id and its error's last line, in a
+    candidate block (the errors are the programs' text)."""
+    failed = [c for c in ranked if c["status"] in ("invalid", "duplicate", "failed", "stopped_early")]
+    lines = "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
+                      for c in failed)  # fmt: skip
+    return candidate_block(lines, "the errors of the programs that did not train, as reported")
 
 
 def lost_to_outage(state: StageState) -> bool:
@@ -250,7 +242,7 @@ async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
 async def close_stage(state: StageState) -> dict:
     """Hand the stage's outcome up: its candidates, best reward, best policy and its fitness."""
     best, eval_runs = state.get("best"), sorted(state.get("eval_runs", []), key=lambda r: r["seed"])
-    checkpoint, fitness = stage_fitness(best, eval_runs)
+    checkpoint, fitness = stage_policy(best, eval_runs)
     record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
                          iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
                          seed_runs=state.get("seed_runs", []),

@@ -7,9 +7,9 @@ own budget, which wins over configs/run.yaml.
 
 from __future__ import annotations
 
-from graph.results.summary import best_attempt
+from graph.search.ranking import best_attempt
 from graph.settings import Settings, SettingsError
-from graph.state import Candidate, Decision, PriorReward, StageRecord, StageSpec
+from graph.state import Decision, PriorReward, StageRecord, StageSpec
 from sim.registry import UnknownTaskError, task_config
 from sim.rl.ppo_config import policy_shape, ppo_config
 from tools.rungs import DEFAULT_KEEP, MIN_RUNG_EPOCH, parse_fractions, rung_epochs
@@ -160,13 +160,3 @@ def config_decision(record: StageRecord, has_next: bool) -> Decision:
     action = "advance" if has_next else "finish"
     return Decision(action=action, reason="the next stage of the plan" if has_next else "the last stage of the plan",
                     by="config")  # fmt: skip
-
-
-def stage_fitness(best: Candidate | None, eval_runs: list[dict]) -> tuple[str | None, float | None]:
-    """The stage's best policy: the best candidate's, or a final-evaluation run's that scored higher."""
-    runs = ([best] if best else []) + eval_runs  # on a tie, the candidate's own policy
-    policies = [(r["fitness"], r["checkpoint"]) for r in runs if r["fitness"] is not None and r["checkpoint"]]
-    if not policies:
-        return None, None
-    fitness, checkpoint = max(policies, key=lambda p: p[0])
-    return checkpoint, fitness

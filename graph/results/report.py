@@ -1,7 +1,7 @@
 """The run report: ``report.html`` (self-contained: plots and video embedded) and ``report.md`` beside it.
 
-Built from what the run wrote (summary.json, each candidate's result.json and reward file, an
-optional clip of the best policy), so it can be rebuilt at any time:
+Built from what the run wrote (summary.json, with the best program as it trained; each candidate's
+result.json; an optional clip of the best policy), so it can be rebuilt at any time:
 ``python -m graph.report RUN_DIR``. The plots are PNGs in ``report_files/``, which report.md links.
 """
 
@@ -113,7 +113,8 @@ def execute_rate_figure(stages: list[dict]) -> Figure:
 
 
 def best_candidate(run: RunDir, summary: dict) -> tuple[str, dict | None, str]:
-    """The best candidate's id, its result.json (if readable) and its reward code."""
+    """The best candidate's id, its result.json (if readable) and its reward code, the source it trained with
+    (summary.json holds it: a file could have changed since)."""
     stage = next((s for s in summary["stages"] if s["best"] == summary["best"]), summary["stages"][-1])
     best = summary["best"]
     candidate = candidate_id(best["iteration"], best["sample"])
@@ -122,12 +123,12 @@ def best_candidate(run: RunDir, summary: dict) -> tuple[str, dict | None, str]:
         result = json.loads(result_file.read_text())
     except (OSError, ValueError):
         result = None
-    try:
-        code = Path(best["reward_path"]).read_text()
-        if len(code) > CODE_CHARS:
-            code = code[:CODE_CHARS] + f"\n# ... truncated at {CODE_CHARS} of {len(code)} characters; full file: {best['reward_path']}\n"
-    except (OSError, UnicodeDecodeError):
-        code = "(the reward file is missing)"
+    code, path = best.get("code"), best["reward_path"]
+    if code is None:  # summary.json of a run from before it held the program
+        code = f"(summary.json does not hold the program; see {path})"
+    if len(code) > CODE_CHARS:
+        cut = f"# ... truncated at {CODE_CHARS} of {len(code)} characters; full file: {path}"
+        code = f"{code[:CODE_CHARS]}\n{cut}\n"
     return candidate, result, code
 
 

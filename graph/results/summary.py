@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import statistics
 
-from graph.nodes.search import with_seeds
+from graph.search.ranking import best_attempt, with_seeds
 from graph.results.run_dir import RunDir
 from graph.state import Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
@@ -18,7 +18,9 @@ from tools.text import error_headline
 SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
                  "tool_calls", "author", "duplicate_of", "seeds")
 COMPUTE_FIELDS = ("env_steps", "train_s", "trainings", "stopped_early", "duplicates")
-BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint", "seeds")
+#: The best candidate's, its program as it trained (the training job's reward source) included.
+BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint", "seeds",
+               "code")
 
 
 def final_eval(eval_runs: list[EvalRun], best: dict | None = None) -> dict | None:
@@ -104,12 +106,6 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "fitness": record.get("fitness"),
         "decision": record.get("decision"),
     }
-
-
-def best_attempt(attempts: list[dict]) -> dict:
-    """Of a stage's attempts (records or summary entries), the one with the highest clean fitness; the latest
-    on ties, an attempt without a fitness last."""
-    return max(reversed(attempts), key=lambda a: (a["fitness"] is not None, a["fitness"] or 0.0))
 
 
 def build_summary(task: str, stages: list[StageRecord], running: StageState | None, status: str,

@@ -53,3 +53,15 @@ def test_adversarial_responses_are_handled_in_one_pass(response):
 def test_a_runaway_response_is_refused_by_size():
     with pytest.raises(NoCodeError, match="characters long"):
         extract_code("```python\ndef r(x):\n    return x, {}\n```" + "x" * 300_000)
+
+
+def test_a_line_separator_stays_inside_its_line_so_the_policy_refuses_it():
+    """U+2028 ends a line for str.splitlines (and some renderers), not for Python or the reader of a comment:
+    a line hidden behind it must not become code (issue 36)."""
+    from sim.reward.allow_list import RewardPolicyError, check_text
+
+    hidden = "def compute_reward(x):\n    r = x  # keep r\u2028    r = -r\n    return r, {}\n"
+    code = extract_code(f"```python\n{hidden}```")
+    assert code.rstrip("\n") == hidden.rstrip("\n") and "\n    r = -r" not in code
+    with pytest.raises(RewardPolicyError, match="U\\+2028"):
+        check_text(code)

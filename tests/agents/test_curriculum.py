@@ -4,7 +4,8 @@ import pytest
 
 from agents.curriculum import decide, first_json_object, propose_chain
 from agents.llm.gateway import LLMGateway
-from tests.fakes import HttpError, ScriptedChatModel
+from tests.fakes import HttpError, ScriptedChatModel, calls_tool
+from tests.helpers import HOSTILE_ERROR, HOSTILE_PROGRAM, INSTRUCTION, ORDER, RULE, assert_quoted
 
 DEFAULT = {"action": "advance", "reason": "the next stage of the plan", "by": "config"}
 STAGE = {"stage": 1, "attempt": 1, "task": "ShadowHand", "fitness": 0.3, "final_eval": None, "best": None,
@@ -66,8 +67,6 @@ def test_the_first_json_object_is_found_in_prose():
 
 
 async def test_with_tools_it_looks_things_up_before_it_decides(tmp_path):
-    from tests.fakes import calls_tool
-
     gw, model = gateway(tmp_path, calls_tool("stage_summary", "c0", stage=1),
                         '{"decision": "repeat", "reason": "half the samples failed"}', agent_mode="tools")  # fmt: skip
     decision = await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[STAGE],
@@ -77,3 +76,18 @@ async def test_with_tools_it_looks_things_up_before_it_decides(tmp_path):
     assert "list_tasks()" in model.prompts[0][0].content  # the system prompt names the tools
     summary = model.prompts[1][-1]
     assert summary.type == "tool" and '"task": "ShadowHand"' in summary.content
+
+
+async def test_what_the_best_program_and_the_stages_programs_wrote_reaches_it_only_as_their_text(tmp_path):
+    samples = [{"status": "trained"}, {"status": "invalid", "error": HOSTILE_ERROR}]
+    stage = {**STAGE, "best": {"sample": 0}, "best_code": HOSTILE_PROGRAM,
+             "iterations": [{"samples": samples}]}  # fmt: skip
+    gw, model = gateway(tmp_path, calls_tool("stage_summary", "c0", stage=1),
+                        '{"decision": "advance", "reason": "r"}', agent_mode="tools")  # fmt: skip
+    await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[stage],
+                 choices=["advance", "stop"], default=DEFAULT, profile="paper", key="stage1/decision",
+                 tool_rounds=3)  # fmt: skip
+    system, prompt, *_, summary = model.prompts[1]
+    assert system.content.count(RULE) == 1
+    assert_quoted(prompt.content, INSTRUCTION, ORDER)  # the best reward, in the decision prompt
+    assert_quoted(summary.content, INSTRUCTION, ORDER)  # the stage's errors, from stage_summary

@@ -1,4 +1,5 @@
 from agents.feedback import error_feedback, reflection, series_line, statistics_block
+from tests.helpers import candidate_blocks
 
 RESULT = {
     "fitness": [None] + [float(i) for i in range(1, 100)],
@@ -17,8 +18,9 @@ def test_series_line_samples_about_ten_checkpoints_with_max_mean_min():
 def test_statistics_cover_components_score_and_episode_length():
     text, freq = statistics_block(RESULT)
     assert freq == 10
-    names = [line.split(":")[0] for line in text.splitlines()]
-    assert names == ["upright", "penalty", "task_score", "episode_length"]
+    (components,), ours = candidate_blocks(text)  # the names are the program's: in a candidate block
+    assert [line.split(":")[0] for line in components.splitlines()] == ["upright", "penalty"]
+    assert [line.split(":")[0] for line in ours.splitlines()] == ["task_score", "episode_length"]
 
 
 def test_reflection_has_header_stats_guidance_and_optional_analysis():
@@ -32,7 +34,8 @@ def test_reflection_has_header_stats_guidance_and_optional_analysis():
 
 def test_error_feedback_quotes_the_traceback():
     text = error_feedback("ValueError: boom", "paper")
-    assert "has the following error: ValueError: boom" in text and "```python" in text
+    assert "has the following error:\n<<<candidate text: the error" in text and "```python" in text
+    assert candidate_blocks(text)[0] == ["ValueError: boom"]
 
 
 def test_non_finite_and_huge_training_figures_are_called_out_in_the_reflection():
@@ -41,6 +44,10 @@ def test_non_finite_and_huge_training_figures_are_called_out_in_the_reflection()
     result = {"fitness": [1.0, 2.0], "episode_length": [5.0, 9.0],
               "components": {"upright": [0.5, 0.6], "blown": [1.0, 3e38], "broken": [1.0, None]}}  # fmt: skip
     block, _ = statistics_block(result)
-    assert "Warning: blown reached 3e+38, far beyond a sane reward scale" in block
-    assert "Warning: broken was NaN or infinite in 1 of 2 epochs." in block
-    assert "upright" in block and "Warning: upright" not in block
+    # a component is named by its line in the block: its name is the program's text
+    line = "Warning: the component on line {} of the block above"
+    assert f"{line.format(2)} reached 3e+38, far beyond a sane reward scale" in block
+    assert f"{line.format(3)} was NaN or infinite in 1 of 2 epochs." in block
+    assert "line 1 " not in block
+    (components,), _ = candidate_blocks(block)
+    assert [line.split(":")[0] for line in components.splitlines()] == ["upright", "blown", "broken"]

@@ -40,33 +40,3 @@ async def test_the_coder_picks_its_protocol_from_the_gateways_agent_mode(tmp_pat
                             check_timeout_s=60, repair_attempts=0, tool_rounds=3)  # fmt: skip
         assert draft.status == "valid", draft.error
         assert bool(model.options[0].get("tools")) is offered, mode
-
-
-def test_a_program_already_tried_or_claimed_now_is_refused_with_whose_it_is():
-    from agents.coder.draft import KnownPrograms
-    from sim.reward.normal_form import program_digest
-
-    claims: dict[str, str] = {}
-    trained = {program_digest(PROGRAM): ("it0-s1", 480.0)}
-    first = KnownPrograms(trained, claims, "it1-s0")
-    message = first.claim("# the same, commented\n" + PROGRAM)
-    assert first.repeated(message) == "it0-s1" and message.startswith("this program was already tried: it0-s1, fitness 480")
-    assert first.repeated("the dry run failed: NameError") is None  # a later attempt's other failure is not a duplicate
-    other = PROGRAM.replace("1.0", "2.0")
-    assert first.claim(other) is None  # new: claimed for it1-s0
-    second = KnownPrograms(trained, claims, "it1-s1")
-    refusal = second.claim(other)
-    assert "it1-s0, training now" in refusal and second.repeated(refusal) == "it1-s0"
-
-
-def test_a_program_that_behaves_like_a_trained_one_is_refused_and_a_new_one_records_its_behaviour():
-    from agents.coder.draft import KnownPrograms, behaviour_key
-
-    trained = {behaviour_key("0123456789abcdef"): ("it0-s2", 120.0)}
-    claims: dict[str, str] = {}
-    sample = KnownPrograms(trained, claims, "it1-s0")
-    refusal = sample.claim(PROGRAM, "0123456789abcdef")  # a new text, the same reward on every state checked
-    assert sample.repeated(refusal) == "it0-s2" and "its reward equals that program's on all 384 states the check ran" in refusal
-    assert sample.claim(PROGRAM, "fedcba9876543210") is None and sample.behaviour == "fedcba9876543210"
-    other = KnownPrograms(trained, claims, "it1-s1")
-    assert "it1-s0, training now" in other.claim(PROGRAM.replace("1.0", "3.0"), "fedcba9876543210")

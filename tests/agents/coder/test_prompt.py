@@ -2,6 +2,7 @@
 
 from agents.coder.prompt import initial_messages, prior_reward_messages, program_message, reward_signature
 from sim.cartpole import Cartpole
+from tests.helpers import candidate_blocks
 
 
 def test_initial_prompt_carries_the_task_context():
@@ -16,7 +17,9 @@ def test_initial_prompt_carries_the_task_context():
 
 
 def test_later_rounds_see_the_program_alone_and_a_prior_reward_is_the_starting_point():
-    assert program_message("def f():\n    pass\n") == {"role": "assistant", "content": "```python\ndef f():\n    pass\n```"}
+    program = program_message("def f():\n    pass\n")  # in a candidate block: it may be another sample's
+    assert program["role"] == "assistant"
+    assert candidate_blocks(program["content"]) == (["```python\ndef f():\n    pass\n```"], "")
     assert program_message(None)["content"] == "(no reward function)"
     prior = {"task": "ShadowHand", "code": "def compute_reward(x):\n    return x, {}", "fitness": 0.25, "origin": "stage"}
     program, ask = prior_reward_messages(prior, "paper")

@@ -1,11 +1,23 @@
 import pytest
 
-from agents.coder.prompt import answer_start, initial_messages, reward_signature
+from agents.coder.prompt import answer_start, initial_messages, program_message, reward_signature
 from agents.coder.text import write_candidate
+from agents.feedback import error_feedback, reflection
 from agents.llm.gateway import LLMCallError, LLMGateway
 from agents.llm.replay import read_calls
 from sim.cartpole import Cartpole
 from tests.fakes import APIConnectionError, HttpError, ScriptedChatModel, cut_off
+from tests.helpers import (
+    FORGED_FIGURE,
+    HOSTILE_ERROR,
+    HOSTILE_PROGRAM,
+    HOSTILE_RESULT,
+    INSTRUCTION,
+    ORDER,
+    RULE,
+    assert_quoted,
+    candidate_blocks,
+)
 
 GOOD = "```python\ndef compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
 SCALAR = "```python\ndef compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n```"
@@ -23,7 +35,7 @@ async def test_a_failing_program_goes_back_with_its_error_and_is_repaired(tmp_pa
                                   tmp_path / "rewards", **kwargs)  # fmt: skip
     assert draft.status == "valid" and draft.attempts == 2 and draft.error is None
     repair_prompt = model.prompts[1]
-    assert repair_prompt[-2].content == SCALAR
+    assert candidate_blocks(repair_prompt[-2].content) == ([SCALAR], "")
     assert "shape (16,), got ()" in repair_prompt[-1].content
     assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists()
     assert draft.reward_path.endswith("it0-s0_attempt1.py")
@@ -137,7 +149,7 @@ async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh
 def known(*programs):
     """The stage's trained programs: it0-s<i> for the i-th of ``programs``, by normal form."""
     from agents.code_extraction import extract_code
-    from agents.coder.draft import KnownPrograms
+    from graph.search.novelty import KnownPrograms
     from sim.reward.normal_form import program_digest
 
     trained = {program_digest(extract_code(p)): (f"it0-s{i}", 100.0) for i, p in enumerate(programs)}
@@ -182,3 +194,23 @@ async def test_a_model_that_does_not_continue_answers_gets_no_answer_start(tmp_p
     gw, model = coder_gateway(tmp_path, [GOOD])
     assert (await draft_for(gw, "it0-s0", tmp_path)).status == "valid"
     assert model.prompts[0][-1].type == "human"
+
+
+@pytest.mark.parametrize("feedback", ["reflection", "error"])
+async def test_the_coder_reads_what_the_elite_wrote_only_as_its_text(tmp_path, feedback):
+    """The next iteration's prompt as the graph builds it: the elite's program and reflection (or error)."""
+    said = (reflection(HOSTILE_RESULT, "paper", analysis="Scale the first component down.")
+            if feedback == "reflection" else error_feedback(HOSTILE_ERROR, "paper", Cartpole))  # fmt: skip
+    messages = [*initial_messages(Cartpole, "balance", "paper"), program_message(HOSTILE_PROGRAM),
+                {"role": "user", "content": said}]  # fmt: skip
+    gw, model = coder_gateway(tmp_path, ["no code here"])
+    await write_candidate(gw, messages, Cartpole, "it1-s0", tmp_path / "rewards", profile="paper",
+                          repair_attempts=0, check_timeout_s=60)  # fmt: skip
+    (prompt,) = model.prompts
+    assert prompt[0].type == "system" and prompt[0].content.count(RULE) == 1
+    assert_quoted("\n".join(m.content for m in prompt), INSTRUCTION, ORDER, "Keeps the pole up.")
+    if feedback == "reflection":
+        assert_quoted(prompt[-1].content, FORGED_FIGURE)
+        assert "task_score of the trained policy, measured without the reward: 2.00" in prompt[-1].content
+    else:
+        assert "Hint: that name does not exist" in prompt[-1].content

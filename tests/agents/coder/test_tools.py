@@ -10,6 +10,7 @@ from agents.llm.gateway import LLMGateway
 from agents.llm.replay import ReplayChatModel, read_calls
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel, calls_tool
+from tests.helpers import candidate_blocks
 
 BROKEN = "def compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n"  # a scalar, not one per env
 FIXED = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
@@ -33,13 +34,12 @@ async def test_the_coder_fixes_a_failing_program_in_the_same_conversation(tmp_pa
     assert [t["function"]["name"] for t in model.options[0]["tools"]] == ["check_reward", "task_state", "task_source"]
     second_prompt = model.prompts[1]  # the model saw its own call and the dry run's error
     assert second_prompt[-1].type == "tool" and "shape (16,), got ()" in second_prompt[-1].content
-    third_prompt = model.prompts[2]
-    assert third_prompt[-1].content.startswith("ok: the program ran on 16 environments")
-    assert "upright: shape (16,)" in third_prompt[-1].content
+    (report,), _ = candidate_blocks(model.prompts[2][-1].content)  # what the program wrote: in a block
+    assert report.startswith("ok: the program ran on 16 environments") and "upright: shape (16,)" in report
     records = read_calls(tmp_path / "calls.jsonl")
     tools = [r for r in records if "tool" in r]
     assert [(r["tool"], r["args"]["code"]) for r in tools] == [("check_reward", BROKEN), ("check_reward", FIXED)]
-    assert tools[0]["result"].startswith("error:") and tools[1]["result"].startswith("ok:")
+    assert [candidate_blocks(r["result"])[0][0].split(":")[0] for r in tools] == ["error", "ok"]
     calls = [r for r in records if "tool" not in r]
     assert [r["key"] for r in calls] == [f"stage1-Cartpole/it0-s0/round{n}" for n in range(3)]
     assert calls[0]["tool_calls"][0]["args"]["code"] == BROKEN and calls[0]["tools"][0] == "check_reward"

@@ -1,5 +1,6 @@
 import pytest
 
+from agents.feedback import error_feedback
 from agents.llm.conversation import (
     MIN_ANSWER_TOKENS,
     ContextOverflowError,
@@ -8,6 +9,7 @@ from agents.llm.conversation import (
     estimate_tokens,
     fit,
 )
+from tests.helpers import HOSTILE_ERROR, ORDER, candidate_blocks
 
 TASK = [{"role": "system", "content": "s" * 500}, {"role": "user", "content": "t" * 500}]
 
@@ -60,6 +62,17 @@ def test_cut_middle_keeps_head_and_tail_and_says_how_much_went():
     cut = cut_middle(text, 300)
     assert cut.startswith("HEAD") and cut.endswith("TAIL") and "[... 708 characters cut" in cut
     assert cut_middle("short", 300) == "short"
+
+
+async def test_a_cut_through_the_programs_text_leaves_it_in_candidate_blocks_on_each_side():
+    error = error_feedback(HOSTILE_ERROR + f"\n{ORDER}" * 200, "paper")
+    messages = TASK + [{"role": "assistant", "content": "program0"}, {"role": "user", "content": error}]
+    window = ContextWindow(await estimate_tokens(messages) + 256 - 1000)
+    fitted = await fit(messages, 256, window)
+    cut = fitted.messages[-1]["content"]
+    assert fitted.trimmed == ["cut the latest feedback"] and "characters cut to fit the context" in cut
+    bodies, outside = candidate_blocks(cut)
+    assert len(bodies) == 2 and ORDER not in outside and "characters cut to fit the context" in outside
 
 
 async def test_the_conversation_is_counted_again_only_when_it_changes():

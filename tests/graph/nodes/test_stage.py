@@ -5,14 +5,28 @@ from types import SimpleNamespace
 import pytest
 from langgraph.runtime import Runtime
 
+from agents.critic import elect
 from agents.llm.gateway import LLMCallError, LLMGateway
+from graph.nodes import stage as nodes
 from graph.nodes.stage import after_steer, await_llm, rank_key, reflect
 from graph.nodes.stage_plan import stage_spec
+from graph.training_gate import TrainingGate
 from graph.results.board import LiveBoard
 from graph.results.run_dir import RunDir
+from graph.search import search_for
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import APIConnectionError, ScriptedChatModel, calls_tool
-from tests.helpers import candidate
+from tests.helpers import (
+    FORGED_FIGURE,
+    HOSTILE_ERROR,
+    HOSTILE_PROGRAM,
+    HOSTILE_RESULT,
+    INSTRUCTION,
+    ORDER,
+    assert_quoted,
+    candidate,
+    candidate_blocks,
+)
 
 TASK_PROMPT = [{"role": "system", "content": "write rewards"}, {"role": "user", "content": "Cartpole"}]
 
@@ -118,8 +132,54 @@ async def test_the_reflection_carries_the_extracted_program_not_the_whole_answer
     state, rt = stage_state(tmp_path, [invalid])
     update = await reflect(state, rt)
     program, feedback = update["messages"][2:]
-    assert program["content"] == "```python\ndef compute_reward(x):\n    return x, {}\n```"
-    assert "error: boom" in feedback["content"]  # the execution-error feedback of the run's prompt profile
+    (shown,), _ = candidate_blocks(program["content"])
+    assert shown == "```python\ndef compute_reward(x):\n    return x, {}\n```"
+    assert "error:\n<<<candidate text: the error" in feedback["content"]  # the run's profile's error feedback
+    assert candidate_blocks(feedback["content"])[0] == ["boom"]
+
+
+async def test_the_next_coder_prompt_holds_what_the_programs_wrote_only_as_their_text(tmp_path):
+    """The elite's program and reflection, and in an iteration where nothing trained the programs' errors."""
+    hostile = {**trained(0, 9.0), "code": HOSTILE_PROGRAM, "result": HOSTILE_RESULT}
+    script = [calls_tool("select_elite", "c0", candidate_id="it0-s0", reason="r", analysis="a",
+                         suggestions="s")]  # fmt: skip
+    state, rt = stage_state(tmp_path, [hostile, trained(1, 7.0)], critic_script=script)
+    update = await reflect(state, rt)
+    assert_quoted("\n".join(m["content"] for m in update["messages"][2:]), INSTRUCTION, FORGED_FIGURE, ORDER)
+    failed = [{**candidate(0, "invalid", None, 1), "error": HOSTILE_ERROR},
+              {**candidate(1, "failed", None, 1), "error": f"RewardProgramError: {INSTRUCTION}"}]  # fmt: skip
+    state, rt = stage_state(tmp_path, failed, iteration=1, elite=update["elite"])
+    update = await reflect(state, rt)
+    assert_quoted("\n".join(m["content"] for m in update["messages"][2:]), INSTRUCTION, FORGED_FIGURE, ORDER)
+    errors = candidate_blocks(update["messages"][3]["content"])[0][-1]
+    assert errors.startswith("- it1-s0 (invalid): ") and "- it1-s1 (failed): RewardProgramError" in errors
+
+
+async def test_the_critic_reads_the_program_that_trained_not_the_coders_answer(tmp_path):
+    program = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
+    answer = f"Here is the reward.\n```python\n{program}```\nIt keeps the pole up."
+    jobs = []
+
+    async def train(job, on_progress=None, judge=None):  # FAKE pool: records the job, reports a training
+        jobs.append(job)
+        return {"status": "trained", "fitness_max": 2.0, "error": None, "checkpoint": None, "wall_s": 1.0,
+                **HOSTILE_RESULT, "components": {"upright": [0.1, 0.7]}}  # fmt: skip
+
+    settings = Settings.load(DEFAULTS_FILE, {"iterations": 1, "rungs": "none"})
+    coder, critic = (ScriptedChatModel(script=[text], prompts=[]) for text in (answer, "ok"))
+    gateway = LLMGateway({"coder": coder, "critic": critic}, tmp_path / "calls.jsonl", agent_mode="text")
+    context = SimpleNamespace(settings=settings, gateway=gateway, run=RunDir(tmp_path), board=LiveBoard(),
+                              search=search_for(settings, RunDir(tmp_path)), gate=TrainingGate(overlap=True),
+                              pool=SimpleNamespace(run=train))  # fmt: skip
+    spec = stage_spec(1, {"task": "Cartpole"}, settings)
+    request = {"stage": spec, "iteration": 0, "sample": 0, "messages": TASK_PROMPT, "code": None, "known": {}}
+    (record,) = (await nodes.candidate(request, Runtime(context=context)))["candidates"]
+    (job,) = jobs
+    assert record["status"] == "trained" and record["code"] == job.reward_source == program
+    await elect(gateway, description="balance a pole", candidates=[record], ranked=[record], previous=None,
+                iteration=0, stage=spec["name"], profile="paper", tool_rounds=1, analyze=True)  # fmt: skip
+    shown = [b for b in candidate_blocks(critic.prompts[0][-1].content)[0] if b.startswith("```python")]
+    assert shown == [f"```python\n{job.reward_source.strip()}\n```"]
 
 
 async def test_after_an_outage_the_graph_waits_for_the_llm_and_otherwise_goes_on(tmp_path):

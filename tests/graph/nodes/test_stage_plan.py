@@ -8,7 +8,6 @@ from graph.nodes.stage_plan import (
     following,
     options,
     repeated,
-    stage_fitness,
     stage_plan,
 )  # fmt: skip
 from graph.run import parse_args, prepare
@@ -95,11 +94,3 @@ def test_the_next_stage_starts_from_the_best_policy_or_from_what_the_failed_stag
     assert nxt["init_checkpoint"] == "s1.pth" and nxt["prior_reward"]["task"] == "ShadowHand"
     started = {**first, "init_checkpoint": "init.pth"}
     assert following(second, record(started, None))["init_checkpoint"] == "init.pth"
-
-
-def test_the_stage_policy_is_the_best_clean_fitness_among_the_candidate_and_its_reruns():
-    best = {**candidate(0, "trained", 2.0), "checkpoint": "cand.pth"}
-    runs = [{"seed": 1, "fitness": 3.0, "checkpoint": "eval1.pth"}, {"seed": 2, "fitness": None, "checkpoint": None}]
-    assert stage_fitness(best, runs) == ("eval1.pth", 3.0)
-    assert stage_fitness(best, [{**runs[0], "fitness": 2.0}]) == ("cand.pth", 2.0)  # ties keep the candidate
-    assert stage_fitness(None, []) == (None, None)

@@ -111,25 +111,43 @@ def test_a_run_stopped_before_its_first_iteration_ended_gets_a_report_and_no_con
     assert "Status: stopped (interrupted)" in (tmp_path / "report.md").read_text()
 
 
-def test_untrusted_text_is_shown_as_it_is_and_never_applied(tmp_path):
-    """Bidi controls made visible, markup escaped, a long best program cut with the path of the whole file,
-    component names that mathtext or a leading underscore would mangle drawn as written."""
+def best_run(tmp_path, code: str):
+    """A run whose best candidate trained with ``code`` (its summary.json, result.json and reward file, which
+    the Coder wrote with ``code``), its report written; the reward file's path."""
     reward = tmp_path / "stage1-Cartpole" / "rewards" / "it0-s0_attempt0.py"
     reward.parent.mkdir(parents=True)
-    code = "def compute_reward(pole_angle):  # \u202e<script>alert(1)</script>\n" + "    # pad\n" * 5000
     reward.write_text(code)
     job = RunDir(tmp_path).training("stage1-Cartpole", "it0-s0")
     job.mkdir(parents=True)
     job.joinpath("result.json").write_text(json.dumps({"fitness": [1.0, 2.0], "episode_length": [5.0, 9.0],
                                                         "components": {"_shaped": [0.1, 0.2], "x$y": [0.3, 0.1]}}))  # fmt: skip
     best = {"iteration": 0, "sample": 0, "fitness": 9.0, "train_fitness": 2.0, "reward_path": str(reward),
-            "checkpoint": None}  # fmt: skip
+            "checkpoint": None, "code": code}  # fmt: skip
     stage = {"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole", "best": best,
              "budget": {"iterations": 1, "samples": 1, "ppo": {"max_epochs": 2}}, "final_eval": None, "fitness": 9.0,
              "iterations": [{"iteration": 0, "samples": [{"status": "trained", "fitness": 9.0}]}], "decision": None}  # fmt: skip
     summary = {"task": "Cartpole", "status": "completed", "best": best, "final_eval": None, "llm": {},
                "stages": [stage]}  # fmt: skip
-    write_report(RunDir(tmp_path), summary)
+    RunDir(tmp_path).summary.write_text(json.dumps(summary))
+    write_report(RunDir(tmp_path))
+    return reward
+
+
+def test_the_report_shows_the_program_that_trained_even_if_its_file_changed_since(tmp_path):
+    trained = "def compute_reward(pole_angle):\n    return 1.0 - pole_angle ** 2, {}\n"
+    reward = best_run(tmp_path, trained)
+    reward.write_text("def compute_reward(pole_angle):\n    return pole_angle * 0, {}  # rewritten\n")
+    write_report(RunDir(tmp_path))  # rebuilt from summary.json, as python -m graph.report does
+    page, md = (tmp_path / "report.html").read_text(), (tmp_path / "report.md").read_text()
+    assert "return 1.0 - pole_angle ** 2, {}" in page and "rewritten" not in page
+    assert f"````python\n{trained}````" in md
+
+
+def test_untrusted_text_is_shown_as_it_is_and_never_applied(tmp_path):
+    """Bidi controls made visible, markup escaped, a long best program cut with the path of the whole file,
+    component names that mathtext or a leading underscore would mangle drawn as written."""
+    code = "def compute_reward(pole_angle):  # \u202e<script>alert(1)</script>\n" + "    # pad\n" * 5000
+    reward = best_run(tmp_path, code)
     page, md = (tmp_path / "report.html").read_text(), (tmp_path / "report.md").read_text()
     assert "\u202e" not in page + md and "<U+202E>" in page and "<U+202E>" in md
     assert "<script>" not in page and "&lt;script&gt;" in page

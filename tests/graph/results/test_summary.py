@@ -38,7 +38,7 @@ def test_summary_has_the_documented_fields():
     assert s["iterations"][0]["steering"] == running["steering"] and "steering" not in s["iterations"][1]
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
     assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "train_fitness": 4.0, "reward_path": "r0.py",
-                         "checkpoint": None, "seeds": None}  # fmt: skip
+                         "checkpoint": None, "seeds": None, "code": ""}  # fmt: skip
     assert s["final_eval"]["fitness"] == [5.0, 3.0] and s["final_eval"]["mean"] == 4.0 and s["final_eval"]["std"] == 1.0
     assert s["llm"]["calls"] == 3
     stage = s["stages"][0]

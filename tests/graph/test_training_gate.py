@@ -1,6 +1,6 @@
 import asyncio
 
-from graph.nodes.training_gate import TrainingGate
+from graph.training_gate import TrainingGate
 
 
 async def test_gate_holds_training_until_writing_is_done():

@@ -1,13 +1,6 @@
-"""The search's rules on plain candidate records: more seeds for the best, ranking over seeds."""
+"""What "best" means: a candidate's figure over its seeds, and the order it gives an iteration's candidates."""
 
-from types import SimpleNamespace
-
-from langgraph.runtime import Runtime
-
-from agents.coder.draft import behaviour_key
-from graph.nodes.search import fan_out_seeds, trained_programs, with_seeds
-from graph.nodes.stage import EVAL_SEED_OFFSET, rank_key
-from graph.nodes.stage_plan import stage_spec
+from graph.search.ranking import rank_key, stage_policy, with_seeds
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.helpers import candidate
 
@@ -50,27 +43,9 @@ def test_a_figure_over_several_seeds_outranks_one_seed_that_never_had_to_hold_up
     assert [c["id"] for c in sorted(scored, key=rank_key)] == ["it0-s0", "it0-s2"]
 
 
-def test_the_best_trained_candidates_get_more_seeds_distinct_from_the_held_out_ones():
-    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, "seed": 7})
-    state = {"stage": stage_spec(1, {"task": "Cartpole"}, settings), "iteration": 0,
-             "candidates": [seeded(0, 10.0), seeded(1, 30.0), seeded(2, 20.0), candidate(3, "invalid", None)]}  # fmt: skip
-    runtime = Runtime(context=SimpleNamespace(settings=settings))
-    sends = fan_out_seeds(state, runtime)
-    assert sorted((s.arg["candidate"], s.arg["seed"]) for s in sends) == [
-        ("it0-s1", 8), ("it0-s1", 9), ("it0-s2", 8), ("it0-s2", 9)]
-    assert all(s.arg["seed"] < settings.seed + EVAL_SEED_OFFSET for s in sends)
-    eureka = Runtime(context=SimpleNamespace(settings=Settings.load(DEFAULTS_FILE, {"search": "eureka"})))
-    assert fan_out_seeds(state, eureka) == "reflect"
-
-
-def test_only_programs_that_went_to_training_are_known():
-    known = trained_programs([seeded(0, 1.0, "aa"), {**candidate(1, "invalid", None), "program": None},
-                              {**candidate(2, "failed", None), "program": "bb"}])  # fmt: skip
-    assert known == {"aa": ("it0-s0", 1.0), "bb": ("it0-s2", None)}
-    behaving = trained_programs([{**seeded(3, 2.0, "cc"), "behaviour": "0123456789abcdef"}])
-    assert behaving == {"cc": ("it0-s3", 2.0), behaviour_key("0123456789abcdef"): ("it0-s3", 2.0)}
-    # A failed or stopped program blocks its own text only: a later one that agrees with it on the check's states
-    # may train (a squatter that trains badly must not shut out honest programs with the same early values).
-    for status in ("failed", "stopped_early"):
-        blocked = trained_programs([{**candidate(4, status, None), "program": "dd", "behaviour": "fedcba9876543210"}])
-        assert blocked == {"dd": ("it0-s4", None)}
+def test_the_stage_policy_is_the_best_clean_fitness_among_the_candidate_and_its_reruns():
+    best = {**candidate(0, "trained", 2.0), "checkpoint": "cand.pth"}
+    runs = [{"seed": 1, "fitness": 3.0, "checkpoint": "eval1.pth"}, {"seed": 2, "fitness": None, "checkpoint": None}]
+    assert stage_policy(best, runs) == ("eval1.pth", 3.0)
+    assert stage_policy(best, [{**runs[0], "fitness": 2.0}]) == ("cand.pth", 2.0)  # ties keep the candidate
+    assert stage_policy(None, []) == (None, None)

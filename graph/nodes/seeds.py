@@ -1,0 +1,39 @@
+"""The extra-seed trainings: the candidates the run's search picks (``graph/search``: ``seed_plan``) trained with
+one more seed each, from the stage's starting policy. Every candidate's trainings are in its ``seeds``
+(summary.json)."""
+
+from __future__ import annotations
+
+import structlog
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from graph.context import RunContext
+from graph.results.progress import progress_logger
+from graph.search.ranking import seed_entry
+from graph.state import SeedRequest, StageState
+from tools.jobs import TrainJob, clean_fitness
+
+log = structlog.get_logger("graph")
+
+
+def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
+    """Under ``search: robust``, more seeds for the iteration's best trained candidates; else on to reflect."""
+    plan = runtime.context.search.seed_plan(state["candidates"], state["iteration"])
+    sends = [Send("seed", SeedRequest(stage=state["stage"], candidate=c["id"], seed=seed, code=c["code"]))
+             for c, seed in plan]  # fmt: skip
+    return sends or "reflect"
+
+
+async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
+    """Train a candidate's program with one more seed (from the stage's starting policy), clean-evaluated."""
+    ctx, stage, cid = runtime.context, request["stage"], request["candidate"]
+    out_dir = ctx.run.seed_training(stage["name"], cid, request["seed"])
+    job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name=cid, seed=request["seed"],
+                   out_dir=str(out_dir), ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=ctx.settings.sim)  # fmt: skip
+    name = f"{cid}-seed{request['seed']}"
+    result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "seed.progress", candidate=cid,
+                                                                 seed=request["seed"]))  # fmt: skip
+    ctx.board.evaluated(name)
+    log.info("seed.done", candidate=cid, seed=request["seed"], status=result["status"], fitness=clean_fitness(result))
+    return {"seed_runs": [{"candidate": cid, **seed_entry(request["seed"], result)}]}

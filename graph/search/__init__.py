@@ -1,0 +1,85 @@
+"""The search: what is worth training and what is best, one class per ``search`` setting.
+
+Nodes ask the run's search (``RunContext.search``) whether a sample's program is new (``programs``), where its
+training is judged early (``rungs``, ``judge``), and which candidates get more seeds (``seed_plan``); the
+ranking every search shares lives in ``graph/search/ranking.py``, which summary and report read too.
+
+- ``eureka``: the paper's. Every valid program trains once, on one seed, to the full budget, and the best
+  clean fitness wins.
+- ``robust``: no program trained twice (``novelty.py``), rungs that stop hopeless trainings (``rungs.py``), the
+  best ``seed_top_k`` of each iteration trained with ``extra_seeds`` more seeds and ranked over them (``rank_by``).
+"""
+
+from __future__ import annotations
+
+from graph.results.run_dir import RunDir
+from graph.search.novelty import KnownPrograms
+from graph.search.rungs import RungBoard
+from graph.settings import Settings
+from graph.state import Candidate, StageSpec
+from tools.rungs import Judge, rung_epochs
+
+
+class EurekaSearch:
+    """The paper's search: nothing refused, no rungs, no extra seeds."""
+
+    name = "eureka"
+
+    def __init__(self, settings: Settings, run: RunDir):
+        self.settings, self.run = settings, run
+
+    def programs(self, stage: StageSpec, known: dict, candidate: str) -> KnownPrograms | None:
+        """What the Coder checks a valid program against before it trains, given the stage's ``known`` programs
+        (``novelty.trained_programs``); None: anything trains."""
+        return None
+
+    def rungs(self, stage: StageSpec) -> list[int]:
+        """The epochs at which a training of ``stage`` is judged early."""
+        return []
+
+    def judge(self, stage: StageSpec, candidate: str) -> Judge | None:
+        """The pool's judge for a candidate's training at the rungs (None: no rungs)."""
+        return None
+
+    def seed_plan(self, candidates: list[Candidate], iteration: int) -> list[tuple[Candidate, int]]:
+        """The (candidate, seed) trainings the iteration's best get beyond their first."""
+        return []
+
+
+class RobustSearch(EurekaSearch):
+    """No program trained twice, rungs, and the iteration's best trained with more seeds."""
+
+    name = "robust"
+
+    def __init__(self, settings: Settings, run: RunDir):
+        super().__init__(settings, run)
+        self.claims: dict[str, dict[str, str]] = {}  # per stage: digest -> the candidate writing it now
+        self.boards: dict[str, RungBoard] = {}  # per stage, read back from its file after a resume
+
+    def programs(self, stage: StageSpec, known: dict, candidate: str) -> KnownPrograms:
+        return KnownPrograms(known, self.claims.setdefault(stage["name"], {}), candidate)
+
+    def rungs(self, stage: StageSpec) -> list[int]:
+        return rung_epochs(stage.get("rungs") or [], stage["ppo"]["max_epochs"])
+
+    def judge(self, stage: StageSpec, candidate: str) -> Judge | None:
+        if not self.rungs(stage):
+            return None
+        if stage["name"] not in self.boards:
+            self.boards[stage["name"]] = RungBoard(self.run.rung_board(stage["name"]), stage["rung_keep"],
+                                                   self.settings.rung_min_peers)  # fmt: skip
+        return self.boards[stage["name"]].judge_for(candidate)
+
+    def seed_plan(self, candidates: list[Candidate], iteration: int) -> list[tuple[Candidate, int]]:
+        s = self.settings
+        trained = sorted((c for c in candidates if c["iteration"] == iteration and c["status"] == "trained"
+                          and c["fitness"] is not None), key=lambda c: -c["fitness"])[: s.seed_top_k]  # fmt: skip
+        return [(c, s.seed + 1 + j) for c in trained for j in range(s.extra_seeds)]
+
+
+SEARCHES = {search.name: search for search in (EurekaSearch, RobustSearch)}
+
+
+def search_for(settings: Settings, run: RunDir) -> EurekaSearch:
+    """The run's search, as its settings name it."""
+    return SEARCHES[settings.search](settings, run)

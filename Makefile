@@ -6,15 +6,20 @@ PY     := $(VENV)/bin/python
 TASK   ?= Cartpole
 ARGS   ?=
 DEMO   ?= Ant
+# torch, pinned: the version sim/reward/torch_reviewed.txt was reviewed on (pyproject.toml pins the same).
+# On PyPI the Linux x86-64 builds are the CUDA ones; for the CPU build elsewhere, install it first from
+# PyTorch's CPU index (pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu): a torch
+# already in the venv is kept. A newer torch needs a new review: tests/sim/reward/test_allow_list.py says how.
+TORCH       ?= 2.13.0
 
-.PHONY: install browser egl run test bench demo clean
+.PHONY: install browser egl run test bench demo gpu-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch first: a torch already in the venv is kept (a CPU or CUDA build the user chose, README "Quick start");
-	# else torch==2.13.0, the CPU wheel on these machines (on PyPI, Linux x86-64 builds are the CUDA ones).
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet torch
+	# torch first: a torch already in the venv is kept (a CPU or CUDA build of $(TORCH) the user chose,
+	# README "Quick start"); else torch==$(TORCH), the CPU wheel (pip's own local wheels or mirror apply too).
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[test,local]"
 	touch $@
 
@@ -45,6 +50,12 @@ bench: install
 # A 10-second mp4 of a trained MuJoCo policy (trains the human reward first, then renders headless).
 demo: install egl
 	$(PY) -m tools.render --task $(DEMO) --train-epochs 300 --seconds 10 --out runs/demo/$(DEMO).mp4
+
+# On a GPU machine: each GPU trains a Cartpole and a MuJoCo job at once inside the confinement, in 5
+# minutes, and reports env-steps/s; a refusal names its layer (README "Scaling out"). Without a GPU it
+# says so and passes.
+gpu-check: install
+	$(PY) -m tools.devices --check
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,11 +3,16 @@
 ``"auto"`` means every GPU this process sees, else the CPU. A worker on ``cuda:N`` sees that one
 GPU alone (``CUDA_VISIBLE_DEVICES``, mapped through this process's own list if it has one) and
 trains on ``cuda:0``; a CPU worker sees none, so no library in it initialises a GPU context.
+
+``python -m tools.devices`` prints what ``auto`` means here; ``--check`` proves the GPU path
+(tools/gpu_check.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 
 PIN_ENV = "CUDA_VISIBLE_DEVICES"
 
@@ -45,3 +50,20 @@ def pin_env(device: str) -> dict[str, str]:
 def worker_device(device: str) -> str:
     """The device a pinned worker trains on: its only GPU, ``cuda:0``, or the CPU."""
     return "cpu" if device == "cpu" else "cuda:0"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tools.devices", description="Training devices here.")
+    p.add_argument("--check", action="store_true",
+                   help="train on every visible GPU inside the confinement and report env-steps/s (exits 0 "
+                        "without a GPU, 1 on any failure)")  # fmt: skip
+    if p.parse_args(argv).check:
+        from tools.gpu_check import check  # it trains through the pool, which imports this module
+
+        return check()
+    print(f"auto: {','.join(parse_devices('auto'))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,8 @@ GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole
 
 
 @pytest.mark.slow
-def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path):
+def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path, monkeypatch):
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")  # Ray refuses 2 logical GPUs where the variable lists none
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(4)))
     run = tmp_path / "run"
@@ -37,10 +38,11 @@ def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path):
 def test_a_run_on_a_two_node_cluster_at_ray_address_brings_every_file_back(tmp_path):
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, connect=False, head_node_args={"num_cpus": 0})  # trains nothing itself
+    # A CPU cluster on any machine: no node declares a GPU (the head trains nothing itself).
+    cluster = Cluster(initialize_head=True, connect=False, head_node_args={"num_cpus": 0, "num_gpus": 0})
     try:
         for _ in range(2):
-            cluster.add_node(num_cpus=1)
+            cluster.add_node(num_cpus=1, num_gpus=0)
         transcript = tmp_path / "calls.jsonl"
         transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
         run = tmp_path / "run"

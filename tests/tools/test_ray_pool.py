@@ -68,7 +68,8 @@ async def test_fractional_trainers_share_the_logical_gpus_and_their_files_come_b
         assert Path(result["checkpoint"]).is_file() and (out / LOG_FILE).is_file()
         assert (out / "clean_eval" / "evaluation.json").is_file() and result["evaluation"]["fitness"] is not None
         assert result["where"]["node_dir"] != str(out) and not (tmp_path / result["where"]["node_dir"]).exists()
-        assert "training on cpu" in (out / LOG_FILE).read_text()  # logical GPUs: the trainer itself ran on the CPU
+        # Logical GPUs: the trainer ran on the GPU Ray pinned it to where one is behind that id, else on the CPU.
+        assert f"training on {result['where']['device']}" in (out / LOG_FILE).read_text()
 
 
 @pytest.mark.slow

@@ -6,13 +6,16 @@ Layers, outermost first:
   or signals to any process outside the job, and every descendant dies with the worker;
 - **landlock**: reads only of the Python installation, the project's code packages (never its root,
   runs/ or a .env beside them), system libraries and the CPU and GPU part of /sys (never the host's
-  network interfaces), writes only in the job directory (and /dev/null), no program run but Python itself
-  (and the clip worker's ffmpeg), no TCP, no signals out of the sandbox;
-- **limits** (always): scrubbed environment, job directory as cwd and home, memory,
-  file-size and core caps set before exec (unraisable: the worker holds no privilege in
-  the initial user namespace), death with the caller.
+  network interfaces), writes only in the job directory (and /dev/null), read, write and ioctl on the NVIDIA
+  device nodes that exist at launch (CUDA's: ``nvidia_nodes``), no program run but Python itself (and the clip
+  worker's ffmpeg), no TCP, no signals out of the sandbox;
+- **limits** (always): scrubbed environment, job directory as cwd and home, a memory cap that counts
+  memory used, never address space reserved (``tools.isolation.memory``), file-size and core caps set
+  before exec (unraisable: the worker holds no privilege in the initial user namespace), death with the
+  caller.
 
-``python -m tools.isolation.confinement`` prints which layers are active here. Workers are started as
+``python -m tools.isolation.confinement`` prints which layers are active here, the memory cap and the GPU
+device nodes a worker may use. Workers are started as
 ``[unshare ...] python -I -B -c BOOTSTRAP CODE_VIEW MODULE ARGS``: isolated, so the launcher that runs first is
 the installed one, never a file planted in the job directory; it applies Landlock (before any untrusted code
 exists) and then runs MODULE as ``__main__``.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import re
 import resource
 import runpy
 import shutil
@@ -32,7 +36,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.isolation.landlock import EXECUTE, READ, READ_WRITE, LandlockError, abi_version, restrict
+from tools.isolation.landlock import DEVICE, EXECUTE, READ, READ_WRITE, LandlockError, abi_version, restrict
+from tools.isolation.memory import MemoryCap, mechanism
 
 LAUNCHER = "tools.isolation.confinement"
 WRITE_DIR_ENV = "EUREKA_WRITE_DIR"
@@ -48,12 +53,15 @@ INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "MUJOCO_GL", "PYOPENGL_PLATFORM
 #: System paths a Python + torch + MuJoCo worker reads (nothing else outside the job is visible). Of /sys
 #: only the CPU and NUMA topology and the list of PCI addresses (and each NVIDIA GPU's own directory:
 #: ``gpu_devices``): never /sys/class/net or the devices behind it, so the host's network interfaces
-#: stay unseen.
+#: stay unseen. CUDA's device nodes get their own rule (``nvidia_nodes``).
 SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", "/etc/localtime", "/proc",
                      "/sys/devices/system", "/sys/bus/pci/devices", "/dev/zero", "/dev/urandom",
-                     "/dev/random", "/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm",
-                     "/dev/dri")  # fmt: skip
+                     "/dev/random", "/dev/dri")  # fmt: skip
 PCI_DEVICES, NVIDIA_VENDOR = Path("/sys/bus/pci/devices"), "0x10de"
+DEV = Path("/dev")
+#: The NVIDIA driver's nodes in /dev: each GPU's, control, UVM (and its tools node), modeset; and every
+#: node in /dev/nvidia-caps (MIG and other capabilities).
+NVIDIA_NODE, NVIDIA_CAPS = re.compile(r"nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset)"), "nvidia-caps"
 PT_INTERP = 3
 #: The ffmpeg the clip worker encodes with, named by its caller (tools/clip.py): the one program besides
 #: Python a worker may run.
@@ -121,12 +129,11 @@ def environment(work_dir: Path, extra: dict[str, str] | None = None) -> dict[str
     return {**env, **(extra or {})}
 
 
-def limit_resources(memory_bytes: int | None, file_bytes: int = DEFAULT_FILE_LIMIT_BYTES):
-    """A preexec function: hard caps on memory, file size and core dumps; die with the caller."""
+def limit_resources(memory: MemoryCap, file_bytes: int = DEFAULT_FILE_LIMIT_BYTES):
+    """A preexec function: the memory cap, hard caps on file size and core dumps; die with the caller."""
 
     def apply() -> None:
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        memory.apply()
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         try:  # Linux: a killed caller (kill -9) takes its workers with it
@@ -160,6 +167,14 @@ def gpu_devices() -> set[Path]:
     return found
 
 
+def nvidia_nodes(dev: Path = DEV) -> set[Path]:
+    """The NVIDIA device nodes that exist in ``dev`` now (none without the driver): CUDA opens them
+    read-write and drives them by ioctl. A worker pinned to one GPU still opens the control and UVM nodes."""
+    caps = dev / NVIDIA_CAPS
+    nodes = {path for path in dev.glob("nvidia*") if NVIDIA_NODE.fullmatch(path.name)}
+    return nodes | (set(caps.iterdir()) if caps.is_dir() else set())
+
+
 def elf_loader(binary: Path) -> set[Path]:
     """The dynamic loader a 64-bit little-endian ELF binary names (PT_INTERP): execve opens it to run too."""
     with open(binary, "rb") as f:
@@ -184,11 +199,12 @@ def executables() -> set[Path]:
     return programs | {loader for program in programs for loader in elf_loader(program)}
 
 
-def file_rules(write_dir: Path, module: str = LAUNCHER) -> dict[Path, int]:
-    """Landlock's rules for a worker: read ``read_paths``, run only ``executables``, write (never run) only in
-    ``write_dir``, /dev/shm and /dev/null."""
+def file_rules(write_dir: Path, module: str = LAUNCHER, dev: Path = DEV) -> dict[Path, int]:
+    """Landlock's rules for a worker: read ``read_paths``, run only ``executables``, read, write and ioctl the
+    ``nvidia_nodes`` in ``dev``, write (never run) only in ``write_dir``, /dev/shm and /dev/null."""
     rules = {path: READ for path in read_paths(module)}
     rules.update({path: READ | EXECUTE for path in executables()})
+    rules.update({node: DEVICE for node in nvidia_nodes(dev)})
     return {**rules, write_dir: READ_WRITE, Path(SHARED_MEMORY): READ_WRITE, Path(os.devnull): READ_WRITE}
 
 
@@ -213,6 +229,9 @@ def main() -> None:
     if len(sys.argv) < 2:
         for layer, active in active_layers().items():
             print(f"{'active  ' if active else 'inactive'}  {layer}")
+        print(f"memory cap: {mechanism()}")
+        nodes = " ".join(str(node) for node in sorted(nvidia_nodes()))
+        print(f"GPU device nodes (read, write, ioctl): {nodes or 'none'}")
         return
     module, sys.argv = sys.argv[1], [sys.argv[1], *sys.argv[2:]]
     private_shared_memory()

@@ -1,7 +1,7 @@
 """Linux Landlock through ctypes: confine this process's file access, TCP and signals, unprivileged.
 
 A process that calls ``restrict`` (and every process it starts) may then reach only the
-given paths, each with its own rights (``READ``, ``READ_WRITE``, ``EXECUTE``: running a file is
+given paths, each with its own rights (``READ``, ``READ_WRITE``, ``DEVICE``, ``EXECUTE``: running a file is
 its own right, so a readable program is not a runnable one), open no TCP connection, bind no
 TCP port, and send no signal to a process outside its own sandbox. Each part needs a Landlock
 ABI version (files 1, TCP 4, signals 6); ``abi_version`` says what this kernel has.
@@ -28,6 +28,9 @@ _FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
 #: opening of the ELF loader it names); mapping a library executable (dlopen) needs only READ.
 READ = READ_FILE | READ_DIR | IOCTL_DEV
 READ_WRITE = sum(_FS_BY_ABI.values()) & ~EXECUTE
+#: A device node a driver talks through (CUDA's /dev/nvidia*): opened read-write and driven by ioctl (a right
+#: from ABI 5; before it, Landlock does not restrict ioctl at all).
+DEVICE = READ_FILE | WRITE_FILE | IOCTL_DEV
 NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from tools.isolation.channel import CHANNEL_FD_ENV, MessageReader
 from tools.isolation.confinement import command, environment, limit_resources
+from tools.isolation.memory import memory_cap
 
 #: Grace period between SIGTERM and SIGKILL when stopping a process group.
 TERM_GRACE_S = 3.0
@@ -40,6 +41,7 @@ class Outcome:
     log_bytes_dropped: int = 0
     final_messages: int = 0  # messages of the final type: exactly one is the protocol
     over_budget_s: float | None = None  # stopped this long after it said it was ready (``run_for_message``)
+    over_memory_cap: bool = False  # the kernel killed it for going over its cgroup's memory.max
 
     @property
     def violated_protocol(self) -> bool:
@@ -55,6 +57,8 @@ class Outcome:
             return f"timed out after {timeout_s:g} s and was stopped"
         if self.returncode < 0:
             name = signal.Signals(-self.returncode).name
+            if self.over_memory_cap:
+                return f"worker was killed by {name}: out of memory, over its memory cap (cgroup memory.max)"
             hint = " (likely out of memory)" if name == "SIGKILL" else ""
             return f"worker was killed by {name}{hint}"
         return f"worker exited with code {self.returncode}"
@@ -167,7 +171,7 @@ async def run_module(
     """
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    limit = int(memory_limit_gb * 2**30) if memory_limit_gb else None
+    cap = memory_cap(int(memory_limit_gb * 2**30) if memory_limit_gb else None)
     finished = asyncio.Event()
     finals = 0
 
@@ -187,8 +191,11 @@ async def run_module(
             *command(module, args), cwd=work_dir, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}),
-            pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(limit),
+            pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(cap),
         )  # fmt: skip
+    except BaseException:
+        cap.release()
+        raise
     finally:
         os.close(channel_write)
     if on_start:
@@ -210,6 +217,8 @@ async def run_module(
         log.close()
         outcome.malformed_messages, outcome.log_bytes_dropped = reader.malformed, log.dropped
         outcome.final_messages = finals
+        outcome.over_memory_cap = cap.exceeded()
+        cap.release()
     return outcome
 
 

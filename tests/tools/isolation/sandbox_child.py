@@ -58,13 +58,13 @@ def main(mode: str, arg: str = "") -> None:
                                  start_new_session=True)  # fmt: skip
         send({"type": "done", "pid": child.pid})
     elif mode == "probe":
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)  # every worker's (its memory cap may be a cgroup)
         outside = os.path.join(arg, "planted.txt")
         send({
             "type": "done",
             "env_keys": sorted(os.environ),
             "cwd": os.getcwd(),
-            "raise_limit": attempt(lambda: resource.setrlimit(resource.RLIMIT_AS, (hard * 2 if hard > 0 else 2**40,) * 2)),
+            "raise_limit": attempt(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (hard * 2,) * 2)),
             "write_outside": attempt(lambda: open(outside, "w").write("x")),
             "read_outside": attempt(lambda: len(open(os.path.join(arg, "secret.txt")).read())),
             "write_inside": attempt(lambda: open("inside.txt", "w").write("x")),

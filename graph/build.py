@@ -1,5 +1,5 @@
 """Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
-a subgraph: start -> candidates (Send fan-out) -> search -> [more seeds of the best (Send fan-out)] -> reflect
+a subgraph: start -> candidates (Send fan-out) -> search -> tune -> [more seeds of the best (Send fan-out)] -> reflect
 -> steer -> ... -> evaluate -> close_stage; after
 an iteration lost to an unavailable LLM, steer -> await_llm -> candidates. ``steer`` applies the person's
 messages at each iteration boundary (graph/nodes/steer.py)."""
@@ -13,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext
-from graph.nodes import curriculum, report, seeds, stage, steer
+from graph.nodes import curriculum, report, seeds, stage, steer, tune
 from graph.state import RunState, StageState
 
 
@@ -40,6 +40,7 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_node("start", b(stage.start))
     g.add_node("candidate", b(stage.candidate))
     g.add_node("search", lambda state: {})  # the iteration's barrier: every candidate has trained
+    g.add_node("tune", b(tune.tune))  # search tuned: the iteration's best program's constants
     g.add_node("seed", b(seeds.seed))
     g.add_node("reflect", b(stage.reflect))
     g.add_node("steer", b(steer.steer))
@@ -49,7 +50,8 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_edge(START, "start")
     g.add_conditional_edges("start", stage.fan_out_candidates, ["candidate"])
     g.add_edge("candidate", "search")
-    g.add_conditional_edges("search", b(seeds.fan_out_seeds), ["seed", "reflect"])
+    g.add_edge("search", "tune")
+    g.add_conditional_edges("tune", b(seeds.fan_out_seeds), ["seed", "reflect"])
     g.add_edge("seed", "reflect")
     g.add_edge("reflect", "steer")
     g.add_conditional_edges("steer", b(stage.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])

@@ -7,6 +7,7 @@ The task is not here: it belongs to a stage, and stages live in the graph's stat
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +18,15 @@ from agents.llm.gateway import LLMGateway
 from agents.llm.pricing import PRICES_FILE, PriceTable, PriceTableError
 from graph.training_gate import TrainingGate
 from graph.results.board import LiveBoard
+from graph.results.eta import RunClock
 from graph.results.logs import configure_logging
 from graph.results.run_dir import RunDir, transcript
 from graph.search import EurekaSearch, search_for
 from graph.settings import Settings, SettingsError
 from graph.steering.inbox import Inbox
+from tools.jobs import TrainJob, TrainResult
 from tools.pool import DevicePool, TrainingPool
+from tools.rungs import Judge
 
 
 def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None = None) -> AgentModels:
@@ -72,6 +76,36 @@ def gateway_of(settings: Settings, run: RunDir, models: AgentModels, prices: Pri
 
 
 @dataclass
+class SaltedPool:  # a tools.pool.TrainingPool
+    """The run's pool, with the run's salt on every job it trains: no reward program can know in advance the
+    states of any seed it will meet (sim/seeding.py). The salt travels in the job (job.json, or to a Ray node)."""
+
+    pool: TrainingPool
+    salt: str
+
+    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
+                  judge: Judge | None = None) -> TrainResult:  # fmt: skip
+        job.seed_salt = self.salt
+        return await self.pool.run(job, on_progress, judge)
+
+
+@dataclass
+class TimedPool:  # a tools.pool.TrainingPool
+    """The run's pool, telling the run's clock when trainings are in flight and how long each took."""
+
+    pool: TrainingPool
+    clock: RunClock
+
+    async def run(
+        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
+    ) -> TrainResult:
+        with self.clock.training():
+            result = await self.pool.run(job, on_progress, judge)
+        self.clock.trained(job, result)
+        return result
+
+
+@dataclass
 class RunContext:
     settings: Settings
     run: RunDir
@@ -106,5 +140,21 @@ def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels 
             shutil.copyfile(settings.init_checkpoint, run.init_checkpoint)
         settings.save(run.config)
     configure_logging(run.log, verbose)
-    return RunContext(settings, run, gateway, training_pool(settings), TrainingGate(settings.overlaps_training()),
-                      Inbox(run.inbox), LiveBoard(), search_for(settings, run))  # fmt: skip
+    pool = training_pool(settings)
+    slots = getattr(pool, "capacity", 1)  # pool ray: Ray decides how many train at once; one is assumed
+    s = settings
+    board = LiveBoard(clock=RunClock(slots, s.seed_top_k, s.extra_seeds, s.tuning_trials))
+    pool = TimedPool(SaltedPool(pool, run.seed_salt()), board.clock)  # a resume reads the salt back
+    gate = TrainingGate(settings.overlaps_training())
+    return RunContext(settings, run, gateway, pool, gate, Inbox(run.inbox), board, search_for(settings, run))
+
+
+def spent_budget(ctx: RunContext) -> str | None:
+    """Why the run must sample no more: its LLM budget (budget_usd) or its time (budget_minutes) is spent."""
+    s = ctx.settings
+    if ctx.gateway.budget_spent():
+        return f"the LLM budget of ${s.budget_usd:g} is spent (${ctx.gateway.spent_usd():.4f})"
+    spent = ctx.board.clock.elapsed_s() / 60
+    if s.budget_minutes is not None and spent >= s.budget_minutes:
+        return f"the time budget of {s.budget_minutes:g} min is spent ({spent:.1f} min)"
+    return None

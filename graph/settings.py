@@ -88,6 +88,13 @@ class Settings(BaseModel):
         "final evaluation: the best reward retrained with this many held-out seeds (never used to select it)",
         ge=1,
     )
+    budget_minutes: float | None = RUN(
+        None,
+        "stop sampling once the run has taken this many minutes (checked after each iteration; this "
+        "process's time: a resume starts the clock again); the run still finishes: final evaluation, summary, "
+        "report",
+        gt=0,
+    )
     feedback: Literal["auto", "human"] = RUN(
         "auto",
         "auto: the Critic's reflection drives each iteration; human: Eureka's human-feedback mode, every "
@@ -161,11 +168,18 @@ class Settings(BaseModel):
         gt=0,
     )
 
-    search: Literal["robust", "eureka"] = SEARCH(
+    search: Literal["robust", "eureka", "tuned"] = SEARCH(
         "robust",
         "robust: no program trained twice, the best seed_top_k candidates of each iteration trained with "
         "extra_seeds more seeds and ranked by their clean fitness over them (rank_by); eureka: the paper's "
-        "search (one seed, argmax, no deduplication)",
+        "search (one seed, argmax, no deduplication); tuned: robust, and the iteration's best program's "
+        "constants tuned by Optuna (tuning_trials), a copy spent on tuning instead of on the model",
+    )
+    tuning_trials: int = SEARCH(
+        6,
+        "search tuned: trainings that tune the constants of each iteration's best program (one more for each "
+        "copy a sample sent back); 0: no tuning",
+        ge=0,
     )
     seed_top_k: int = SEARCH(2, "search robust: the candidates of each iteration that get more seeds", ge=1)
     extra_seeds: int = SEARCH(2, "search robust: the seeds each of them gets beyond its first", ge=0, le=999)

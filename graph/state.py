@@ -32,6 +32,9 @@ class Candidate(TypedDict):
     behaviour: NotRequired[str | None]  # the digest of its reward on the dry run's states (tools/check_worker.py)
     duplicate_of: NotRequired[str | None]  # the candidate whose program it repeats (it was not trained)
     seeds: NotRequired[list[dict]]  # one entry per training of its program: {seed, fitness, env_steps, train_s, status}
+    tuned_from: NotRequired[str | None]  # search tuned: the candidate whose constants were tuned into this one
+    constants: NotRequired[list[dict]]  # search tuned: {line, original, value} of each constant the optimiser moved
+    importance: NotRequired[dict[str, float]]  # search tuned: each tuned constant's share of the fitness's variance
 
 
 class Elite(TypedDict):
@@ -96,7 +99,7 @@ class StageSpec(TypedDict):
     repeats: int  # how many more times the Curriculum agent may run this stage
     init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
     prior_reward: PriorReward | None
-    search: NotRequired[str]  # "robust" | "eureka" (graph/search)
+    search: NotRequired[str]  # "robust" | "eureka" | "tuned" (graph/search)
     rank_by: NotRequired[str]  # a candidate's figure over its seeds: "median" | "mean" | "mean-sem" (search.py)
     rungs: NotRequired[list[float]]  # early stopping at these fractions of max_epochs (tools/rungs.py)
     rung_keep: NotRequired[float]  # the fraction of the candidates at a rung that train on
@@ -119,6 +122,7 @@ class StageRecord(TypedDict):
     best: Candidate | None
     eval_runs: list[EvalRun]
     seed_runs: NotRequired[list[dict]]
+    tuning_runs: NotRequired[list[dict]]
     checkpoint: str | None  # the stage's best policy: the next stage starts from it
     fitness: float | None  # the clean fitness of that policy
     decision: Decision | None
@@ -140,6 +144,7 @@ class StageState(TypedDict, total=False):
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
     seed_runs: Annotated[list[dict], operator.add]  # more seeds of the best candidates: {candidate, seed, ...}
+    tuning_runs: Annotated[list[dict], operator.add]  # search tuned's trials: {parent, trial, seed, fitness, ...}
     stage_result: StageRecord
     # Steering (graph/nodes/steer.py), applied at iteration boundaries:
     steer_cursor: int  # the last inbox message applied (shared with RunState)

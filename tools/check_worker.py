@@ -121,13 +121,14 @@ def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str
     from sim.isaac_names import check_reward_names, reward_inputs
     from sim.registry import make_task
     from sim.reward.program import RewardProgram, root_cause
+    from sim.seeding import CHECK_ENV, derive_seed
 
     spec = json.loads((work_dir / CHECK_FILE).read_text())
     reward_path = work_dir / "reward.py"
     reward_path.write_text(spec["source"])
     outputs, inputs, where = [], [], None
     try:
-        task = make_task(spec["task"], num_envs=DRY_RUN_ENVS, seed=0)
+        task = make_task(spec["task"], num_envs=DRY_RUN_ENVS, seed=derive_seed(0, spec["task"], CHECK_ENV))
         on_ready()  # set-up done: from here on the caller's budget runs (DRY_RUN_BUDGET_S)
         program = RewardProgram.from_source(spec["source"], filename=str(reward_path))
         check_reward_names(program, type(task))

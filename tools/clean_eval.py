@@ -23,7 +23,8 @@ from tools.text import fmt
 WORKER_MODULE = "tools.eval_worker"
 EVAL_DIR = "clean_eval"
 POLICY_FILE = "policy.pth"
-#: The same start states for every candidate of a run, so their fitnesses compare.
+#: The same start states for every candidate (of every run: sim.rl.evaluation derives its unsalted
+#: eval-env and eval-policy streams from it, sim.seeding), so their fitnesses compare.
 EVAL_SEED = 12345
 #: Relative excess of training over clean fitness tolerated as noise (on top of 3 standard errors).
 RELATIVE_TOLERANCE = 0.25

@@ -39,6 +39,8 @@ class TrainJob:
     sim: str = "default"
     #: Epochs at which the policy is snapshotted and judged against the other candidates (tools.rungs).
     rungs: list[int] = field(default_factory=list)
+    #: The run's secret mixed into the training's random streams (sim.seeding): the reward cannot know its states.
+    seed_salt: str = ""
 
     def identity(self) -> dict[str, Any]:
         """The fields every result of this job carries, trained or failed."""

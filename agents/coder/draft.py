@@ -52,6 +52,9 @@ class Programs(Protocol):
     """What a valid program is checked against before it may train: the search's record of the programs already
     tried (``graph/search/novelty.py: KnownPrograms``)."""
 
+    #: A copy ends the sample at once (its slot is spent on the numbers of a program, not on the model).
+    copy_ends_sample: bool
+
     def claim(self, code: str, behaviour: str | None = None) -> str | None:
         """None if ``code`` is new (it is claimed for this sample), else the error that says whose it is."""
 

@@ -78,7 +78,7 @@ async def write_candidate(
         draft = Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None,
                       attempt + 1, duplicate_of=programs and programs.repeated(error))  # fmt: skip
         log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error))
-        if not error:
+        if not error or (draft.duplicate_of and programs.copy_ends_sample):
             return draft
         stuck = failures.stuck(code, error)
         if failures.copying(draft.duplicate_of) and profile in RESAMPLING_PROFILES:

@@ -69,7 +69,7 @@ async def write_candidate_with_tools(
                                  check_timeout_s, rounds, calls, programs)  # fmt: skip
         log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status,
                  error=error_headline(draft.error))  # fmt: skip
-        if draft.status == "valid":
+        if draft.status == "valid" or (draft.duplicate_of and programs.copy_ends_sample):
             return draft
         if failures.stuck(draft.code or run.reply.text, draft.error):
             log.info("coder.restart", key=key, rounds=rounds, reason="the submission repeated a failure")

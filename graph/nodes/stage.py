@@ -11,9 +11,10 @@ from agents.coder.prompt import initial_messages, prior_reward_messages, program
 from agents.feedback import error_feedback
 from agents.llm.gateway import UNAVAILABLE, LLMCallError
 from agents.untrusted import candidate_block
-from graph.context import RunContext
+from graph.context import RunContext, spent_budget
 from graph.search.novelty import trained_programs
 from graph.search.ranking import rank_key, seed_entry, stage_policy, with_seeds
+from graph.search.tuning import tuning_note
 from graph.results.progress import print_iteration, progress_logger
 from graph.results.run_dir import candidate_id
 from graph.results.summary import compute, write_summary
@@ -125,6 +126,10 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     if best["status"] == "trained":
         elite = await elect({**state, "candidates": scored}, ranked, runtime.context)
         program, feedback = elite["code"], elite["feedback"]
+        chosen = next((c for c in scored if c["id"] == elite["candidate"]), {})
+        if chosen.get("tuned_from"):  # the Coder hears what the numbers did
+            parent = next((c for c in scored if c["id"] == chosen["tuned_from"]), None)
+            feedback = feedback.rstrip() + "\n\n" + tuning_note(chosen, parent)
     elif best["status"] != "llm_failed":
         if elite:  # keep building on the elite; the failed programs' errors are feedback
             program = elite["code"]
@@ -153,7 +158,7 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
     print_iteration(stage["name"], it, ranked, ctx.gateway.usage())
     ctx.board.at_iteration(stage, it + 1)
-    ctx.board.compute = compute(scored, [])
+    ctx.board.compute = compute(scored, [], state.get("tuning_runs") or [])
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     write_summary(ctx.run, s.task, state["stages"], running, "running", ctx.gateway.usage())
     return update
@@ -192,16 +197,16 @@ def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] |
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
     reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
-    budget_spent = runtime.context.gateway.budget_spent()
-    if budget_spent:
-        log.info("budget.spent", stage=stage["name"], iteration=state["iteration"],
-                 spent_usd=round(runtime.context.gateway.spent_usd(), 4), budget_usd=runtime.context.settings.budget_usd)  # fmt: skip
-    if state["iteration"] < stage["iterations"] and not state.get("stopped") and not budget_spent:
+    spent = spent_budget(runtime.context)
+    if spent:
+        log.info("budget.spent", stage=stage["name"], iteration=state["iteration"], reason=spent)
+    if state["iteration"] < stage["iterations"] and not state.get("stopped") and not spent:
         if lost_to_outage(state):
             return "await_llm"
         if not reached:
             return fan_out_candidates(state)
         log.info("stage.success_reached", stage=stage["name"], fitness=best["fitness"], success_to_advance=threshold)
+    runtime.context.board.clock.at_evaluation()
     if best is None:
         return "close_stage"
     seed = runtime.context.settings.seed + EVAL_SEED_OFFSET
@@ -245,7 +250,7 @@ async def close_stage(state: StageState) -> dict:
     checkpoint, fitness = stage_policy(best, eval_runs)
     record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
                          iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
-                         seed_runs=state.get("seed_runs", []),
+                         seed_runs=state.get("seed_runs", []), tuning_runs=state.get("tuning_runs", []),
                          checkpoint=checkpoint, fitness=fitness, decision=None, stopped=state.get("stopped", False),
                          curriculum_notes=state.get("curriculum_notes", []),
                          steering=state.get("steering", []))  # fmt: skip

@@ -95,7 +95,7 @@ def stage_spec(number: int, entry: dict, settings: Settings) -> StageSpec:
 def task_rungs(settings: Settings, task: str) -> list[float]:
     """The stage's rungs (fractions of max_epochs): none under ``search: eureka``; the settings' if given, else the
     task config's."""
-    if settings.search != "robust":
+    if settings.search == "eureka":
         return []
     if settings.rungs is not None:
         return parse_fractions(settings.rungs)

@@ -8,6 +8,7 @@
     summary.json         the run's outcome, rewritten as it goes
     report.html, report.md, report_files/   the report
     init_checkpoint.pth  the run's copy of --init-checkpoint
+    seed_salt            the run's secret for its trainings' random streams (sim/seeding.py; never in a report)
     <stage>/rewards/     the Coder's programs and their checks
     <stage>/train/<candidate>/   one training job (tools/jobs.py owns what is inside)
     <stage>/train/<candidate>-seed<N>/   the same program trained with another seed (search robust)
@@ -16,8 +17,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from sim.seeding import new_salt
 
 CONFIG_FILE = "config.yaml"
 CHECKPOINTS_FILE = "checkpoints.sqlite"
@@ -28,6 +32,7 @@ SUMMARY_FILE = "summary.json"
 REPORT_HTML, REPORT_MD, REPORT_FILES = "report.html", "report.md", "report_files"
 REPORT_VIDEO = "best_policy.mp4"  # in report_files/
 INIT_CHECKPOINT_FILE = "init_checkpoint.pth"
+SEED_SALT_FILE = "seed_salt"
 
 
 def candidate_id(iteration: int, sample: int) -> str:
@@ -82,6 +87,19 @@ class RunDir:
     def init_checkpoint(self) -> Path:
         return self.root / INIT_CHECKPOINT_FILE
 
+    @property
+    def seed_salt_file(self) -> Path:
+        return self.root / SEED_SALT_FILE
+
+    def seed_salt(self) -> str:
+        """The run's salt (sim.seeding), made at its first call and read back after (a resume trains as before)."""
+        path = self.seed_salt_file
+        if not path.is_file():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.write(new_salt() + "\n")
+        return path.read_text().strip()
+
     def is_run(self) -> bool:
         """Whether this directory holds a run (its settings are saved)."""
         return self.config.is_file()
@@ -94,6 +112,14 @@ class RunDir:
 
     def seed_training(self, stage: str, candidate: str, seed: int) -> Path:
         return self.root / stage / "train" / f"{candidate}-seed{seed}"
+
+    def tuning_trial(self, stage: str, candidate: str, trial: int) -> Path:
+        """The training of one trial of the study that tunes ``candidate``'s constants (search tuned)."""
+        return self.root / stage / "train" / f"{candidate}-trial{trial}"
+
+    def tuning_studies(self, stage: str) -> Path:
+        """The stage's Optuna studies (SQLite): a resumed run continues them."""
+        return self.root / stage / "tuning.sqlite"
 
     def rung_board(self, stage: str) -> Path:
         """Every candidate's clean fitness at each rung of the stage (tools.rungs.RungBoard)."""

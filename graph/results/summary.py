@@ -16,8 +16,8 @@ from tools.files import write_json_atomic
 from tools.text import error_headline
 
 SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
-                 "tool_calls", "author", "duplicate_of", "seeds")
-COMPUTE_FIELDS = ("env_steps", "train_s", "trainings", "stopped_early", "duplicates")
+                 "tool_calls", "author", "duplicate_of", "seeds", "tuned_from", "constants")
+COMPUTE_FIELDS = ("env_steps", "train_s", "trainings", "stopped_early", "duplicates", "tuning_trials")
 #: The best candidate's, its program as it trained (the training job's reward source) included.
 BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint", "seeds",
                "code")
@@ -54,14 +54,15 @@ def bootstrap_ci(values: list[float], resamples: int = 10_000, seed: int = 0) ->
     return [means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]]
 
 
-def compute(candidates: list[dict], eval_runs: list[EvalRun]) -> dict:
+def compute(candidates: list[dict], eval_runs: list[EvalRun], tuning_runs: list[dict] = ()) -> dict:
     """What a stage spent: env-steps and training seconds of every training (every seed of every candidate,
-    the final evaluation included), how many trainings, and the duplicates it did not train."""
-    trainings = [s for c in candidates for s in c.get("seeds") or []] + list(eval_runs)
+    every tuning trial, the final evaluation included), how many trainings, and the duplicates it did not train."""
+    tuning = list(tuning_runs)
+    trainings = [s for c in candidates for s in c.get("seeds") or []] + list(eval_runs) + tuning
     return {"env_steps": sum(t.get("env_steps") or 0 for t in trainings),
             "train_s": round(sum(t.get("train_s") or 0.0 for t in trainings), 1), "trainings": len(trainings),
             "stopped_early": sum(t.get("status") == "stopped_early" for t in trainings),
-            "duplicates": sum(c["status"] == "duplicate" for c in candidates)}  # fmt: skip
+            "duplicates": sum(c["status"] == "duplicate" for c in candidates), "tuning_trials": len(tuning)}  # fmt: skip
 
 
 def iteration_table(candidates: list[Candidate], iterations: list[dict], steering: list[dict]) -> list[dict]:
@@ -97,9 +98,9 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "init_checkpoint": spec["init_checkpoint"],
         "prior_reward_from": prior and ("human" if prior.get("origin") == "human" else prior["task"]),
         "search": spec.get("search", "eureka"),
-        **({"rank_by": spec["rank_by"]} if spec.get("search") == "robust" and spec.get("rank_by") else {}),
+        **({"rank_by": spec["rank_by"]} if spec.get("search") in ("robust", "tuned") and spec.get("rank_by") else {}),
         "iterations": iteration_table(candidates, record.get("iterations", []), record.get("steering", [])),
-        "compute": compute(candidates, record.get("eval_runs", [])),
+        "compute": compute(candidates, record.get("eval_runs", []), record.get("tuning_runs") or []),
         "best": best and {k: best.get(k) for k in BEST_FIELDS},
         "final_eval": final_eval(record.get("eval_runs", []), best),
         "checkpoint": record.get("checkpoint"),
@@ -108,8 +109,16 @@ def stage_entry(record: StageRecord | StageState) -> dict:
     }
 
 
-def build_summary(task: str, stages: list[StageRecord], running: StageState | None, status: str,
-                  llm_usage: dict, reason: str | None = None) -> dict:  # fmt: skip
+def build_summary(
+    task: str,
+    stages: list[StageRecord],
+    running: StageState | None,
+    status: str,
+    llm_usage: dict,
+    reason: str | None = None,
+    timing: dict | None = None,
+) -> dict:
+    """summary.json; ``timing`` (the run's clock, at its end): its first whole-run ETA and its wall time."""
     entries = [stage_entry(r) for r in stages] + ([stage_entry(running)] if running else [])
     last = best_attempt([e for e in entries if e["stage"] == entries[-1]["stage"]]) if entries else None
     return {
@@ -123,6 +132,7 @@ def build_summary(task: str, stages: list[StageRecord], running: StageState | No
         "search": entries[-1]["search"] if entries else None,
         "compute": {k: sum(e["compute"][k] for e in entries) for k in COMPUTE_FIELDS},
         "llm": llm_usage,
+        **({"timing": timing} if timing else {}),
     }
 
 
@@ -136,8 +146,16 @@ def no_candidate_reason(candidates: list[Candidate]) -> str:
     return f"no candidate trained; {len(candidates)} samples: " + ", ".join(parts)
 
 
-def write_summary(run: RunDir, task: str, stages: list[StageRecord], running: StageState | None,
-                  status: str, llm_usage: dict, reason: str | None = None) -> dict:  # fmt: skip
-    summary = build_summary(task, stages, running, status, llm_usage, reason)
+def write_summary(
+    run: RunDir,
+    task: str,
+    stages: list[StageRecord],
+    running: StageState | None,
+    status: str,
+    llm_usage: dict,
+    reason: str | None = None,
+    timing: dict | None = None,
+) -> dict:
+    summary = build_summary(task, stages, running, status, llm_usage, reason, timing)
     write_json_atomic(run.summary, summary)
     return summary

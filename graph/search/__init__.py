@@ -8,12 +8,14 @@ ranking every search shares lives in ``graph/search/ranking.py``, which summary 
   clean fitness wins.
 - ``robust``: no program trained twice (``novelty.py``), rungs that stop hopeless trainings (``rungs.py``), the
   best ``seed_top_k`` of each iteration trained with ``extra_seeds`` more seeds and ranked over them (``rank_by``).
+- ``tuned``: ``robust``, with the iteration's best program's constants tuned by an optimiser (``tuning.py``).
 """
 
 from __future__ import annotations
 
 from graph.results.run_dir import RunDir
 from graph.search.novelty import KnownPrograms
+from graph.search.ranking import rank_key
 from graph.search.rungs import RungBoard
 from graph.settings import Settings
 from graph.state import Candidate, StageSpec
@@ -44,6 +46,10 @@ class EurekaSearch:
     def seed_plan(self, candidates: list[Candidate], iteration: int) -> list[tuple[Candidate, int]]:
         """The (candidate, seed) trainings the iteration's best get beyond their first."""
         return []
+
+    def tuning_plan(self, candidates: list[Candidate], iteration: int) -> tuple[Candidate, int] | None:
+        """The trained candidate whose constants the iteration tunes, and how many trials (None: no tuning)."""
+        return None
 
 
 class RobustSearch(EurekaSearch):
@@ -77,7 +83,27 @@ class RobustSearch(EurekaSearch):
         return [(c, s.seed + 1 + j) for c in trained for j in range(s.extra_seeds)]
 
 
-SEARCHES = {search.name: search for search in (EurekaSearch, RobustSearch)}
+class TunedSearch(RobustSearch):
+    """``robust``, and structure from the model, numbers from an optimiser (``tuning.py``): the iteration's best
+    trained program has its constants tuned, ``tuning_trials`` trainings plus one for each copy a sample sent
+    back (a copy ends its sample at once instead of asking the model again), and the winner joins the candidates
+    before the extra seeds are handed out, so it is selected over seeds like every other."""
+
+    name = "tuned"
+
+    def programs(self, stage: StageSpec, known: dict, candidate: str) -> KnownPrograms:
+        return KnownPrograms(known, self.claims.setdefault(stage["name"], {}), candidate, copy_ends_sample=True)
+
+    def tuning_plan(self, candidates: list[Candidate], iteration: int) -> tuple[Candidate, int] | None:
+        now = [c for c in candidates if c["iteration"] == iteration]
+        trained = sorted((c for c in now if c["status"] == "trained" and c["fitness"] is not None
+                          and not c.get("tuned_from")), key=rank_key)  # fmt: skip
+        if not trained or self.settings.tuning_trials < 1:
+            return None
+        return trained[0], self.settings.tuning_trials + sum(c["status"] == "duplicate" for c in now)
+
+
+SEARCHES = {search.name: search for search in (EurekaSearch, RobustSearch, TunedSearch)}
 
 
 def search_for(settings: Settings, run: RunDir) -> EurekaSearch:

@@ -33,8 +33,10 @@ class KnownPrograms:
     a sample whose valid program is one of them, or gives the same reward on every state of the check, is told so
     and asked for another. The Coder calls ``claim`` (agents/coder/draft.py: ``Programs``)."""
 
-    def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str):
+    def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str,
+                 copy_ends_sample: bool = False):  # fmt: skip
         self.trained, self.claims, self.candidate = trained, claims, candidate
+        self.copy_ends_sample = copy_ends_sample  # ``search: tuned`` spends the slot on tuning instead
         self.refusals: dict[str, str] = {}  # each refusal this sample got -> the candidate it names
         self.behaviour: str | None = None  # the behaviour digest of the program this sample claimed
 

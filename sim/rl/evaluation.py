@@ -3,7 +3,9 @@
 Every env plays one whole episode under the policy (actions sampled as in training, from a
 seeded generator); the fitness is the task's own success metric over those episodes. An episode
 whose actions or state become non-finite ends there, a failure: NaN state never trips a task's
-termination test, and must not count as survival.
+termination test, and must not count as survival. The start states and the action noise come from
+the seed's ``eval-env`` and ``eval-policy`` streams (``sim.seeding``), never salted: one seed starts
+every candidate of every run from the same states.
 This is the number candidates are ranked by: the reward code never touches it.
 """
 
@@ -15,6 +17,7 @@ import torch
 
 from sim.registry import make_task
 from sim.rl.policy import Policy
+from sim.seeding import EVAL_ENV, EVAL_POLICY, derive_seed
 
 
 @torch.no_grad()
@@ -22,8 +25,9 @@ def evaluate_policy(
     task_name: str, checkpoint: str, num_envs: int, seed: int, ppo_overrides: dict | None = None, sim: str = "default"
 ) -> dict:
     """{fitness, std, episodes}: the mean episode fitness of ``num_envs`` first episodes."""
-    torch.manual_seed(seed)  # the policy samples its actions from torch's global generator
-    task = make_task(task_name, num_envs=num_envs, seed=seed, sim=sim)
+    task = make_task(task_name, num_envs=num_envs, seed=derive_seed(seed, task_name, EVAL_ENV), sim=sim)
+    # The policy samples from torch's global generator; seeded after the task (IsaacGymEnvs' make seeds it too).
+    torch.manual_seed(derive_seed(seed, task_name, EVAL_POLICY))
     policy = Policy(task, checkpoint, ppo_overrides, deterministic=False)
     fitness_sum = torch.zeros(num_envs, device=task.device)
     scores = torch.full((num_envs,), math.nan, device=task.device)

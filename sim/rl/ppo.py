@@ -21,6 +21,7 @@ from sim.reward.program import RewardProgram
 from sim.rl import rung_file
 from sim.rl.checkpoint import check_finite, check_fits, load_checkpoint, weights_digest
 from sim.rl.vec_env import RewardedVecEnv, TrainingStats
+from sim.seeding import TRAIN_ENV, TRAIN_POLICY, derive_seed
 
 #: Called after every epoch with {epoch, max_epochs, fitness}.
 EpochCallback = Callable[[dict], None]
@@ -70,7 +71,8 @@ class FitnessObserver(AlgoObserver):
 
 
 def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device: str, out_dir: Path) -> dict:
-    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML)."""
+    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML); ``seed`` seeds torch's, numpy's
+    and random's global generators (the policy's stream, ``sim.seeding.TRAIN_POLICY``)."""
     num_envs = env.task.num_envs
     return {
         "seed": seed,
@@ -150,20 +152,24 @@ def train(
     sim: str = "default",
     rungs: tuple[int, ...] = (),
     on_rung: RungCallback | None = None,
+    salt: str = "",
 ) -> dict[str, Any]:
     """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics.
 
+    ``seed`` never seeds a generator itself: the envs' stream and the policy's are derived from it, the task and
+    the run's ``salt`` (``sim.seeding``), so the reward cannot tell its seed from the states it is given.
     At each epoch in ``rungs`` the policy is saved (``rung_file``) and ``on_rung`` told; training goes on."""
     started = time.perf_counter()
-    torch.manual_seed(seed)  # rl_games skips seeding when seed == 0
-    task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=seed, sim=sim)
+    env_seed, policy_seed = (derive_seed(seed, task_name, purpose, salt) for purpose in (TRAIN_ENV, TRAIN_POLICY))
+    task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=env_seed, sim=sim)
+    torch.manual_seed(policy_seed)  # after the task (IsaacGymEnvs' make seeds torch); rl_games seeds it again, unless 0
     stats = TrainingStats(window=max(100, task.num_envs), min_episodes=task.num_envs)
     env = RewardedVecEnv(task, reward, stats)
     nn_dir = out_dir / "nn"
     nn_dir.mkdir(parents=True, exist_ok=True)
     observer = FitnessObserver(stats, nn_dir, on_epoch, rungs, on_rung)
     runner = Runner(algo_observer=observer)
-    runner.load_config(rl_games_params(cfg, env, seed, device, out_dir))
+    runner.load_config(rl_games_params(cfg, env, policy_seed, device, out_dir))
     agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
     warm_start_digest = None
     if checkpoint:

@@ -50,3 +50,19 @@ def test_reward_tracebacks_start_in_the_reward_program(tmp_path):
     first_frame = result["error"].splitlines()[1]
     assert "reward.py" in first_frame and "line 2" in first_frame
     assert "bonus = cart_pos.nonexistent" in result["error"]
+
+
+def test_the_worker_trains_with_the_jobs_salt(tmp_path, monkeypatch):
+    import sim.rl.ppo
+
+    seen = {}
+
+    def train(*args, salt="", **kwargs):
+        seen["salt"] = salt
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(sim.rl.ppo, "train", train)
+    job = make_job("Cartpole", "human", tmp_path / "job", ppo=SMALL)
+    job.seed_salt = "the run's"
+    job.write()
+    assert run(Path(job.out_dir))["status"] == "failed" and seen == {"salt": "the run's"}

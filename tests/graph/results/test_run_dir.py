@@ -20,3 +20,12 @@ def test_replay_of_a_run_directory_reads_its_transcript(tmp_path):
     assert transcript(f"replay:{tmp_path}") == f"replay:{RunDir(tmp_path).llm_calls}"
     assert transcript(f"replay:{tmp_path / 'calls.jsonl'}") == f"replay:{tmp_path / 'calls.jsonl'}"
     assert transcript("openai:gpt-4o") == "openai:gpt-4o" and transcript("local") == "local"
+
+
+def test_a_run_makes_its_seed_salt_once_and_keeps_it_to_itself(tmp_path):
+    run, other = RunDir(tmp_path / "a"), RunDir(tmp_path / "b")
+    run.root.mkdir()
+    other.root.mkdir()
+    salt = run.seed_salt()
+    assert len(salt) == 32 and run.seed_salt() == salt != other.seed_salt()  # a resume reads it back
+    assert run.seed_salt_file.stat().st_mode & 0o077 == 0

@@ -34,7 +34,7 @@ def test_summary_has_the_documented_fields():
     assert [x["sample"] for x in s["iterations"][0]["samples"]] == [0, 1]
     assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "train_fitness", "overstated", "error",
                                                      "reward_path", "attempts", "tool_calls", "author", "duplicate_of",
-                                                     "seeds"}
+                                                     "seeds", "tuned_from", "constants"}  # issue 38's names
     assert s["iterations"][0]["steering"] == running["steering"] and "steering" not in s["iterations"][1]
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
     assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "train_fitness": 4.0, "reward_path": "r0.py",
@@ -97,5 +97,6 @@ def test_seeds_compute_and_the_held_out_figures():
     final = s["final_eval"]
     assert final["mean"] == 4.0 and 3.0 <= final["ci95"][0] < 4.0 < final["ci95"][1] <= 5.0
     assert final["selection_gap"] == 1.0 and abs(final["selection_gap_sd"] - 1.0 / 0.816496580927726) < 1e-9
-    assert s["compute"] == {"env_steps": 600, "train_s": 6.0, "trainings": 6, "stopped_early": 0, "duplicates": 1}
+    assert s["compute"] == {"env_steps": 600, "train_s": 6.0, "trainings": 6, "stopped_early": 0, "duplicates": 1,
+                            "tuning_trials": 0}
     assert s["search"] == s["stages"][0]["search"] == "robust" and s["stages"][0]["rank_by"] == "median"

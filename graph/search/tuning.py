@@ -1,0 +1,129 @@
+"""Structure from the model, numbers from an optimiser (``search: tuned``): a trained program's constants
+(``sim/reward/constants.py``) tuned by Optuna's TPE sampler, every trial a training at the stage's budget on the
+parent's seed (common random numbers: two trials differ by their constants, not by their seed), measured by the
+clean evaluation. The study lives in the run's SQLite file, so a resumed run continues it.
+
+The winner is a candidate like any other (``tuned_from`` its parent, its ``constants`` moved): it still has to
+win the selection over seeds before it can be the stage's best.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+from optuna.distributions import FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
+from sim.reward.constants import Constant, tunable_constants, with_constants
+from tools.text import fmt
+
+#: How far from its original value a constant may move, as a factor either way (log scale, sign kept): the issue's
+#: goal case is a human reward with weights off by 20 to 400 times.
+SPREAD = 1000.0
+#: One trial's training: given the program and the trial number, its clean fitness (None: it did not train) and
+#: the record of that training (JSON: it is kept with the trial, so a resumed run still has it).
+Objective = Callable[[str, int], Awaitable["tuple[float | None, dict]"]]
+ENTRY = "training"  # the trial's user attribute that holds its training's record
+
+
+@dataclass
+class Tuned:
+    """A study's outcome: the best program (None if no trial beat the parent) with its training's record
+    (``winner``) and its constants as moved, the parent's and the best trial's fitness on the shared seed, every
+    trial's training (``runs``) and which constants mattered most."""
+
+    code: str | None
+    winner: dict | None
+    constants: list[dict]  # {"line", "original", "value"} for each constant the winner moved
+    parent_fitness: float | None
+    fitness: float | None
+    runs: list[dict]
+    importance: dict[str, float]  # "line N" -> its share of the fitness's variance over the trials (fANOVA)
+
+    @property
+    def trials(self) -> int:
+        return len(self.runs)
+
+
+def distribution(constant: Constant) -> FloatDistribution | IntDistribution:
+    """The magnitude's range, log-scale around the original value (its sign is kept apart)."""
+    magnitude = abs(constant.value)
+    if constant.kind == "int":
+        return IntDistribution(max(1, math.floor(magnitude / SPREAD)), max(2, math.ceil(magnitude * SPREAD)), log=True)
+    return FloatDistribution(magnitude / SPREAD, magnitude * SPREAD, log=True)
+
+
+def values_of(params: dict, constants: list[Constant]) -> dict[str, float]:
+    """Signed values for ``with_constants`` from a trial's magnitudes."""
+    return {c.key: math.copysign(params[c.key], c.value) for c in constants}
+
+
+async def tune(source: str, parent_fitness: float | None, trials: int, objective: Objective, storage: Path,
+               study_name: str, seed: int) -> Tuned:  # fmt: skip
+    """Run the study's remaining trials (of ``trials``, counting those a killed run finished) one at a time."""
+    constants = tunable_constants(source)
+    if not constants:
+        return Tuned(None, None, [], parent_fitness, None, [], {})
+    space = {c.key: distribution(c) for c in constants}
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(study_name=study_name, storage=f"sqlite:///{storage}", direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=seed), load_if_exists=True)  # fmt: skip
+    for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # a killed run's trial
+        study.tell(stale.number, state=TrialState.FAIL)
+    if parent_fitness is not None and not study.trials:  # the parent as trained: the sampler's first point
+        study.add_trial(optuna.trial.create_trial(params={c.key: abs(c.value) for c in constants}, distributions=space,
+                                                  value=parent_fitness, user_attrs={"parent": True}))  # fmt: skip
+    done = [t for t in study.trials if ENTRY in t.user_attrs and t.state.is_finished()]
+    for _ in range(max(0, trials - len(done))):
+        trial = study.ask(space)
+        fitness, entry = await objective(with_constants(source, values_of(trial.params, constants)), trial.number)
+        trial.set_user_attr(ENTRY, entry)
+        study.tell(trial, fitness, state=TrialState.COMPLETE if fitness is not None else TrialState.FAIL)
+    return outcome(study, source, constants, parent_fitness)
+
+
+def outcome(study: optuna.Study, source: str, constants: list[Constant], parent_fitness: float | None) -> Tuned:
+    """The study's winner, if a trial beat the parent on their shared seed."""
+    runs = [t for t in study.trials if ENTRY in t.user_attrs]
+    trained = [t for t in runs if t.state == TrialState.COMPLETE]
+    best = max(trained, key=lambda t: t.value, default=None)
+    by_key = importance(study)
+    shares = {f"line {c.line}": by_key[c.key] for c in constants if c.key in by_key}
+    entries = [t.user_attrs[ENTRY] for t in runs]
+    if best is None or (parent_fitness is not None and best.value <= parent_fitness):
+        return Tuned(None, None, [], parent_fitness, best and best.value, entries, shares)
+    values = values_of(best.params, constants)
+    moved = [{"line": c.line, "original": c.value, "value": values[c.key]} for c in constants
+             if values[c.key] != c.value]  # fmt: skip
+    return Tuned(with_constants(source, values), best.user_attrs[ENTRY], moved, parent_fitness, best.value,
+                 entries, shares)  # fmt: skip
+
+
+def importance(study: optuna.Study) -> dict[str, float]:
+    """Each constant's (by key) share of the fitness's variance over the trials (Optuna's fANOVA); {} with too
+    few trials to tell."""
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    if len(complete) < 3 or len({t.value for t in complete}) < 2:
+        return {}
+    try:
+        return dict(optuna.importance.get_param_importances(study))
+    except (RuntimeError, ValueError):  # too few distinct points for the evaluator
+        return {}
+
+
+def tuning_note(tuned: dict, parent: dict | None) -> str:
+    """What the optimiser did to the elite, for the Coder's next prompt: the constants it moved, the fitness before
+    and after on the shared seed, and which constants mattered most (the project's words and numbers only)."""
+    moved = "; ".join(f"line {m['line']}: {m['original']:.4g} -> {m['value']:.4g}" for m in tuned.get("constants") or [])
+    before = parent["seeds"][0]["fitness"] if parent and parent.get("seeds") else None
+    after = tuned["seeds"][0]["fitness"] if tuned.get("seeds") else None
+    shares = sorted((tuned.get("importance") or {}).items(), key=lambda kv: -kv[1])[:3]
+    mattered = ", ".join(f"{where} ({share:.0%})" for where, share in shares)
+    return (f"This program is {tuned.get('tuned_from')}'s with its constants tuned by an optimiser (the same "
+            f"structure, other numbers): {moved}. Clean fitness on the shared seed: {fmt(before)} -> {fmt(after)}."
+            + (f" The constants that changed the fitness most: {mattered}." if mattered else "")
+            + " Keep the numbers it found unless you change the structure around them.")

@@ -1,0 +1,72 @@
+"""The constant tuner: Optuna's study over a program's numbers, resumable from its SQLite file.
+
+The objective here is a FAKE training (a known function of the constants), so the optimiser's own behaviour can
+be checked in seconds; tests/graph/test_run_tuned.py trains for real."""
+
+import math
+
+import optuna
+
+from graph.search.tuning import tune, tuning_note
+from sim.reward.constants import tunable_constants
+
+#: The human Cartpole reward's structure with its weights off by 400 and 20 times (issue 38's goal case).
+WRONG_SCALES = (
+    "def compute_reward(pole_angle, pole_vel, cart_vel, cart_pos):\n"
+    "    reward = 1.0 - pole_angle * pole_angle - 4.0 * torch.abs(cart_vel) - 0.1 * torch.abs(pole_vel)\n"
+    "    return reward, {}\n"
+)
+TARGET = {"4.0": 0.01, "0.1": 0.005}  # the human reward's weights
+
+
+def fake_fitness(code: str) -> float:
+    """FAKE training: 500 at the human weights, less the further (in log scale) each weight is from them."""
+    weights = {c.text: c.value for c in tunable_constants(code)}
+    found = sorted(abs(v) for v in weights.values())
+    wanted = sorted(TARGET.values())
+    return 500.0 - 50.0 * sum(abs(math.log(f / w)) for f, w in zip(found, wanted))
+
+
+async def objective(code: str, trial: int):
+    fitness = fake_fitness(code)
+    return fitness, {"trial": trial, "fitness": fitness, "env_steps": 1000, "train_s": 1.0, "status": "trained"}
+
+
+async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps_the_structure(tmp_path):
+    parent = fake_fitness(WRONG_SCALES)
+    study = await tune(WRONG_SCALES, parent, 40, objective, tmp_path / "tuning.sqlite", "it0-s0", seed=0)
+    assert study.trials == 40 and len(study.runs) == 40 and study.fitness > parent + 100
+    assert study.code is not None and study.winner["fitness"] == study.fitness
+    moved = {m["line"] for m in study.constants}
+    assert moved == {2} and all(m["original"] * m["value"] > 0 for m in study.constants)  # signs kept
+    assert study.code.replace("4.0", "").count("torch.abs") == WRONG_SCALES.count("torch.abs")
+    note = tuning_note({"tuned_from": "it0-s0", "constants": study.constants, "importance": study.importance,
+                        "seeds": [{"fitness": study.fitness}]}, {"seeds": [{"fitness": parent}]})  # fmt: skip
+    assert "it0-s0's with its constants tuned" in note and "line 2:" in note
+
+
+async def test_a_resumed_study_runs_only_the_trials_it_still_owes_and_drops_a_killed_one(tmp_path):
+    storage = tmp_path / "tuning.sqlite"
+    await tune(WRONG_SCALES, 100.0, 3, objective, storage, "it0-s0", seed=0)
+    study = optuna.load_study(study_name="it0-s0", storage=f"sqlite:///{storage}")
+    study.ask()  # a trial the killed run had started: it never reported
+    calls = []
+
+    async def counting(code, trial):
+        calls.append(trial)
+        return await objective(code, trial)
+
+    resumed = await tune(WRONG_SCALES, 100.0, 5, counting, storage, "it0-s0", seed=0)
+    assert len(calls) == 2 and resumed.trials == 5  # 3 before, 2 now; the stale one failed, not counted
+    states = [t.state for t in optuna.load_study(study_name="it0-s0", storage=f"sqlite:///{storage}").trials]
+    assert states.count(optuna.trial.TrialState.FAIL) == 1
+
+
+async def test_a_trial_that_does_not_train_fails_and_a_study_nobody_beats_gives_no_winner(tmp_path):
+    async def broken(code, trial):
+        return None, {"trial": trial, "fitness": None, "env_steps": 0, "train_s": 0.0, "status": "failed"}
+
+    study = await tune(WRONG_SCALES, 100.0, 2, broken, tmp_path / "t.sqlite", "it0-s1", seed=0)
+    assert study.code is None and study.trials == 2 and all(r["status"] == "failed" for r in study.runs)
+    nothing = await tune("def compute_reward(x):\n    return x, {}\n", 1.0, 3, objective, tmp_path / "t.sqlite", "x", 0)
+    assert nothing.code is None and nothing.trials == 0  # no constant to tune

@@ -46,9 +46,11 @@ from tools.text import fmt
 from tools.trainer import make_job
 
 METHODS = {"sparse": "Sparse", "human": "Human", "eureka": "Eureka", "eureka_paper": "Eureka (paper's search)",
-           "eureka_human_init": "Eureka (Human Init.)"}
+           "eureka_tuned": "Eureka (tuned)", "eureka_human_init": "Eureka (Human Init.)"}
 #: The graph.run search of each Eureka method: ``eureka`` is the product's (robust), ``eureka_paper`` the paper's.
-SEARCH_OF = {"eureka": "robust", "eureka_paper": "eureka", "eureka_human_init": "robust"}
+SEARCH_OF = {"eureka": "robust", "eureka_paper": "eureka", "eureka_tuned": "tuned", "eureka_human_init": "robust"}
+#: The Eureka method of each search named by --search.
+METHOD_OF = {search: method for method, search in SEARCH_OF.items() if method != "eureka_human_init"}
 FINISHED = ("completed", "no_trained_candidate", "stopped_by_curriculum", "stopped_by_user", "budget_spent")
 RESULTS_FILE, TABLE_FILE, PLOT_FILE, RUN_LOG = "results.json", "table.md", "scores.png", "run.log"
 
@@ -84,7 +86,7 @@ def parse_args(argv: list[str] | None) -> Bench:
     p.add_argument("--devices", help="pool local: auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1 "
                                       "(default: configs/run.yaml's, for the baselines and the runs alike)")
     p.add_argument("--trainers-per-device", type=int, help="pool local (default: configs/run.yaml's)")
-    p.add_argument("--search", default="robust", help="the searches to compare, e.g. eureka,robust (same model, same "
+    p.add_argument("--search", default="robust", help="the searches to compare, e.g. eureka,robust,tuned (same model, same "
                                                        "seeds; with --llm replay:FILE the same recorded answers)")
     args, run_args = p.parse_known_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -101,14 +103,14 @@ def parse_args(argv: list[str] | None) -> Bench:
             raise BenchError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     taken = {"--task", "--curriculum", "--run-dir", "--resume", "--init-reward", "--eval-seeds", "--seed"}
     searches = [s.strip() for s in args.search.split(",") if s.strip()]
-    if not searches or set(searches) - {"robust", "eureka"}:
-        raise BenchError(f"--search: robust, eureka or both (eureka,robust), got {args.search!r}")
+    if not searches or set(searches) - set(METHOD_OF):
+        raise BenchError(f"--search: any of {', '.join(sorted(METHOD_OF))} (e.g. eureka,robust,tuned), got {args.search!r}")
     clash = sorted(a.split("=")[0] for a in run_args if a.split("=")[0] in taken)
     if clash:
         raise BenchError(f"{', '.join(clash)}: set by the benchmark for each run")
     seeds = [args.seed + EVAL_SEED_OFFSET + i for i in range(args.eval_seeds)]
     ppo = {k: v for k, v in (("num_envs", args.num_envs), ("max_epochs", args.max_epochs)) if v is not None}
-    methods = ["sparse", "human"] + ["eureka" if s == "robust" else "eureka_paper" for s in searches]
+    methods = ["sparse", "human"] + [METHOD_OF[s] for s in searches]
     methods += ["eureka_human_init"] if args.init_reward else []
     run_args += ["--seed", str(args.seed), "--eval-seeds", str(args.eval_seeds)]
     local = {"--devices": args.devices, "--trainers-per-device": args.trainers_per_device}

@@ -90,12 +90,13 @@ def test_the_normalised_score_is_undefined_when_human_equals_sparse():
     assert normalised({"mean": None}, {"mean": 1.0}, {"mean": 2.0}) is None
 
 
-def test_both_searches_can_be_compared_and_a_bad_search_is_named():
-    from graph.bench import BenchError, parse_args
+def test_every_search_can_be_compared_and_a_bad_search_is_named():
+    from graph.bench import SEARCH_OF, BenchError, parse_args
 
-    bench = parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "eureka,robust"])
-    assert bench.methods == ["sparse", "human", "eureka_paper", "eureka"]
-    with pytest.raises(BenchError, match="--search: robust, eureka or both"):
+    bench = parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "eureka,robust,tuned"])
+    assert bench.methods == ["sparse", "human", "eureka_paper", "eureka", "eureka_tuned"]
+    assert [SEARCH_OF[m] for m in bench.methods[2:]] == ["eureka", "robust", "tuned"]
+    with pytest.raises(BenchError, match="--search: any of eureka, robust, tuned"):
         parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "greedy"])
 
 

@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first: a torch already in the venv is kept (a CPU or CUDA build of $(TORCH) the user chose,
-	# README "Quick start"); else torch==$(TORCH), the CPU wheel (pip's own local wheels or mirror apply too).
+	# README, "Quick start"); else torch==$(TORCH), the CPU wheel (pip's own local wheels or mirror apply too).
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[test,local]"
 	touch $@
@@ -52,7 +52,7 @@ demo: install egl
 	$(PY) -m tools.render --task $(DEMO) --train-epochs 300 --seconds 10 --out runs/demo/$(DEMO).mp4
 
 # On a GPU machine: each GPU trains a Cartpole and a MuJoCo job at once inside the confinement, in 5
-# minutes, and reports env-steps/s; a refusal names its layer (README "Scaling out"). Without a GPU it
+# minutes, and reports env-steps/s; a refusal names its layer (docs/scaling.md). Without a GPU it
 # says so and passes.
 gpu-check: install
 	$(PY) -m tools.devices --check

@@ -37,7 +37,7 @@ HAND = "ShadowHand"
 #: project's own.
 HAND_PPO = {"mjwarp": {"num_envs": 4096, "max_epochs": 2}, "default": {"num_envs": 256, "max_epochs": 2}}
 #: MuJoCo Warp's own published ShadowHand env-steps/s, printed beside the figure measured here.
-PUBLISHED_HAND = "none found (README, 'Scaling out')"
+PUBLISHED_HAND = "none found (docs/scaling.md)"
 RUN_DIR = Path("runs") / "gpu-check"
 
 

@@ -34,7 +34,7 @@ log = structlog.get_logger("coder")
 #: with a fresh sample from the original prompt. The embedded model sent 21 of 49 programs it was shown
 #: back verbatim; asked for a new program given only the error, 4 of 54 repairs passed (ShadowHand: 0 of
 #: 16). Fresh samples recovered 15 of 24 failed samples over Cartpole, BallBalance, Quadcopter and
-#: ShadowHand (README, "Execute rate").
+#: ShadowHand (docs/llms-and-agents.md; figures in bench/RESULTS.md).
 #: A sample whose fresh sample repeats the candidate its previous attempt repeated ends there (``duplicate``):
 #: after two such copies, 2 of the next 26 fresh samples were new valid programs (6 embedded-model runs).
 RESAMPLING_PROFILES = {"small"}

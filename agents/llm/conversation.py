@@ -31,7 +31,7 @@ MESSAGE_OVERHEAD_TOKENS = 8
 #: Characters per token assumed when the server cannot count: prompts measure ~4 on Qwen's tokenizer,
 #: statistics full of digits ~2.5; 2.5 keeps the estimate on the safe side.
 CHARS_PER_TOKEN = 2.5
-PROGRAM_ANSWER_TOKENS = 512  # reward programs take ~250 tokens (median), ~470 (90th percentile)
+PROGRAM_ANSWER_TOKENS = 512  # reward programs take ~208 tokens (median), ~339 (90th percentile): bench/RESULTS.md
 MIN_ANSWER_TOKENS = 256
 MIN_FEEDBACK_CHARS = 600
 HEAD_SHARE = 2 / 3

@@ -144,7 +144,7 @@ def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels 
     slots = getattr(pool, "capacity", 1)  # pool ray: Ray decides how many train at once; one is assumed
     s = settings
     board = LiveBoard(clock=RunClock(slots, s.seed_top_k, s.extra_seeds, s.tuning_trials))
-    pool = TimedPool(SaltedPool(pool, run.seed_salt()), board.clock)  # a resume reads the salt back
+    pool = SaltedPool(TimedPool(pool, board.clock), run.seed_salt())  # a resume reads the salt back
     gate = TrainingGate(settings.overlaps_training())
     return RunContext(settings, run, gateway, pool, gate, Inbox(run.inbox), board, search_for(settings, run))
 

@@ -116,6 +116,7 @@ async def execute(context: RunContext, resume: bool, steer_file: Path | None = N
             return snapshot.values  # already finished
         if resume:
             await restore_models(context, graph)
+            await restore_plan(context, graph)
         service = SteeringService(context, partial(read_state, graph))
         try:
             async with steering(context, service):
@@ -129,8 +130,9 @@ async def execute(context: RunContext, resume: bool, steer_file: Path | None = N
         except BaseException as exc:
             values, running = await read_state(graph)
             stages = values.get("stages", [])
-            summary = write_summary(run, settings.task, stages, running, "stopped", context.gateway.usage(),
-                                    reason=str(exc) or type(exc).__name__)  # fmt: skip
+            usage, reason = context.gateway.usage(), str(exc) or type(exc).__name__
+            timing = context.board.clock.timing()
+            summary = write_summary(run, settings.task, stages, running, "stopped", usage, reason, timing)
             if summary["stages"]:
                 report_or_warn(run, summary)  # no new clip: the process is on its way out
             raise
@@ -143,6 +145,14 @@ async def restore_models(context: RunContext, graph) -> None:
     for agent, spec in ((running or values).get("overrides") or {}).get("models", {}).items():
         context.switch_model(agent, spec)
         log.info("steer.model_restored", agent=agent, spec=spec)
+
+
+async def restore_plan(context: RunContext, graph) -> None:
+    """The stages a resumed run has not finished, for its ETA (the running one counted whole until its next
+    iteration starts)."""
+    values, _ = await read_state(graph)
+    if "stage" in values:  # else the plan is still to be made
+        context.board.clock.plan([values["stage"], *values["plan"]])
 
 
 async def read_state(graph) -> tuple[dict, dict | None]:

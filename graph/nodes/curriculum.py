@@ -6,7 +6,7 @@ import structlog
 from langgraph.runtime import Runtime
 
 from agents import curriculum as agent
-from graph.context import RunContext
+from graph.context import RunContext, spent_budget
 from graph.nodes.stage_plan import (
     best_of_stage,
     config_decision,
@@ -52,6 +52,7 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
         log.warning("curriculum.from_scratch", stage=specs[0]["name"],
                     hint="a later stage alone starts from scratch; --init-checkpoint starts it from a policy")  # fmt: skip
     log.info("curriculum.plan", stages=[spec["name"] for spec in specs], reason=reason, by=by)
+    ctx.board.clock.plan(specs)
     return {"stage": specs[0], "plan": specs[1:], "plan_reason": f"{reason} ({by})", "stages": [],
             "status": "running"}  # fmt: skip
 
@@ -59,16 +60,16 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
 async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     """The Curriculum agent's choice after a stage: advance, repeat, stop or finish, with its reason.
 
-    A /stop from the user, or a spent ``budget_usd``, ends the run; their @curriculum guidance goes into the agent's prompt,
-    and the settings they changed (/samples, /iterations) hold for the stages that follow.
+    A /stop from the user, or a spent ``budget_usd`` or ``budget_minutes``, ends the run; their @curriculum
+    guidance goes into the agent's prompt, and the settings they changed (/samples, /iterations) hold for the
+    stages that follow.
     """
     ctx, s = runtime.context, runtime.context.settings
     record, remaining = state["stage_result"], state["plan"]
     if record["stopped"] or stop_pending(ctx.inbox, state.get("steer_cursor", 0)):
         decision = {"action": "stop", "reason": "stopped by the user (/stop)", "by": "user"}
-    elif ctx.gateway.budget_spent():
-        decision = {"action": "stop", "by": "budget", "reason": f"the LLM budget of ${s.budget_usd:g} is spent "
-                    f"(${ctx.gateway.spent_usd():.4f})"}  # fmt: skip
+    elif spent := spent_budget(ctx):
+        decision = {"action": "stop", "by": "budget", "reason": spent}
     else:
         decision = await agent_decision(state, ctx)
     log.info("curriculum.decision", stage=record["spec"]["name"], fitness=record["fitness"], **decision)

@@ -27,11 +27,11 @@ async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
         status, reason = "budget_spent", last["decision"]["reason"]
     else:
         status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
-    summary = write_summary(ctx.run, ctx.settings.task, state["stages"], None, status, ctx.gateway.usage(),
-                            reason)  # fmt: skip
+    usage, timing = ctx.gateway.usage(), ctx.board.clock.timing()
+    summary = write_summary(ctx.run, ctx.settings.task, state["stages"], None, status, usage, reason, timing)
     await write_run_report(ctx, summary, last)
     best = summary["best"] and {k: v for k, v in summary["best"].items() if k != "code"}  # the report has it
-    log.info("run.done", status=status, best=best, final_eval=summary["final_eval"])
+    log.info("run.done", status=status, best=best, final_eval=summary["final_eval"], timing=timing)
     return {"status": status}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from graph.results.eta import RunClock
 from tools.text import fmt
 
 
@@ -34,12 +35,14 @@ class LiveBoard:
     training: dict[str, Training] = field(default_factory=dict)
     finished: dict[str, dict] = field(default_factory=dict)  # candidate id -> Candidate, this process's
     compute: dict | None = None  # the stage's compute up to its last finished iteration (graph.results.summary)
+    clock: RunClock = field(default_factory=RunClock)  # the run's time so far and its ETA
 
     def at_iteration(self, spec: dict, iteration: int) -> None:
         """Where the run is: ``spec`` (a StageSpec) and the iteration about to start."""
         self.stage, self.task, self.iteration, self.iterations = spec["name"], spec["task"], iteration, spec["iterations"]
         if iteration == 0:
             self.compute = None
+        self.clock.at_iteration(spec, iteration)
 
     def stage_candidates(self) -> list[dict]:
         """The running stage's candidates this process finished."""

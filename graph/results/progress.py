@@ -72,6 +72,8 @@ def print_iteration(stage: str, iteration: int, candidates: list[dict], usage: d
 
 
 def toolbar(board: LiveBoard, usage: Callable[[], dict]) -> str:
-    """The terminal's bottom toolbar: where the run is, each training in flight, LLM usage."""
+    """The terminal's bottom toolbar: where the run is, each training in flight, the run's time and ETA, LLM
+    usage."""
     where = f"{board.stage} iteration {board.iteration + 1}/{board.iterations}" if board.stage else "starting"
-    return "\n".join([where, *(f"  {line}" for line in board.describe()), board.spent(), usage_line(usage())])
+    return "\n".join([where, *(f"  {line}" for line in board.describe()), board.spent(), board.clock.line(),
+                      usage_line(usage())])

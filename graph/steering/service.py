@@ -116,7 +116,7 @@ class SteeringService:
         best = (stage or {}).get("best")
         lines.append(f"best so far: {best['id']}, fitness {fmt(best['fitness'])} (clean), "
                      f"training fitness {fmt(best['train_fitness'])}" if best else "best so far: none trained yet")  # fmt: skip
-        lines += [board.spent(), usage_line(self.ctx.gateway.usage())]
+        lines += [board.spent(), board.clock.line(), usage_line(self.ctx.gateway.usage())]
         return "\n".join(lines)
 
     def show(self, target: str, stage: dict | None) -> str:

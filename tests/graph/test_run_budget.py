@@ -1,4 +1,4 @@
-"""--budget-usd: a FAKE priced LLM, real rl_games training; sampling stops at the budget and the run finishes."""
+"""--budget-usd and --budget-minutes: real rl_games training; sampling stops at the budget and the run finishes."""
 
 import asyncio
 import json
@@ -14,6 +14,7 @@ from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import ScriptedChatModel
 
 GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+OTHER = "```python\ndef compute_reward(pole_angle):\n    r = -pole_angle.abs()\n    return r, {'r': r}\n```"
 
 
 @pytest.mark.slow
@@ -49,3 +50,24 @@ def test_a_budget_with_an_unpriced_model_is_refused_before_anything_is_written(t
     assert main(["--search", "eureka", "--task", "Cartpole", "--budget-usd", "1", "--llm", "openai:gpt-9-unpriced", "--run-dir", str(run)]) == 2
     assert "budget_usd needs a price for openai:gpt-9-unpriced" in capsys.readouterr().err
     assert not run.exists()
+
+
+
+@pytest.mark.slow
+def test_a_time_budget_stops_sampling_after_the_iteration_it_ran_out_in_and_the_run_still_finishes(tmp_path):
+    transcript = tmp_path / "answers.jsonl"  # a FAKE Coder with answers for every iteration
+    answers = [GOOD, OTHER] * 3
+    transcript.write_text("".join(json.dumps({"agent": "coder", "response": a}) + "\n" for a in answers))
+    run = tmp_path / "run"
+    flags = "--task Cartpole --iterations 3 --samples 2 --repair-attempts 0 --eval-seeds 1 --num-envs 64"
+    flags += " --max-epochs 4 --extra-seeds 0 --budget-minutes 0.001"
+    assert main([*flags.split(), "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0
+
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "budget_spent"
+    assert summary["reason"].startswith("the time budget of 0.001 min is spent (")
+    (only,) = summary["iterations"]  # spent in the first iteration: no other one started
+    assert [s["status"] for s in only["samples"]] == ["trained", "trained"]
+    assert summary["final_eval"]["fitness"][0] is not None  # the best reward still got its final evaluation
+    assert (run / "report.html").is_file()
+    assert summary["timing"]["first_eta_s"] > 0 and 0 < summary["timing"]["wall_s"] < 600

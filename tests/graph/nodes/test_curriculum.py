@@ -6,6 +6,7 @@ from langgraph.runtime import Runtime
 
 from agents.llm.gateway import LLMGateway
 from graph.nodes.curriculum import plan
+from graph.results.board import LiveBoard
 from graph.results.run_dir import RunDir
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import ScriptedChatModel
@@ -15,7 +16,8 @@ def runtime(tmp_path, answer: str, **overrides) -> tuple[Runtime, ScriptedChatMo
     model = ScriptedChatModel(script=[answer], prompts=[])
     settings = Settings.load(DEFAULTS_FILE, overrides)
     gateway = LLMGateway({"curriculum": model}, tmp_path / "calls.jsonl", retries=0)
-    return Runtime(context=SimpleNamespace(settings=settings, gateway=gateway, run=RunDir(tmp_path))), model
+    context = SimpleNamespace(settings=settings, gateway=gateway, run=RunDir(tmp_path), board=LiveBoard())
+    return Runtime(context=context), model
 
 
 async def test_auto_plans_the_agents_chain_with_the_run_budget(tmp_path):

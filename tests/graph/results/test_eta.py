@@ -1,0 +1,119 @@
+"""The run's ETA against figures worked out by hand from a plan."""
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from graph.results.eta import LLM_S_PER_SAMPLE, Pace, RunClock, Work, remaining_s
+from sim.registry import task_config, task_names
+
+
+def test_the_time_left_is_every_iteration_training_evaluation_and_decision_of_the_plan():
+    cartpole = Work(
+        task="Cartpole",
+        size=100 * 512,
+        iterations=2,
+        samples=3,
+        trials=0,
+        seeds=4,
+        eval_seeds=3,
+        decides=True,
+    )
+    hand = Work(
+        task="ShadowHand",
+        size=150 * 256,
+        iterations=1,
+        samples=3,
+        trials=6,
+        seeds=4,
+        eval_seeds=1,
+        decides=False,
+    )
+    # Measured: Cartpole 10 s at this size and 7 s at half of it (14 s at this size): 12 s a training; the model
+    # 20 s and 40 s a sample: 30 s; ShadowHand 300 s a training.
+    pace = Pace(
+        trainings={"Cartpole": [(10.0, 100 * 512), (7.0, 50 * 512)], "ShadowHand": [(300.0, 150 * 256)]},
+        llm=[20.0, 40.0],
+    )
+    # Two slots. A Cartpole iteration: 3 samples x 30 s, then 3 trainings (2 waves) and 4 seeds (2 waves) of
+    # 12 s: 90 + 48 = 138 s. Its evaluation: 3 seeds (2 waves), 24 s, and the Curriculum agent's 30 s: 54 s.
+    # A ShadowHand iteration: 90 s, then 2 waves of samples, 6 trials one by one and 2 waves of seeds of 300 s:
+    # 3090 s. Its evaluation: 300 s, no decision after the last stage.
+    assert remaining_s([cartpole, hand], pace, slots=2) == pytest.approx(138 + 138 + 54 + 3090 + 300)
+    assert remaining_s([cartpole, hand], pace, slots=2, elapsed_s=100) == pytest.approx(
+        38 + 138 + 54 + 3090 + 300
+    )
+    assert remaining_s([cartpole, hand], pace, slots=2, elapsed_s=500) == pytest.approx(138 + 54 + 3090 + 300)
+    # One slot: 3 x 30 + (3 + 4) x 12 = 174 s an iteration; the evaluation 3 x 12 + 30 = 66 s.
+    assert remaining_s([cartpole], pace, slots=1) == pytest.approx(174 + 174 + 66)
+
+
+def test_before_anything_is_measured_the_tasks_recorded_figures_are_used():
+    recorded = task_config("ShadowHand")["expected_training_s"]  # at its 300 epochs x 256 envs
+    assert Pace().training_s("ShadowHand", 150 * 256) == pytest.approx(recorded / 2)
+    assert Pace().llm_s() == LLM_S_PER_SAMPLE
+
+
+@pytest.mark.parametrize("task", task_names())
+def test_every_task_records_the_wall_time_of_its_trainings(task):
+    assert task_config(task)["expected_training_s"] > 0
+
+
+def spec(**budget) -> dict:
+    return {
+        "number": 1,
+        "name": "stage1-Cartpole",
+        "task": "Cartpole",
+        "iterations": 2,
+        "samples": 2,
+        "eval_seeds": 1,
+        "ppo": {"max_epochs": 100, "num_envs": 512},
+        "search": "robust",
+        "repeats": 0,
+        **budget,
+    }
+
+
+def test_the_clock_measures_the_trainings_and_the_models_time_between_them(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    clock, stage = RunClock(slots=2, seed_top_k=1, extra_seeds=2), spec()
+    recorded = task_config("Cartpole")["expected_training_s"]  # at its 100 epochs x 512 envs
+    clock.plan([stage])
+    # An iteration: 2 samples of the model's (LLM_S_PER_SAMPLE each before it is measured), then 2 samples (1 wave)
+    # and 1 x 2 seeds (1 wave); two of them, then the evaluation's one training.
+    first = 2 * (2 * LLM_S_PER_SAMPLE + 2 * recorded) + recorded
+    assert clock.eta_s() == pytest.approx(first)
+    clock.at_iteration(stage, 0)
+    job = SimpleNamespace(task="Cartpole", ppo=stage["ppo"])
+    for start in (40.0, 64.0):  # the 2 samples side by side, then the 2 seeds: 20 s each
+        now[0] = start
+        with clock.training(), clock.training():
+            now[0] = start + 20
+        for _ in range(2):
+            clock.trained(job, {"status": "trained", "started_at": start, "finished_at": start + 20})
+    clock.trained(job, {"status": "failed"})  # a failed training is not the pace
+    now[0] = 90.0
+    clock.at_iteration(stage, 1)  # 90 s, 40 of them training: 50 s of the model, 25 s a sample
+    assert clock.pace.llm == [25.0]
+    assert clock.eta_s() == pytest.approx(2 * 25 + 20 + 20 + 20)  # the last iteration, the evaluation
+    now[0] = 130.0
+    assert clock.eta_s() == pytest.approx(110 - 40)
+    assert clock.line() == "run: 2 min 10 s so far, about 1 min 10 s left"
+    now[0] = 300.0
+    clock.at_evaluation()  # the stage samples no more: its evaluation is left
+    assert clock.eta_s() == pytest.approx(20)
+    assert clock.timing() == {"first_eta_s": pytest.approx(first, abs=0.1), "wall_s": 300.0}
+
+
+def test_a_stage_with_a_later_one_ends_with_the_curriculum_agents_decision(monkeypatch):
+    monkeypatch.setattr(time, "monotonic", lambda: 0.0)
+    clock = RunClock(slots=2)
+    later = {**spec(number=2, name="stage2-Cartpole"), "search": "eureka"}
+    clock.plan([spec(iterations=0), later])
+    recorded = task_config("Cartpole")["expected_training_s"]
+    # Stage 1: its evaluation and the decision (one sample's time of the model); stage 2 (eureka, no seeds): two
+    # iterations of 2 samples of the model and one wave of samples, then its evaluation.
+    llm = LLM_S_PER_SAMPLE
+    assert clock.eta_s() == pytest.approx(recorded + llm + 2 * (2 * llm + recorded) + recorded)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -133,7 +134,9 @@ async def baseline(bench: Bench, pool: DevicePool, task: str, reward: str) -> di
         out = bench.out / task / reward / f"seed{seed}"
         if (out / RESULT_FILE).is_file():
             return json.loads((out / RESULT_FILE).read_text())
-        return await pool.run(make_job(task, reward, out, seed=seed, ppo=budget(bench, task)))
+        job = make_job(task, reward, out, seed=seed, ppo=budget(bench, task))
+        job.seed_salt = RunDir(bench.out).seed_salt()  # the streams every method of the benchmark trains with
+        return await pool.run(job)
 
     results = await asyncio.gather(*(one(seed) for seed in bench.seeds))
     fitness = [clean_fitness(r) for r in results]
@@ -183,7 +186,10 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
     finished = summary_file.is_file() and json.loads(summary_file.read_text())["status"] in FINISHED
     if not finished:
         command = ["--resume", str(run_dir)] if RunDir(run_dir).is_run() else run_command(bench, task, method, run_dir)
-        run_dir.parent.mkdir(parents=True, exist_ok=True)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if not RunDir(run_dir).seed_salt_file.is_file():  # the benchmark's salt: same seed, same states as the baselines
+            shutil.copyfile(RunDir(bench.out).seed_salt_file, RunDir(run_dir).seed_salt_file)
+            RunDir(run_dir).seed_salt_file.chmod(0o600)
         with open(bench.out / task / f"{method}.{RUN_LOG}", "a") as log:
             done = subprocess.run([sys.executable, "-m", "graph.run", *command], stdout=log, stderr=subprocess.STDOUT)
         if done.returncode != 0 or not summary_file.is_file():
@@ -261,6 +267,8 @@ def write_plot(bench: Bench, results: dict, path: Path) -> None:
 
 async def run_bench(bench: Bench, console: Console) -> dict:
     pool = DevicePool(bench.devices, bench.trainers_per_device)
+    bench.out.mkdir(parents=True, exist_ok=True)
+    RunDir(bench.out).seed_salt()  # one salt for every training of the benchmark (sim/seeding.py)
     results: dict[str, dict] = {}
     for task in bench.tasks:
         per_method = {}

@@ -5,7 +5,7 @@ Eureka showed its model each task's IsaacGymEnvs observation code (``self.dof_po
 ``max_episode_length``), as parameters. Each task here offers them beside its own names: computed from the
 same simulator state, at each step, and only the ones a reward asks for (``reward_inputs``). Where this
 project's simulation differs from IsaacGymEnvs' (another model, a missing sensor), the name is left out or its
-difference is in ``DIFFERENCES``, which README's "Bring your Eureka rewards" table shows.
+difference is in ``DIFFERENCES``, which docs/eureka-compatibility.md shows.
 """
 
 from __future__ import annotations
@@ -32,11 +32,23 @@ class IsaacName:
     field: StateField
     mapping: str  # how it reads in the task's own names (task cards, hints)
     compute: Callable[[BatchedTask, State], Tensor | float | torch.device]
-    scalar: str | None = None  # "number" or "device": what IsaacGymEnvs passes instead of a tensor per environment
+    #: What IsaacGymEnvs passes instead of a tensor per environment: "number", "device", or "tensor" (one
+    #: tensor of field.shape for every environment, such as Humanoid's motor_efforts).
+    scalar: str | None = None
+
+    @property
+    def shape(self) -> str:
+        """The shape as task cards show it: [N, ...] per environment, [...] for one tensor, else the kind."""
+        dims = [str(d) for d in self.field.shape]
+        if self.scalar == "tensor":
+            return f"[{', '.join(dims)}]"
+        return self.scalar or f"[{', '.join(['N', *dims])}]"
 
     def describe(self, name: str) -> str:
         unit = f" ({self.field.unit})" if self.field.unit else ""
         what = f"{name}: a {self.scalar}{unit} {self.field.doc}" if self.scalar else self.field.describe(name)
+        if self.scalar == "tensor":
+            what = f"{name}: float32{self.shape}{unit} {self.field.doc}, the same for every environment"
         return f"{what}; here: {self.mapping}"
 
 
@@ -128,6 +140,32 @@ def _locomotion(task: str, dofs: int) -> dict[str, IsaacName]:
     return {**names, **_config(task, {key: cfg[key] for key in keys})}
 
 
+def _efforts(t: BatchedTask) -> list[float]:
+    """Each motor's torque at a full action (IsaacGymEnvs applies ``actions * motor_efforts``): its gear times
+    the half-range of its control, as the task maps actions onto the MuJoCo controls."""
+    return (t.ctrl_half * t.sim.model.actuator_gear[:, 0]).tolist()
+
+
+#: IsaacGymEnvs' Humanoid names for its motors (its reward weighs the energy and joint-limit costs by them).
+MOTORS = {
+    "motor_efforts": IsaacName(StateField((17,), "N*m", "each motor's torque at a full action (IsaacGymEnvs: "
+                                                        "the MJCF's motor gears, [21])"),
+                               "ctrl_half * actuator_gear, from the MuJoCo model",
+                               lambda t, s: torch.tensor(_efforts(t), device=s["actions"].device),
+                               scalar="tensor"),
+    "max_motor_effort": _scalar(lambda t: max(_efforts(t)), "N*m", "the largest of motor_efforts",
+                                "max(motor_efforts)"),
+}
+
+
+def _tray_rates(t: BatchedTask, s: State) -> Tensor:
+    """The tilt joints' velocities now: the commanded rate, 0 where a tilt limit stops the joint."""
+    rate = s["actions"] * t.max_tilt_rate
+    tilt = s["tray_tilt"]
+    stopped = ((tilt >= t.max_tilt) & (rate > 0)) | ((tilt <= -t.max_tilt) & (rate < 0))
+    return torch.where(stopped, torch.zeros_like(rate), rate)
+
+
 def _stacked(*parts: str) -> Callable[[BatchedTask, State], Tensor]:
     return lambda t, s: torch.stack([s[p] for p in parts], dim=-1)
 
@@ -208,6 +246,12 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
     },
     "BallBalance": {
         "ball_linvels": _renamed("ball_velocities", StateField((3,), "m/s", "ball linear velocity")),
+        "dof_positions": _renamed("tray_tilt", StateField((2,), "rad", "the tray's actuated joints: roll "
+                                                                       "(about x) and pitch (about y)")),
+        "dof_velocities": IsaacName(StateField((2,), "rad/s", "the tray's actuated joint velocities: roll "
+                                                              "and pitch rates"),
+                                    "actions * max_tilt_rate (1.5 rad/s), 0 where a tilt limit stops "
+                                    "the joint", _tray_rates),
         "ball_radius": _scalar(lambda t: t.ball_radius, "m", "the ball's radius", "0.05 (IsaacGymEnvs: 0.1)"),
     },
     "Quadcopter": {
@@ -215,7 +259,7 @@ ISAAC_NAMES: dict[str, dict[str, IsaacName]] = {
         "root_states": _root_states("root_positions", "root_quats", "root_linvels", "root_angvels"),
     },
     "Ant": _locomotion("Ant", 8),
-    "Humanoid": _locomotion("Humanoid", 17),
+    "Humanoid": {**_locomotion("Humanoid", 17), **MOTORS},
     "FrankaCabinet": {
         "franka_grasp_pos": _renamed("hand_pos", StateField((3,), "m", "the gripper's grasp point")),
         "franka_grasp_rot": _renamed("hand_rot", StateField((4,), "1", "the gripper's grasp frame, xyzw")),
@@ -259,14 +303,17 @@ PEN_ROT_DIST = ("rot_dist is the angle between the pen's axis and the goal's (th
                 "IsaacGymEnvs' is the full quaternion distance")
 HAND_STATE = ("no fingertip_state (fingertip_pos only), dof_force_tensor, vec_sensor_tensor or obs_buf; "
               "shadow_hand_dof_lower_limits and _upper_limits come per environment, [N, 24] (IsaacGymEnvs: [24])")
-#: What still differs from IsaacGymEnvs, per task (README's table).
+#: What still differs from IsaacGymEnvs, per task (docs/eureka-compatibility.md).
 DIFFERENCES: dict[str, list[str]] = {
     "Cartpole": ["reset_buf is not an input: the reward cannot end episodes here (termination is the task's own)"],
-    "BallBalance": ["a two-axis tilting tray, not IsaacGymEnvs' three-legged robot: no dof_positions, dof_velocities, "
-                    "sensor_forces or sensor_torques", "ball_radius is 0.05 m (IsaacGymEnvs: 0.1 m)"],
+    "BallBalance": ["a two-axis tilting tray, not IsaacGymEnvs' three-legged robot: dof_positions and "
+                    "dof_velocities are the tray's two actuated tilt joints, [N, 2] (IsaacGymEnvs: the "
+                    "legs' six joints, [N, 6], actuated at 1, 3 and 5); no sensor_forces or sensor_torques",
+                    "ball_radius is 0.05 m (IsaacGymEnvs: 0.1 m)"],
     "Quadcopter": ["no rotor dof_positions"],
     "Ant": ["obs_buf's foot force entries are zeros (the MuJoCo model has no force sensors)"],
-    "Humanoid": ["17 joints (IsaacGymEnvs: 21), so obs_buf's joint slices move; no dof_force_tensor or motor_efforts"],
+    "Humanoid": ["17 joints and motors (IsaacGymEnvs: 21), so obs_buf's joint slices move and "
+                 "motor_efforts is [17]; no dof_force_tensor"],
     "FrankaCabinet": ["the cabinet is our own: one drawer (cabinet_dof_pos[:, 0:3] are zeros), its handle at (0.5, 0, "
                       "0.75) m; the robot stands where IsaacGymEnvs puts it, at (1, 0, 0) facing -x",
                       "hand_pos is the grasp point (IsaacGymEnvs' hand_pos: the hand link, about 0.1 m behind it)",

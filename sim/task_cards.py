@@ -23,8 +23,7 @@ def task_card(task: str) -> str:
     isaac = isaac_names(cls)
     if isaac:
         lines += ["", "IsaacGymEnvs' names:", "", "| name | shape | unit | computed here as |", "|---|---|---|---|"]
-        lines += [f"| `{name}` | {n.scalar if n.scalar else '[N' + ''.join(f', {d}' for d in n.field.shape) + ']'} | "
-                  f"{n.field.unit} | {n.mapping} |" for name, n in isaac.items()]  # fmt: skip
+        lines += [f"| `{name}` | {n.shape} | {n.field.unit} | {n.mapping} |" for name, n in isaac.items()]
     differences = DIFFERENCES.get(task, [])
     lines += ["", "Differences from IsaacGymEnvs: " + ("; ".join(differences) if differences else "none known"), ""]
     return "\n".join(lines)

@@ -46,7 +46,8 @@ async def train_side_by_side(task: str, rewards: list[str], out: Path, seeds: tu
                                                        ppo=ppo)) for reward, seed in runs))  # fmt: skip
     for result in results:
         assert result["status"] == "trained", result["error"]
-    print(task, {f"{Path(r).stem}@{s}": round(result["fitness_max"], 3) for (r, s), result in zip(runs, results)})
+    print(task, {f"{Path(r).stem}@{s}": (round(result["fitness_max"], 3), round(result["evaluation"]["fitness"], 3))
+                 for (r, s), result in zip(runs, results)})  # (training-time best, clean)
     return dict(zip(runs, results))
 
 
@@ -69,6 +70,23 @@ def tiny_cartpole_checkpoint(out_dir: Path) -> str:
     program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
     cfg = ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 3})
     return train("Cartpole", program, cfg, seed=2, device="cpu", out_dir=out_dir)["checkpoint"]
+
+
+def constant_cartpole_policy(path: Path, action: float, log_std: float = -30.0) -> str:
+    """A Cartpole checkpoint, written without training: its policy's mean is ``action`` whatever it sees (zero
+    weights, that output bias), its standard deviation exp(``log_std``) (by default, none to speak of)."""
+    import torch
+
+    from sim.rl.policy import Actor
+
+    cfg = ppo_config("Cartpole")
+    weights = Actor(4, list(cfg["network_units"]), 1, cfg["activation"]).state_dict()
+    weights = {name: torch.zeros_like(value) for name, value in weights.items()}
+    weights["running_mean_std.running_var"] = torch.ones(4, dtype=torch.float64)
+    weights["a2c_network.mu.bias"] = torch.tensor([action])
+    weights["a2c_network.sigma"] = torch.tensor([log_std])
+    torch.save({"model": weights}, path)
+    return str(path)
 
 
 @contextmanager

@@ -32,7 +32,7 @@ def bench(out: Path, llm: str) -> subprocess.CompletedProcess:
                            "--out", str(out), "--init-reward", "human", "--eval-seeds", "2", "--num-envs", "64",
                            "--max-epochs", "6", "--iterations", "1", "--samples", "1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=1200,
-                          env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+                          env={**os.environ, "COLUMNS": "400"})  # fmt: skip
 
 
 @pytest.mark.slow

@@ -37,8 +37,9 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, c
     assert [s["status"] for s in it0["samples"]] == ["trained", "invalid", "invalid"]
     assert "shape (16,), got ()" in it0["samples"][1]["error"]
     assert "no Python code block" in it0["samples"][2]["error"]
-    assert [s["status"] for s in it1["samples"]] == ["trained", "failed", "trained"]
-    assert "non-finite" in it1["samples"][1]["error"]
+    # log(progress_buf - 1000) after step 30: refused at the check, whose states span the whole episode (issue 36)
+    assert [s["status"] for s in it1["samples"]] == ["trained", "invalid", "trained"]
+    assert "non-finite" in it1["samples"][1]["error"] and "episode steps 0 to 500" in it1["samples"][1]["error"]
     trained = [
         (s["fitness"], it["iteration"], s["sample"])
         for it in (it0, it1)

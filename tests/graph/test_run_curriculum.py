@@ -126,20 +126,23 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_path):
-    """No key, no network: the embedded model writes the rewards and makes the stage decisions."""
+    """No key, no network: the embedded model writes the rewards (they train) and makes the decisions."""
     run = tmp_path / "run"
-    # One sample without repairs per stage: each model call costs ~30 s on 2 cores (2 samples with repairs took 10 min).
+    # One greedy sample without repairs per stage: each model call costs ~30 s on 2 cores (2 samples with
+    # repairs took 10 min); at temperature 0 its programs are the same each time (every stage trained, 8 min).
     done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "ShadowHandSpin", "--iterations", "1",
                            "--samples", "1", "--repair-attempts", "0", "--max-epochs", "2", "--num-envs", "16",
-                           "--run-dir", str(run)],
+                           "--temperature", "0", "--run-dir", str(run)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800,
                           env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")})  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())
     stages = summary["stages"]
     assert stages[0]["task"] == "ShadowHand" and all(s["decision"] and s["decision"]["reason"] for s in stages)
-    # The 1.5B model's decisions vary (with nothing trained, stopping is a fair choice): the stages must follow them.
+    assert all(s["best"] for s in stages), [(s["task"], s["attempt"], s["best"]) for s in stages]
+    # The 1.5B model's decisions are its own: the stages must follow them.
     for before, after in zip(stages, stages[1:]):
         action = before["decision"]["action"]
         assert action in ("advance", "repeat")
@@ -147,11 +150,9 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
         assert (after["task"], after["attempt"]) == expected
     last = stages[-1]["decision"]["action"]
     if stages[-1]["task"] == "ShadowHandSpin":
-        assert last in ("finish", "stop") and summary["status"] in ("completed", "no_trained_candidate")
+        assert last in ("finish", "stop") and summary["status"] in ("completed", "stopped_by_curriculum")
     else:
-        # A stop after a stage that trained nothing returns no reward, and the status says that first.
-        expected = "stopped_by_curriculum" if stages[-1]["best"] else "no_trained_candidate"
-        assert last == "stop" and summary["status"] == expected
+        assert last == "stop" and summary["status"] == "stopped_by_curriculum"
     calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
     assert {c["agent"] for c in calls} >= {"coder", "curriculum"} and all(c["response"] for c in calls)
     # The agent was asked after stage 1 (it had a choice); its answer, or the config when it gave no usable one, decided.

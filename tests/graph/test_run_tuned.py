@@ -40,14 +40,27 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
     assert copy["attempts"] == 1  # a copy ends its sample at once: no second call to the model
     calls = (run / "llm_calls.jsonl").read_text().splitlines()
     assert len(calls) == 2
-    tuned = next(s for s in samples.values() if s.get("tuned_from"))
-    parent = samples[int(tuned["tuned_from"].split("-s")[1])]
-    assert parent["status"] == "trained" and tuned["author"] == "optimiser"
-    # 2 trials, one more for the copy; the winner beat its parent on their shared seed, with other numbers.
+    # 2 trials, one more for the copy, each a real training on the parent's seed with other numbers.
     assert summary["compute"]["tuning_trials"] == 3
-    assert tuned["seeds"][0]["seed"] == parent["seeds"][0]["seed"]
-    assert tuned["seeds"][0]["fitness"] > parent["seeds"][0]["fitness"]
-    assert tuned["constants"] and all({"line", "original", "value"} <= set(c) for c in tuned["constants"])
-    source = (run / "stage1-Cartpole" / "rewards" / f"it0-s{tuned['sample']}_tuned.py").read_text()
-    assert all(f"{c['original']}" not in source.splitlines()[c["line"] - 1] for c in tuned["constants"])
-    assert len(tuned["seeds"]) == 2 and len(parent["seeds"]) == 2  # both went through the selection over seeds
+    trials = sorted((run / "stage1-Cartpole" / "train").glob("it0-s*-trial*/result.json"))
+    assert len(trials) == 3
+    parent = next(s for s in samples.values() if s["status"] == "trained" and not s.get("tuned_from"))
+    for trial in trials:
+        result = json.loads(trial.read_text())
+        assert result["seed"] == parent["seeds"][0]["seed"] and result["status"] in ("trained", "failed")
+        source = json.loads((trial.parent / "job.json").read_text())["reward_source"]
+        assert source != parent_source(run, parent) and "torch.abs(cart_vel)" in source  # other numbers, same code
+    tuned = [s for s in samples.values() if s.get("tuned_from")]
+    # A winner only where a trial beat the parent on their shared seed (tests/graph/search/test_tuning.py covers
+    # the winner's record); then it joins the candidates and the selection over seeds.
+    for winner in tuned:
+        assert winner["tuned_from"] == f"it0-s{parent['sample']}" and winner["author"] == "optimiser"
+        assert winner["seeds"][0]["fitness"] > parent["seeds"][0]["fitness"] and winner["constants"]
+        assert len(winner["seeds"]) == 2
+    assert len(parent["seeds"]) == 2  # the parent went through the selection over seeds
+
+
+def parent_source(run, parent) -> str:
+    return json.loads((run / "stage1-Cartpole" / "train" / f"it0-s{parent['sample']}" / "job.json").read_text())[
+        "reward_source"
+    ]

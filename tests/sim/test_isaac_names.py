@@ -9,6 +9,7 @@ from sim.isaac_names import ISAAC_NAMES, check_reward_names, did_you_mean, isaac
 from sim.registry import make_task, task_class, task_names
 from sim.reward.library import tf_vector
 from sim.reward.program import RewardProgram, RewardProgramError
+from tests.tools.test_check_worker import dry_run_source
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "fixtures" / "isaac_style"
 #: Tasks that share another's names take its program.
@@ -39,7 +40,9 @@ def test_every_isaacgymenvs_name_has_its_declared_shape(task_name):
     names = isaac_names(type(task))
     values = reward_inputs(task, state, list(names))
     for name, value in values.items():
-        if isinstance(value, torch.Tensor):
+        if names[name].scalar == "tensor":  # one for every environment, as IsaacGymEnvs passes it
+            assert isinstance(value, torch.Tensor) and value.shape == names[name].field.shape, name
+        elif isinstance(value, torch.Tensor):
             assert value.shape == (task.num_envs, *names[name].field.shape), name
         else:
             assert isinstance(value, (int, float, torch.device)) and names[name].scalar, name
@@ -105,3 +108,72 @@ def test_franka_is_laid_out_as_in_isaacgymenvs():
     assert torch.allclose(v["drawer_pos"] + tf_vector(v["drawer_rot"], torch.tensor([0.3, 0.01, 0.0]).expand(4, 3)),
                           v["drawer_grasp_pos"], atol=1e-6)
     assert torch.equal(v["obs_buf"][:, 18:21], v["to_target"]) and torch.equal(v["obs_buf"][:, 21], s["drawer_opening"])
+
+
+#: IsaacGymEnvs' compute_humanoid_reward in Eureka's form; its obs_buf slices are sized by motor_efforts
+#: (21 joints there, 17 here: DIFFERENCES).
+HUMANOID = """@torch.jit.script
+def compute_reward(obs_buf: Tensor, actions: Tensor, potentials: Tensor, prev_potentials: Tensor,
+                   up_weight: float, heading_weight: float, actions_cost_scale: float,
+                   energy_cost_scale: float, joints_at_limit_cost_scale: float, max_motor_effort: float,
+                   motor_efforts: Tensor, termination_height: float,
+                   death_cost: float) -> Tuple[Tensor, Dict[str, Tensor]]:
+    dofs = motor_efforts.shape[0]
+    heading_weight_tensor = torch.ones_like(obs_buf[:, 11]) * heading_weight
+    heading_reward = torch.where(obs_buf[:, 11] > 0.8, heading_weight_tensor,
+                                 heading_weight * obs_buf[:, 11] / 0.8)
+    up_reward = torch.zeros_like(heading_reward)
+    up_reward = torch.where(obs_buf[:, 10] > 0.93, up_reward + up_weight, up_reward)
+    actions_cost = torch.sum(actions ** 2, dim=-1)
+    motor_effort_ratio = motor_efforts / max_motor_effort
+    dof_pos_scaled = obs_buf[:, 12:12 + dofs]
+    scaled_cost = joints_at_limit_cost_scale * (torch.abs(dof_pos_scaled) - 0.98) / 0.02
+    dof_at_limit_cost = torch.sum((torch.abs(dof_pos_scaled) > 0.98) * scaled_cost
+                                  * motor_effort_ratio.unsqueeze(0), dim=-1)
+    electricity_cost = torch.sum(torch.abs(actions * obs_buf[:, 12 + dofs:12 + 2 * dofs])
+                                 * motor_effort_ratio.unsqueeze(0), dim=-1)
+    alive_reward = torch.ones_like(potentials) * 2.0
+    progress_reward = potentials - prev_potentials
+    total_reward = progress_reward + alive_reward + up_reward + heading_reward - \\
+        actions_cost_scale * actions_cost - energy_cost_scale * electricity_cost - dof_at_limit_cost
+    total_reward = torch.where(obs_buf[:, 0] < termination_height,
+                               torch.ones_like(total_reward) * death_cost, total_reward)
+    return total_reward, {"progress": progress_reward, "electricity": electricity_cost,
+                          "at_limit": dof_at_limit_cost}
+"""
+#: An Eureka BallBalance answer's shape: the ball near the centre and slow, the tray's joints calm.
+BALL_BALANCE = """@torch.jit.script
+def compute_reward(ball_positions: torch.Tensor, ball_linvels: torch.Tensor, tray_positions: torch.Tensor,
+                   dof_positions: torch.Tensor,
+                   dof_velocities: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    dist = torch.norm(ball_positions[..., 0:2] - tray_positions[..., 0:2], dim=-1)
+    position_reward = torch.exp(-dist / 0.1)
+    speed_reward = torch.exp(-torch.norm(ball_linvels, dim=-1))
+    joint_penalty = 0.1 * torch.sum(dof_positions ** 2, dim=-1) + 0.01 * torch.sum(dof_velocities ** 2,
+                                                                                    dim=-1)
+    reward = position_reward * speed_reward - joint_penalty
+    return reward, {"position": position_reward, "joints": joint_penalty}
+"""
+
+
+@pytest.mark.parametrize("task_name, source", [("Humanoid", HUMANOID), ("BallBalance", BALL_BALANCE)])
+def test_rewards_taking_motor_efforts_or_the_trays_joint_state_pass_the_dry_run(tmp_path, task_name, source):
+    assert dry_run_source(tmp_path, task_name, source) is None
+
+
+def test_motor_efforts_weigh_the_motors_as_their_gears_do_and_the_trays_joints_are_its_tilt():
+    humanoid, s = stepped("Humanoid")
+    v = reward_inputs(humanoid, s, ["motor_efforts", "max_motor_effort"])
+    gears = torch.tensor(humanoid.sim.model.actuator_gear[:, 0], dtype=torch.float32)
+    assert torch.allclose(v["motor_efforts"] / v["max_motor_effort"], gears / gears.max())  # the weights
+    assert torch.allclose(v["motor_efforts"], 0.4 * gears)  # the torque of a full action: ctrlrange +-0.4
+    tray = make_task("BallBalance", num_envs=3, seed=0)
+    tray.reset()
+    before = tray.state()["tray_tilt"].clone()
+    s, _, _ = tray.step(torch.tensor([[1.0, -0.5], [0.0, 0.25], [-1.0, 1.0]]))
+    v = reward_inputs(tray, s, ["dof_positions", "dof_velocities"])
+    assert torch.equal(v["dof_positions"], s["tray_tilt"])
+    assert torch.allclose(v["dof_velocities"], (s["tray_tilt"] - before) / tray.dt, atol=1e-4)
+    tray.tilt[:] = tray.max_tilt  # at the limit, a push further leaves the joint still
+    s, _, _ = tray.step(torch.tensor([[1.0, -1.0]] * 3))
+    assert reward_inputs(tray, s, ["dof_velocities"])["dof_velocities"].tolist() == [[0.0, -1.5]] * 3

@@ -4,6 +4,7 @@ where a GPU exists)."""
 import pytest
 import torch
 
+from tests.tools.isolation.direct_probe import landlock_refuses
 from tools import devices, gpu_check
 from tools.devices import main, parse_devices, pin_env, worker_device
 from tools.isolation.confinement import active_layers
@@ -82,6 +83,7 @@ def test_the_check_names_the_layer_that_refused_on_a_fake_gpu(monkeypatch, tmp_p
     assert main(["--check"]) == 1
     out = capsys.readouterr().out
     landlock = active_layers()["landlock: file reads/writes confined to the job"]
+    assert landlock == landlock_refuses("files")  # the report is the kernel's
     for node in nodes:  # this process opens them; the worker may not (they are no GPU's nodes in /dev)
         refused = f"Landlock refused {node}: open read-write: EACCES inside the confinement, ok out"
         assert (f"FAILED cuda:0: {refused}" in out) == landlock

@@ -75,7 +75,11 @@ async def test_the_real_local_model_takes_tools_through_llama_cpps_template(tmp_
     assert draft.status in ("valid", "invalid")  # the server took the tools (a refusal would be llm_failed)
     calls = [r for r in read_calls(tmp_path / "calls.jsonl") if "tool" not in r]
     assert calls and all(r["tools"] == ["check_reward", "task_state", "task_source"] for r in calls)
-    # Whether the tools reach the template: the next test; whether the model calls them: bench/tool_calls.py.
+    # They reached the model's prompt on the way through the Coder and the gateway: the same messages without
+    # them cost fewer prompt tokens (a path that dropped them would cost the same).
+    plain = model.invoke(calls[0]["messages"], max_tokens=1).usage_metadata["input_tokens"]
+    assert calls[0]["prompt_tokens"] > plain + 20, (calls[0]["prompt_tokens"], plain)
+    # Whether the model calls them: bench/tool_calls.py.
 
 
 @pytest.mark.slow

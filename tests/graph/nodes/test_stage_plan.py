@@ -12,7 +12,8 @@ from graph.nodes.stage_plan import (
 )  # fmt: skip
 from graph.run import parse_args, prepare
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError
-from sim.rl.ppo_config import compatible_tasks
+from sim.registry import task_config
+from sim.rl.ppo_config import compatible_tasks, ppo_config
 from tests.helpers import candidate
 
 
@@ -27,18 +28,29 @@ def record(spec, fitness, checkpoint="best.pth") -> dict:
 
 
 def test_the_headline_task_is_two_stages_with_their_own_budgets():
-    first, second = stage_plan(settings(task="ShadowHandSpin"), configured_entries(settings(task="ShadowHandSpin")))
-    assert (first["task"], second["task"]) == ("ShadowHand", "ShadowHandSpin")
-    assert (first["name"], second["name"]) == ("stage1-ShadowHand", "stage2-ShadowHandSpin")
-    assert first["iterations"] == 2 and first["ppo"] == {"num_envs": 256, "max_epochs": 150}
-    assert first["success_to_advance"] == 0.1 and first["repeats"] == 1 and second["repeats"] == 0
-    assert first["init_checkpoint"] is None and second["prior_reward"] is None
+    """Each stage takes its own budget from the task's yaml where the entry sets one, else the run's and the
+    task's; the expectations are read from the configs, and the yaml's numbers differ from the run's and the
+    task's, so a plan that ignored them would fail."""
+    s = settings(task="ShadowHandSpin")
+    entries = task_config("ShadowHandSpin")["curriculum"]
+    plan = stage_plan(s, configured_entries(s))
+    assert [p["name"] for p in plan] == ["stage1-ShadowHand", "stage2-ShadowHandSpin"]
+    for spec, entry in zip(plan, entries, strict=True):
+        own = ppo_config(entry["task"])
+        keys = ("iterations", "samples", "eval_seeds")
+        assert [spec[k] for k in keys] == [entry.get(k, getattr(s, k)) for k in keys]
+        assert spec["ppo"] == {k: entry.get(k, own[k]) for k in ("num_envs", "max_epochs")}
+        assert spec["success_to_advance"] == entry.get("success_to_advance")
+        assert spec["repeats"] == entry.get("repeats", 0)
+        assert all(entry[k] != getattr(s, k) for k in keys) and entry["max_epochs"] != own["max_epochs"]
+    assert plan[0]["init_checkpoint"] is None and plan[1]["prior_reward"] is None
 
 
 def test_a_task_without_a_curriculum_is_one_stage_with_the_run_budget():
-    (only,) = stage_plan(settings(task="Cartpole"), configured_entries(settings(task="Cartpole")))
-    assert only["task"] == "Cartpole" and only["iterations"] == 3 and only["samples"] == 4
-    assert only["ppo"]["max_epochs"] == 100  # configs/train/ppo.yaml: Cartpole's config sets none
+    s = settings(task="Cartpole", iterations=5, samples=6)  # the run's budget, unlike any default
+    (only,) = stage_plan(s, configured_entries(s))
+    assert only["task"] == "Cartpole" and only["iterations"] == 5 and only["samples"] == 6
+    assert only["ppo"] == {k: ppo_config("Cartpole")[k] for k in ("num_envs", "max_epochs")}  # the task's own
 
 
 def test_flags_on_the_command_line_win_over_a_stages_budget(tmp_path):
@@ -75,16 +87,19 @@ def test_compatible_tasks_share_observations_actions_and_network():
 
 
 def test_the_config_repeats_below_success_to_advance_then_goes_on():
-    spec = stage_plan(settings(task="ShadowHandSpin"), configured_entries(settings(task="ShadowHandSpin")))[0]
-    assert config_decision(record(spec, 0.05), has_next=True)["action"] == "repeat"
-    assert config_decision(record(spec, 0.2), has_next=True)["action"] == "advance"
+    s = settings(task="ShadowHandSpin")
+    spec = {**stage_plan(s, configured_entries(s))[0], "repeats": 1}
+    low, high = spec["success_to_advance"] / 2, spec["success_to_advance"] * 2
+    assert config_decision(record(spec, low), has_next=True)["action"] == "repeat"
+    assert config_decision(record(spec, high), has_next=True)["action"] == "advance"
     assert config_decision(record(spec, None), has_next=True)["action"] == "repeat"
-    again = repeated(record(spec, 0.05))
+    again = repeated(record(spec, low))
     assert again["attempt"] == 2 and again["repeats"] == 0 and again["name"] == "stage1-ShadowHand-attempt2"
-    assert again["ppo"]["max_epochs"] == 300 and again["prior_reward"]["fitness"] == 0.05
-    assert config_decision(record(again, 0.05), has_next=True)["action"] == "advance"  # no repeats left
+    assert again["ppo"]["max_epochs"] == 2 * spec["ppo"]["max_epochs"]  # twice as long
+    assert again["prior_reward"]["fitness"] == low
+    assert config_decision(record(again, low), has_next=True)["action"] == "advance"  # no repeats left
     assert config_decision(record(again, None), has_next=False)["action"] == "stop"
-    assert options(record(again, 0.05), has_next=False) == ["finish"]
+    assert options(record(again, low), has_next=False) == ["finish"]
     assert options(record(spec, None), has_next=True) == ["advance", "repeat", "stop"]
 
 

@@ -1,4 +1,5 @@
-"""Shadow Hand tasks: goals, successes, spinning, falls (real MuJoCo), and the baselines' gap."""
+"""Shadow Hand tasks: goals, successes, spinning, falls (real MuJoCo); the baselines' gap:
+test_calibration.py."""
 
 import math
 from pathlib import Path
@@ -10,7 +11,6 @@ import torch
 from sim.registry import make_task
 from sim.rl.checkpoint import saved_weights
 from sim.rotations import quat_axis, quat_conjugate, quat_from_angle_axis, quat_mul
-from tests.helpers import human_and_sparse
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -85,16 +85,6 @@ def test_the_object_rests_in_the_palm_when_the_hand_holds_still():
         state, done, _ = task.step(still(task))
     assert not done.any()
     assert (state["object_pos"] - state["goal_pos"]).norm(dim=1).max() < task.fall_distance
-
-
-# Measured (each pair trains side by side, see human_and_sparse): 0.145 vs 0.090; ShadowHandSpin 0.117 vs 0.027
-# at 50 epochs on one machine, but 0.070 vs 0.055 (too close) on the AMD EPYC of 2026-12-05, at this commit and the one before it alike, so 100 epochs (0.664 vs 0.059;
-# 170 s there); 0.20 vs 0.11 (ShadowHandBlock at 100 and at 120 epochs: 0.176 vs 0.125, too close).
-@pytest.mark.slow
-@pytest.mark.parametrize("name,epochs", [("ShadowHand", 150), ("ShadowHandSpin", 100), ("ShadowHandBlock", 150)])
-async def test_human_reward_beats_the_sparse_baseline(name, epochs, tmp_path):
-    human, sparse = await human_and_sparse(name, tmp_path, num_envs=256, max_epochs=epochs)
-    assert human["fitness_max"] > sparse["fitness_max"] * 1.3, (human["fitness_max"], sparse["fitness_max"])
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Ant and Humanoid: progress, the episode-end sparse reward (real MuJoCo), and the baselines' gap."""
+"""Ant and Humanoid: progress and the episode-end sparse reward (real MuJoCo); the baselines' gap:
+test_calibration.py."""
 
 import numpy as np
 import pytest
@@ -6,7 +7,6 @@ import torch
 
 from sim.registry import make_task
 from sim.reward.program import RewardProgram, function_source
-from tests.helpers import human_and_sparse
 
 
 @pytest.mark.parametrize("name", ["Ant", "Humanoid"])
@@ -23,12 +23,3 @@ def test_sparse_reward_pays_the_episode_progress_only_on_the_last_step(name):
     state, done, _ = task.step(torch.zeros(2, task.num_actions))
     assert done.all() and state["is_last_step"].tolist() == [1.0, 1.0]
     assert torch.equal(sparse(state, 2)[0], state["episode_progress"])
-
-
-# Measured: 5.4 vs 1.4, 1.21 vs 0.90 m (too close at 50 epochs: Ant 1.83 vs 0.75, Humanoid 0.79 vs 0.88;
-# Humanoid at 128 envs: 1.03 vs 0.86).
-@pytest.mark.slow
-@pytest.mark.parametrize("name,gap", [("Ant", 1.0), ("Humanoid", 0.2)])
-async def test_human_reward_beats_the_sparse_baseline(name, gap, tmp_path):
-    human, sparse = await human_and_sparse(name, tmp_path, num_envs=256, max_epochs=100)
-    assert human["fitness_max"] > sparse["fitness_max"] + gap, (human["fitness_max"], sparse["fitness_max"])

@@ -6,6 +6,7 @@ import pytest
 
 from sim.reward.allow_list import (
     MAX_SOURCE_BYTES,
+    REVIEWED_FILE,
     REVIEWED_TORCH,
     TORCH_MATH,
     TORCH_REFUSED,
@@ -115,8 +116,20 @@ def test_the_runtime_builtins_are_an_allow_list_with_a_guarded_import():
 def test_the_torch_surface_is_reviewed_name_by_name():
     """A torch upgrade that adds a function fails here until the name is reviewed (and listed in
     sim/reward/torch_reviewed.txt, or refused in TORCH_REFUSED); until then reward code cannot call it."""
+    import re
+
+    import torch
+
+    reviewed = re.match(r"# torch (\S+):", REVIEWED_FILE.read_text()).group(1)
+    installed = torch.__version__.split("+")[0]  # a CPU or CUDA build of one version: the same functions
+    how = (f"sim/reward/torch_reviewed.txt was reviewed on torch {reviewed}; this is torch "
+           f"{torch.__version__}. Install torch=={reviewed} (make install), or review torch {installed}: "
+           "read each new name's documentation, list it in torch_reviewed.txt if it is plain tensor math "
+           "(else also refuse it in TORCH_REFUSED with its fix), start the file with "
+           f"'# torch {installed}:' and set the pin in pyproject.toml and the Makefile to it")
     unreviewed = sorted(torch_surface() - REVIEWED_TORCH)
-    assert unreviewed == [], f"review these torch functions for reward code: {unreviewed}"
+    assert unreviewed == [], f"review these torch functions for reward code: {unreviewed}. {how}"
+    assert installed == reviewed, how
     assert not set(TORCH_REFUSED) & TORCH_MATH and set(TORCH_REFUSED) <= REVIEWED_TORCH
     assert {"zeros", "exp", "clamp", "where", "norm"} <= TORCH_MATH
 

@@ -1,9 +1,14 @@
 """A policy's fitness measured from the task and the weights alone."""
 
-import pytest
+import math
 
+import pytest
+import torch
+
+from sim.registry import make_task
 from sim.rl.evaluation import evaluate_policy
-from tests.helpers import tiny_cartpole_checkpoint
+from sim.seeding import EVAL_ENV, derive_seed
+from tests.helpers import constant_cartpole_policy, tiny_cartpole_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -11,11 +16,22 @@ def cartpole_checkpoint(tmp_path_factory) -> str:
     return tiny_cartpole_checkpoint(tmp_path_factory.mktemp("evaluation"))
 
 
-def test_every_env_plays_one_whole_episode_and_the_metric_is_the_tasks_own(cartpole_checkpoint):
-    measured = evaluate_policy("Cartpole", cartpole_checkpoint, num_envs=32, seed=5)
-    assert measured["episodes"] == 32
-    assert 1 <= measured["fitness"] <= 500  # Cartpole's fitness: mean episode length
-    assert measured["std"] >= 0
+def test_every_env_plays_one_whole_episode_and_the_metric_is_the_tasks_own(tmp_path):
+    """Against episodes played here from the evaluation's own start states (its seed's eval-env stream): each
+    env's first episode, its length (Cartpole's metric), whatever the episodes after it do."""
+    measured = evaluate_policy("Cartpole", constant_cartpole_policy(tmp_path / "push.pth", 0.5), 32, seed=5)
+    task = make_task("Cartpole", num_envs=32, seed=derive_seed(5, "Cartpole", EVAL_ENV))
+    task.reset()
+    lengths = torch.full((32,), math.nan)
+    while lengths.isnan().any():
+        _, done, _ = task.step(torch.full((32, 1), 0.5))
+        first = done & lengths.isnan()
+        lengths[first] = task.progress_buf[first]
+        task.reset_envs(done.nonzero(as_tuple=False).squeeze(-1))
+    assert lengths.max() < 500 and lengths.std() > 0  # pushed one way the pole falls, sooner or later
+    assert measured["episodes"] == 32 and measured["nonfinite_episodes"] == 0
+    assert measured["fitness"] == pytest.approx(lengths.mean().item())
+    assert measured["std"] == pytest.approx(lengths.std(unbiased=False).item())
 
 
 def test_the_same_seed_measures_the_same_fitness_and_another_seed_differs(cartpole_checkpoint):

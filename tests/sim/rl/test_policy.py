@@ -1,5 +1,6 @@
 """The plain-torch policy matches rl_games' own player on the same checkpoint."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,20 @@ def test_mean_actions_equal_rl_games_players_bit_for_bit(cartpole_checkpoint, tm
     assert torch.equal(Policy(task, cartpole_checkpoint)(obs), player.get_action(obs, is_deterministic=True))
 
 
-def test_sampled_actions_follow_the_saved_standard_deviation(cartpole_checkpoint):
+def test_sampled_actions_follow_the_saved_standard_deviation(cartpole_checkpoint, tmp_path):
+    """The checkpoint's sigma is set far from the default exp(0) = 1 (and small enough for the [-1, 1] clamp
+    to leave the noise alone): a policy that never loaded it would sample with a standard deviation near 1."""
+    saved = torch.load(cartpole_checkpoint, weights_only=True)
+    saved["model"]["a2c_network.sigma"] = torch.full_like(saved["model"]["a2c_network.sigma"], math.log(0.2))
+    narrow = tmp_path / "narrow.pth"
+    torch.save(saved, narrow)
     task = make_task("Cartpole", num_envs=4096, seed=1)
-    mean_policy, sampling = Policy(task, cartpole_checkpoint), Policy(task, cartpole_checkpoint, deterministic=False)
+    mean_policy, sampling = Policy(task, narrow), Policy(task, narrow, deterministic=False)
     obs = task.reset()
+    assert mean_policy(obs).abs().max() < 0.2  # three epochs leave the mean near 0: 4 sigmas from the clamp
     torch.manual_seed(0)
     noise = sampling(obs) - mean_policy(obs)
-    assert 0.5 < noise.std().item() < 1.5  # sigma starts at exp(0) = 1 and three epochs barely move it
+    assert noise.std().item() == pytest.approx(0.2, rel=0.05)
 
 
 def test_a_checkpoint_from_another_task_is_refused(cartpole_checkpoint):

@@ -11,6 +11,7 @@ import socket
 import pytest
 
 from tests.helpers import processes_mentioning
+from tests.tools.isolation.direct_probe import landlock_refuses, namespaces_work
 from tools.isolation.confinement import active_layers
 from tools.isolation.sandbox import LOG_LIMIT_BYTES, _supervise, run_module
 
@@ -129,6 +130,9 @@ async def test_a_cancellation_that_arrives_as_the_worker_exits_is_not_lost(turns
 
 async def test_the_network_is_out_of_reach_as_reported(tmp_path):
     layers = active_layers()
+    namespaces = "namespaces: no network, own pids and /dev/shm, descendants die with the worker"
+    reported = [layers[namespaces], layers["landlock: no TCP connect/bind"]]
+    assert reported == [namespaces_work(), landlock_refuses("tcp")]  # the kernel's own answer
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()

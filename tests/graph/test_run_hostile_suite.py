@@ -23,6 +23,7 @@ from graph.run import main
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
 TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json", "steering.sqlite",
+                   "seed_salt",
                    "report.html", "report.md"}
 REPORT_FILES = {"fitness.png", "components.png", "execute_rate.png"}  # in report_files/
 STAGE = "stage1-Cartpole"

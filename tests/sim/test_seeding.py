@@ -150,6 +150,7 @@ def test_training_and_the_clean_evaluation_seed_only_from_the_derived_streams(mo
     assert draws == [draw(derive_seed(7, TASK, TRAIN_POLICY, "s")), draw(derive_seed(7, TASK, EVAL_POLICY))]
 
 
+@pytest.mark.slow
 def test_a_training_reproduces_under_its_salt_and_another_salt_trains_otherwise(tmp_path):
     from sim.registry import task_class
     from sim.reward.program import RewardProgram, function_source

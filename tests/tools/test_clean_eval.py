@@ -45,6 +45,7 @@ def test_only_a_training_figure_above_the_clean_one_beyond_noise_is_overstated(t
     assert overstated(train, clean, std, episodes) is expected
 
 
+@pytest.mark.slow
 async def test_a_nan_policy_is_a_failed_evaluation_with_a_reason_the_coder_can_act_on(tmp_path):
     """The clean process refuses the weights before it plays a single step (real worker, real checkpoint)."""
     import torch

@@ -32,6 +32,7 @@ def test_a_worker_sees_only_its_own_gpu(monkeypatch):
     assert worker_device("cuda:1") == "cuda:0" and worker_device("cpu") == "cpu"
 
 
+@pytest.mark.slow
 async def test_each_worker_is_pinned_through_its_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     pool = DevicePool("cpu,cuda:1")  # the GPU slot is real down to the worker, which finds no GPU here
@@ -47,6 +48,7 @@ async def test_each_worker_is_pinned_through_its_environment(tmp_path, monkeypat
         assert on_gpu["status"] == "failed" and ("CUDA" in on_gpu["error"] or "NVIDIA" in on_gpu["error"])
 
 
+@pytest.mark.slow
 @pytest.mark.gpu
 @pytest.mark.skipif(torch.cuda.device_count() < 1, reason="needs a GPU: runs where one exists")
 async def test_a_job_on_a_gpu_slot_trains_on_that_gpu(tmp_path, monkeypatch):

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from tools.eureka_import import eureka_programs, main
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "fixtures" / "isaac_style"
@@ -31,6 +33,7 @@ def test_an_eureka_folder_and_log_give_their_programs_unchanged(tmp_path):
     assert eureka_programs(log) == {"iter0-log": REWARD_ONLY}
 
 
+@pytest.mark.slow
 def test_import_checks_every_program_and_trains_the_valid_ones(tmp_path, capsys):
     out = tmp_path / "imported"
     assert main([str(eureka_output(tmp_path)), "--task", "Cartpole", "--out", str(out), "--train", "--max-epochs", "3",

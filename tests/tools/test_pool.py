@@ -38,6 +38,7 @@ async def test_four_jobs_on_two_slots_run_two_at_a_time(tmp_path):
     assert pool.slots.qsize() == 2
 
 
+@pytest.mark.slow
 async def test_progress_is_reported_after_every_epoch_and_logged_to_disk(tmp_path):
     seen = []
     result = await DevicePool("cpu").run(make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64, "max_epochs": 5}),
@@ -49,6 +50,7 @@ async def test_progress_is_reported_after_every_epoch_and_logged_to_disk(tmp_pat
     assert "current training device" in (tmp_path / "job" / "train.log").read_text()  # rl_games' own output
 
 
+@pytest.mark.slow
 async def test_cancelling_a_waiting_caller_stops_its_worker(tmp_path):
     pool = DevicePool("cpu")
     job = make_job("Cartpole", "human", tmp_path / "long", ppo={"num_envs": 64, "max_epochs": 100000})
@@ -65,6 +67,7 @@ async def test_cancelling_a_waiting_caller_stops_its_worker(tmp_path):
     assert pool.slots.qsize() == 1  # the slot came back
 
 
+@pytest.mark.slow
 async def test_a_reward_that_loops_forever_times_out(tmp_path):
     pool = DevicePool("cpu", timeout_s=15)
     reward = cartpole_reward_file(tmp_path, "loop", "    while True:\n        pass")
@@ -74,6 +77,7 @@ async def test_a_reward_that_loops_forever_times_out(tmp_path):
     assert processes_mentioning(str(tmp_path / "job")) == []
 
 
+@pytest.mark.slow
 async def test_a_reward_that_eats_memory_fails_without_hurting_the_caller(tmp_path):
     pool = DevicePool("cpu", memory_limit_gb=3)
     reward = cartpole_reward_file(
@@ -84,6 +88,7 @@ async def test_a_reward_that_eats_memory_fails_without_hurting_the_caller(tmp_pa
     assert "can't allocate memory" in result["error"] or "MemoryError" in result["error"]
 
 
+@pytest.mark.slow
 async def test_a_worker_killed_mid_job_becomes_a_failed_result(tmp_path):
     # Failure injection: kill -9 of the training worker while it trains.
     job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64, "max_epochs": 100000})
@@ -103,6 +108,7 @@ def test_a_pool_needs_a_slot():
         DevicePool("cpu", trainers_per_device=0)
 
 
+@pytest.mark.slow
 async def test_a_job_in_a_relative_directory_trains_and_is_evaluated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # as `make run` does: runs/<task>-<time>/...
     result = await DevicePool("cpu").run(make_job("Cartpole", "human", "runs/rel/job", ppo={"num_envs": 64, "max_epochs": 3}))
@@ -110,6 +116,7 @@ async def test_a_job_in_a_relative_directory_trains_and_is_evaluated(tmp_path, m
     assert result["evaluation"]["episodes"] == 64 and result["evaluation"]["error"] is None
 
 
+@pytest.mark.slow
 async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_through_them(tmp_path, monkeypatch):
     """FAKE worker (tests/tools/planting_worker.py): symlinks out of its job directory, a forged result."""
     monkeypatch.setattr("tools.pool.WORKER_MODULE", "tests.tools.planting_worker")
@@ -121,6 +128,7 @@ async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_
     assert json.loads((out / "result.json").read_text())["status"] == "failed"
 
 
+@pytest.mark.slow
 async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on_from_where_it_was(tmp_path):
     pool = DevicePool("cpu")  # one slot: the second job waits for it
     judged = []
@@ -153,6 +161,7 @@ async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on
     ("two_results", "sent 2 final messages where the protocol allows one"),
     ("planted_policy", "the checkpoint says epoch 3, 1e+06 env-steps, which no training of 3 epochs x 32 envs saves"),
 ])  # fmt: skip
+@pytest.mark.slow
 async def test_a_result_the_worker_cannot_prove_is_not_believed(tmp_path, monkeypatch, forgery, reason):
     """FAKE worker (tests/tools/forging_worker.py): issue 36's forged results, each with the evidence it lacks."""
     monkeypatch.setattr("tools.pool.WORKER_MODULE", "tests.tools.forging_worker")

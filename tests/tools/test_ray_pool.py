@@ -104,6 +104,7 @@ async def test_the_driver_judges_each_rung_and_a_stopped_job_comes_back_with_its
     assert (tmp_path / "job" / "nn" / "rung20.pth").is_file() and (tmp_path / "job" / "clean_eval_rung20").is_dir()
 
 
+@pytest.mark.slow
 def test_without_gpus_per_trainer_each_training_gets_one_of_the_gpus_ray_reports(pool):
     chosen = RayPool()  # the module's Ray instance declares 2 (logical) GPUs
     assert chosen.resources["num_gpus"] == 1.0 and chosen.choice == "gpus_per_trainer 1: Ray reports 2 GPUs"

@@ -34,12 +34,14 @@ def test_every_env_plays_one_whole_episode_and_the_metric_is_the_tasks_own(tmp_p
     assert measured["std"] == pytest.approx(lengths.std(unbiased=False).item())
 
 
+@pytest.mark.slow
 def test_the_same_seed_measures_the_same_fitness_and_another_seed_differs(cartpole_checkpoint):
     first, again, other = (evaluate_policy("Cartpole", cartpole_checkpoint, 32, seed) for seed in (5, 5, 6))
     assert first == again
     assert other["fitness"] != first["fitness"]
 
 
+@pytest.mark.slow
 def test_an_episode_whose_actions_or_state_turn_non_finite_ends_as_a_failure(cartpole_checkpoint, tmp_path):
     """Finite weights whose observation normaliser has a negative variance: its square root makes every
     action NaN, and NaN state never trips Cartpole's termination test, so these episodes would survive to the

@@ -16,6 +16,8 @@ from sim.rl.ppo_config import ppo_config
 from sim.rl.vec_env import RewardedVecEnv, TrainingStats
 from tests.helpers import tiny_cartpole_checkpoint
 
+pytestmark = pytest.mark.slow  # every test here trains its checkpoint first
+
 
 @pytest.fixture(scope="module")
 def cartpole_checkpoint(tmp_path_factory) -> str:

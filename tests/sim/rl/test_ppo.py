@@ -19,6 +19,7 @@ def test_ppo_settings_layer_defaults_task_and_overrides():
         ppo_config("Cartpole", {"max_epoch": 3})
 
 
+@pytest.mark.slow
 def test_training_reports_every_epoch_through_the_callback(tmp_path):
     program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
     seen = []
@@ -40,6 +41,7 @@ def test_training_reports_every_epoch_through_the_callback(tmp_path):
     assert logged.keys() == expected.keys() and all(logged[k] == pytest.approx(expected[k]) for k in expected)
 
 
+@pytest.mark.slow
 def test_a_reward_so_large_that_ppo_blows_up_fails_with_that_cause(tmp_path):
     """Finite but huge: no NaN check on the reward trips, the weights go NaN, and rl_games then fails on a
     negative std. The error names the cause and the fix (it reaches the report and the next prompt)."""

@@ -72,18 +72,21 @@ def tiny_cartpole_checkpoint(out_dir: Path) -> str:
     return train("Cartpole", program, cfg, seed=2, device="cpu", out_dir=out_dir)["checkpoint"]
 
 
-def constant_cartpole_policy(path: Path, action: float, log_std: float = -30.0) -> str:
-    """A Cartpole checkpoint, written without training: its policy's mean is ``action`` whatever it sees (zero
-    weights, that output bias), its standard deviation exp(``log_std``) (by default, none to speak of)."""
+def cartpole_policy(path: Path, gains: tuple[float, ...] = (0.0,) * 4, log_std: float = -30.0) -> str:
+    """A Cartpole checkpoint, written without training: its mean action is about clamp(gains . observation)
+    (the first four units of each layer pass the observation on, scaled into elu's linear range), its standard
+    deviation exp(``log_std``) (by default, none to speak of)."""
     import torch
 
     from sim.rl.policy import Actor
 
-    cfg = ppo_config("Cartpole")
+    cfg, scale = ppo_config("Cartpole"), 0.01
     weights = Actor(4, list(cfg["network_units"]), 1, cfg["activation"]).state_dict()
     weights = {name: torch.zeros_like(value) for name, value in weights.items()}
     weights["running_mean_std.running_var"] = torch.ones(4, dtype=torch.float64)
-    weights["a2c_network.mu.bias"] = torch.tensor([action])
+    weights["a2c_network.actor_mlp.0.weight"][:4, :4] = scale * torch.eye(4)
+    weights["a2c_network.actor_mlp.2.weight"][:4, :4] = torch.eye(4)
+    weights["a2c_network.mu.weight"][0, :4] = torch.tensor(gains) / scale
     weights["a2c_network.sigma"] = torch.tensor([log_std])
     torch.save({"model": weights}, path)
     return str(path)

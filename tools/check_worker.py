@@ -151,7 +151,7 @@ def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str
             task.reset_envs(done.nonzero(as_tuple=False).squeeze(-1))
     except Exception as exc:  # noqa: BLE001 - reported as feedback
         cause = root_cause(exc, str(reward_path))
-        return (f"{cause}\n(on {where})" if where else cause), {}, None
+        return (f"{cause} (on {where})" if where else cause), {}, None  # one last line: the headline
     ranges = value_ranges(outputs[:DRY_RUN_STEPS])
     return None, ranges, behaviour(program, inputs, [step["reward"] for step in outputs])
 

@@ -67,11 +67,11 @@ def seconds_per_call(response: str, number: int | None = None) -> tuple[float, i
 def test_adversarial_responses_are_handled_in_one_pass(adversarial):
     """Linear: 4 times the input takes about 4 times as long (measured 3 to 4.2 here), never the 16 times of a
     quadratic pass. Both sizes are timed in this run, on this machine, so its speed cancels out."""
-    with pytest.raises(NoCodeError):
-        extract_code(adversarial(150_000))
     small, number = seconds_per_call(adversarial(5_000))
     large, _ = seconds_per_call(adversarial(20_000), number)
     assert large / small < 8, f"5,000 characters: {small * 1e3:.3f} ms, 20,000: {large * 1e3:.3f} ms"
+    with pytest.raises(NoCodeError):  # and at full size (timed after: a quadratic pass fails before it)
+        extract_code(adversarial(150_000))
 
 
 def test_a_runaway_response_is_refused_by_size():

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from sim.rl.evaluation import evaluate_policy
-from tests.helpers import constant_cartpole_policy
+from tests.helpers import cartpole_policy
 from tools.pool import DevicePool
 from tools.trainer import main, make_job
 
@@ -106,7 +106,7 @@ async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
     )
     assert result["status"] == "trained", result["error"]
     assert set(result["components"]) == {"alive"}
-    untrained = evaluate_policy("Cartpole", constant_cartpole_policy(tmp_path / "untrained.pth", 0.0, 0.0),
+    untrained = evaluate_policy("Cartpole", cartpole_policy(tmp_path / "untrained.pth", log_std=0.0),
                                 result["evaluation"]["episodes"], seed=0)  # fmt: skip
     assert result["evaluation"]["fitness"] > 3 * untrained["fitness"], (result["evaluation"], untrained)
     recorded = [f for f in result["fitness"] if f is not None]

@@ -12,7 +12,7 @@ DEMO   ?= Ant
 # already in the venv is kept. A newer torch needs a new review: tests/sim/reward/test_allow_list.py says how.
 TORCH       ?= 2.13.0
 
-.PHONY: install browser egl run test bench demo gpu-check clean
+.PHONY: install browser egl run lint test bench demo gpu-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,12 @@ egl:
 run: install
 	$(PY) -m graph.run --task $(TASK) $(ARGS)
 
-test: install $(VENV)/.installed-extras browser egl
+# Style as ruff sees it ([tool.ruff] in pyproject.toml): formatting and lint, both checked, nothing rewritten.
+lint: $(VENV)/.installed-extras
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+
+test: lint install $(VENV)/.installed-extras browser egl
 	$(PY) -m pytest tests --durations=40 $(ARGS)
 
 bench: install

@@ -49,9 +49,13 @@ def extract_code(response: str) -> str:
     parses as Python with a function.
     """
     if len(response) > MAX_RESPONSE_CHARS:
-        raise NoCodeError(f"the response is {len(response)} characters long; a reward program is a few thousand")
+        raise NoCodeError(
+            f"the response is {len(response)} characters long; a reward program is a few thousand"
+        )
     blocks = fenced_blocks(response)
-    ordered = [b for tag, b in blocks if tag in PYTHON_TAGS] + [b for tag, b in blocks if tag not in PYTHON_TAGS]
+    ordered = [b for tag, b in blocks if tag in PYTHON_TAGS] + [
+        b for tag, b in blocks if tag not in PYTHON_TAGS
+    ]
     for body in ordered:
         if _defines_function(body):
             return body.strip() + "\n"

@@ -36,8 +36,11 @@ MAX_NAMED = 3
 #: What the candidate blocks of the Critic's prompts hold; TOOL_RESULTS: of each tool's result.
 OUTCOMES = "the candidates' outcomes; their component names and errors are as the programs wrote them"
 CURVES = "a candidate's training curves, named as its program named them"
-TOOL_RESULTS = {"candidate_stats": CURVES, "candidate_code": "a candidate's reward program",
-                "compare_candidates": OUTCOMES}  # fmt: skip
+TOOL_RESULTS = {
+    "candidate_stats": CURVES,
+    "candidate_code": "a candidate's reward program",
+    "compare_candidates": OUTCOMES,
+}
 
 
 @dataclass
@@ -54,30 +57,62 @@ class Election:
     feedback: str  # the reflection for the next iteration's Coder
 
 
-async def elect(gateway: LLMGateway, *, description: str, candidates: list[dict], ranked: list[dict],
-                previous: str | None, iteration: int, stage: str, profile: str, tool_rounds: int,
-                analyze: bool) -> Election:  # fmt: skip
+async def elect(
+    gateway: LLMGateway,
+    *,
+    description: str,
+    candidates: list[dict],
+    ranked: list[dict],
+    previous: str | None,
+    iteration: int,
+    stage: str,
+    profile: str,
+    tool_rounds: int,
+    analyze: bool,
+) -> Election:
     """The elite among this iteration's trained candidates (``ranked``, best clean fitness first) and, in
     tools mode, the elite before (``previous``), with its reason and reflection."""
     chosen, reason, analysis = ranked[0], "the best clean fitness of the iteration", None
     if gateway.uses_tools("critic"):
         options = [c["id"] for c in ranked if c["status"] == "trained"] + ([previous] if previous else [])
-        choice = await choose_elite(gateway, description=description, candidates=candidates, iteration=iteration,
-                                    options=options, profile=profile, key=f"{stage}/it{iteration}/critic",
-                                    tool_rounds=tool_rounds)  # fmt: skip
+        choice = await choose_elite(
+            gateway,
+            description=description,
+            candidates=candidates,
+            iteration=iteration,
+            options=options,
+            profile=profile,
+            key=f"{stage}/it{iteration}/critic",
+            tool_rounds=tool_rounds,
+        )
         if choice:
             chosen = next(c for c in candidates if c["id"] == choice.candidate)
             reason, analysis = choice.reason, choice.analysis
         else:
             reason += " (the Critic made no usable choice)"
     elif analyze:
-        analysis = await feedback.analyze(gateway, description, chosen["code"], chosen["result"], profile,
-                                          key=f"{stage}/{chosen['id']}/analysis")  # fmt: skip
+        analysis = await feedback.analyze(
+            gateway,
+            description,
+            chosen["code"],
+            chosen["result"],
+            profile,
+            key=f"{stage}/{chosen['id']}/analysis",
+        )
     return Election(chosen["id"], reason, feedback.reflection(chosen["result"], profile, analysis))
 
 
-async def choose_elite(gateway: LLMGateway, *, description: str, candidates: list[dict], iteration: int,
-                       options: list[str], profile: str, key: str, tool_rounds: int) -> EliteChoice | None:  # fmt: skip
+async def choose_elite(
+    gateway: LLMGateway,
+    *,
+    description: str,
+    candidates: list[dict],
+    iteration: int,
+    options: list[str],
+    profile: str,
+    key: str,
+    tool_rounds: int,
+) -> EliteChoice | None:
     """The Critic's elite among ``options`` (candidate ids) with its reason, or None (see the module docstring)."""
     chosen: list[EliteChoice] = []
 
@@ -87,20 +122,43 @@ async def choose_elite(gateway: LLMGateway, *, description: str, candidates: lis
         statistics, and concrete suggestions for the next reward functions."""
         if candidate_id not in options:
             return f"error: {candidate_id!r} is not one of {options}; choose again"
-        chosen.append(EliteChoice(candidate_id, reason.strip()[:TEXT_CHARS],
-                                  f"{analysis.strip()}\nSuggestions: {suggestions.strip()}"[:TEXT_CHARS]))  # fmt: skip
+        chosen.append(
+            EliteChoice(
+                candidate_id,
+                reason.strip()[:TEXT_CHARS],
+                f"{analysis.strip()}\nSuggestions: {suggestions.strip()}"[:TEXT_CHARS],
+            )
+        )
         return "recorded"
 
     this_iteration = [outcome(c) for c in candidates if c["iteration"] == iteration]
     table = candidate_block(json.dumps(this_iteration, indent=1), OUTCOMES)
-    messages = [{"role": "system", "content": system_prompt("critic_tools_system", profile)},
-                {"role": "user", "content": render("critic_tools_user", profile, description=description,
-                                                   iteration=iteration, table=table,
-                                                   options=", ".join(options))}]  # fmt: skip
+    messages = [
+        {"role": "system", "content": system_prompt("critic_tools_system", profile)},
+        {
+            "role": "user",
+            "content": render(
+                "critic_tools_user",
+                profile,
+                description=description,
+                iteration=iteration,
+                table=table,
+                options=", ".join(options),
+            ),
+        },
+    ]
     try:
-        run = await converse(gateway, "critic", messages, [*critic_tools(candidates), select_elite], key=key,
-                             max_rounds=tool_rounds, profile=profile, until=lambda: bool(chosen),
-                             candidate_text=TOOL_RESULTS)  # fmt: skip
+        run = await converse(
+            gateway,
+            "critic",
+            messages,
+            [*critic_tools(candidates), select_elite],
+            key=key,
+            max_rounds=tool_rounds,
+            profile=profile,
+            until=lambda: bool(chosen),
+            candidate_text=TOOL_RESULTS,
+        )
     except LLMCallError as exc:
         if exc.kind == FATAL:
             raise
@@ -109,12 +167,22 @@ async def choose_elite(gateway: LLMGateway, *, description: str, candidates: lis
     if not chosen:
         log.warning("critic.no_choice", key=key, rounds=run.rounds, tool_calls=run.tool_calls)
         return None
-    log.info("critic.elite", key=key, candidate=chosen[-1].candidate, rounds=run.rounds, tool_calls=run.tool_calls)
+    log.info(
+        "critic.elite", key=key, candidate=chosen[-1].candidate, rounds=run.rounds, tool_calls=run.tool_calls
+    )
     return chosen[-1]
 
 
-async def answer_question(gateway: LLMGateway, *, question: str, description: str, candidates: list[dict],
-                          profile: str, key: str, tool_rounds: int) -> str:  # fmt: skip
+async def answer_question(
+    gateway: LLMGateway,
+    *,
+    question: str,
+    description: str,
+    candidates: list[dict],
+    profile: str,
+    key: str,
+    tool_rounds: int,
+) -> str:
     """The Critic's answer to a person's question about the run (``@critic``), grounded in its candidates.
 
     With tools it reads what it needs; without, the prompt carries every candidate's outcome and
@@ -125,14 +193,35 @@ async def answer_question(gateway: LLMGateway, *, question: str, description: st
     by_name = {t.name: t for t in critic_tools(candidates)}
     system = system_prompt("critic_chat_system", profile)
     if gateway.uses_tools("critic"):
-        messages = [{"role": "system", "content": system + "\n" + render("critic_chat_tools", profile)},
-                    {"role": "user", "content": render("critic_chat_user", profile, description=description,
-                                                       table=table, details="", question=question)}]  # fmt: skip
-        run = await converse(gateway, "critic", messages, list(by_name.values()), key=key, max_rounds=tool_rounds,
-                             profile=profile, candidate_text=TOOL_RESULTS)  # fmt: skip
+        messages = [
+            {"role": "system", "content": system + "\n" + render("critic_chat_tools", profile)},
+            {
+                "role": "user",
+                "content": render(
+                    "critic_chat_user",
+                    profile,
+                    description=description,
+                    table=table,
+                    details="",
+                    question=question,
+                ),
+            },
+        ]
+        run = await converse(
+            gateway,
+            "critic",
+            messages,
+            list(by_name.values()),
+            key=key,
+            max_rounds=tool_rounds,
+            profile=profile,
+            candidate_text=TOOL_RESULTS,
+        )
         text = run.reply.text
     else:
-        named = sorted({c["id"] for c in candidates if mentions(question, c["id"])}, key=question.find)[:MAX_NAMED]
+        named = sorted({c["id"] for c in candidates if mentions(question, c["id"])}, key=question.find)[
+            :MAX_NAMED
+        ]
         room = TABLE_CHARS // (2 * max(len(named), 1))  # for the curves and for the code of each
 
         def read(tool_name: str, cid: str) -> str:
@@ -143,9 +232,20 @@ async def answer_question(gateway: LLMGateway, *, question: str, description: st
             f"\nReward code of {cid}:\n{program_block(read('candidate_code', cid))}\n"
             for cid in named
         )
-        messages = [{"role": "system", "content": system},
-                    {"role": "user", "content": render("critic_chat_user", profile, description=description,
-                                                       table=table, details=details, question=question)}]  # fmt: skip
+        messages = [
+            {"role": "system", "content": system},
+            {
+                "role": "user",
+                "content": render(
+                    "critic_chat_user",
+                    profile,
+                    description=description,
+                    table=table,
+                    details=details,
+                    question=question,
+                ),
+            },
+        ]
         text = (await gateway.complete("critic", messages, key=key)).text
     return text.strip()[:TEXT_CHARS] or "(the Critic gave no answer)"
 

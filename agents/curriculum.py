@@ -43,8 +43,9 @@ def first_json_object(text: str) -> dict | None:
     return None
 
 
-async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str, stages: list[dict],
-              tool_rounds: int) -> tuple[dict | None, str]:  # fmt: skip
+async def ask(
+    gateway: LLMGateway, prompt: str, profile: str, key: str, stages: list[dict], tool_rounds: int
+) -> tuple[dict | None, str]:
     """The model's JSON answer, or None and why there is none; with tool calls it may look up ``stages``."""
     tools = curriculum_tools(stages) if gateway.uses_tools("curriculum") else None
     system = system_prompt("curriculum_system", profile)
@@ -52,8 +53,16 @@ async def ask(gateway: LLMGateway, prompt: str, profile: str, key: str, stages: 
     messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
     try:
         if tools:
-            run = await converse(gateway, "curriculum", messages, tools, key=key, max_rounds=tool_rounds,
-                                 profile=profile, candidate_text=CANDIDATE_TEXT)  # fmt: skip
+            run = await converse(
+                gateway,
+                "curriculum",
+                messages,
+                tools,
+                key=key,
+                max_rounds=tool_rounds,
+                profile=profile,
+                candidate_text=CANDIDATE_TEXT,
+            )
             reply = run.reply
         else:
             reply = await gateway.complete("curriculum", messages, key=key)
@@ -83,8 +92,19 @@ def describe_stage(stage: dict) -> str:
     return "\n".join(lines)
 
 
-async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: list[dict], choices: list[str],
-                 default: dict, profile: str, key: str, tool_rounds: int = 1, guidance: list[str] = ()) -> dict:  # fmt: skip
+async def decide(
+    gateway: LLMGateway,
+    *,
+    target: str,
+    plan: list[str],
+    stages: list[dict],
+    choices: list[str],
+    default: dict,
+    profile: str,
+    key: str,
+    tool_rounds: int = 1,
+    guidance: list[str] = (),
+) -> dict:
     """A decision {action, reason, by} among ``choices`` for the stage that just ended (``stages[-1]``).
 
     ``guidance``: what the person following the run said to the Curriculum agent.
@@ -93,11 +113,18 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
         return default
     current = stages[-1]
     prompt = render(
-        "curriculum_decide", profile, target=target, plan=" -> ".join(plan),
-        stages="\n".join(describe_stage(s) for s in stages), number=current["stage"], task=current["task"],
-        options=", ".join(choices), default=default["action"], default_reason=default["reason"],
+        "curriculum_decide",
+        profile,
+        target=target,
+        plan=" -> ".join(plan),
+        stages="\n".join(describe_stage(s) for s in stages),
+        number=current["stage"],
+        task=current["task"],
+        options=", ".join(choices),
+        default=default["action"],
+        default_reason=default["reason"],
         guidance="".join(f"\nThe person following this run says: {text[:REASON_CHARS]}" for text in guidance),
-    )  # fmt: skip
+    )
     answer, why_not = await ask(gateway, prompt, profile, key, stages, tool_rounds)
     action = answer and answer.get("decision")
     if action in choices:
@@ -109,22 +136,41 @@ async def decide(gateway: LLMGateway, *, target: str, plan: list[str], stages: l
     return {**default, "reason": f"{why_not}; following the config: {default['reason']}"}
 
 
-async def propose_chain(gateway: LLMGateway, *, target: str, description: str, compatible: dict[str, str],
-                        profile: str, key: str, tool_rounds: int = 1) -> tuple[list[str], str, str]:  # fmt: skip
+async def propose_chain(
+    gateway: LLMGateway,
+    *,
+    target: str,
+    description: str,
+    compatible: dict[str, str],
+    profile: str,
+    key: str,
+    tool_rounds: int = 1,
+) -> tuple[list[str], str, str]:
     """A chain of tasks ending with ``target`` from ``compatible`` ({task: description}), its reason and author."""
     if not compatible:
         return [target], f"no registered task shares {target}'s spaces", "config"
     prompt = render(
-        "curriculum_plan", profile, target=target, description=description, max_stages=MAX_STAGES,
+        "curriculum_plan",
+        profile,
+        target=target,
+        description=description,
+        max_stages=MAX_STAGES,
         tasks="\n".join(f"- {name}: {text}" for name, text in compatible.items()),
-    )  # fmt: skip
+    )
     answer, why_not = await ask(gateway, prompt, profile, key, [], tool_rounds)
     chain = answer and answer.get("stages")
     allowed = set(compatible) | {target}
-    if (isinstance(chain, list) and 0 < len(chain) <= MAX_STAGES and chain[-1] == target
-            and len(set(chain)) == len(chain) and all(isinstance(t, str) and t in allowed for t in chain)):  # fmt: skip
+    if (
+        isinstance(chain, list)
+        and 0 < len(chain) <= MAX_STAGES
+        and chain[-1] == target
+        and len(set(chain)) == len(chain)
+        and all(isinstance(t, str) and t in allowed for t in chain)
+    ):
         return chain, str(answer.get("reason") or "no reason given")[:REASON_CHARS], "agent"
     if answer is not None:
-        why_not = f"the model proposed {str(chain)[:200]}, not a chain of the compatible tasks ending with {target}"
+        why_not = (
+            f"the model proposed {str(chain)[:200]}, not a chain of the compatible tasks ending with {target}"
+        )
     log.warning("curriculum.fallback", key=key, reason=why_not)
     return [target], f"{why_not}; following the config: {target} alone", "config"

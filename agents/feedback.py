@@ -68,10 +68,14 @@ def scale_warnings(components: dict[str, list[float | None]]) -> list[str]:
         name = f"the component on line {line} of the block above"
         known = [v for v in values if v is not None]
         if len(known) < len(values):
-            lines.append(f"Warning: {name} was NaN or infinite in {len(values) - len(known)} of {len(values)} epochs.")
+            lines.append(
+                f"Warning: {name} was NaN or infinite in {len(values) - len(known)} of {len(values)} epochs."
+            )
         if known and max(abs(v) for v in known) > SANE_SCALE:
-            lines.append(f"Warning: {name} reached {max(known, key=abs):.3g}, far beyond a sane reward scale "
-                         f"(|value| <= {SANE_SCALE:g}); bound it (torch.clamp, torch.tanh).")  # fmt: skip
+            lines.append(
+                f"Warning: {name} reached {max(known, key=abs):.3g}, far beyond a sane reward scale "
+                f"(|value| <= {SANE_SCALE:g}); bound it (torch.clamp, torch.tanh)."
+            )
     return lines
 
 
@@ -94,8 +98,11 @@ def error_feedback(error: str, profile: str, task: type[BatchedTask] | None = No
     """Eureka's execution-error feedback for a program that could not be trained, with a hint for ``task``."""
     hint = error_hint(error, task) if task is not None else None
     return render(
-        "execution_error", profile, traceback=candidate_block(error, ERROR),
-        hint=f"Hint: {hint}.\n" if hint else "", code_output_tip=render("code_output_tip", profile)
+        "execution_error",
+        profile,
+        traceback=candidate_block(error, ERROR),
+        hint=f"Hint: {hint}.\n" if hint else "",
+        code_output_tip=render("code_output_tip", profile),
     )
 
 
@@ -111,8 +118,9 @@ async def analyze(
         {"role": "system", "content": system_prompt("critic_system", profile)},
         {
             "role": "user",
-            "content": render("critic_user", profile, description=description, code=program_block(code),
-                              statistics=stats),
+            "content": render(
+                "critic_user", profile, description=description, code=program_block(code), statistics=stats
+            ),
         },
     ]
     try:

@@ -20,7 +20,11 @@ def completion_tokens(paths: list[Path], agent: str) -> tuple[list[int], int]:
     for path in paths:
         for line in path.read_text().splitlines():
             call = json.loads(line)
-            if call.get("agent") == agent and isinstance(call.get("completion_tokens"), int) and "tool" not in call:
+            if (
+                call.get("agent") == agent
+                and isinstance(call.get("completion_tokens"), int)
+                and "tool" not in call
+            ):
                 tokens.append(call["completion_tokens"])
                 truncated += bool(call.get("truncated"))
     return tokens, truncated
@@ -33,10 +37,14 @@ def main() -> None:
     args = p.parse_args()
     tokens, truncated = completion_tokens(args.transcripts, args.agent)
     if len(tokens) < 2:
-        raise SystemExit(f"error: {len(tokens)} {args.agent} calls with a reply in {len(args.transcripts)} transcripts")
+        raise SystemExit(
+            f"error: {len(tokens)} {args.agent} calls with a reply in {len(args.transcripts)} transcripts"
+        )
     p90 = statistics.quantiles(tokens, n=10)[-1]
-    print(f"{args.agent}: {len(tokens)} calls; completion tokens median {statistics.median(tokens):.0f}, "
-          f"90th percentile {p90:.0f}, max {max(tokens)}; truncated {truncated}")
+    print(
+        f"{args.agent}: {len(tokens)} calls; completion tokens median {statistics.median(tokens):.0f}, "
+        f"90th percentile {p90:.0f}, max {max(tokens)}; truncated {truncated}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,17 +31,26 @@ from tools.trainer import make_job
 REWARDS = ("sparse", "human")
 
 
-async def measure(task: str, epochs: list[int], seeds: list[int], num_envs: int | None, trainers: int, root: Path,
-                  rewards: tuple[str, ...] = REWARDS) -> dict[tuple[int, str], list[float | None]]:  # fmt: skip
+async def measure(
+    task: str,
+    epochs: list[int],
+    seeds: list[int],
+    num_envs: int | None,
+    trainers: int,
+    root: Path,
+    rewards: tuple[str, ...] = REWARDS,
+) -> dict[tuple[int, str], list[float | None]]:
     pool = DevicePool("cpu", trainers_per_device=trainers)
 
     async def one(budget: int, reward: str, seed: int) -> float | None:
         ppo = {"max_epochs": budget, **({"num_envs": num_envs} if num_envs else {})}
-        return clean_fitness(await pool.run(make_job(task, reward, root / f"{budget}-{reward}-{seed}", seed, ppo)))
+        return clean_fitness(
+            await pool.run(make_job(task, reward, root / f"{budget}-{reward}-{seed}", seed, ppo))
+        )
 
     keys = [(b, r) for b in epochs for r in rewards]
     figures = await asyncio.gather(*(one(b, r, s) for b, r in keys for s in seeds))
-    return {key: figures[i * len(seeds):(i + 1) * len(seeds)] for i, key in enumerate(keys)}
+    return {key: figures[i * len(seeds) : (i + 1) * len(seeds)] for i, key in enumerate(keys)}
 
 
 def summary(values: list[float | None]) -> tuple[float, float]:
@@ -63,8 +72,11 @@ def print_block(task: str, seeds: list[int], figures: dict[tuple[int, str], list
     """One block's table: each budget's figures per reward and, with both rewards, their separation."""
     rewards = sorted({r for _, r in figures}, key=REWARDS.index)
     print(f"{task}, seeds {seeds}")
-    print(f"{'epochs':>7}" + "".join(f"{r.capitalize():>22}" for r in rewards)
-          + (f"{'separation':>12}" if len(rewards) == 2 else ""))  # fmt: skip
+    print(
+        f"{'epochs':>7}"
+        + "".join(f"{r.capitalize():>22}" for r in rewards)
+        + (f"{'separation':>12}" if len(rewards) == 2 else "")
+    )
     for budget in sorted({b for b, _ in figures}):
         stats = {r: summary(figures[budget, r]) for r in rewards}
         line = f"{budget:>7}" + "".join(f"{f'{m:.4g} ± {sd:.3g}':>22}" for m, sd in stats.values())
@@ -82,9 +94,14 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=3, help="seeds per block")
     p.add_argument("--num-envs", type=int)
     p.add_argument("--trainers", type=int, default=2)
-    p.add_argument("--blocks", default=str(EVAL_SEED_OFFSET),
-                   help=f"comma-separated first seeds of the blocks (default {EVAL_SEED_OFFSET}: the held-out seeds)")
-    p.add_argument("--rewards", default=",".join(REWARDS), help="comma-separated, of: sparse, human (default both)")
+    p.add_argument(
+        "--blocks",
+        default=str(EVAL_SEED_OFFSET),
+        help=f"comma-separated first seeds of the blocks (default {EVAL_SEED_OFFSET}: the held-out seeds)",
+    )
+    p.add_argument(
+        "--rewards", default=",".join(REWARDS), help="comma-separated, of: sparse, human (default both)"
+    )
     args = p.parse_args()
     epochs = [int(e) for e in args.epochs.split(",")]
     blocks = [int(b) for b in args.blocks.split(",")]
@@ -93,15 +110,21 @@ def main() -> None:
         p.error(f"--rewards {args.rewards!r}: name sparse, human or both")
     seeds = [b + i for b in blocks for i in range(args.seeds)]
     with tempfile.TemporaryDirectory() as tmp:
-        results = asyncio.run(measure(args.task, epochs, seeds, args.num_envs, args.trainers, Path(tmp), rewards))
-    per_block = {b: {key: values[k * args.seeds:(k + 1) * args.seeds] for key, values in results.items()}
-                 for k, b in enumerate(blocks)}  # fmt: skip
+        results = asyncio.run(
+            measure(args.task, epochs, seeds, args.num_envs, args.trainers, Path(tmp), rewards)
+        )
+    per_block = {
+        b: {key: values[k * args.seeds : (k + 1) * args.seeds] for key, values in results.items()}
+        for k, b in enumerate(blocks)
+    }
     for b in blocks:
         print_block(args.task, [b + i for i in range(args.seeds)], per_block[b])
     for b in blocks[1:]:
         for budget in epochs:
-            ts = ", ".join(f"{r.capitalize()} {welch_t(per_block[blocks[0]][budget, r], per_block[b][budget, r]):.2f}"
-                           for r in rewards)  # fmt: skip
+            ts = ", ".join(
+                f"{r.capitalize()} {welch_t(per_block[blocks[0]][budget, r], per_block[b][budget, r]):.2f}"
+                for r in rewards
+            )
             print(f"Welch t of seeds {b}- over seeds {blocks[0]}- at {budget} epochs: {ts}")
 
 

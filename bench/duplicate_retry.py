@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 
 from agents.code_extraction import NoCodeError, extract_code
-from graph.search.novelty import REFUSAL
 from agents.llm.replay import read_calls
 from graph.results.run_dir import RunDir
+from graph.search.novelty import REFUSAL
 from sim.reward.normal_form import program_digest
 
 REFUSED = REFUSAL.split("{owner}")[0]  # how a refusal starts
@@ -61,16 +61,25 @@ def ask_again(run: Path, prompt: str, tries: int) -> None:
     from agents.llm.local_llm import LocalServer
     from agents.llm.local_model import assemble
 
-    call = next(c for c in read_calls(RunDir(run).llm_calls) if c["agent"] == "coder" and c["key"].endswith(prompt))
+    call = next(
+        c for c in read_calls(RunDir(run).llm_calls) if c["agent"] == "coder" and c["key"].endswith(prompt)
+    )
     messages = call["messages"]
     shown = [m["content"] for m in messages[:-1] if m["role"] == "assistant"]
     if not shown:
         raise SystemExit(f"{call['key']} shows the model no program: take a call of iteration 1 or later")
     elite = program_digest(extract_code(shown[-1]))
-    refusal = REFUSAL.format(owner="the program above", known="fitness as shown",
-                             same="the same program up to comments, docstrings and formatting")  # fmt: skip
-    told = [*messages[:-1], {"role": "assistant", "content": shown[-1]}, {"role": "user", "content": refusal},
-            messages[-1]]  # fmt: skip
+    refusal = REFUSAL.format(
+        owner="the program above",
+        known="fitness as shown",
+        same="the same program up to comments, docstrings and formatting",
+    )
+    told = [
+        *messages[:-1],
+        {"role": "assistant", "content": shown[-1]},
+        {"role": "user", "content": refusal},
+        messages[-1],
+    ]
     server = LocalServer.shared(assemble())
     for name, conversation in (("fresh", messages), ("told", told)):
         digests: collections.Counter = collections.Counter()
@@ -80,7 +89,9 @@ def ask_again(run: Path, prompt: str, tries: int) -> None:
                 digests[program_digest(extract_code(answer["choices"][0]["message"]["content"]))] += 1
             except (NoCodeError, SyntaxError):
                 digests["no program"] += 1
-        print(f"{name:<6} {tries} tries: {digests[elite]} copies of the program shown, {len(digests)} distinct")
+        print(
+            f"{name:<6} {tries} tries: {digests[elite]} copies of the program shown, {len(digests)} distinct"
+        )
 
 
 def main() -> None:

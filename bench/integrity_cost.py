@@ -53,7 +53,9 @@ def measure(task: str, repeats: int, root: Path) -> dict:
     rates = {"views": [], "copies": []}
     for i in range(repeats):
         for mode, cls in (("views", ViewsRewardProgram), ("copies", RewardProgram)):
-            rates[mode].append(steps_per_second(task, cls.from_source(source, "human.py"), root / f"{mode}{i}"))
+            rates[mode].append(
+                steps_per_second(task, cls.from_source(source, "human.py"), root / f"{mode}{i}")
+            )
     views, copies = statistics.median(rates["views"]), statistics.median(rates["copies"])
     # One Trainer job as the product runs it (worker start-up, training, then the clean evaluation).
     epochs = BENCH_EPOCHS.get(task, 10)
@@ -77,9 +79,17 @@ def measure(task: str, repeats: int, root: Path) -> dict:
     steps_per_epoch = cfg["num_envs"] * cfg["horizon_length"]
     start_up_s = result["finished_at"] - result["started_at"] - eval_s - steps_per_epoch * epochs / copies
     train_s = steps_per_epoch * cfg["max_epochs"] / copies
-    return {"task": task, "views": views, "copies": copies, "eval_s": eval_s, "train_s": train_s,
-            "job_s": start_up_s + train_s, "epochs": cfg["max_epochs"], "finite_ms": finite_ms,
-            "scan_ms": scan_ms}  # fmt: skip
+    return {
+        "task": task,
+        "views": views,
+        "copies": copies,
+        "eval_s": eval_s,
+        "train_s": train_s,
+        "job_s": start_up_s + train_s,
+        "epochs": cfg["max_epochs"],
+        "finite_ms": finite_ms,
+        "scan_ms": scan_ms,
+    }
 
 
 def main() -> None:
@@ -89,14 +99,18 @@ def main() -> None:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(task, args.repeats, Path(tmp) / task) for task in args.tasks]
-    print(f"{'task':<12}{'views steps/s':>15}{'copies steps/s':>16}{'copies/views':>14}{'clean eval s':>14}"
-          f"{'PPO loop s':>12}{'training job s':>16}{'eval/loop':>11}{'eval/job':>10}{'finite ms':>11}"
-          f"{'scan ms':>9}{'checks/job':>12}")  # fmt: skip
+    print(
+        f"{'task':<12}{'views steps/s':>15}{'copies steps/s':>16}{'copies/views':>14}{'clean eval s':>14}"
+        f"{'PPO loop s':>12}{'training job s':>16}{'eval/loop':>11}{'eval/job':>10}{'finite ms':>11}"
+        f"{'scan ms':>9}{'checks/job':>12}"
+    )
     for r in rows:
-        print(f"{r['task']:<12}{r['views']:>15,.0f}{r['copies']:>16,.0f}{r['copies'] / r['views']:>14.3f}"
-              f"{r['eval_s']:>14.1f}{r['train_s']:>12.0f}{r['job_s']:>16.0f}{r['eval_s'] / r['train_s']:>11.1%}"
-              f"{r['eval_s'] / r['job_s']:>10.1%}{r['finite_ms']:>11.2f}{r['scan_ms']:>9.2f}"
-              f"{(r['finite_ms'] + r['scan_ms']) / 1000 / r['job_s']:>12.4%}")  # fmt: skip
+        print(
+            f"{r['task']:<12}{r['views']:>15,.0f}{r['copies']:>16,.0f}{r['copies'] / r['views']:>14.3f}"
+            f"{r['eval_s']:>14.1f}{r['train_s']:>12.0f}{r['job_s']:>16.0f}{r['eval_s'] / r['train_s']:>11.1%}"
+            f"{r['eval_s'] / r['job_s']:>10.1%}{r['finite_ms']:>11.2f}{r['scan_ms']:>9.2f}"
+            f"{(r['finite_ms'] + r['scan_ms']) / 1000 / r['job_s']:>12.4%}"
+        )
     print("(PPO loop and training job at each task's default budget; a job adds the worker's start-up)")
 
 

@@ -27,9 +27,12 @@ def main() -> None:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
-        proc = subprocess.Popen([sys.executable, "-m", "graph.run", "--task", args.task, "--run-dir", str(run)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "graph.run", "--task", args.task, "--run-dir", str(run)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         calls = RunDir(run).llm_calls
         while proc.poll() is None and not (calls.is_file() and calls.stat().st_size):
             time.sleep(0.2)

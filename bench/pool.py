@@ -21,8 +21,10 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REWARD = ("```python\ndef compute_reward(pole_angle, pole_vel):\n    upright = 1.0 - pole_angle ** 2\n"
-          "    return upright - 0.01 * pole_vel.abs(), {'upright': upright}\n```")  # fmt: skip
+REWARD = (
+    "```python\ndef compute_reward(pole_angle, pole_vel):\n    upright = 1.0 - pole_angle ** 2\n"
+    "    return upright - 0.01 * pole_vel.abs(), {'upright': upright}\n```"
+)
 
 
 def event_time(event: dict) -> float:
@@ -43,13 +45,39 @@ def main() -> None:
         llm = args.llm
         if llm is None:
             transcript = Path(tmp) / "calls.jsonl"
-            transcript.write_text("".join(json.dumps({"agent": "coder", "response": REWARD}) + "\n"
-                                          for _ in range(args.samples)))  # fmt: skip
+            transcript.write_text(
+                "".join(
+                    json.dumps({"agent": "coder", "response": REWARD}) + "\n" for _ in range(args.samples)
+                )
+            )
             llm = f"replay:{transcript}"
-        command = [sys.executable, "-m", "graph.run", "--task", "Cartpole", "--iterations", "1", "--samples",
-                   str(args.samples), "--eval-seeds", "1", "--num-envs", str(args.num_envs), "--max-epochs",
-                   str(args.max_epochs), "--llm", llm, "--devices", "cpu", "--trainers-per-device", str(args.slots),
-                   "--pool", args.pool, "--run-dir", str(run)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "graph.run",
+            "--task",
+            "Cartpole",
+            "--iterations",
+            "1",
+            "--samples",
+            str(args.samples),
+            "--eval-seeds",
+            "1",
+            "--num-envs",
+            str(args.num_envs),
+            "--max-epochs",
+            str(args.max_epochs),
+            "--llm",
+            llm,
+            "--devices",
+            "cpu",
+            "--trainers-per-device",
+            str(args.slots),
+            "--pool",
+            args.pool,
+            "--run-dir",
+            str(run),
+        ]
         if args.pool == "ray":
             command += ["--ray-gpus", "0", "--gpus-per-trainer", "0"]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -66,10 +94,16 @@ def main() -> None:
         busy = sum(j["finished_at"] - j["started_at"] for j in jobs)
         ideal = calls[0]["wall_s"] + busy / args.slots
         measured = end - start
-    print(f"K={args.samples} trainings on {args.slots} slots ({args.pool} pool), {args.max_epochs} epochs x "
-          f"{args.num_envs} envs each")  # fmt: skip
-    print(f"first LLM answer {calls[0]['wall_s']:.2f} s; jobs {busy:.1f} s in total; ideal iteration {ideal:.1f} s")
-    print(f"measured iteration {measured:.1f} s; ratio measured / ideal: {measured / ideal:.2f}x (target <= 1.15x)")
+    print(
+        f"K={args.samples} trainings on {args.slots} slots ({args.pool} pool), {args.max_epochs} epochs x "
+        f"{args.num_envs} envs each"
+    )
+    print(
+        f"first LLM answer {calls[0]['wall_s']:.2f} s; jobs {busy:.1f} s in total; ideal iteration {ideal:.1f} s"
+    )
+    print(
+        f"measured iteration {measured:.1f} s; ratio measured / ideal: {measured / ideal:.2f}x (target <= 1.15x)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ def tokens_per_s(server, messages: list[dict], tries: int) -> tuple[float, float
     tokens = seconds = drafted = accepted = 0.0
     for i in range(tries + 1):
         started = time.perf_counter()
-        answer = server.handle_chat_completions({"messages": messages, "temperature": 1.0, "max_tokens": 1024})
+        answer = server.handle_chat_completions(
+            {"messages": messages, "temperature": 1.0, "max_tokens": 1024}
+        )
         if i == 0:
             continue  # it read the prompt
         seconds += time.perf_counter() - started
@@ -42,12 +44,16 @@ def tokens_per_s(server, messages: list[dict], tries: int) -> tuple[float, float
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", type=Path, required=True, help="a run directory (its llm_calls.jsonl)")
-    p.add_argument("--prompts", default="it0-s0/attempt0,it2-s0/attempt1", help="Coder calls, by the end of their key")
+    p.add_argument(
+        "--prompts", default="it0-s0/attempt0,it2-s0/attempt1", help="Coder calls, by the end of their key"
+    )
     p.add_argument("--tries", type=int, default=5)
     p.add_argument("--types", default="ngram_simple,ngram_mod")
     args = p.parse_args()
     calls = read_calls(RunDir(args.run).llm_calls)
-    prompts = {key: next(c["messages"] for c in calls if c["key"].endswith(key)) for key in args.prompts.split(",")}
+    prompts = {
+        key: next(c["messages"] for c in calls if c["key"].endswith(key)) for key in args.prompts.split(",")
+    }
     model, threads = assemble(), os.cpu_count() or 1
     print(f"{'speculation':<14}" + "".join(f"{key + ' tok/s (accepted)':>36}" for key in prompts))
     baseline: dict[str, float] = {}

@@ -34,8 +34,12 @@ def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
         for sample in iteration["samples"]:
             if sample["status"] in ("trained", "stopped_early") and sample.get("reward_path"):
                 path = Path(sample["reward_path"])
-                path = path if path.is_file() else run_dir / summary["stages"][0]["name"] / "rewards" / path.name
-                programs.append((f"{run_dir.name}/it{iteration['iteration']}-s{sample['sample']}", path.read_text()))
+                path = (
+                    path if path.is_file() else run_dir / summary["stages"][0]["name"] / "rewards" / path.name
+                )
+                programs.append(
+                    (f"{run_dir.name}/it{iteration['iteration']}-s{sample['sample']}", path.read_text())
+                )
     return programs
 
 
@@ -70,8 +74,15 @@ def spearman(a: list[float], b: list[float]) -> float:
     return cov / sd if sd else float("nan")
 
 
-async def measure(task: str, programs: list[tuple[str, str]], epochs: list[int], ppo: dict, seeds: int,
-                  trainers: int, root: Path) -> list[dict]:  # fmt: skip
+async def measure(
+    task: str,
+    programs: list[tuple[str, str]],
+    epochs: list[int],
+    ppo: dict,
+    seeds: int,
+    trainers: int,
+    root: Path,
+) -> list[dict]:
     """Each program's clean fitness at each rung epoch and at the end, per seed."""
     pool = DevicePool("cpu", trainers_per_device=trainers)
 
@@ -82,8 +93,15 @@ async def measure(task: str, programs: list[tuple[str, str]], epochs: list[int],
             figures[epoch] = fitness
             return Verdict(stop=False, epoch=epoch, fitness=fitness, peers=1, better=0, kept=1)
 
-        job = TrainJob(task=task, reward_source=source, reward_name=name, out_dir=str(root / f"{name}-seed{seed}"),
-                       seed=seed, ppo=ppo, rungs=epochs)  # fmt: skip
+        job = TrainJob(
+            task=task,
+            reward_source=source,
+            reward_name=name,
+            out_dir=str(root / f"{name}-seed{seed}"),
+            seed=seed,
+            ppo=ppo,
+            rungs=epochs,
+        )
         result = await pool.run(job, judge=record)
         return {"name": name, "seed": seed, "rungs": figures, "final": clean_fitness(result)}
 
@@ -93,7 +111,9 @@ async def measure(task: str, programs: list[tuple[str, str]], epochs: list[int],
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", default="Cartpole")
-    p.add_argument("--run", type=Path, nargs="*", default=[], help="run directories: every program they trained")
+    p.add_argument(
+        "--run", type=Path, nargs="*", default=[], help="run directories: every program they trained"
+    )
     p.add_argument("--rewards", nargs="*", default=[], help="reward files to measure")
     p.add_argument("--fractions", default="0.125,0.25,0.5", help="rung positions, fractions of max_epochs")
     p.add_argument("--keep", type=float, default=0.5, help="the fraction a rung keeps")
@@ -113,11 +133,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows = asyncio.run(measure(args.task, programs, epochs, ppo, args.seeds, args.trainers, Path(tmp)))
     rows = [r for r in rows if r["final"] is not None and all(r["rungs"].get(e) is not None for e in epochs)]
-    print(f"{args.task}, {cfg['max_epochs']} epochs x {cfg['num_envs']} envs, {len(rows)} trainings "
-          f"({len(programs)} programs x {args.seeds} seeds)")
-    print(f"{'program':<24}{'seed':>5}" + "".join(f"{'epoch ' + str(e):>12}" for e in epochs) + f"{'final':>10}")
+    print(
+        f"{args.task}, {cfg['max_epochs']} epochs x {cfg['num_envs']} envs, {len(rows)} trainings "
+        f"({len(programs)} programs x {args.seeds} seeds)"
+    )
+    print(
+        f"{'program':<24}{'seed':>5}" + "".join(f"{'epoch ' + str(e):>12}" for e in epochs) + f"{'final':>10}"
+    )
     for r in sorted(rows, key=lambda r: -r["final"]):
-        print(f"{r['name']:<24}{r['seed']:>5}" + "".join(f"{r['rungs'][e]:>12.4g}" for e in epochs) + f"{r['final']:>10.4g}")
+        print(
+            f"{r['name']:<24}{r['seed']:>5}"
+            + "".join(f"{r['rungs'][e]:>12.4g}" for e in epochs)
+            + f"{r['final']:>10.4g}"
+        )
     best = max(r["final"] for r in rows)
     winners = {i for i, r in enumerate(rows) if best - r["final"] <= args.tolerance * max(abs(best), 1e-9)}
     print(f"\n{'rung':<22}{'spearman':>9}{'stopped':>9}{'steps saved':>13}  stops a winner")
@@ -127,8 +155,10 @@ def main() -> None:
         stopped = {i for i, f in enumerate(figures) if sum(g > f for g in figures) >= kept}
         saved = len(stopped) * (1 - e / cfg["max_epochs"]) / len(rows)
         label = f"epoch {e} ({e / cfg['max_epochs']:.3g})"
-        print(f"{label:<22}{spearman(figures, [r['final'] for r in rows]):>9.2f}"
-              f"{len(stopped):>6}/{len(rows):<2}{saved:>13.0%}  {'YES' if stopped & winners else 'no'}")
+        print(
+            f"{label:<22}{spearman(figures, [r['final'] for r in rows]):>9.2f}"
+            f"{len(stopped):>6}/{len(rows):<2}{saved:>13.0%}  {'YES' if stopped & winners else 'no'}"
+        )
 
 
 if __name__ == "__main__":

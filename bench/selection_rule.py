@@ -72,11 +72,15 @@ def analyse(figures: dict[str, list[float]], draws: int, samples: int, top_k: in
     best_true = max(true_mean.values())
     rng = random.Random(seed)
     dealt = [draw(figures, rng, samples, top_k) for _ in range(draws)]
-    print(f"{len(figures)} programs x {min(map(len, figures.values()))}+ seeds; {draws} draws, iterations of "
-          f"{samples}, top {top_k} get {SEARCH_SEEDS} seeds, {HELD_OUT} held out; best mean over all seeds "
-          f"{best_true:.4g}")
-    print(f"{'rule':<10}{'held-out mean':>15}{'regret':>10}{'gap (sd), median':>18}{'gap <= 1 sd':>13}"
-          f"{'of its mean':>13}")
+    print(
+        f"{len(figures)} programs x {min(map(len, figures.values()))}+ seeds; {draws} draws, iterations of "
+        f"{samples}, top {top_k} get {SEARCH_SEEDS} seeds, {HELD_OUT} held out; best mean over all seeds "
+        f"{best_true:.4g}"
+    )
+    print(
+        f"{'rule':<10}{'held-out mean':>15}{'regret':>10}{'gap (sd), median':>18}{'gap <= 1 sd':>13}"
+        f"{'of its mean':>13}"
+    )
     for rule in ("eureka", *RULES):
         held, regret, gaps, mean_gaps = [], [], [], []
         for d in dealt:
@@ -87,8 +91,10 @@ def analyse(figures: dict[str, list[float]], draws: int, samples: int, top_k: in
             regret.append(best_true - true_mean[best])
             gaps.append(in_sd(figure - mean, sd))
             mean_gaps.append(in_sd(statistics.fmean(d[best][0]) - mean, sd))
-        print(f"{rule:<10}{statistics.fmean(held):>15.4g}{statistics.fmean(regret):>10.4g}"
-              f"{statistics.median(gaps):>18.2f}{share_within(gaps):>13.0%}{share_within(mean_gaps):>13.0%}")
+        print(
+            f"{rule:<10}{statistics.fmean(held):>15.4g}{statistics.fmean(regret):>10.4g}"
+            f"{statistics.median(gaps):>18.2f}{share_within(gaps):>13.0%}{share_within(mean_gaps):>13.0%}"
+        )
 
 
 def in_sd(gap: float, sd: float) -> float:
@@ -121,7 +127,9 @@ def per_seed(rows: list[dict]) -> dict[str, list[float]]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", default="BallBalance")
-    p.add_argument("--run", type=Path, nargs="*", default=[], help="run directories: every program they trained")
+    p.add_argument(
+        "--run", type=Path, nargs="*", default=[], help="run directories: every program they trained"
+    )
     p.add_argument("--figures", type=Path, help="a figures file written by --out: analyse it, train nothing")
     p.add_argument("--out", type=Path, help="write the per-seed figures here")
     p.add_argument("--seeds", type=int, default=8)
@@ -135,7 +143,9 @@ def main() -> None:
         figures = json.loads(args.figures.read_text())["figures"]
     else:
         budget = task_config(args.task).get("bench") or {}
-        cfg = ppo_config(args.task, {**budget, **({"max_epochs": args.max_epochs} if args.max_epochs else {})})
+        cfg = ppo_config(
+            args.task, {**budget, **({"max_epochs": args.max_epochs} if args.max_epochs else {})}
+        )
         programs = [(spec, resolve_reward(args.task, spec)[1]) for spec in ("human", "sparse")]
         programs += [program for run in args.run for program in run_rewards(run)]
         programs = distinct_programs(programs)

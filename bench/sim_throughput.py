@@ -37,7 +37,9 @@ def raw_steps_per_s(task_name: str, num_envs: int, steps: int, sim: str = "defau
 
 def ppo_steps_per_s(task_name: str, num_envs: int, epochs: int, sim: str = "default") -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        job = make_job(task_name, "human", Path(tmp) / "job", ppo={"num_envs": num_envs, "max_epochs": epochs}, sim=sim)
+        job = make_job(
+            task_name, "human", Path(tmp) / "job", ppo={"num_envs": num_envs, "max_epochs": epochs}, sim=sim
+        )
         result = asyncio.run(DevicePool("cpu").run(job))
     if result["status"] != "trained":
         raise SystemExit(f"{task_name}: training failed: {result['error']}")
@@ -50,7 +52,9 @@ def main() -> None:
     p.add_argument("--num-envs", type=int, default=256)
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--sim", choices=SIMS, default="default", help="the physics backend (mjwarp: the [gpu] extra)")
+    p.add_argument(
+        "--sim", choices=SIMS, default="default", help="the physics backend (mjwarp: the [gpu] extra)"
+    )
     args = p.parse_args()
     for name in args.tasks:
         try:
@@ -63,8 +67,10 @@ def main() -> None:
         raw = raw_steps_per_s(name, args.num_envs, args.steps, args.sim)
         first = time.perf_counter() - started  # with mjwarp, Warp's kernel compilation is in this first run
         ppo = ppo_steps_per_s(name, args.num_envs, args.epochs, args.sim)
-        print(f"{name:<14}{raw:>14.0f}{ppo:>14.0f}{raw / ppo:>10.1f}x  (first raw run, set-up included: {first:.0f} s)",
-              flush=True)
+        print(
+            f"{name:<14}{raw:>14.0f}{ppo:>14.0f}{raw / ppo:>10.1f}x  (first raw run, set-up included: {first:.0f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

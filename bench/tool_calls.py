@@ -48,15 +48,18 @@ def classify(reply, tools: dict) -> str:
 async def measure(args: argparse.Namespace) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     args.out.mkdir(parents=True, exist_ok=True)
-    gateway = build_gateway({"coder": args.llm}, args.out / "llm_calls.jsonl", base_url=args.base_url, max_concurrency=1)
+    gateway = build_gateway(
+        {"coder": args.llm}, args.out / "llm_calls.jsonl", base_url=args.base_url, max_concurrency=1
+    )
     counts = {"well-formed": 0, "malformed": 0, "no call": 0}
     names: dict[str, int] = {}
     started = time.perf_counter()
     for n in range(args.tries):
         task = task_class(args.tasks[n % len(args.tasks)])
         tools = {t.name: t for t in coder_tools(task, args.out / f"try{n}", 60, {})}
-        messages = with_tools_prompt(initial_messages(task, task_config(task.name)["description"], args.profile),
-                                     args.profile)  # fmt: skip
+        messages = with_tools_prompt(
+            initial_messages(task, task_config(task.name)["description"], args.profile), args.profile
+        )
         reply = await gateway.complete("coder", messages, key=f"try{n}", tools=list(tools.values()))
         verdict = classify(reply, tools)
         counts[verdict] += 1
@@ -64,9 +67,11 @@ async def measure(args: argparse.Namespace) -> None:
             names[call["name"]] = names.get(call["name"], 0) + 1
         print(f"try {n:>2} {task.name:<12} {verdict:<12} {[c['name'] for c in reply.tool_calls]}", flush=True)
     print(f"\n{'well-formed':<12}{'malformed':<11}{'no call':<9}share well-formed")
-    print(f"{counts['well-formed']:<12}{counts['malformed']:<11}{counts['no call']:<9}"
-          f"{counts['well-formed'] / args.tries:.0%} of {args.tries} tries "
-          f"({time.perf_counter() - started:.0f} s; tools called: {names or 'none'})")  # fmt: skip
+    print(
+        f"{counts['well-formed']:<12}{counts['malformed']:<11}{counts['no call']:<9}"
+        f"{counts['well-formed'] / args.tries:.0%} of {args.tries} tries "
+        f"({time.perf_counter() - started:.0f} s; tools called: {names or 'none'})"
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,8 +80,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--base-url")
     p.add_argument("--tries", type=int, default=20)
     p.add_argument("--tasks", nargs="+", default=["Cartpole", "BallBalance", "Quadcopter", "ShadowHand"])
-    p.add_argument("--profile", default="small", help="prompt profile (small is the embedded model's default)")
-    p.add_argument("--out", type=Path, default=Path(f"runs/bench-tool-calls-{time.strftime('%Y%m%d-%H%M%S')}"))
+    p.add_argument(
+        "--profile", default="small", help="prompt profile (small is the embedded model's default)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path(f"runs/bench-tool-calls-{time.strftime('%Y%m%d-%H%M%S')}")
+    )
     return p.parse_args()
 
 

@@ -22,10 +22,7 @@ async def throughput(task: str, slots: int, jobs: int, ppo: dict, root: Path) ->
     pool = DevicePool("cpu", trainers_per_device=slots)
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(
-            pool.run(make_job(task, "human", root / f"s{slots}-j{i}", seed=i, ppo=ppo))
-            for i in range(jobs)
-        )
+        *(pool.run(make_job(task, "human", root / f"s{slots}-j{i}", seed=i, ppo=ppo)) for i in range(jobs))
     )
     wall = time.perf_counter() - started
     failed = [r["error"] for r in results if r["status"] != "trained"]

@@ -46,10 +46,21 @@ from tools.pool import DevicePool
 from tools.text import fmt
 from tools.trainer import make_job
 
-METHODS = {"sparse": "Sparse", "human": "Human", "eureka": "Eureka", "eureka_paper": "Eureka (paper's search)",
-           "eureka_tuned": "Eureka (tuned)", "eureka_human_init": "Eureka (Human Init.)"}
+METHODS = {
+    "sparse": "Sparse",
+    "human": "Human",
+    "eureka": "Eureka",
+    "eureka_paper": "Eureka (paper's search)",
+    "eureka_tuned": "Eureka (tuned)",
+    "eureka_human_init": "Eureka (Human Init.)",
+}
 #: The graph.run search of each Eureka method: ``eureka`` is the product's (robust), ``eureka_paper`` the paper's.
-SEARCH_OF = {"eureka": "robust", "eureka_paper": "eureka", "eureka_tuned": "tuned", "eureka_human_init": "robust"}
+SEARCH_OF = {
+    "eureka": "robust",
+    "eureka_paper": "eureka",
+    "eureka_tuned": "tuned",
+    "eureka_human_init": "robust",
+}
 #: The Eureka method of each search named by --search.
 METHOD_OF = {search: method for method, search in SEARCH_OF.items() if method != "eureka_human_init"}
 FINISHED = ("completed", "no_trained_candidate", "stopped_by_curriculum", "stopped_by_user", "budget_spent")
@@ -74,21 +85,35 @@ class Bench:
 
 
 def parse_args(argv: list[str] | None) -> Bench:
-    p = argparse.ArgumentParser(prog="python -m graph.bench", description=__doc__.split("\n\n")[0],
-                                epilog="Other flags are passed to graph.run (e.g. --iterations 5 --samples 16).")  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="python -m graph.bench",
+        description=__doc__.split("\n\n")[0],
+        epilog="Other flags are passed to graph.run (e.g. --iterations 5 --samples 16).",
+    )
     p.add_argument("--tasks", required=True, help="comma-separated task names")
     p.add_argument("--out", required=True, type=Path, help="where everything goes (run again to resume)")
-    p.add_argument("--llm", default="local", help="the Eureka runs' model (replay:DIR of an earlier --out replays it)")
-    p.add_argument("--init-reward", choices=("human",), help="also run Eureka from the human reward (Human Init.)")
+    p.add_argument(
+        "--llm", default="local", help="the Eureka runs' model (replay:DIR of an earlier --out replays it)"
+    )
+    p.add_argument(
+        "--init-reward", choices=("human",), help="also run Eureka from the human reward (Human Init.)"
+    )
     p.add_argument("--eval-seeds", type=int, default=3, help="seeds per method and task (default 3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--num-envs", type=int)
     p.add_argument("--max-epochs", type=int)
-    p.add_argument("--devices", help="pool local: auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1 "
-                                      "(default: configs/run.yaml's, for the baselines and the runs alike)")
+    p.add_argument(
+        "--devices",
+        help="pool local: auto (every visible GPU, else cpu) or e.g. cuda:0,cuda:1 "
+        "(default: configs/run.yaml's, for the baselines and the runs alike)",
+    )
     p.add_argument("--trainers-per-device", type=int, help="pool local (default: configs/run.yaml's)")
-    p.add_argument("--search", default="robust", help="the searches to compare, e.g. eureka,robust,tuned (same model, same "
-                                                       "seeds; with --llm replay:FILE the same recorded answers)")
+    p.add_argument(
+        "--search",
+        default="robust",
+        help="the searches to compare, e.g. eureka,robust,tuned (same model, same "
+        "seeds; with --llm replay:FILE the same recorded answers)",
+    )
     args, run_args = p.parse_known_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not tasks:
@@ -105,7 +130,9 @@ def parse_args(argv: list[str] | None) -> Bench:
     taken = {"--task", "--curriculum", "--run-dir", "--resume", "--init-reward", "--eval-seeds", "--seed"}
     searches = [s.strip() for s in args.search.split(",") if s.strip()]
     if not searches or set(searches) - set(METHOD_OF):
-        raise BenchError(f"--search: any of {', '.join(sorted(METHOD_OF))} (e.g. eureka,robust,tuned), got {args.search!r}")
+        raise BenchError(
+            f"--search: any of {', '.join(sorted(METHOD_OF))} (e.g. eureka,robust,tuned), got {args.search!r}"
+        )
     clash = sorted(a.split("=")[0] for a in run_args if a.split("=")[0] in taken)
     if clash:
         raise BenchError(f"{', '.join(clash)}: set by the benchmark for each run")
@@ -117,14 +144,27 @@ def parse_args(argv: list[str] | None) -> Bench:
     local = {"--devices": args.devices, "--trainers-per-device": args.trainers_per_device}
     run_args += [str(a) for flag, value in local.items() if value is not None for a in (flag, value)]
     defaults = Settings.load()  # the baselines train on the local pool, sized like a run's
-    return Bench(tasks, args.out, args.llm, seeds, ppo, methods, run_args, args.devices or defaults.devices,
-                 args.trainers_per_device or defaults.trainers_per_device)  # fmt: skip
+    return Bench(
+        tasks,
+        args.out,
+        args.llm,
+        seeds,
+        ppo,
+        methods,
+        run_args,
+        args.devices or defaults.devices,
+        args.trainers_per_device or defaults.trainers_per_device,
+    )
 
 
 def scores(fitness: list[float | None], errors: list[str]) -> dict:
     known = [f for f in fitness if f is not None]
-    return {"fitness": fitness, "mean": statistics.fmean(known) if known else None,
-            "std": statistics.pstdev(known) if known else None, "errors": errors}  # fmt: skip
+    return {
+        "fitness": fitness,
+        "mean": statistics.fmean(known) if known else None,
+        "std": statistics.pstdev(known) if known else None,
+        "errors": errors,
+    }
 
 
 async def baseline(bench: Bench, pool: DevicePool, task: str, reward: str) -> dict:
@@ -160,10 +200,21 @@ def run_llm(llm: str, task: str, method: str) -> str:
 
 def run_command(bench: Bench, task: str, method: str, run_dir: Path) -> list[str]:
     """The graph.run flags of a new Eureka run of ``method`` on ``task``."""
-    return ["--task", task, "--curriculum", task, "--run-dir", str(run_dir),
-            "--llm", run_llm(bench.llm, task, method), *bench.run_args, "--search", SEARCH_OF[method],
-            *(f"--{k.replace('_', '-')}={v}" for k, v in budget(bench, task).items()),
-            *(["--init-reward", "human"] if method == "eureka_human_init" else [])]  # fmt: skip
+    return [
+        "--task",
+        task,
+        "--curriculum",
+        task,
+        "--run-dir",
+        str(run_dir),
+        "--llm",
+        run_llm(bench.llm, task, method),
+        *bench.run_args,
+        "--search",
+        SEARCH_OF[method],
+        *(f"--{k.replace('_', '-')}={v}" for k, v in budget(bench, task).items()),
+        *(["--init-reward", "human"] if method == "eureka_human_init" else []),
+    ]
 
 
 def check_run_flags(bench: Bench) -> None:
@@ -174,7 +225,9 @@ def check_run_flags(bench: Bench) -> None:
     for task in bench.tasks:
         for method in (m for m in bench.methods if m in SEARCH_OF):
             try:
-                graph_run.prepare(graph_run.parse_args(run_command(bench, task, method, bench.out / ".unused")))
+                graph_run.prepare(
+                    graph_run.parse_args(run_command(bench, task, method, bench.out / ".unused"))
+                )
             except SettingsError as exc:
                 raise BenchError(f"{' '.join(bench.run_args)}: {exc}") from None
 
@@ -185,23 +238,43 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
     summary_file = RunDir(run_dir).summary
     finished = summary_file.is_file() and json.loads(summary_file.read_text())["status"] in FINISHED
     if not finished:
-        command = ["--resume", str(run_dir)] if RunDir(run_dir).is_run() else run_command(bench, task, method, run_dir)
+        command = (
+            ["--resume", str(run_dir)]
+            if RunDir(run_dir).is_run()
+            else run_command(bench, task, method, run_dir)
+        )
         run_dir.mkdir(parents=True, exist_ok=True)
-        if not RunDir(run_dir).seed_salt_file.is_file():  # the benchmark's salt: same seed, same states as the baselines
+        if not RunDir(
+            run_dir
+        ).seed_salt_file.is_file():  # the benchmark's salt: same seed, same states as the baselines
             shutil.copyfile(RunDir(bench.out).seed_salt_file, RunDir(run_dir).seed_salt_file)
             RunDir(run_dir).seed_salt_file.chmod(0o600)
         with open(bench.out / task / f"{method}.{RUN_LOG}", "a") as log:
-            done = subprocess.run([sys.executable, "-m", "graph.run", *command], stdout=log, stderr=subprocess.STDOUT)
+            done = subprocess.run(
+                [sys.executable, "-m", "graph.run", *command], stdout=log, stderr=subprocess.STDOUT
+            )
         if done.returncode != 0 or not summary_file.is_file():
             tail = (bench.out / task / f"{method}.{RUN_LOG}").read_text().strip().splitlines()[-1:]
-            return scores([None] * len(bench.seeds), [f"graph.run exited {done.returncode}: {' '.join(tail)}"])
+            return scores(
+                [None] * len(bench.seeds), [f"graph.run exited {done.returncode}: {' '.join(tail)}"]
+            )
     summary = json.loads(summary_file.read_text())
-    final = summary.get("final_eval") or {"seeds": bench.seeds, "fitness": [None] * len(bench.seeds), "errors": []}
+    final = summary.get("final_eval") or {
+        "seeds": bench.seeds,
+        "fitness": [None] * len(bench.seeds),
+        "errors": [],
+    }
     by_seed = dict(zip(final["seeds"], final["fitness"]))
-    errors = final["errors"] + ([summary["reason"]] if summary["status"] != "completed" and summary.get("reason") else [])
-    return {**scores([by_seed.get(seed) for seed in bench.seeds], errors), "ci95": final.get("ci95"),
-            "selection_gap": final.get("selection_gap"), "selection_gap_sd": final.get("selection_gap_sd"),
-            "env_steps": (summary.get("compute") or {}).get("env_steps")}
+    errors = final["errors"] + (
+        [summary["reason"]] if summary["status"] != "completed" and summary.get("reason") else []
+    )
+    return {
+        **scores([by_seed.get(seed) for seed in bench.seeds], errors),
+        "ci95": final.get("ci95"),
+        "selection_gap": final.get("selection_gap"),
+        "selection_gap_sd": final.get("selection_gap_sd"),
+        "env_steps": (summary.get("compute") or {}).get("env_steps"),
+    }
 
 
 def normalised(method: dict, sparse: dict, human: dict) -> float | None:
@@ -224,26 +297,38 @@ def add_scores(results: dict[str, dict]) -> None:
 
 def table_rows(bench: Bench, results: dict) -> tuple[list[str], list[list[str]], str]:
     eurekas = [m for m in bench.methods if m.startswith("eureka")]
-    head = ["task", *(METHODS[m] for m in bench.methods), *(f"{METHODS[m]} normalised" for m in eurekas),
-            *(f"{METHODS[m]} 95% CI, selection gap, env-steps" for m in eurekas)]  # fmt: skip
+    head = [
+        "task",
+        *(METHODS[m] for m in bench.methods),
+        *(f"{METHODS[m]} normalised" for m in eurekas),
+        *(f"{METHODS[m]} 95% CI, selection gap, env-steps" for m in eurekas),
+    ]
     rows = []
     for task, per_method in results.items():
         cells = [f"{fmt(per_method[m]['mean'])} ± {fmt(per_method[m]['std'])}" for m in bench.methods]
         searches = [search_cell(per_method[m]) for m in eurekas]
         rows.append([task, *cells, *(score(per_method[m]["normalised"]) for m in eurekas), *searches])
     first = eurekas[0]
-    beats = sum(r[first]["mean"] is not None and r["human"]["mean"] is not None
-                and r[first]["mean"] > r["human"]["mean"] for r in results.values())  # fmt: skip
-    budgets = ", ".join(f"{task} {p['max_epochs']} epochs x {p['num_envs']} envs"
-                        for task in results if (p := ppo_config(task, budget(bench, task))))  # fmt: skip
+    beats = sum(
+        r[first]["mean"] is not None
+        and r["human"]["mean"] is not None
+        and r[first]["mean"] > r["human"]["mean"]
+        for r in results.values()
+    )
+    budgets = ", ".join(
+        f"{task} {p['max_epochs']} epochs x {p['num_envs']} envs"
+        for task in results
+        if (p := ppo_config(task, budget(bench, task)))
+    )
     return head, rows, f"{METHODS[first]} beats Human on {beats} of {len(results)} tasks; budgets: {budgets}"
 
 
 def search_cell(entry: dict) -> str:
     """A search's held-out interval, its selection gap (in held-out std when known) and its compute."""
     ci = f"[{fmt(entry['ci95'][0])}, {fmt(entry['ci95'][1])}]" if entry.get("ci95") else "n/a"
-    gap = fmt(entry.get("selection_gap")) + (f" ({entry['selection_gap_sd']:.2f} sd)" if entry.get("selection_gap_sd")
-                                            is not None else "")  # fmt: skip
+    gap = fmt(entry.get("selection_gap")) + (
+        f" ({entry['selection_gap_sd']:.2f} sd)" if entry.get("selection_gap_sd") is not None else ""
+    )
     steps = f"{entry['env_steps']:,}" if entry.get("env_steps") is not None else "n/a"
     return f"{ci}, {gap}, {steps}"
 
@@ -279,8 +364,10 @@ async def run_bench(bench: Bench, console: Console) -> dict:
             else:
                 per_method[method] = await asyncio.to_thread(eureka, bench, task, method)
             entry = per_method[method]
-            console.print(f"{task}: {METHODS[method]} {fmt(entry['mean'])} ± {fmt(entry['std'])}"
-                          + (f" ({entry['errors'][0][:200]})" if entry["errors"] else ""))  # fmt: skip
+            console.print(
+                f"{task}: {METHODS[method]} {fmt(entry['mean'])} ± {fmt(entry['std'])}"
+                + (f" ({entry['errors'][0][:200]})" if entry["errors"] else "")
+            )
         results[task] = per_method
     add_scores(results)
     return results
@@ -298,16 +385,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = asyncio.run(run_bench(bench, console))
     except KeyboardInterrupt:
-        print(f"interrupted; the finished jobs and runs are kept, run the same command to resume ({bench.out})",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"interrupted; the finished jobs and runs are kept, run the same command to resume ({bench.out})",
+            file=sys.stderr,
+        )
         return 130
     head, rows, verdict = table_rows(bench, results)
     table = Table(*head, title=f"Clean fitness, mean ± std over seeds {bench.seeds}", caption=verdict)
     for row in rows:
         table.add_row(*row)
     console.print(table)
-    (bench.out / RESULTS_FILE).write_text(json.dumps({"seeds": bench.seeds, "methods": bench.methods,
-                                                      "results": results, "verdict": verdict}, indent=1))  # fmt: skip
+    (bench.out / RESULTS_FILE).write_text(
+        json.dumps(
+            {"seeds": bench.seeds, "methods": bench.methods, "results": results, "verdict": verdict}, indent=1
+        )
+    )
     (bench.out / TABLE_FILE).write_text(f"{md_table(head, rows)}\n\n{verdict}\n")
     write_plot(bench, results, bench.out / PLOT_FILE)
     console.print(f"-> {bench.out / RESULTS_FILE}, {bench.out / TABLE_FILE}, {bench.out / PLOT_FILE}")

@@ -54,7 +54,9 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_conditional_edges("tune", b(seeds.fan_out_seeds), ["seed", "reflect"])
     g.add_edge("seed", "reflect")
     g.add_edge("reflect", "steer")
-    g.add_conditional_edges("steer", b(stage.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"])
+    g.add_conditional_edges(
+        "steer", b(stage.after_steer), ["candidate", "await_llm", "evaluate", "close_stage"]
+    )
     g.add_conditional_edges("await_llm", stage.fan_out_candidates, ["candidate"])
     g.add_edge("evaluate", "close_stage")
     g.add_edge("close_stage", END)
@@ -64,7 +66,9 @@ def build_stage_graph(context: RunContext | None = None):
 def build_graph(checkpointer=None, context: RunContext | None = None):
     """The run's graph. ``context``: bind it into the nodes (graph/server.py); graph.run passes it per call."""
     b = partial(bound, context=context)
-    g = StateGraph(RunState, context_schema=None if context else RunContext)  # bound: the host's context unused
+    g = StateGraph(
+        RunState, context_schema=None if context else RunContext
+    )  # bound: the host's context unused
     g.add_node("plan", b(curriculum.plan))
     g.add_node("stage", build_stage_graph(context))
     g.add_node("decide", b(curriculum.decide))

@@ -83,11 +83,18 @@ async def post_stdin(inbox: Inbox, going: bool) -> None:
 async def attach(run_dir: Path) -> str:
     inbox = Inbox(RunDir(run_dir).inbox)
     going = run_status(run_dir) in (None, "running")
-    print(f"attached to {run_dir} ({run_status(run_dir) or 'starting'}); /help lists the commands", flush=True)
+    print(
+        f"attached to {run_dir} ({run_status(run_dir) or 'starting'}); /help lists the commands", flush=True
+    )
     last_reply = max((r.id for r in inbox.replies()), default=0)
-    watchers = [asyncio.create_task(follow_events(run_dir)), asyncio.create_task(print_replies(inbox, last_reply))]
+    watchers = [
+        asyncio.create_task(follow_events(run_dir)),
+        asyncio.create_task(print_replies(inbox, last_reply)),
+    ]
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
-    reader = asyncio.create_task(read_terminal(inbox, f"chat:{os.getpid()}") if terminal else post_stdin(inbox, going))
+    reader = asyncio.create_task(
+        read_terminal(inbox, f"chat:{os.getpid()}") if terminal else post_stdin(inbox, going)
+    )
     ends = [asyncio.create_task(until_run_ends(run_dir))] if going else []
     try:
         if terminal:
@@ -107,8 +114,9 @@ async def attach(run_dir: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m graph.chat", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="python -m graph.chat", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("run_dir", type=Path, help="the run directory of a run (going, paused or stopped)")
     args = p.parse_args(argv)
     if not RunDir(args.run_dir).is_run():

@@ -16,7 +16,6 @@ import structlog
 from agents.llm.chat_models import AgentModels, make_models
 from agents.llm.gateway import LLMGateway
 from agents.llm.pricing import PRICES_FILE, PriceTable, PriceTableError
-from graph.training_gate import TrainingGate
 from graph.results.board import LiveBoard
 from graph.results.eta import RunClock
 from graph.results.logs import configure_logging
@@ -24,6 +23,7 @@ from graph.results.run_dir import RunDir, transcript
 from graph.search import EurekaSearch, search_for
 from graph.settings import Settings, SettingsError
 from graph.steering.inbox import Inbox
+from graph.training_gate import TrainingGate
 from tools.jobs import TrainJob, TrainResult
 from tools.pool import DevicePool, TrainingPool
 from tools.rungs import Judge
@@ -33,8 +33,14 @@ def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None =
     """The models of ``specs`` (default: every agent's) as the settings configure them; raises LLMConfigError."""
     s = settings
     specs = {agent: transcript(spec) for agent, spec in (specs or s.agent_llms()).items()}
-    return make_models(specs, run.llm_calls, base_url=s.base_url, temperature=s.temperature,
-                       max_tokens=s.llm_max_tokens, context_tokens=s.llm_context_tokens)  # fmt: skip
+    return make_models(
+        specs,
+        run.llm_calls,
+        base_url=s.base_url,
+        temperature=s.temperature,
+        max_tokens=s.llm_max_tokens,
+        context_tokens=s.llm_context_tokens,
+    )
 
 
 def price_table(settings: Settings) -> PriceTable:
@@ -55,10 +61,17 @@ def training_pool(settings: Settings) -> TrainingPool:
     except ImportError:
         raise SettingsError("pool ray needs the [ray] extra: pip install -e '.[ray]'") from None
     try:
-        pool = RayPool(s.ray_address, gpus_per_trainer=s.gpus_per_trainer, local_gpus=s.ray_gpus,
-                       timeout_s=s.train_timeout_s, memory_limit_gb=s.train_memory_gb)  # fmt: skip
+        pool = RayPool(
+            s.ray_address,
+            gpus_per_trainer=s.gpus_per_trainer,
+            local_gpus=s.ray_gpus,
+            timeout_s=s.train_timeout_s,
+            memory_limit_gb=s.train_memory_gb,
+        )
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise SettingsError(f"pool ray: cannot start or reach Ray ({s.ray_address or 'local'}): {exc}") from None
+        raise SettingsError(
+            f"pool ray: cannot start or reach Ray ({s.ray_address or 'local'}): {exc}"
+        ) from None
     structlog.get_logger("graph").info("pool.ray", address=s.ray_address or "local", resources=pool.choice)
     return pool
 
@@ -68,11 +81,19 @@ def gateway_of(settings: Settings, run: RunDir, models: AgentModels, prices: Pri
     tools). It writes nothing until a call is made."""
     s = settings
     return LLMGateway(
-        models.models, run.llm_calls, windows=models.windows, specs=s.agent_llms(), prices=prices,
-        budget_usd=s.budget_usd, max_tokens=s.llm_max_tokens, agent_mode=s.agent_mode,
-        max_concurrency=s.llm_max_concurrency, requests_per_minute=s.llm_requests_per_minute,
-        retries=s.llm_retries, timeout_s=s.llm_timeout_s,
-    )  # fmt: skip
+        models.models,
+        run.llm_calls,
+        windows=models.windows,
+        specs=s.agent_llms(),
+        prices=prices,
+        budget_usd=s.budget_usd,
+        max_tokens=s.llm_max_tokens,
+        agent_mode=s.agent_mode,
+        max_concurrency=s.llm_max_concurrency,
+        requests_per_minute=s.llm_requests_per_minute,
+        retries=s.llm_retries,
+        timeout_s=s.llm_timeout_s,
+    )
 
 
 @dataclass
@@ -83,8 +104,9 @@ class SaltedPool:  # a tools.pool.TrainingPool
     pool: TrainingPool
     salt: str
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
-                  judge: Judge | None = None) -> TrainResult:  # fmt: skip
+    async def run(
+        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
+    ) -> TrainResult:
         job.seed_salt = self.salt
         return await self.pool.run(job, on_progress, judge)
 
@@ -126,8 +148,9 @@ class RunContext:
         setattr(self.settings, f"{agent}_llm", spec)
 
 
-def open_run(settings: Settings, run: RunDir, *, new: bool, models: AgentModels | None = None,
-             verbose: bool = False) -> RunContext:
+def open_run(
+    settings: Settings, run: RunDir, *, new: bool, models: AgentModels | None = None, verbose: bool = False
+) -> RunContext:
     """The context of a run, for graph.run and graph.server alike. Prices and models first: a budget without
     prices, a missing key or a bad agent_mode fails before anything is written. A ``new`` run then gets its
     directory, config.yaml and its copy of --init-checkpoint; logging goes to the run's log.jsonl. ``models``:

@@ -11,7 +11,9 @@ from graph.results.run_dir import SUMMARY_FILE, RunDir
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m graph.report", description="(Re)write a run's report.html and report.md.")
+    p = argparse.ArgumentParser(
+        prog="python -m graph.report", description="(Re)write a run's report.html and report.md."
+    )
     p.add_argument("run_dir", type=Path)
     args = p.parse_args(argv)
     run = RunDir(args.run_dir)

@@ -38,7 +38,14 @@ from sim.rl.checkpoint import CheckpointError, check_spaces
 
 log = structlog.get_logger("run")
 THREAD = {"configurable": {"thread_id": "eureka"}}
-RUN_ERRORS = (LLMConfigError, AgentModeError, LLMCallError, ReplayExhaustedError, SettingsError, FileNotFoundError)
+RUN_ERRORS = (
+    LLMConfigError,
+    AgentModeError,
+    LLMCallError,
+    ReplayExhaustedError,
+    SettingsError,
+    FileNotFoundError,
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -105,8 +112,14 @@ async def execute(context: RunContext, resume: bool, steer_file: Path | None = N
     once the steering service has the message that ends the wait.
     """
     settings, run = context.settings, context.run
-    log.info("agents.mode", agent_mode=settings.agent_mode,
-             **{agent: "tools" if context.gateway.uses_tools(agent) else "text" for agent in context.gateway.models})  # fmt: skip
+    log.info(
+        "agents.mode",
+        agent_mode=settings.agent_mode,
+        **{
+            agent: "tools" if context.gateway.uses_tools(agent) else "text"
+            for agent in context.gateway.models
+        },
+    )
     if steer_file:
         log.info("steer.file", path=str(steer_file), posted=feed_file(context.inbox, steer_file))
     async with AsyncSqliteSaver.from_conn_string(str(run.checkpoints)) as saver:
@@ -165,10 +178,15 @@ async def read_state(graph) -> tuple[dict, dict | None]:
 @asynccontextmanager
 async def steering(context: RunContext, service: SteeringService):
     """The steering service and the replies printed while the body runs; a prompt when stdin is a terminal."""
-    tasks = [service.run(), print_replies(context.inbox, after=max((r.id for r in context.inbox.replies()), default=0))]
+    tasks = [
+        service.run(),
+        print_replies(context.inbox, after=max((r.id for r in context.inbox.replies()), default=0)),
+    ]
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     if terminal:
-        tasks.append(read_terminal(context.inbox, "terminal", partial(toolbar, context.board, context.gateway.usage)))
+        tasks.append(
+            read_terminal(context.inbox, "terminal", partial(toolbar, context.board, context.gateway.usage))
+        )
     running = [asyncio.create_task(t) for t in tasks]
     try:
         if terminal:
@@ -196,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         values = asyncio.run(execute(context, resume=args.resume is not None, steer_file=args.steer_file))
     except RUN_ERRORS as exc:
         resumable = isinstance(exc, LLMCallError) and RunDir(run_dir).checkpoints.exists()
-        hint = f"; the finished work is kept, continue with: python -m graph.run --resume {run_dir}" if resumable else ""
+        hint = (
+            f"; the finished work is kept, continue with: python -m graph.run --resume {run_dir}"
+            if resumable
+            else ""
+        )
         print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -97,8 +97,14 @@ async def get_replies(request: Request) -> JSONResponse:
         return JSONResponse({"error": f"{run_dir!r} is not a run directory"}, status_code=404)
     after = int(request.query_params.get("after", "0") or 0)
     replies = Inbox(RunDir(run_dir).inbox).replies(after=after)
-    return JSONResponse([{"id": r.id, "message_id": r.message_id, "agent": r.agent, "text": r.text} for r in replies])
+    return JSONResponse(
+        [{"id": r.id, "message_id": r.message_id, "agent": r.agent, "text": r.text} for r in replies]
+    )
 
 
-app = Starlette(routes=[Route("/eureka/messages", post_message, methods=["POST"]),
-                        Route("/eureka/replies", get_replies, methods=["GET"])])  # fmt: skip
+app = Starlette(
+    routes=[
+        Route("/eureka/messages", post_message, methods=["POST"]),
+        Route("/eureka/replies", get_replies, methods=["GET"]),
+    ]
+)

@@ -12,9 +12,13 @@ class Candidate(TypedDict):
     id: str  # stable: "it<iteration>-s<sample>"
     iteration: int
     sample: int
-    status: str  # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in
+    status: (
+        str  # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in
+    )
     # training) | "stopped_early" (a rung stopped its training: tools/rungs.py) | "llm_failed"
-    fitness: float | None  # measured by a clean process from the policy alone: what candidates are ranked by (over
+    fitness: (
+        float | None
+    )  # measured by a clean process from the policy alone: what candidates are ranked by (over
     # its seeds, once the search gave it more: graph/search/ranking.py)
     train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
     overstated: bool  # the training figure exceeds the clean one beyond noise
@@ -29,12 +33,22 @@ class Candidate(TypedDict):
     tool_calls: int  # tools the Coder ran while writing it (tools mode)
     author: str  # "coder", or "user" for a program pasted with /edit
     program: NotRequired[str | None]  # the digest of its normal form (sim/reward/normal_form.py), once valid
-    behaviour: NotRequired[str | None]  # the digest of its reward on the dry run's states (tools/check_worker.py)
+    behaviour: NotRequired[
+        str | None
+    ]  # the digest of its reward on the dry run's states (tools/check_worker.py)
     duplicate_of: NotRequired[str | None]  # the candidate whose program it repeats (it was not trained)
-    seeds: NotRequired[list[dict]]  # one entry per training of its program: {seed, fitness, env_steps, train_s, status}
-    tuned_from: NotRequired[str | None]  # search tuned: the candidate whose constants were tuned into this one
-    constants: NotRequired[list[dict]]  # search tuned: {line, original, value} of each constant the optimiser moved
-    importance: NotRequired[dict[str, float]]  # search tuned: each tuned constant's share of the fitness's variance
+    seeds: NotRequired[
+        list[dict]
+    ]  # one entry per training of its program: {seed, fitness, env_steps, train_s, status}
+    tuned_from: NotRequired[
+        str | None
+    ]  # search tuned: the candidate whose constants were tuned into this one
+    constants: NotRequired[
+        list[dict]
+    ]  # search tuned: {line, original, value} of each constant the optimiser moved
+    importance: NotRequired[
+        dict[str, float]
+    ]  # search tuned: each tuned constant's share of the fitness's variance
 
 
 class Elite(TypedDict):
@@ -100,7 +114,9 @@ class StageSpec(TypedDict):
     init_checkpoint: str | None  # every candidate and final-evaluation run warm-starts from it
     prior_reward: PriorReward | None
     search: NotRequired[str]  # "robust" | "eureka" | "tuned" (graph/search)
-    rank_by: NotRequired[str]  # a candidate's figure over its seeds: "median" | "mean" | "mean-sem" (search.py)
+    rank_by: NotRequired[
+        str
+    ]  # a candidate's figure over its seeds: "median" | "mean" | "mean-sem" (search.py)
     rungs: NotRequired[list[float]]  # early stopping at these fractions of max_epochs (tools/rungs.py)
     rung_keep: NotRequired[float]  # the fraction of the candidates at a rung that train on
 
@@ -143,8 +159,12 @@ class StageState(TypedDict, total=False):
     iterations: Annotated[list[IterationRecord], operator.add]
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
-    seed_runs: Annotated[list[dict], operator.add]  # more seeds of the best candidates: {candidate, seed, ...}
-    tuning_runs: Annotated[list[dict], operator.add]  # search tuned's trials: {parent, trial, seed, fitness, ...}
+    seed_runs: Annotated[
+        list[dict], operator.add
+    ]  # more seeds of the best candidates: {candidate, seed, ...}
+    tuning_runs: Annotated[
+        list[dict], operator.add
+    ]  # search tuned's trials: {parent, trial, seed, fitness, ...}
     stage_result: StageRecord
     # Steering (graph/nodes/steer.py), applied at iteration boundaries:
     steer_cursor: int  # the last inbox message applied (shared with RunState)

@@ -62,8 +62,10 @@ def check_backend(sim: str, task: str) -> None:
     if sim == "isaacgym":
         missing = [m for m in ("isaacgym", "isaacgymenvs") if importlib.util.find_spec(m) is None]
         if missing:
-            raise ValueError("--sim isaacgym needs NVIDIA Isaac Gym (Preview 4; not on PyPI) and IsaacGymEnvs installed "
-                             f"in this environment (missing: {', '.join(missing)})")
+            raise ValueError(
+                "--sim isaacgym needs NVIDIA Isaac Gym (Preview 4; not on PyPI) and IsaacGymEnvs installed "
+                f"in this environment (missing: {', '.join(missing)})"
+            )
         from sim.isaacgym.adapter import isaacgym_mapping
 
         isaacgym_mapping(task)  # ValueError for a task IsaacGymEnvs does not have
@@ -73,10 +75,14 @@ def check_backend(sim: str, task: str) -> None:
         from sim.mujoco.task import MujocoTask
 
         if not issubclass(task_class(task), MujocoTask):
-            raise ValueError(f"--sim mjwarp runs the MuJoCo tasks; {task} is simulated in plain torch (use --sim default)")
+            raise ValueError(
+                f"--sim mjwarp runs the MuJoCo tasks; {task} is simulated in plain torch (use --sim default)"
+            )
 
 
-def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0, sim: str = "default") -> BatchedTask:
+def make_task(
+    name: str, num_envs: int, device: str = "cpu", seed: int = 0, sim: str = "default"
+) -> BatchedTask:
     """Instantiate a registered task on a physics backend (``SIMS``; ``default``: the task's own)."""
     cls = task_class(name)
     if sim == "isaacgym":
@@ -90,7 +96,9 @@ def make_task(name: str, num_envs: int, device: str = "cpu", seed: int = 0, sim:
     from sim.mujoco.task import MujocoTask
 
     if not issubclass(cls, MujocoTask):
-        raise ValueError(f"--sim mjwarp runs the MuJoCo tasks; {name} is simulated in plain torch (use --sim default)")
+        raise ValueError(
+            f"--sim mjwarp runs the MuJoCo tasks; {name} is simulated in plain torch (use --sim default)"
+        )
     return cls(num_envs=num_envs, device=device, seed=seed, sim="mjwarp")
 
 

@@ -16,22 +16,42 @@ from sim.registry import task_class, task_config, task_names
 
 def task_card(task: str) -> str:
     cls = task_class(task)
-    lines = [f"## {task}", "", f"The task: {task_config(task)['description']}. Fitness: {cls.fitness_doc}.", "",
-             "| name | shape | unit | meaning |", "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| `{name}` | [N{''.join(f', {d}' for d in f.shape)}] | {f.unit} | {f.doc} |"
-              for name, f in cls.state_spec.items()]  # fmt: skip
+    lines = [
+        f"## {task}",
+        "",
+        f"The task: {task_config(task)['description']}. Fitness: {cls.fitness_doc}.",
+        "",
+        "| name | shape | unit | meaning |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{name}` | [N{''.join(f', {d}' for d in f.shape)}] | {f.unit} | {f.doc} |"
+        for name, f in cls.state_spec.items()
+    ]
     isaac = isaac_names(cls)
     if isaac:
-        lines += ["", "IsaacGymEnvs' names:", "", "| name | shape | unit | computed here as |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "IsaacGymEnvs' names:",
+            "",
+            "| name | shape | unit | computed here as |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| `{name}` | {n.shape} | {n.field.unit} | {n.mapping} |" for name, n in isaac.items()]
     differences = DIFFERENCES.get(task, [])
-    lines += ["", "Differences from IsaacGymEnvs: " + ("; ".join(differences) if differences else "none known"), ""]
+    lines += [
+        "",
+        "Differences from IsaacGymEnvs: " + ("; ".join(differences) if differences else "none known"),
+        "",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m sim.task_cards", description=__doc__.split("\n\n")[0])
-    p.add_argument("tasks", nargs="*", metavar="TASK", help=f"default: every task ({', '.join(task_names())})")
+    p.add_argument(
+        "tasks", nargs="*", metavar="TASK", help=f"default: every task ({', '.join(task_names())})"
+    )
     tasks = p.parse_args(argv).tasks or task_names()
     if unknown := sorted(set(tasks) - set(task_names())):
         p.error(f"unknown task {unknown[0]!r}; known tasks: {', '.join(task_names())}")

@@ -47,9 +47,13 @@ class ScriptedChatModel(BaseChatModel):
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item
-        message = item if isinstance(item, AIMessage) else AIMessage(
-            content=item, usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
-        )  # fmt: skip
+        message = (
+            item
+            if isinstance(item, AIMessage)
+            else AIMessage(
+                content=item, usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
+            )
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
@@ -58,11 +62,17 @@ class ScriptedChatModel(BaseChatModel):
 
 def cut_off(text: str, tokens: int) -> AIMessage:
     """FAKE answer that stopped at the token limit, as an OpenAI-compatible server reports it."""
-    return AIMessage(content=text, response_metadata={"finish_reason": "length"},
-                     usage_metadata={"input_tokens": 10, "output_tokens": tokens, "total_tokens": 10 + tokens})  # fmt: skip
+    return AIMessage(
+        content=text,
+        response_metadata={"finish_reason": "length"},
+        usage_metadata={"input_tokens": 10, "output_tokens": tokens, "total_tokens": 10 + tokens},
+    )
 
 
 def calls_tool(name: str, call_id: str = "call0", text: str = "", **args) -> AIMessage:
     """FAKE answer that calls one tool with ``args``."""
-    return AIMessage(content=text, tool_calls=[{"id": call_id, "name": name, "args": args}],
-                     usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})  # fmt: skip
+    return AIMessage(
+        content=text,
+        tool_calls=[{"id": call_id, "name": name, "args": args}],
+        usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15},
+    )

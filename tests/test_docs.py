@@ -107,13 +107,27 @@ DOCUMENTS = [README, *DOCS]
 
 
 def test_the_figure_rule_matches_what_it_says():
-    text = ("took 9 min 46 s, held-out 218.5 ± 199 (95% CI [75, 500]), 90% valid, 24.9× and ×1.46 and "
-            "1.04x, 29 tokens/s, 20.8k env-steps/s, 19.0M env-steps, 3.1 s and 1.1-1.3 s, 55.5 min, after "
-            "5 minutes; not: 150 epochs × 256 envs, 4096 envs, fitness 0.57, it0-s0, 3 seeds, 2 slots, "
-            "x86-64, `--timeout 900 s`")
-    assert figures(text) == ["9 min 46 s", "218.5 ± 199", "90%", "24.9×", "×1.46", "1.04×", "29 tokens/s",
-                             "20.8k env-steps/s", "19.0M env-steps", "3.1 s", "1.1-1.3 s", "55.5 min",
-                             "5 minutes"]
+    text = (
+        "took 9 min 46 s, held-out 218.5 ± 199 (95% CI [75, 500]), 90% valid, 24.9× and ×1.46 and "
+        "1.04x, 29 tokens/s, 20.8k env-steps/s, 19.0M env-steps, 3.1 s and 1.1-1.3 s, 55.5 min, after "
+        "5 minutes; not: 150 epochs × 256 envs, 4096 envs, fitness 0.57, it0-s0, 3 seeds, 2 slots, "
+        "x86-64, `--timeout 900 s`"
+    )
+    assert figures(text) == [
+        "9 min 46 s",
+        "218.5 ± 199",
+        "90%",
+        "24.9×",
+        "×1.46",
+        "1.04×",
+        "29 tokens/s",
+        "20.8k env-steps/s",
+        "19.0M env-steps",
+        "3.1 s",
+        "1.1-1.3 s",
+        "55.5 min",
+        "5 minutes",
+    ]
 
 
 def test_readme_is_at_most_300_lines():
@@ -125,20 +139,28 @@ def test_readme_is_at_most_300_lines():
 def test_every_figure_is_in_results_with_its_command(doc):
     lines = [line for line in results_lines() if COMMAND.search(line) and NOT_RECORDED not in line]
     missing = sorted({f for f in figures(doc.read_text()) if not any(f in line for line in lines)})
-    assert not missing, (f"{doc.relative_to(ROOT)} quotes figures that bench/RESULTS.md does not record on a "
-                         f"line with their command: {missing}")
+    assert not missing, (
+        f"{doc.relative_to(ROOT)} quotes figures that bench/RESULTS.md does not record on a "
+        f"line with their command: {missing}"
+    )
 
 
 def test_every_results_row_names_its_command_commit_and_date():
-    bad = [row for row in table_rows(RESULTS.read_text())
-           if not (COMMAND.search(row) or NOT_RECORDED in row)
-           or not (COMMIT.search(row) or NOT_RECORDED in row)
-           or not (DATE.search(row) or NOT_RECORDED in row)]  # fmt: skip
+    bad = [
+        row
+        for row in table_rows(RESULTS.read_text())
+        if not (COMMAND.search(row) or NOT_RECORDED in row)
+        or not (COMMIT.search(row) or NOT_RECORDED in row)
+        or not (DATE.search(row) or NOT_RECORDED in row)
+    ]
     assert not bad, "rows of bench/RESULTS.md without a command, a commit or a date:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("doc", [*DOCUMENTS, RESULTS, ROOT / "CHANGELOG.md", ROOT / "ARCHITECTURE.md"],
-                         ids=lambda p: str(p.relative_to(ROOT)))  # fmt: skip
+@pytest.mark.parametrize(
+    "doc",
+    [*DOCUMENTS, RESULTS, ROOT / "CHANGELOG.md", ROOT / "ARCHITECTURE.md"],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_every_relative_link_resolves(doc):
     broken = []
     for target in LINK.findall(prose(doc.read_text())):

@@ -25,10 +25,20 @@ FORBIDDEN = {
 
 #: Within a package: each folder and the modules of its package it must never import.
 ENTRY_POINTS = {"graph.run", "graph.chat", "graph.bench", "graph.report", "graph.server"}
-AGENTS = {"agents.coder", "agents.critic", "agents.curriculum", "agents.feedback", "agents.error_hints",
-          "agents.code_extraction"}  # fmt: skip
-FORBIDDEN_INSIDE = {"graph/nodes": ENTRY_POINTS, "graph/results": ENTRY_POINTS, "graph/steering": ENTRY_POINTS,
-                    "agents/llm": AGENTS}  # fmt: skip
+AGENTS = {
+    "agents.coder",
+    "agents.critic",
+    "agents.curriculum",
+    "agents.feedback",
+    "agents.error_hints",
+    "agents.code_extraction",
+}
+FORBIDDEN_INSIDE = {
+    "graph/nodes": ENTRY_POINTS,
+    "graph/results": ENTRY_POINTS,
+    "graph/steering": ENTRY_POINTS,
+    "agents/llm": AGENTS,
+}
 #: graph/'s own layers, top first: a module imports only from its own layer or below (the longest prefix
 #: names a module's layer, so the durable inbox and the run's file names sit at the bottom with the state).
 GRAPH_LAYERS = [
@@ -104,22 +114,32 @@ def test_the_inner_check_sees_an_entry_point_imported_by_a_node(tmp_path, monkey
     bad.parent.mkdir(parents=True)
     bad.write_text("from graph import run\nfrom graph.run import main\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
-    assert inner_violations("graph/nodes") == ["graph/nodes/leak.py:1 imports graph.run",
-                                               "graph/nodes/leak.py:2 imports graph.run",
-                                               "graph/nodes/leak.py:2 imports graph.run.main"]  # fmt: skip
+    assert inner_violations("graph/nodes") == [
+        "graph/nodes/leak.py:1 imports graph.run",
+        "graph/nodes/leak.py:2 imports graph.run",
+        "graph/nodes/leak.py:2 imports graph.run.main",
+    ]
 
 
 def test_the_tests_mirror_the_source_tree():
-    modules = [p.relative_to(ROOT) for package in FORBIDDEN for p in (ROOT / package).rglob("*.py")
-               if p.name != "__init__.py" and "assets" not in p.parts]  # fmt: skip
+    modules = [
+        p.relative_to(ROOT)
+        for package in FORBIDDEN
+        for p in (ROOT / package).rglob("*.py")
+        if p.name != "__init__.py" and "assets" not in p.parts
+    ]
     unmirrored = [str(m) for m in modules if not (ROOT / "tests" / m.parent / f"test_{m.stem}.py").is_file()]
     assert 1 - len(unmirrored) / len(modules) >= MIRRORED_SHARE, unmirrored
 
 
 def graph_layer(module: str) -> int | None:
     """The index of ``module``'s layer in GRAPH_LAYERS (by its longest matching prefix), or None."""
-    matches = [(len(prefix), i) for i, layer in enumerate(GRAPH_LAYERS) for prefix in layer
-               if module == prefix or module.startswith(f"{prefix}.")]  # fmt: skip
+    matches = [
+        (len(prefix), i)
+        for i, layer in enumerate(GRAPH_LAYERS)
+        for prefix in layer
+        if module == prefix or module.startswith(f"{prefix}.")
+    ]
     return max(matches)[1] if matches else None
 
 
@@ -143,5 +163,7 @@ def test_the_graph_check_sees_results_importing_a_node(tmp_path, monkeypatch):
     bad.parent.mkdir(parents=True)
     bad.write_text("from graph.results.run_dir import RunDir\nfrom graph.nodes.stage import rank_key\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
-    assert graph_violations() == ["graph/results/leak.py:2 imports graph.nodes.stage",
-                                  "graph/results/leak.py:2 imports graph.nodes.stage.rank_key"]
+    assert graph_violations() == [
+        "graph/results/leak.py:2 imports graph.nodes.stage",
+        "graph/results/leak.py:2 imports graph.nodes.stage.rank_key",
+    ]

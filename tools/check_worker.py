@@ -16,7 +16,14 @@ from pathlib import Path
 
 from tools.isolation.channel import send
 from tools.isolation.sandbox import READY
-from tools.reward_check import CHECK_FILE, DRY_RUN_ENVS, DRY_RUN_STEPS, ROLLOUT_SAMPLES, ROLLOUT_STRIDE, SYNTHETIC_BATCHES
+from tools.reward_check import (
+    CHECK_FILE,
+    DRY_RUN_ENVS,
+    DRY_RUN_STEPS,
+    ROLLOUT_SAMPLES,
+    ROLLOUT_STRIDE,
+    SYNTHETIC_BATCHES,
+)
 
 #: How far beyond the observed range each synthetic batch reaches, in multiples of the largest value seen.
 SYNTHETIC_SCALES = (3, 10, 30, 100)
@@ -65,8 +72,9 @@ def synthetic(real: list[dict], bounds: dict[str, tuple[float, float]], batch: i
         if value.dtype == torch.bool:
             drawn[name] = torch.rand(value.shape, generator=generator) < 0.5
         elif not value.is_floating_point():
-            drawn[name] = torch.randint(int(min(lo, 0)), int(max(3 * hi, hi + 1000)) + 1, value.shape,
-                                        generator=generator).to(value.dtype)  # fmt: skip
+            drawn[name] = torch.randint(
+                int(min(lo, 0)), int(max(3 * hi, hi + 1000)) + 1, value.shape, generator=generator
+            ).to(value.dtype)
         else:
             scale = SYNTHETIC_SCALES[batch % len(SYNTHETIC_SCALES)]
             half = max(scale / 2 * (hi - lo), scale * max(abs(lo), abs(hi)), 1.0)
@@ -88,13 +96,18 @@ def behaviour(program, real: list[dict], rewards: list) -> str:
     bounds = observed_bounds(real)
     for batch in range(SYNTHETIC_BATCHES):
         try:
-            rewards.append(program.fn(**{n: v for n, v in synthetic(real, bounds, batch).items()
-                                         if n in program.params})[0])  # fmt: skip
+            rewards.append(
+                program.fn(
+                    **{n: v for n, v in synthetic(real, bounds, batch).items() if n in program.params}
+                )[0]
+            )
         except Exception as exc:  # noqa: BLE001 - how it fails is its behaviour there
             rewards.append(type(exc).__name__)
     for reward in rewards:
         value = reward.detach().double().flatten() if isinstance(reward, torch.Tensor) else None
-        digest.update(torch.nan_to_num(value).numpy().tobytes() if value is not None else str(reward).encode())
+        digest.update(
+            torch.nan_to_num(value).numpy().tobytes() if value is not None else str(reward).encode()
+        )
     return digest.hexdigest()[:16]
 
 
@@ -139,12 +152,16 @@ def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str
             sample = (step - DRY_RUN_STEPS) // ROLLOUT_STRIDE
             if step < DRY_RUN_STEPS or (step - DRY_RUN_STEPS) % ROLLOUT_STRIDE == 0:
                 # Copies: the task updates its tensors in place, and a kept reference would change with them.
-                named = {k: v.clone() if isinstance(v, torch.Tensor) else v
-                         for k, v in reward_inputs(task, state, program.params).items()}  # fmt: skip
+                named = {
+                    k: v.clone() if isinstance(v, torch.Tensor) else v
+                    for k, v in reward_inputs(task, state, program.params).items()
+                }
                 if step >= DRY_RUN_STEPS:
                     named = whole_episode(named, task.max_episode_length, sample)
-                    where = f"rollout state {sample + 1} of {ROLLOUT_SAMPLES} (random actions, episode steps 0 to " \
-                            f"{task.max_episode_length})"
+                    where = (
+                        f"rollout state {sample + 1} of {ROLLOUT_SAMPLES} (random actions, episode steps 0 to "
+                        f"{task.max_episode_length})"
+                    )
                 inputs.append(named)
                 reward, components = program(named, DRY_RUN_ENVS)
                 outputs.append({"reward": reward, **components})

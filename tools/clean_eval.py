@@ -76,8 +76,14 @@ def copy_policy(job_dir: Path, work_dir: Path, source: Path | None = None) -> Pa
     return work_dir / POLICY_FILE
 
 
-async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s: float | None,
-                       memory_limit_gb: float | None, rung: int | None = None) -> dict:  # fmt: skip
+async def evaluate_job(
+    job: TrainJob,
+    train_fitness: float | None,
+    *,
+    timeout_s: float | None,
+    memory_limit_gb: float | None,
+    rung: int | None = None,
+) -> dict:
     """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process:
     its trained checkpoint, or with ``rung`` the snapshot it saved at that epoch."""
     out_dir = Path(job.out_dir).resolve()  # the worker runs in work_dir: every path it gets is absolute
@@ -88,17 +94,35 @@ async def evaluate_job(job: TrainJob, train_fitness: float | None, *, timeout_s:
         return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
     spec = {"task": job.task, "checkpoint": str(policy), "seed": EVAL_SEED, "ppo": job.ppo, "sim": job.sim}
     write_json_atomic(work_dir / "evaluation.json", spec)
-    report, outcome = await run_for_message(WORKER_MODULE, work_dir, "eval.log", "evaluation",
-                                            timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)  # fmt: skip
+    report, outcome = await run_for_message(
+        WORKER_MODULE,
+        work_dir,
+        "eval.log",
+        "evaluation",
+        timeout_s=timeout_s,
+        memory_limit_gb=memory_limit_gb,
+    )
     if report is None:
-        return {"fitness": None, "std": None, "episodes": 0, "overstated": False,
-                "error": f"the clean evaluation {outcome.describe(timeout_s)}"}  # fmt: skip
+        return {
+            "fitness": None,
+            "std": None,
+            "episodes": 0,
+            "overstated": False,
+            "error": f"the clean evaluation {outcome.describe(timeout_s)}",
+        }
     fitness, std = finite_or_none(report.get("fitness")), finite_or_none(report.get("std"))
     episodes = int(finite_or_none(report.get("episodes")) or 0)
     error = report.get("error") if isinstance(report.get("error"), str) else None
-    error = error or (checkpoint_doubt(report, job, rung) if fitness is not None else "it measured no fitness")
-    return {"fitness": None if error else fitness, "std": std, "episodes": episodes, "error": error,
-            "overstated": overstated(train_fitness, fitness, std, episodes)}  # fmt: skip
+    error = error or (
+        checkpoint_doubt(report, job, rung) if fitness is not None else "it measured no fitness"
+    )
+    return {
+        "fitness": None if error else fitness,
+        "std": std,
+        "episodes": episodes,
+        "error": error,
+        "overstated": overstated(train_fitness, fitness, std, episodes),
+    }
 
 
 def checkpoint_doubt(report: dict, job: TrainJob, rung: int | None) -> str | None:
@@ -106,9 +130,14 @@ def checkpoint_doubt(report: dict, job: TrainJob, rung: int | None) -> str | Non
     at epoch E of N (a rung's at its epoch) after E x num_envs x horizon env-steps, counting from 0 on a warm
     start too."""
     cfg = ppo_config(job.task, job.ppo)
-    epoch, frame = finite_or_none(report.get("checkpoint_epoch")), finite_or_none(report.get("checkpoint_frame"))
+    epoch, frame = (
+        finite_or_none(report.get("checkpoint_epoch")),
+        finite_or_none(report.get("checkpoint_frame")),
+    )
     fits = epoch is not None and (epoch == rung if rung is not None else 1 <= epoch <= cfg["max_epochs"])
     if fits and frame == epoch * cfg["num_envs"] * cfg["horizon_length"]:
         return None
-    return (f"the checkpoint says epoch {fmt(epoch)}, {fmt(frame)} env-steps, which no training of "
-            f"{cfg['max_epochs']} epochs x {cfg['num_envs']} envs saves: it is not believed")
+    return (
+        f"the checkpoint says epoch {fmt(epoch)}, {fmt(frame)} env-steps, which no training of "
+        f"{cfg['max_epochs']} epochs x {cfg['num_envs']} envs saves: it is not believed"
+    )

@@ -26,8 +26,9 @@ def renders(task: str) -> bool:
     return issubclass(task_class(task), MujocoTask)
 
 
-async def render_clip(task: str, job_dir: Path, seconds: float = 5.0, *, timeout_s: float = 300,
-                      memory_limit_gb: float = 4) -> tuple[Path | None, str | None]:  # fmt: skip
+async def render_clip(
+    task: str, job_dir: Path, seconds: float = 5.0, *, timeout_s: float = 300, memory_limit_gb: float = 4
+) -> tuple[Path | None, str | None]:
     """(the mp4, None) of the job's policy, or (None, why not). The clip goes in ``job_dir/clip/``."""
     work_dir = Path(job_dir).resolve() / "clip"
     out = work_dir / CLIP_FILE
@@ -37,12 +38,20 @@ async def render_clip(task: str, job_dir: Path, seconds: float = 5.0, *, timeout
         policy = copy_policy(Path(job_dir).resolve(), work_dir)
     except OSError as exc:
         return None, str(exc)
-    write_json_atomic(work_dir / "clip.json", {"task": task, "checkpoint": str(policy),
-                                               "out": str(work_dir / "rendering.mp4"), "seconds": seconds})  # fmt: skip
+    write_json_atomic(
+        work_dir / "clip.json",
+        {"task": task, "checkpoint": str(policy), "out": str(work_dir / "rendering.mp4"), "seconds": seconds},
+    )
     # The encoder's path comes from here: its own lookup writes to /dev/null, which the worker may not open.
-    report, outcome = await run_for_message(WORKER_MODULE, work_dir, "clip.log", "clip", timeout_s=timeout_s,
-                                            memory_limit_gb=memory_limit_gb,
-                                            env={"IMAGEIO_FFMPEG_EXE": imageio_ffmpeg.get_ffmpeg_exe()})  # fmt: skip
+    report, outcome = await run_for_message(
+        WORKER_MODULE,
+        work_dir,
+        "clip.log",
+        "clip",
+        timeout_s=timeout_s,
+        memory_limit_gb=memory_limit_gb,
+        env={"IMAGEIO_FFMPEG_EXE": imageio_ffmpeg.get_ffmpeg_exe()},
+    )
     if report is None:
         return None, f"the renderer {outcome.describe(timeout_s)}"
     if report.get("error"):

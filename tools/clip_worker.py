@@ -25,8 +25,9 @@ def main() -> None:
         from sim.mujoco.render import render_checkpoint
         from sim.registry import make_task
 
-        frames = render_checkpoint(make_task(spec["task"], num_envs=1), spec["checkpoint"], Path(spec["out"]),
-                                   spec["seconds"])  # fmt: skip
+        frames = render_checkpoint(
+            make_task(spec["task"], num_envs=1), spec["checkpoint"], Path(spec["out"]), spec["seconds"]
+        )
         send({"type": "clip", "frames": frames, "error": None})
     except Exception:  # noqa: BLE001 - reported to the caller
         send({"type": "clip", "frames": 0, "error": traceback.format_exc(limit=-3)})

@@ -14,8 +14,7 @@ from langchain_core.tools import BaseTool, tool
 
 from sim.base import BatchedTask
 from sim.isaac_names import reward_names
-from tools.reward_check import DRY_RUN_ENVS
-from tools.reward_check import RewardCheckError, check_reward
+from tools.reward_check import DRY_RUN_ENVS, RewardCheckError, check_reward
 from tools.text import fmt
 
 
@@ -30,12 +29,15 @@ def unfenced(code: str) -> str:
 def describe_ranges(ranges: dict[str, list[float | None]], num_envs: int) -> str:
     """One line per output: its shape and [min, mean, max] over the dry run."""
 
-    return "\n".join(f"  {name}: shape ({num_envs},), min {fmt(lo, missing='nan')}, mean {fmt(mean, missing='nan')}, max {fmt(hi, missing='nan')}"
-                     for name, (lo, mean, hi) in ranges.items())  # fmt: skip
+    return "\n".join(
+        f"  {name}: shape ({num_envs},), min {fmt(lo, missing='nan')}, mean {fmt(mean, missing='nan')}, max {fmt(hi, missing='nan')}"
+        for name, (lo, mean, hi) in ranges.items()
+    )
 
 
-def coder_tools(task: type[BatchedTask], work_dir: Path, timeout_s: float,
-                outcomes: dict[str, str | None]) -> list[BaseTool]:  # fmt: skip
+def coder_tools(
+    task: type[BatchedTask], work_dir: Path, timeout_s: float, outcomes: dict[str, str | None]
+) -> list[BaseTool]:
     """``check_reward``, ``task_state`` and ``task_source`` for one sample; checks run in ``work_dir``."""
     checks = itertools.count()
     names = reward_names(task)
@@ -50,7 +52,9 @@ def coder_tools(task: type[BatchedTask], work_dir: Path, timeout_s: float,
         program = unfenced(code)
         outcomes.pop(program, None)  # the newest check of a program is the last in order
         try:
-            ranges = (await check_reward(task.name, program, names, work_dir / f"check{next(checks)}", timeout_s)).ranges
+            ranges = (
+                await check_reward(task.name, program, names, work_dir / f"check{next(checks)}", timeout_s)
+            ).ranges
         except RewardCheckError as exc:
             outcomes[program] = str(exc)
             return f"error: {exc}"

@@ -32,11 +32,16 @@ def outcome(candidate: dict) -> dict:
     result = candidate.get("result") or {}
     last = {name: series[-1] for name, series in (result.get("components") or {}).items() if series}
     lengths = result.get("episode_length") or [None]
-    return {"id": candidate["id"], "status": candidate["status"],
-            "fitness_clean": candidate.get("fitness"), "fitness_during_training": candidate.get("train_fitness"),
-            "overstated": candidate.get("overstated", False), "final_components": last,
-            "final_episode_length": lengths[-1],
-            "error": error_headline(candidate.get("error")) or None}  # fmt: skip
+    return {
+        "id": candidate["id"],
+        "status": candidate["status"],
+        "fitness_clean": candidate.get("fitness"),
+        "fitness_during_training": candidate.get("train_fitness"),
+        "overstated": candidate.get("overstated", False),
+        "final_components": last,
+        "final_episode_length": lengths[-1],
+        "error": error_headline(candidate.get("error")) or None,
+    }
 
 
 def critic_tools(candidates: list[dict]) -> list[BaseTool]:
@@ -55,8 +60,11 @@ def critic_tools(candidates: list[dict]) -> list[BaseTool]:
         names: which series to return (default: all). Long runs are thinned to evenly spaced epochs.
         """
         result = find(candidate_id).get("result") or {}
-        series = {**(result.get("components") or {}), "task_score": result.get("fitness") or [],
-                  "episode_length": result.get("episode_length") or []}  # fmt: skip
+        series = {
+            **(result.get("components") or {}),
+            "task_score": result.get("fitness") or [],
+            "episode_length": result.get("episode_length") or [],
+        }
         wanted = names or list(series)
         unknown = [n for n in wanted if n not in series]
         if unknown:

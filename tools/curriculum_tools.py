@@ -21,9 +21,15 @@ def curriculum_tools(stages: list[dict]) -> list[BaseTool]:
     def list_tasks() -> str:
         """Every registered task: its description, observation and action sizes, and the tasks whose
         policies it can warm-start from (same observations, actions and network)."""
-        tasks = {name: {"description": task_config(name)["description"], "observations": task_class(name).num_obs,
-                        "actions": task_class(name).num_actions, "shares_spaces_with": compatible_tasks(name)}
-                 for name in task_names()}  # fmt: skip
+        tasks = {
+            name: {
+                "description": task_config(name)["description"],
+                "observations": task_class(name).num_obs,
+                "actions": task_class(name).num_actions,
+                "shares_spaces_with": compatible_tasks(name),
+            }
+            for name in task_names()
+        }
         return json.dumps(tasks)
 
     @tool

@@ -43,7 +43,9 @@ def pin_env(device: str) -> dict[str, str]:
     index = int(device.removeprefix("cuda:"))
     own = [d.strip() for d in os.environ.get(PIN_ENV, "").split(",") if d.strip()]
     if PIN_ENV in os.environ and index >= len(own):
-        raise ValueError(f"{device}: this process sees only {len(own)} GPUs ({PIN_ENV}={os.environ[PIN_ENV]!r})")
+        raise ValueError(
+            f"{device}: this process sees only {len(own)} GPUs ({PIN_ENV}={os.environ[PIN_ENV]!r})"
+        )
     return {PIN_ENV: own[index] if PIN_ENV in os.environ else str(index)}
 
 
@@ -54,9 +56,12 @@ def worker_device(device: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.devices", description="Training devices here.")
-    p.add_argument("--check", action="store_true",
-                   help="train on every visible GPU inside the confinement and report env-steps/s (exits 0 "
-                        "without a GPU, 1 on any failure)")  # fmt: skip
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="train on every visible GPU inside the confinement and report env-steps/s (exits 0 "
+        "without a GPU, 1 on any failure)",
+    )
     if p.parse_args(argv).check:
         from tools.gpu_check import check  # it trains through the pool, which imports this module
 

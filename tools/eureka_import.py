@@ -53,7 +53,10 @@ def answer_code(answer: str) -> str:
 def eureka_programs(path: Path) -> dict[str, str]:
     """{name: program} from an Eureka output folder or log, in iteration and response order."""
     if path.is_file():
-        return {f"iter{i}-log": answer_code(text) for i, text in LOG_OUTPUT.findall(path.read_text(errors="replace"))}
+        return {
+            f"iter{i}-log": answer_code(text)
+            for i, text in LOG_OUTPUT.findall(path.read_text(errors="replace"))
+        }
     found: dict[tuple[int, int], str] = {}
     for file in sorted(path.rglob("env_iter*_response*.py")):
         if match := REWARD_ONLY.search(file.name):
@@ -74,17 +77,30 @@ def static_error(source: str, task: str) -> str | None:
     return None
 
 
-async def train_all(task: str, programs: dict[str, str], out: Path, args: argparse.Namespace) -> dict[str, list[dict]]:
+async def train_all(
+    task: str, programs: dict[str, str], out: Path, args: argparse.Namespace
+) -> dict[str, list[dict]]:
     """Every program trained on every seed; {name: [{seed, fitness, status, error}]}."""
     pool = DevicePool(args.device, trainers_per_device=args.trainers)
     ppo = {"num_envs": args.num_envs, "max_epochs": args.max_epochs}
 
     async def one(name: str, seed: int) -> dict:
-        job = TrainJob(task=task, reward_source=programs[name], reward_name=name, seed=seed, ppo=ppo,
-                       out_dir=str(out / "train" / f"{name}-seed{seed}"))  # fmt: skip
+        job = TrainJob(
+            task=task,
+            reward_source=programs[name],
+            reward_name=name,
+            seed=seed,
+            ppo=ppo,
+            out_dir=str(out / "train" / f"{name}-seed{seed}"),
+        )
         result = await pool.run(job)
-        return {"name": name, "seed": seed, "fitness": clean_fitness(result), "status": result["status"],
-                "error": result["error"]}  # fmt: skip
+        return {
+            "name": name,
+            "seed": seed,
+            "fitness": clean_fitness(result),
+            "status": result["status"],
+            "error": result["error"],
+        }
 
     runs = await asyncio.gather(*(one(name, seed) for name in programs for seed in range(args.seeds)))
     by_name: dict[str, list[dict]] = {}
@@ -102,8 +118,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tools.eureka_import", description=__doc__.split("\n\n")[0])
     p.add_argument("path", type=Path, help="an Eureka output folder or an eureka.log")
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
-    p.add_argument("--out", type=Path, help="where the programs (and trainings) go; default runs/eureka-import-<time>")
-    p.add_argument("--train", action="store_true", help="train every valid program and rank them by clean fitness")
+    p.add_argument(
+        "--out", type=Path, help="where the programs (and trainings) go; default runs/eureka-import-<time>"
+    )
+    p.add_argument(
+        "--train", action="store_true", help="train every valid program and rank them by clean fitness"
+    )
     p.add_argument("--seeds", type=int, default=1, help="--train: seeds per program")
     p.add_argument("--max-epochs", type=int, help="--train: PPO epochs (default: the task's)")
     p.add_argument("--num-envs", type=int, help="--train: environments (default: the task's)")
@@ -127,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     programs = eureka_programs(args.path)
     if not programs:
-        print(f"error: no Eureka reward found in {args.path} (env_iter*_response*.py files or an eureka.log)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"error: no Eureka reward found in {args.path} (env_iter*_response*.py files or an eureka.log)",
+            file=sys.stderr,
+        )
         return 2
     out = args.out or Path(f"runs/eureka-import-{time.strftime('%Y%m%d-%H%M%S')}")
     (out / "rewards").mkdir(parents=True, exist_ok=True)
@@ -137,16 +159,22 @@ def main(argv: list[str] | None = None) -> int:
         (out / "rewards" / f"{name}.py").write_text(source)
         errors[name] = static_error(source, args.task)
     valid = {name: source for name, source in programs.items() if errors[name] is None}
-    print(f"{len(programs)} programs from {args.path}, {len(valid)} valid for {args.task}; written to {out / 'rewards'}")
+    print(
+        f"{len(programs)} programs from {args.path}, {len(valid)} valid for {args.task}; written to {out / 'rewards'}"
+    )
     for name, error in errors.items():
         if error:
             print(f"  {name}: {one_line(error_headline(error))}")
     if args.train and valid:
         runs = asyncio.run(train_all(args.task, valid, out, args))
-        ranked = sorted(runs, key=lambda n: -(mean_fitness(runs[n]) if mean_fitness(runs[n]) is not None else -1e308))
+        ranked = sorted(
+            runs, key=lambda n: -(mean_fitness(runs[n]) if mean_fitness(runs[n]) is not None else -1e308)
+        )
         print(f"\n{'program':<22}{'mean clean fitness':>20}  per seed")
         for name in ranked:
-            per_seed = ", ".join(fmt(r["fitness"]) if r["status"] == "trained" else r["status"] for r in runs[name])
+            per_seed = ", ".join(
+                fmt(r["fitness"]) if r["status"] == "trained" else r["status"] for r in runs[name]
+            )
             print(f"{name:<22}{fmt(mean_fitness(runs[name])):>20}  {per_seed}")
             for failed in (r for r in runs[name] if r["status"] != "trained"):
                 print(f"    seed {failed['seed']}: {one_line(error_headline(failed['error'] or ''))}")

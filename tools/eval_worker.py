@@ -30,10 +30,19 @@ def main() -> None:
 
         cfg = ppo_config(spec["task"], spec["ppo"])
         num_envs = min(cfg["eval_envs"], cfg["num_envs"])
-        measured = evaluate_policy(spec["task"], spec["checkpoint"], num_envs, spec["seed"], spec["ppo"], spec["sim"])
+        measured = evaluate_policy(
+            spec["task"], spec["checkpoint"], num_envs, spec["seed"], spec["ppo"], spec["sim"]
+        )
         saved = load_checkpoint(spec["checkpoint"])  # the step count rl_games wrote with the weights
-        send({"type": "evaluation", **measured, "checkpoint_epoch": saved.get("epoch"),
-              "checkpoint_frame": saved.get("frame"), "error": None})
+        send(
+            {
+                "type": "evaluation",
+                **measured,
+                "checkpoint_epoch": saved.get("epoch"),
+                "checkpoint_frame": saved.get("frame"),
+                "error": None,
+            }
+        )
     except CheckpointError as exc:
         send({"type": "evaluation", "fitness": None, "error": f"CheckpointError: {exc}"})
     except Exception:  # noqa: BLE001 - reported to the caller

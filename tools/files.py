@@ -77,7 +77,9 @@ def planted_path(directory: Path) -> Path | None:
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
-                if entry.is_symlink() or not (entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)):
+                if entry.is_symlink() or not (
+                    entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)
+                ):
                     return Path(entry.path)
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(Path(entry.path))

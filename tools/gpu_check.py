@@ -56,20 +56,31 @@ async def probe(device: str, work_dir: Path) -> list[str]:
     nodes = sorted(str(node) for node in nvidia_nodes())
     outside = {node: try_node(node) for node in nodes}
     write_json_atomic(fresh_dir(work_dir) / SPEC_FILE, {"nodes": nodes})
-    report, outcome = await run_for_message(PROBE_MODULE, work_dir, "probe.log", "probe",
-                                            timeout_s=PROBE_TIMEOUT_S, memory_limit_gb=TRAIN_MEMORY_GB,
-                                            env=pin_env(device))  # fmt: skip
+    report, outcome = await run_for_message(
+        PROBE_MODULE,
+        work_dir,
+        "probe.log",
+        "probe",
+        timeout_s=PROBE_TIMEOUT_S,
+        memory_limit_gb=TRAIN_MEMORY_GB,
+        env=pin_env(device),
+    )
     if report is None:
         return [f"{device}: the probe {outcome.describe(PROBE_TIMEOUT_S)}"]
     inside = report.get("nodes") if isinstance(report.get("nodes"), dict) else {}
-    refused = [f"{device}: Landlock refused {node}: {inside.get(node)} inside the confinement, {tried} out"
-               for node, tried in outside.items() if inside.get(node) != tried]
+    refused = [
+        f"{device}: Landlock refused {node}: {inside.get(node)} inside the confinement, {tried} out"
+        for node, tried in outside.items()
+        if inside.get(node) != tried
+    ]
     if report.get("error"):
         cap = f" under the memory cap ({mechanism()})" if "memory" in str(report["error"]).lower() else ""
         refused.append(f"{device}: CUDA did not start inside the confinement{cap}: {report['error']}")
     elif report.get("visible") != 1:
-        refused.append(f"{device}: pinning: the worker sees {report.get('visible')} GPUs "
-                       f"({PIN_ENV}={pin_env(device)[PIN_ENV]!r}), not 1")  # fmt: skip
+        refused.append(
+            f"{device}: pinning: the worker sees {report.get('visible')} GPUs "
+            f"({PIN_ENV}={pin_env(device)[PIN_ENV]!r}), not 1"
+        )
     return refused
 
 
@@ -120,14 +131,18 @@ async def check_device(device: str, out: Path, sim: str, deadline: float) -> lis
     device's throughput."""
     refused = await probe(device, out / "probe")
     pool = DevicePool(device, trainers_per_device=2, timeout_s=BUDGET_S, memory_limit_gb=TRAIN_MEMORY_GB)
-    jobs = [make_job("Cartpole", "human", out / "Cartpole", ppo=CARTPOLE_PPO),
-            make_job(HAND, "human", out / HAND, ppo=HAND_PPO[sim], sim=sim)]  # fmt: skip
+    jobs = [
+        make_job("Cartpole", "human", out / "Cartpole", ppo=CARTPOLE_PPO),
+        make_job(HAND, "human", out / HAND, ppo=HAND_PPO[sim], sim=sim),
+    ]
     results = await asyncio.gather(*(train_by(pool, job, deadline) for job in jobs))
     for job, result in zip(jobs, results):
         beside = f" (MuJoCo Warp's published figure: {PUBLISHED_HAND})" if job.sim == "mjwarp" else ""
-        print(f"{device} {job.task} on {job.sim} x {job.ppo['num_envs']} envs: {result['status']}, "
-              f"clean fitness {fmt(clean_fitness(result))}, {rate(result['env_steps'], result['wall_s'])}"
-              f"{beside}")  # fmt: skip
+        print(
+            f"{device} {job.task} on {job.sim} x {job.ppo['num_envs']} envs: {result['status']}, "
+            f"clean fitness {fmt(clean_fitness(result))}, {rate(result['env_steps'], result['wall_s'])}"
+            f"{beside}"
+        )
     if timed := [r for r in results if "started_at" in r]:
         span = max(r["finished_at"] for r in timed) - min(r["started_at"] for r in timed)
         print(f"{device}: {len(timed)} jobs at once, {rate(sum(r['env_steps'] for r in timed), span)}")

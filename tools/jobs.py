@@ -44,8 +44,13 @@ class TrainJob:
 
     def identity(self) -> dict[str, Any]:
         """The fields every result of this job carries, trained or failed."""
-        return {"task": self.task, "reward_name": self.reward_name, "seed": self.seed, "device": self.device,
-                "out_dir": self.out_dir}  # fmt: skip
+        return {
+            "task": self.task,
+            "reward_name": self.reward_name,
+            "seed": self.seed,
+            "device": self.device,
+            "out_dir": self.out_dir,
+        }
 
     def write(self) -> Path:
         path = Path(self.out_dir) / JOB_FILE
@@ -75,7 +80,9 @@ class TrainResult(TypedDict, total=False):
     wall_s: float
     steps_per_s: float
     checkpoint: str | None
-    warm_start_digest: str | None  # sim.rl.checkpoint.weights_digest of the weights the first epoch started from
+    warm_start_digest: (
+        str | None
+    )  # sim.rl.checkpoint.weights_digest of the weights the first epoch started from
     error: str | None
     out_dir: str
     started_at: float
@@ -153,7 +160,9 @@ def sanitize_result(raw: Any, job: TrainJob, epochs_seen: list[int], wall_s: flo
         status="trained" if raw.get("status") == "trained" else "failed",
         fitness_max=finite_or_none(raw.get("fitness_max")),
         fitness=_series(raw.get("fitness")),
-        components={k: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS] if valid_component_name(k)},
+        components={
+            k: _series(v) for k, v in list(components.items())[:MAX_COMPONENTS] if valid_component_name(k)
+        },
         episode_length=_series(raw.get("episode_length")),
         epochs=len(epochs_seen),
         env_steps=env_steps,
@@ -174,9 +183,15 @@ def unproven(raw: dict, epochs_seen: list[int], max_epochs: int) -> str | None:
     claimed = finite_or_none(raw.get("epochs"))
     if epochs_seen == list(range(1, max_epochs + 1)) and claimed == max_epochs:
         return None
-    seen = f"epochs {epochs_seen[0]}..{epochs_seen[-1]} ({len(epochs_seen)} reports)" if epochs_seen else "no epoch"
-    return (f"the worker reported a finished training of {fmt_count(claimed)} epochs, but its progress showed {seen} "
-            f"of {max_epochs}: a result without that evidence is not believed")
+    seen = (
+        f"epochs {epochs_seen[0]}..{epochs_seen[-1]} ({len(epochs_seen)} reports)"
+        if epochs_seen
+        else "no epoch"
+    )
+    return (
+        f"the worker reported a finished training of {fmt_count(claimed)} epochs, but its progress showed {seen} "
+        f"of {max_epochs}: a result without that evidence is not believed"
+    )
 
 
 def fmt_count(value: float | None) -> str:

@@ -41,8 +41,9 @@ def log_tail(path: Path, lines: int = 20) -> str:
 class TrainingPool(Protocol):
     """What the graph trains with: this module's DevicePool, or tools.ray_pool.RayPool."""
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
-                  judge: Judge | None = None) -> TrainResult: ...
+    async def run(
+        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
+    ) -> TrainResult: ...
 
 
 class DevicePool:
@@ -75,8 +76,9 @@ class DevicePool:
                 self.slots.put_nowait(device)
         self.capacity = self.slots.qsize()
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
-                  judge: Judge | None = None) -> TrainResult:
+    async def run(
+        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
+    ) -> TrainResult:
         """Train ``job``; ``on_progress`` gets {epoch, max_epochs, fitness} after every epoch, ``judge`` each rung."""
         device = await self.slots.get()
         try:
@@ -97,15 +99,21 @@ class DevicePool:
         else:
             result = failed_result(job, f"CheckpointError: {job.checkpoint} is not a readable file", 0.0)
         if planted := planted_path(out_dir):
-            result = failed_result(job, f"the worker left a symlink or special file in its job directory: "
-                                        f"{planted.relative_to(out_dir)}; nothing of this job is trusted",
-                                   result["wall_s"])  # fmt: skip
+            result = failed_result(
+                job,
+                f"the worker left a symlink or special file in its job directory: "
+                f"{planted.relative_to(out_dir)}; nothing of this job is trusted",
+                result["wall_s"],
+            )
         if result["status"] == "trained":
-            evaluation = await evaluate_job(job, result["fitness_max"], timeout_s=self.timeout_s,
-                                            memory_limit_gb=self.memory_limit_gb)  # fmt: skip
+            evaluation = await evaluate_job(
+                job, result["fitness_max"], timeout_s=self.timeout_s, memory_limit_gb=self.memory_limit_gb
+            )
             result["evaluation"] = evaluation
             if evaluation["error"]:
-                result.update(status="failed", error=clip_text(f"clean evaluation failed: {evaluation['error']}"))
+                result.update(
+                    status="failed", error=clip_text(f"clean evaluation failed: {evaluation['error']}")
+                )
             else:
                 result["checkpoint"] = str(trained_checkpoint(out_dir))
         result.update(started_at=started, finished_at=time.time())
@@ -122,8 +130,9 @@ class DevicePool:
             return False
         return True
 
-    async def _train(self, job: TrainJob, on_progress: Callable[[dict], None] | None,
-                     judge: Judge | None) -> TrainResult:  # fmt: skip
+    async def _train(
+        self, job: TrainJob, on_progress: Callable[[dict], None] | None, judge: Judge | None
+    ) -> TrainResult:
         """Run the training worker; its result is rebuilt from checked fields (it ran reward code)."""
         out_dir = Path(job.out_dir).resolve()
         started = time.perf_counter()
@@ -143,11 +152,20 @@ class DevicePool:
             elif message["type"] == "rung":
                 rungs.reached(message.get("epoch"))
 
-        worker = asyncio.create_task(run_module(
-            WORKER_MODULE, [str(out_dir)], work_dir=out_dir, log_name=LOG_FILE, timeout_s=self.timeout_s,
-            memory_limit_gb=self.memory_limit_gb, env=pin_env(job.device), on_message=on_message,
-            final_message="result", on_start=rungs.started,
-        ))  # fmt: skip
+        worker = asyncio.create_task(
+            run_module(
+                WORKER_MODULE,
+                [str(out_dir)],
+                work_dir=out_dir,
+                log_name=LOG_FILE,
+                timeout_s=self.timeout_s,
+                memory_limit_gb=self.memory_limit_gb,
+                env=pin_env(job.device),
+                on_message=on_message,
+                final_message="result",
+                on_start=rungs.started,
+            )
+        )
         rungs.worker = worker
         try:
             outcome = await worker
@@ -164,7 +182,9 @@ class DevicePool:
             return failed_result(job, f"training {outcome.describe(self.timeout_s)}", wall_s)
         tail = log_tail(out_dir / LOG_FILE)
         # What ended the worker comes last: it is the error's headline, never a line the reward printed.
-        message = (f"last log lines:\n{tail}\n" if tail else "") + f"training {outcome.describe(self.timeout_s)}"
+        message = (
+            f"last log lines:\n{tail}\n" if tail else ""
+        ) + f"training {outcome.describe(self.timeout_s)}"
         return failed_result(job, clip_text(message), wall_s)
 
 
@@ -192,14 +212,24 @@ class RungWatch:
     def reached(self, epoch) -> None:
         """The worker saved the snapshot of a rung (an epoch it was given, reported once)."""
         epoch = finite_or_none(epoch)
-        if self.judge and epoch is not None and int(epoch) in self.job.rungs and int(epoch) not in self.checks:
+        if (
+            self.judge
+            and epoch is not None
+            and int(epoch) in self.job.rungs
+            and int(epoch) not in self.checks
+        ):
             self.signal(signal.SIGSTOP)
             self.checks[int(epoch)] = asyncio.create_task(self._check(int(epoch)))
 
     async def _check(self, epoch: int) -> None:
         try:
-            evaluation = await evaluate_job(self.job, None, timeout_s=self.pool.timeout_s,
-                                            memory_limit_gb=self.pool.memory_limit_gb, rung=epoch)  # fmt: skip
+            evaluation = await evaluate_job(
+                self.job,
+                None,
+                timeout_s=self.pool.timeout_s,
+                memory_limit_gb=self.pool.memory_limit_gb,
+                rung=epoch,
+            )
             verdict = await self.judge(epoch, evaluation["fitness"])
             if verdict["stop"] and not self.finished and self.worker and not self.worker.done():
                 self.verdict = verdict
@@ -212,8 +242,12 @@ class RungWatch:
         """The result of a training a rung stopped: its compute so far, and the verdict as its error."""
         cfg = ppo_config(self.job.task, self.job.ppo)
         result = failed_result(self.job, describe(self.verdict, cfg["max_epochs"]), wall_s)
-        result.update(status="stopped_early", rung=self.verdict, epochs=self.epoch,
-                      env_steps=self.epoch * cfg["num_envs"] * cfg["horizon_length"])  # fmt: skip
+        result.update(
+            status="stopped_early",
+            rung=self.verdict,
+            epochs=self.epoch,
+            env_steps=self.epoch * cfg["num_envs"] * cfg["horizon_length"],
+        )
         return result
 
     async def close(self) -> None:

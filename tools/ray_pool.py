@@ -26,7 +26,15 @@ import ray
 
 from tools.clean_eval import trained_checkpoint
 from tools.files import write_json_atomic
-from tools.jobs import JOB_FILE, RESULT_FILE, TrainJob, TrainResult, failed_result, finite_or_none, sanitize_progress
+from tools.jobs import (
+    JOB_FILE,
+    RESULT_FILE,
+    TrainJob,
+    TrainResult,
+    failed_result,
+    finite_or_none,
+    sanitize_progress,
+)
 from tools.pool import DevicePool
 from tools.rungs import Judge
 
@@ -55,7 +63,9 @@ def unpack(archive: bytes, out_dir: Path) -> None:
     the job and result files are the driver's own."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-        members = [m for m in tar.getmembers() if (m.isreg() or m.isdir()) and m.name not in (JOB_FILE, RESULT_FILE)]
+        members = [
+            m for m in tar.getmembers() if (m.isreg() or m.isdir()) and m.name not in (JOB_FILE, RESULT_FILE)
+        ]
         tar.extractall(out_dir, members=members, filter="data")
 
 
@@ -73,8 +83,9 @@ class JobActor:
     async def verdict(self, epoch: int, verdict: dict) -> None:
         self.verdicts[epoch].set_result(verdict)
 
-    async def train(self, job: dict, warm_start: bytes | None, timeout_s: float | None,
-                    memory_limit_gb: float | None):  # fmt: skip
+    async def train(
+        self, job: dict, warm_start: bytes | None, timeout_s: float | None, memory_limit_gb: float | None
+    ):
         import torch
 
         gpus = ray.get_gpu_ids()  # Ray has pinned this process to them (CUDA_VISIBLE_DEVICES)
@@ -93,16 +104,26 @@ class JobActor:
                 return await self.verdicts[epoch]
 
             pool = DevicePool(device, timeout_s=timeout_s, memory_limit_gb=memory_limit_gb)
-            training = asyncio.create_task(pool.run(local, on_progress=lambda p: progress.put_nowait(
-                {"type": "progress", **p}), judge=ask_driver if local.rungs else None))  # fmt: skip
+            training = asyncio.create_task(
+                pool.run(
+                    local,
+                    on_progress=lambda p: progress.put_nowait({"type": "progress", **p}),
+                    judge=ask_driver if local.rungs else None,
+                )
+            )
             training.add_done_callback(lambda _: progress.put_nowait(None))
             while (item := await progress.get()) is not None:
                 yield item
             result = training.result()
             archive = pack(root / "job")
-            where = {"node": socket.gethostname(), "node_id": ray.get_runtime_context().get_node_id(),
-                     "pid": os.getpid(), "gpu_ids": [str(g) for g in gpus],
-                     "device": device, "node_dir": local.out_dir}  # fmt: skip
+            where = {
+                "node": socket.gethostname(),
+                "node_id": ray.get_runtime_context().get_node_id(),
+                "pid": os.getpid(),
+                "gpu_ids": [str(g) for g in gpus],
+                "device": device,
+                "node_dir": local.out_dir,
+            }
             yield {"type": "result", "result": result, "archive": archive, "where": where}
         finally:
             shutil.rmtree(root, ignore_errors=True)
@@ -118,25 +139,39 @@ class RayPool:  # a tools.pool.TrainingPool
     reports GPUs, else none; ``choice`` says what was chosen.
     """
 
-    def __init__(self, address: str | None = None, *, gpus_per_trainer: float | None = None, cpus_per_trainer: float = 1.0,
-                 local_gpus: int | None = None, timeout_s: float | None = None,
-                 memory_limit_gb: float | None = None):  # fmt: skip
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        gpus_per_trainer: float | None = None,
+        cpus_per_trainer: float = 1.0,
+        local_gpus: int | None = None,
+        timeout_s: float | None = None,
+        memory_limit_gb: float | None = None,
+    ):
         if not ray.is_initialized():
             local = {} if address else {"num_gpus": local_gpus}
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                     **{k: v for k, v in local.items() if v is not None})  # fmt: skip
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                **{k: v for k, v in local.items() if v is not None},
+            )
         if gpus_per_trainer is None:
             gpus = ray.cluster_resources().get("GPU", 0.0)
             gpus_per_trainer = 1.0 if gpus >= 1 else 0.0
-            self.choice = (f"gpus_per_trainer {gpus_per_trainer:g}: Ray reports {gpus:g} GPUs"
-                           + ("" if gpus >= 1 else ", so trainings run on the CPU"))  # fmt: skip
+            self.choice = f"gpus_per_trainer {gpus_per_trainer:g}: Ray reports {gpus:g} GPUs" + (
+                "" if gpus >= 1 else ", so trainings run on the CPU"
+            )
         else:
             self.choice = f"gpus_per_trainer {gpus_per_trainer:g} (given)"
         self.resources = {"num_gpus": gpus_per_trainer, "num_cpus": cpus_per_trainer}
         self.timeout_s, self.memory_limit_gb = timeout_s, memory_limit_gb
 
-    async def run(self, job: TrainJob, on_progress: Callable[[dict], None] | None = None,
-                  judge: Judge | None = None) -> TrainResult:
+    async def run(
+        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
+    ) -> TrainResult:
         """Train ``job`` on the cluster; its directory comes back into ``job.out_dir``. ``judge``: as DevicePool's
         (asked here, on the driver, with the clean fitness the node measured at the rung)."""
         out_dir = Path(job.out_dir)
@@ -157,7 +192,9 @@ class RayPool:  # a tools.pool.TrainingPool
                     if on_progress and (progress := sanitize_progress(item)):
                         on_progress(progress)
                 elif item["type"] == "rung":
-                    await actor.verdict.remote(item["epoch"], await judge(item["epoch"], finite_or_none(item["fitness"])))
+                    await actor.verdict.remote(
+                        item["epoch"], await judge(item["epoch"], finite_or_none(item["fitness"]))
+                    )
                 else:
                     final = item
         finally:
@@ -169,8 +206,11 @@ class RayPool:  # a tools.pool.TrainingPool
         out_dir = Path(job.out_dir)
         result = final["result"]
         if len(final["archive"]) > MAX_ARCHIVE_BYTES:
-            result = failed_result(job, f"the job directory on {final['where']['node']} is over "
-                                        f"{MAX_ARCHIVE_BYTES >> 20} MiB: not brought back")  # fmt: skip
+            result = failed_result(
+                job,
+                f"the job directory on {final['where']['node']} is over "
+                f"{MAX_ARCHIVE_BYTES >> 20} MiB: not brought back",
+            )
         else:
             unpack(final["archive"], out_dir)
             result.update(out_dir=str(out_dir), device=job.device)

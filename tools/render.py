@@ -28,8 +28,11 @@ def train_human_reward(task: str, epochs: int, out_dir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tools.render", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="python -m tools.render",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--task", required=True)
     p.add_argument("--checkpoint", help="an rl_games checkpoint (.pth); omit to train the human reward first")
     p.add_argument("--train-epochs", type=int, default=200)

@@ -98,12 +98,21 @@ async def check_reward(
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / CHECK_FILE, {"task": task, "source": source})
     async with check_slots():
-        verdict, outcome = await run_for_message(WORKER_MODULE, work_dir, "check.log", "check", timeout_s=timeout_s,
-                                                 memory_limit_gb=memory_limit_gb, ready_budget_s=DRY_RUN_BUDGET_S)  # fmt: skip
+        verdict, outcome = await run_for_message(
+            WORKER_MODULE,
+            work_dir,
+            "check.log",
+            "check",
+            timeout_s=timeout_s,
+            memory_limit_gb=memory_limit_gb,
+            ready_budget_s=DRY_RUN_BUDGET_S,
+        )
     if verdict is None:
         raise RewardCheckError(f"the dry run {outcome.describe(timeout_s)}")
     if verdict.get("error"):
         raise RewardCheckError(clip_text(str(verdict["error"])))
     digest = verdict.get("behaviour")
-    return Checked(sanitize_ranges(verdict.get("ranges")),
-                   digest if isinstance(digest, str) and BEHAVIOUR.fullmatch(digest) else None)  # fmt: skip
+    return Checked(
+        sanitize_ranges(verdict.get("ranges")),
+        digest if isinstance(digest, str) and BEHAVIOUR.fullmatch(digest) else None,
+    )

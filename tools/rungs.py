@@ -49,7 +49,9 @@ def parse_fractions(text: str) -> list[float]:
         try:
             value = float(part)
         except ValueError:
-            raise ValueError(f"rung {part.strip()!r} is not a number (fractions of max_epochs, e.g. 0.25,0.5)") from None
+            raise ValueError(
+                f"rung {part.strip()!r} is not a number (fractions of max_epochs, e.g. 0.25,0.5)"
+            ) from None
         if not 0 < value < 1:
             raise ValueError(f"rung {value:g} must be a fraction of max_epochs between 0 and 1")
         fractions.append(value)
@@ -59,5 +61,7 @@ def parse_fractions(text: str) -> list[float]:
 def describe(verdict: Verdict, max_epochs: int) -> str:
     """One line for the candidate's error, the Coder's next prompt and the report."""
     fitness = "no clean fitness" if verdict["fitness"] is None else f"clean fitness {verdict['fitness']:.4g}"
-    return (f"stopped early at epoch {verdict['epoch']} of {max_epochs}: {fitness}, with {verdict['better']} of the "
-            f"{verdict['peers'] - 1} other candidates at that rung ahead of it (the rung keeps the best {verdict['kept']})")
+    return (
+        f"stopped early at epoch {verdict['epoch']} of {max_epochs}: {fitness}, with {verdict['better']} of the "
+        f"{verdict['peers'] - 1} other candidates at that rung ahead of it (the rung keeps the best {verdict['kept']})"
+    )

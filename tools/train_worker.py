@@ -46,8 +46,20 @@ def run(out_dir: Path) -> TrainResult:
         warm_start = str(out_dir / WARM_START_FILE) if job.checkpoint else None
         device = worker_device(job.device)
         print(f"slot {job.device}, {PIN_ENV}={os.environ.get(PIN_ENV)!r}: training on {device}", flush=True)
-        result = train(job.task, program, cfg, job.seed, device, out_dir, warm_start, report_progress, sim=job.sim,
-                       rungs=tuple(job.rungs), on_rung=report_rung, salt=job.seed_salt)
+        result = train(
+            job.task,
+            program,
+            cfg,
+            job.seed,
+            device,
+            out_dir,
+            warm_start,
+            report_progress,
+            sim=job.sim,
+            rungs=tuple(job.rungs),
+            on_rung=report_rung,
+            salt=job.seed_salt,
+        )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
         error = root_cause(exc, str(reward_path))
         if job.checkpoint:  # name the user's checkpoint, not the job's copy of it

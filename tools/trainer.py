@@ -57,9 +57,15 @@ def make_job(
     """A TrainJob for a built-in reward name or a reward file path."""
     name, source = resolve_reward(task, reward)
     return TrainJob(
-        task=task, reward_source=source, reward_name=name, out_dir=str(out_dir),
-        seed=seed, ppo=ppo or {}, checkpoint=checkpoint, sim=sim,
-    )  # fmt: skip
+        task=task,
+        reward_source=source,
+        reward_name=name,
+        out_dir=str(out_dir),
+        seed=seed,
+        ppo=ppo or {},
+        checkpoint=checkpoint,
+        sim=sim,
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,13 +79,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-epochs", type=int, help="PPO epochs (default: task config)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", help="warm-start from this rl_games checkpoint")
-    p.add_argument("--sim", choices=SIMS, default="default",
-                   help="physics: default, mjwarp (MuJoCo Warp) or isaacgym (IsaacGymEnvs)")
+    p.add_argument(
+        "--sim",
+        choices=SIMS,
+        default="default",
+        help="physics: default, mjwarp (MuJoCo Warp) or isaacgym (IsaacGymEnvs)",
+    )
     p.add_argument("--device", default="auto", help="auto (a visible GPU, else cpu), 'cpu' or 'cuda:N'")
-    p.add_argument("--timeout", type=float, default=run_defaults.get("train_timeout_s", TRAIN_TIMEOUT_S),
-                   help="stop a job after this many seconds (default: a run's train_timeout_s)")
-    p.add_argument("--memory-gb", type=float, default=run_defaults.get("train_memory_gb", TRAIN_MEMORY_GB),
-                   help="memory cap of the worker (default: a run's train_memory_gb)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=run_defaults.get("train_timeout_s", TRAIN_TIMEOUT_S),
+        help="stop a job after this many seconds (default: a run's train_timeout_s)",
+    )
+    p.add_argument(
+        "--memory-gb",
+        type=float,
+        default=run_defaults.get("train_memory_gb", TRAIN_MEMORY_GB),
+        help="memory cap of the worker (default: a run's train_memory_gb)",
+    )
     p.add_argument("--out-dir", help="where to write the job (default: runs/trainer/<task>-<time>)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = p.parse_args(argv)

@@ -22,25 +22,42 @@ from tools.text import error_headline
 log = structlog.get_logger("coder")
 
 
-async def write(gateway: LLMGateway, messages: list[dict], task: type[BatchedTask], key: str, work_dir: Path, *,
-                code: str | None, profile: str, check_timeout_s: float, repair_attempts: int,
-                tool_rounds: int, programs: Programs | None = None) -> Draft:  # fmt: skip
+async def write(
+    gateway: LLMGateway,
+    messages: list[dict],
+    task: type[BatchedTask],
+    key: str,
+    work_dir: Path,
+    *,
+    code: str | None,
+    profile: str,
+    check_timeout_s: float,
+    repair_attempts: int,
+    tool_rounds: int,
+    programs: Programs | None = None,
+) -> Draft:
     """One candidate: ``code`` (pasted by the user) validated, or a program the Coder writes and validates;
     given ``programs``, a program already tried is an error the Coder is told, within the sample's attempts."""
     if code is not None:
         return await given_candidate(code, task, key, work_dir, check_timeout_s)
     common = dict(profile=profile, check_timeout_s=check_timeout_s, programs=programs)
     if gateway.uses_tools("coder"):
-        return await write_candidate_with_tools(gateway, messages, task, key, work_dir, tool_rounds=tool_rounds, **common)
-    return await write_candidate(gateway, messages, task, key, work_dir, repair_attempts=repair_attempts, **common)
+        return await write_candidate_with_tools(
+            gateway, messages, task, key, work_dir, tool_rounds=tool_rounds, **common
+        )
+    return await write_candidate(
+        gateway, messages, task, key, work_dir, repair_attempts=repair_attempts, **common
+    )
 
 
-async def given_candidate(code: str, task: type[BatchedTask], key: str, work_dir: Path,
-                          check_timeout_s: float) -> Draft:  # fmt: skip
+async def given_candidate(
+    code: str, task: type[BatchedTask], key: str, work_dir: Path, check_timeout_s: float
+) -> Draft:
     """A program the user pasted (/edit), validated like a Coder's; no LLM is called."""
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / f"{key.rsplit('/', 1)[-1]}_user.py"
     error = await validate(code, task, path, check_timeout_s)
-    log.info("coder.user_candidate", key=key, status="invalid" if error else "valid", error=error_headline(error))
+    log.info(
+        "coder.user_candidate", key=key, status="invalid" if error else "valid", error=error_headline(error)
+    )
     return Draft("invalid" if error else "valid", code, "", error, str(path), 0)
-

@@ -15,7 +15,9 @@ from tools.reward_check import RewardCheckError, check_reward
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
-TRUNCATED = "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
+TRUNCATED = (
+    "the answer was cut off at the answer budget of {tokens} tokens (llm_max_tokens) before it was complete"
+)
 
 
 @dataclass
@@ -33,7 +35,9 @@ class Draft:
     duplicate_of: str | None = None  # the candidate whose program this one repeats (never trained twice)
 
 
-def after_llm_failure(exc: LLMCallError, draft: Draft | None, key: str, calls: int, tool_calls: int = 0) -> Draft:
+def after_llm_failure(
+    exc: LLMCallError, draft: Draft | None, key: str, calls: int, tool_calls: int = 0
+) -> Draft:
     """The sample after its ``calls``-th LLM call failed; a fatal failure propagates (no later call can succeed).
 
     A failed repair leaves the sample what its last program was, with both reasons; a failed first
@@ -62,13 +66,16 @@ class Programs(Protocol):
         """The candidate a sample's program repeats, when ``error`` is that refusal."""
 
 
-async def validate(code: str, task: type[BatchedTask], path: Path, check_timeout_s: float,
-                   programs: Programs | None = None) -> str | None:  # fmt: skip
+async def validate(
+    code: str, task: type[BatchedTask], path: Path, check_timeout_s: float, programs: Programs | None = None
+) -> str | None:
     """Write the program to ``path`` and check it (static check, sandboxed dry run, and not a program already
     tried, given ``programs``): its error, or None."""
     path.write_text(code)
     try:
-        checked = await check_reward(task.name, code, reward_names(task), path.parent / f"check_{path.stem}", check_timeout_s)
+        checked = await check_reward(
+            task.name, code, reward_names(task), path.parent / f"check_{path.stem}", check_timeout_s
+        )
     except RewardCheckError as exc:
         return str(exc)
     return programs.claim(code, checked.behaviour) if programs else None

@@ -30,7 +30,9 @@ def state_names(task: type[BatchedTask], profile: str) -> str:
     """The inputs a reward may take; the ``paper`` profile adds IsaacGymEnvs' names for the task (what Eureka's
     observation code showed GPT-4), which small models are not shown (more names made them invent inputs)."""
     isaac = describe_isaac_names(task) if profile == "paper" else ""
-    return task.describe_state() + (f"\nIsaacGymEnvs' names for this task are accepted too:\n{isaac}" if isaac else "")
+    return task.describe_state() + (
+        f"\nIsaacGymEnvs' names for this task are accepted too:\n{isaac}" if isaac else ""
+    )
 
 
 def initial_messages(task: type[BatchedTask], description: str, profile: str) -> list[dict]:
@@ -48,7 +50,7 @@ def initial_messages(task: type[BatchedTask], description: str, profile: str) ->
                 state_spec=state_names(task, profile),
                 description=description,
                 code_output_tip=tip,
-            ),  # fmt: skip
+            ),
         },
     ]
 
@@ -66,6 +68,14 @@ def prior_reward_messages(prior: dict, profile: str) -> list[dict]:
     template = "human_reward" if prior.get("origin") == "human" else "prior_reward"
     return [
         program_message(prior["code"]),
-        {"role": "user", "content": render(template, profile, task=prior["task"], fitness=fitness,
-                                           code_output_tip=render("code_output_tip", profile))},  # fmt: skip
+        {
+            "role": "user",
+            "content": render(
+                template,
+                profile,
+                task=prior["task"],
+                fitness=fitness,
+                code_output_tip=render("code_output_tip", profile),
+            ),
+        },
     ]

@@ -62,8 +62,9 @@ async def write_candidate(
     draft, failures = None, Failures()
     for attempt in range(repair_attempts + 1):
         try:
-            reply = await gateway.complete("coder", conversation, key=f"{key}/attempt{attempt}",
-                                           answer_start=answer_start(task))  # fmt: skip
+            reply = await gateway.complete(
+                "coder", conversation, key=f"{key}/attempt{attempt}", answer_start=answer_start(task)
+            )
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=attempt + 1)
         path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
@@ -75,23 +76,41 @@ async def write_candidate(
             error = await validate(code, task, path, check_timeout_s, programs)
         except NoCodeError as exc:
             error = str(exc)
-        draft = Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None,
-                      attempt + 1, duplicate_of=programs and programs.repeated(error))  # fmt: skip
-        log.info("coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error))
+        draft = Draft(
+            "invalid" if error else "valid",
+            code,
+            reply.text,
+            error,
+            str(path) if code else None,
+            attempt + 1,
+            duplicate_of=programs and programs.repeated(error),
+        )
+        log.info(
+            "coder.candidate", key=key, attempt=attempt, status=draft.status, error=error_headline(error)
+        )
         if not error or (draft.duplicate_of and programs.copy_ends_sample):
             return draft
         stuck = failures.stuck(code, error)
         if failures.copying(draft.duplicate_of) and profile in RESAMPLING_PROFILES:
-            log.info("coder.give_up", key=key, attempt=attempt, reason=f"fresh samples repeat {draft.duplicate_of}")
+            log.info(
+                "coder.give_up", key=key, attempt=attempt, reason=f"fresh samples repeat {draft.duplicate_of}"
+            )
             return draft
         if reply.truncated and not stuck:
-            feedback = render("truncated_answer", profile, max_tokens=reply.max_tokens,
-                              code_output_tip=render("code_output_tip", profile))  # fmt: skip
+            feedback = render(
+                "truncated_answer",
+                profile,
+                max_tokens=reply.max_tokens,
+                code_output_tip=render("code_output_tip", profile),
+            )
             conversation += [program_message(None), {"role": "user", "content": feedback}]
         elif stuck or profile in RESAMPLING_PROFILES:
             reason = "fresh sample" if profile in RESAMPLING_PROFILES else "the repair repeated a failure"
             log.info("coder.restart", key=key, attempt=attempt, reason=reason)
             conversation = list(messages)
         else:
-            conversation += [program_message(code), {"role": "user", "content": error_feedback(error, profile, task)}]
+            conversation += [
+                program_message(code),
+                {"role": "user", "content": error_feedback(error, profile, task)},
+            ]
     return draft

@@ -57,18 +57,40 @@ async def write_candidate_with_tools(
     conversation, rounds, calls, draft, failures = first, 0, 0, None, Failures()
     while rounds < tool_rounds:
         try:
-            run = await converse(gateway, "coder", conversation, tools, key=key, max_rounds=tool_rounds - rounds,
-                                 profile=profile, first_round=rounds,
-                                 candidate_text=CANDIDATE_TEXT)  # fmt: skip
+            run = await converse(
+                gateway,
+                "coder",
+                conversation,
+                tools,
+                key=key,
+                max_rounds=tool_rounds - rounds,
+                profile=profile,
+                first_round=rounds,
+                candidate_text=CANDIDATE_TEXT,
+            )
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=rounds + 1, tool_calls=calls)
         conversation, rounds, calls = run.messages, rounds + run.rounds, calls + run.tool_calls
         if not run.answered:
             break
-        draft = await submission(run.reply, outcomes, task, work_dir / f"{name}_round{rounds - 1}.py",
-                                 check_timeout_s, rounds, calls, programs)  # fmt: skip
-        log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status,
-                 error=error_headline(draft.error))  # fmt: skip
+        draft = await submission(
+            run.reply,
+            outcomes,
+            task,
+            work_dir / f"{name}_round{rounds - 1}.py",
+            check_timeout_s,
+            rounds,
+            calls,
+            programs,
+        )
+        log.info(
+            "coder.candidate",
+            key=key,
+            rounds=rounds,
+            tool_calls=calls,
+            status=draft.status,
+            error=error_headline(draft.error),
+        )
         if draft.status == "valid" or (draft.duplicate_of and programs.copy_ends_sample):
             return draft
         if failures.stuck(draft.code or run.reply.text, draft.error):
@@ -82,12 +104,24 @@ async def write_candidate_with_tools(
         path = work_dir / f"{name}_checked.py"
         path.write_text(checked)
         error = programs.claim(checked) if programs else None
-        draft = Draft("invalid" if error else "valid", checked, run.reply.text, error, str(path), rounds,
-                      tool_calls=calls, duplicate_of=programs and programs.repeated(error))  # fmt: skip
+        draft = Draft(
+            "invalid" if error else "valid",
+            checked,
+            run.reply.text,
+            error,
+            str(path),
+            rounds,
+            tool_calls=calls,
+            duplicate_of=programs and programs.repeated(error),
+        )
     else:
-        error = f"no final answer within {tool_rounds} model calls (tool_rounds): the model kept calling tools"
+        error = (
+            f"no final answer within {tool_rounds} model calls (tool_rounds): the model kept calling tools"
+        )
         draft = Draft("invalid", None, run.reply.text, error, None, rounds, tool_calls=calls)
-    log.info("coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status, error=draft.error)
+    log.info(
+        "coder.candidate", key=key, rounds=rounds, tool_calls=calls, status=draft.status, error=draft.error
+    )
     return draft
 
 
@@ -96,8 +130,16 @@ def last_passed(outcomes: dict[str, str | None]) -> str | None:
     return next((program for program, error in reversed(outcomes.items()) if error is None), None)
 
 
-async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedTask], path: Path,
-                     check_timeout_s: float, rounds: int, calls: int, programs: Programs | None) -> Draft:  # fmt: skip
+async def submission(
+    reply,
+    outcomes: dict[str, str | None],
+    task: type[BatchedTask],
+    path: Path,
+    check_timeout_s: float,
+    rounds: int,
+    calls: int,
+    programs: Programs | None,
+) -> Draft:
     """Validate the program the model submitted (one already checked with ``check_reward`` keeps that verdict)."""
     code = error = None
     try:
@@ -116,5 +158,13 @@ async def submission(reply, outcomes: dict[str, str | None], task: type[BatchedT
             error = await validate(code, task, path, check_timeout_s, programs)
     except NoCodeError as exc:
         error = str(exc)
-    return Draft("invalid" if error else "valid", code, reply.text, error, str(path) if code else None, rounds,
-                 tool_calls=calls, duplicate_of=programs and programs.repeated(error))  # fmt: skip
+    return Draft(
+        "invalid" if error else "valid",
+        code,
+        reply.text,
+        error,
+        str(path) if code else None,
+        rounds,
+        tool_calls=calls,
+        duplicate_of=programs and programs.repeated(error),
+    )

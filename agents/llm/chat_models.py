@@ -59,7 +59,9 @@ def make_chat_model(
         from agents.llm.local_model import LocalModelError
 
         try:
-            return local_chat_model(spec.removeprefix("local").removeprefix(":") or None, max_tokens, temperature)
+            return local_chat_model(
+                spec.removeprefix("local").removeprefix(":") or None, max_tokens, temperature
+            )
         except LocalModelError as exc:
             raise LLMConfigError(str(exc)) from exc
     from langchain.chat_models import init_chat_model
@@ -93,9 +95,15 @@ def context_window(spec: str, base_url: str | None, context_tokens: int | None) 
     return ContextWindow(context_tokens, source="config")
 
 
-def make_models(specs: dict[str, str], calls_file: Path, *, base_url: str | None = None,
-                temperature: float | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
-                context_tokens: int | None = None) -> AgentModels:  # fmt: skip
+def make_models(
+    specs: dict[str, str],
+    calls_file: Path,
+    *,
+    base_url: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    context_tokens: int | None = None,
+) -> AgentModels:
     """One model per agent (the same spec shares one instance); raises LLMConfigError, writes nothing.
 
     A replayed agent continues after the responses its run's ``calls_file`` already used (a resumed run).
@@ -111,17 +119,31 @@ def make_models(specs: dict[str, str], calls_file: Path, *, base_url: str | None
             windows[agent] = ContextWindow(None)
             continue
         if spec not in shared:
-            model = make_chat_model(spec, agent=agent, base_url=base_url, temperature=temperature,
-                                    max_tokens=max_tokens)  # fmt: skip
+            model = make_chat_model(
+                spec, agent=agent, base_url=base_url, temperature=temperature, max_tokens=max_tokens
+            )
             shared[spec] = model, context_window(spec, base_url, context_tokens)
         models[agent], windows[agent] = shared[spec]
     return AgentModels(models, windows)
 
 
-def build_gateway(specs: dict[str, str], calls_file: Path, *, base_url: str | None = None,
-                  temperature: float | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
-                  context_tokens: int | None = None, **limits) -> LLMGateway:  # fmt: skip
+def build_gateway(
+    specs: dict[str, str],
+    calls_file: Path,
+    *,
+    base_url: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    context_tokens: int | None = None,
+    **limits,
+) -> LLMGateway:
     """``make_models`` behind one gateway."""
-    built = make_models(specs, calls_file, base_url=base_url, temperature=temperature, max_tokens=max_tokens,
-                        context_tokens=context_tokens)  # fmt: skip
+    built = make_models(
+        specs,
+        calls_file,
+        base_url=base_url,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        context_tokens=context_tokens,
+    )
     return LLMGateway(built.models, calls_file, windows=built.windows, max_tokens=max_tokens, **limits)

@@ -31,7 +31,9 @@ MESSAGE_OVERHEAD_TOKENS = 8
 #: Characters per token assumed when the server cannot count: prompts measure ~4 on Qwen's tokenizer,
 #: statistics full of digits ~2.5; 2.5 keeps the estimate on the safe side.
 CHARS_PER_TOKEN = 2.5
-PROGRAM_ANSWER_TOKENS = 512  # reward programs take ~208 tokens (median), ~339 (90th percentile): bench/RESULTS.md
+PROGRAM_ANSWER_TOKENS = (
+    512  # reward programs take ~208 tokens (median), ~339 (90th percentile): bench/RESULTS.md
+)
 MIN_ANSWER_TOKENS = 256
 MIN_FEEDBACK_CHARS = 600
 HEAD_SHARE = 2 / 3
@@ -121,7 +123,11 @@ async def fit(messages: list[dict], max_tokens: int, window: ContextWindow, rese
             trimmed.append("cut the latest feedback")
         prompt = await window.count(messages)
     max_tokens = shrink(max_tokens, excess(), PROGRAM_ANSWER_TOKENS, trimmed)
-    if excess() > 0 and len(messages) == TASK_PROMPT_MESSAGES + 2 and not messages[TASK_PROMPT_MESSAGES].get("tool_calls"):
+    if (
+        excess() > 0
+        and len(messages) == TASK_PROMPT_MESSAGES + 2
+        and not messages[TASK_PROMPT_MESSAGES].get("tool_calls")
+    ):
         del messages[TASK_PROMPT_MESSAGES]
         trimmed.append("dropped the latest program")
         prompt = await window.count(messages)

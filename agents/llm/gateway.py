@@ -53,10 +53,22 @@ log = structlog.get_logger("llm")
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 #: Parts of exception class names that mean "try again" in some provider's client (openai, anthropic,
 #: httpx, requests, aiohttp, google-api-core, ...); matched along each exception's class hierarchy.
-TRANSIENT_NAMES = ("Timeout", "TimedOut", "ConnectionError", "ConnectError", "ConnectorError",
-                   "ServerDisconnected", "RemoteProtocolError", "RateLimit", "TooManyRequests",
-                   "ServiceUnavailable", "InternalServerError", "Overloaded", "DeadlineExceeded",
-                   "ResourceExhausted")  # fmt: skip
+TRANSIENT_NAMES = (
+    "Timeout",
+    "TimedOut",
+    "ConnectionError",
+    "ConnectError",
+    "ConnectorError",
+    "ServerDisconnected",
+    "RemoteProtocolError",
+    "RateLimit",
+    "TooManyRequests",
+    "ServiceUnavailable",
+    "InternalServerError",
+    "Overloaded",
+    "DeadlineExceeded",
+    "ResourceExhausted",
+)
 
 
 FATAL_STATUS = {401: "authentication failed", 403: "permission denied", 404: "unknown model or endpoint"}
@@ -97,7 +109,9 @@ def _causes(exc: BaseException, depth: int = 5):
 
 def _status(error: BaseException) -> int | None:
     """The HTTP status one exception carries (on itself or on its response), if any."""
-    status = getattr(error, "status_code", None) or getattr(getattr(error, "response", None), "status_code", None)
+    status = getattr(error, "status_code", None) or getattr(
+        getattr(error, "response", None), "status_code", None
+    )
     return status if isinstance(status, int) else None
 
 
@@ -205,9 +219,13 @@ class LLMGateway:
         return getattr(self.models[agent], "continues_assistant_turn", False)
 
     async def complete(
-        self, agent: str, messages: list[dict], key: str | None = None, tools: list[BaseTool] | None = None,
+        self,
+        agent: str,
+        messages: list[dict],
+        key: str | None = None,
+        tools: list[BaseTool] | None = None,
         answer_start: str | None = None,
-    ) -> Reply:  # fmt: skip
+    ) -> Reply:
         """Send ``messages`` to ``agent``'s model (with ``tools`` bound), fitted to its context.
 
         A message is ``{role, content}``, plus ``tool_calls`` on an assistant turn and ``tool_call_id``
@@ -220,13 +238,22 @@ class LLMGateway:
             answer_start = None
         if key and (agent, key) in self.recorded:
             r = self.recorded[(agent, key)]
-            return Reply(r["response"], r.get("prompt_tokens", 0), r.get("completion_tokens", 0), cached=True,
-                         finish_reason=r.get("finish_reason"), truncated=r.get("truncated", False),
-                         max_tokens=r.get("max_tokens"), tool_calls=r.get("tool_calls", []),
-                         invalid_tool_calls=r.get("invalid_tool_calls", []))  # fmt: skip
+            return Reply(
+                r["response"],
+                r.get("prompt_tokens", 0),
+                r.get("completion_tokens", 0),
+                cached=True,
+                finish_reason=r.get("finish_reason"),
+                truncated=r.get("truncated", False),
+                max_tokens=r.get("max_tokens"),
+                tool_calls=r.get("tool_calls", []),
+                invalid_tool_calls=r.get("invalid_tool_calls", []),
+            )
         fitted = await self._fit(agent, messages, tools)
         if fitted.trimmed:
-            log.info("llm.trimmed", agent=agent, key=key, steps=fitted.trimmed, prompt_tokens=fitted.prompt_tokens)
+            log.info(
+                "llm.trimmed", agent=agent, key=key, steps=fitted.trimmed, prompt_tokens=fitted.prompt_tokens
+            )
         message, wall_s = await self._invoke(agent, fitted, model=self.bind_tools(agent, tools))
         self.reached.add(agent)
         text = message.content if isinstance(message.content, str) else _join_content(message.content)
@@ -235,13 +262,22 @@ class LLMGateway:
         usage = getattr(message, "usage_metadata", None) or {}
         finish = finish_reason(message)
         completion = usage.get("output_tokens", 0)
-        reply = Reply(text, usage.get("input_tokens", 0), completion, finish_reason=finish,
-                      truncated=finish in LENGTH_REASONS or completion >= fitted.max_tokens,
-                      max_tokens=fitted.max_tokens,
-                      tool_calls=[{"id": c.get("id") or f"call{i}", "name": c["name"], "args": c["args"]}
-                                  for i, c in enumerate(getattr(message, "tool_calls", []))],
-                      invalid_tool_calls=[{k: c.get(k) for k in ("id", "name", "args", "error")}
-                                          for c in getattr(message, "invalid_tool_calls", [])])  # fmt: skip
+        reply = Reply(
+            text,
+            usage.get("input_tokens", 0),
+            completion,
+            finish_reason=finish,
+            truncated=finish in LENGTH_REASONS or completion >= fitted.max_tokens,
+            max_tokens=fitted.max_tokens,
+            tool_calls=[
+                {"id": c.get("id") or f"call{i}", "name": c["name"], "args": c["args"]}
+                for i, c in enumerate(getattr(message, "tool_calls", []))
+            ],
+            invalid_tool_calls=[
+                {k: c.get(k) for k in ("id", "name", "args", "error")}
+                for c in getattr(message, "invalid_tool_calls", [])
+            ],
+        )
         self._record(agent, key, fitted, reply, wall_s, tools)
         return reply
 
@@ -267,8 +303,11 @@ class LLMGateway:
         options = {"max_tokens": fitted.max_tokens} if fitted.max_tokens < self.max_tokens else {}
         async with self.semaphore:
             if self.budget_spent():  # checked in turn: calls waiting here see what the calls before them cost
-                raise LLMCallError(f"{agent}: not sent: the LLM budget of ${self.budget_usd:g} is spent "
-                                   f"(${self.spent_usd():.4f})", BUDGET)  # fmt: skip
+                raise LLMCallError(
+                    f"{agent}: not sent: the LLM budget of ${self.budget_usd:g} is spent "
+                    f"(${self.spent_usd():.4f})",
+                    BUDGET,
+                )
             for attempt in range(self.retries + 1):
                 async with self.throttler:
                     started = time.perf_counter()
@@ -314,31 +353,70 @@ class LLMGateway:
             return False
         return True
 
-    def _record(self, agent: str, key: str | None, fitted: Fitted, reply: Reply, wall_s: float,
-                tools: list[BaseTool] | None) -> None:  # fmt: skip
+    def _record(
+        self,
+        agent: str,
+        key: str | None,
+        fitted: Fitted,
+        reply: Reply,
+        wall_s: float,
+        tools: list[BaseTool] | None,
+    ) -> None:
         spec = self.specs.get(agent, "unknown")
         record = {
-            "agent": agent, "model": spec, "key": key, "time": time.time(), "wall_s": round(wall_s, 3),
-            "messages": fitted.messages, "response": reply.text,
-            "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+            "agent": agent,
+            "model": spec,
+            "key": key,
+            "time": time.time(),
+            "wall_s": round(wall_s, 3),
+            "messages": fitted.messages,
+            "response": reply.text,
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
             "cost_usd": self.prices.cost(spec, reply.prompt_tokens, reply.completion_tokens),
-            "max_tokens": fitted.max_tokens, "finish_reason": reply.finish_reason, "truncated": reply.truncated,
+            "max_tokens": fitted.max_tokens,
+            "finish_reason": reply.finish_reason,
+            "truncated": reply.truncated,
             **({"trimmed": fitted.trimmed} if fitted.trimmed else {}),
-            **({"tools": [t.name for t in tools], "tool_calls": reply.tool_calls,
-                "invalid_tool_calls": reply.invalid_tool_calls} if tools else {}),
-        }  # fmt: skip
+            **(
+                {
+                    "tools": [t.name for t in tools],
+                    "tool_calls": reply.tool_calls,
+                    "invalid_tool_calls": reply.invalid_tool_calls,
+                }
+                if tools
+                else {}
+            ),
+        }
         self._append(record)
         self._count(record)
         if key:
             self.recorded[(agent, key)] = record
-        log.info("llm.call", agent=agent, key=key, wall_s=round(wall_s, 2), completion_tokens=reply.completion_tokens,
-                 **({"truncated": True} if reply.truncated else {}),
-                 **({"tool_calls": [c["name"] for c in reply.tool_calls]} if reply.tool_calls else {}))  # fmt: skip
+        log.info(
+            "llm.call",
+            agent=agent,
+            key=key,
+            wall_s=round(wall_s, 2),
+            completion_tokens=reply.completion_tokens,
+            **({"truncated": True} if reply.truncated else {}),
+            **({"tool_calls": [c["name"] for c in reply.tool_calls]} if reply.tool_calls else {}),
+        )
 
-    def record_tool(self, agent: str, key: str | None, name: str, args: dict, result: str, wall_s: float) -> None:
+    def record_tool(
+        self, agent: str, key: str | None, name: str, args: dict, result: str, wall_s: float
+    ) -> None:
         """Log one tool an agent ran: its name, arguments and the result the model was shown."""
-        self._append({"agent": agent, "key": key, "time": time.time(), "wall_s": round(wall_s, 3), "tool": name,
-                      "args": args, "result": result})  # fmt: skip
+        self._append(
+            {
+                "agent": agent,
+                "key": key,
+                "time": time.time(),
+                "wall_s": round(wall_s, 3),
+                "tool": name,
+                "args": args,
+                "result": result,
+            }
+        )
         log.info("tool.call", agent=agent, key=key, tool=name, wall_s=round(wall_s, 2))
 
     def _append(self, record: dict) -> None:

@@ -29,8 +29,15 @@ from agents.llm.local_model import LocalModelError, assemble
 CONTEXT_TOKENS = 8192
 
 
-def start_server(model_path: Path, threads: int, context_tokens: int, *, port: int = 0, alias: str | None = None,
-                 speculative: str | None = None):
+def start_server(
+    model_path: Path,
+    threads: int,
+    context_tokens: int,
+    *,
+    port: int = 0,
+    alias: str | None = None,
+    speculative: str | None = None,
+):
     """A llama.cpp server (xllamacpp) for one GGUF model, one generation at a time, HTTP on loopback only;
     ``speculative`` names one of llama.cpp's draftless n-gram speculation types (``ngram_mod``, ...), off by
     default (bench/prompt_lookup.py measures it)."""
@@ -51,7 +58,9 @@ def start_server(model_path: Path, threads: int, context_tokens: int, *, port: i
         params.model_alias = {alias}
     params.verbosity = -1
     if speculative:
-        kind = xllamacpp.common_speculative_type.__members__.get(f"COMMON_SPECULATIVE_TYPE_{speculative.upper()}")
+        kind = xllamacpp.common_speculative_type.__members__.get(
+            f"COMMON_SPECULATIVE_TYPE_{speculative.upper()}"
+        )
         if kind is None:
             raise LocalModelError(f"llama.cpp has no speculation type {speculative!r}")
         params.speculative.types = [kind]
@@ -209,10 +218,17 @@ def tool_calls(raw_calls: list[dict]) -> tuple[list, list]:
                 raise TypeError("not a function call")
             calls.append(parsed)
         except (OutputParserException, KeyError, TypeError, AttributeError) as exc:
-            function = raw.get("function") if isinstance(raw, dict) and isinstance(raw.get("function"), dict) else {}
-            invalid.append(invalid_tool_call(name=str(function.get("name")), args=str(function.get("arguments")),
-                                             id=raw.get("id") if isinstance(raw, dict) else None,
-                                             error=str(exc)[:300]))  # fmt: skip
+            function = (
+                raw.get("function") if isinstance(raw, dict) and isinstance(raw.get("function"), dict) else {}
+            )
+            invalid.append(
+                invalid_tool_call(
+                    name=str(function.get("name")),
+                    args=str(function.get("arguments")),
+                    id=raw.get("id") if isinstance(raw, dict) else None,
+                    error=str(exc)[:300],
+                )
+            )
     return calls, invalid
 
 
@@ -224,5 +240,8 @@ def local_chat_model(path: str | None, max_tokens: int, temperature: float | Non
             raise LocalModelError(f"no GGUF model file at {model_path}")
     else:
         model_path = assemble()
-    return LocalChatModel(model_path=str(model_path), max_tokens=max_tokens,
-                          temperature=1.0 if temperature is None else temperature)  # fmt: skip
+    return LocalChatModel(
+        model_path=str(model_path),
+        max_tokens=max_tokens,
+        temperature=1.0 if temperature is None else temperature,
+    )

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = p.parse_args(argv)
     try:
-        server = start_server(args.model or assemble(), args.threads, args.context, port=args.port, alias=args.alias)
+        server = start_server(
+            args.model or assemble(), args.threads, args.context, port=args.port, alias=args.alias
+        )
     except LocalModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -36,7 +36,9 @@ def tool_agents(mode: str, models: dict[str, BaseChatModel], specs: dict[str, st
     if mode == "tools":
         unable = [f"{agent} ({specs[agent]})" for agent, model in models.items() if not supports_tools(model)]
         if unable:
-            raise AgentModeError(f"agent_mode tools: these models cannot call tools: {', '.join(unable)}; "
-                                 "use agent_mode auto or text")  # fmt: skip
+            raise AgentModeError(
+                f"agent_mode tools: these models cannot call tools: {', '.join(unable)}; "
+                "use agent_mode auto or text"
+            )
         return frozenset(models)
     return frozenset(agent for agent, model in models.items() if tools_by_default(model))

@@ -42,8 +42,10 @@ class PriceTable:
         for pattern, price in models.items():
             values = [price.get(k) if isinstance(price, dict) else None for k in ("input", "output")]
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in values):
-                raise PriceTableError(f"{path}: {pattern}: expected {{input: USD, output: USD}} per million "
-                                      f"tokens, both >= 0, got {price!r}")  # fmt: skip
+                raise PriceTableError(
+                    f"{path}: {pattern}: expected {{input: USD, output: USD}} per million "
+                    f"tokens, both >= 0, got {price!r}"
+                )
             entries.append((str(pattern), Price(float(values[0]), float(values[1]))))
         return cls(tuple(entries))
 

@@ -65,11 +65,22 @@ class ReplayChatModel(BaseChatModel):
     def from_transcript(cls, path: str | Path, agent: str, start: int = 0) -> ReplayChatModel:
         calls = model_calls(read_calls(Path(path)))
         own = [r for r in calls if r.get("agent") == agent]
-        responses = [{"response": r["response"], "finish_reason": r.get("finish_reason"),
-                      "tool_calls": r.get("tool_calls", []), "invalid_tool_calls": r.get("invalid_tool_calls", [])}
-                     for r in own]  # fmt: skip
-        return cls(agent=agent, source=str(path), responses=responses, position=start,
-                   calls_tools=any(r.get("tools") for r in own or calls))  # fmt: skip
+        responses = [
+            {
+                "response": r["response"],
+                "finish_reason": r.get("finish_reason"),
+                "tool_calls": r.get("tool_calls", []),
+                "invalid_tool_calls": r.get("invalid_tool_calls", []),
+            }
+            for r in own
+        ]
+        return cls(
+            agent=agent,
+            source=str(path),
+            responses=responses,
+            position=start,
+            calls_tools=any(r.get("tools") for r in own or calls),
+        )
 
     @property
     def _llm_type(self) -> str:
@@ -88,9 +99,12 @@ class ReplayChatModel(BaseChatModel):
             )
         recorded = self.responses[self.position]
         self.position += 1
-        message = AIMessage(content=recorded["response"], response_metadata={"finish_reason": recorded["finish_reason"]},
-                            tool_calls=recorded["tool_calls"],
-                            invalid_tool_calls=recorded["invalid_tool_calls"])  # fmt: skip
+        message = AIMessage(
+            content=recorded["response"],
+            response_metadata={"finish_reason": recorded["finish_reason"]},
+            tool_calls=recorded["tool_calls"],
+            invalid_tool_calls=recorded["invalid_tool_calls"],
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(

@@ -28,7 +28,9 @@ class ServerInfo:
 
 
 def _context_of(entry: dict) -> int | None:
-    value = (entry.get("meta") or {}).get("n_ctx") or entry.get("max_model_len") or entry.get("context_length")
+    value = (
+        (entry.get("meta") or {}).get("n_ctx") or entry.get("max_model_len") or entry.get("context_length")
+    )
     return value if isinstance(value, int) and value > 0 else None
 
 
@@ -55,7 +57,9 @@ def probe(base_url: str, model: str, api_key: str | None) -> ServerInfo:
     context = _context_of(names[model]) if model in names else None
     llama_cpp = any(e.get("owned_by") == "llamacpp" for e in entries)
     root = base.removesuffix("/v1")
-    return ServerInfo(sorted(names), context, tokenizer_counter(root, headers) if llama_cpp else estimate_tokens)
+    return ServerInfo(
+        sorted(names), context, tokenizer_counter(root, headers) if llama_cpp else estimate_tokens
+    )
 
 
 def tokenizer_counter(root_url: str, headers: dict) -> TokenCounter:

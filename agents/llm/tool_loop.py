@@ -57,10 +57,19 @@ async def run_tool(tools: dict[str, BaseTool], call: dict, candidate_text: dict[
     return candidate_block(result, label) if label else result
 
 
-async def converse(gateway: LLMGateway, agent: str, messages: list[dict], tools: list[BaseTool], *, key: str,
-                   max_rounds: int, profile: str, first_round: int = 0,
-                   until: Callable[[], bool] = lambda: False,
-                   candidate_text: dict[str, str] | None = None) -> ToolRun:  # fmt: skip
+async def converse(
+    gateway: LLMGateway,
+    agent: str,
+    messages: list[dict],
+    tools: list[BaseTool],
+    *,
+    key: str,
+    max_rounds: int,
+    profile: str,
+    first_round: int = 0,
+    until: Callable[[], bool] = lambda: False,
+    candidate_text: dict[str, str] | None = None,
+) -> ToolRun:
     """Talk with ``agent``'s model until it answers without a tool call, ``until()`` holds, or the rounds run out.
 
     Calls are keyed ``<key>/round<n>`` (counting from ``first_round``), so a resumed run answers
@@ -79,13 +88,18 @@ async def converse(gateway: LLMGateway, agent: str, messages: list[dict], tools:
         for call in reply.tool_calls:
             started = time.perf_counter()
             result = await run_tool(by_name, call, candidate_text or {})
-            gateway.record_tool(agent, round_key, call["name"], call["args"], result, time.perf_counter() - started)
+            gateway.record_tool(
+                agent, round_key, call["name"], call["args"], result, time.perf_counter() - started
+            )
             conversation.append({"role": "tool", "content": result, "tool_call_id": call["id"]})
             ran += 1
         if reply.invalid_tool_calls:
-            unreadable = "; ".join(f"{c.get('name')}: {str(c.get('error'))[:200]}" for c in reply.invalid_tool_calls)
-            conversation.append({"role": "user", "content": render("tools_unreadable_call", profile,
-                                                                   errors=unreadable)})  # fmt: skip
+            unreadable = "; ".join(
+                f"{c.get('name')}: {str(c.get('error'))[:200]}" for c in reply.invalid_tool_calls
+            )
+            conversation.append(
+                {"role": "user", "content": render("tools_unreadable_call", profile, errors=unreadable)}
+            )
         if until():
             return ToolRun(reply, conversation, n + 1, ran, answered=True)
     return ToolRun(reply, conversation, max_rounds, ran, answered=False)

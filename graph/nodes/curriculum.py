@@ -15,7 +15,7 @@ from graph.nodes.stage_plan import (
     options,
     repeated,
     stage_plan,
-)  # fmt: skip
+)
 from graph.results.summary import stage_entry, write_summary
 from graph.state import PriorReward, RunState, StageRecord
 from graph.steering.commands import stop_pending
@@ -33,9 +33,14 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
     if s.curriculum == "auto":
         compatible = {t: task_config(t)["description"] for t in compatible_tasks(s.task)}
         chain, reason, by = await agent.propose_chain(
-            ctx.gateway, target=s.task, description=task_config(s.task)["description"], compatible=compatible,
-            profile=s.prompt_profile, key="plan", tool_rounds=s.tool_rounds,
-        )  # fmt: skip
+            ctx.gateway,
+            target=s.task,
+            description=task_config(s.task)["description"],
+            compatible=compatible,
+            profile=s.prompt_profile,
+            key="plan",
+            tool_rounds=s.tool_rounds,
+        )
         entries = [{"task": t} for t in chain]
     else:
         entries = configured_entries(s)
@@ -45,16 +50,27 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
     if s.init_reward == "human":
         task = specs[0]["task"]
         code = resolve_reward(task, "human")[1].replace("def human_reward(", f"def {ENTRY_POINT}(", 1)
-        specs[0] = {**specs[0], "prior_reward": PriorReward(task=task, code=code, fitness=None, origin="human")}
+        specs[0] = {
+            **specs[0],
+            "prior_reward": PriorReward(task=task, code=code, fitness=None, origin="human"),
+        }
     if s.init_checkpoint:
         specs[0]["init_checkpoint"] = str(ctx.run.init_checkpoint.resolve())
     elif specs[0]["number"] > 1:
-        log.warning("curriculum.from_scratch", stage=specs[0]["name"],
-                    hint="a later stage alone starts from scratch; --init-checkpoint starts it from a policy")  # fmt: skip
+        log.warning(
+            "curriculum.from_scratch",
+            stage=specs[0]["name"],
+            hint="a later stage alone starts from scratch; --init-checkpoint starts it from a policy",
+        )
     log.info("curriculum.plan", stages=[spec["name"] for spec in specs], reason=reason, by=by)
     ctx.board.clock.plan(specs)
-    return {"stage": specs[0], "plan": specs[1:], "plan_reason": f"{reason} ({by})", "stages": [],
-            "status": "running"}  # fmt: skip
+    return {
+        "stage": specs[0],
+        "plan": specs[1:],
+        "plan_reason": f"{reason} ({by})",
+        "stages": [],
+        "status": "running",
+    }
 
 
 async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
@@ -96,13 +112,24 @@ async def agent_decision(state: RunState, ctx: RunContext) -> dict:
     specs = [r["spec"] for r in [*state["stages"], record]] + remaining
     by_number = {spec["number"]: spec["task"] for spec in specs}  # a repeated stage once
     decision = await agent.decide(
-        ctx.gateway, target=s.task, plan=[by_number[n] for n in sorted(by_number)], stages=summaries,
-        choices=options(record, has_next), default=default, profile=s.prompt_profile,
-        key=f"{record['spec']['name']}/decision", guidance=record["curriculum_notes"], tool_rounds=s.tool_rounds,
-    )  # fmt: skip
+        ctx.gateway,
+        target=s.task,
+        plan=[by_number[n] for n in sorted(by_number)],
+        stages=summaries,
+        choices=options(record, has_next),
+        default=default,
+        profile=s.prompt_profile,
+        key=f"{record['spec']['name']}/decision",
+        guidance=record["curriculum_notes"],
+        tool_rounds=s.tool_rounds,
+    )
     if record["curriculum_notes"]:
-        ctx.inbox.reply(f"{record['spec']['name']}/decision", f"decision after {record['spec']['name']}: "
-                        f"{decision['action']} ({decision['reason']}; by {decision['by']})", agent="curriculum")  # fmt: skip
+        ctx.inbox.reply(
+            f"{record['spec']['name']}/decision",
+            f"decision after {record['spec']['name']}: "
+            f"{decision['action']} ({decision['reason']}; by {decision['by']})",
+            agent="curriculum",
+        )
     return decision
 
 

@@ -30,12 +30,17 @@ async def human_notice(state: StageState, ctx: RunContext) -> None:
         candidate = next(c for c in state["candidates"] if c["id"] == elite["candidate"])
         lines.append(statistics_block(candidate["result"])[0])
         if renders(stage["task"]):
-            clip, error = await render_clip(stage["task"], ctx.run.training(stage["name"], elite["candidate"]),
-                                            CLIP_SECONDS)  # fmt: skip
+            clip, error = await render_clip(
+                stage["task"], ctx.run.training(stage["name"], elite["candidate"]), CLIP_SECONDS
+            )
             lines.append(f"Watch its policy: {clip}" if clip else f"(no clip: {error})")
-            log.info("steer.clip", candidate=elite["candidate"], clip=str(clip) if clip else None, error=error)
+            log.info(
+                "steer.clip", candidate=elite["candidate"], clip=str(clip) if clip else None, error=error
+            )
     else:
         lines.append("No candidate trained in this iteration.")
-    lines.append("Type your feedback for the Coder (it replaces the reflection) or a command (/help), here or "
-                 f"from another terminal: python -m graph.chat {ctx.run.root}")  # fmt: skip
+    lines.append(
+        "Type your feedback for the Coder (it replaces the reflection) or a command (/help), here or "
+        f"from another terminal: python -m graph.chat {ctx.run.root}"
+    )
     ctx.inbox.reply(key, "\n".join(lines))

@@ -20,8 +20,10 @@ log = structlog.get_logger("graph")
 def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
     """Under ``search: robust``, more seeds for the iteration's best trained candidates; else on to reflect."""
     plan = runtime.context.search.seed_plan(state["candidates"], state["iteration"])
-    sends = [Send("seed", SeedRequest(stage=state["stage"], candidate=c["id"], seed=seed, code=c["code"]))
-             for c, seed in plan]  # fmt: skip
+    sends = [
+        Send("seed", SeedRequest(stage=state["stage"], candidate=c["id"], seed=seed, code=c["code"]))
+        for c, seed in plan
+    ]
     return sends or "reflect"
 
 
@@ -29,11 +31,27 @@ async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
     """Train a candidate's program with one more seed (from the stage's starting policy), clean-evaluated."""
     ctx, stage, cid = runtime.context, request["stage"], request["candidate"]
     out_dir = ctx.run.seed_training(stage["name"], cid, request["seed"])
-    job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name=cid, seed=request["seed"],
-                   out_dir=str(out_dir), ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=ctx.settings.sim)  # fmt: skip
+    job = TrainJob(
+        task=stage["task"],
+        reward_source=request["code"],
+        reward_name=cid,
+        seed=request["seed"],
+        out_dir=str(out_dir),
+        ppo=stage["ppo"],
+        checkpoint=stage["init_checkpoint"],
+        sim=ctx.settings.sim,
+    )
     name = f"{cid}-seed{request['seed']}"
-    result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "seed.progress", candidate=cid,
-                                                                 seed=request["seed"]))  # fmt: skip
+    result = await ctx.pool.run(
+        job,
+        on_progress=progress_logger(ctx.board, name, "seed.progress", candidate=cid, seed=request["seed"]),
+    )
     ctx.board.evaluated(name)
-    log.info("seed.done", candidate=cid, seed=request["seed"], status=result["status"], fitness=clean_fitness(result))
+    log.info(
+        "seed.done",
+        candidate=cid,
+        seed=request["seed"],
+        status=result["status"],
+        fitness=clean_fitness(result),
+    )
     return {"seed_runs": [{"candidate": cid, **seed_entry(request["seed"], result)}]}

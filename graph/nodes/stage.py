@@ -12,12 +12,12 @@ from agents.feedback import error_feedback
 from agents.llm.gateway import UNAVAILABLE, LLMCallError
 from agents.untrusted import candidate_block
 from graph.context import RunContext, spent_budget
-from graph.search.novelty import trained_programs
-from graph.search.ranking import rank_key, seed_entry, stage_policy, with_seeds
-from graph.search.tuning import tuning_note
 from graph.results.progress import print_iteration, progress_logger
 from graph.results.run_dir import candidate_id
 from graph.results.summary import compute, write_summary
+from graph.search.novelty import trained_programs
+from graph.search.ranking import rank_key, seed_entry, stage_policy, with_seeds
+from graph.search.tuning import tuning_note
 from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from prompts import render
 from sim.registry import backend_task, task_config
@@ -32,18 +32,37 @@ EVAL_SEED_OFFSET = 1000
 async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """Build the Coder's first prompt from the task context and the stage before's best reward."""
     stage, profile = state["stage"], runtime.context.settings.prompt_profile
-    task = backend_task(stage["task"], runtime.context.settings.sim)  # the state the training backend provides
+    task = backend_task(
+        stage["task"], runtime.context.settings.sim
+    )  # the state the training backend provides
     messages = initial_messages(task, task_config(stage["task"])["description"], profile)
     elite, prior = None, stage["prior_reward"]
     if prior:
         messages += prior_reward_messages(prior, profile)
-        elite = Elite(candidate=None, code=prior["code"], feedback=messages[-1]["content"],
-                      reason=f"the best reward of the stage before ({prior['task']})")  # fmt: skip
-    log.info("stage.start", stage=stage["name"], iterations=stage["iterations"], samples=stage["samples"],
-             max_epochs=stage["ppo"]["max_epochs"], init_checkpoint=stage["init_checkpoint"])  # fmt: skip
+        elite = Elite(
+            candidate=None,
+            code=prior["code"],
+            feedback=messages[-1]["content"],
+            reason=f"the best reward of the stage before ({prior['task']})",
+        )
+    log.info(
+        "stage.start",
+        stage=stage["name"],
+        iterations=stage["iterations"],
+        samples=stage["samples"],
+        max_epochs=stage["ppo"]["max_epochs"],
+        init_checkpoint=stage["init_checkpoint"],
+    )
     runtime.context.board.at_iteration(stage, 0)
-    return {"iteration": 0, "messages": messages, "best": None, "elite": elite, "edits": [], "stopped": False,
-            "curriculum_notes": []}  # fmt: skip
+    return {
+        "iteration": 0,
+        "messages": messages,
+        "best": None,
+        "elite": elite,
+        "edits": [],
+        "stopped": False,
+        "curriculum_notes": [],
+    }
 
 
 def fan_out_candidates(state: StageState) -> list[Send]:
@@ -51,9 +70,15 @@ def fan_out_candidates(state: StageState) -> list[Send]:
     stage, it = state["stage"], state["iteration"]
     codes = [None] * stage["samples"] + list(state.get("edits") or [])
     known = trained_programs(state.get("candidates") or [])
-    return [Send("candidate", CandidateRequest(stage=stage, iteration=it, sample=k, messages=state["messages"],
-                                               code=code, known=known))
-            for k, code in enumerate(codes)]  # fmt: skip
+    return [
+        Send(
+            "candidate",
+            CandidateRequest(
+                stage=stage, iteration=it, sample=k, messages=state["messages"], code=code, known=known
+            ),
+        )
+        for k, code in enumerate(codes)
+    ]
 
 
 async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> dict:
@@ -66,47 +91,91 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     known = {digest: tuple(owner) for digest, owner in (request.get("known") or {}).items()}
     programs = None if pasted else ctx.search.programs(stage, known, cid)
     try:
-        draft = await coder.write(ctx.gateway, request["messages"], backend_task(stage["task"], s.sim), f"{stage['name']}/{cid}",
-                                  ctx.run.rewards(stage["name"]), code=request.get("code"), profile=s.prompt_profile,
-                                  check_timeout_s=s.check_timeout_s, repair_attempts=s.repair_attempts,
-                                  tool_rounds=s.tool_rounds, programs=programs)  # fmt: skip
+        draft = await coder.write(
+            ctx.gateway,
+            request["messages"],
+            backend_task(stage["task"], s.sim),
+            f"{stage['name']}/{cid}",
+            ctx.run.rewards(stage["name"]),
+            code=request.get("code"),
+            profile=s.prompt_profile,
+            check_timeout_s=s.check_timeout_s,
+            repair_attempts=s.repair_attempts,
+            tool_rounds=s.tool_rounds,
+            programs=programs,
+        )
     finally:
         await ctx.gate.end_writing()
     record = Candidate(
-        id=cid, iteration=request["iteration"], sample=request["sample"],
-        status={"llm_failed": "llm_failed"}.get(draft.status, "duplicate" if draft.duplicate_of else "invalid"),
+        id=cid,
+        iteration=request["iteration"],
+        sample=request["sample"],
+        status={"llm_failed": "llm_failed"}.get(
+            draft.status, "duplicate" if draft.duplicate_of else "invalid"
+        ),
         fitness=None,
-        train_fitness=None, overstated=False,
-        error=draft.error, reward_path=draft.reward_path, code=draft.code, response=draft.response,
-        attempts=draft.attempts, checkpoint=None, result=None, llm_error=draft.llm_error,
-        tool_calls=draft.tool_calls, author="user" if pasted else "coder", duplicate_of=draft.duplicate_of,
-        program=program_digest(draft.code) if draft.status == "valid" else None, seeds=[],
+        train_fitness=None,
+        overstated=False,
+        error=draft.error,
+        reward_path=draft.reward_path,
+        code=draft.code,
+        response=draft.response,
+        attempts=draft.attempts,
+        checkpoint=None,
+        result=None,
+        llm_error=draft.llm_error,
+        tool_calls=draft.tool_calls,
+        author="user" if pasted else "coder",
+        duplicate_of=draft.duplicate_of,
+        program=program_digest(draft.code) if draft.status == "valid" else None,
+        seeds=[],
         behaviour=programs.behaviour if programs and draft.status == "valid" else None,
-    )  # fmt: skip
+    )
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
         rungs = ctx.search.rungs(stage)
-        job = TrainJob(task=stage["task"], reward_source=draft.code, out_dir=str(ctx.run.training(stage["name"], cid)),
-                       reward_name=cid, seed=s.seed, ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=s.sim,
-                       rungs=rungs)  # fmt: skip
+        job = TrainJob(
+            task=stage["task"],
+            reward_source=draft.code,
+            out_dir=str(ctx.run.training(stage["name"], cid)),
+            reward_name=cid,
+            seed=s.seed,
+            ppo=stage["ppo"],
+            checkpoint=stage["init_checkpoint"],
+            sim=s.sim,
+            rungs=rungs,
+        )
         on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
         judge = ctx.search.judge(stage, cid)
         result = await ctx.pool.run(job, on_progress=on_progress, judge=judge)
         record.update(
-            status=result["status"], fitness=clean_fitness(result), train_fitness=result["fitness_max"],
-            overstated=bool(result.get("evaluation", {}).get("overstated")), error=result["error"],
-            checkpoint=result["checkpoint"], result={k: v for k, v in result.items() if k != "error"},
+            status=result["status"],
+            fitness=clean_fitness(result),
+            train_fitness=result["fitness_max"],
+            overstated=bool(result.get("evaluation", {}).get("overstated")),
+            error=result["error"],
+            checkpoint=result["checkpoint"],
+            result={k: v for k, v in result.items() if k != "error"},
             seeds=[seed_entry(s.seed, result)],
-        )  # fmt: skip
+        )
         if result["status"] == "stopped_early":
             log.info("train.stopped_early", candidate=cid, **result["rung"])
         if record["overstated"]:
-            log.warning("train.overstated", candidate=cid, train_fitness=record["train_fitness"],
-                        fitness=record["fitness"])  # fmt: skip
-        log.info("train.done", candidate=cid, status=result["status"], fitness=record["fitness"],
-                 train_fitness=result["fitness_max"],
-                 wall_s=round(result["wall_s"], 1))  # fmt: skip
+            log.warning(
+                "train.overstated",
+                candidate=cid,
+                train_fitness=record["train_fitness"],
+                fitness=record["fitness"],
+            )
+        log.info(
+            "train.done",
+            candidate=cid,
+            status=result["status"],
+            fitness=record["fitness"],
+            train_fitness=result["fitness_max"],
+            wall_s=round(result["wall_s"], 1),
+        )
     ctx.board.done(record)
     return {"candidates": [record]}
 
@@ -133,13 +202,20 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     elif best["status"] != "llm_failed":
         if elite:  # keep building on the elite; the failed programs' errors are feedback
             program = elite["code"]
-            feedback = elite["feedback"].rstrip() + "\n\n" + render("no_candidate_trained", s.prompt_profile,
-                                                                    errors=failed_programs(ranked))  # fmt: skip
+            feedback = (
+                elite["feedback"].rstrip()
+                + "\n\n"
+                + render("no_candidate_trained", s.prompt_profile, errors=failed_programs(ranked))
+            )
             holder = elite["candidate"] or "the stage before's reward"
             note = f"no candidate trained; the elite stays {holder}"
         else:
-            program, feedback = best["code"], error_feedback(best["error"] or "unknown error", s.prompt_profile,
-                                                                       backend_task(stage["task"], s.sim))  # fmt: skip
+            program, feedback = (
+                best["code"],
+                error_feedback(
+                    best["error"] or "unknown error", s.prompt_profile, backend_task(stage["task"], s.sim)
+                ),
+            )
     else:  # every sample failed on the LLM: nothing to reflect on, the conversation stays as it was
         feedback, note = "", f"every sample failed on the LLM: {best['error']}"
         log.warning("iteration.llm_failed", stage=stage["name"], iteration=it, error=best["error"][:300])
@@ -149,13 +225,31 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     overall = state.get("best")
     if best["status"] == "trained" and (overall is None or rank_key(best) < rank_key(overall)):
         overall = best
-    record = {"iteration": it, "best_sample": best["sample"] if best["status"] == "trained" else None,
-              "reflection": feedback, "note": note, "elite": elite and elite["candidate"],
-              "elite_reason": elite and elite["reason"]}  # fmt: skip
-    log.info("iteration.done", stage=stage["name"], iteration=it, best_sample=record["best_sample"],
-             fitness=best["fitness"], trained=sum(c["status"] == "trained" for c in ranked), of=len(ranked),
-             elite=record["elite"])  # fmt: skip
-    update = {"iteration": it + 1, "messages": messages, "iterations": [record], "best": overall, "elite": elite}
+    record = {
+        "iteration": it,
+        "best_sample": best["sample"] if best["status"] == "trained" else None,
+        "reflection": feedback,
+        "note": note,
+        "elite": elite and elite["candidate"],
+        "elite_reason": elite and elite["reason"],
+    }
+    log.info(
+        "iteration.done",
+        stage=stage["name"],
+        iteration=it,
+        best_sample=record["best_sample"],
+        fitness=best["fitness"],
+        trained=sum(c["status"] == "trained" for c in ranked),
+        of=len(ranked),
+        elite=record["elite"],
+    )
+    update = {
+        "iteration": it + 1,
+        "messages": messages,
+        "iterations": [record],
+        "best": overall,
+        "elite": elite,
+    }
     print_iteration(stage["name"], it, ranked, ctx.gateway.usage())
     ctx.board.at_iteration(stage, it + 1)
     ctx.board.compute = compute(scored, [], state.get("tuning_runs") or [])
@@ -168,21 +262,32 @@ async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> 
     """The Critic's elite among this iteration's trained candidates (and the elite before), with its reflection."""
     stage, previous = state["stage"], state.get("elite")
     election = await critic.elect(
-        ctx.gateway, description=task_config(stage["task"])["description"], candidates=state["candidates"],
-        ranked=ranked, previous=previous and previous["candidate"], iteration=state["iteration"], stage=stage["name"],
-        profile=ctx.settings.prompt_profile, tool_rounds=ctx.settings.tool_rounds, analyze=bool(ctx.settings.critic_llm),
-    )  # fmt: skip
-    return Elite(candidate=election.candidate, code=next(c["code"] for c in state["candidates"]
-                                                         if c["id"] == election.candidate),
-                 feedback=election.feedback, reason=election.reason)  # fmt: skip
+        ctx.gateway,
+        description=task_config(stage["task"])["description"],
+        candidates=state["candidates"],
+        ranked=ranked,
+        previous=previous and previous["candidate"],
+        iteration=state["iteration"],
+        stage=stage["name"],
+        profile=ctx.settings.prompt_profile,
+        tool_rounds=ctx.settings.tool_rounds,
+        analyze=bool(ctx.settings.critic_llm),
+    )
+    return Elite(
+        candidate=election.candidate,
+        code=next(c["code"] for c in state["candidates"] if c["id"] == election.candidate),
+        feedback=election.feedback,
+        reason=election.reason,
+    )
 
 
 def failed_programs(ranked: list[Candidate]) -> str:
     """One line per program of the iteration that did not train, its id and its error's last line, in a
     candidate block (the errors are the programs' text)."""
     failed = [c for c in ranked if c["status"] in ("invalid", "duplicate", "failed", "stopped_early")]
-    lines = "\n".join(f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}"
-                      for c in failed)  # fmt: skip
+    lines = "\n".join(
+        f"- {c['id']} ({c['status']}): {error_headline(c['error']) or 'no error'}" for c in failed
+    )
     return candidate_block(lines, "the errors of the programs that did not train, as reported")
 
 
@@ -196,7 +301,12 @@ def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] |
     """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage (nothing trained)."""
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
-    reached = best is not None and threshold is not None and best["fitness"] is not None and best["fitness"] >= threshold
+    reached = (
+        best is not None
+        and threshold is not None
+        and best["fitness"] is not None
+        and best["fitness"] >= threshold
+    )
     spent = spent_budget(runtime.context)
     if spent:
         log.info("budget.spent", stage=stage["name"], iteration=state["iteration"], reason=spent)
@@ -205,13 +315,20 @@ def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] |
             return "await_llm"
         if not reached:
             return fan_out_candidates(state)
-        log.info("stage.success_reached", stage=stage["name"], fitness=best["fitness"], success_to_advance=threshold)
+        log.info(
+            "stage.success_reached",
+            stage=stage["name"],
+            fitness=best["fitness"],
+            success_to_advance=threshold,
+        )
     runtime.context.board.clock.at_evaluation()
     if best is None:
         return "close_stage"
     seed = runtime.context.settings.seed + EVAL_SEED_OFFSET
-    return [Send("evaluate", EvalRequest(stage=stage, seed=seed + i, code=best["code"]))
-            for i in range(stage["eval_seeds"])]  # fmt: skip
+    return [
+        Send("evaluate", EvalRequest(stage=stage, seed=seed + i, code=best["code"]))
+        for i in range(stage["eval_seeds"])
+    ]
 
 
 async def await_llm(state: StageState, runtime: Runtime[RunContext]) -> dict:
@@ -221,8 +338,11 @@ async def await_llm(state: StageState, runtime: Runtime[RunContext]) -> dict:
     server is back, continues with the next iteration.
     """
     if not await runtime.context.gateway.reachable("coder"):
-        raise LLMCallError("the coder's LLM is unavailable (every sample of the last iteration failed on it, "
-                           "and it does not answer now)", UNAVAILABLE)  # fmt: skip
+        raise LLMCallError(
+            "the coder's LLM is unavailable (every sample of the last iteration failed on it, "
+            "and it does not answer now)",
+            UNAVAILABLE,
+        )
     log.info("llm.back", stage=state["stage"]["name"], iteration=state["iteration"])
     return {}
 
@@ -230,29 +350,63 @@ async def await_llm(state: StageState, runtime: Runtime[RunContext]) -> dict:
 async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     """Final evaluation: retrain the best reward with one more seed (from the stage's starting policy)."""
     ctx, stage = runtime.context, request["stage"]
-    job = TrainJob(task=stage["task"], reward_source=request["code"], reward_name="best", seed=request["seed"],
-                   out_dir=str(ctx.run.evaluation(stage["name"], request["seed"])),
-                   ppo=stage["ppo"], checkpoint=stage["init_checkpoint"], sim=ctx.settings.sim)  # fmt: skip
+    job = TrainJob(
+        task=stage["task"],
+        reward_source=request["code"],
+        reward_name="best",
+        seed=request["seed"],
+        out_dir=str(ctx.run.evaluation(stage["name"], request["seed"])),
+        ppo=stage["ppo"],
+        checkpoint=stage["init_checkpoint"],
+        sim=ctx.settings.sim,
+    )
     name = f"{stage['name']}/eval-seed{request['seed']}"
-    result = await ctx.pool.run(job, on_progress=progress_logger(ctx.board, name, "eval.progress", seed=request["seed"]))
+    result = await ctx.pool.run(
+        job, on_progress=progress_logger(ctx.board, name, "eval.progress", seed=request["seed"])
+    )
     ctx.board.evaluated(name)
-    log.info("eval.done", stage=stage["name"], seed=request["seed"], status=result["status"],
-             fitness=clean_fitness(result), train_fitness=result["fitness_max"])  # fmt: skip
-    return {"eval_runs": [{"seed": request["seed"], "status": result["status"],
-                           "fitness": clean_fitness(result), "train_fitness": result["fitness_max"],
-                           "error": result["error"], "checkpoint": result["checkpoint"],
-                           "env_steps": result.get("env_steps", 0), "train_s": round(result.get("wall_s", 0.0), 2)}]}  # fmt: skip
+    log.info(
+        "eval.done",
+        stage=stage["name"],
+        seed=request["seed"],
+        status=result["status"],
+        fitness=clean_fitness(result),
+        train_fitness=result["fitness_max"],
+    )
+    return {
+        "eval_runs": [
+            {
+                "seed": request["seed"],
+                "status": result["status"],
+                "fitness": clean_fitness(result),
+                "train_fitness": result["fitness_max"],
+                "error": result["error"],
+                "checkpoint": result["checkpoint"],
+                "env_steps": result.get("env_steps", 0),
+                "train_s": round(result.get("wall_s", 0.0), 2),
+            }
+        ]
+    }
 
 
 async def close_stage(state: StageState) -> dict:
     """Hand the stage's outcome up: its candidates, best reward, best policy and its fitness."""
     best, eval_runs = state.get("best"), sorted(state.get("eval_runs", []), key=lambda r: r["seed"])
     checkpoint, fitness = stage_policy(best, eval_runs)
-    record = StageRecord(spec=state["stage"], candidates=state.get("candidates", []),
-                         iterations=state.get("iterations", []), best=best, eval_runs=eval_runs,
-                         seed_runs=state.get("seed_runs", []), tuning_runs=state.get("tuning_runs", []),
-                         checkpoint=checkpoint, fitness=fitness, decision=None, stopped=state.get("stopped", False),
-                         curriculum_notes=state.get("curriculum_notes", []),
-                         steering=state.get("steering", []))  # fmt: skip
+    record = StageRecord(
+        spec=state["stage"],
+        candidates=state.get("candidates", []),
+        iterations=state.get("iterations", []),
+        best=best,
+        eval_runs=eval_runs,
+        seed_runs=state.get("seed_runs", []),
+        tuning_runs=state.get("tuning_runs", []),
+        checkpoint=checkpoint,
+        fitness=fitness,
+        decision=None,
+        stopped=state.get("stopped", False),
+        curriculum_notes=state.get("curriculum_notes", []),
+        steering=state.get("steering", []),
+    )
     log.info("stage.done", stage=state["stage"]["name"], fitness=fitness, checkpoint=checkpoint)
     return {"stage_result": record}

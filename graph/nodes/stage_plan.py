@@ -15,8 +15,16 @@ from sim.rl.ppo_config import policy_shape, ppo_config
 from tools.rungs import DEFAULT_KEEP, MIN_RUNG_EPOCH, parse_fractions, rung_epochs
 
 #: What a curriculum entry may set, with the type it must have.
-STAGE_KEYS = {"task": str, "iterations": int, "samples": int, "eval_seeds": int, "num_envs": int,
-              "max_epochs": int, "success_to_advance": (int, float), "repeats": int}  # fmt: skip
+STAGE_KEYS = {
+    "task": str,
+    "iterations": int,
+    "samples": int,
+    "eval_seeds": int,
+    "num_envs": int,
+    "max_epochs": int,
+    "success_to_advance": (int, float),
+    "repeats": int,
+}
 #: A repeated stage trains this many times longer.
 REPEAT_EPOCH_FACTOR = 2
 
@@ -42,11 +50,17 @@ def check_entries(entries: list, where: str) -> None:
             raise SettingsError(f"{where}: stage {number} needs a task name")
         unknown = sorted(set(entry) - set(STAGE_KEYS))
         if unknown:
-            raise SettingsError(f"{where}: stage {number} has unknown keys {unknown}; known: {sorted(STAGE_KEYS)}")
+            raise SettingsError(
+                f"{where}: stage {number} has unknown keys {unknown}; known: {sorted(STAGE_KEYS)}"
+            )
         for key, value in entry.items():
             if isinstance(value, bool) or not isinstance(value, STAGE_KEYS[key]):
                 raise SettingsError(f"{where}: stage {number} {key}={value!r} has the wrong type")
-            if key != "success_to_advance" and isinstance(value, int) and value < (0 if key == "repeats" else 1):
+            if (
+                key != "success_to_advance"
+                and isinstance(value, int)
+                and value < (0 if key == "repeats" else 1)
+            ):
                 raise SettingsError(f"{where}: stage {number} {key} must be positive, got {value}")
         try:
             task_config(entry["task"])
@@ -79,17 +93,28 @@ def stage_spec(number: int, entry: dict, settings: Settings) -> StageSpec:
     ppo = ppo_config(entry["task"], {"num_envs": pick("num_envs"), "max_epochs": pick("max_epochs")})
     rungs = task_rungs(settings, entry["task"])
     if settings.rungs and rungs and not rung_epochs(rungs, ppo["max_epochs"]):
-        raise SettingsError(f"--rungs {settings.rungs}: with {ppo['max_epochs']} epochs ({entry['task']}) no rung "
-                            f"falls between epoch {MIN_RUNG_EPOCH} and the last one")  # fmt: skip
+        raise SettingsError(
+            f"--rungs {settings.rungs}: with {ppo['max_epochs']} epochs ({entry['task']}) no rung "
+            f"falls between epoch {MIN_RUNG_EPOCH} and the last one"
+        )
     return StageSpec(
-        number=number, attempt=1, task=entry["task"], name=f"stage{number}-{entry['task']}",
-        iterations=pick("iterations"), samples=pick("samples"), eval_seeds=pick("eval_seeds"),
+        number=number,
+        attempt=1,
+        task=entry["task"],
+        name=f"stage{number}-{entry['task']}",
+        iterations=pick("iterations"),
+        samples=pick("samples"),
+        eval_seeds=pick("eval_seeds"),
         ppo={"num_envs": ppo["num_envs"], "max_epochs": ppo["max_epochs"]},
-        success_to_advance=entry.get("success_to_advance"), repeats=entry.get("repeats", 0),
-        init_checkpoint=None, prior_reward=None, search=settings.search, rank_by=settings.rank_by,
-        rungs=rungs, rung_keep=settings.rung_keep or task_config(entry["task"]).get(
-            "rung_keep", DEFAULT_KEEP),
-    )  # fmt: skip
+        success_to_advance=entry.get("success_to_advance"),
+        repeats=entry.get("repeats", 0),
+        init_checkpoint=None,
+        prior_reward=None,
+        search=settings.search,
+        rank_by=settings.rank_by,
+        rungs=rungs,
+        rung_keep=settings.rung_keep or task_config(entry["task"]).get("rung_keep", DEFAULT_KEEP),
+    )
 
 
 def task_rungs(settings: Settings, task: str) -> list[float]:
@@ -116,18 +141,23 @@ def repeated(record: StageRecord) -> StageSpec:
     spec = record["spec"]
     attempt = spec["attempt"] + 1
     return {
-        **spec, "attempt": attempt, "name": f"stage{spec['number']}-{spec['task']}-attempt{attempt}",
+        **spec,
+        "attempt": attempt,
+        "name": f"stage{spec['number']}-{spec['task']}-attempt{attempt}",
         "repeats": spec["repeats"] - 1,
         "ppo": {**spec["ppo"], "max_epochs": spec["ppo"]["max_epochs"] * REPEAT_EPOCH_FACTOR},
         "prior_reward": prior_reward(record) or spec["prior_reward"],
-    }  # fmt: skip
+    }
 
 
 def following(spec: StageSpec, record: StageRecord) -> StageSpec:
     """The next stage, from the finished stage's best policy and reward (or, if it trained none, what it started from)."""
     before = record["spec"]
-    return {**spec, "init_checkpoint": record["checkpoint"] or before["init_checkpoint"],
-            "prior_reward": prior_reward(record) or before["prior_reward"]}  # fmt: skip
+    return {
+        **spec,
+        "init_checkpoint": record["checkpoint"] or before["init_checkpoint"],
+        "prior_reward": prior_reward(record) or before["prior_reward"],
+    }
 
 
 def best_of_stage(spec: StageSpec, attempts: list[StageRecord]) -> StageRecord:
@@ -155,8 +185,12 @@ def config_decision(record: StageRecord, has_next: bool) -> Decision:
         return Decision(action=action, reason=f"no candidate of the stage trained{then}", by="config")
     threshold = spec["success_to_advance"]
     if threshold is not None and can_repeat and (fitness is None or fitness < threshold):
-        return Decision(action="repeat", reason=f"fitness {fitness} is below success_to_advance {threshold}",
-                        by="config")  # fmt: skip
+        return Decision(
+            action="repeat", reason=f"fitness {fitness} is below success_to_advance {threshold}", by="config"
+        )
     action = "advance" if has_next else "finish"
-    return Decision(action=action, reason="the next stage of the plan" if has_next else "the last stage of the plan",
-                    by="config")  # fmt: skip
+    return Decision(
+        action=action,
+        reason="the next stage of the plan" if has_next else "the last stage of the plan",
+        by="config",
+    )

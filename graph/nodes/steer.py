@@ -41,10 +41,16 @@ def with_feedback(messages: list[dict], texts: list[str], mode: str, profile: st
     feedback = "\n".join(texts)
     last = dict(messages[-1])
     if mode == "replace" and len(messages) > 2:  # there is a program and its reflection to replace
-        last["content"] = render("user_feedback_replace", profile, feedback=feedback,
-                                 code_output_tip=render("code_output_tip", profile))  # fmt: skip
+        last["content"] = render(
+            "user_feedback_replace",
+            profile,
+            feedback=feedback,
+            code_output_tip=render("code_output_tip", profile),
+        )
     else:
-        last["content"] = last["content"].rstrip() + "\n" + render("user_feedback_join", profile, feedback=feedback)
+        last["content"] = (
+            last["content"].rstrip() + "\n" + render("user_feedback_join", profile, feedback=feedback)
+        )
     return [*messages[:-1], last]
 
 
@@ -83,7 +89,9 @@ class Boundary:
             return f"feedback now {steer.spec}s the reflection"
         if steer.kind in ("samples", "iterations"):
             self.stage[steer.kind] = self.overrides[steer.kind] = steer.number
-            ends = " (this stage ends now)" if steer.kind == "iterations" and not self.next_iteration() else ""
+            ends = (
+                " (this stage ends now)" if steer.kind == "iterations" and not self.next_iteration() else ""
+            )
             return f"{steer.kind} = {steer.number} for the rest of the run{ends}"
         if steer.kind == "model":
             try:
@@ -129,8 +137,15 @@ async def steer(state: StageState, runtime: Runtime[RunContext]) -> dict:
                 continue  # the steering service answers it
             effect = b.apply(command)
             inbox.reply(f"m{message.id}/applied", effect, message.id)
-            b.records.append(SteerRecord(message=message.id, iteration=state["iteration"] - 1, kind=command.kind,
-                                         text=command.text[:RECORD_CHARS], effect=effect))  # fmt: skip
+            b.records.append(
+                SteerRecord(
+                    message=message.id,
+                    iteration=state["iteration"] - 1,
+                    kind=command.kind,
+                    text=command.text[:RECORD_CHARS],
+                    effect=effect,
+                )
+            )
             log.info("steer.applied", message=message.id, kind=command.kind, effect=effect)
             if command.kind == "pause":
                 waits += 1
@@ -158,8 +173,16 @@ def update(state: StageState, ctx: RunContext, b: Boundary, cursor: int) -> dict
     messages = state["messages"]
     if b.feedback and b.next_iteration():
         messages = with_feedback(messages, b.feedback, b.mode(), ctx.settings.prompt_profile)
-    result = {"stage": b.stage, "steer_cursor": cursor, "overrides": b.overrides, "messages": messages,
-              "edits": b.edits, "stopped": b.stopped, "curriculum_notes": b.notes, "steering": b.records}  # fmt: skip
+    result = {
+        "stage": b.stage,
+        "steer_cursor": cursor,
+        "overrides": b.overrides,
+        "messages": messages,
+        "edits": b.edits,
+        "stopped": b.stopped,
+        "curriculum_notes": b.notes,
+        "steering": b.records,
+    }
     if b.records:
         running = {**state, **result, "steering": state.get("steering", []) + b.records}
         write_summary(ctx.run, ctx.settings.task, state["stages"], running, "running", ctx.gateway.usage())

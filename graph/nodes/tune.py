@@ -31,23 +31,53 @@ async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
 
     async def objective(code: str, trial: int) -> tuple[float | None, dict]:
         name = f"{parent['id']}-trial{trial}"
-        job = TrainJob(task=stage["task"], reward_source=code, reward_name=name, seed=shared["seed"],
-                       out_dir=str(ctx.run.tuning_trial(stage["name"], parent["id"], trial)), ppo=stage["ppo"],
-                       checkpoint=stage["init_checkpoint"], sim=s.sim)  # fmt: skip
+        job = TrainJob(
+            task=stage["task"],
+            reward_source=code,
+            reward_name=name,
+            seed=shared["seed"],
+            out_dir=str(ctx.run.tuning_trial(stage["name"], parent["id"], trial)),
+            ppo=stage["ppo"],
+            checkpoint=stage["init_checkpoint"],
+            sim=s.sim,
+        )
         on_progress = progress_logger(ctx.board, name, "tune.progress", candidate=parent["id"], trial=trial)
         result = await ctx.pool.run(job, on_progress=on_progress)
         ctx.board.evaluated(name)
-        log.info("tune.trial", candidate=parent["id"], trial=trial, status=result["status"],
-                 fitness=clean_fitness(result))  # fmt: skip
-        entry = {"parent": parent["id"], "trial": trial, **seed_entry(shared["seed"], result),
-                 "train_fitness": result["fitness_max"], "checkpoint": result["checkpoint"],
-                 "result": {k: v for k, v in result.items() if k != "error"}}  # fmt: skip
+        log.info(
+            "tune.trial",
+            candidate=parent["id"],
+            trial=trial,
+            status=result["status"],
+            fitness=clean_fitness(result),
+        )
+        entry = {
+            "parent": parent["id"],
+            "trial": trial,
+            **seed_entry(shared["seed"], result),
+            "train_fitness": result["fitness_max"],
+            "checkpoint": result["checkpoint"],
+            "result": {k: v for k, v in result.items() if k != "error"},
+        }
         return clean_fitness(result), entry
 
-    study = await run_study(parent["code"], shared["fitness"], trials, objective, ctx.run.tuning_studies(stage["name"]),
-                            study_name=parent["id"], seed=s.seed)  # fmt: skip
-    log.info("tune.done", candidate=parent["id"], trials=study.trials, parent_fitness=study.parent_fitness,
-             fitness=study.fitness, moved=len(study.constants))  # fmt: skip
+    study = await run_study(
+        parent["code"],
+        shared["fitness"],
+        trials,
+        objective,
+        ctx.run.tuning_studies(stage["name"]),
+        study_name=parent["id"],
+        seed=s.seed,
+    )
+    log.info(
+        "tune.done",
+        candidate=parent["id"],
+        trials=study.trials,
+        parent_fitness=study.parent_fitness,
+        fitness=study.fitness,
+        moved=len(study.constants),
+    )
     update: dict = {"tuning_runs": [{k: v for k, v in run.items() if k != "result"} for run in study.runs]}
     if study.code is not None:
         update["candidates"] = [tuned_candidate(state, parent, study, ctx)]
@@ -64,11 +94,30 @@ def tuned_candidate(state: StageState, parent: Candidate, study, ctx: RunContext
     winner = study.winner
     seed = {k: winner[k] for k in ("seed", "fitness", "env_steps", "train_s", "status")}
     record = Candidate(
-        id=cid, iteration=it, sample=sample, status="trained", fitness=winner["fitness"],
-        train_fitness=winner["train_fitness"], overstated=False, error=None, reward_path=str(path), code=study.code,
-        response="", attempts=0, checkpoint=winner["checkpoint"], result=winner["result"], llm_error=None, tool_calls=0,
-        author="optimiser", program=program_digest(study.code), behaviour=None, duplicate_of=None, seeds=[seed],
-        tuned_from=parent["id"], constants=study.constants, importance=study.importance,
-    )  # fmt: skip
+        id=cid,
+        iteration=it,
+        sample=sample,
+        status="trained",
+        fitness=winner["fitness"],
+        train_fitness=winner["train_fitness"],
+        overstated=False,
+        error=None,
+        reward_path=str(path),
+        code=study.code,
+        response="",
+        attempts=0,
+        checkpoint=winner["checkpoint"],
+        result=winner["result"],
+        llm_error=None,
+        tool_calls=0,
+        author="optimiser",
+        program=program_digest(study.code),
+        behaviour=None,
+        duplicate_of=None,
+        seeds=[seed],
+        tuned_from=parent["id"],
+        constants=study.constants,
+        importance=study.importance,
+    )
     ctx.board.done(record)
     return record

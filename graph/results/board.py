@@ -34,12 +34,19 @@ class LiveBoard:
     iterations: int = 0
     training: dict[str, Training] = field(default_factory=dict)
     finished: dict[str, dict] = field(default_factory=dict)  # candidate id -> Candidate, this process's
-    compute: dict | None = None  # the stage's compute up to its last finished iteration (graph.results.summary)
+    compute: dict | None = (
+        None  # the stage's compute up to its last finished iteration (graph.results.summary)
+    )
     clock: RunClock = field(default_factory=RunClock)  # the run's time so far and its ETA
 
     def at_iteration(self, spec: dict, iteration: int) -> None:
         """Where the run is: ``spec`` (a StageSpec) and the iteration about to start."""
-        self.stage, self.task, self.iteration, self.iterations = spec["name"], spec["task"], iteration, spec["iterations"]
+        self.stage, self.task, self.iteration, self.iterations = (
+            spec["name"],
+            spec["task"],
+            iteration,
+            spec["iterations"],
+        )
         if iteration == 0:
             self.compute = None
         self.clock.at_iteration(spec, iteration)
@@ -51,7 +58,11 @@ class LiveBoard:
     def progress(self, name: str, progress: dict) -> Training:
         """A training's epoch (a candidate's, or a final evaluation's); the board's entry for it."""
         entry = self.training.setdefault(name, Training())
-        entry.epoch, entry.max_epochs, entry.fitness = progress["epoch"], progress["max_epochs"], progress["fitness"]
+        entry.epoch, entry.max_epochs, entry.fitness = (
+            progress["epoch"],
+            progress["max_epochs"],
+            progress["fitness"],
+        )
         return entry
 
     def done(self, record: dict) -> None:
@@ -66,12 +77,17 @@ class LiveBoard:
         c = self.compute
         if not c:
             return "compute: nothing trained yet in this stage"
-        return (f"compute to iteration {self.iteration}: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of training, "
-                f"{c['trainings']} trainings ({c['stopped_early']} stopped early, {c['duplicates']} duplicates not "
-                f"trained)")  # fmt: skip
+        return (
+            f"compute to iteration {self.iteration}: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of training, "
+            f"{c['trainings']} trainings ({c['stopped_early']} stopped early, {c['duplicates']} duplicates not "
+            f"trained)"
+        )
 
     def describe(self) -> list[str]:
         """One line per training in flight: its epoch, fitness so far, time spent and ETA."""
         now = time.monotonic()
-        return [f"{name}: epoch {t.epoch}/{t.max_epochs}, fitness {fmt(t.fitness)}, {now - t.started:.0f} s, "
-                f"ETA {t.eta_s():.0f} s" for name, t in sorted(self.training.items())]  # fmt: skip
+        return [
+            f"{name}: epoch {t.epoch}/{t.max_epochs}, fitness {fmt(t.fitness)}, {now - t.started:.0f} s, "
+            f"ETA {t.eta_s():.0f} s"
+            for name, t in sorted(self.training.items())
+        ]

@@ -29,11 +29,31 @@ def printable_values(logger, method_name, event_dict):
 
 #: What a terminal shows of the info-level events (the board and the iteration tables show the rest):
 #: one line per finished training, the stage and run milestones, and what the person did or must do.
-TERMINAL_EVENTS = frozenset({
-    "train.done", "train.stopped_early", "seed.done", "eval.done", "stage.start", "stage.done", "run.eta",
-    "stage.success_reached", "run.done", "run.report", "curriculum.plan", "curriculum.decision", "steer.file",
-    "steer.applied", "steer.waiting", "steer.critic_answer", "steer.clip", "budget.spent", "llm.back", "agents.mode", "pool.ray",
-})  # fmt: skip
+TERMINAL_EVENTS = frozenset(
+    {
+        "train.done",
+        "train.stopped_early",
+        "seed.done",
+        "eval.done",
+        "stage.start",
+        "stage.done",
+        "run.eta",
+        "stage.success_reached",
+        "run.done",
+        "run.report",
+        "curriculum.plan",
+        "curriculum.decision",
+        "steer.file",
+        "steer.applied",
+        "steer.waiting",
+        "steer.critic_answer",
+        "steer.clip",
+        "budget.spent",
+        "llm.back",
+        "agents.mode",
+        "pool.ray",
+    }
+)
 
 
 class TerminalFilter:

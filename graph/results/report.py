@@ -47,9 +47,15 @@ def fitness_figure(stages: list[dict]) -> Figure:
     fig = Canvas(figsize=(5 * len(stages), 3.6))
     axes = fig.subplots(1, len(stages), squeeze=False)
     for ax, stage in zip(axes[0], stages):
-        trained = [(it["iteration"], s["fitness"]) for it in stage["iterations"] for s in it["samples"]
-                   if s["status"] == "trained" and s["fitness"] is not None]  # fmt: skip
-        others = [it["iteration"] for it in stage["iterations"] for s in it["samples"] if s["status"] != "trained"]
+        trained = [
+            (it["iteration"], s["fitness"])
+            for it in stage["iterations"]
+            for s in it["samples"]
+            if s["status"] == "trained" and s["fitness"] is not None
+        ]
+        others = [
+            it["iteration"] for it in stage["iterations"] for s in it["samples"] if s["status"] != "trained"
+        ]
         floor = min([f for _, f in trained], default=0.0)
         if trained:
             ax.scatter(*zip(*trained), color="tab:blue", label="trained (clean fitness)", zorder=3)
@@ -59,36 +65,57 @@ def fitness_figure(stages: list[dict]) -> Figure:
                 line.append((it, best))
             ax.step(*zip(*line), where="post", color="tab:orange", label="best so far")
         if others:
-            ax.scatter(others, [floor] * len(others), marker="x", color="gray", label="did not train", zorder=2)
+            ax.scatter(
+                others, [floor] * len(others), marker="x", color="gray", label="did not train", zorder=2
+            )
         final = stage.get("final_eval")
         if final and final["mean"] is not None:
-            ax.axhline(final["mean"], color="tab:green", linestyle="--", label=f"final eval {final['mean']:.4g}")
+            ax.axhline(
+                final["mean"], color="tab:green", linestyle="--", label=f"final eval {final['mean']:.4g}"
+            )
         ax.set_title(stage["name"])
         ax.set_xlabel("iteration")
         ax.set_ylabel("fitness")
         ax.set_xticks(sorted({it["iteration"] for it in stage["iterations"]}) or [0])
-        if ax.get_legend_handles_labels()[0]:  # a stage stopped before its first iteration ended has nothing to name
+        if ax.get_legend_handles_labels()[
+            0
+        ]:  # a stage stopped before its first iteration ended has nothing to name
             ax.legend(fontsize=7)
     return Figure("fitness.png", "Fitness per iteration (every candidate)", png_of(fig))
 
 
 def components_figure(result: dict, candidate: str) -> Figure | None:
     """The best candidate's reward components and task fitness per epoch (training-time figures)."""
-    curves = {name: values for name, values in result.get("components", {}).items() if any(v is not None for v in values)}
+    curves = {
+        name: values
+        for name, values in result.get("components", {}).items()
+        if any(v is not None for v in values)
+    }
     fitness = result.get("fitness") or []
     if not curves and not any(v is not None for v in fitness):
         return None
     fig = Canvas(figsize=(7, 3.6))
     ax = fig.subplots()
     for name, values in curves.items():
-        ax.plot(range(1, len(values) + 1), [float("nan") if v is None else v for v in values], label=plot_label(name))
+        ax.plot(
+            range(1, len(values) + 1),
+            [float("nan") if v is None else v for v in values],
+            label=plot_label(name),
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("component (per-step mean)")
     twin = ax.twinx()
-    twin.plot(range(1, len(fitness) + 1), [float("nan") if v is None else v for v in fitness], color="black",
-              linestyle="--", label="task fitness")  # fmt: skip
+    twin.plot(
+        range(1, len(fitness) + 1),
+        [float("nan") if v is None else v for v in fitness],
+        color="black",
+        linestyle="--",
+        label="task fitness",
+    )
     twin.set_ylabel("task fitness")
-    lines, labels = [sum(pair, []) for pair in zip(ax.get_legend_handles_labels(), twin.get_legend_handles_labels())]
+    lines, labels = [
+        sum(pair, []) for pair in zip(ax.get_legend_handles_labels(), twin.get_legend_handles_labels())
+    ]
     ax.legend(lines, labels, fontsize=7)
     ax.set_title(f"{candidate}: reward components and fitness during training")
     return Figure("components.png", f"Components of the best candidate ({candidate})", png_of(fig))
@@ -141,16 +168,24 @@ def stage_rows(summary: dict) -> list[list[str]]:
     for s in summary["stages"]:
         samples = [x for it in s["iterations"] for x in it["samples"]]
         final = s["final_eval"]
-        rows.append([
-            f"{s['stage']}.{s['attempt']}", s["task"],
-            f"{s['budget']['iterations']} x {s['budget']['samples']}, {s['budget']['ppo']['max_epochs']} epochs",
-            f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}"
-            + "".join(f", {n} {label}" for key, label in (("duplicates", "duplicates"), ("stopped_early", "stopped early"))
-                      if (n := (s.get("compute") or {}).get(key))),
-            fmt(s["fitness"]),
-            f"{fmt(final['mean'])} ± {fmt(final['std'])}" if final else "n/a",
-            f"{s['decision']['action']} ({s['decision']['by']}): {s['decision']['reason']}" if s["decision"] else "",
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"{s['stage']}.{s['attempt']}",
+                s["task"],
+                f"{s['budget']['iterations']} x {s['budget']['samples']}, {s['budget']['ppo']['max_epochs']} epochs",
+                f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}"
+                + "".join(
+                    f", {n} {label}"
+                    for key, label in (("duplicates", "duplicates"), ("stopped_early", "stopped early"))
+                    if (n := (s.get("compute") or {}).get(key))
+                ),
+                fmt(s["fitness"]),
+                f"{fmt(final['mean'])} ± {fmt(final['std'])}" if final else "n/a",
+                f"{s['decision']['action']} ({s['decision']['by']}): {s['decision']['reason']}"
+                if s["decision"]
+                else "",
+            ]
+        )
     return rows
 
 
@@ -159,24 +194,39 @@ USAGE_HEAD = ["model", "calls", "prompt tokens", "completion tokens", "cost"]
 
 
 def usage_rows(llm: dict) -> list[list[str]]:
-    rows = [[model, str(u["calls"]), str(u["prompt_tokens"]), str(u["completion_tokens"]), usd(u["cost_usd"])]
-            for model, u in llm.get("models", {}).items()]  # fmt: skip
-    rows.append(["total", str(llm.get("calls", 0)), str(llm.get("prompt_tokens", 0)),
-                 str(llm.get("completion_tokens", 0)), usd(llm.get("cost_usd"))])  # fmt: skip
+    rows = [
+        [model, str(u["calls"]), str(u["prompt_tokens"]), str(u["completion_tokens"]), usd(u["cost_usd"])]
+        for model, u in llm.get("models", {}).items()
+    ]
+    rows.append(
+        [
+            "total",
+            str(llm.get("calls", 0)),
+            str(llm.get("prompt_tokens", 0)),
+            str(llm.get("completion_tokens", 0)),
+            usd(llm.get("cost_usd")),
+        ]
+    )
     return rows
 
 
 def headline(summary: dict) -> list[str]:
     final = summary.get("final_eval")
-    lines = [f"Task: {summary['task']} ({' -> '.join(s['name'] for s in summary['stages'])})",
-             f"Status: {summary['status']}" + (f" ({summary['reason']})" if summary.get("reason") else "")]  # fmt: skip
+    lines = [
+        f"Task: {summary['task']} ({' -> '.join(s['name'] for s in summary['stages'])})",
+        f"Status: {summary['status']}" + (f" ({summary['reason']})" if summary.get("reason") else ""),
+    ]
     if final:
-        lines.append(f"Final evaluation of the best reward on held-out seeds {final['seeds']}: {fmt(final['mean'])} "
-                     f"± {fmt(final['std'])} (clean fitness){ci_text(final)}{gap_text(final)}")  # fmt: skip
+        lines.append(
+            f"Final evaluation of the best reward on held-out seeds {final['seeds']}: {fmt(final['mean'])} "
+            f"± {fmt(final['std'])} (clean fitness){ci_text(final)}{gap_text(final)}"
+        )
     if summary.get("compute"):
         c = summary["compute"]
-        lines.append(f"Search: {summary.get('search')}; compute: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of "
-                     f"training in {c['trainings']} trainings; {c['duplicates']} duplicate programs not trained")  # fmt: skip
+        lines.append(
+            f"Search: {summary.get('search')}; compute: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of "
+            f"training in {c['trainings']} trainings; {c['duplicates']} duplicate programs not trained"
+        )
     return lines
 
 
@@ -188,7 +238,11 @@ def gap_text(final: dict) -> str:
     """The selection gap: how much better the best looked in the search than on held-out seeds."""
     if final.get("selection_gap") is None:
         return ""
-    sd = f" ({final['selection_gap_sd']:.2f} held-out std)" if final.get("selection_gap_sd") is not None else ""
+    sd = (
+        f" ({final['selection_gap_sd']:.2f} held-out std)"
+        if final.get("selection_gap_sd") is not None
+        else ""
+    )
     return f"; selection gap {fmt(final['selection_gap'])}{sd}"
 
 
@@ -204,17 +258,25 @@ def md_text(text: str) -> str:
 
 def html_table(head: list[str], rows: list[list[str]]) -> str:
     cells = lambda tag, row: "".join(f"<{tag}>{html_text(c)}</{tag}>" for c in row)  # noqa: E731
-    return f"<table><tr>{cells('th', head)}</tr>" + "".join(f"<tr>{cells('td', r)}</tr>" for r in rows) + "</table>"
+    return (
+        f"<table><tr>{cells('th', head)}</tr>"
+        + "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+        + "</table>"
+    )
 
 
 def md_table(head: list[str], rows: list[list[str]]) -> str:
-    line = lambda row: "| " + " | ".join(md_text(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |"  # noqa: E731
+    line = lambda row: (
+        "| " + " | ".join(md_text(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |"
+    )  # noqa: E731
     return "\n".join([line(head), line(["---"] * len(head)), *map(line, rows)])
 
 
-STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
-         "pre{background:#f6f6f6;padding:1em;overflow:auto}img,video{max-width:100%}")  # fmt: skip
+STYLE = (
+    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
+    "pre{background:#f6f6f6;padding:1em;overflow:auto}img,video{max-width:100%}"
+)
 
 
 def write_report(run: RunDir, summary: dict | None = None, video: Path | None = None) -> Path:
@@ -239,30 +301,53 @@ def write_report(run: RunDir, summary: dict | None = None, video: Path | None = 
         shutil.copyfile(video, files / REPORT_VIDEO)
 
     top, usage = headline(summary), usage_rows(summary.get("llm", {}))
-    parts = [f"<h1>Eureka Graph run: {html.escape(summary['task'])}</h1>",
-             *(f"<p>{html_text(line)}</p>" for line in top), "<h2>Stages</h2>",
-             html_table(STAGE_HEAD, stage_rows(summary))]  # fmt: skip
-    md = [f"# Eureka Graph run: {summary['task']}", "", *(f"{md_text(line)}  " for line in top), "", "## Stages", "",
-          md_table(STAGE_HEAD, stage_rows(summary)), ""]  # fmt: skip
+    parts = [
+        f"<h1>Eureka Graph run: {html.escape(summary['task'])}</h1>",
+        *(f"<p>{html_text(line)}</p>" for line in top),
+        "<h2>Stages</h2>",
+        html_table(STAGE_HEAD, stage_rows(summary)),
+    ]
+    md = [
+        f"# Eureka Graph run: {summary['task']}",
+        "",
+        *(f"{md_text(line)}  " for line in top),
+        "",
+        "## Stages",
+        "",
+        md_table(STAGE_HEAD, stage_rows(summary)),
+        "",
+    ]
     if code is not None:
-        parts += [f"<h2>Best reward ({html.escape(candidate)})</h2>", f"<pre><code>{html_text(code)}</code></pre>"]
+        parts += [
+            f"<h2>Best reward ({html.escape(candidate)})</h2>",
+            f"<pre><code>{html_text(code)}</code></pre>",
+        ]
         md += [f"## Best reward ({candidate})", "", "````python", md_text(code).rstrip(), "````", ""]
     for figure in figures:
         data = base64.b64encode(figure.png).decode()
-        parts += [f"<h2>{html.escape(figure.title)}</h2>",
-                  f'<img class="plot" alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}">']  # fmt: skip
+        parts += [
+            f"<h2>{html.escape(figure.title)}</h2>",
+            f'<img class="plot" alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}">',
+        ]
         md += [f"## {figure.title}", "", f"![{figure.title}]({REPORT_FILES}/{figure.name})", ""]
     if (files / REPORT_VIDEO).is_file():
         data = base64.b64encode((files / REPORT_VIDEO).read_bytes()).decode()
-        parts += ["<h2>The best policy</h2>",
-                  f'<video controls loop muted src="data:video/mp4;base64,{data}"></video>']  # fmt: skip
+        parts += [
+            "<h2>The best policy</h2>",
+            f'<video controls loop muted src="data:video/mp4;base64,{data}"></video>',
+        ]
         md += ["## The best policy", "", f"[{REPORT_VIDEO}]({REPORT_FILES}/{REPORT_VIDEO})", ""]
-    parts += ["<h2>LLM usage and cost</h2>", html_table(USAGE_HEAD, usage),
-              "<p>Fitness figures are clean: measured by a process that never ran reward code. Component curves "
-              "are training-time figures, written by the reward's own process.</p>"]  # fmt: skip
+    parts += [
+        "<h2>LLM usage and cost</h2>",
+        html_table(USAGE_HEAD, usage),
+        "<p>Fitness figures are clean: measured by a process that never ran reward code. Component curves "
+        "are training-time figures, written by the reward's own process.</p>",
+    ]
     md += ["## LLM usage and cost", "", md_table(USAGE_HEAD, usage), ""]
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(summary['task'])} report</title>"
-            f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")  # fmt: skip
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(summary['task'])} report</title>"
+        f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>"
+    )
     run.report_html.write_text(page)
     run.report_md.write_text("\n".join(md))
     return run.report_html

@@ -1,18 +1,18 @@
 """The run directory: every path of a run, its file names and the candidate id format. Everything else asks here.
 
-    config.yaml          the resolved settings (a resume reads them)
-    checkpoints.sqlite   LangGraph's checkpoints of the run's state
-    steering.sqlite      the steering inbox: messages and replies
-    llm_calls.jsonl      every LLM call and agent tool call (replayable)
-    log.jsonl            every log event
-    summary.json         the run's outcome, rewritten as it goes
-    report.html, report.md, report_files/   the report
-    init_checkpoint.pth  the run's copy of --init-checkpoint
-    seed_salt            the run's secret for its trainings' random streams (sim/seeding.py; never in a report)
-    <stage>/rewards/     the Coder's programs and their checks
-    <stage>/train/<candidate>/   one training job (tools/jobs.py owns what is inside)
-    <stage>/train/<candidate>-seed<N>/   the same program trained with another seed (search robust)
-    <stage>/eval/seed<N>/        one final-evaluation job
+config.yaml          the resolved settings (a resume reads them)
+checkpoints.sqlite   LangGraph's checkpoints of the run's state
+steering.sqlite      the steering inbox: messages and replies
+llm_calls.jsonl      every LLM call and agent tool call (replayable)
+log.jsonl            every log event
+summary.json         the run's outcome, rewritten as it goes
+report.html, report.md, report_files/   the report
+init_checkpoint.pth  the run's copy of --init-checkpoint
+seed_salt            the run's secret for its trainings' random streams (sim/seeding.py; never in a report)
+<stage>/rewards/     the Coder's programs and their checks
+<stage>/train/<candidate>/   one training job (tools/jobs.py owns what is inside)
+<stage>/train/<candidate>-seed<N>/   the same program trained with another seed (search robust)
+<stage>/eval/seed<N>/        one final-evaluation job
 """
 
 from __future__ import annotations

@@ -9,18 +9,40 @@ from __future__ import annotations
 import random
 import statistics
 
-from graph.search.ranking import best_attempt, with_seeds
 from graph.results.run_dir import RunDir
+from graph.search.ranking import best_attempt, with_seeds
 from graph.state import Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
 from tools.text import error_headline
 
-SAMPLE_FIELDS = ("sample", "status", "fitness", "train_fitness", "overstated", "error", "reward_path", "attempts",
-                 "tool_calls", "author", "duplicate_of", "seeds", "tuned_from", "constants")
+SAMPLE_FIELDS = (
+    "sample",
+    "status",
+    "fitness",
+    "train_fitness",
+    "overstated",
+    "error",
+    "reward_path",
+    "attempts",
+    "tool_calls",
+    "author",
+    "duplicate_of",
+    "seeds",
+    "tuned_from",
+    "constants",
+)
 COMPUTE_FIELDS = ("env_steps", "train_s", "trainings", "stopped_early", "duplicates", "tuning_trials")
 #: The best candidate's, its program as it trained (the training job's reward source) included.
-BEST_FIELDS = ("iteration", "sample", "fitness", "train_fitness", "reward_path", "checkpoint", "seeds",
-               "code")
+BEST_FIELDS = (
+    "iteration",
+    "sample",
+    "fitness",
+    "train_fitness",
+    "reward_path",
+    "checkpoint",
+    "seeds",
+    "code",
+)
 
 
 def final_eval(eval_runs: list[EvalRun], best: dict | None = None) -> dict | None:
@@ -59,10 +81,14 @@ def compute(candidates: list[dict], eval_runs: list[EvalRun], tuning_runs: list[
     every tuning trial, the final evaluation included), how many trainings, and the duplicates it did not train."""
     tuning = list(tuning_runs)
     trainings = [s for c in candidates for s in c.get("seeds") or []] + list(eval_runs) + tuning
-    return {"env_steps": sum(t.get("env_steps") or 0 for t in trainings),
-            "train_s": round(sum(t.get("train_s") or 0.0 for t in trainings), 1), "trainings": len(trainings),
-            "stopped_early": sum(t.get("status") == "stopped_early" for t in trainings),
-            "duplicates": sum(c["status"] == "duplicate" for c in candidates), "tuning_trials": len(tuning)}  # fmt: skip
+    return {
+        "env_steps": sum(t.get("env_steps") or 0 for t in trainings),
+        "train_s": round(sum(t.get("train_s") or 0.0 for t in trainings), 1),
+        "trainings": len(trainings),
+        "stopped_early": sum(t.get("status") == "stopped_early" for t in trainings),
+        "duplicates": sum(c["status"] == "duplicate" for c in candidates),
+        "tuning_trials": len(tuning),
+    }
 
 
 def iteration_table(candidates: list[Candidate], iterations: list[dict], steering: list[dict]) -> list[dict]:
@@ -74,7 +100,9 @@ def iteration_table(candidates: list[Candidate], iterations: list[dict], steerin
     return [
         {
             "iteration": it,
-            "samples": [{k: c.get(k) for k in SAMPLE_FIELDS} for c in sorted(cands, key=lambda c: c["sample"])],
+            "samples": [
+                {k: c.get(k) for k in SAMPLE_FIELDS} for c in sorted(cands, key=lambda c: c["sample"])
+            ],
             "best_sample": records.get(it, {}).get("best_sample"),
             **{k: records[it][k] for k in ("elite", "elite_reason") if records.get(it, {}).get(k)},
             **({"note": records[it]["note"]} if records.get(it, {}).get("note") else {}),
@@ -98,7 +126,11 @@ def stage_entry(record: StageRecord | StageState) -> dict:
         "init_checkpoint": spec["init_checkpoint"],
         "prior_reward_from": prior and ("human" if prior.get("origin") == "human" else prior["task"]),
         "search": spec.get("search", "eureka"),
-        **({"rank_by": spec["rank_by"]} if spec.get("search") in ("robust", "tuned") and spec.get("rank_by") else {}),
+        **(
+            {"rank_by": spec["rank_by"]}
+            if spec.get("search") in ("robust", "tuned") and spec.get("rank_by")
+            else {}
+        ),
         "iterations": iteration_table(candidates, record.get("iterations", []), record.get("steering", [])),
         "compute": compute(candidates, record.get("eval_runs", []), record.get("tuning_runs") or []),
         "best": best and {k: best.get(k) for k in BEST_FIELDS},
@@ -141,8 +173,10 @@ def no_candidate_reason(candidates: list[Candidate]) -> str:
     by_status: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_status.setdefault(c["status"], []).append(c)
-    parts = [f"{len(group)} {status} (first: {error_headline(group[0]['error'], 200) or 'no error'})"
-             for status, group in sorted(by_status.items())]  # fmt: skip
+    parts = [
+        f"{len(group)} {status} (first: {error_headline(group[0]['error'], 200) or 'no error'})"
+        for status, group in sorted(by_status.items())
+    ]
     return f"no candidate trained; {len(candidates)} samples: " + ", ".join(parts)
 
 

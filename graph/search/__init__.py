@@ -72,14 +72,21 @@ class RobustSearch(EurekaSearch):
         if not self.rungs(stage):
             return None
         if stage["name"] not in self.boards:
-            self.boards[stage["name"]] = RungBoard(self.run.rung_board(stage["name"]), stage["rung_keep"],
-                                                   self.settings.rung_min_peers)  # fmt: skip
+            self.boards[stage["name"]] = RungBoard(
+                self.run.rung_board(stage["name"]), stage["rung_keep"], self.settings.rung_min_peers
+            )
         return self.boards[stage["name"]].judge_for(candidate)
 
     def seed_plan(self, candidates: list[Candidate], iteration: int) -> list[tuple[Candidate, int]]:
         s = self.settings
-        trained = sorted((c for c in candidates if c["iteration"] == iteration and c["status"] == "trained"
-                          and c["fitness"] is not None), key=lambda c: -c["fitness"])[: s.seed_top_k]  # fmt: skip
+        trained = sorted(
+            (
+                c
+                for c in candidates
+                if c["iteration"] == iteration and c["status"] == "trained" and c["fitness"] is not None
+            ),
+            key=lambda c: -c["fitness"],
+        )[: s.seed_top_k]
         return [(c, s.seed + 1 + j) for c in trained for j in range(s.extra_seeds)]
 
 
@@ -92,12 +99,20 @@ class TunedSearch(RobustSearch):
     name = "tuned"
 
     def programs(self, stage: StageSpec, known: dict, candidate: str) -> KnownPrograms:
-        return KnownPrograms(known, self.claims.setdefault(stage["name"], {}), candidate, copy_ends_sample=True)
+        return KnownPrograms(
+            known, self.claims.setdefault(stage["name"], {}), candidate, copy_ends_sample=True
+        )
 
     def tuning_plan(self, candidates: list[Candidate], iteration: int) -> tuple[Candidate, int] | None:
         now = [c for c in candidates if c["iteration"] == iteration]
-        trained = sorted((c for c in now if c["status"] == "trained" and c["fitness"] is not None
-                          and not c.get("tuned_from")), key=rank_key)  # fmt: skip
+        trained = sorted(
+            (
+                c
+                for c in now
+                if c["status"] == "trained" and c["fitness"] is not None and not c.get("tuned_from")
+            ),
+            key=rank_key,
+        )
         if not trained or self.settings.tuning_trials < 1:
             return None
         return trained[0], self.settings.tuning_trials + sum(c["status"] == "duplicate" for c in now)

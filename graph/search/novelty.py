@@ -21,10 +21,17 @@ def trained_programs(candidates: list[Candidate]) -> dict[str, tuple[str, float 
     """The stage's programs that went to training, by normal-form digest, and those that trained by behaviour
     digest too: {digest: (candidate, fitness)}. A failed or stopped program blocks only its own normal form (a
     different program that agrees with it on the check's states may still train, and tell the two apart)."""
-    went = [c for c in candidates if c.get("program") and c["status"] in ("trained", "failed", "stopped_early")]
+    went = [
+        c for c in candidates if c.get("program") and c["status"] in ("trained", "failed", "stopped_early")
+    ]
     keys = {c["program"]: (c["id"], c["fitness"]) for c in went}
-    keys.update({behaviour_key(c["behaviour"]): (c["id"], c["fitness"]) for c in went
-                 if c["status"] == "trained" and c.get("behaviour")})  # fmt: skip
+    keys.update(
+        {
+            behaviour_key(c["behaviour"]): (c["id"], c["fitness"])
+            for c in went
+            if c["status"] == "trained" and c.get("behaviour")
+        }
+    )
     return keys
 
 
@@ -33,8 +40,13 @@ class KnownPrograms:
     a sample whose valid program is one of them, or gives the same reward on every state of the check, is told so
     and asked for another. The Coder calls ``claim`` (agents/coder/draft.py: ``Programs``)."""
 
-    def __init__(self, trained: dict[str, tuple[str, float | None]], claims: dict[str, str], candidate: str,
-                 copy_ends_sample: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        trained: dict[str, tuple[str, float | None]],
+        claims: dict[str, str],
+        candidate: str,
+        copy_ends_sample: bool = False,
+    ):
         self.trained, self.claims, self.candidate = trained, claims, candidate
         self.copy_ends_sample = copy_ends_sample  # ``search: tuned`` spends the slot on tuning instead
         self.refusals: dict[str, str] = {}  # each refusal this sample got -> the candidate it names
@@ -44,7 +56,9 @@ class KnownPrograms:
         """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
         keys = {program_digest(code): "the same program up to comments, docstrings and formatting"}
         if behaviour:
-            keys[behaviour_key(behaviour)] = f"its reward equals that program's on all {CHECKED_STATES} states the check ran"
+            keys[behaviour_key(behaviour)] = (
+                f"its reward equals that program's on all {CHECKED_STATES} states the check ran"
+            )
         for key, same in keys.items():
             if key in self.trained:
                 owner, fitness = self.trained[key]

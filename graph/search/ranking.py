@@ -26,14 +26,21 @@ SEED_FIGURES = {"median": statistics.median, "mean": statistics.fmean, "mean-sem
 def seed_entry(seed: int, result: TrainResult) -> dict:
     """One training of a candidate's program, as summary.json records it (a stopped one with the rung that
     stopped it, and its clean fitness there)."""
-    entry = {"seed": seed, "fitness": clean_fitness(result), "env_steps": result.get("env_steps", 0),
-             "train_s": round(result.get("wall_s", 0.0), 2), "status": result["status"]}  # fmt: skip
+    entry = {
+        "seed": seed,
+        "fitness": clean_fitness(result),
+        "env_steps": result.get("env_steps", 0),
+        "train_s": round(result.get("wall_s", 0.0), 2),
+        "status": result["status"],
+    }
     if result["status"] == "stopped_early":
         entry.update(fitness=result["rung"]["fitness"], rung=result["rung"])
     return entry
 
 
-def with_seeds(candidates: list[Candidate], seed_runs: list[dict], rank_by: str | None = None) -> list[Candidate]:
+def with_seeds(
+    candidates: list[Candidate], seed_runs: list[dict], rank_by: str | None = None
+) -> list[Candidate]:
     """The candidates with every training of their program in ``seeds``; a candidate trained with more seeds
     is ranked by its ``rank_by`` figure over the seeds that trained (None: the mean, as runs before it had)."""
     extra: dict[str, list[dict]] = {}

@@ -17,9 +17,13 @@ class RungBoard:
 
     def __init__(self, path: Path, keep: float, min_peers: int):
         if not 0 < keep <= 1 or min_peers < 2:
-            raise ValueError(f"a rung keeps a fraction in (0, 1] (got {keep}) of at least 2 peers (got {min_peers})")
+            raise ValueError(
+                f"a rung keeps a fraction in (0, 1] (got {keep}) of at least 2 peers (got {min_peers})"
+            )
         self.path, self.keep, self.min_peers = Path(path), keep, min_peers
-        self.figures: dict[str, dict[str, float | None]] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.figures: dict[str, dict[str, float | None]] = (
+            json.loads(self.path.read_text()) if self.path.is_file() else {}
+        )
 
     def judge(self, epoch: int, who: str, fitness: float | None) -> Verdict:
         """Record ``who``'s figure at the rung and say whether it stops: it does when at least ``min_peers``
@@ -32,8 +36,14 @@ class RungBoard:
         better = sum(f is not None and f > mine for name, f in at_rung.items() if name != who)
         peers = len(at_rung)
         kept = max(1, math.ceil(self.keep * peers))
-        return Verdict(stop=peers >= self.min_peers and better >= kept, epoch=epoch, fitness=fitness, peers=peers,
-                       better=better, kept=kept)  # fmt: skip
+        return Verdict(
+            stop=peers >= self.min_peers and better >= kept,
+            epoch=epoch,
+            fitness=fitness,
+            peers=peers,
+            better=better,
+            kept=kept,
+        )
 
     def judge_for(self, who: str) -> Judge:
         """The pool's judge for one candidate's training."""

@@ -53,7 +53,9 @@ def distribution(constant: Constant) -> FloatDistribution | IntDistribution:
     """The magnitude's range, log-scale around the original value (its sign is kept apart)."""
     magnitude = abs(constant.value)
     if constant.kind == "int":
-        return IntDistribution(max(1, math.floor(magnitude / SPREAD)), max(2, math.ceil(magnitude * SPREAD)), log=True)
+        return IntDistribution(
+            max(1, math.floor(magnitude / SPREAD)), max(2, math.ceil(magnitude * SPREAD)), log=True
+        )
     return FloatDistribution(magnitude / SPREAD, magnitude * SPREAD, log=True)
 
 
@@ -62,31 +64,53 @@ def values_of(params: dict, constants: list[Constant]) -> dict[str, float]:
     return {c.key: math.copysign(params[c.key], c.value) for c in constants}
 
 
-async def tune(source: str, parent_fitness: float | None, trials: int, objective: Objective, storage: Path,
-               study_name: str, seed: int) -> Tuned:  # fmt: skip
+async def tune(
+    source: str,
+    parent_fitness: float | None,
+    trials: int,
+    objective: Objective,
+    storage: Path,
+    study_name: str,
+    seed: int,
+) -> Tuned:
     """Run the study's remaining trials (of ``trials``, counting those a killed run finished) one at a time."""
     constants = tunable_constants(source)
     if not constants:
         return Tuned(None, None, [], parent_fitness, None, [], {})
     space = {c.key: distribution(c) for c in constants}
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=study_name, storage=f"sqlite:///{storage}", direction="maximize",
-                                sampler=optuna.samplers.TPESampler(seed=seed), load_if_exists=True)  # fmt: skip
+    study = optuna.create_study(
+        study_name=study_name,
+        storage=f"sqlite:///{storage}",
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        load_if_exists=True,
+    )
     for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # a killed run's trial
         study.tell(stale.number, state=TrialState.FAIL)
     if parent_fitness is not None and not study.trials:  # the parent as trained: the sampler's first point
-        study.add_trial(optuna.trial.create_trial(params={c.key: abs(c.value) for c in constants}, distributions=space,
-                                                  value=parent_fitness, user_attrs={"parent": True}))  # fmt: skip
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={c.key: abs(c.value) for c in constants},
+                distributions=space,
+                value=parent_fitness,
+                user_attrs={"parent": True},
+            )
+        )
     done = [t for t in study.trials if ENTRY in t.user_attrs and t.state.is_finished()]
     for _ in range(max(0, trials - len(done))):
         trial = study.ask(space)
-        fitness, entry = await objective(with_constants(source, values_of(trial.params, constants)), trial.number)
+        fitness, entry = await objective(
+            with_constants(source, values_of(trial.params, constants)), trial.number
+        )
         trial.set_user_attr(ENTRY, entry)
         study.tell(trial, fitness, state=TrialState.COMPLETE if fitness is not None else TrialState.FAIL)
     return outcome(study, source, constants, parent_fitness)
 
 
-def outcome(study: optuna.Study, source: str, constants: list[Constant], parent_fitness: float | None) -> Tuned:
+def outcome(
+    study: optuna.Study, source: str, constants: list[Constant], parent_fitness: float | None
+) -> Tuned:
     """The study's winner, if a trial beat the parent on their shared seed."""
     runs = [t for t in study.trials if ENTRY in t.user_attrs]
     trained = [t for t in runs if t.state == TrialState.COMPLETE]
@@ -97,10 +121,20 @@ def outcome(study: optuna.Study, source: str, constants: list[Constant], parent_
     if best is None or (parent_fitness is not None and best.value <= parent_fitness):
         return Tuned(None, None, [], parent_fitness, best and best.value, entries, shares)
     values = values_of(best.params, constants)
-    moved = [{"line": c.line, "original": c.value, "value": values[c.key]} for c in constants
-             if values[c.key] != c.value]  # fmt: skip
-    return Tuned(with_constants(source, values), best.user_attrs[ENTRY], moved, parent_fitness, best.value,
-                 entries, shares)  # fmt: skip
+    moved = [
+        {"line": c.line, "original": c.value, "value": values[c.key]}
+        for c in constants
+        if values[c.key] != c.value
+    ]
+    return Tuned(
+        with_constants(source, values),
+        best.user_attrs[ENTRY],
+        moved,
+        parent_fitness,
+        best.value,
+        entries,
+        shares,
+    )
 
 
 def importance(study: optuna.Study) -> dict[str, float]:
@@ -118,12 +152,16 @@ def importance(study: optuna.Study) -> dict[str, float]:
 def tuning_note(tuned: dict, parent: dict | None) -> str:
     """What the optimiser did to the elite, for the Coder's next prompt: the constants it moved, the fitness before
     and after on the shared seed, and which constants mattered most (the project's words and numbers only)."""
-    moved = "; ".join(f"line {m['line']}: {m['original']:.4g} -> {m['value']:.4g}" for m in tuned.get("constants") or [])
+    moved = "; ".join(
+        f"line {m['line']}: {m['original']:.4g} -> {m['value']:.4g}" for m in tuned.get("constants") or []
+    )
     before = parent["seeds"][0]["fitness"] if parent and parent.get("seeds") else None
     after = tuned["seeds"][0]["fitness"] if tuned.get("seeds") else None
     shares = sorted((tuned.get("importance") or {}).items(), key=lambda kv: -kv[1])[:3]
     mattered = ", ".join(f"{where} ({share:.0%})" for where, share in shares)
-    return (f"This program is {tuned.get('tuned_from')}'s with its constants tuned by an optimiser (the same "
-            f"structure, other numbers): {moved}. Clean fitness on the shared seed: {fmt(before)} -> {fmt(after)}."
-            + (f" The constants that changed the fitness most: {mattered}." if mattered else "")
-            + " Keep the numbers it found unless you change the structure around them.")
+    return (
+        f"This program is {tuned.get('tuned_from')}'s with its constants tuned by an optimiser (the same "
+        f"structure, other numbers): {moved}. Clean fitness on the shared seed: {fmt(before)} -> {fmt(after)}."
+        + (f" The constants that changed the fitness most: {mattered}." if mattered else "")
+        + " Keep the numbers it found unless you change the structure around them."
+    )

@@ -77,7 +77,9 @@ def parse(message: str) -> Steer:
             raise CommandError(f"{head} needs a message, e.g. {head} why did it1-s2 fail?")
         return Steer(head[1:], rest)
     if head.startswith("@"):
-        raise CommandError(f"unknown agent {head}: talk to @critic or @curriculum (free text goes to the Coder)")
+        raise CommandError(
+            f"unknown agent {head}: talk to @critic or @curriculum (free text goes to the Coder)"
+        )
     if not head.startswith("/"):
         return Steer("feedback", text)
     name = head[1:]
@@ -135,4 +137,6 @@ def ends_wait(until: str, message: Message) -> bool:
 
 def stop_pending(inbox: Inbox, cursor: int) -> bool:
     """Whether a /stop came after the last message the graph applied (say, during a final evaluation)."""
-    return any((steer := steer_of(m)) is not None and steer.kind == "stop" for m in inbox.messages(after=cursor))
+    return any(
+        (steer := steer_of(m)) is not None and steer.kind == "stop" for m in inbox.messages(after=cursor)
+    )

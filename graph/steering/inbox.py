@@ -67,8 +67,10 @@ class Inbox:
     def post(self, text: str, source: str) -> int | None:
         """Append a message; returns its id, or None if a message from ``source`` is already there."""
         with self._connect() as db:
-            cursor = db.execute("INSERT OR IGNORE INTO messages (at, source, text) VALUES (?, ?, ?)",
-                                (time.time(), source, text[:MESSAGE_CHARS]))  # fmt: skip
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO messages (at, source, text) VALUES (?, ?, ?)",
+                (time.time(), source, text[:MESSAGE_CHARS]),
+            )
             return cursor.lastrowid if cursor.rowcount else None
 
     def messages(self, after: int = 0) -> list[Message]:
@@ -87,8 +89,9 @@ class Inbox:
 
     def replies(self, after: int = 0) -> list[Reply]:
         with self._connect() as db:
-            rows = db.execute("SELECT id, at, key, message_id, agent, text FROM replies WHERE id > ? ORDER BY id",
-                              (after,))  # fmt: skip
+            rows = db.execute(
+                "SELECT id, at, key, message_id, agent, text FROM replies WHERE id > ? ORDER BY id", (after,)
+            )
             return [Reply(*row) for row in rows.fetchall()]
 
     def replied(self, key: str) -> bool:

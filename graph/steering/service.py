@@ -61,8 +61,12 @@ class SteeringService:
             self.waiting, self.resumed = None, None
 
     def end_wait(self, message: Message) -> None:
-        if self.resumed and not self.resumed.done() and message.id > self.wait_after \
-                and ends_wait(self.waiting, message):  # fmt: skip
+        if (
+            self.resumed
+            and not self.resumed.done()
+            and message.id > self.wait_after
+            and ends_wait(self.waiting, message)
+        ):
             self.resumed.set_result(message.id)
 
     async def handle(self, message: Message) -> None:
@@ -109,25 +113,38 @@ class SteeringService:
         board, lines = self.ctx.board, []
         if run.get("status") and run["status"] != "running":
             lines.append(f"the run has ended: {run['status']}")
-        where = f"{board.stage}: iteration {board.iteration} of {board.iterations}" if board.stage else "starting"
-        waiting = {"resume": ", waiting for /resume", "feedback": ", waiting for your feedback"}.get(self.waiting, "")
+        where = (
+            f"{board.stage}: iteration {board.iteration} of {board.iterations}" if board.stage else "starting"
+        )
+        waiting = {"resume": ", waiting for /resume", "feedback": ", waiting for your feedback"}.get(
+            self.waiting, ""
+        )
         lines.append(where + waiting)
         lines += [f"  training {line}" for line in board.describe()] or ["  no training in flight"]
         best = (stage or {}).get("best")
-        lines.append(f"best so far: {best['id']}, fitness {fmt(best['fitness'])} (clean), "
-                     f"training fitness {fmt(best['train_fitness'])}" if best else "best so far: none trained yet")  # fmt: skip
+        lines.append(
+            f"best so far: {best['id']}, fitness {fmt(best['fitness'])} (clean), "
+            f"training fitness {fmt(best['train_fitness'])}"
+            if best
+            else "best so far: none trained yet"
+        )
         lines += [board.spent(), board.clock.line(), usage_line(self.ctx.gateway.usage())]
         return "\n".join(lines)
 
     def show(self, target: str, stage: dict | None) -> str:
         candidates = self.candidates(stage)
-        chosen = (stage or {}).get("best") if target == "best" else next(
-            (c for c in candidates if c["id"] == target), None)  # fmt: skip
+        chosen = (
+            (stage or {}).get("best")
+            if target == "best"
+            else next((c for c in candidates if c["id"] == target), None)
+        )
         if chosen is None:
             known = ", ".join(sorted({c["id"] for c in candidates})) or "none yet"
             return f"error: no candidate {target!r} in this stage; known: {known}"
-        lines = [f"{chosen['id']} ({chosen['status']}, by the {chosen.get('author', 'coder')}): fitness "
-                 f"{fmt(chosen['fitness'])} (clean), training fitness {fmt(chosen['train_fitness'])}"]  # fmt: skip
+        lines = [
+            f"{chosen['id']} ({chosen['status']}, by the {chosen.get('author', 'coder')}): fitness "
+            f"{fmt(chosen['fitness'])} (clean), training fitness {fmt(chosen['train_fitness'])}"
+        ]
         if chosen["error"]:
             lines.append(f"error: {error_headline(chosen['error'])}")
         lines.append(f"```python\n{chosen['code'] or '(no program)'}\n```")
@@ -139,14 +156,20 @@ class SteeringService:
         ctx, s = self.ctx, self.ctx.settings
         _, stage = await self.read_state()
         if not ctx.board.task:
-            ctx.inbox.reply(f"m{message.id}/answer", "the run has no stage yet: ask again in a moment", message.id)
+            ctx.inbox.reply(
+                f"m{message.id}/answer", "the run has no stage yet: ask again in a moment", message.id
+            )
             return
         try:
             text = await answer_question(
-                ctx.gateway, question=steer.text, description=task_config(ctx.board.task)["description"],
-                candidates=self.candidates(stage), profile=s.prompt_profile, key=f"steer/m{message.id}/critic",
+                ctx.gateway,
+                question=steer.text,
+                description=task_config(ctx.board.task)["description"],
+                candidates=self.candidates(stage),
+                profile=s.prompt_profile,
+                key=f"steer/m{message.id}/critic",
                 tool_rounds=s.tool_rounds,
-            )  # fmt: skip
+            )
         except LLMCallError as exc:
             text = f"error: the Critic could not answer: {exc}"
         ctx.inbox.reply(f"m{message.id}/answer", text, message.id, agent="critic")

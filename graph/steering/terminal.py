@@ -44,8 +44,10 @@ def messages_of(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
 def feed_file(inbox: Inbox, path: Path) -> int:
     """Post the messages of a steer file; a line already posted (a resumed run) is not posted again."""
     source = Path(path).resolve()
-    return sum(inbox.post(text, f"file:{source}:{number}") is not None
-               for number, text in messages_of(source.read_text().splitlines()))  # fmt: skip
+    return sum(
+        inbox.post(text, f"file:{source}:{number}") is not None
+        for number, text in messages_of(source.read_text().splitlines())
+    )
 
 
 async def print_replies(inbox: Inbox, after: int, out=None) -> None:

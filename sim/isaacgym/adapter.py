@@ -41,16 +41,24 @@ def require_isaacgym() -> Any:
 def isaacgym_mapping(name: str) -> dict[str, Any]:
     """The task's ``isaacgym:`` block: which VecTask tensors are its named state and its success metric."""
     mapping = task_config(name).get("isaacgym")
-    if not isinstance(mapping, dict) or not isinstance(mapping.get("state"), dict) or "success" not in mapping:
-        raise ValueError(f"configs/tasks/{name}.yaml has no isaacgym: {{state: ..., success: ...}} block: "
-                         f"{name} cannot run with --sim isaacgym")  # fmt: skip
+    if (
+        not isinstance(mapping, dict)
+        or not isinstance(mapping.get("state"), dict)
+        or "success" not in mapping
+    ):
+        raise ValueError(
+            f"configs/tasks/{name}.yaml has no isaacgym: {{state: ..., success: ...}} block: "
+            f"{name} cannot run with --sim isaacgym"
+        )
     return mapping
 
 
 def isaacgym_state_spec(name: str) -> dict:
     """The named state the VecTask provides: the mapped tensors, and the state every task shares."""
     native = task_class(name)
-    return {k: native.state_spec[k] for k in isaacgym_mapping(name)["state"]} | base_state_spec(native.num_actions)
+    return {k: native.state_spec[k] for k in isaacgym_mapping(name)["state"]} | base_state_spec(
+        native.num_actions
+    )
 
 
 class IsaacGymTask(BatchedTask):
@@ -65,8 +73,15 @@ class IsaacGymTask(BatchedTask):
 
     def allocate_buffers(self) -> None:
         device = str(self.device)
-        self.env = self.isaacgymenvs.make(seed=self.seed, task=self.name, num_envs=self.num_envs, sim_device=device,
-                                          rl_device=device, graphics_device_id=-1, headless=True)  # fmt: skip
+        self.env = self.isaacgymenvs.make(
+            seed=self.seed,
+            task=self.name,
+            num_envs=self.num_envs,
+            sim_device=device,
+            rl_device=device,
+            graphics_device_id=-1,
+            headless=True,
+        )
         self.num_obs, self.num_actions = self.env.num_obs, self.env.num_actions
         self.max_episode_length, self.dt = int(self.env.max_episode_length), float(self.env.dt)
         self.actions = torch.zeros(self.num_envs, self.num_actions, device=self.device)
@@ -80,7 +95,9 @@ class IsaacGymTask(BatchedTask):
         self.env.step(actions)
 
     def state(self) -> dict[str, Tensor]:
-        return {name: getattr(self.env, attr) for name, attr in self.mapping["state"].items()} | self.base_state()
+        return {
+            name: getattr(self.env, attr) for name, attr in self.mapping["state"].items()
+        } | self.base_state()
 
     def observations(self) -> Tensor:
         return self.env.obs_buf
@@ -103,10 +120,19 @@ def make_isaacgym_task(name: str, num_envs: int, device: str = "cpu", seed: int 
     """The IsaacGymEnvs task ``name`` under the contract of the registered task of that name."""
     isaacgymenvs = require_isaacgym()
     native, mapping = task_class(name), isaacgym_mapping(name)
-    cls = type(f"IsaacGym{name}", (IsaacGymTask,), {
-        "name": name, "native": native, "mapping": mapping, "fitness_doc": native.fitness_doc,
-        "num_obs": native.num_obs, "num_actions": native.num_actions,  # until the VecTask says its own
-        "state_spec": isaacgym_state_spec(name),
-        "human_reward": staticmethod(native.human_reward), "sparse_reward": staticmethod(native.sparse_reward),
-    })  # fmt: skip
+    cls = type(
+        f"IsaacGym{name}",
+        (IsaacGymTask,),
+        {
+            "name": name,
+            "native": native,
+            "mapping": mapping,
+            "fitness_doc": native.fitness_doc,
+            "num_obs": native.num_obs,
+            "num_actions": native.num_actions,  # until the VecTask says its own
+            "state_spec": isaacgym_state_spec(name),
+            "human_reward": staticmethod(native.human_reward),
+            "sparse_reward": staticmethod(native.sparse_reward),
+        },
+    )
     return cls(isaacgymenvs, num_envs, device, seed)

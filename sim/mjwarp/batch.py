@@ -30,15 +30,19 @@ class WarpBatch:
         self.device = wp.get_device(str(device))
         with wp.ScopedDevice(self.device):
             self.m = mjw.put_model(self.model)
-            self.d = mjw.make_data(self.model, nworld=num_envs, nconmax=CONTACTS_PER_WORLD, njmax=CONSTRAINTS_PER_WORLD)
+            self.d = mjw.make_data(
+                self.model, nworld=num_envs, nconmax=CONTACTS_PER_WORLD, njmax=CONSTRAINTS_PER_WORLD
+            )
         view = lambda array: wp.to_torch(array)  # noqa: E731 - zero-copy views of MJWarp's arrays
         self._qpos, self._qvel, self._ctrl = view(self.d.qpos), view(self.d.qvel), view(self.d.ctrl)
         self._sensordata = view(self.d.sensordata)
         self._reset_mask = wp.zeros(num_envs, dtype=bool, device=self.device)
         self.sensors = {
-            self.model.sensor(i).name: slice(self.model.sensor_adr[i], self.model.sensor_adr[i] + self.model.sensor_dim[i])
+            self.model.sensor(i).name: slice(
+                self.model.sensor_adr[i], self.model.sensor_adr[i] + self.model.sensor_dim[i]
+            )
             for i in range(self.model.nsensor)
-        }  # fmt: skip
+        }
 
     @property
     def dt(self) -> float:

@@ -45,13 +45,21 @@ class FrankaCabinet(MujocoTask):
     fitness_doc = "success rate: share of episodes in which the drawer is opened 0.2 m"
     state_spec = {
         "hand_pos": StateField((3,), "m", "grasp point between the gripper's fingers, world frame"),
-        "hand_rot": StateField((4,), "1", "gripper orientation, xyzw; its local z points out of the palm, its "
-                                          "local y toward the left finger"),
+        "hand_rot": StateField(
+            (4,),
+            "1",
+            "gripper orientation, xyzw; its local z points out of the palm, its "
+            "local y toward the left finger",
+        ),
         "lfinger_pos": StateField((3,), "m", "left finger"),
         "rfinger_pos": StateField((3,), "m", "right finger"),
         "handle_pos": StateField((3,), "m", "centre of the drawer handle (a horizontal bar along y)"),
-        "handle_rot": StateField((4,), "1", "orientation of the handle's frame, xyzw: its -x points into the "
-                                            "drawer, its z up (the drawer slides without turning)"),
+        "handle_rot": StateField(
+            (4,),
+            "1",
+            "orientation of the handle's frame, xyzw: its -x points into the "
+            "drawer, its z up (the drawer slides without turning)",
+        ),
         "drawer_opening": StateField((), "m", "how far the drawer is pulled out (0 = closed, 0.35 = all)"),
         "drawer_vel": StateField((), "m/s", "opening speed of the drawer"),
         "dof_pos": StateField((NUM_DOFS,), "rad, m", "arm joint angles, then the two finger slides"),

@@ -35,46 +35,160 @@ GIVEN_MODULES = {"torch": "torch", "math": "math", "np": "numpy"}
 #: Names that typing may provide, for annotations.
 TYPING_NAMES = frozenset({"Tuple", "Dict", "List", "Optional", "Union", "Any", "Sequence", "Mapping"})
 #: torch families that are not plain tensor math on the CPU/GPU at hand.
-_TORCH_EXCLUDED_PREFIXES = ("cudnn_", "miopen_", "mkldnn_", "fbgemm_", "quantize", "quantized_", "fake_quantize",
-                            "sparse_", "from_", "empty_quantized")  # fmt: skip
+_TORCH_EXCLUDED_PREFIXES = (
+    "cudnn_",
+    "miopen_",
+    "mkldnn_",
+    "fbgemm_",
+    "quantize",
+    "quantized_",
+    "fake_quantize",
+    "sparse_",
+    "from_",
+    "empty_quantized",
+)
 #: torch's function names as reviewed for reward code; a name a newer torch adds stays refused until reviewed.
 REVIEWED_FILE = Path(__file__).with_name("torch_reviewed.txt")
-REVIEWED_TORCH = frozenset(line.strip() for line in REVIEWED_FILE.read_text().splitlines()
-                           if line.strip() and not line.startswith("#"))  # fmt: skip
-_UNINITIALISED = "leaves memory uninitialised (its bytes reach errors and prompts): use torch.zeros or torch.zeros_like"
+REVIEWED_TORCH = frozenset(
+    line.strip()
+    for line in REVIEWED_FILE.read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
+_UNINITIALISED = (
+    "leaves memory uninitialised (its bytes reach errors and prompts): use torch.zeros or torch.zeros_like"
+)
 _RAW_MEMORY = "views or rewrites raw memory: use view, reshape, indexing or torch.tensor"
 #: Reviewed torch functions reward code may not call, each with the fix.
 TORCH_REFUSED = {
     **dict.fromkeys(("empty", "empty_like", "empty_strided", "empty_permuted"), _UNINITIALISED),
-    **dict.fromkeys(("frombuffer", "asarray", "as_strided", "as_strided_", "as_strided_copy", "as_strided_scatter",
-                     "resize_as_", "resize_as_sparse_"), _RAW_MEMORY),
-    **dict.fromkeys(("sym_constrain_range", "sym_constrain_range_for_size"), "is compiler internals: use tensor math"),
-}  # fmt: skip
+    **dict.fromkeys(
+        (
+            "frombuffer",
+            "asarray",
+            "as_strided",
+            "as_strided_",
+            "as_strided_copy",
+            "as_strided_scatter",
+            "resize_as_",
+            "resize_as_sparse_",
+        ),
+        _RAW_MEMORY,
+    ),
+    **dict.fromkeys(
+        ("sym_constrain_range", "sym_constrain_range_for_size"), "is compiler internals: use tensor math"
+    ),
+}
 
 
 def torch_surface() -> frozenset[str]:
     """torch's public function names, the families that are not plain tensor math left out."""
-    return frozenset(n for n in dir(torch._C._VariableFunctions) if not n.startswith(("_", *_TORCH_EXCLUDED_PREFIXES)))
+    return frozenset(
+        n for n in dir(torch._C._VariableFunctions) if not n.startswith(("_", *_TORCH_EXCLUDED_PREFIXES))
+    )
 
 
 TORCH_MATH = frozenset(
     (torch_surface() & REVIEWED_TORCH) - set(TORCH_REFUSED)
-    | {"norm", "einsum", "split", "meshgrid", "cdist", "tensordot", "broadcast_tensors", "atleast_1d",
-       "atleast_2d", "unique", "block_diag", "cartesian_prod", "chain_matmul", "Tensor", "Size", "no_grad",
-       "finfo", "iinfo", "device", "pi", "e", "inf", "nan", "float16", "float32", "float64", "bfloat16", "half",
-       "float", "double", "int8", "int16", "int32", "int64", "uint8", "long", "int", "bool", "complex64",
-       "tensor", "as_tensor", "is_tensor", "get_default_dtype"}
-)  # fmt: skip
-NN_FUNCTIONAL = frozenset({
-    "relu", "relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "leaky_relu", "softplus", "softsign",
-    "sigmoid", "tanh", "hardtanh", "hardsigmoid", "logsigmoid", "tanhshrink", "threshold", "softmax",
-    "log_softmax", "softmin", "normalize", "cosine_similarity", "pairwise_distance", "mse_loss", "l1_loss",
-    "smooth_l1_loss", "huber_loss", "one_hot", "pad",
-})  # fmt: skip
-LINALG = frozenset({
-    "norm", "vector_norm", "matrix_norm", "cross", "det", "inv", "pinv", "solve", "cholesky", "qr", "svd",
-    "eigh", "eigvalsh", "matmul", "vecdot", "diagonal",
-})  # fmt: skip
+    | {
+        "norm",
+        "einsum",
+        "split",
+        "meshgrid",
+        "cdist",
+        "tensordot",
+        "broadcast_tensors",
+        "atleast_1d",
+        "atleast_2d",
+        "unique",
+        "block_diag",
+        "cartesian_prod",
+        "chain_matmul",
+        "Tensor",
+        "Size",
+        "no_grad",
+        "finfo",
+        "iinfo",
+        "device",
+        "pi",
+        "e",
+        "inf",
+        "nan",
+        "float16",
+        "float32",
+        "float64",
+        "bfloat16",
+        "half",
+        "float",
+        "double",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "long",
+        "int",
+        "bool",
+        "complex64",
+        "tensor",
+        "as_tensor",
+        "is_tensor",
+        "get_default_dtype",
+    }
+)
+NN_FUNCTIONAL = frozenset(
+    {
+        "relu",
+        "relu6",
+        "elu",
+        "selu",
+        "celu",
+        "gelu",
+        "silu",
+        "mish",
+        "leaky_relu",
+        "softplus",
+        "softsign",
+        "sigmoid",
+        "tanh",
+        "hardtanh",
+        "hardsigmoid",
+        "logsigmoid",
+        "tanhshrink",
+        "threshold",
+        "softmax",
+        "log_softmax",
+        "softmin",
+        "normalize",
+        "cosine_similarity",
+        "pairwise_distance",
+        "mse_loss",
+        "l1_loss",
+        "smooth_l1_loss",
+        "huber_loss",
+        "one_hot",
+        "pad",
+    }
+)
+LINALG = frozenset(
+    {
+        "norm",
+        "vector_norm",
+        "matrix_norm",
+        "cross",
+        "det",
+        "inv",
+        "pinv",
+        "solve",
+        "cholesky",
+        "qr",
+        "svd",
+        "eigh",
+        "eigvalsh",
+        "matmul",
+        "vecdot",
+        "diagonal",
+    }
+)
 #: Attributes of each importable module that reward code may use; None: every public name.
 MODULE_MEMBERS: dict[str, frozenset[str] | None] = {
     "math": None,
@@ -88,28 +202,118 @@ MODULE_MEMBERS: dict[str, frozenset[str] | None] = {
 SUBMODULES = frozenset({"torch.nn", "torch.nn.functional", "torch.linalg"})
 
 #: Builtins that reach the interpreter, the file system or the program's own namespaces.
-FORBIDDEN_BUILTINS = frozenset({
-    "getattr", "setattr", "delattr", "hasattr", "vars", "globals", "locals", "dir", "eval", "exec", "compile",
-    "open", "__import__", "breakpoint", "input", "help", "exit", "quit", "memoryview", "type", "object",
-    "super", "classmethod", "staticmethod", "property",
-})  # fmt: skip
+FORBIDDEN_BUILTINS = frozenset(
+    {
+        "getattr",
+        "setattr",
+        "delattr",
+        "hasattr",
+        "vars",
+        "globals",
+        "locals",
+        "dir",
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "__import__",
+        "breakpoint",
+        "input",
+        "help",
+        "exit",
+        "quit",
+        "memoryview",
+        "type",
+        "object",
+        "super",
+        "classmethod",
+        "staticmethod",
+        "property",
+    }
+)
 #: Tensor (or other object) attributes that leave tensor math: storage, raw memory, autograd, I/O.
-FORBIDDEN_ATTRIBUTES = frozenset({
-    "numpy", "tofile", "data_ptr", "storage", "untyped_storage", "storage_type", "share_memory_", "pin_memory",
-    "data", "set_", "resize_", "resize_as_", "register_hook", "register_post_accumulate_grad_hook", "backward",
-    "grad", "grad_fn", "retain_grad", "apply_", "map_", "map2_", "to_dlpack", "format", "format_map", "mro",
-    "load", "save", "new_empty", "new_empty_strided", "as_strided", "as_strided_", "as_strided_scatter",
-})  # fmt: skip
+FORBIDDEN_ATTRIBUTES = frozenset(
+    {
+        "numpy",
+        "tofile",
+        "data_ptr",
+        "storage",
+        "untyped_storage",
+        "storage_type",
+        "share_memory_",
+        "pin_memory",
+        "data",
+        "set_",
+        "resize_",
+        "resize_as_",
+        "register_hook",
+        "register_post_accumulate_grad_hook",
+        "backward",
+        "grad",
+        "grad_fn",
+        "retain_grad",
+        "apply_",
+        "map_",
+        "map2_",
+        "to_dlpack",
+        "format",
+        "format_map",
+        "mro",
+        "load",
+        "save",
+        "new_empty",
+        "new_empty_strided",
+        "as_strided",
+        "as_strided_",
+        "as_strided_scatter",
+    }
+)
 #: Prefixes of frame, traceback, generator, coroutine and code-object internals.
 INTERNAL_PREFIXES = ("gi_", "f_", "tb_", "cr_", "ag_", "co_")
 #: What reward code may call without importing (everything else is missing at run time).
 SAFE_BUILTINS = (
-    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "frozenset", "int",
-    "isinstance", "iter", "len", "list", "map", "max", "min", "next", "pow", "print", "range", "reversed",
-    "round", "set",
-    "slice", "sorted", "str", "sum", "tuple", "zip", "Exception", "ValueError", "TypeError", "RuntimeError",
-    "KeyError", "IndexError", "ZeroDivisionError", "AssertionError", "NotImplementedError", "ArithmeticError",
-)  # fmt: skip
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "dict",
+    "divmod",
+    "enumerate",
+    "filter",
+    "float",
+    "frozenset",
+    "int",
+    "isinstance",
+    "iter",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "next",
+    "pow",
+    "print",
+    "range",
+    "reversed",
+    "round",
+    "set",
+    "slice",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+    "Exception",
+    "ValueError",
+    "TypeError",
+    "RuntimeError",
+    "KeyError",
+    "IndexError",
+    "ZeroDivisionError",
+    "AssertionError",
+    "NotImplementedError",
+    "ArithmeticError",
+)
 
 
 class RewardPolicyError(ValueError):
@@ -166,27 +370,38 @@ def _module_names(tree: ast.Module) -> dict[str, str]:
 
     def bind(node: ast.AST, name: str, module: str) -> None:
         if names.setdefault(name, module) != module:
-            raise _reject(node, f"the name {name} already names the module {names[name]} in reward code; "
-                                f"import {module} under another name")  # fmt: skip
+            raise _reject(
+                node,
+                f"the name {name} already names the module {names[name]} in reward code; "
+                f"import {module} under another name",
+            )
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 root = alias.name.split(".")[0]
                 if root not in ALLOWED_MODULES or (alias.name != root and alias.name not in SUBMODULES):
-                    raise _reject(node, f"import {alias.name} is not allowed in reward code: use only torch and math")
+                    raise _reject(
+                        node, f"import {alias.name} is not allowed in reward code: use only torch and math"
+                    )
                 bind(node, alias.asname or root, alias.name if alias.asname else root)
         elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
             if node.level or node.module not in MODULE_MEMBERS:
-                raise _reject(node, f"import from {node.module or '.'} is not allowed in reward code: "
-                                    "use only torch and math")  # fmt: skip
+                raise _reject(
+                    node,
+                    f"import from {node.module or '.'} is not allowed in reward code: "
+                    "use only torch and math",
+                )
             for alias in node.names:
                 if f"{node.module}.{alias.name}" in SUBMODULES:
                     bind(node, alias.asname or alias.name, f"{node.module}.{alias.name}")
     for node, name in _bindings(tree):
         if name in names:
-            raise _reject(node, f"the name {name} is the module {names[name]} in reward code and cannot be "
-                                f"rebound (a variable, parameter or function): rename it")  # fmt: skip
+            raise _reject(
+                node,
+                f"the name {name} is the module {names[name]} in reward code and cannot be "
+                f"rebound (a variable, parameter or function): rename it",
+            )
     return names
 
 
@@ -207,7 +422,10 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.decorator_list:
-            raise _reject(node, f"decorators are not allowed in reward code: remove @{ast.unparse(node.decorator_list[0])}")
+            raise _reject(
+                node,
+                f"decorators are not allowed in reward code: remove @{ast.unparse(node.decorator_list[0])}",
+            )
         self.generic_visit(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
@@ -230,17 +448,26 @@ class _PolicyChecker(ast.NodeVisitor):
     # ------------------------------------------------------------ expressions
     def visit_Name(self, node: ast.Name) -> None:
         if node.id.startswith("__"):
-            raise _reject(node, f"the name {node.id} is not allowed in reward code: dunder names are off limits")
+            raise _reject(
+                node, f"the name {node.id} is not allowed in reward code: dunder names are off limits"
+            )
         if isinstance(node.ctx, ast.Load):
             if node.id in FORBIDDEN_BUILTINS and node.id not in self.bound:
-                raise _reject(node, f"{node.id} is not allowed in reward code: use plain attribute access and tensor math")
+                raise _reject(
+                    node,
+                    f"{node.id} is not allowed in reward code: use plain attribute access and tensor math",
+                )
             if node.id in self.modules:
                 module = self.modules[node.id]
-                raise _reject(node, f"the module {module} can only be used as {node.id}.<function> in reward code")
+                raise _reject(
+                    node, f"the module {module} can only be used as {node.id}.<function> in reward code"
+                )
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if not isinstance(node.ctx, ast.Load):
-            raise _reject(node, f"assigning to .{node.attr} is not allowed in reward code: use local variables")
+            raise _reject(
+                node, f"assigning to .{node.attr} is not allowed in reward code: use local variables"
+            )
         module = self._module_of(node.value)
         if module is None:
             self._check_attribute_name(node)
@@ -249,7 +476,9 @@ class _PolicyChecker(ast.NodeVisitor):
         self._check_member(node, module, node.attr)
         path = f"{module}.{node.attr}"
         if path in SUBMODULES and not isinstance(getattr(node, "parent", None), ast.Attribute):
-            raise _reject(node, f"the module {path} can only be used as {ast.unparse(node)}.<function> in reward code")
+            raise _reject(
+                node, f"the module {path} can only be used as {ast.unparse(node)}.<function> in reward code"
+            )
 
     # ---------------------------------------------------------------- helpers
     def _module_of(self, node: ast.expr) -> str | None:
@@ -271,17 +500,27 @@ class _PolicyChecker(ast.NodeVisitor):
         if module == "torch" and name in TORCH_REFUSED:
             raise _reject(node, f"torch.{name} is not allowed in reward code: it {TORCH_REFUSED[name]}")
         if name.startswith("_") or (allowed is not None and name not in allowed):
-            hint = ("torch's tensor math functions only" if module.startswith("torch") else
-                    "torch for math (numpy gives its constants only: np.pi, np.e, np.inf)" if module == "numpy" else
-                    f"the documented {module} names")  # fmt: skip
+            hint = (
+                "torch's tensor math functions only"
+                if module.startswith("torch")
+                else "torch for math (numpy gives its constants only: np.pi, np.e, np.inf)"
+                if module == "numpy"
+                else f"the documented {module} names"
+            )
             raise _reject(node, f"{module}.{name} is not allowed in reward code: use {hint}")
 
     def _check_attribute_name(self, node: ast.Attribute) -> None:
         attr = node.attr
         if attr.startswith("_"):
-            raise _reject(node, f"the attribute .{attr} is not allowed in reward code: names starting with _ are off limits")
+            raise _reject(
+                node,
+                f"the attribute .{attr} is not allowed in reward code: names starting with _ are off limits",
+            )
         if attr.startswith(INTERNAL_PREFIXES):
-            raise _reject(node, f".{attr} is not allowed in reward code: frame, traceback and generator internals are off limits")
+            raise _reject(
+                node,
+                f".{attr} is not allowed in reward code: frame, traceback and generator internals are off limits",
+            )
         if attr in FORBIDDEN_ATTRIBUTES:
             raise _reject(node, f".{attr} is not allowed in reward code: stay within torch tensor math")
 
@@ -291,12 +530,21 @@ def _check_module_level(tree: ast.Module) -> None:
     second ``compute_reward`` would run while a reader sees the first)."""
     first: dict[str, int] = {}
     for node in tree.body:
-        names = [node.name] if isinstance(node, ast.FunctionDef) else [
-            t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)]
+        names = (
+            [node.name]
+            if isinstance(node, ast.FunctionDef)
+            else [
+                t.id
+                for t in getattr(node, "targets", [getattr(node, "target", None)])
+                if isinstance(t, ast.Name)
+            ]
+        )
         for name in names:
             if name in first:
-                raise _reject(node, f"{name} is defined twice (lines {first[name]} and {node.lineno}): "
-                                    "keep one definition")  # fmt: skip
+                raise _reject(
+                    node,
+                    f"{name} is defined twice (lines {first[name]} and {node.lineno}): keep one definition",
+                )
             first[name] = node.lineno
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
             continue
@@ -305,8 +553,11 @@ def _check_module_level(tree: ast.Module) -> None:
         ):
             continue
         kind = type(node).__name__.lower()
-        raise _reject(node, f"a module-level {kind} statement is not allowed in reward code: "
-                            "only imports, functions and constants may sit outside functions")  # fmt: skip
+        raise _reject(
+            node,
+            f"a module-level {kind} statement is not allowed in reward code: "
+            "only imports, functions and constants may sit outside functions",
+        )
 
 
 #: Decorators that change nothing a reward computes (Eureka's rewards carry them): dropped before the check.
@@ -318,7 +569,9 @@ def without_torchscript(tree: ast.AST) -> ast.AST:
     the program runs as plain Python (every reward of IsaacGymEnvs and Eureka carries it)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
-            node.decorator_list = [d for d in node.decorator_list if ast.unparse(d) not in TORCHSCRIPT_DECORATORS]
+            node.decorator_list = [
+                d for d in node.decorator_list if ast.unparse(d) not in TORCHSCRIPT_DECORATORS
+            ]
     return tree
 
 
@@ -349,8 +602,10 @@ def check_text(source: str) -> None:
         if unicodedata.category(char) in HIDDEN_CATEGORIES and char not in "\t\n\r":
             line = source.count("\n", 0, offset) + 1
             name = unicodedata.name(char, "unnamed").lower()
-            raise RewardPolicyError(f"line {line}: the character U+{ord(char):04X} ({name}) is not allowed in reward "
-                                    "code: it hides or reorders what the code says; remove it")  # fmt: skip
+            raise RewardPolicyError(
+                f"line {line}: the character U+{ord(char):04X} ({name}) is not allowed in reward "
+                "code: it hides or reorders what the code says; remove it"
+            )
     if source.isascii():
         return
     try:
@@ -359,8 +614,10 @@ def check_text(source: str) -> None:
         return  # ast.parse reports it
     for token in tokens:
         if token.type == tokenize.NAME and not token.string.isascii():
-            raise RewardPolicyError(f"line {token.start[0]}: the name {ascii(token.string)} is not ASCII; "
-                                    "reward code uses ASCII names only")  # fmt: skip
+            raise RewardPolicyError(
+                f"line {token.start[0]}: the name {ascii(token.string)} is not ASCII; "
+                "reward code uses ASCII names only"
+            )
 
 
 def ast_depth(tree: ast.AST) -> int:
@@ -378,8 +635,10 @@ def check_depth(tree: ast.AST) -> None:
     form) recurses, and a deep enough one would crash the caller."""
     depth = ast_depth(tree)
     if depth > MAX_AST_DEPTH:
-        raise RewardPolicyError(f"the program nests expressions {depth} levels deep; reward code must stay under "
-                                f"{MAX_AST_DEPTH}: split long expressions into named steps")  # fmt: skip
+        raise RewardPolicyError(
+            f"the program nests expressions {depth} levels deep; reward code must stay under "
+            f"{MAX_AST_DEPTH}: split long expressions into named steps"
+        )
 
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):

@@ -53,35 +53,181 @@ ROLES = frozenset({"weight", "offset", "scale", "threshold", "choice", "bound", 
 #: The roles in which a 1 or -1 is a parameter rather than a normaliser's unit.
 UNIT_ROLES = frozenset({"weight", "choice"})
 #: Keyword arguments that name a dimension, a size, an order or a numerical guard, never a reward's scale.
-STRUCTURAL_KEYWORDS = frozenset({
-    "dim", "dims", "axis", "keepdim", "p", "ord", "exponent", "dtype", "device", "size", "shape", "chunks",
-    "sections", "split_size", "split_size_or_sections", "repeats", "num_classes", "diagonal", "start_dim",
-    "end_dim", "dim0", "dim1", "k", "decimals", "eps", "index", "start", "end", "step", "steps", "length",
-    "correction", "unbiased", "largest", "sorted", "num_samples",
-})  # fmt: skip
+STRUCTURAL_KEYWORDS = frozenset(
+    {
+        "dim",
+        "dims",
+        "axis",
+        "keepdim",
+        "p",
+        "ord",
+        "exponent",
+        "dtype",
+        "device",
+        "size",
+        "shape",
+        "chunks",
+        "sections",
+        "split_size",
+        "split_size_or_sections",
+        "repeats",
+        "num_classes",
+        "diagonal",
+        "start_dim",
+        "end_dim",
+        "dim0",
+        "dim1",
+        "k",
+        "decimals",
+        "eps",
+        "index",
+        "start",
+        "end",
+        "step",
+        "steps",
+        "length",
+        "correction",
+        "unbiased",
+        "largest",
+        "sorted",
+        "num_samples",
+    }
+)
 #: Tensor functions whose arguments after the tensor are dimensions, sizes, orders or indices.
-DIM_CALLS = frozenset({
-    "sum", "mean", "nansum", "nanmean", "prod", "std", "var", "std_mean", "var_mean", "max", "min", "amax",
-    "amin", "aminmax", "argmax", "argmin", "all", "any", "logsumexp", "softmax", "log_softmax", "softmin",
-    "cumsum", "cumprod", "cummax", "cummin", "unsqueeze", "squeeze", "flatten", "unflatten", "view",
-    "reshape", "repeat", "expand", "permute", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
-    "chunk", "split", "tensor_split", "narrow", "gather", "index_select", "roll", "flip", "unbind", "select",
-    "topk", "kthvalue", "median", "nanmedian", "mode", "count_nonzero", "diff", "tile", "repeat_interleave",
-    "size", "norm", "vector_norm", "matrix_norm", "normalize", "diagonal", "diag", "tril", "triu", "one_hot",
-    "cross", "sort", "argsort", "cat", "concat", "concatenate", "stack", "unique", "cdist", "dist",
-    "pairwise_distance", "cosine_similarity", "renorm", "pow", "float_power", "round", "tensordot",
-    "broadcast_to", "new_zeros", "new_ones",
-})  # fmt: skip
+DIM_CALLS = frozenset(
+    {
+        "sum",
+        "mean",
+        "nansum",
+        "nanmean",
+        "prod",
+        "std",
+        "var",
+        "std_mean",
+        "var_mean",
+        "max",
+        "min",
+        "amax",
+        "amin",
+        "aminmax",
+        "argmax",
+        "argmin",
+        "all",
+        "any",
+        "logsumexp",
+        "softmax",
+        "log_softmax",
+        "softmin",
+        "cumsum",
+        "cumprod",
+        "cummax",
+        "cummin",
+        "unsqueeze",
+        "squeeze",
+        "flatten",
+        "unflatten",
+        "view",
+        "reshape",
+        "repeat",
+        "expand",
+        "permute",
+        "transpose",
+        "swapaxes",
+        "swapdims",
+        "movedim",
+        "moveaxis",
+        "chunk",
+        "split",
+        "tensor_split",
+        "narrow",
+        "gather",
+        "index_select",
+        "roll",
+        "flip",
+        "unbind",
+        "select",
+        "topk",
+        "kthvalue",
+        "median",
+        "nanmedian",
+        "mode",
+        "count_nonzero",
+        "diff",
+        "tile",
+        "repeat_interleave",
+        "size",
+        "norm",
+        "vector_norm",
+        "matrix_norm",
+        "normalize",
+        "diagonal",
+        "diag",
+        "tril",
+        "triu",
+        "one_hot",
+        "cross",
+        "sort",
+        "argsort",
+        "cat",
+        "concat",
+        "concatenate",
+        "stack",
+        "unique",
+        "cdist",
+        "dist",
+        "pairwise_distance",
+        "cosine_similarity",
+        "renorm",
+        "pow",
+        "float_power",
+        "round",
+        "tensordot",
+        "broadcast_to",
+        "new_zeros",
+        "new_ones",
+    }
+)
 EXPONENT_CALLS = frozenset({"pow", "float_power"})
 #: Constructors whose positional arguments are sizes; ``FILL_AT``: where a constructor takes its fill value.
-CONSTRUCTORS = frozenset({"zeros", "ones", "empty", "rand", "randn", "randint", "arange", "eye", "linspace",
-                          "logspace", "full", "new_full"})  # fmt: skip
+CONSTRUCTORS = frozenset(
+    {
+        "zeros",
+        "ones",
+        "empty",
+        "rand",
+        "randn",
+        "randint",
+        "arange",
+        "eye",
+        "linspace",
+        "logspace",
+        "full",
+        "new_full",
+    }
+)
 FILL_AT = {"full": 1, "new_full": 1}
 CHOICE_CALLS = frozenset({"where", "full_like", "fill_", "masked_fill", "masked_fill_", "fill"})
 BOUND_CALLS = frozenset({"clamp", "clip", "clamp_min", "clamp_max", "min", "max"})
 #: Builtins whose numbers are counts, indices, digits or output: ``range(n)``, ``int(...)``, ``print(...)``.
-STRUCTURAL_BUILTINS = frozenset({"range", "len", "print", "slice", "enumerate", "int", "round", "isinstance",
-                                 "str", "zip", "tuple", "list", "sorted", "reversed", "divmod"})  # fmt: skip
+STRUCTURAL_BUILTINS = frozenset(
+    {
+        "range",
+        "len",
+        "print",
+        "slice",
+        "enumerate",
+        "int",
+        "round",
+        "isinstance",
+        "str",
+        "zip",
+        "tuple",
+        "list",
+        "sorted",
+        "reversed",
+        "divmod",
+    }
+)
 #: Named mathematical constants: a number combined with one is part of it.
 MATH_CONSTANTS = frozenset({"pi", "tau", "e"})
 #: Magnitudes a parameter may have (never 0: it has no log-scale range; nor an infinity).
@@ -141,12 +287,20 @@ def tunable_constants(source: str) -> list[Constant]:
         line = lines[node.lineno - 1]
         col, end_col = _char_col(line, node.col_offset), _char_col(line, node.end_col_offset)
         function = program.function_of(node)
-        found.append(Constant(
-            key=_module_name(signed, program.parents, tree) or f"L{node.lineno}C{col}", line=node.lineno,
-            col=col, end_col=end_col, text=line[col:end_col], value=float(value),
-            kind="int" if isinstance(node.value, int) else "float", roles=tuple(sorted(roles)),
-            function=function.name if function else None, context=line.strip()[:100],
-        ))  # fmt: skip
+        found.append(
+            Constant(
+                key=_module_name(signed, program.parents, tree) or f"L{node.lineno}C{col}",
+                line=node.lineno,
+                col=col,
+                end_col=end_col,
+                text=line[col:end_col],
+                value=float(value),
+                kind="int" if isinstance(node.value, int) else "float",
+                roles=tuple(sorted(roles)),
+                function=function.name if function else None,
+                context=line.strip()[:100],
+            )
+        )
     return sorted(found, key=lambda c: (c.line, c.col))
 
 

@@ -18,7 +18,14 @@ from types import SimpleNamespace
 import torch
 
 from sim import rotations
-from sim.rotations import normalize, quat_conjugate, quat_from_angle_axis, quat_mul, quat_rotate, quat_rotate_inverse
+from sim.rotations import (
+    normalize,
+    quat_conjugate,
+    quat_from_angle_axis,
+    quat_mul,
+    quat_rotate,
+    quat_rotate_inverse,
+)
 
 Tensor = torch.Tensor
 
@@ -77,8 +84,15 @@ def quat_from_euler_xyz(roll: Tensor, pitch: Tensor, yaw: Tensor) -> Tensor:
     """xyzw quaternions from roll, pitch and yaw (x-y-z convention)."""
     cr, sr, cp, sp = torch.cos(roll / 2), torch.sin(roll / 2), torch.cos(pitch / 2), torch.sin(pitch / 2)
     cy, sy = torch.cos(yaw / 2), torch.sin(yaw / 2)
-    return torch.stack([sr * cp * cy - cr * sp * sy, cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy,
-                        cr * cp * cy + sr * sp * sy], dim=-1)  # fmt: skip
+    return torch.stack(
+        [
+            sr * cp * cy - cr * sp * sy,
+            cr * sp * cy + sr * cp * sy,
+            cr * cp * sy - sr * sp * cy,
+            cr * cp * cy + sr * sp * sy,
+        ],
+        dim=-1,
+    )
 
 
 #: Name in the reward's namespace -> function (IsaacGymEnvs' names and signatures; ``quat_apply``,
@@ -110,8 +124,13 @@ NUMPY_CONSTANTS = SimpleNamespace(pi=math.pi, e=math.e, inf=math.inf)
 
 
 #: Names Eureka's environment module had imported, which its rewards use unimported in annotations.
-ANNOTATION_NAMES = {"Tensor": torch.Tensor, "Tuple": typing.Tuple, "Dict": typing.Dict, "List": typing.List,
-                    "Optional": typing.Optional}  # fmt: skip
+ANNOTATION_NAMES = {
+    "Tensor": torch.Tensor,
+    "Tuple": tuple,
+    "Dict": dict,
+    "List": list,
+    "Optional": typing.Optional,
+}
 
 
 def helper_namespace() -> dict:

@@ -14,7 +14,11 @@ from sim.reward.allow_list import check_depth, without_torchscript
 
 def _drop_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     first = body[0] if body else None
-    is_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    is_doc = (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
     return body[1:] if is_doc else body
 
 
@@ -38,12 +42,18 @@ class _Normaliser(ast.NodeTransformer):
 
 def _is_given_import(node: ast.stmt) -> bool:
     """``import torch`` / ``import math``: both are in every reward program's namespace anyway."""
-    return isinstance(node, ast.Import) and all(a.name in ("torch", "math") and not a.asname for a in node.names)
+    return isinstance(node, ast.Import) and all(
+        a.name in ("torch", "math") and not a.asname for a in node.names
+    )
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
     test = getattr(node, "test", None)
-    return isinstance(node, ast.If) and isinstance(test, ast.Compare) and getattr(test.left, "id", None) == "__name__"
+    return (
+        isinstance(node, ast.If)
+        and isinstance(test, ast.Compare)
+        and getattr(test.left, "id", None) == "__name__"
+    )
 
 
 def normal_form(source: str) -> str:

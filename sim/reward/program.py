@@ -87,8 +87,11 @@ class ProgramShape:
         unknown = [p for p in self.params if p not in available]
         if unknown:
             fix = hint(unknown[0]) if hint else None
-            raise RewardProgramError(f"{self.entry}() takes unknown state {unknown}; " + (f"{fix}; " if fix else "")
-                                     + f"available: {', '.join(available)}")  # fmt: skip
+            raise RewardProgramError(
+                f"{self.entry}() takes unknown state {unknown}; "
+                + (f"{fix}; " if fix else "")
+                + f"available: {', '.join(available)}"
+            )
 
 
 def inspect_source(source: str, filename: str = "<reward>") -> ProgramShape:
@@ -124,8 +127,13 @@ class RewardProgram:
         shape = inspect_source(source, filename)
         # Register the text so tracebacks can show the lines.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        namespace = {"torch": torch, "math": math, **helper_namespace(), "__name__": "reward_program",
-                     "__builtins__": safe_builtins()}  # fmt: skip
+        namespace = {
+            "torch": torch,
+            "math": math,
+            **helper_namespace(),
+            "__name__": "reward_program",
+            "__builtins__": safe_builtins(),
+        }
         exec(compile(shape.tree, filename, "exec"), namespace)  # noqa: S102 - only in sandboxed workers
         return cls(source=source, filename=filename, shape=shape, fn=namespace[shape.entry])
 
@@ -146,7 +154,10 @@ class RewardProgram:
         The copies keep the simulator out of the reward's reach; an input changed in place
         is still an error, named, so the model learns not to do it.
         """
-        inputs = {name: state[name].clone() if isinstance(state[name], Tensor) else state[name] for name in self.params}
+        inputs = {
+            name: state[name].clone() if isinstance(state[name], Tensor) else state[name]
+            for name in self.params
+        }
         versions = {name: tensor._version for name, tensor in inputs.items() if isinstance(tensor, Tensor)}
         out = self.fn(**inputs)
         changed = [name for name, version in versions.items() if inputs[name]._version != version]
@@ -208,8 +219,13 @@ def check_reward_output(out, num_envs: int) -> tuple[Tensor, dict[str, Tensor]]:
 
 def valid_component_name(name: object) -> bool:
     """Whether ``name`` may name a reward component (it reaches prompts, the console and plots)."""
-    return (isinstance(name, str) and name.isidentifier() and name.isascii() and len(name) <= NAME_CHARS
-            and name not in RESERVED_NAMES)  # fmt: skip
+    return (
+        isinstance(name, str)
+        and name.isidentifier()
+        and name.isascii()
+        and len(name) <= NAME_CHARS
+        and name not in RESERVED_NAMES
+    )
 
 
 def root_cause(exc: BaseException, reward_file: str) -> str:

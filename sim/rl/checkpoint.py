@@ -28,7 +28,9 @@ def load_checkpoint(path: str | Path) -> dict:
             raise ValueError("no model weights in it")
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one-line answer
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        raise CheckpointError(f"{path} is not an rl_games checkpoint ({type(exc).__name__}: {reason})") from None
+        raise CheckpointError(
+            f"{path} is not an rl_games checkpoint ({type(exc).__name__}: {reason})"
+        ) from None
     check_finite(checkpoint["model"])
     return checkpoint
 

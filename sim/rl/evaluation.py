@@ -22,7 +22,12 @@ from sim.seeding import EVAL_ENV, EVAL_POLICY, derive_seed
 
 @torch.no_grad()
 def evaluate_policy(
-    task_name: str, checkpoint: str, num_envs: int, seed: int, ppo_overrides: dict | None = None, sim: str = "default"
+    task_name: str,
+    checkpoint: str,
+    num_envs: int,
+    seed: int,
+    ppo_overrides: dict | None = None,
+    sim: str = "default",
 ) -> dict:
     """{fitness, std, episodes}: the mean episode fitness of ``num_envs`` first episodes."""
     task = make_task(task_name, num_envs=num_envs, seed=derive_seed(seed, task_name, EVAL_ENV), sim=sim)
@@ -37,7 +42,11 @@ def evaluate_policy(
         actions = policy(obs)
         state, done, _ = task.step(actions)
         step = task.step_fitness(state)
-        nonfinite = ~(torch.isfinite(actions).all(-1) & torch.isfinite(task.observations()).all(-1) & torch.isfinite(step))
+        nonfinite = ~(
+            torch.isfinite(actions).all(-1)
+            & torch.isfinite(task.observations()).all(-1)
+            & torch.isfinite(step)
+        )
         broken |= nonfinite & scores.isnan()
         fitness_sum += torch.where(nonfinite, torch.zeros_like(step), step)
         ended = (done | nonfinite).nonzero(as_tuple=False).squeeze(-1)

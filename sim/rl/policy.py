@@ -18,8 +18,17 @@ from sim.rl.checkpoint import check_fits, load_checkpoint
 from sim.rl.ppo_config import ppo_config
 
 #: rl_games' activation names.
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU, "selu": nn.SELU,
-               "swish": nn.SiLU, "gelu": nn.GELU, "softplus": nn.Softplus, "None": nn.Identity}  # fmt: skip
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "swish": nn.SiLU,
+    "gelu": nn.GELU,
+    "softplus": nn.Softplus,
+    "None": nn.Identity,
+}
 NORM_EPSILON = 1e-5
 NORM_CLIP = 5.0
 

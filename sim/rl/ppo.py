@@ -33,8 +33,14 @@ class FitnessObserver(AlgoObserver):
     """Closes each epoch's statistics, reports them, keeps the checkpoint with the best task fitness,
     and saves a snapshot of the policy at each rung's epoch."""
 
-    def __init__(self, stats: TrainingStats, nn_dir: Path, on_epoch: EpochCallback | None = None,
-                 rungs: tuple[int, ...] = (), on_rung: RungCallback | None = None):  # fmt: skip
+    def __init__(
+        self,
+        stats: TrainingStats,
+        nn_dir: Path,
+        on_epoch: EpochCallback | None = None,
+        rungs: tuple[int, ...] = (),
+        on_rung: RungCallback | None = None,
+    ):
         self.stats, self.nn_dir, self.on_epoch = stats, nn_dir, on_epoch
         self.rungs, self.on_rung = set(rungs), on_rung
         self.best_fitness = -math.inf
@@ -63,8 +69,11 @@ class FitnessObserver(AlgoObserver):
         writer, stats = self.algo.writer, self.stats
         if writer is None:
             return
-        series = {"eureka/fitness": stats.fitness, "eureka/episode_length": stats.episode_length,
-                  **{f"reward_components/{name}": values for name, values in stats.components.items()}}  # fmt: skip
+        series = {
+            "eureka/fitness": stats.fitness,
+            "eureka/episode_length": stats.episode_length,
+            **{f"reward_components/{name}": values for name, values in stats.components.items()},
+        }
         for tag, values in series.items():
             if values and values[-1] is not None:
                 writer.add_scalar(tag, values[-1], epoch)
@@ -160,9 +169,13 @@ def train(
     the run's ``salt`` (``sim.seeding``), so the reward cannot tell its seed from the states it is given.
     At each epoch in ``rungs`` the policy is saved (``rung_file``) and ``on_rung`` told; training goes on."""
     started = time.perf_counter()
-    env_seed, policy_seed = (derive_seed(seed, task_name, purpose, salt) for purpose in (TRAIN_ENV, TRAIN_POLICY))
+    env_seed, policy_seed = (
+        derive_seed(seed, task_name, purpose, salt) for purpose in (TRAIN_ENV, TRAIN_POLICY)
+    )
     task = make_task(task_name, num_envs=cfg["num_envs"], device=device, seed=env_seed, sim=sim)
-    torch.manual_seed(policy_seed)  # after the task (IsaacGymEnvs' make seeds torch); rl_games seeds it again, unless 0
+    torch.manual_seed(
+        policy_seed
+    )  # after the task (IsaacGymEnvs' make seeds torch); rl_games seeds it again, unless 0
     stats = TrainingStats(window=max(100, task.num_envs), min_episodes=task.num_envs)
     env = RewardedVecEnv(task, reward, stats)
     nn_dir = out_dir / "nn"

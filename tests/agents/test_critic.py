@@ -17,26 +17,58 @@ from tests.helpers import (
 
 
 def trained(cid: str, fitness: float) -> dict:
-    result = {"fitness": [fitness / 2, fitness], "components": {"upright": [0.1, 0.7]}, "episode_length": [50.0, 99.0]}
-    return {"id": cid, "status": "trained", "fitness": fitness, "train_fitness": fitness, "overstated": False,
-            "error": None, "code": f"def compute_reward(pole_angle):  # {cid}\n    ...", "result": result}  # fmt: skip
+    result = {
+        "fitness": [fitness / 2, fitness],
+        "components": {"upright": [0.1, 0.7]},
+        "episode_length": [50.0, 99.0],
+    }
+    return {
+        "id": cid,
+        "status": "trained",
+        "fitness": fitness,
+        "train_fitness": fitness,
+        "overstated": False,
+        "error": None,
+        "code": f"def compute_reward(pole_angle):  # {cid}\n    ...",
+        "result": result,
+    }
 
 
-CANDIDATES = [trained("it0-s0", 120.0), trained("it0-s1", 480.0),
-              {"id": "it0-s2", "status": "invalid", "fitness": None, "train_fitness": None, "overstated": False,
-               "error": "Traceback ...\nNameError: name 'x' is not defined", "code": "x", "result": None}]  # fmt: skip
+CANDIDATES = [
+    trained("it0-s0", 120.0),
+    trained("it0-s1", 480.0),
+    {
+        "id": "it0-s2",
+        "status": "invalid",
+        "fitness": None,
+        "train_fitness": None,
+        "overstated": False,
+        "error": "Traceback ...\nNameError: name 'x' is not defined",
+        "code": "x",
+        "result": None,
+    },
+]
 
 
 def ask(tmp_path, script, tools: bool, question: str, candidates=CANDIDATES):
     model = ScriptedChatModel(script=script, prompts=[])
     gateway = LLMGateway({"critic": model}, tmp_path / "calls.jsonl", agent_mode="tools" if tools else "text")
-    answer = answer_question(gateway, question=question, description="balance a pole", candidates=candidates,
-                             profile="paper", key="steer/m1/critic", tool_rounds=3)  # fmt: skip
+    answer = answer_question(
+        gateway,
+        question=question,
+        description="balance a pole",
+        candidates=candidates,
+        profile="paper",
+        key="steer/m1/critic",
+        tool_rounds=3,
+    )
     return answer, model
 
 
 async def test_text_mode_puts_every_outcome_and_the_named_candidates_curves_in_the_prompt(tmp_path):
-    coro, model = ask(tmp_path, ["it0-s1 wins: 480 against 120."], tools=False, question="why is it0-s1 ahead of it0-s0?")
+    coro, model = ask(
+        tmp_path, ["it0-s1 wins: 480 against 120."], tools=False, question="why is it0-s1 ahead of it0-s0?"
+    )
     assert await coro == "it0-s1 wins: 480 against 120."
     prompt = model.prompts[0][-1].content
     assert '"fitness_clean": 120.0' in prompt and "NameError: name 'x' is not defined" in prompt
@@ -46,7 +78,10 @@ async def test_text_mode_puts_every_outcome_and_the_named_candidates_curves_in_t
 
 
 async def test_tools_mode_reads_what_it_needs_then_answers(tmp_path):
-    script = [calls_tool("candidate_stats", "c0", candidate_id="it0-s1"), "upright saturates at 0.7 in it0-s1."]
+    script = [
+        calls_tool("candidate_stats", "c0", candidate_id="it0-s1"),
+        "upright saturates at 0.7 in it0-s1.",
+    ]
     coro, model = ask(tmp_path, script, tools=True, question="which component dominates the best reward?")
     assert await coro == "upright saturates at 0.7 in it0-s1."
     assert '"upright"' in model.prompts[1][-1].content  # the tool's answer came back to the model
@@ -64,8 +99,16 @@ async def test_text_mode_with_a_critic_llm_adds_its_analysis_of_the_best_to_the_
     model = ScriptedChatModel(script=["upright saturates early: weight the pole velocity more."], prompts=[])
     gateway = LLMGateway({"critic": model}, tmp_path / "calls.jsonl", agent_mode="text")
     ranked = [CANDIDATES[1], CANDIDATES[0]]
-    common = dict(description="balance a pole", candidates=CANDIDATES, ranked=ranked, previous=None, iteration=0,
-                  stage="stage1-Cartpole", profile="paper", tool_rounds=3)  # fmt: skip
+    common = dict(
+        description="balance a pole",
+        candidates=CANDIDATES,
+        ranked=ranked,
+        previous=None,
+        iteration=0,
+        stage="stage1-Cartpole",
+        profile="paper",
+        tool_rounds=3,
+    )
     election = await elect(gateway, **common, analyze=True)
     assert election.candidate == "it0-s1"
     assert "upright saturates early: weight the pole velocity more." in election.feedback
@@ -76,10 +119,19 @@ async def test_text_mode_with_a_critic_llm_adds_its_analysis_of_the_best_to_the_
 
 #: The candidates and two more of iteration 0 that write instructions: one trained, one failed.
 HOSTILE = {**trained("it0-s3", 500.0), "code": HOSTILE_PROGRAM, "result": HOSTILE_RESULT, "iteration": 0}
-ALL = [*({**c, "iteration": 0} for c in CANDIDATES), HOSTILE,
-       {**CANDIDATES[2], "id": "it0-s4", "error": HOSTILE_ERROR, "code": HOSTILE_PROGRAM, "iteration": 0}]
-ELECTION = dict(description="balance a pole", candidates=ALL, previous=None, iteration=0,
-                stage="stage1-Cartpole", profile="paper")  # fmt: skip
+ALL = [
+    *({**c, "iteration": 0} for c in CANDIDATES),
+    HOSTILE,
+    {**CANDIDATES[2], "id": "it0-s4", "error": HOSTILE_ERROR, "code": HOSTILE_PROGRAM, "iteration": 0},
+]
+ELECTION = dict(
+    description="balance a pole",
+    candidates=ALL,
+    previous=None,
+    iteration=0,
+    stage="stage1-Cartpole",
+    profile="paper",
+)
 
 
 def said_once(prompt: list) -> str:
@@ -97,11 +149,12 @@ async def test_text_mode_shows_the_critic_and_the_coder_what_a_program_wrote_onl
 
 
 async def test_tools_mode_gets_every_tools_view_of_a_program_as_its_text(tmp_path):
-    script = [calls_tool("candidate_code", "c0", candidate_id="it0-s3"),
-              calls_tool("candidate_stats", "c1", candidate_id="it0-s3"),
-              calls_tool("compare_candidates", "c2", candidate_ids=["it0-s3", "it0-s4"]),
-              calls_tool("select_elite", "c3", candidate_id="it0-s1", reason="r", analysis="a",
-                         suggestions="s")]  # fmt: skip
+    script = [
+        calls_tool("candidate_code", "c0", candidate_id="it0-s3"),
+        calls_tool("candidate_stats", "c1", candidate_id="it0-s3"),
+        calls_tool("compare_candidates", "c2", candidate_ids=["it0-s3", "it0-s4"]),
+        calls_tool("select_elite", "c3", candidate_id="it0-s1", reason="r", analysis="a", suggestions="s"),
+    ]
     model = ScriptedChatModel(script=script, prompts=[])
     gateway = LLMGateway({"critic": model}, tmp_path / "calls.jsonl", agent_mode="tools")
     await elect(gateway, **ELECTION, ranked=[HOSTILE, ALL[1]], tool_rounds=5, analyze=False)
@@ -111,8 +164,9 @@ async def test_tools_mode_gets_every_tools_view_of_a_program_as_its_text(tmp_pat
 
 
 async def test_a_question_about_a_program_gets_its_text_only_as_its_text(tmp_path):
-    coro, model = ask(tmp_path, ["It is scaled badly."], tools=False, question="what does it0-s3 reward?",
-                      candidates=ALL)  # fmt: skip
+    coro, model = ask(
+        tmp_path, ["It is scaled badly."], tools=False, question="what does it0-s3 reward?", candidates=ALL
+    )
     await coro
     prompt = said_once(model.prompts[0])
     assert_quoted(prompt, INSTRUCTION, FORGED_FIGURE, ORDER, "Keeps the pole up.")

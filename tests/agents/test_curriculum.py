@@ -8,20 +8,43 @@ from tests.fakes import HttpError, ScriptedChatModel, calls_tool
 from tests.helpers import HOSTILE_ERROR, HOSTILE_PROGRAM, INSTRUCTION, ORDER, RULE, assert_quoted
 
 DEFAULT = {"action": "advance", "reason": "the next stage of the plan", "by": "config"}
-STAGE = {"stage": 1, "attempt": 1, "task": "ShadowHand", "fitness": 0.3, "final_eval": None, "best": None,
-         "budget": {"iterations": 1, "samples": 2, "eval_seeds": 1, "ppo": {"max_epochs": 5}, "success_to_advance": 0.5},
-         "iterations": [{"samples": [{"status": "trained"}, {"status": "invalid"}]}]}  # fmt: skip
+STAGE = {
+    "stage": 1,
+    "attempt": 1,
+    "task": "ShadowHand",
+    "fitness": 0.3,
+    "final_eval": None,
+    "best": None,
+    "budget": {
+        "iterations": 1,
+        "samples": 2,
+        "eval_seeds": 1,
+        "ppo": {"max_epochs": 5},
+        "success_to_advance": 0.5,
+    },
+    "iterations": [{"samples": [{"status": "trained"}, {"status": "invalid"}]}],
+}
 
 
 def gateway(tmp_path, *answers, agent_mode="text") -> tuple[LLMGateway, ScriptedChatModel]:
     model = ScriptedChatModel(script=list(answers), prompts=[])
     tmp_path.mkdir(exist_ok=True)
-    return LLMGateway({"curriculum": model}, tmp_path / "calls.jsonl", retries=0, agent_mode=agent_mode), model
+    return LLMGateway(
+        {"curriculum": model}, tmp_path / "calls.jsonl", retries=0, agent_mode=agent_mode
+    ), model
 
 
 async def run_decide(gw, choices=("advance", "repeat", "stop")):
-    return await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[STAGE],
-                        choices=list(choices), default=DEFAULT, profile="paper", key="stage1/decision")  # fmt: skip
+    return await decide(
+        gw,
+        target="ShadowHandSpin",
+        plan=["ShadowHand", "ShadowHandSpin"],
+        stages=[STAGE],
+        choices=list(choices),
+        default=DEFAULT,
+        profile="paper",
+        key="stage1/decision",
+    )
 
 
 async def test_the_models_choice_and_reason_are_taken(tmp_path):
@@ -32,16 +55,21 @@ async def test_the_models_choice_and_reason_are_taken(tmp_path):
     assert "one of: advance, repeat, stop" in prompt
 
 
-@pytest.mark.parametrize("answer, why", [
-    ("I think we should go on.", "held no JSON object"),
-    ('{"decision": "celebrate"}', "chose 'celebrate', not one of"),
-    (HttpError(400), "the model gave no answer"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "answer, why",
+    [
+        ("I think we should go on.", "held no JSON object"),
+        ('{"decision": "celebrate"}', "chose 'celebrate', not one of"),
+        (HttpError(400), "the model gave no answer"),
+    ],
+)
 async def test_without_a_usable_answer_it_follows_the_config_and_says_so(tmp_path, answer, why):
     gw, _ = gateway(tmp_path, answer)
     decision = await run_decide(gw)
     assert decision["action"] == "advance" and decision["by"] == "config"
-    assert why in decision["reason"] and decision["reason"].endswith("following the config: the next stage of the plan")
+    assert why in decision["reason"] and decision["reason"].endswith(
+        "following the config: the next stage of the plan"
+    )
 
 
 async def test_a_single_choice_asks_no_model(tmp_path):
@@ -51,14 +79,18 @@ async def test_a_single_choice_asks_no_model(tmp_path):
 
 async def test_a_proposed_chain_must_end_at_the_target_and_use_compatible_tasks(tmp_path):
     compatible = {"ShadowHand": "reorient the pen"}
-    kwargs = dict(target="ShadowHandSpin", description="spin", compatible=compatible, profile="paper", key="plan")
+    kwargs = dict(
+        target="ShadowHandSpin", description="spin", compatible=compatible, profile="paper", key="plan"
+    )
     gw, _ = gateway(tmp_path, '{"stages": ["ShadowHand", "ShadowHandSpin"], "reason": "easier first"}')
     assert await propose_chain(gw, **kwargs) == (["ShadowHand", "ShadowHandSpin"], "easier first", "agent")
     gw, _ = gateway(tmp_path / "b", '{"stages": ["Cartpole", "ShadowHandSpin"]}')
     chain, reason, by = await propose_chain(gw, **kwargs)
     assert chain == ["ShadowHandSpin"] and by == "config" and "not a chain of the compatible tasks" in reason
     gw, model = gateway(tmp_path / "c")
-    assert (await propose_chain(gw, **{**kwargs, "compatible": {}}))[0] == ["ShadowHandSpin"] and not model.prompts
+    assert (await propose_chain(gw, **{**kwargs, "compatible": {}}))[0] == [
+        "ShadowHandSpin"
+    ] and not model.prompts
 
 
 def test_the_first_json_object_is_found_in_prose():
@@ -67,11 +99,23 @@ def test_the_first_json_object_is_found_in_prose():
 
 
 async def test_with_tools_it_looks_things_up_before_it_decides(tmp_path):
-    gw, model = gateway(tmp_path, calls_tool("stage_summary", "c0", stage=1),
-                        '{"decision": "repeat", "reason": "half the samples failed"}', agent_mode="tools")  # fmt: skip
-    decision = await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[STAGE],
-                            choices=["advance", "repeat", "stop"], default=DEFAULT, profile="paper",
-                            key="stage1/decision", tool_rounds=3)  # fmt: skip
+    gw, model = gateway(
+        tmp_path,
+        calls_tool("stage_summary", "c0", stage=1),
+        '{"decision": "repeat", "reason": "half the samples failed"}',
+        agent_mode="tools",
+    )
+    decision = await decide(
+        gw,
+        target="ShadowHandSpin",
+        plan=["ShadowHand", "ShadowHandSpin"],
+        stages=[STAGE],
+        choices=["advance", "repeat", "stop"],
+        default=DEFAULT,
+        profile="paper",
+        key="stage1/decision",
+        tool_rounds=3,
+    )
     assert decision == {"action": "repeat", "reason": "half the samples failed", "by": "agent"}
     assert "list_tasks()" in model.prompts[0][0].content  # the system prompt names the tools
     summary = model.prompts[1][-1]
@@ -80,13 +124,29 @@ async def test_with_tools_it_looks_things_up_before_it_decides(tmp_path):
 
 async def test_what_the_best_program_and_the_stages_programs_wrote_reaches_it_only_as_their_text(tmp_path):
     samples = [{"status": "trained"}, {"status": "invalid", "error": HOSTILE_ERROR}]
-    stage = {**STAGE, "best": {"sample": 0}, "best_code": HOSTILE_PROGRAM,
-             "iterations": [{"samples": samples}]}  # fmt: skip
-    gw, model = gateway(tmp_path, calls_tool("stage_summary", "c0", stage=1),
-                        '{"decision": "advance", "reason": "r"}', agent_mode="tools")  # fmt: skip
-    await decide(gw, target="ShadowHandSpin", plan=["ShadowHand", "ShadowHandSpin"], stages=[stage],
-                 choices=["advance", "stop"], default=DEFAULT, profile="paper", key="stage1/decision",
-                 tool_rounds=3)  # fmt: skip
+    stage = {
+        **STAGE,
+        "best": {"sample": 0},
+        "best_code": HOSTILE_PROGRAM,
+        "iterations": [{"samples": samples}],
+    }
+    gw, model = gateway(
+        tmp_path,
+        calls_tool("stage_summary", "c0", stage=1),
+        '{"decision": "advance", "reason": "r"}',
+        agent_mode="tools",
+    )
+    await decide(
+        gw,
+        target="ShadowHandSpin",
+        plan=["ShadowHand", "ShadowHandSpin"],
+        stages=[stage],
+        choices=["advance", "stop"],
+        default=DEFAULT,
+        profile="paper",
+        key="stage1/decision",
+        tool_rounds=3,
+    )
     system, prompt, *_, summary = model.prompts[1]
     assert system.content.count(RULE) == 1
     assert_quoted(prompt.content, INSTRUCTION, ORDER)  # the best reward, in the decision prompt

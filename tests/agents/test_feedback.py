@@ -41,8 +41,11 @@ def test_error_feedback_quotes_the_traceback():
 def test_non_finite_and_huge_training_figures_are_called_out_in_the_reflection():
     from agents.feedback import statistics_block
 
-    result = {"fitness": [1.0, 2.0], "episode_length": [5.0, 9.0],
-              "components": {"upright": [0.5, 0.6], "blown": [1.0, 3e38], "broken": [1.0, None]}}  # fmt: skip
+    result = {
+        "fitness": [1.0, 2.0],
+        "episode_length": [5.0, 9.0],
+        "components": {"upright": [0.5, 0.6], "blown": [1.0, 3e38], "broken": [1.0, None]},
+    }
     block, _ = statistics_block(result)
     # a component is named by its line in the block: its name is the program's text
     line = "Warning: the component on line {} of the block above"

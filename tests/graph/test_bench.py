@@ -19,7 +19,9 @@ TASKS = ("Cartpole", "BallBalance")
 def earlier_bench(root: Path) -> Path:
     """A FAKE earlier benchmark directory whose transcripts answer each run's Coder with the task's human reward."""
     for task in TASKS:
-        code = function_source(task_class(task).human_reward).replace("def human_reward(", "def compute_reward(")
+        code = function_source(task_class(task).human_reward).replace(
+            "def human_reward(", "def compute_reward("
+        )
         for method in ("eureka", "eureka_human_init"):
             (root / task / method).mkdir(parents=True)
             record = {"agent": "coder", "response": f"```python\n{code}\n```"}
@@ -28,11 +30,36 @@ def earlier_bench(root: Path) -> Path:
 
 
 def bench(out: Path, llm: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "graph.bench", "--tasks", ",".join(TASKS), "--llm", llm,
-                           "--out", str(out), "--init-reward", "human", "--eval-seeds", "2", "--num-envs", "64",
-                           "--max-epochs", "6", "--iterations", "1", "--samples", "1"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1200,
-                          env={**os.environ, "COLUMNS": "400"})  # fmt: skip
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graph.bench",
+            "--tasks",
+            ",".join(TASKS),
+            "--llm",
+            llm,
+            "--out",
+            str(out),
+            "--init-reward",
+            "human",
+            "--eval-seeds",
+            "2",
+            "--num-envs",
+            "64",
+            "--max-epochs",
+            "6",
+            "--iterations",
+            "1",
+            "--samples",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "COLUMNS": "400"},
+    )
 
 
 @pytest.mark.slow
@@ -45,16 +72,24 @@ def test_a_replayed_bench_on_two_tasks_prints_every_method_and_a_normalised_scor
     for task, per_method in results["results"].items():
         assert set(per_method) == {"sparse", "human", "eureka", "eureka_human_init"}
         for method, entry in per_method.items():
-            assert len(entry["fitness"]) == 2 and all(f is not None for f in entry["fitness"]), (task, method, entry)
+            assert len(entry["fitness"]) == 2 and all(f is not None for f in entry["fitness"]), (
+                task,
+                method,
+                entry,
+            )
         score = per_method["eureka"]["normalised"]
         sparse, human = per_method["sparse"]["mean"], per_method["human"]["mean"]
         assert score == pytest.approx((per_method["eureka"]["mean"] - sparse) / abs(human - sparse))
-        assert per_method["sparse"]["normalised"] == 0.0 and per_method["human"]["normalised"] == pytest.approx(1.0)
+        assert per_method["sparse"]["normalised"] == 0.0 and per_method["human"][
+            "normalised"
+        ] == pytest.approx(1.0)
         # The same seeds and budget: Eureka's best reward here is the human one, so it scores exactly as Human.
         assert per_method["eureka"]["fitness"] == per_method["human"]["fitness"]
     # Same seeds: Eureka's final evaluation ran the seeds the baselines trained with.
     summary = json.loads((out / "Cartpole" / "eureka" / "summary.json").read_text())
-    assert summary["final_eval"]["seeds"] == [1000, 1001] and summary["stages"][0]["prior_reward_from"] is None
+    assert (
+        summary["final_eval"]["seeds"] == [1000, 1001] and summary["stages"][0]["prior_reward_from"] is None
+    )
     for line in ("Sparse", "Human", "Eureka (Human Init.)", "Eureka normalised", "Eureka beats Human on"):
         assert line in done.stdout
     assert all(task in done.stdout for task in TASKS)
@@ -63,7 +98,9 @@ def test_a_replayed_bench_on_two_tasks_prints_every_method_and_a_normalised_scor
     # Human Init.: the first Coder prompt starts from the human reward.
     hi = json.loads((out / "Cartpole" / "eureka_human_init" / "summary.json").read_text())
     assert hi["stages"][0]["prior_reward_from"] == "human"
-    first = json.loads((out / "Cartpole" / "eureka_human_init" / "llm_calls.jsonl").read_text().splitlines()[0])
+    first = json.loads(
+        (out / "Cartpole" / "eureka_human_init" / "llm_calls.jsonl").read_text().splitlines()[0]
+    )
     assert "written by a human expert" in first["messages"][-1]["content"]
     assert "def compute_reward(cart_pos, cart_vel, pole_angle, pole_vel)" in first["messages"][-2]["content"]
 
@@ -100,13 +137,19 @@ def test_every_search_can_be_compared_and_a_bad_search_is_named():
         parse_args(["--tasks", "Cartpole", "--out", "x", "--search", "greedy"])
 
 
-def test_the_runs_go_to_ray_without_local_pool_flags_and_a_bad_run_flag_is_one_line_before_any_work(tmp_path, capsys):
+def test_the_runs_go_to_ray_without_local_pool_flags_and_a_bad_run_flag_is_one_line_before_any_work(
+    tmp_path, capsys
+):
     from graph.bench import check_run_flags, main
 
     bench = parse_args(["--tasks", "Cartpole", "--out", str(tmp_path), "--pool", "ray"])
     assert "--devices" not in bench.run_args and "--trainers-per-device" not in bench.run_args
     check_run_flags(bench)  # graph.run accepts the runs' flags as they will be given
-    assert bench.devices == "auto" and bench.trainers_per_device >= 1  # the baselines' local pool, as configs/run.yaml
-    assert main(["--tasks", "Cartpole", "--out", str(tmp_path / "b"), "--pool", "ray", "--devices", "cpu"]) == 2
+    assert (
+        bench.devices == "auto" and bench.trainers_per_device >= 1
+    )  # the baselines' local pool, as configs/run.yaml
+    assert (
+        main(["--tasks", "Cartpole", "--out", str(tmp_path / "b"), "--pool", "ray", "--devices", "cpu"]) == 2
+    )
     assert "--devices applies to --pool local" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()

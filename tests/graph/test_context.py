@@ -42,4 +42,7 @@ async def test_every_training_of_a_run_gets_the_runs_salt(tmp_path):
     ctx.pool.pool = Pool()
     job = make_job("Cartpole", "human", tmp_path / "job")
     assert job.seed_salt == "" and await ctx.pool.run(job) == {"status": "trained"}
-    assert trained == [job] and job.seed_salt == ctx.run.seed_salt() == ctx.run.seed_salt_file.read_text().strip()
+    assert (
+        trained == [job]
+        and job.seed_salt == ctx.run.seed_salt() == ctx.run.seed_salt_file.read_text().strip()
+    )

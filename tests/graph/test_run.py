@@ -27,9 +27,27 @@ STAGE = "stage1-Cartpole"  # a task without a curriculum is one stage
 @pytest.mark.slow
 def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, capsys):
     run = tmp_path / "run"
-    code = main(["--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "3", "--repair-attempts", "0",
-                 "--llm", f"replay:{FIXTURES / 'cartpole_replay.jsonl'}", "--eval-seeds", "2",
-                 "--run-dir", str(run), *SMALL])  # fmt: skip
+    code = main(
+        [
+            "--search",
+            "eureka",
+            "--task",
+            "Cartpole",
+            "--iterations",
+            "2",
+            "--samples",
+            "3",
+            "--repair-attempts",
+            "0",
+            "--llm",
+            f"replay:{FIXTURES / 'cartpole_replay.jsonl'}",
+            "--eval-seeds",
+            "2",
+            "--run-dir",
+            str(run),
+            *SMALL,
+        ]
+    )
     assert code == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed"
@@ -39,7 +57,9 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, c
     assert "no Python code block" in it0["samples"][2]["error"]
     # log(progress_buf - 1000) after step 30: refused at the check, whose states span the whole episode (issue 36)
     assert [s["status"] for s in it1["samples"]] == ["trained", "invalid", "trained"]
-    assert "non-finite" in it1["samples"][1]["error"] and "episode steps 0 to 500" in it1["samples"][1]["error"]
+    assert (
+        "non-finite" in it1["samples"][1]["error"] and "episode steps 0 to 500" in it1["samples"][1]["error"]
+    )
     trained = [
         (s["fitness"], it["iteration"], s["sample"])
         for it in (it0, it1)
@@ -62,7 +82,7 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, c
     )
     # Progress: a table per iteration on stdout (plain text: not a terminal), with the LLM usage.
     printed = capsys.readouterr().out
-    table = printed[printed.index(f"{STAGE}, iteration 1"):]
+    table = printed[printed.index(f"{STAGE}, iteration 1") :]
     assert all(f"it1-s{i}" in table for i in range(3)) and "non-finite" in table
     assert "LLM: 6 calls" in table and "\x1b[" not in printed
     # The report (Cartpole cannot render: no video).
@@ -87,7 +107,10 @@ def finished_candidates(run: Path) -> dict[str, float]:
         return {c["id"] for c in done}
 
     ids = asyncio.run(recorded()) if (run / CHECKPOINT_FILE).exists() else set()
-    return {cid: json.loads((run / STAGE / "train" / cid / "result.json").read_text())["started_at"] for cid in ids}
+    return {
+        cid: json.loads((run / STAGE / "train" / cid / "result.json").read_text())["started_at"]
+        for cid in ids
+    }
 
 
 def second_training_started(run: Path) -> bool:
@@ -113,10 +136,32 @@ def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, t
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(3)))
     run = tmp_path / "run"
-    args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1",
-            "--trainers-per-device", "1", "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30"]  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    args = [
+        "--search",
+        "eureka",
+        "--task",
+        "Cartpole",
+        "--iterations",
+        "1",
+        "--samples",
+        "3",
+        "--eval-seeds",
+        "1",
+        "--trainers-per-device",
+        "1",
+        "--llm",
+        f"replay:{transcript}",
+        "--num-envs",
+        "128",
+        "--max-epochs",
+        "30",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not KILL_POINTS[point](run):
         time.sleep(0.05)
@@ -129,8 +174,13 @@ def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, t
     summary_path = run / "summary.json"
     assert not summary_path.exists() or json.loads(summary_path.read_text())["status"] != "completed"
 
-    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        [sys.executable, "-m", "graph.run", "--resume", str(run)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     summary = json.loads(summary_path.read_text())
     assert summary["status"] == "completed" and summary["final_eval"]["fitness"][0] is not None
@@ -157,12 +207,21 @@ def test_bad_cli_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert not (tmp_path / "c").exists()
 
 
-@pytest.mark.parametrize("llm, message", [("openai:gpt-4o", "cannot use LLM 'openai:gpt-4o'"),
-                                          ("nosuchprovider:model", "cannot use LLM 'nosuchprovider:model'")])
-def test_a_missing_key_or_a_wrong_provider_fails_before_the_run_dir_exists(llm, message, tmp_path, capsys,
-                                                                           monkeypatch):  # fmt: skip
+@pytest.mark.parametrize(
+    "llm, message",
+    [
+        ("openai:gpt-4o", "cannot use LLM 'openai:gpt-4o'"),
+        ("nosuchprovider:model", "cannot use LLM 'nosuchprovider:model'"),
+    ],
+)
+def test_a_missing_key_or_a_wrong_provider_fails_before_the_run_dir_exists(
+    llm, message, tmp_path, capsys, monkeypatch
+):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    assert main(["--search", "eureka", "--task", "Cartpole", "--llm", llm, "--run-dir", str(tmp_path / "run")]) == 2
+    assert (
+        main(["--search", "eureka", "--task", "Cartpole", "--llm", llm, "--run-dir", str(tmp_path / "run")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
     assert not (tmp_path / "run").exists()
@@ -173,8 +232,23 @@ def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, 
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text(json.dumps({"agent": "coder", "response": GOOD}) + "\n")
     run = tmp_path / "run"
-    code = main(["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "2", "--llm", f"replay:{transcript}",
-                 "--run-dir", str(run), *SMALL])  # fmt: skip
+    code = main(
+        [
+            "--search",
+            "eureka",
+            "--task",
+            "Cartpole",
+            "--iterations",
+            "1",
+            "--samples",
+            "2",
+            "--llm",
+            f"replay:{transcript}",
+            "--run-dir",
+            str(run),
+            *SMALL,
+        ]
+    )
     assert code == 2
     assert "no more recorded coder responses (all 1 used)" in capsys.readouterr().err
     summary = json.loads((run / "summary.json").read_text())
@@ -199,9 +273,30 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     advance = {"agent": "curriculum", "response": '{"decision": "advance", "reason": "the pen turns"}'}
     (tmp_path / "calls.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*coder, advance]))
     run = tmp_path / "run"
-    code = main(["--search", "eureka", "--task", "ShadowHandSpin", "--iterations", "1", "--samples", "2", "--repair-attempts", "0",
-                 "--llm", f"replay:{tmp_path / 'calls.jsonl'}", "--eval-seeds", "1", "--num-envs", "32",
-                 "--max-epochs", "25", "--run-dir", str(run)])  # fmt: skip
+    code = main(
+        [
+            "--search",
+            "eureka",
+            "--task",
+            "ShadowHandSpin",
+            "--iterations",
+            "1",
+            "--samples",
+            "2",
+            "--repair-attempts",
+            "0",
+            "--llm",
+            f"replay:{tmp_path / 'calls.jsonl'}",
+            "--eval-seeds",
+            "1",
+            "--num-envs",
+            "32",
+            "--max-epochs",
+            "25",
+            "--run-dir",
+            str(run),
+        ]
+    )
     assert code == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed"
@@ -220,16 +315,24 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     assert summary["best"]["sample"] == 0 and len(summary["final_eval"]["fitness"]) == 1
     calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
     prompts = {c["key"].split("/")[0]: c["messages"][1]["content"] for c in calls if c["agent"] == "coder"}
-    assert "reorient the pen" in prompts["stage1-ShadowHand"] and "spin the pen" in prompts["stage2-ShadowHandSpin"]
+    assert (
+        "reorient the pen" in prompts["stage1-ShadowHand"]
+        and "spin the pen" in prompts["stage2-ShadowHandSpin"]
+    )
     assert "fingertip_pos: float32[num_envs, 5, 3]" in prompts["stage2-ShadowHandSpin"]
 
 
 def run_as_in_a_terminal(args: list[str]) -> subprocess.Popen:
     """graph.run started so that Ctrl-C (SIGINT) reaches it: a test runner started in the background (nohup, &)
     ignores SIGINT, and so would the run it starts."""
-    return subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "graph.run", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 @pytest.mark.slow
@@ -255,8 +358,26 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
     run = tmp_path / "run"
-    args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "1", "--eval-seeds", "1",
-            "--llm", f"replay:{transcript}", "--num-envs", "128", "--max-epochs", "30", "--run-dir", str(run)]  # fmt: skip
+    args = [
+        "--search",
+        "eureka",
+        "--task",
+        "Cartpole",
+        "--iterations",
+        "2",
+        "--samples",
+        "1",
+        "--eval-seeds",
+        "1",
+        "--llm",
+        f"replay:{transcript}",
+        "--num-envs",
+        "128",
+        "--max-epochs",
+        "30",
+        "--run-dir",
+        str(run),
+    ]
     proc = run_as_in_a_terminal(args)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not any(run.glob(f"{STAGE}/train/it1-s0/nn")):
@@ -269,8 +390,13 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     assert summary["status"] == "stopped" and summary["iterations"][0]["samples"][0]["status"] == "trained"
     assert "Status: stopped" in (run / "report.md").read_text() and (run / "report.html").is_file()
 
-    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        [sys.executable, "-m", "graph.run", "--resume", str(run)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert json.loads((run / "summary.json").read_text())["status"] == "completed"
     assert "Status: completed" in (run / "report.md").read_text()

@@ -23,14 +23,30 @@ def test_sampling_stops_once_the_budget_is_spent_and_the_run_still_finishes(tmp_
     prices.write_text('models:\n  "fake:priced": {input: 1000.0, output: 2000.0}\n')  # 0.02 USD per FAKE call
     run = tmp_path / "run"
     run.mkdir()
-    settings = Settings.load(DEFAULTS_FILE, {
-        "task": "Cartpole", "llm": "fake:priced", "iterations": 3, "samples": 2, "eval_seeds": 1, "num_envs": 64,
-        "max_epochs": 5, "repair_attempts": 0, "llm_max_concurrency": 1, "prices": str(prices), "budget_usd": 0.05,
-        "run_dir": str(run), "search": "eureka", "agent_mode": "text",
-    })  # fmt: skip
+    settings = Settings.load(
+        DEFAULTS_FILE,
+        {
+            "task": "Cartpole",
+            "llm": "fake:priced",
+            "iterations": 3,
+            "samples": 2,
+            "eval_seeds": 1,
+            "num_envs": 64,
+            "max_epochs": 5,
+            "repair_attempts": 0,
+            "llm_max_concurrency": 1,
+            "prices": str(prices),
+            "budget_usd": 0.05,
+            "run_dir": str(run),
+            "search": "eureka",
+            "agent_mode": "text",
+        },
+    )
     model = ScriptedChatModel(script=[GOOD] * 6, prompts=[])
-    models = AgentModels({a: model for a in ("coder", "critic", "curriculum")},
-                         {a: ContextWindow(None) for a in ("coder", "critic", "curriculum")})  # fmt: skip
+    models = AgentModels(
+        {a: model for a in ("coder", "critic", "curriculum")},
+        {a: ContextWindow(None) for a in ("coder", "critic", "curriculum")},
+    )
     asyncio.run(execute(open_run(settings, RunDir(run), new=True, models=models), resume=False))
 
     summary = json.loads((run / "summary.json").read_text())
@@ -47,10 +63,25 @@ def test_sampling_stops_once_the_budget_is_spent_and_the_run_still_finishes(tmp_
 
 def test_a_budget_with_an_unpriced_model_is_refused_before_anything_is_written(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["--search", "eureka", "--task", "Cartpole", "--budget-usd", "1", "--llm", "openai:gpt-9-unpriced", "--run-dir", str(run)]) == 2
+    assert (
+        main(
+            [
+                "--search",
+                "eureka",
+                "--task",
+                "Cartpole",
+                "--budget-usd",
+                "1",
+                "--llm",
+                "openai:gpt-9-unpriced",
+                "--run-dir",
+                str(run),
+            ]
+        )
+        == 2
+    )
     assert "budget_usd needs a price for openai:gpt-9-unpriced" in capsys.readouterr().err
     assert not run.exists()
-
 
 
 @pytest.mark.slow

@@ -19,12 +19,30 @@ from tools.trainer import make_job
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
-TWO_STAGES = ["--search", "eureka", "--curriculum", "Cartpole,Cartpole", "--iterations", "1", "--samples", "2", "--eval-seeds", "1",
-              "--trainers-per-device", "1", "--num-envs", "128", "--max-epochs", "40"]  # fmt: skip
+TWO_STAGES = [
+    "--search",
+    "eureka",
+    "--curriculum",
+    "Cartpole,Cartpole",
+    "--iterations",
+    "1",
+    "--samples",
+    "2",
+    "--eval-seeds",
+    "1",
+    "--trainers-per-device",
+    "1",
+    "--num-envs",
+    "128",
+    "--max-epochs",
+    "40",
+]
 
 
 def transcript(path: Path, coder: int, curriculum: tuple[str, ...] = ()) -> str:
-    lines = [{"agent": "coder", "response": GOOD}] * coder + [{"agent": "curriculum", "response": r} for r in curriculum]
+    lines = [{"agent": "coder", "response": GOOD}] * coder + [
+        {"agent": "curriculum", "response": r} for r in curriculum
+    ]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return f"replay:{path}"
 
@@ -53,7 +71,10 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     assert len(results) == 3
     for path in results:
         assert json.loads(path.read_text())["warm_start_digest"] == stage_one
-    assert all(json.loads(p.read_text())["warm_start_digest"] is None for p in (run / "stage1-Cartpole").glob("*/*/result.json"))
+    assert all(
+        json.loads(p.read_text())["warm_start_digest"] is None
+        for p in (run / "stage1-Cartpole").glob("*/*/result.json")
+    )
 
     # It starts far ahead of the same reward trained from scratch on the same budget and seed.
     warm = json.loads((run / "stage2-Cartpole" / "train" / "it0-s0" / "result.json").read_text())
@@ -67,7 +88,9 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     # The Coder's first stage-2 prompt carries stage 1's best reward (Eureka's reward initialisation).
     calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
     stage_two = next(c for c in calls if c["key"].startswith("stage2-Cartpole/"))["messages"]
-    assert "pole_angle ** 2" in stage_two[2]["content"] and "previous stage, Cartpole" in stage_two[3]["content"]
+    assert (
+        "pole_angle ** 2" in stage_two[2]["content"] and "previous stage, Cartpole" in stage_two[3]["content"]
+    )
     decision = next(c for c in calls if c["agent"] == "curriculum")
     assert "Stage 1 (Cartpole, attempt 1)" in decision["messages"][1]["content"]
     assert "has these stages: Cartpole -> Cartpole." in decision["messages"][1]["content"]
@@ -77,8 +100,24 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
 def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_path, capsys):
     checkpoint = tiny_cartpole_checkpoint(tmp_path / "pre")
     run = tmp_path / "run"
-    args = ["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
-            "--num-envs", "64", "--max-epochs", "3", "--llm", transcript(tmp_path / "calls.jsonl", 1)]  # fmt: skip
+    args = [
+        "--search",
+        "eureka",
+        "--task",
+        "Cartpole",
+        "--iterations",
+        "1",
+        "--samples",
+        "1",
+        "--eval-seeds",
+        "1",
+        "--num-envs",
+        "64",
+        "--max-epochs",
+        "3",
+        "--llm",
+        transcript(tmp_path / "calls.jsonl", 1),
+    ]
     assert main([*args, "--init-checkpoint", checkpoint, "--run-dir", str(run)]) == 0
     summary = json.loads((run / "summary.json").read_text())
     copy = run / "init_checkpoint.pth"
@@ -92,7 +131,10 @@ def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_
     capsys.readouterr()
     assert main([*args, "--init-checkpoint", str(bad), "--run-dir", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: --init-checkpoint: {bad} is not an rl_games checkpoint") and err.count("\n") == 1
+    assert (
+        err.startswith(f"error: --init-checkpoint: {bad} is not an rl_games checkpoint")
+        and err.count("\n") == 1
+    )
     assert not (tmp_path / "b").exists()
 
 
@@ -100,8 +142,12 @@ def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_
 def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
     run = tmp_path / "run"
     llm = transcript(tmp_path / "calls.jsonl", 4)
-    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *TWO_STAGES, "--llm", llm, "--run-dir", str(run)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph.run", *TWO_STAGES, "--llm", llm, "--run-dir", str(run)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and not any(run.glob("stage2-Cartpole/train/*/nn")):
         time.sleep(0.05)
@@ -113,16 +159,29 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
     time.sleep(1)
     assert processes_mentioning(str(run)) == []
 
-    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        [sys.executable, "-m", "graph.run", "--resume", str(run)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and [s["task"] for s in summary["stages"]] == ["Cartpole"] * 2
-    assert {p: p.read_text() for p in (run / "stage1-Cartpole").rglob("result.json")} == stage_one  # not redone
+    assert {
+        p: p.read_text() for p in (run / "stage1-Cartpole").rglob("result.json")
+    } == stage_one  # not redone
     assert summary["llm"]["calls"] == 4  # no stage-1 program was sampled again
     events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    assert [e["stage"] for e in events if e["event"] == "stage.done"] == ["stage1-Cartpole", "stage2-Cartpole"]
-    assert [e["stage"] for e in events if e["event"] == "stage.start"] == ["stage1-Cartpole", "stage2-Cartpole"]
+    assert [e["stage"] for e in events if e["event"] == "stage.done"] == [
+        "stage1-Cartpole",
+        "stage2-Cartpole",
+    ]
+    assert [e["stage"] for e in events if e["event"] == "stage.start"] == [
+        "stage1-Cartpole",
+        "stage2-Cartpole",
+    ]
 
 
 @pytest.mark.slow
@@ -132,15 +191,42 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
     run = tmp_path / "run"
     # One greedy sample without repairs per stage: each model call costs ~30 s on 2 cores (2 samples with
     # repairs took 10 min); at temperature 0 its programs are the same each time (every stage trained, 8 min).
-    done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "ShadowHandSpin", "--iterations", "1",
-                           "--samples", "1", "--repair-attempts", "0", "--max-epochs", "2", "--num-envs", "16",
-                           "--temperature", "0", "--run-dir", str(run)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1800,
-                          env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")})  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graph.run",
+            "--search",
+            "eureka",
+            "--task",
+            "ShadowHandSpin",
+            "--iterations",
+            "1",
+            "--samples",
+            "1",
+            "--repair-attempts",
+            "0",
+            "--max-epochs",
+            "2",
+            "--num-envs",
+            "16",
+            "--temperature",
+            "0",
+            "--run-dir",
+            str(run),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())
     stages = summary["stages"]
-    assert stages[0]["task"] == "ShadowHand" and all(s["decision"] and s["decision"]["reason"] for s in stages)
+    assert stages[0]["task"] == "ShadowHand" and all(
+        s["decision"] and s["decision"]["reason"] for s in stages
+    )
     assert all(s["best"] for s in stages), [(s["task"], s["attempt"], s["best"]) for s in stages]
     # The 1.5B model's decisions are its own: the stages must follow them.
     for before, after in zip(stages, stages[1:]):

@@ -10,8 +10,10 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-GOOD = ("```python\ndef compute_reward(pole_angle, pole_vel):\n"
-        "    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```")
+GOOD = (
+    "```python\ndef compute_reward(pole_angle, pole_vel):\n"
+    "    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+)
 
 
 @pytest.mark.gpu
@@ -20,11 +22,37 @@ def test_a_run_on_cuda_0_trains_every_candidate_on_the_gpu_inside_the_confinemen
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
     run = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "Cartpole",
-                           "--iterations", "1", "--samples", "2", "--eval-seeds", "1", "--num-envs", "1024",
-                           "--max-epochs", "5", "--devices", "cuda:0", "--llm", f"replay:{transcript}",
-                           "--run-dir", str(run)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graph.run",
+            "--search",
+            "eureka",
+            "--task",
+            "Cartpole",
+            "--iterations",
+            "1",
+            "--samples",
+            "2",
+            "--eval-seeds",
+            "1",
+            "--num-envs",
+            "1024",
+            "--max-epochs",
+            "5",
+            "--devices",
+            "cuda:0",
+            "--llm",
+            f"replay:{transcript}",
+            "--run-dir",
+            str(run),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and len(summary["final_eval"]["fitness"]) == 1

@@ -22,9 +22,17 @@ from graph.run import main
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
-TOP_LEVEL_FILES = {"config.yaml", "checkpoints.sqlite", "llm_calls.jsonl", "log.jsonl", "summary.json", "steering.sqlite",
-                   "seed_salt",
-                   "report.html", "report.md"}
+TOP_LEVEL_FILES = {
+    "config.yaml",
+    "checkpoints.sqlite",
+    "llm_calls.jsonl",
+    "log.jsonl",
+    "summary.json",
+    "steering.sqlite",
+    "seed_salt",
+    "report.html",
+    "report.md",
+}
 REPORT_FILES = {"fitness.png", "components.png", "execute_rate.png"}  # in report_files/
 STAGE = "stage1-Cartpole"
 
@@ -35,8 +43,13 @@ def expectation(program: Path) -> tuple[str, str]:
 
 
 def untracked_project_files() -> set[str]:
-    listing = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    listing = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return set(listing.splitlines())
 
 
@@ -48,7 +61,11 @@ def outside_job_dirs(run: Path) -> list[str]:
         if path.is_dir() or parts[0] == STAGE and parts[1] in ("rewards", "train", "eval") and len(parts) > 3:
             continue
         report = len(parts) == 2 and parts[0] == "report_files" and parts[1] in REPORT_FILES
-        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and parts[:2] != (STAGE, "rewards") and not report:
+        if (
+            not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES)
+            and parts[:2] != (STAGE, "rewards")
+            and not report
+        ):
             stray.append(str(path.relative_to(run)))
     return stray
 
@@ -56,8 +73,13 @@ def outside_job_dirs(run: Path) -> list[str]:
 def kill_after_trainings(args: list[str], train_dir: Path, trainings: int) -> int | None:
     """Run ``graph.run args`` in a child, and kill it (its whole group) once ``trainings`` results are on disk;
     the exit code if it ended by itself first."""
-    child = subprocess.Popen([sys.executable, "-m", "graph.run", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-m", "graph.run", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 1800
     while child.poll() is None and time.monotonic() < deadline:
         if len(list(train_dir.glob("*/result.json"))) >= trainings:
@@ -72,28 +94,61 @@ def kill_after_trainings(args: list[str], train_dir: Path, trainings: int) -> in
 def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_path, capfd):
     assert len(HOSTILE) >= 40
     transcript = tmp_path / "hostile.jsonl"
-    transcript.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{p.read_text()}```"}) + "\n"
-                                  for p in HOSTILE))  # fmt: skip
+    transcript.write_text(
+        "".join(
+            json.dumps({"agent": "coder", "response": f"```python\n{p.read_text()}```"}) + "\n"
+            for p in HOSTILE
+        )
+    )
     # Tight caps so the looping programs end fast. The dry-run cap leaves room for the hoarder: it
     # fills the dry run's 2 GB in ~2 s alone (4 GB took 6.5 s, and over 20 s beside the trainings in CI).
     config = tmp_path / "run.yaml"
-    config.write_text((CONFIG_DIR / "run.yaml").read_text() + "\ncheck_timeout_s: 30\ntrain_timeout_s: 120\n"
-                      "train_memory_gb: 3\n")  # fmt: skip
+    config.write_text(
+        (CONFIG_DIR / "run.yaml").read_text() + "\ncheck_timeout_s: 30\ntrain_timeout_s: 120\n"
+        "train_memory_gb: 3\n"
+    )
     before = untracked_project_files()
     outside = sorted(p.name for p in tmp_path.iterdir())
     run = tmp_path / "run"
     # Under the default search, killed (kill -9) once a few trainings have ended, then resumed: every answer is
     # replayed again on resume, and neither pass may crash on any of them (issue 36: --resume crashed as the run did).
-    args = ["--config", str(config), "--search", "robust", "--extra-seeds", "1", "--task", "Cartpole", "--iterations",
-            "1", "--samples", str(len(HOSTILE)), "--repair-attempts", "0", "--llm", f"replay:{transcript}",
-            "--eval-seeds", "1", "--num-envs", "64", "--max-epochs", "4", "--rungs", "none", "--run-dir", str(run)]  # fmt: skip
+    args = [
+        "--config",
+        str(config),
+        "--search",
+        "robust",
+        "--extra-seeds",
+        "1",
+        "--task",
+        "Cartpole",
+        "--iterations",
+        "1",
+        "--samples",
+        str(len(HOSTILE)),
+        "--repair-attempts",
+        "0",
+        "--llm",
+        f"replay:{transcript}",
+        "--eval-seeds",
+        "1",
+        "--num-envs",
+        "64",
+        "--max-epochs",
+        "4",
+        "--rungs",
+        "none",
+        "--run-dir",
+        str(run),
+    ]
     killed = kill_after_trainings(args, run / STAGE / "train", 3)
     assert killed is None, f"the run ended before it could be killed: {killed}"
     assert main(["--resume", str(run)]) == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed"
     # Which program each sample got: the replayed response recorded for its key.
-    calls = {c["key"]: c["response"] for c in map(json.loads, (run / "llm_calls.jsonl").read_text().splitlines())}
+    calls = {
+        c["key"]: c["response"] for c in map(json.loads, (run / "llm_calls.jsonl").read_text().splitlines())
+    }
     by_source = {f"```python\n{p.read_text()}```": p for p in HOSTILE}
     outcomes = {}
     for sample in summary["iterations"][0]["samples"]:
@@ -104,18 +159,27 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
         # is refused as its copy, whatever it would have done in training (huge_reward_last_epoch counts its calls).
         copy = status in ("trained", "failed") and sample["status"] == "duplicate" and sample["duplicate_of"]
         assert sample["status"] == status or copy, (program.stem, sample["error"])
-        assert copy or any(r in (sample["error"] or "") for r in reason.split(" | ")), (program.stem, sample["error"])
+        assert copy or any(r in (sample["error"] or "") for r in reason.split(" | ")), (
+            program.stem,
+            sample["error"],
+        )
         if status == "trained" and not copy:
-            result = json.loads((run / STAGE / "train" / f"it0-s{sample['sample']}" / "result.json").read_text())
+            result = json.loads(
+                (run / STAGE / "train" / f"it0-s{sample['sample']}" / "result.json").read_text()
+            )
             first = sample["seeds"][0]  # its first training; the sample's figure is over all its seeds
             assert first["fitness"] == result["evaluation"]["fitness"] is not None  # the clean measurement
             assert sample["train_fitness"] == result["fitness_max"]  # nothing printed reached the caller
             assert (result["fitness_max"] or 0.0) < 1e6, program.stem
     assert len(outcomes) == len(HOSTILE)
     printed = capfd.readouterr()
-    assert "\x1b" not in printed.out + printed.err  # no escape sequence from an error or a print reached the console
+    assert (
+        "\x1b" not in printed.out + printed.err
+    )  # no escape sequence from an error or a print reached the console
     page = (run / "report.html").read_text()
-    assert "\u202e" not in page  # bidi controls are shown as marks, never applied (tests/graph/results/test_report.py)
+    assert (
+        "\u202e" not in page
+    )  # bidi controls are shown as marks, never applied (tests/graph/results/test_report.py)
     assert outside_job_dirs(run) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(outside + ["run"])
     assert untracked_project_files() == before

@@ -17,20 +17,60 @@ def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path, monkeypatc
     transcript = tmp_path / "calls.jsonl"
     transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(4)))
     run = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "Cartpole", "--iterations", "2", "--samples", "2",
-                           "--eval-seeds", "2", "--num-envs", "64", "--max-epochs", "5", "--llm", f"replay:{transcript}",
-                           "--pool", "ray", "--ray-gpus", "2", "--gpus-per-trainer", "0.5", "--run-dir", str(run)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graph.run",
+            "--search",
+            "eureka",
+            "--task",
+            "Cartpole",
+            "--iterations",
+            "2",
+            "--samples",
+            "2",
+            "--eval-seeds",
+            "2",
+            "--num-envs",
+            "64",
+            "--max-epochs",
+            "5",
+            "--llm",
+            f"replay:{transcript}",
+            "--pool",
+            "ray",
+            "--ray-gpus",
+            "2",
+            "--gpus-per-trainer",
+            "0.5",
+            "--run-dir",
+            str(run),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and len(summary["final_eval"]["fitness"]) == 2
     assert all(s["status"] == "trained" for it in summary["iterations"] for s in it["samples"])
     results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
-    assert len(results) == 6  # four candidates and two final-evaluation seeds, each brought back from its actor
+    assert (
+        len(results) == 6
+    )  # four candidates and two final-evaluation seeds, each brought back from its actor
     assert all(len(r["where"]["gpu_ids"]) == 1 for r in results)  # Ray gave each actor one (shared) GPU
     assert {r["where"]["gpu_ids"][0] for r in results} <= {"0", "1"}
-    shared = [(a, b) for a in results for b in results if a is not b and a["where"]["gpu_ids"] == b["where"]["gpu_ids"]]
-    assert any(max(a["started_at"], b["started_at"]) < min(a["finished_at"], b["finished_at"]) for a, b in shared)  # half each: two at once
+    shared = [
+        (a, b)
+        for a in results
+        for b in results
+        if a is not b and a["where"]["gpu_ids"] == b["where"]["gpu_ids"]
+    ]
+    assert any(
+        max(a["started_at"], b["started_at"]) < min(a["finished_at"], b["finished_at"]) for a, b in shared
+    )  # half each: two at once
     assert all(Path(r["checkpoint"]).is_relative_to(run) and Path(r["checkpoint"]).is_file() for r in results)
 
 
@@ -44,20 +84,54 @@ def test_a_run_on_a_two_node_cluster_at_ray_address_brings_every_file_back(tmp_p
         for _ in range(2):
             cluster.add_node(num_cpus=1, num_gpus=0)
         transcript = tmp_path / "calls.jsonl"
-        transcript.write_text("".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2)))
+        transcript.write_text(
+            "".join(json.dumps({"agent": "coder", "response": GOOD}) + "\n" for _ in range(2))
+        )
         run = tmp_path / "run"
-        done = subprocess.run([sys.executable, "-m", "graph.run", "--search", "eureka", "--task", "Cartpole",
-                               "--iterations", "1", "--samples", "2", "--eval-seeds", "2", "--num-envs", "64",
-                               "--max-epochs", "5", "--llm", f"replay:{transcript}", "--pool", "ray", "--ray-address",
-                               cluster.address, "--run-dir", str(run)],
-                              cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "graph.run",
+                "--search",
+                "eureka",
+                "--task",
+                "Cartpole",
+                "--iterations",
+                "1",
+                "--samples",
+                "2",
+                "--eval-seeds",
+                "2",
+                "--num-envs",
+                "64",
+                "--max-epochs",
+                "5",
+                "--llm",
+                f"replay:{transcript}",
+                "--pool",
+                "ray",
+                "--ray-address",
+                cluster.address,
+                "--run-dir",
+                str(run),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     finally:
         cluster.shutdown()
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "gpus_per_trainer 0: Ray reports 0 GPUs, so trainings run on the CPU" in done.stderr  # the choice, said
+    assert (
+        "gpus_per_trainer 0: Ray reports 0 GPUs, so trainings run on the CPU" in done.stderr
+    )  # the choice, said
     results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
     assert len(results) == 4 and len({r["where"]["node_id"] for r in results}) == 2  # both nodes trained
     for r in results:
         job = Path(r["out_dir"])
         assert job.is_relative_to(run) and Path(r["checkpoint"]).is_file() and (job / "train.log").is_file()
-        assert (job / "clean_eval" / "evaluation.json").is_file() and not Path(r["where"]["node_dir"]).exists()
+        assert (job / "clean_eval" / "evaluation.json").is_file() and not Path(
+            r["where"]["node_dir"]
+        ).exists()

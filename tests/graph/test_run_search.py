@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph
@@ -22,28 +21,67 @@ from tests.helpers import processes_mentioning
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 PROGRAM = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
-SAME = '"""Upright."""\nimport torch\n\n\ndef compute_reward(pole_angle: torch.Tensor):\n    # closer to 0 is better\n' \
-       "    r = 1.0 - (pole_angle ** 2)\n    return (r, {'upright': r})\n"
-OTHER = "def compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.1 * pole_vel ** 2\n" \
-        "    return r, {'upright': r}\n"
+SAME = (
+    '"""Upright."""\nimport torch\n\n\ndef compute_reward(pole_angle: torch.Tensor):\n    # closer to 0 is better\n'
+    "    r = 1.0 - (pole_angle ** 2)\n    return (r, {'upright': r})\n"
+)
+OTHER = (
+    "def compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.1 * pole_vel ** 2\n"
+    "    return r, {'upright': r}\n"
+)
 # Another text, the same reward: an unused constant, a scale of 1.0, x * x for x ** 2 (the embedded model's habit).
-ALIKE = "def compute_reward(pole_angle):\n    tolerance = 0.05\n    scale = 1.0\n" \
-        "    r = (1.0 - pole_angle * pole_angle) * scale\n    return r, {'upright': r}\n"
-ANSWERS = [PROGRAM, SAME, ALIKE, OTHER]  # iteration 0: the same program twice; iteration 1: it again, and a new one
+ALIKE = (
+    "def compute_reward(pole_angle):\n    tolerance = 0.05\n    scale = 1.0\n"
+    "    r = (1.0 - pole_angle * pole_angle) * scale\n    return r, {'upright': r}\n"
+)
+ANSWERS = [
+    PROGRAM,
+    SAME,
+    ALIKE,
+    OTHER,
+]  # iteration 0: the same program twice; iteration 1: it again, and a new one
 
 
 def coder_answers(path: Path, programs: list[str]) -> Path:
     """A FAKE Coder: a transcript that answers with these programs, in order."""
-    path.write_text("".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n" for a in programs))
+    path.write_text(
+        "".join(json.dumps({"agent": "coder", "response": f"```python\n{a}```"}) + "\n" for a in programs)
+    )
     return path
 
 
 def run(tmp_path, search: str) -> dict:
     transcript = coder_answers(tmp_path / f"{search}.jsonl", ANSWERS)
     run_dir = tmp_path / search
-    assert main(["--task", "Cartpole", "--iterations", "2", "--samples", "2", "--repair-attempts", "0",
-                 "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "64", "--max-epochs", "4",
-                 "--search", search, "--extra-seeds", "1", "--run-dir", str(run_dir)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--task",
+                "Cartpole",
+                "--iterations",
+                "2",
+                "--samples",
+                "2",
+                "--repair-attempts",
+                "0",
+                "--llm",
+                f"replay:{transcript}",
+                "--eval-seeds",
+                "1",
+                "--num-envs",
+                "64",
+                "--max-epochs",
+                "4",
+                "--search",
+                search,
+                "--extra-seeds",
+                "1",
+                "--run-dir",
+                str(run_dir),
+            ]
+        )
+        == 0
+    )
     return json.loads(RunDir(run_dir).summary.read_text())
 
 
@@ -55,14 +93,22 @@ def test_robust_never_trains_a_program_twice_and_eureka_trains_every_one(tmp_pat
     first = next(s for s in robust["iterations"][0]["samples"] if s["status"] == "trained")
     assert {s["duplicate_of"] for s in samples if s["status"] == "duplicate"} == {f"it0-s{first['sample']}"}
     alike = next(s for s in robust["iterations"][1]["samples"] if s["status"] == "duplicate")
-    assert "its reward equals that program's on all" in alike["error"]  # known by what it computes, not by its text
-    assert all(len(s["seeds"]) == 2 and s["seeds"][0]["seed"] == 0 for s in samples if s["status"] == "trained")
+    assert (
+        "its reward equals that program's on all" in alike["error"]
+    )  # known by what it computes, not by its text
+    assert all(
+        len(s["seeds"]) == 2 and s["seeds"][0]["seed"] == 0 for s in samples if s["status"] == "trained"
+    )
     assert robust["compute"]["duplicates"] == 2 and robust["compute"]["trainings"] == 2 * 2 + 1
     assert robust["final_eval"]["seeds"] == [1000] and robust["search"] == "robust"
-    assert robust["final_eval"]["selection_gap"] == pytest.approx(robust["best"]["fitness"] - robust["final_eval"]["mean"])
+    assert robust["final_eval"]["selection_gap"] == pytest.approx(
+        robust["best"]["fitness"] - robust["final_eval"]["mean"]
+    )
     eureka = run(tmp_path, "eureka")
     samples = [s for it in eureka["iterations"] for s in it["samples"]]
-    assert [s["status"] for s in samples] == ["trained"] * 4 and all(s["duplicate_of"] is None for s in samples)
+    assert [s["status"] for s in samples] == ["trained"] * 4 and all(
+        s["duplicate_of"] is None for s in samples
+    )
     assert all(len(s["seeds"]) == 1 for s in samples) and eureka["compute"]["trainings"] == 4 + 1
 
 
@@ -73,33 +119,82 @@ BAD = "def compute_reward(pole_angle):\n    r = pole_angle.abs()\n    return r, 
 def test_a_candidate_behind_the_others_at_a_rung_stops_there_and_its_program_is_known(tmp_path):
     transcript = coder_answers(tmp_path / "answers.jsonl", [OTHER, BAD, BAD])
     run_dir = tmp_path / "run"
-    assert main(["--task", "Cartpole", "--iterations", "3", "--samples", "1", "--repair-attempts", "0",
-                 "--llm", f"replay:{transcript}", "--eval-seeds", "1", "--num-envs", "64", "--max-epochs", "200",
-                 "--rungs", "0.05", "--rung-min-peers", "2", "--extra-seeds", "0", "--run-dir", str(run_dir)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--task",
+                "Cartpole",
+                "--iterations",
+                "3",
+                "--samples",
+                "1",
+                "--repair-attempts",
+                "0",
+                "--llm",
+                f"replay:{transcript}",
+                "--eval-seeds",
+                "1",
+                "--num-envs",
+                "64",
+                "--max-epochs",
+                "200",
+                "--rungs",
+                "0.05",
+                "--rung-min-peers",
+                "2",
+                "--extra-seeds",
+                "0",
+                "--run-dir",
+                str(run_dir),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(RunDir(run_dir).summary.read_text())
     good, bad, again = (it["samples"][0] for it in summary["iterations"])
     assert good["status"] == "trained" and good["seeds"][0]["env_steps"] == 200 * 64 * 16
-    assert bad["status"] == "stopped_early" and bad["fitness"] is None and "stopped early at epoch 10" in bad["error"]
+    assert (
+        bad["status"] == "stopped_early"
+        and bad["fitness"] is None
+        and "stopped early at epoch 10" in bad["error"]
+    )
     (entry,) = bad["seeds"]
-    assert entry["status"] == "stopped_early" and entry["rung"]["epoch"] == 10 and entry["env_steps"] < 20 * 64 * 16
-    assert entry["rung"]["fitness"] < json.loads((run_dir / "stage1-Cartpole" / "rungs.json").read_text())["10"]["it0-s0"]
-    assert again["status"] == "duplicate" and again["duplicate_of"] == "it1-s0"  # a stopped program is not retried
+    assert (
+        entry["status"] == "stopped_early"
+        and entry["rung"]["epoch"] == 10
+        and entry["env_steps"] < 20 * 64 * 16
+    )
+    assert (
+        entry["rung"]["fitness"]
+        < json.loads((run_dir / "stage1-Cartpole" / "rungs.json").read_text())["10"]["it0-s0"]
+    )
+    assert (
+        again["status"] == "duplicate" and again["duplicate_of"] == "it1-s0"
+    )  # a stopped program is not retried
     assert summary["compute"]["stopped_early"] == 1 and summary["best"]["iteration"] == 0
 
 
 def test_rungs_that_fall_before_the_minimum_epoch_are_refused_in_one_line(tmp_path, capsys):
-    assert main(["--task", "Cartpole", "--max-epochs", "8", "--rungs", "0.5", "--run-dir", str(tmp_path / "r")]) == 2
+    assert (
+        main(["--task", "Cartpole", "--max-epochs", "8", "--rungs", "0.5", "--run-dir", str(tmp_path / "r")])
+        == 2
+    )
     assert "--rungs 0.5: with 8 epochs (Cartpole) no rung falls between epoch 10" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
 
-THIRD = "def compute_reward(pole_angle, cart_pos):\n    r = 1.0 - pole_angle ** 2 - 0.05 * cart_pos ** 2\n" \
-        "    return r, {'upright': r}\n"
+THIRD = (
+    "def compute_reward(pole_angle, cart_pos):\n    r = 1.0 - pole_angle ** 2 - 0.05 * cart_pos ** 2\n"
+    "    return r, {'upright': r}\n"
+)
 
 
 def seed_trainings(run: Path) -> dict[str, float]:
     """The extra-seed trainings that wrote a result: their directory name and start time."""
-    return {p.parent.name: json.loads(p.read_text())["started_at"] for p in run.glob("stage1-Cartpole/train/*-seed*/result.json")}
+    return {
+        p.parent.name: json.loads(p.read_text())["started_at"]
+        for p in run.glob("stage1-Cartpole/train/*-seed*/result.json")
+    }
 
 
 def recorded_seeds(run: Path) -> set[str]:
@@ -109,7 +204,10 @@ def recorded_seeds(run: Path) -> set[str]:
         async with AsyncSqliteSaver.from_conn_string(str(RunDir(run).checkpoints)) as saver:
             snapshot = await build_graph(saver).aget_state(THREAD, subgraphs=True)
         stage = next(task.state for task in snapshot.tasks if task.state)
-        return [*stage.values.get("seed_runs", []), *(r for t in stage.tasks if t.result for r in t.result["seed_runs"])]
+        return [
+            *stage.values.get("seed_runs", []),
+            *(r for t in stage.tasks if t.result for r in t.result["seed_runs"]),
+        ]
 
     return {f"{r['candidate']}-seed{r['seed']}" for r in asyncio.run(recorded())}
 
@@ -118,11 +216,38 @@ def recorded_seeds(run: Path) -> set[str]:
 def test_kill_9_while_the_seeds_train_then_resume_keeps_every_finished_rung_and_seed(tmp_path):
     transcript = coder_answers(tmp_path / "answers.jsonl", [PROGRAM, OTHER, THIRD])
     run = tmp_path / "run"
-    args = ["--task", "Cartpole", "--iterations", "1", "--samples", "3", "--eval-seeds", "1", "--trainers-per-device",
-            "1", "--llm", f"replay:{transcript}", "--num-envs", "64", "--max-epochs", "50", "--rungs", "0.2",
-            "--seed-top-k", "1", "--extra-seeds", "3", "--repair-attempts", "0"]  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    args = [
+        "--task",
+        "Cartpole",
+        "--iterations",
+        "1",
+        "--samples",
+        "3",
+        "--eval-seeds",
+        "1",
+        "--trainers-per-device",
+        "1",
+        "--llm",
+        f"replay:{transcript}",
+        "--num-envs",
+        "64",
+        "--max-epochs",
+        "50",
+        "--rungs",
+        "0.2",
+        "--seed-top-k",
+        "1",
+        "--extra-seeds",
+        "3",
+        "--repair-attempts",
+        "0",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph.run", *args, "--run-dir", str(run)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None and len(seed_trainings(run)) < 2:
         time.sleep(0.05)
@@ -135,11 +260,18 @@ def test_kill_9_while_the_seeds_train_then_resume_keeps_every_finished_rung_and_
     assert processes_mentioning(str(run)) == [] and set(rungs["10"]) == {"it0-s0", "it0-s1", "it0-s2"}
     assert len(finished) >= 1
 
-    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        [sys.executable, "-m", "graph.run", "--resume", str(run)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["llm"]["calls"] == 3
-    assert all(seed_trainings(run)[name] == started for name, started in finished.items())  # not trained again
+    assert all(
+        seed_trainings(run)[name] == started for name, started in finished.items()
+    )  # not trained again
     assert json.loads((run / "stage1-Cartpole" / "rungs.json").read_text()) == rungs  # nor judged again
     assert [s["seed"] for s in summary["best"]["seeds"]] == [0, 1, 2, 3]

@@ -36,8 +36,25 @@ def test_a_2k_context_server_run_finishes_with_every_sample_accounted_for(tmp_pa
     run = tmp_path / "run"
     with embedded_model_server(context_tokens=2048) as url:
         # One repair: under the small profile a fresh sample, so each sample may ask the server twice.
-        code = main(["--task", "BallBalance", "--llm", "qwen-coder", "--base-url", url, "--iterations", "1",
-                     "--samples", "2", "--repair-attempts", "1", "--run-dir", str(run), *TINY])  # fmt: skip
+        code = main(
+            [
+                "--task",
+                "BallBalance",
+                "--llm",
+                "qwen-coder",
+                "--base-url",
+                url,
+                "--iterations",
+                "1",
+                "--samples",
+                "2",
+                "--repair-attempts",
+                "1",
+                "--run-dir",
+                str(run),
+                *TINY,
+            ]
+        )
     assert code == 0
     s = summary(run)
     assert s["status"] in ("completed", "no_trained_candidate")
@@ -47,15 +64,35 @@ def test_a_2k_context_server_run_finishes_with_every_sample_accounted_for(tmp_pa
     if s["status"] == "no_trained_candidate":
         assert s["reason"].startswith("no candidate trained; 2 samples:")
     records = calls(run)
-    assert records and all(r["prompt_tokens"] + r["max_tokens"] <= 2048 for r in records)  # the server's count
+    assert records and all(
+        r["prompt_tokens"] + r["max_tokens"] <= 2048 for r in records
+    )  # the server's count
 
 
 def test_answers_cut_off_by_the_budget_are_truncated_never_trained(tmp_path):
     run = tmp_path / "run"
     with embedded_model_server(context_tokens=2048) as url:
-        code = main(["--task", "BallBalance", "--llm", "openai:qwen-coder", "--base-url", url, "--iterations", "1",
-                     "--samples", "2", "--repair-attempts", "0", "--llm-max-tokens", "24", "--run-dir", str(run),
-                     *TINY])  # fmt: skip
+        code = main(
+            [
+                "--task",
+                "BallBalance",
+                "--llm",
+                "openai:qwen-coder",
+                "--base-url",
+                url,
+                "--iterations",
+                "1",
+                "--samples",
+                "2",
+                "--repair-attempts",
+                "0",
+                "--llm-max-tokens",
+                "24",
+                "--run-dir",
+                str(run),
+                *TINY,
+            ]
+        )
     assert code == 0
     s = summary(run)
     assert s["status"] == "no_trained_candidate"
@@ -67,13 +104,27 @@ def test_answers_cut_off_by_the_budget_are_truncated_never_trained(tmp_path):
 
 def test_a_model_the_server_does_not_serve_is_one_line_before_any_work(tmp_path, capsys):
     with embedded_model_server(context_tokens=2048) as url:
-        code = main(["--task", "BallBalance", "--llm", "qwen2.5-coder:7b", "--base-url", url,
-                     "--run-dir", str(tmp_path / "run")])  # fmt: skip
+        code = main(
+            [
+                "--task",
+                "BallBalance",
+                "--llm",
+                "qwen2.5-coder:7b",
+                "--base-url",
+                url,
+                "--run-dir",
+                str(tmp_path / "run"),
+            ]
+        )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith(f"error: the LLM server at {url} does not serve 'qwen2.5-coder:7b'; it serves: qwen-coder")
+    assert err.startswith(
+        f"error: the LLM server at {url} does not serve 'qwen2.5-coder:7b'; it serves: qwen-coder"
+    )
     assert not (tmp_path / "run").exists()
-    code = main(["--task", "BallBalance", "--llm", "qwen-coder", "--base-url", url, "--run-dir", str(tmp_path / "b")])
+    code = main(
+        ["--task", "BallBalance", "--llm", "qwen-coder", "--base-url", url, "--run-dir", str(tmp_path / "b")]
+    )
     assert code == 2 and "cannot reach the LLM server at" in capsys.readouterr().err  # it is gone now
 
 
@@ -85,11 +136,34 @@ def test_a_server_that_goes_away_fails_its_samples_stops_resumably_and_resume_co
     with embedded_model_server(context_tokens=2048) as url:
         port = url.rsplit(":", 1)[1].split("/")[0]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "graph.run", "--config", str(config), "--task", "BallBalance", "--llm",
-             "qwen-coder", "--base-url", url, "--iterations", "3", "--samples", "2", "--repair-attempts", "0",
-             "--llm-max-tokens", "200", "--run-dir", str(run), *TINY],
-            cwd=ROOT, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "graph.run",
+                "--config",
+                str(config),
+                "--task",
+                "BallBalance",
+                "--llm",
+                "qwen-coder",
+                "--base-url",
+                url,
+                "--iterations",
+                "3",
+                "--samples",
+                "2",
+                "--repair-attempts",
+                "0",
+                "--llm-max-tokens",
+                "200",
+                "--run-dir",
+                str(run),
+                *TINY,
+            ],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 300
         while not ((run / "llm_calls.jsonl").exists() and calls(run)) and time.monotonic() < deadline:
             time.sleep(0.2)

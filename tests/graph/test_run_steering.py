@@ -37,16 +37,37 @@ def transcript(tmp_path: Path, critic_answers: int = 0) -> Path:
 
 
 def run_args(tmp_path: Path, run: Path, iterations: int = 2, *extra: str) -> list[str]:
-    return ["-m", "graph.run", "--task", "Cartpole", "--iterations", str(iterations), "--samples", "3",
-            "--repair-attempts", "0", "--llm", f"replay:{transcript(tmp_path, critic_answers=1)}",
-            "--eval-seeds", "1", "--num-envs", "128", "--max-epochs", "8", "--run-dir", str(run), *extra]  # fmt: skip
+    return [
+        "-m",
+        "graph.run",
+        "--task",
+        "Cartpole",
+        "--iterations",
+        str(iterations),
+        "--samples",
+        "3",
+        "--repair-attempts",
+        "0",
+        "--llm",
+        f"replay:{transcript(tmp_path, critic_answers=1)}",
+        "--eval-seeds",
+        "1",
+        "--num-envs",
+        "128",
+        "--max-epochs",
+        "8",
+        "--run-dir",
+        str(run),
+        *extra,
+    ]
 
 
 def spawn(args: list[str], timeout: float = 240) -> pexpect.spawn:
     """A process on a pseudo-terminal (so graph.run and graph.chat show their prompt); ``output()`` is all it printed."""
     env = {**os.environ, "COLUMNS": "200", "LINES": "50"}
-    child = pexpect.spawn(sys.executable, args, cwd=ROOT, env=env, encoding="utf-8", timeout=timeout,
-                          dimensions=(50, 200))  # fmt: skip
+    child = pexpect.spawn(
+        sys.executable, args, cwd=ROOT, env=env, encoding="utf-8", timeout=timeout, dimensions=(50, 200)
+    )
     child.logfile_read = io.StringIO()
     return child
 
@@ -66,8 +87,11 @@ def output(child: pexpect.spawn) -> str:
 def prompts_of(run: Path, iteration: int) -> list[str]:
     """The last user turn of each Coder prompt of an iteration."""
     calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
-    return [c["messages"][-1]["content"] for c in calls
-            if c["agent"] == "coder" and c["key"].startswith(f"{STAGE}/it{iteration}-")]  # fmt: skip
+    return [
+        c["messages"][-1]["content"]
+        for c in calls
+        if c["agent"] == "coder" and c["key"].startswith(f"{STAGE}/it{iteration}-")
+    ]
 
 
 def summary(run: Path) -> dict:
@@ -88,7 +112,9 @@ def wait_for_event(run: Path, event: str, timeout: float = 120) -> None:
 def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path):
     run = tmp_path / "run"
     child = spawn(run_args(tmp_path, run))
-    child.expect("stage.start")  # iteration 0 is going (a terminal shows the milestones, not every training's start)
+    child.expect(
+        "stage.start"
+    )  # iteration 0 is going (a terminal shows the milestones, not every training's start)
     child.sendline("keep the cart near the centre of the track")
     child.sendline("@critic which candidate is best so far?")
     child.sendline("/edit")
@@ -107,7 +133,9 @@ def test_terminal_feedback_critic_question_and_edit_during_iteration_0(tmp_path)
     assert "train.done" in printed and "train.progress" not in printed  # a terminal: no line per epoch
     # The feedback typed during iteration 0 joins the reflection in every prompt of iteration 1.
     second = prompts_of(run, 1)
-    assert second and all("keep the cart near the centre of the track" in p and "task_score" in p for p in second)
+    assert second and all(
+        "keep the cart near the centre of the track" in p and "task_score" in p for p in second
+    )
     assert not any("keep the cart near" in p for p in prompts_of(run, 0))
     it1 = summary(run)["iterations"][1]["samples"]
     pasted = [s for s in it1 if s["author"] == "user"]
@@ -155,20 +183,36 @@ def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
 def test_a_message_sent_before_kill_9_is_applied_after_resume(tmp_path):
     run = tmp_path / "run"
     args = run_args(tmp_path, run)
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_event(run, "train.start")
-        chat = subprocess.run([sys.executable, "-m", "graph.chat", str(run)], cwd=ROOT, capture_output=True,
-                              text=True, input="reward keeping the cart still\n", timeout=60)  # fmt: skip
+        chat = subprocess.run(
+            [sys.executable, "-m", "graph.chat", str(run)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            input="reward keeping the cart still\n",
+            timeout=60,
+        )
         assert chat.returncode == 0 and "[run] feedback: applied at the end of iteration 0" in chat.stdout
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:
         proc.kill()
     assert '"event": "steer.applied"' not in (run / "log.jsonl").read_text()  # killed before the boundary
-    resumed = subprocess.run([sys.executable, "-m", "graph.run", "--resume", str(run)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=600)  # fmt: skip
+    resumed = subprocess.run(
+        [sys.executable, "-m", "graph.run", "--resume", str(run)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert summary(run)["status"] == "completed"
     second = prompts_of(run, 1)
@@ -179,10 +223,17 @@ def test_a_message_sent_before_kill_9_is_applied_after_resume(tmp_path):
 def test_human_feedback_mode_with_a_steer_file_replaces_the_reflection(tmp_path):
     run = tmp_path / "run"
     steer = tmp_path / "steer.txt"
-    steer.write_text("# one feedback per iteration\nthe pole falls to the left; reward a centred cart\n"
-                     "good; now make it faster\n")  # fmt: skip
-    proc = subprocess.run([sys.executable, *run_args(tmp_path, run), "--feedback", "human", "--steer-file",
-                           str(steer)], cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    steer.write_text(
+        "# one feedback per iteration\nthe pole falls to the left; reward a centred cart\n"
+        "good; now make it faster\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, *run_args(tmp_path, run), "--feedback", "human", "--steer-file", str(steer)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     s = summary(run)
     assert s["status"] == "completed" and [it["iteration"] for it in s["iterations"]] == [0, 1]

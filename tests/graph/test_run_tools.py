@@ -10,14 +10,23 @@ from graph.run import main
 from tests.graph.test_run import SMALL, STAGE
 
 BROKEN = "def compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n"
-FIXED = ("import torch\n\ndef compute_reward(pole_angle, pole_vel):\n    upright = torch.exp(-2.0 * pole_angle ** 2)\n"
-         "    calm = -0.01 * torch.abs(pole_vel)\n    return upright + calm, {'upright': upright, 'calm': calm}\n")  # fmt: skip
+FIXED = (
+    "import torch\n\ndef compute_reward(pole_angle, pole_vel):\n    upright = torch.exp(-2.0 * pole_angle ** 2)\n"
+    "    calm = -0.01 * torch.abs(pole_vel)\n    return upright + calm, {'upright': upright, 'calm': calm}\n"
+)
 
 
 def answer(agent: str, text: str = "", **call) -> dict:
     """One FAKE recorded answer of a tools-mode run (the fields replay reads)."""
     calls = [{"id": f"call-{call['name']}", "name": call.pop("name"), "args": call}] if call else []
-    return {"agent": agent, "key": None, "messages": [], "response": text, "tools": ["..."], "tool_calls": calls}
+    return {
+        "agent": agent,
+        "key": None,
+        "messages": [],
+        "response": text,
+        "tools": ["..."],
+        "tool_calls": calls,
+    }
 
 
 def fake_transcript(path):
@@ -25,15 +34,39 @@ def fake_transcript(path):
         answer("coder", name="check_reward", code=BROKEN),
         answer("coder", name="check_reward", code=FIXED),
         answer("coder", f"Both checks done; the second passes.\n```python\n{FIXED}```"),
-        answer("critic", name="select_elite", candidate_id="it0-s0", reason="the only trained candidate",
-               analysis="upright is optimised", suggestions="penalise cart velocity"),
-    ]  # fmt: skip
+        answer(
+            "critic",
+            name="select_elite",
+            candidate_id="it0-s0",
+            reason="the only trained candidate",
+            analysis="upright is optimised",
+            suggestions="penalise cart velocity",
+        ),
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
 def run_cartpole(transcript, run_dir, *extra) -> int:
-    return main(["--search", "eureka", "--task", "Cartpole", "--iterations", "1", "--samples", "1", "--eval-seeds", "1",
-                 "--llm", f"replay:{transcript}", "--run-dir", str(run_dir), *SMALL, *extra])  # fmt: skip
+    return main(
+        [
+            "--search",
+            "eureka",
+            "--task",
+            "Cartpole",
+            "--iterations",
+            "1",
+            "--samples",
+            "1",
+            "--eval-seeds",
+            "1",
+            "--llm",
+            f"replay:{transcript}",
+            "--run-dir",
+            str(run_dir),
+            *SMALL,
+            *extra,
+        ]
+    )
 
 
 @pytest.mark.slow
@@ -48,19 +81,29 @@ def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(
     assert summary["iterations"][0]["elite_reason"] == "the only trained candidate"
     records = read_calls(RunDir(tmp_path / "run").llm_calls)
     tools = [r for r in records if "tool" in r]
-    assert [(r["agent"], r["tool"]) for r in tools] == [("coder", "check_reward"), ("coder", "check_reward"),
-                                                        ("critic", "select_elite")]  # fmt: skip
+    assert [(r["agent"], r["tool"]) for r in tools] == [
+        ("coder", "check_reward"),
+        ("coder", "check_reward"),
+        ("critic", "select_elite"),
+    ]
     assert "shape (16,), got ()" in tools[0]["result"] and "\nok: the program ran" in tools[1]["result"]
     assert [r["key"] for r in records if r["agent"] == "coder" and "tool" not in r] == [
-        f"{STAGE}/it0-s0/round{n}" for n in range(3)]
+        f"{STAGE}/it0-s0/round{n}" for n in range(3)
+    ]
     assert summary["llm"]["calls"] == 4  # tool records are not LLM calls
 
     # Replaying the run's own transcript reproduces it: same programs, same tool results, same elite.
-    assert run_cartpole(tmp_path / "run" / "llm_calls.jsonl", tmp_path / "replayed") == 0  # auto: tools, from the log
+    assert (
+        run_cartpole(tmp_path / "run" / "llm_calls.jsonl", tmp_path / "replayed") == 0
+    )  # auto: tools, from the log
     again = json.loads((tmp_path / "replayed" / "summary.json").read_text())
     assert again["iterations"][0]["samples"][0]["status"] == "trained"
     assert again["iterations"][0]["elite_reason"] == "the only trained candidate"
-    replayed = [(r["tool"], r["result"][:40]) for r in read_calls(RunDir(tmp_path / "replayed").llm_calls) if "tool" in r]
+    replayed = [
+        (r["tool"], r["result"][:40])
+        for r in read_calls(RunDir(tmp_path / "replayed").llm_calls)
+        if "tool" in r
+    ]
     assert replayed == [(r["tool"], r["result"][:40]) for r in tools]
     assert (tmp_path / "replayed" / STAGE / "rewards" / "it0-s0_round2.py").read_text() == FIXED
 

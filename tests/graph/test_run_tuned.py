@@ -30,10 +30,41 @@ def compute_reward(cart_pos, cart_vel, pole_angle, pole_vel):
 def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(tmp_path):
     transcript = coder_answers(tmp_path / "answers.jsonl", [WRONG_SCALES, WRONG_SCALES])
     run = tmp_path / "run"
-    assert main(["--task", "Cartpole", "--search", "tuned", "--iterations", "1", "--samples", "2",
-                 "--repair-attempts", "2", "--llm", f"replay:{transcript}", "--num-envs", "64", "--max-epochs", "6",
-                 "--tuning-trials", "2", "--extra-seeds", "1", "--seed-top-k", "2", "--eval-seeds", "1",
-                 "--rungs", "none", "--run-dir", str(run)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--task",
+                "Cartpole",
+                "--search",
+                "tuned",
+                "--iterations",
+                "1",
+                "--samples",
+                "2",
+                "--repair-attempts",
+                "2",
+                "--llm",
+                f"replay:{transcript}",
+                "--num-envs",
+                "64",
+                "--max-epochs",
+                "6",
+                "--tuning-trials",
+                "2",
+                "--extra-seeds",
+                "1",
+                "--seed-top-k",
+                "2",
+                "--eval-seeds",
+                "1",
+                "--rungs",
+                "none",
+                "--run-dir",
+                str(run),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(RunDir(run).summary.read_text())
     samples = {s["sample"]: s for s in summary["iterations"][0]["samples"]}
     copy = next(s for s in samples.values() if s["status"] == "duplicate")
@@ -49,7 +80,9 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
         result = json.loads(trial.read_text())
         assert result["seed"] == parent["seeds"][0]["seed"] and result["status"] in ("trained", "failed")
         source = json.loads((trial.parent / "job.json").read_text())["reward_source"]
-        assert source != parent_source(run, parent) and "torch.abs(cart_vel)" in source  # other numbers, same code
+        assert (
+            source != parent_source(run, parent) and "torch.abs(cart_vel)" in source
+        )  # other numbers, same code
     tuned = [s for s in samples.values() if s.get("tuned_from")]
     # A winner only where a trial beat the parent on their shared seed (tests/graph/search/test_tuning.py covers
     # the winner's record); then it joins the candidates and the selection over seeds.
@@ -61,6 +94,6 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
 
 
 def parent_source(run, parent) -> str:
-    return json.loads((run / "stage1-Cartpole" / "train" / f"it0-s{parent['sample']}" / "job.json").read_text())[
-        "reward_source"
-    ]
+    return json.loads(
+        (run / "stage1-Cartpole" / "train" / f"it0-s{parent['sample']}" / "job.json").read_text()
+    )["reward_source"]

@@ -41,9 +41,23 @@ def server(tmp_path):
     port = free_port()
     langgraph = Path(sys.executable).parent / "langgraph"
     log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([str(langgraph), "dev", "--no-browser", "--no-reload", "--allow-blocking", "--port", str(port),
-                             "--config", str(ROOT / "langgraph.json")], cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            str(langgraph),
+            "dev",
+            "--no-browser",
+            "--no-reload",
+            "--allow-blocking",
+            "--port",
+            str(port),
+            "--config",
+            str(ROOT / "langgraph.json"),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     url = f"http://127.0.0.1:{port}"
 
     def up():
@@ -64,20 +78,50 @@ def server(tmp_path):
 @pytest.mark.slow
 def test_a_langgraph_client_runs_and_steers_a_human_feedback_run(server, tmp_path):
     run = tmp_path / "run"
-    args = ["--task", "Cartpole", "--iterations", "2", "--samples", "3", "--repair-attempts", "0",
-            "--llm", f"replay:{ROOT / 'tests' / 'fixtures' / 'cartpole_replay.jsonl'}", "--eval-seeds", "1",
-            "--num-envs", "128", "--max-epochs", "8", "--feedback", "human"]  # fmt: skip
+    args = [
+        "--task",
+        "Cartpole",
+        "--iterations",
+        "2",
+        "--samples",
+        "3",
+        "--repair-attempts",
+        "0",
+        "--llm",
+        f"replay:{ROOT / 'tests' / 'fixtures' / 'cartpole_replay.jsonl'}",
+        "--eval-seeds",
+        "1",
+        "--num-envs",
+        "128",
+        "--max-epochs",
+        "8",
+        "--feedback",
+        "human",
+    ]
     config = {"configurable": {"run_dir": str(run), "args": args}}
     client = get_sync_client(url=server)
     thread = client.threads.create()["thread_id"]
     client.runs.create(thread, "eureka", input={}, config=config)
-    status = until(lambda: client.threads.get(thread)["status"] in ("interrupted", "error")
-                   and client.threads.get(thread)["status"], 300, "the human-feedback wait")  # fmt: skip
+    status = until(
+        lambda: (
+            client.threads.get(thread)["status"] in ("interrupted", "error")
+            and client.threads.get(thread)["status"]
+        ),
+        300,
+        "the human-feedback wait",
+    )
     assert status == "interrupted", (tmp_path / "server.log").read_text()[-3000:]
     # A steering message over HTTP while the run waits: the live service answers it.
     posted = httpx.post(f"{server}/eureka/messages", json={"run_dir": str(run), "text": "/status"}).json()
-    answer = until(lambda: [r for r in httpx.get(f"{server}/eureka/replies", params={"run_dir": str(run)}).json()
-                            if r["message_id"] == posted["id"]], 60, "the /status answer")  # fmt: skip
+    answer = until(
+        lambda: [
+            r
+            for r in httpx.get(f"{server}/eureka/replies", params={"run_dir": str(run)}).json()
+            if r["message_id"] == posted["id"]
+        ],
+        60,
+        "the /status answer",
+    )
     assert answer[0]["text"].startswith("stage1-Cartpole: iteration 1 of 2")
     # The wait is answered the LangGraph way: resume the interrupt with the feedback's text.
     resumed = client.runs.create(thread, "eureka", command={"resume": FEEDBACK}, config=config)
@@ -89,4 +133,9 @@ def test_a_langgraph_client_runs_and_steers_a_human_feedback_run(server, tmp_pat
     assert second and all(FEEDBACK in p and "task_score" not in p for p in second)
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["iterations"][0]["steering"][0]["text"] == FEEDBACK
-    assert httpx.post(f"{server}/eureka/messages", json={"run_dir": str(tmp_path / "nope"), "text": "hi"}).status_code == 404
+    assert (
+        httpx.post(
+            f"{server}/eureka/messages", json={"run_dir": str(tmp_path / "nope"), "text": "hi"}
+        ).status_code
+        == 404
+    )

@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from sim.isaac_names import ISAAC_NAMES, check_reward_names, did_you_mean, isaac_names, reward_inputs, reward_names
+from sim.isaac_names import (
+    ISAAC_NAMES,
+    check_reward_names,
+    did_you_mean,
+    isaac_names,
+    reward_inputs,
+    reward_names,
+)
 from sim.registry import make_task, task_class, task_names
 from sim.reward.library import tf_vector
 from sim.reward.program import RewardProgram, RewardProgramError
@@ -19,7 +26,9 @@ PROGRAM_OF = {"Humanoid": "Ant", "ShadowHandSpin": "ShadowHand", "ShadowHandBloc
 def stepped(task_name: str, num_envs: int = 4):
     task = make_task(task_name, num_envs=num_envs, seed=0)
     task.reset()
-    state, _, _ = task.step(torch.rand(num_envs, task.num_actions, generator=torch.Generator().manual_seed(1)) * 2 - 1)
+    state, _, _ = task.step(
+        torch.rand(num_envs, task.num_actions, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    )
     return task, state
 
 
@@ -55,25 +64,52 @@ def test_the_views_are_the_same_state():
     assert torch.equal(v["dof_vel"][:, 1], s["pole_vel"])
     ant, s = stepped("Ant")
     v = reward_inputs(ant, s, ["root_states", "obs_buf", "dof_pos_scaled", "up_vec", "dt"])
-    assert torch.equal(v["root_states"][:, 0:3], s["torso_position"]) and torch.equal(v["root_states"][:, 7:10], s["velocity"])
+    assert torch.equal(v["root_states"][:, 0:3], s["torso_position"]) and torch.equal(
+        v["root_states"][:, 7:10], s["velocity"]
+    )
     assert v["obs_buf"].shape[1] == 60  # IsaacGymEnvs' Ant observation size
-    assert torch.equal(v["obs_buf"][:, 0], s["torso_position"][:, 2]) and torch.allclose(v["obs_buf"][:, 10], s["up_proj"])
+    assert torch.equal(v["obs_buf"][:, 0], s["torso_position"][:, 2]) and torch.allclose(
+        v["obs_buf"][:, 10], s["up_proj"]
+    )
     assert torch.equal(v["obs_buf"][:, 12:20], v["dof_pos_scaled"])
     low, high = ant.joint_range[1:9].unbind(-1)  # the hinges after the free root joint
-    at_limits = reward_inputs(ant, {**s, "dof_pos": torch.stack([low, high])}, ["dof_pos_scaled"])["dof_pos_scaled"]
+    at_limits = reward_inputs(ant, {**s, "dof_pos": torch.stack([low, high])}, ["dof_pos_scaled"])[
+        "dof_pos_scaled"
+    ]
     assert torch.allclose(at_limits, torch.tensor([[-1.0] * 8, [1.0] * 8]), atol=1e-6)
     assert torch.allclose(v["up_vec"][:, 2], s["up_proj"]) and v["dt"] == ant.dt
     franka, s = stepped("FrankaCabinet")
-    assert torch.equal(reward_inputs(franka, s, ["cabinet_dof_pos"])["cabinet_dof_pos"][:, 3], s["drawer_opening"])
+    assert torch.equal(
+        reward_inputs(franka, s, ["cabinet_dof_pos"])["cabinet_dof_pos"][:, 3], s["drawer_opening"]
+    )
     hand, s = stepped("ShadowHandSpin")
-    v = reward_inputs(hand, s, ["object_pose", "goal_pose", "shadow_hand_dof_pos", "shadow_hand_dof_lower_limits",
-                                "shadow_hand_dof_upper_limits", "num_fingertips"])
-    assert torch.equal(v["object_pose"][:, :3], s["object_pos"]) and torch.equal(v["goal_pose"][:, 3:], s["goal_rot"])
-    assert torch.equal(v["shadow_hand_dof_pos"], s["dof_pos"]) and v["num_fingertips"] == s["fingertip_pos"].shape[1]
+    v = reward_inputs(
+        hand,
+        s,
+        [
+            "object_pose",
+            "goal_pose",
+            "shadow_hand_dof_pos",
+            "shadow_hand_dof_lower_limits",
+            "shadow_hand_dof_upper_limits",
+            "num_fingertips",
+        ],
+    )
+    assert torch.equal(v["object_pose"][:, :3], s["object_pos"]) and torch.equal(
+        v["goal_pose"][:, 3:], s["goal_rot"]
+    )
+    assert (
+        torch.equal(v["shadow_hand_dof_pos"], s["dof_pos"])
+        and v["num_fingertips"] == s["fingertip_pos"].shape[1]
+    )
     hand.dof_noise = 0.0
     hand.reset()  # IsaacGymEnvs' default pose is all zeros, and the reset pose before its noise
-    default = reward_inputs(hand, hand.state(), ["shadow_hand_dof_default_pos"])["shadow_hand_dof_default_pos"]
-    assert torch.equal(default, torch.zeros_like(default)) and torch.allclose(hand.state()["dof_pos"], default)
+    default = reward_inputs(hand, hand.state(), ["shadow_hand_dof_default_pos"])[
+        "shadow_hand_dof_default_pos"
+    ]
+    assert torch.equal(default, torch.zeros_like(default)) and torch.allclose(
+        hand.state()["dof_pos"], default
+    )
     low, high = v["shadow_hand_dof_lower_limits"], v["shadow_hand_dof_upper_limits"]
     assert (low < high).all() and (low - 1e-3 <= s["dof_pos"]).all() and (s["dof_pos"] <= high + 1e-3).all()
 
@@ -82,9 +118,14 @@ def test_an_unknown_input_gets_a_did_you_mean():
     ant, cartpole = task_class("Ant"), task_class("Cartpole")
     assert did_you_mean("root_state", ant) == "did you mean root_states?"
     assert did_you_mean("dof_positions", cartpole) == "did you mean dof_pos?"
-    assert did_you_mean("franka_grasp_pos", ant) == "franka_grasp_pos is an IsaacGymEnvs name of FrankaCabinet, not of Ant"
+    assert (
+        did_you_mean("franka_grasp_pos", ant)
+        == "franka_grasp_pos is an IsaacGymEnvs name of FrankaCabinet, not of Ant"
+    )
     program = RewardProgram.from_source("def compute_reward(root_state):\n    return root_state[:, 0], {}\n")
-    with pytest.raises(RewardProgramError, match=r"unknown state \['root_state'\]; did you mean root_states\?"):
+    with pytest.raises(
+        RewardProgramError, match=r"unknown state \['root_state'\]; did you mean root_states\?"
+    ):
         check_reward_names(program, ant)
     assert "root_states" in reward_names(ant) and "torso_position" in reward_names(ant)
 
@@ -99,15 +140,28 @@ def test_franka_is_laid_out_as_in_isaacgymenvs():
     v = reward_inputs(franka, s, list(isaac_names(type(franka))))
     forward = tf_vector(v["franka_grasp_rot"], v["gripper_forward_axis"])
     inward = tf_vector(v["drawer_grasp_rot"], v["drawer_inward_axis"])
-    up, drawer_up = tf_vector(v["franka_grasp_rot"], v["gripper_up_axis"]), tf_vector(v["drawer_grasp_rot"], v["drawer_up_axis"])
+    up, drawer_up = (
+        tf_vector(v["franka_grasp_rot"], v["gripper_up_axis"]),
+        tf_vector(v["drawer_grasp_rot"], v["drawer_up_axis"]),
+    )
     assert torch.allclose(inward, torch.tensor([-1.0, 0.0, 0.0]).expand(4, 3), atol=1e-5)
     assert ((forward * inward).sum(-1) > 0.95).all() and ((up * drawer_up).sum(-1) > 0.95).all()
-    assert (v["franka_lfinger_pos"][:, 2] > v["franka_rfinger_pos"][:, 2] + 0.05).all()  # the reset pose is noisy
-    for finger in ("franka_lfinger_pos", "franka_rfinger_pos"):  # on the robot's side: no "bad style" at reset
+    assert (
+        v["franka_lfinger_pos"][:, 2] > v["franka_rfinger_pos"][:, 2] + 0.05
+    ).all()  # the reset pose is noisy
+    for finger in (
+        "franka_lfinger_pos",
+        "franka_rfinger_pos",
+    ):  # on the robot's side: no "bad style" at reset
         assert (v[finger][:, 0] > v["drawer_grasp_pos"][:, 0] - v["distX_offset"]).all()
-    assert torch.allclose(v["drawer_pos"] + tf_vector(v["drawer_rot"], torch.tensor([0.3, 0.01, 0.0]).expand(4, 3)),
-                          v["drawer_grasp_pos"], atol=1e-6)
-    assert torch.equal(v["obs_buf"][:, 18:21], v["to_target"]) and torch.equal(v["obs_buf"][:, 21], s["drawer_opening"])
+    assert torch.allclose(
+        v["drawer_pos"] + tf_vector(v["drawer_rot"], torch.tensor([0.3, 0.01, 0.0]).expand(4, 3)),
+        v["drawer_grasp_pos"],
+        atol=1e-6,
+    )
+    assert torch.equal(v["obs_buf"][:, 18:21], v["to_target"]) and torch.equal(
+        v["obs_buf"][:, 21], s["drawer_opening"]
+    )
 
 
 #: IsaacGymEnvs' compute_humanoid_reward in Eureka's form; its obs_buf slices are sized by motor_efforts

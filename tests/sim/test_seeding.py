@@ -15,13 +15,24 @@ import pytest
 import torch
 
 from sim.registry import make_task
-from sim.seeding import CHECK_ENV, EVAL_ENV, EVAL_POLICY, PURPOSES, TRAIN_ENV, TRAIN_POLICY, derive_seed, new_salt
+from sim.seeding import (
+    CHECK_ENV,
+    EVAL_ENV,
+    EVAL_POLICY,
+    PURPOSES,
+    TRAIN_ENV,
+    TRAIN_POLICY,
+    derive_seed,
+    new_salt,
+)
 
 TASK = "Cartpole"
 NUM_ENVS = 512  # Cartpole's training envs (configs/train/ppo.yaml)
 SEARCH, HELD_OUT = (0, 1, 2), (1000, 1001, 1002)
 STATE = ("cart_pos", "cart_vel", "pole_angle", "pole_vel")
-RUN_SALTS = [f"run-{i}" for i in range(20)]  # fixed, so the test is deterministic; the attacker never sees them
+RUN_SALTS = [
+    f"run-{i}" for i in range(20)
+]  # fixed, so the test is deterministic; the attacker never sees them
 
 
 def first_states(seed: int, salt: str = "", purpose: str = TRAIN_ENV, task: str = TASK) -> torch.Tensor:
@@ -46,14 +57,20 @@ def ks_p_value(a: torch.Tensor, b: torch.Tensor) -> float:
     d = (cdf_a - cdf_b).abs().max().item()
     n = len(a) * len(b) / (len(a) + len(b))
     lam = (math.sqrt(n) + 0.12 + 0.11 / math.sqrt(n)) * d
-    return min(1.0, max(0.0, 2 * sum((-1) ** (k - 1) * math.exp(-2 * k * k * lam * lam) for k in range(1, 101))))
+    return min(
+        1.0, max(0.0, 2 * sum((-1) ** (k - 1) * math.exp(-2 * k * k * lam * lam) for k in range(1, 101)))
+    )
 
 
 def test_derive_seed_is_deterministic_32_bit_and_every_input_changes_it():
     seed = derive_seed(0, TASK, TRAIN_ENV)
     assert seed == derive_seed(0, TASK, TRAIN_ENV) and 0 <= seed < 2**32
-    others = [derive_seed(1, TASK, TRAIN_ENV), derive_seed(0, "BallBalance", TRAIN_ENV),
-              derive_seed(0, TASK, TRAIN_POLICY), derive_seed(0, TASK, TRAIN_ENV, salt="a")]  # fmt: skip
+    others = [
+        derive_seed(1, TASK, TRAIN_ENV),
+        derive_seed(0, "BallBalance", TRAIN_ENV),
+        derive_seed(0, TASK, TRAIN_POLICY),
+        derive_seed(0, TASK, TRAIN_ENV, salt="a"),
+    ]
     assert len({seed, *others}) == 5
     assert len({derive_seed(0, TASK, purpose) for purpose in PURPOSES}) == len(PURPOSES)
     # adjacent seeds land anywhere: no ordering a program could read back
@@ -66,7 +83,9 @@ def test_derive_seed_is_deterministic_32_bit_and_every_input_changes_it():
 
 
 def test_a_memorised_search_state_recognises_the_seed_without_a_salt_and_nothing_under_one():
-    memory = [first_states(seed) for seed in SEARCH]  # the author's offline computation: public derivation, no salt
+    memory = [
+        first_states(seed) for seed in SEARCH
+    ]  # the author's offline computation: public derivation, no salt
     # What the hash alone cannot stop: the public streams are recognised exactly.
     assert [recognised(first_states(s), memory) for s in SEARCH + HELD_OUT] == [True] * 3 + [False] * 3
     # Under a run's salt neither block meets a remembered state: the rule says "held out" to every seed.
@@ -88,10 +107,15 @@ def test_a_rule_learned_from_the_public_streams_is_chance_on_salted_runs():
         return min(known, key=lambda s: (f - known[s]).norm().item()) in SEARCH
 
     assert all(says_search(known[s]) == (s in SEARCH) for s in known)
-    right = sum(says_search(features(first_states(s, salt))) == (s in SEARCH)
-                for salt in RUN_SALTS for s in SEARCH + HELD_OUT)  # fmt: skip
+    right = sum(
+        says_search(features(first_states(s, salt))) == (s in SEARCH)
+        for salt in RUN_SALTS
+        for s in SEARCH + HELD_OUT
+    )
     trials = len(RUN_SALTS) * 6
-    assert abs(right - trials / 2) <= 3.3 * math.sqrt(trials / 4), f"{right} of {trials} right"  # a coin, at 99.9%
+    assert abs(right - trials / 2) <= 3.3 * math.sqrt(trials / 4), (
+        f"{right} of {trials} right"
+    )  # a coin, at 99.9%
 
 
 @pytest.mark.parametrize("salt", ["", "run-0"])
@@ -160,7 +184,9 @@ def test_a_training_reproduces_under_its_salt_and_another_salt_trains_otherwise(
     program = RewardProgram.from_source(function_source(task_class(TASK).human_reward), "human.py")
     cfg = ppo_config(TASK, {"num_envs": 64, "max_epochs": 2})
 
-    def components(salt: str, name: str) -> dict:  # each epoch's mean reward terms: the states and the policy's
+    def components(
+        salt: str, name: str
+    ) -> dict:  # each epoch's mean reward terms: the states and the policy's
         return train(TASK, program, cfg, 0, "cpu", tmp_path / name, salt=salt)["components"]
 
     assert components("a", "first") == components("a", "again") != components("b", "other")

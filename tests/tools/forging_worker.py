@@ -23,14 +23,21 @@ def main(out_dir: str) -> None:
         return
     if forgery == "planted_policy":
         from sim.registry import make_task
+        from sim.reward.program import RewardProgram, function_source
         from sim.rl.ppo import train  # a real policy file, then its step count rewritten
         from sim.rl.ppo_config import ppo_config
-        from sim.reward.program import RewardProgram, function_source
 
         task = make_task(job["task"], num_envs=8)
         program = RewardProgram.from_source(function_source(type(task).human_reward))
-        train(job["task"], program, {**ppo_config(job["task"], {"num_envs": 8, "max_epochs": 1})}, 0, "cpu",
-              Path(out_dir), None)
+        train(
+            job["task"],
+            program,
+            {**ppo_config(job["task"], {"num_envs": 8, "max_epochs": 1})},
+            0,
+            "cpu",
+            Path(out_dir),
+            None,
+        )
         last = Path(out_dir) / "nn" / "last.pth"
         checkpoint = torch.load(last, weights_only=True)
         checkpoint.update(epoch=3, frame=10**6)

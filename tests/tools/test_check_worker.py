@@ -26,7 +26,10 @@ def test_a_good_program_passes_on_every_step_and_reports_its_value_ranges(tmp_pa
 def test_a_wrong_shape_is_named_with_the_dry_run_batch(tmp_path):
     source = "def compute_reward(fingertip_pos):\n    return fingertip_pos.sum(dim=-1), {}\n"
     error = dry_run_source(tmp_path, "ShadowHand", source)
-    assert error == f"RewardProgramError: the total reward must have shape ({DRY_RUN_ENVS},), got ({DRY_RUN_ENVS}, 5)"
+    assert (
+        error
+        == f"RewardProgramError: the total reward must have shape ({DRY_RUN_ENVS},), got ({DRY_RUN_ENVS}, 5)"
+    )
 
 
 def digest(tmp_path, name: str, task: str, source: str) -> tuple[str | None, str | None]:
@@ -43,15 +46,20 @@ SIGNATURE = "def compute_reward(cart_pos, pole_angle, progress_buf):\n"
 def test_programs_that_differ_late_in_the_episode_or_near_a_termination_bound_get_different_digests(tmp_path):
     """Issue 36: the dry run recorded progress_buf by reference (4 to 4) and its synthetic states stayed near a
     reset, so a program that flips sign after step 20, or differs at |cart_pos| > 2 m, shared the human's digest."""
-    variants = {"plain": "    return r, {}\n", "flips_after_step_20": "    return torch.where(progress_buf > 20, -r, r), {}\n",
-                "flips_after_step_100": "    return torch.where(progress_buf > 100, -r, r), {}\n",
-                "differs_far_out": "    return torch.where(cart_pos.abs() > 2.0, r - 1.0, r), {}\n"}  # fmt: skip
+    variants = {
+        "plain": "    return r, {}\n",
+        "flips_after_step_20": "    return torch.where(progress_buf > 20, -r, r), {}\n",
+        "flips_after_step_100": "    return torch.where(progress_buf > 100, -r, r), {}\n",
+        "differs_far_out": "    return torch.where(cart_pos.abs() > 2.0, r - 1.0, r), {}\n",
+    }
     digests = {}
     for name, tail in variants.items():
         error, digests[name] = digest(tmp_path, name, "Cartpole", SIGNATURE + HUMANLIKE + tail)
         assert error is None and digests[name] is not None, (name, error)
     assert len(set(digests.values())) == len(variants), digests
-    again = digest(tmp_path, "again", "Cartpole", SIGNATURE + "    # a comment\n" + HUMANLIKE + variants["plain"])
+    again = digest(
+        tmp_path, "again", "Cartpole", SIGNATURE + "    # a comment\n" + HUMANLIKE + variants["plain"]
+    )
     assert again == (None, digests["plain"])  # the same reward: the same digest
 
 
@@ -62,8 +70,13 @@ def test_a_value_that_is_not_finite_on_a_reachable_state_is_refused_naming_that_
 
 
 def test_a_program_that_fails_only_on_synthetic_states_passes_and_that_failure_is_its_digest(tmp_path):
-    far = ("def compute_reward(pole_angle):\n    if (pole_angle.abs() > 20.0).any():\n        raise ValueError('far')\n"
-           "    return -pole_angle.abs(), {}\n")  # fmt: skip
+    far = (
+        "def compute_reward(pole_angle):\n    if (pole_angle.abs() > 20.0).any():\n        raise ValueError('far')\n"
+        "    return -pole_angle.abs(), {}\n"
+    )
     near = "def compute_reward(pole_angle):\n    return -pole_angle.abs(), {}\n"
-    (far_error, far_digest), (_, near_digest) = digest(tmp_path, "far", "Cartpole", far), digest(tmp_path, "near", "Cartpole", near)
+    (far_error, far_digest), (_, near_digest) = (
+        digest(tmp_path, "far", "Cartpole", far),
+        digest(tmp_path, "near", "Cartpole", near),
+    )
     assert far_error is None and far_digest is not None and far_digest != near_digest

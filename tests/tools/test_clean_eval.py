@@ -40,8 +40,9 @@ def test_a_planted_symlink_to_another_policy_is_refused(tmp_path):
         (None, 10.0, 1.0, 128, False),
     ],
 )
-def test_only_a_training_figure_above_the_clean_one_beyond_noise_is_overstated(train, clean, std, episodes,
-                                                                                 expected):  # fmt: skip
+def test_only_a_training_figure_above_the_clean_one_beyond_noise_is_overstated(
+    train, clean, std, episodes, expected
+):
     assert overstated(train, clean, std, episodes) is expected
 
 

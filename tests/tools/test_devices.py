@@ -24,7 +24,9 @@ def test_auto_is_every_visible_gpu_else_the_cpu(monkeypatch):
 
 def test_a_worker_sees_only_its_own_gpu(monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    assert pin_env("cuda:1") == {"CUDA_VISIBLE_DEVICES": "1"} and pin_env("cpu") == {"CUDA_VISIBLE_DEVICES": ""}
+    assert pin_env("cuda:1") == {"CUDA_VISIBLE_DEVICES": "1"} and pin_env("cpu") == {
+        "CUDA_VISIBLE_DEVICES": ""
+    }
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,6")  # this process was itself given GPUs 4 and 6
     assert pin_env("cuda:1") == {"CUDA_VISIBLE_DEVICES": "6"}
     with pytest.raises(ValueError, match="sees only 2 GPUs"):
@@ -37,11 +39,15 @@ async def test_each_worker_is_pinned_through_its_environment(tmp_path, monkeypat
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     pool = DevicePool("cpu,cuda:1")  # the GPU slot is real down to the worker, which finds no GPU here
     ppo = {"num_envs": 16, "max_epochs": 1}
-    on_cpu, on_gpu = [await pool.run(make_job("Cartpole", "human", tmp_path / name, ppo=ppo)) for name in ("a", "b")]
+    on_cpu, on_gpu = [
+        await pool.run(make_job("Cartpole", "human", tmp_path / name, ppo=ppo)) for name in ("a", "b")
+    ]
     assert on_cpu["device"] == "cpu" and on_cpu["status"] == "trained"
     assert "slot cpu, CUDA_VISIBLE_DEVICES='': training on cpu" in (tmp_path / "a" / LOG_FILE).read_text()
     assert on_gpu["device"] == "cuda:1"
-    assert "slot cuda:1, CUDA_VISIBLE_DEVICES='1': training on cuda:0" in (tmp_path / "b" / LOG_FILE).read_text()
+    assert (
+        "slot cuda:1, CUDA_VISIBLE_DEVICES='1': training on cuda:0" in (tmp_path / "b" / LOG_FILE).read_text()
+    )
     if torch.cuda.device_count() >= 2:  # the second GPU is the worker's only one, as cuda:0
         assert on_gpu["status"] == "trained"
     else:  # torch's own words: no GPU behind the worker's cuda:0
@@ -53,10 +59,13 @@ async def test_each_worker_is_pinned_through_its_environment(tmp_path, monkeypat
 @pytest.mark.skipif(torch.cuda.device_count() < 1, reason="needs a GPU: runs where one exists")
 async def test_a_job_on_a_gpu_slot_trains_on_that_gpu(tmp_path, monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    result = await DevicePool("cuda:0").run(make_job("Cartpole", "human", tmp_path / "g", ppo={"num_envs": 64,
-                                                                                            "max_epochs": 2}))  # fmt: skip
+    result = await DevicePool("cuda:0").run(
+        make_job("Cartpole", "human", tmp_path / "g", ppo={"num_envs": 64, "max_epochs": 2})
+    )
     assert result["status"] == "trained" and result["device"] == "cuda:0"
-    assert "slot cuda:0, CUDA_VISIBLE_DEVICES='0': training on cuda:0" in (tmp_path / "g" / LOG_FILE).read_text()
+    assert (
+        "slot cuda:0, CUDA_VISIBLE_DEVICES='0': training on cuda:0" in (tmp_path / "g" / LOG_FILE).read_text()
+    )
 
 
 def test_without_a_gpu_the_check_says_so_and_passes(monkeypatch, tmp_path, capsys):
@@ -94,13 +103,24 @@ def test_the_check_names_the_layer_that_refused_on_a_fake_gpu(monkeypatch, tmp_p
     assert "cuda:0 Cartpole on default x 8 envs: failed" in out
 
 
-@pytest.mark.parametrize("error, layer", [
-    ("training timed out after 300 s and was stopped", "the time cap stopped it"),
-    ("RuntimeError: DefaultCPUAllocator: can't allocate memory. Error code 12 (Cannot allocate memory)",
-     "the memory cap (RLIMIT_DATA: "),
-    ("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2 GiB", "the GPU's own memory is full"),
-    ("PermissionError: [Errno 13] Permission denied: '/dev/nvidia1'", "the confinement (Landlock) refused"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "error, layer",
+    [
+        ("training timed out after 300 s and was stopped", "the time cap stopped it"),
+        (
+            "RuntimeError: DefaultCPUAllocator: can't allocate memory. Error code 12 (Cannot allocate memory)",
+            "the memory cap (RLIMIT_DATA: ",
+        ),
+        (
+            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2 GiB",
+            "the GPU's own memory is full",
+        ),
+        (
+            "PermissionError: [Errno 13] Permission denied: '/dev/nvidia1'",
+            "the confinement (Landlock) refused",
+        ),
+    ],
+)
 def test_a_failed_jobs_error_is_led_by_the_layer_it_points_at(monkeypatch, error, layer):
     monkeypatch.setattr(gpu_check, "mechanism", lambda: "RLIMIT_DATA: FAKE")
     assert gpu_check.blame(f"Traceback ...\n{error}").startswith(layer)

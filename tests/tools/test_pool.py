@@ -41,8 +41,10 @@ async def test_four_jobs_on_two_slots_run_two_at_a_time(tmp_path):
 @pytest.mark.slow
 async def test_progress_is_reported_after_every_epoch_and_logged_to_disk(tmp_path):
     seen = []
-    result = await DevicePool("cpu").run(make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64, "max_epochs": 5}),
-                                         on_progress=seen.append)  # fmt: skip
+    result = await DevicePool("cpu").run(
+        make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64, "max_epochs": 5}),
+        on_progress=seen.append,
+    )
     assert result["status"] == "trained"
     assert [p["epoch"] for p in seen] == [1, 2, 3, 4, 5]
     assert all(p["max_epochs"] == 5 for p in seen)
@@ -111,13 +113,17 @@ def test_a_pool_needs_a_slot():
 @pytest.mark.slow
 async def test_a_job_in_a_relative_directory_trains_and_is_evaluated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # as `make run` does: runs/<task>-<time>/...
-    result = await DevicePool("cpu").run(make_job("Cartpole", "human", "runs/rel/job", ppo={"num_envs": 64, "max_epochs": 3}))
+    result = await DevicePool("cpu").run(
+        make_job("Cartpole", "human", "runs/rel/job", ppo={"num_envs": 64, "max_epochs": 3})
+    )
     assert result["status"] == "trained", result["error"]
     assert result["evaluation"]["episodes"] == 64 and result["evaluation"]["error"] is None
 
 
 @pytest.mark.slow
-async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_through_them(tmp_path, monkeypatch):
+async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_through_them(
+    tmp_path, monkeypatch
+):
     """FAKE worker (tests/tools/planting_worker.py): symlinks out of its job directory, a forged result."""
     monkeypatch.setattr("tools.pool.WORKER_MODULE", "tests.tools.planting_worker")
     out = tmp_path / "runs" / "job"
@@ -137,18 +143,38 @@ async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on
         judged.append((epoch, fitness))
         progress_at_judgement.append(len(kept_progress))
         await asyncio.sleep(1)  # the worker is paused meanwhile
-        return {"stop": len(judged) == 1, "epoch": epoch, "fitness": fitness, "peers": 3, "better": 2, "kept": 1}
+        return {
+            "stop": len(judged) == 1,
+            "epoch": epoch,
+            "fitness": fitness,
+            "peers": 3,
+            "better": 2,
+            "kept": 1,
+        }
 
     kept_progress, progress_at_judgement = [], []
-    stopped_job = make_job("Cartpole", "human", tmp_path / "stopped", ppo={"num_envs": 64, "max_epochs": 100_000})
+    stopped_job = make_job(
+        "Cartpole", "human", tmp_path / "stopped", ppo={"num_envs": 64, "max_epochs": 100_000}
+    )
     stopped_job.rungs = [10]
     kept_job = make_job("Cartpole", "human", tmp_path / "kept", ppo={"num_envs": 64, "max_epochs": 20})
     kept_job.rungs = [10]
-    stopped, kept = await asyncio.wait_for(asyncio.gather(
-        pool.run(stopped_job, judge=judge), pool.run(kept_job, on_progress=kept_progress.append, judge=judge)),
-        timeout=120)  # fmt: skip
-    assert stopped["status"] == "stopped_early" and stopped["rung"]["epoch"] == 10 and 10 <= stopped["epochs"] <= 12
-    assert stopped["env_steps"] == stopped["epochs"] * 64 * 16 and "stopped early at epoch 10 of 100000" in stopped["error"]
+    stopped, kept = await asyncio.wait_for(
+        asyncio.gather(
+            pool.run(stopped_job, judge=judge),
+            pool.run(kept_job, on_progress=kept_progress.append, judge=judge),
+        ),
+        timeout=120,
+    )
+    assert (
+        stopped["status"] == "stopped_early"
+        and stopped["rung"]["epoch"] == 10
+        and 10 <= stopped["epochs"] <= 12
+    )
+    assert (
+        stopped["env_steps"] == stopped["epochs"] * 64 * 16
+        and "stopped early at epoch 10 of 100000" in stopped["error"]
+    )
     assert judged[0][1] is not None  # a clean process measured the snapshot
     assert (tmp_path / "stopped" / "clean_eval_rung10" / "eval.log").is_file()
     assert kept["status"] == "trained" and [p["epoch"] for p in kept_progress] == list(range(1, 21))
@@ -156,11 +182,17 @@ async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on
     assert kept["started_at"] >= stopped["finished_at"] - 0.5 and pool.slots.qsize() == 1
 
 
-@pytest.mark.parametrize("forgery, reason", [
-    ("no_progress", "its progress showed no epoch of 3: a result without that evidence is not believed"),
-    ("two_results", "sent 2 final messages where the protocol allows one"),
-    ("planted_policy", "the checkpoint says epoch 3, 1e+06 env-steps, which no training of 3 epochs x 32 envs saves"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "forgery, reason",
+    [
+        ("no_progress", "its progress showed no epoch of 3: a result without that evidence is not believed"),
+        ("two_results", "sent 2 final messages where the protocol allows one"),
+        (
+            "planted_policy",
+            "the checkpoint says epoch 3, 1e+06 env-steps, which no training of 3 epochs x 32 envs saves",
+        ),
+    ],
+)
 @pytest.mark.slow
 async def test_a_result_the_worker_cannot_prove_is_not_believed(tmp_path, monkeypatch, forgery, reason):
     """FAKE worker (tests/tools/forging_worker.py): issue 36's forged results, each with the evidence it lacks."""

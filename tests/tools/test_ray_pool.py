@@ -53,8 +53,9 @@ async def test_fractional_trainers_share_the_logical_gpus_and_their_files_come_b
     assert ray.cluster_resources()["GPU"] == 2.0
     seen: dict[int, list] = {}
     jobs = [make_job("Cartpole", "human", tmp_path / f"job{i}", seed=i, ppo=PPO) for i in range(4)]
-    results = await asyncio.gather(*(pool.run(job, on_progress=seen.setdefault(i, []).append)
-                                     for i, job in enumerate(jobs)))  # fmt: skip
+    results = await asyncio.gather(
+        *(pool.run(job, on_progress=seen.setdefault(i, []).append) for i, job in enumerate(jobs))
+    )
     assert [r["status"] for r in results] == ["trained"] * 4, [r["error"] for r in results]
     assert all([p["epoch"] for p in seen[i]] == [1, 2, 3] for i in range(4))  # progress streamed back
     gpus = [r["where"]["gpu_ids"] for r in results]
@@ -66,8 +67,12 @@ async def test_fractional_trainers_share_the_logical_gpus_and_their_files_come_b
         out = tmp_path / job.out_dir.rsplit("/", 1)[-1]
         assert result["out_dir"] == str(out) and Path(result["checkpoint"]).parent == out / "nn"
         assert Path(result["checkpoint"]).is_file() and (out / LOG_FILE).is_file()
-        assert (out / "clean_eval" / "evaluation.json").is_file() and result["evaluation"]["fitness"] is not None
-        assert result["where"]["node_dir"] != str(out) and not (tmp_path / result["where"]["node_dir"]).exists()
+        assert (out / "clean_eval" / "evaluation.json").is_file() and result["evaluation"][
+            "fitness"
+        ] is not None
+        assert (
+            result["where"]["node_dir"] != str(out) and not (tmp_path / result["where"]["node_dir"]).exists()
+        )
         # Logical GPUs: the trainer ran on the GPU Ray pinned it to where one is behind that id, else on the CPU.
         assert f"training on {result['where']['device']}" in (out / LOG_FILE).read_text()
 
@@ -101,7 +106,9 @@ async def test_the_driver_judges_each_rung_and_a_stopped_job_comes_back_with_its
     result = await asyncio.wait_for(pool.run(job, judge=judge), 180)
     assert [epoch for epoch, _ in asked] == [10, 20] and all(f is not None for _, f in asked)
     assert result["status"] == "stopped_early" and result["rung"]["epoch"] == 20
-    assert (tmp_path / "job" / "nn" / "rung20.pth").is_file() and (tmp_path / "job" / "clean_eval_rung20").is_dir()
+    assert (tmp_path / "job" / "nn" / "rung20.pth").is_file() and (
+        tmp_path / "job" / "clean_eval_rung20"
+    ).is_dir()
 
 
 @pytest.mark.slow

@@ -11,8 +11,11 @@ from tools.render import main
 
 
 def frame_count(video) -> int:
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(video), "-map", "0:v:0", "-c", "copy",
-                            "-f", "null", "-"], capture_output=True, text=True)  # fmt: skip
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(video), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
     return int(re.findall(r"frame=\s*(\d+)", probe.stderr)[-1])
 
 

@@ -54,18 +54,30 @@ SAME = """def compute_reward(cart_vel, pole_angle, actions):
     return still + upright, {"upright": upright}
 """
 # A term that never fires near a reset (the dry run's states), only at large angles.
-FAR = BASE.replace("    return angle_reward", "    angle_reward = angle_reward - 1.0 * (pole_angle.abs() > 0.8)\n    return angle_reward")
+FAR = BASE.replace(
+    "    return angle_reward",
+    "    angle_reward = angle_reward - 1.0 * (pole_angle.abs() > 0.8)\n    return angle_reward",
+)
 
 
-async def test_programs_that_give_the_same_reward_share_a_behaviour_digest_and_a_far_term_tells_them_apart(tmp_path):
-    digests = [(await check_reward("Cartpole", source, NAMES, tmp_path / name)).behaviour
-               for name, source in (("base", BASE), ("same", SAME), ("far", FAR))]  # fmt: skip
+async def test_programs_that_give_the_same_reward_share_a_behaviour_digest_and_a_far_term_tells_them_apart(
+    tmp_path,
+):
+    digests = [
+        (await check_reward("Cartpole", source, NAMES, tmp_path / name)).behaviour
+        for name, source in (("base", BASE), ("same", SAME), ("far", FAR))
+    ]
     assert None not in digests and digests[0] == digests[1] and digests[2] != digests[0]
 
 
 def test_value_ranges_from_the_worker_are_checked_before_use():
-    raw = {"reward": [0.0, float("nan"), "x"], "n" * 500: [1, 2, 3], "short": [1, 2], "ok": [1, 2, 3],
-           "a\ntask_score": [1, 2, 3]}  # fmt: skip
+    raw = {
+        "reward": [0.0, float("nan"), "x"],
+        "n" * 500: [1, 2, 3],
+        "short": [1, 2],
+        "ok": [1, 2, 3],
+        "a\ntask_score": [1, 2, 3],
+    }
     ranges = sanitize_ranges(raw)
     assert ranges == {"reward": [0.0, None, None], "ok": [1.0, 2.0, 3.0]}  # names a worker forged are dropped
     assert sanitize_ranges(["not", "a", "dict"]) == {}
@@ -94,8 +106,10 @@ async def test_a_dry_run_that_hangs_is_stopped_at_its_program_budget_whatever_th
 async def test_a_dry_run_fits_its_memory_cap_and_a_hoard_of_that_size_does_not(tmp_path, task):
     names = list(task_class(task).state_spec)
     name = names[0]
-    fits = (f"def compute_reward({name}):\n    r = {name}.reshape({name}.shape[0], -1)[:, 0] * 0\n"
-            "    return r, {'zero': r}\n")
+    fits = (
+        f"def compute_reward({name}):\n    r = {name}.reshape({name}.shape[0], -1)[:, 0] * 0\n"
+        "    return r, {'zero': r}\n"
+    )
     assert set((await check_reward(task, fits, names, tmp_path / "fits")).ranges) == {"reward", "zero"}
     words = DRY_RUN_MEMORY_GB * 2**30 // 4  # float32 words: one tensor as large as the whole cap
     hoard = fits.replace("    r =", f"    hoard = torch.ones({words})\n    r =")

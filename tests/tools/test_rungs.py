@@ -1,6 +1,5 @@
 """The pool's side of rungs: where they sit, and the line a stopped training gets."""
 
-import json
 
 import pytest
 
@@ -13,8 +12,9 @@ def test_rungs_sit_from_the_minimum_epoch_and_before_the_last():
     assert rung_epochs([0.99], 100) == [99] and rung_epochs([0.999], 100) == []
 
 
-@pytest.mark.parametrize("text, message", [("0.5,x", "'x' is not a number"), ("1.5", "between 0 and 1"),
-                                           ("0", "between 0 and 1")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message", [("0.5,x", "'x' is not a number"), ("1.5", "between 0 and 1"), ("0", "between 0 and 1")]
+)
 def test_bad_fractions_are_named(text, message):
     with pytest.raises(ValueError, match=message):
         parse_fractions(text)
@@ -23,5 +23,7 @@ def test_bad_fractions_are_named(text, message):
 
 def test_a_verdict_reads_as_one_line():
     verdict = {"stop": True, "epoch": 25, "fitness": 21.98, "peers": 4, "better": 3, "kept": 2}
-    assert describe(verdict, 100) == ("stopped early at epoch 25 of 100: clean fitness 21.98, with 3 of the 3 other "
-                                      "candidates at that rung ahead of it (the rung keeps the best 2)")
+    assert describe(verdict, 100) == (
+        "stopped early at epoch 25 of 100: clean fitness 21.98, with 3 of the 3 other "
+        "candidates at that rung ahead of it (the rung keeps the best 2)"
+    )

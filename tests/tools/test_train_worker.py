@@ -46,7 +46,9 @@ def test_broken_rewards_fail_cleanly_with_a_traceback(kind, tmp_path):
 
 
 def test_reward_tracebacks_start_in_the_reward_program(tmp_path):
-    result = train_in_worker(tmp_path, "def compute_reward(cart_pos):\n    bonus = cart_pos.nonexistent\n    return bonus, {}\n")
+    result = train_in_worker(
+        tmp_path, "def compute_reward(cart_pos):\n    bonus = cart_pos.nonexistent\n    return bonus, {}\n"
+    )
     first_frame = result["error"].splitlines()[1]
     assert "reward.py" in first_frame and "line 2" in first_frame
     assert "bonus = cart_pos.nonexistent" in result["error"]

@@ -16,9 +16,17 @@ SMALL = {"num_envs": 64, "max_epochs": 3}
 
 
 RESULT_KEYS = {
-    "status", "fitness_max", "fitness", "components", "episode_length",
-    "env_steps", "wall_s", "steps_per_s", "checkpoint", "error",
-}  # fmt: skip
+    "status",
+    "fitness_max",
+    "fitness",
+    "components",
+    "episode_length",
+    "env_steps",
+    "wall_s",
+    "steps_per_s",
+    "checkpoint",
+    "error",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +35,21 @@ def cartpole_human(tmp_path_factory):
     out = tmp_path_factory.mktemp("human")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        code = main(["--task", "Cartpole", "--reward", "human", "--max-epochs", "100",
-                     "--num-envs", "512", "--json", "--out-dir", str(out)])  # fmt: skip
+        code = main(
+            [
+                "--task",
+                "Cartpole",
+                "--reward",
+                "human",
+                "--max-epochs",
+                "100",
+                "--num-envs",
+                "512",
+                "--json",
+                "--out-dir",
+                str(out),
+            ]
+        )
     return code, json.loads(buf.getvalue())
 
 
@@ -82,7 +103,7 @@ async def test_a_checkpoint_that_does_not_fit_fails_the_job_in_one_line(cartpole
                 ppo={**SMALL, "network_units": [64, 64]},
                 checkpoint=checkpoint,
             )
-        ),  # fmt: skip
+        ),
         pool.run(
             make_job("Cartpole", "human", tmp_path / "text", ppo=SMALL, checkpoint=str(not_a_checkpoint))
         ),
@@ -106,8 +127,12 @@ async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
     )
     assert result["status"] == "trained", result["error"]
     assert set(result["components"]) == {"alive"}
-    untrained = evaluate_policy("Cartpole", cartpole_policy(tmp_path / "untrained.pth", log_std=0.0),
-                                result["evaluation"]["episodes"], seed=0)  # fmt: skip
+    untrained = evaluate_policy(
+        "Cartpole",
+        cartpole_policy(tmp_path / "untrained.pth", log_std=0.0),
+        result["evaluation"]["episodes"],
+        seed=0,
+    )
     assert result["evaluation"]["fitness"] > 3 * untrained["fitness"], (result["evaluation"], untrained)
     recorded = [f for f in result["fitness"] if f is not None]
     assert min(recorded[-5:]) > 2 * recorded[0], recorded
@@ -128,9 +153,29 @@ def test_the_cli_trains_the_pen_on_mujoco_warp_in_the_confined_worker(tmp_path, 
     """--sim mjwarp end to end on the CPU: Warp compiles its kernels inside the job, training and the
     clean evaluation both step MJWarp."""
     out = tmp_path / "job"
-    assert main(["--task", "ShadowHand", "--sim", "mjwarp", "--device", "cpu", "--max-epochs", "1", "--num-envs", "8",
-                 "--out-dir", str(out), "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--task",
+                "ShadowHand",
+                "--sim",
+                "mjwarp",
+                "--device",
+                "cpu",
+                "--max-epochs",
+                "1",
+                "--num-envs",
+                "8",
+                "--out-dir",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "trained" and result["evaluation"]["error"] is None, result["error"]
     assert json.loads((out / "job.json").read_text())["sim"] == "mjwarp" and result["env_steps"] == 8 * 16
-    assert (out / ".cache" / "warp").is_dir()  # its kernels, compiled in its own home: nothing shared between jobs
+    assert (
+        out / ".cache" / "warp"
+    ).is_dir()  # its kernels, compiled in its own home: nothing shared between jobs

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Callable
+from collections.abc import Callable
 
 #: The environment variable naming the channel's file descriptor in the worker.
 CHANNEL_FD_ENV = "EUREKA_CHANNEL_FD"

@@ -45,18 +45,48 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: The project's packages a worker may import; workers import them through a view of symlinks to them
 #: (``code_view``), so the project root itself, with runs/ and whatever else a user keeps there, is never readable.
 CODE_PACKAGES = ("sim", "tools", "configs", "prompts")
-NAMESPACES = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--mount", "--mount-proc", "--fork",
-              "--kill-child"]  # fmt: skip
+NAMESPACES = [
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--net",
+    "--pid",
+    "--mount",
+    "--mount-proc",
+    "--fork",
+    "--kill-child",
+]
 #: Variables a worker may inherit; everything else (API keys included) stays with the caller.
-INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "MUJOCO_GL", "PYOPENGL_PLATFORM", "CUDA_VISIBLE_DEVICES",
-                 "OMP_NUM_THREADS", "MKL_NUM_THREADS")  # fmt: skip
+INHERITED_ENV = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "MUJOCO_GL",
+    "PYOPENGL_PLATFORM",
+    "CUDA_VISIBLE_DEVICES",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
 #: System paths a Python + torch + MuJoCo worker reads (nothing else outside the job is visible). Of /sys
 #: only the CPU and NUMA topology and the list of PCI addresses (and each NVIDIA GPU's own directory:
 #: ``gpu_devices``): never /sys/class/net or the devices behind it, so the host's network interfaces
 #: stay unseen. CUDA's device nodes get their own rule (``nvidia_nodes``).
-SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", "/etc/localtime", "/proc",
-                     "/sys/devices/system", "/sys/bus/pci/devices", "/dev/zero", "/dev/urandom",
-                     "/dev/random", "/dev/dri")  # fmt: skip
+SYSTEM_READ_PATHS = (
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/bin",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/proc",
+    "/sys/devices/system",
+    "/sys/bus/pci/devices",
+    "/dev/zero",
+    "/dev/urandom",
+    "/dev/random",
+    "/dev/dri",
+)
 PCI_DEVICES, NVIDIA_VENDOR = Path("/sys/bus/pci/devices"), "0x10de"
 DEV = Path("/dev")
 #: The NVIDIA driver's nodes in /dev: each GPU's, control, UVM (and its tools node), modeset; and every

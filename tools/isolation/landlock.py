@@ -22,7 +22,12 @@ _PR_SET_NO_NEW_PRIVS = 38
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _WRITE_TREE = sum(1 << b for b in range(4, 13))  # remove dir/file, make char/dir/reg/sock/fifo/block/sym
 REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
-_FS_BY_ABI = {1: EXECUTE | WRITE_FILE | READ_FILE | READ_DIR | _WRITE_TREE, 2: REFER, 3: TRUNCATE, 5: IOCTL_DEV}
+_FS_BY_ABI = {
+    1: EXECUTE | WRITE_FILE | READ_FILE | READ_DIR | _WRITE_TREE,
+    2: REFER,
+    3: TRUNCATE,
+    5: IOCTL_DEV,
+}
 _FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
 #: Rights to grant a path (each cut to what the kernel knows). EXECUTE is execve's right (and the kernel's
 #: opening of the ELF loader it names); mapping a library executable (dlopen) needs only READ.
@@ -36,8 +41,11 @@ SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]  # fmt: skip
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -81,10 +89,15 @@ def restrict(rules: dict[Path, int]) -> int:
         raise LandlockError(0, "landlock is not available on this kernel")
     libc = _libc()
     handled = _handled_fs(abi)
-    attr = _RulesetAttr(handled, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
-                        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)  # fmt: skip
+    attr = _RulesetAttr(
+        handled,
+        NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0,
+    )
     size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = _check(libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0), "ruleset")
+    ruleset = _check(
+        libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0), "ruleset"
+    )
     try:
         for path, access in rules.items():
             _allow(libc, ruleset, Path(path), access & handled)
@@ -104,6 +117,8 @@ def _allow(libc, ruleset: int, path: Path, access: int) -> None:
         if not path.is_dir():
             access &= _FILE_ONLY
         rule = _PathBeneathAttr(access, fd)
-        _check(libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0), f"rule {path}")
+        _check(
+            libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0), f"rule {path}"
+        )
     finally:
         os.close(fd)

@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from tools.isolation.channel import CHANNEL_FD_ENV, MessageReader
 from tools.isolation.confinement import command, environment, limit_resources
@@ -115,7 +115,9 @@ class _CappedLog:
 
     def __init__(self, path: Path, limit: int):
         # Never through a symlink a worker of an earlier run planted at this name.
-        self.file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644), "ab")
+        self.file = os.fdopen(
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644), "ab"
+        )
         self.room, self.dropped = limit, 0
 
     def write(self, data: bytes) -> None:
@@ -188,11 +190,16 @@ async def run_module(
     log = _CappedLog(work_dir / log_name, LOG_LIMIT_BYTES)
     try:
         proc = await asyncio.create_subprocess_exec(
-            *command(module, args), cwd=work_dir, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            *command(module, args),
+            cwd=work_dir,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
             env=environment(work_dir, {**(env or {}), CHANNEL_FD_ENV: str(channel_write)}),
-            pass_fds=(channel_write,), start_new_session=True, preexec_fn=limit_resources(cap),
-        )  # fmt: skip
+            pass_fds=(channel_write,),
+            start_new_session=True,
+            preexec_fn=limit_resources(cap),
+        )
     except BaseException:
         cap.release()
         raise
@@ -200,7 +207,10 @@ async def run_module(
         os.close(channel_write)
     if on_start:
         on_start(proc.pid)
-    readers = [asyncio.create_task(_copy(proc.stdout, log.write)), asyncio.create_task(_read_channel(channel_read, reader))]
+    readers = [
+        asyncio.create_task(_copy(proc.stdout, log.write)),
+        asyncio.create_task(_read_channel(channel_read, reader)),
+    ]
     outcome = Outcome(0, timed_out=False)
     try:
         outcome = await _supervise(proc, finished, timeout_s)
@@ -208,7 +218,9 @@ async def run_module(
         await asyncio.shield(_stop_group(proc))
         raise
     finally:
-        signal_group(proc.pid, signal.SIGKILL)  # whatever is left of the group (descendants that outlived it) dies
+        signal_group(
+            proc.pid, signal.SIGKILL
+        )  # whatever is left of the group (descendants that outlived it) dies
         with contextlib.suppress(TimeoutError):
             await asyncio.shield(_wait_group_gone(proc.pid, TERM_GRACE_S))
         done, pending = await asyncio.wait(readers, timeout=TERM_GRACE_S)
@@ -227,8 +239,15 @@ READY = "ready"
 
 
 async def run_for_message(
-    module: str, work_dir: Path, log_name: str, message_type: str, *, timeout_s: float | None,
-    memory_limit_gb: float | None, env: dict[str, str] | None = None, ready_budget_s: float | None = None,
+    module: str,
+    work_dir: Path,
+    log_name: str,
+    message_type: str,
+    *,
+    timeout_s: float | None,
+    memory_limit_gb: float | None,
+    env: dict[str, str] | None = None,
+    ready_budget_s: float | None = None,
 ) -> tuple[dict | None, Outcome]:
     """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came, or came more
     than once: ``outcome.describe`` says which). With ``ready_budget_s``, the worker is stopped that long after
@@ -248,10 +267,17 @@ async def run_for_message(
 
     try:
         outcome = await run_module(
-            module, [str(work_dir)], work_dir=work_dir, log_name=log_name, timeout_s=timeout_s,
-            memory_limit_gb=memory_limit_gb, env=env, on_message=on_message, final_message=message_type,
+            module,
+            [str(work_dir)],
+            work_dir=work_dir,
+            log_name=log_name,
+            timeout_s=timeout_s,
+            memory_limit_gb=memory_limit_gb,
+            env=env,
+            on_message=on_message,
+            final_message=message_type,
             on_start=group.append,
-        )  # fmt: skip
+        )
     finally:
         for timer in budget:
             timer.cancel()
@@ -261,7 +287,9 @@ async def run_for_message(
     return (finals[0] if len(finals) == 1 else None), outcome
 
 
-async def _supervise(proc: asyncio.subprocess.Process, finished: asyncio.Event, timeout_s: float | None) -> Outcome:
+async def _supervise(
+    proc: asyncio.subprocess.Process, finished: asyncio.Event, timeout_s: float | None
+) -> Outcome:
     """Wait for the worker to exit, stopping it on timeout or when it lingers after its final message."""
     exited = asyncio.create_task(proc.wait())
     final = asyncio.create_task(finished.wait())

@@ -21,8 +21,17 @@ def test_later_rounds_see_the_program_alone_and_a_prior_reward_is_the_starting_p
     assert program["role"] == "assistant"
     assert candidate_blocks(program["content"]) == (["```python\ndef f():\n    pass\n```"], "")
     assert program_message(None)["content"] == "(no reward function)"
-    prior = {"task": "ShadowHand", "code": "def compute_reward(x):\n    return x, {}", "fitness": 0.25, "origin": "stage"}
+    prior = {
+        "task": "ShadowHand",
+        "code": "def compute_reward(x):\n    return x, {}",
+        "fitness": 0.25,
+        "origin": "stage",
+    }
     program, ask = prior_reward_messages(prior, "paper")
-    assert "def compute_reward(x)" in program["content"] and "ShadowHand" in ask["content"] and "0.25" in ask["content"]
+    assert (
+        "def compute_reward(x)" in program["content"]
+        and "ShadowHand" in ask["content"]
+        and "0.25" in ask["content"]
+    )
     human = prior_reward_messages({**prior, "fitness": None, "origin": "human"}, "paper")[1]["content"]
     assert human != ask["content"] and "unknown" not in ask["content"]

@@ -31,8 +31,9 @@ def coder_gateway(tmp_path, script):
 async def test_a_failing_program_goes_back_with_its_error_and_is_repaired(tmp_path):
     gw, model = coder_gateway(tmp_path, [SCALAR, GOOD])
     kwargs = dict(profile="paper", repair_attempts=1, check_timeout_s=60)
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s0",
-                                  tmp_path / "rewards", **kwargs)  # fmt: skip
+    draft = await write_candidate(
+        gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s0", tmp_path / "rewards", **kwargs
+    )
     assert draft.status == "valid" and draft.attempts == 2 and draft.error is None
     repair_prompt = model.prompts[1]
     assert candidate_blocks(repair_prompt[-2].content) == ([SCALAR], "")
@@ -43,8 +44,16 @@ async def test_a_failing_program_goes_back_with_its_error_and_is_repaired(tmp_pa
 
 async def test_without_repairs_an_invalid_program_stays_invalid(tmp_path):
     gw, model = coder_gateway(tmp_path, ["no code here"])
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s1",
-                                  tmp_path / "rewards", profile="paper", repair_attempts=0, check_timeout_s=60)  # fmt: skip
+    draft = await write_candidate(
+        gw,
+        initial_messages(Cartpole, "balance", "paper"),
+        Cartpole,
+        "it0-s1",
+        tmp_path / "rewards",
+        profile="paper",
+        repair_attempts=0,
+        check_timeout_s=60,
+    )
     assert draft.status == "invalid" and "no Python code block" in draft.error and draft.reward_path is None
 
 
@@ -53,16 +62,32 @@ async def test_module_level_code_is_refused_before_anything_runs(tmp_path):
         "```python\nwhile True:\n    pass\n\ndef compute_reward(pole_angle):\n    return pole_angle, {}\n```"
     )
     gw, _ = coder_gateway(tmp_path, [hang])
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s2",
-                                  tmp_path / "rewards", profile="paper", repair_attempts=0, check_timeout_s=8)  # fmt: skip
+    draft = await write_candidate(
+        gw,
+        initial_messages(Cartpole, "balance", "paper"),
+        Cartpole,
+        "it0-s2",
+        tmp_path / "rewards",
+        profile="paper",
+        repair_attempts=0,
+        check_timeout_s=8,
+    )
     assert draft.status == "invalid"
     assert draft.error.startswith("line 1: a module-level while statement is not allowed in reward code")
     assert not list((tmp_path / "rewards").glob("check_*"))  # no dry run was started
 
 
 def draft_for(gw, key, tmp_path, repair_attempts=1):
-    return write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, key, tmp_path / "rewards",
-                           profile="paper", repair_attempts=repair_attempts, check_timeout_s=60)  # fmt: skip
+    return write_candidate(
+        gw,
+        initial_messages(Cartpole, "balance", "paper"),
+        Cartpole,
+        key,
+        tmp_path / "rewards",
+        profile="paper",
+        repair_attempts=repair_attempts,
+        check_timeout_s=60,
+    )
 
 
 async def test_an_llm_that_becomes_unreachable_fails_only_this_sample(tmp_path):
@@ -125,7 +150,9 @@ async def test_a_repair_that_fails_the_same_way_starts_the_sample_over(tmp_path)
     draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=2)
     assert draft.status == "valid" and draft.attempts == 3
     assert len(model.prompts[1]) == 4  # the first failure was repaired in the conversation
-    assert [m.content for m in model.prompts[2]] == [m.content for m in model.prompts[0]]  # then a fresh start
+    assert [m.content for m in model.prompts[2]] == [
+        m.content for m in model.prompts[0]
+    ]  # then a fresh start
 
 
 async def test_a_repair_that_fails_differently_stays_in_the_conversation(tmp_path):
@@ -139,11 +166,23 @@ async def test_a_repair_that_fails_differently_stays_in_the_conversation(tmp_pat
 async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh_sample(tmp_path):
     gw, model = coder_gateway(tmp_path, [SCALAR, GOOD])
     messages = initial_messages(Cartpole, "balance", "small")
-    draft = await write_candidate(gw, messages, Cartpole, "it0-s0", tmp_path / "rewards", profile="small",
-                                  repair_attempts=1, check_timeout_s=60)  # fmt: skip
+    draft = await write_candidate(
+        gw,
+        messages,
+        Cartpole,
+        "it0-s0",
+        tmp_path / "rewards",
+        profile="small",
+        repair_attempts=1,
+        check_timeout_s=60,
+    )
     assert draft.status == "valid" and draft.attempts == 2
-    assert [m.content for m in model.prompts[1]] == [m.content for m in model.prompts[0]]  # neither program nor error
-    assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists() and draft.reward_path.endswith("_attempt1.py")
+    assert [m.content for m in model.prompts[1]] == [
+        m.content for m in model.prompts[0]
+    ]  # neither program nor error
+    assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists() and draft.reward_path.endswith(
+        "_attempt1.py"
+    )
 
 
 def known(*programs):
@@ -156,11 +195,21 @@ def known(*programs):
     return KnownPrograms(trained, {}, "it1-s0")
 
 
-async def test_under_the_small_profile_a_sample_that_repeats_the_same_known_program_twice_ends_duplicate(tmp_path):
+async def test_under_the_small_profile_a_sample_that_repeats_the_same_known_program_twice_ends_duplicate(
+    tmp_path,
+):
     gw, model = coder_gateway(tmp_path, [GOOD, GOOD, GOOD, GOOD])  # FAKE LLM: the elite again, every time
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "small"), Cartpole, "it1-s0",
-                                  tmp_path / "rewards", profile="small", repair_attempts=3, check_timeout_s=60,
-                                  programs=known(GOOD))  # fmt: skip
+    draft = await write_candidate(
+        gw,
+        initial_messages(Cartpole, "balance", "small"),
+        Cartpole,
+        "it1-s0",
+        tmp_path / "rewards",
+        profile="small",
+        repair_attempts=3,
+        check_timeout_s=60,
+        programs=known(GOOD),
+    )
     assert draft.status == "invalid" and draft.duplicate_of == "it0-s0" and draft.attempts == 2
     assert len(model.prompts) == 2
 
@@ -169,25 +218,47 @@ async def test_a_copy_of_another_known_program_or_a_paper_model_keeps_its_attemp
     other = GOOD.replace("1.0 - pole_angle ** 2", "2.0 - pole_angle ** 2")
     new = GOOD.replace("1.0 - pole_angle ** 2", "1.0 - pole_angle ** 4")
     gw, _ = coder_gateway(tmp_path, [GOOD, other, GOOD, new])  # FAKE LLM
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "small"), Cartpole, "it1-s0",
-                                  tmp_path / "rewards", profile="small", repair_attempts=3, check_timeout_s=60,
-                                  programs=known(GOOD, other))  # fmt: skip
+    draft = await write_candidate(
+        gw,
+        initial_messages(Cartpole, "balance", "small"),
+        Cartpole,
+        "it1-s0",
+        tmp_path / "rewards",
+        profile="small",
+        repair_attempts=3,
+        check_timeout_s=60,
+        programs=known(GOOD, other),
+    )
     assert draft.status == "valid" and draft.attempts == 4
-    gw, _ = coder_gateway(tmp_path, [GOOD, GOOD, new])  # FAKE LLM: a paper-profile model is told, and may change
-    draft = await write_candidate(gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it1-s1",
-                                  tmp_path / "rewards", profile="paper", repair_attempts=3, check_timeout_s=60,
-                                  programs=known(GOOD))  # fmt: skip
+    gw, _ = coder_gateway(
+        tmp_path, [GOOD, GOOD, new]
+    )  # FAKE LLM: a paper-profile model is told, and may change
+    draft = await write_candidate(
+        gw,
+        initial_messages(Cartpole, "balance", "paper"),
+        Cartpole,
+        "it1-s1",
+        tmp_path / "rewards",
+        profile="paper",
+        repair_attempts=3,
+        check_timeout_s=60,
+        programs=known(GOOD),
+    )
     assert draft.status == "valid" and draft.attempts == 3
 
 
 async def test_a_model_that_continues_answers_is_given_the_signature_to_start_from(tmp_path):
     body = "    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
-    model = ScriptedChatModel(script=[body], prompts=[], continues_assistant_turn=True)  # returns the rest only
+    model = ScriptedChatModel(
+        script=[body], prompts=[], continues_assistant_turn=True
+    )  # returns the rest only
     gw = LLMGateway({"coder": model}, tmp_path / "calls.jsonl")
     draft = await draft_for(gw, "it0-s0", tmp_path, repair_attempts=0)
     assert model.prompts[0][-1].type == "ai" and model.prompts[0][-1].content == answer_start(Cartpole)
     assert draft.status == "valid" and draft.code.startswith(reward_signature(Cartpole, "small"))
-    assert read_calls(tmp_path / "calls.jsonl")[0]["response"].startswith(answer_start(Cartpole))  # recorded whole, replayable
+    assert read_calls(tmp_path / "calls.jsonl")[0]["response"].startswith(
+        answer_start(Cartpole)
+    )  # recorded whole, replayable
 
 
 async def test_a_model_that_does_not_continue_answers_gets_no_answer_start(tmp_path):
@@ -199,13 +270,27 @@ async def test_a_model_that_does_not_continue_answers_gets_no_answer_start(tmp_p
 @pytest.mark.parametrize("feedback", ["reflection", "error"])
 async def test_the_coder_reads_what_the_elite_wrote_only_as_its_text(tmp_path, feedback):
     """The next iteration's prompt as the graph builds it: the elite's program and reflection (or error)."""
-    said = (reflection(HOSTILE_RESULT, "paper", analysis="Scale the first component down.")
-            if feedback == "reflection" else error_feedback(HOSTILE_ERROR, "paper", Cartpole))  # fmt: skip
-    messages = [*initial_messages(Cartpole, "balance", "paper"), program_message(HOSTILE_PROGRAM),
-                {"role": "user", "content": said}]  # fmt: skip
+    said = (
+        reflection(HOSTILE_RESULT, "paper", analysis="Scale the first component down.")
+        if feedback == "reflection"
+        else error_feedback(HOSTILE_ERROR, "paper", Cartpole)
+    )
+    messages = [
+        *initial_messages(Cartpole, "balance", "paper"),
+        program_message(HOSTILE_PROGRAM),
+        {"role": "user", "content": said},
+    ]
     gw, model = coder_gateway(tmp_path, ["no code here"])
-    await write_candidate(gw, messages, Cartpole, "it1-s0", tmp_path / "rewards", profile="paper",
-                          repair_attempts=0, check_timeout_s=60)  # fmt: skip
+    await write_candidate(
+        gw,
+        messages,
+        Cartpole,
+        "it1-s0",
+        tmp_path / "rewards",
+        profile="paper",
+        repair_attempts=0,
+        check_timeout_s=60,
+    )
     (prompt,) = model.prompts
     assert prompt[0].type == "system" and prompt[0].content.count(RULE) == 1
     assert_quoted("\n".join(m.content for m in prompt), INSTRUCTION, ORDER, "Keeps the pole up.")

@@ -19,26 +19,43 @@ FIXED = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    ret
 def write(tmp_path, script, tool_rounds=6):
     model = ScriptedChatModel(script=script, prompts=[])
     gateway = LLMGateway({"coder": model}, tmp_path / "calls.jsonl")
-    draft = write_candidate_with_tools(gateway, initial_messages(Cartpole, "balance", "paper"), Cartpole,
-                                       "stage1-Cartpole/it0-s0", tmp_path / "rewards", profile="paper",
-                                       tool_rounds=tool_rounds, check_timeout_s=60)  # fmt: skip
+    draft = write_candidate_with_tools(
+        gateway,
+        initial_messages(Cartpole, "balance", "paper"),
+        Cartpole,
+        "stage1-Cartpole/it0-s0",
+        tmp_path / "rewards",
+        profile="paper",
+        tool_rounds=tool_rounds,
+        check_timeout_s=60,
+    )
     return draft, model
 
 
 async def test_the_coder_fixes_a_failing_program_in_the_same_conversation(tmp_path):
-    script = [calls_tool("check_reward", "c0", code=BROKEN), calls_tool("check_reward", "c1", code=FIXED),
-              f"It passes now.\n```python\n{FIXED}```"]  # fmt: skip
+    script = [
+        calls_tool("check_reward", "c0", code=BROKEN),
+        calls_tool("check_reward", "c1", code=FIXED),
+        f"It passes now.\n```python\n{FIXED}```",
+    ]
     coro, model = write(tmp_path, script)
     draft = await coro
     assert draft.status == "valid" and draft.code == FIXED and draft.attempts == 3 and draft.tool_calls == 2
-    assert [t["function"]["name"] for t in model.options[0]["tools"]] == ["check_reward", "task_state", "task_source"]
+    assert [t["function"]["name"] for t in model.options[0]["tools"]] == [
+        "check_reward",
+        "task_state",
+        "task_source",
+    ]
     second_prompt = model.prompts[1]  # the model saw its own call and the dry run's error
     assert second_prompt[-1].type == "tool" and "shape (16,), got ()" in second_prompt[-1].content
     (report,), _ = candidate_blocks(model.prompts[2][-1].content)  # what the program wrote: in a block
     assert report.startswith("ok: the program ran on 16 environments") and "upright: shape (16,)" in report
     records = read_calls(tmp_path / "calls.jsonl")
     tools = [r for r in records if "tool" in r]
-    assert [(r["tool"], r["args"]["code"]) for r in tools] == [("check_reward", BROKEN), ("check_reward", FIXED)]
+    assert [(r["tool"], r["args"]["code"]) for r in tools] == [
+        ("check_reward", BROKEN),
+        ("check_reward", FIXED),
+    ]
     assert [candidate_blocks(r["result"])[0][0].split(":")[0] for r in tools] == ["error", "ok"]
     calls = [r for r in records if "tool" not in r]
     assert [r["key"] for r in calls] == [f"stage1-Cartpole/it0-s0/round{n}" for n in range(3)]
@@ -71,8 +88,11 @@ async def test_the_rounds_are_bounded_and_the_last_turn_says_so(tmp_path):
 
 
 async def test_bad_tool_calls_come_back_as_errors_the_model_can_act_on(tmp_path):
-    script = [calls_tool("run_shell", "c0", cmd="ls"), calls_tool("check_reward", "c1", program=FIXED),
-              f"```python\n{FIXED}```"]  # fmt: skip
+    script = [
+        calls_tool("run_shell", "c0", cmd="ls"),
+        calls_tool("check_reward", "c1", program=FIXED),
+        f"```python\n{FIXED}```",
+    ]
     coro, model = write(tmp_path, script)
     draft = await coro
     assert draft.status == "valid"
@@ -83,8 +103,12 @@ async def test_bad_tool_calls_come_back_as_errors_the_model_can_act_on(tmp_path)
 
 
 async def test_an_unreadable_tool_call_is_reported_and_replayed_as_it_was(tmp_path):
-    unreadable = AIMessage(content="", invalid_tool_calls=[
-        {"id": "c0", "name": "check_reward", "args": '{"code": "def compute_reward(', "error": "not JSON"}])  # fmt: skip
+    unreadable = AIMessage(
+        content="",
+        invalid_tool_calls=[
+            {"id": "c0", "name": "check_reward", "args": '{"code": "def compute_reward(', "error": "not JSON"}
+        ],
+    )
     coro, model = write(tmp_path, [unreadable, f"```python\n{FIXED}```"])
     draft = await coro
     assert draft.status == "valid" and draft.tool_calls == 0
@@ -99,7 +123,9 @@ async def test_resubmitting_a_rejected_program_starts_the_conversation_over(tmp_
     draft = await coro
     assert draft.status == "valid" and draft.code == FIXED and draft.attempts == 3
     assert len(model.prompts[1]) > len(model.prompts[0])  # the error went back into the conversation once
-    assert [m.content for m in model.prompts[2]] == [m.content for m in model.prompts[0]]  # then a fresh start
+    assert [m.content for m in model.prompts[2]] == [
+        m.content for m in model.prompts[0]
+    ]  # then a fresh start
 
 
 async def test_a_model_stuck_on_its_program_uses_up_its_rounds(tmp_path):
@@ -114,4 +140,6 @@ async def test_a_submission_that_failed_check_reward_is_not_dry_run_again(tmp_pa
     coro, _ = write(tmp_path, script)
     draft = await coro
     assert draft.status == "valid" and draft.attempts == 3
-    assert not list((tmp_path / "rewards").glob("check_it0-s0_round1*"))  # the verdict came from the tool's check
+    assert not list(
+        (tmp_path / "rewards").glob("check_it0-s0_round1*")
+    )  # the verdict came from the tool's check

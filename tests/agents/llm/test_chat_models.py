@@ -19,14 +19,18 @@ async def test_replay_answers_each_agent_in_order_then_stops_clearly(tmp_path):
     (source / "llm_calls.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     run = tmp_path / "new"
     run.mkdir()
-    gw = build_gateway({a: f"replay:{source / 'llm_calls.jsonl'}" for a in ("coder", "critic")}, run / "calls.jsonl")
+    gw = build_gateway(
+        {a: f"replay:{source / 'llm_calls.jsonl'}" for a in ("coder", "critic")}, run / "calls.jsonl"
+    )
     assert (await gw.complete("coder", PROMPT)).text == "c1"
     assert (await gw.complete("critic", PROMPT)).text == "k1"
     assert (await gw.complete("coder", PROMPT)).text == "c2"
     with pytest.raises(ReplayExhaustedError, match="no more recorded coder responses"):
         await gw.complete("coder", PROMPT)
     # Resuming the new run continues after the responses it already used.
-    resumed = build_gateway({a: f"replay:{source / 'llm_calls.jsonl'}" for a in ("coder", "critic")}, run / "calls.jsonl")
+    resumed = build_gateway(
+        {a: f"replay:{source / 'llm_calls.jsonl'}" for a in ("coder", "critic")}, run / "calls.jsonl"
+    )
     with pytest.raises(ReplayExhaustedError):
         await resumed.complete("coder", PROMPT)
 
@@ -42,11 +46,16 @@ def test_bad_specs_fail_with_one_clear_line(tmp_path, monkeypatch):
 
 
 def test_base_url_builds_an_openai_compatible_client():
-    model = make_chat_model("qwen2.5-coder:7b", agent="coder", base_url="http://127.0.0.1:9/v1", max_tokens=700)
+    model = make_chat_model(
+        "qwen2.5-coder:7b", agent="coder", base_url="http://127.0.0.1:9/v1", max_tokens=700
+    )
     assert type(model).__name__ == "ChatOpenAI"
     assert model.model_name == "qwen2.5-coder:7b" and "127.0.0.1:9" in str(model.openai_api_base)
     assert model.max_tokens == 700  # every model's answers are bounded
-    assert make_chat_model("openai:served", agent="coder", base_url="http://127.0.0.1:9/v1").model_name == "served"
+    assert (
+        make_chat_model("openai:served", agent="coder", base_url="http://127.0.0.1:9/v1").model_name
+        == "served"
+    )
 
 
 def test_a_server_that_cannot_be_reached_is_a_config_error_before_the_run(tmp_path):

@@ -15,8 +15,10 @@ TASK = [{"role": "system", "content": "s" * 500}, {"role": "user", "content": "t
 
 
 def exchange(n: int, program: int = 200, feedback: int = 200) -> list[dict]:
-    return [{"role": "assistant", "content": f"program{n} " + "p" * program},
-            {"role": "user", "content": f"feedback{n} " + "f" * feedback}]  # fmt: skip
+    return [
+        {"role": "assistant", "content": f"program{n} " + "p" * program},
+        {"role": "user", "content": f"feedback{n} " + "f" * feedback},
+    ]
 
 
 async def test_an_unknown_window_leaves_the_conversation_alone():
@@ -45,15 +47,19 @@ async def test_then_the_feedback_keeps_its_head_and_tail_then_the_program_goes_t
 
     tight = ContextWindow(await estimate_tokens(TASK) + 600)
     fitted = await fit(TASK + exchange(0, feedback=6000), 512, tight)
-    assert [step.split(" to ")[0] for step in fitted.trimmed][-2:] == ["dropped the latest program",
-                                                                      "answer budget shrunk"]  # fmt: skip
+    assert [step.split(" to ")[0] for step in fitted.trimmed][-2:] == [
+        "dropped the latest program",
+        "answer budget shrunk",
+    ]
     assert MIN_ANSWER_TOKENS <= fitted.max_tokens < 512
     assert fitted.prompt_tokens + fitted.max_tokens <= tight.tokens
 
 
 async def test_a_task_prompt_that_leaves_no_room_for_an_answer_is_refused():
     window = ContextWindow(await estimate_tokens(TASK) + MIN_ANSWER_TOKENS - 1, source="server")
-    with pytest.raises(ContextOverflowError, match=r"does not fit the model's context of \d+ tokens \(server\)"):
+    with pytest.raises(
+        ContextOverflowError, match=r"does not fit the model's context of \d+ tokens \(server\)"
+    ):
         await fit(TASK, 1024, window)
 
 

@@ -24,25 +24,38 @@ async def test_calls_are_recorded_with_agent_messages_response_and_usage(tmp_pat
     assert (
         record["agent"] == "coder" and record["messages"] == PROMPT and record["response"] == "def r(): pass"
     )
-    totals = {"calls": 1, "prompt_tokens": 10, "completion_tokens": 5, "cost_usd": None}  # no price table: unknown
+    totals = {
+        "calls": 1,
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "cost_usd": None,
+    }  # no price table: unknown
     assert gw.usage() == {**totals, "models": {"unknown": totals}}
 
 
 async def test_cost_per_model_comes_from_the_price_table(tmp_path):
     prices = PriceTable((("fake:priced", Price(input=1000.0, output=2000.0)), ("fake:*", Price(0.0, 0.0))))
-    gw, _ = gateway(tmp_path, ["a", "b", "c"], specs={"coder": "fake:priced", "critic": "fake:free"}, prices=prices)
+    gw, _ = gateway(
+        tmp_path, ["a", "b", "c"], specs={"coder": "fake:priced", "critic": "fake:free"}, prices=prices
+    )
     for agent in ("coder", "coder", "critic"):
         await gw.complete(agent, PROMPT)
     usage = gw.usage()  # FAKE model: 10 prompt and 5 completion tokens per call
-    assert usage["models"]["fake:priced"] == {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10,
-                                              "cost_usd": pytest.approx(0.04)}  # fmt: skip
+    assert usage["models"]["fake:priced"] == {
+        "calls": 2,
+        "prompt_tokens": 20,
+        "completion_tokens": 10,
+        "cost_usd": pytest.approx(0.04),
+    }
     assert usage["models"]["fake:free"]["cost_usd"] == 0.0
     assert usage["calls"] == 3 and usage["cost_usd"] == pytest.approx(0.04) == gw.spent_usd()
 
 
 async def test_no_call_is_sent_once_the_budget_is_spent(tmp_path):
     prices = PriceTable((("fake:priced", Price(input=1000.0, output=2000.0)),))  # 0.02 USD per FAKE call
-    gw, model = gateway(tmp_path, ["a", "b", "c"], specs={"coder": "fake:priced"}, prices=prices, budget_usd=0.03)
+    gw, model = gateway(
+        tmp_path, ["a", "b", "c"], specs={"coder": "fake:priced"}, prices=prices, budget_usd=0.03
+    )
     await gw.complete("coder", PROMPT)
     assert not gw.budget_spent()
     await gw.complete("coder", PROMPT)  # 0.04 >= 0.03
@@ -82,7 +95,9 @@ async def test_a_resumed_run_answers_known_keys_from_its_log(tmp_path):
 async def test_connection_errors_are_retried_by_type_then_unavailable_once_the_server_answered(tmp_path):
     gw, model = gateway(tmp_path, ["hello"] + [APIConnectionError("connection reset")] * 3, retries=2)
     await gw.complete("coder", PROMPT)
-    with pytest.raises(LLMCallError, match="after 3 tries \\(APIConnectionError: connection reset\\)") as info:
+    with pytest.raises(
+        LLMCallError, match="after 3 tries \\(APIConnectionError: connection reset\\)"
+    ) as info:
         await gw.complete("coder", PROMPT)
     assert info.value.kind == "unavailable" and len(model.prompts) == 4
 
@@ -94,11 +109,17 @@ async def test_a_server_that_never_answered_is_fatal(tmp_path):
     assert info.value.kind == "fatal"
 
 
-@pytest.mark.parametrize(("status", "kind", "words"), [
-    (401, "fatal", "authentication failed"), (403, "fatal", "permission denied"),
-    (404, "fatal", "unknown model"), (400, "rejected", "rejected the request"),
-    (413, "rejected", "rejected the request"), (422, "rejected", "rejected the request"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("status", "kind", "words"),
+    [
+        (401, "fatal", "authentication failed"),
+        (403, "fatal", "permission denied"),
+        (404, "fatal", "unknown model"),
+        (400, "rejected", "rejected the request"),
+        (413, "rejected", "rejected the request"),
+        (422, "rejected", "rejected the request"),
+    ],
+)
 async def test_http_errors_are_classified_by_who_they_concern(tmp_path, status, kind, words):
     gw, model = gateway(tmp_path, [HttpError(status)], retries=3)
     with pytest.raises(LLMCallError, match=words) as info:
@@ -109,7 +130,9 @@ async def test_http_errors_are_classified_by_who_they_concern(tmp_path, status, 
 async def test_a_wrapped_timeout_is_retryable_and_a_malformed_answer_is_rejected(tmp_path):
     wrapped = RuntimeError("provider gave up")
     wrapped.__cause__ = TimeoutError("read timed out")
-    gw, model = gateway(tmp_path, ["hi", wrapped, wrapped, ValueError("no choices in the response")], retries=1)
+    gw, model = gateway(
+        tmp_path, ["hi", wrapped, wrapped, ValueError("no choices in the response")], retries=1
+    )
     await gw.complete("coder", PROMPT)
     with pytest.raises(LLMCallError) as first:
         await gw.complete("coder", PROMPT)
@@ -138,19 +161,28 @@ async def test_a_conversation_is_fitted_to_the_context_before_it_is_sent(tmp_pat
     assert len(sent) == 3 and sent[-1].content == "y" * 400  # the program went, its feedback stayed
     assert model.options[0]["max_tokens"] < 512  # and the answer budget shrank to what is left
     record = json.loads((tmp_path / "calls.jsonl").read_text())
-    assert record["trimmed"][0] == "dropped the latest program" and record["max_tokens"] == model.options[0]["max_tokens"]
+    assert (
+        record["trimmed"][0] == "dropped the latest program"
+        and record["max_tokens"] == model.options[0]["max_tokens"]
+    )
 
 
 async def test_a_conversation_that_cannot_fit_is_never_sent(tmp_path):
     model = ScriptedChatModel(script=["never"], prompts=[])
-    gw = LLMGateway({"coder": model}, tmp_path / "calls.jsonl", windows={"coder": ContextWindow(300)}, max_tokens=512)
+    gw = LLMGateway(
+        {"coder": model}, tmp_path / "calls.jsonl", windows={"coder": ContextWindow(300)}, max_tokens=512
+    )
     with pytest.raises(LLMCallError, match="does not fit the model's context of 300 tokens") as info:
-        await gw.complete("coder", [{"role": "system", "content": "s" * 2000}, {"role": "user", "content": "u"}])
+        await gw.complete(
+            "coder", [{"role": "system", "content": "s" * 2000}, {"role": "user", "content": "u"}]
+        )
     assert info.value.kind == "rejected" and model.prompts == []
 
 
 async def test_reachable_asks_again_with_backoff_before_it_gives_up(tmp_path):
-    gw, model = gateway(tmp_path, [APIConnectionError("down"), "OK", APIConnectionError("down")] * 1, retries=1)
+    gw, model = gateway(
+        tmp_path, [APIConnectionError("down"), "OK", APIConnectionError("down")] * 1, retries=1
+    )
     assert await gw.reachable("coder") and len(model.prompts) == 2
     model.script.extend([APIConnectionError("down")])
     assert not await gw.reachable("coder") and len(model.prompts) == 4
@@ -191,16 +223,27 @@ async def test_tool_calls_are_recorded_and_a_resumed_run_gets_them_back(tmp_path
 
 
 async def test_a_tool_conversation_is_trimmed_by_whole_exchanges(tmp_path):
-    call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c0", "name": "check_reward", "args": {"code": "x" * 3000}}]}
+    call = {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"id": "c0", "name": "check_reward", "args": {"code": "x" * 3000}}],
+    }
     result = {"role": "tool", "content": "error: " + "y" * 3000, "tool_call_id": "c0"}
-    latest = [{"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "task_state", "args": {}}]},
-              {"role": "tool", "content": "pole_angle", "tool_call_id": "c1"}]  # fmt: skip
+    latest = [
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "name": "task_state", "args": {}}]},
+        {"role": "tool", "content": "pole_angle", "tool_call_id": "c1"},
+    ]
     messages = PROMPT + [call, result] + latest
     window = ContextWindow(await estimate_tokens(PROMPT + latest) + 1100)
     gw, model = gateway(tmp_path, ["ok"], windows={"coder": window}, max_tokens=1024)
     await gw.complete("coder", messages)
     sent = model.prompts[0]
-    assert [m.type for m in sent] == ["system", "human", "ai", "tool"]  # the earlier call and its result went together
+    assert [m.type for m in sent] == [
+        "system",
+        "human",
+        "ai",
+        "tool",
+    ]  # the earlier call and its result went together
     assert sent[-1].tool_call_id == "c1"
 
 

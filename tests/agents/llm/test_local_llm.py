@@ -24,7 +24,9 @@ def test_a_missing_gguf_path_is_a_config_error(tmp_path):
 
 @pytest.mark.slow
 async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
-    model = make_chat_model("local", agent="coder", temperature=0.0, max_tokens=512)  # greedy: the same answer
+    model = make_chat_model(
+        "local", agent="coder", temperature=0.0, max_tokens=512
+    )  # greedy: the same answer
     gateway = LLMGateway({"coder": model}, tmp_path / "calls.jsonl", max_tokens=512)
     messages = initial_messages(
         Cartpole, "to balance a pole on a cart so that the pole stays upright", "small"
@@ -32,8 +34,13 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     reply = await gateway.complete("coder", messages, key="s0", answer_start=answer_start(Cartpole))
     code = extract_code(reply.text)
     compile(code, "reward.py", "exec")
-    assert code.startswith(reward_signature(Cartpole, "small")) and reply.completion_tokens > 0  # it continued
-    assert read_calls(tmp_path / "calls.jsonl")[0]["messages"][-1] == {"role": "assistant", "content": answer_start(Cartpole)}
+    assert (
+        code.startswith(reward_signature(Cartpole, "small")) and reply.completion_tokens > 0
+    )  # it continued
+    assert read_calls(tmp_path / "calls.jsonl")[0]["messages"][-1] == {
+        "role": "assistant",
+        "content": answer_start(Cartpole),
+    }
     assert reply.finish_reason in ("stop", "length") and reply.truncated == (reply.finish_reason == "length")
     assert gateway.usage()["calls"] == 1
 
@@ -41,8 +48,11 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
 @pytest.mark.slow
 def test_n_gram_speculation_drafts_from_the_prompt_and_an_unknown_type_is_refused():
     line = "total_reward = torch.exp(-torch.abs(pole_angle) / angle_temp) + 0.1 * upright_bonus"
-    request = {"messages": [{"role": "user", "content": f"Repeat this line three times, nothing else:\n{line}"}],
-               "temperature": 0.0, "max_tokens": 96}  # fmt: skip
+    request = {
+        "messages": [{"role": "user", "content": f"Repeat this line three times, nothing else:\n{line}"}],
+        "temperature": 0.0,
+        "max_tokens": 96,
+    }
     answers = {}
     for kind in (None, "ngram_mod"):
         server = start_server(assemble(), threads=2, context_tokens=1024, speculative=kind)
@@ -56,9 +66,15 @@ def test_n_gram_speculation_drafts_from_the_prompt_and_an_unknown_type_is_refuse
 
 
 def test_the_servers_tool_calls_are_parsed_and_unreadable_ones_kept_apart():
-    raw = [{"id": "a", "type": "function", "function": {"name": "check_reward", "arguments": '{"code": "x = 1"}'}},
-           {"id": "b", "type": "function", "function": {"name": "check_reward", "arguments": '{"code": "x'}},
-           "not a call"]  # fmt: skip
+    raw = [
+        {
+            "id": "a",
+            "type": "function",
+            "function": {"name": "check_reward", "arguments": '{"code": "x = 1"}'},
+        },
+        {"id": "b", "type": "function", "function": {"name": "check_reward", "arguments": '{"code": "x'}},
+        "not a call",
+    ]
     calls, invalid = tool_calls(raw)
     assert [(c["id"], c["name"], c["args"]) for c in calls] == [("a", "check_reward", {"code": "x = 1"})]
     assert [(c["id"], c["name"]) for c in invalid] == [("b", "check_reward"), (None, "None")]
@@ -69,9 +85,16 @@ def test_the_servers_tool_calls_are_parsed_and_unreadable_ones_kept_apart():
 async def test_the_real_local_model_takes_tools_through_llama_cpps_template(tmp_path):
     model = make_chat_model("local", agent="coder", temperature=0.0, max_tokens=512)
     gateway = LLMGateway({"coder": model}, tmp_path / "calls.jsonl", max_tokens=512)
-    draft = await write_candidate_with_tools(gateway, initial_messages(Cartpole, "balance the pole", "small"),
-                                             Cartpole, "s0", tmp_path / "rewards", profile="small", tool_rounds=2,
-                                             check_timeout_s=60)  # fmt: skip
+    draft = await write_candidate_with_tools(
+        gateway,
+        initial_messages(Cartpole, "balance the pole", "small"),
+        Cartpole,
+        "s0",
+        tmp_path / "rewards",
+        profile="small",
+        tool_rounds=2,
+        check_timeout_s=60,
+    )
     assert draft.status in ("valid", "invalid")  # the server took the tools (a refusal would be llm_failed)
     calls = [r for r in read_calls(tmp_path / "calls.jsonl") if "tool" not in r]
     assert calls and all(r["tools"] == ["check_reward", "task_state", "task_source"] for r in calls)
@@ -95,7 +118,9 @@ def test_the_tools_reach_the_models_chat_template():
         return "ok"
 
     model = make_chat_model("local", agent="coder", temperature=0.0, max_tokens=8)
-    question = [{"role": "user", "content": "Check this reward program: def compute_reward(x):\n    return x, {}"}]
+    question = [
+        {"role": "user", "content": "Check this reward program: def compute_reward(x):\n    return x, {}"}
+    ]
     plain = model.invoke(question).usage_metadata["input_tokens"]
     with_tools = model.bind_tools([check_reward]).invoke(question).usage_metadata["input_tokens"]
     assert plain > 0 and with_tools > plain + 20  # the tool's name, description and schema are in the prompt

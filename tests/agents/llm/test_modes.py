@@ -11,7 +11,11 @@ SPECS = {"coder": "a", "critic": "b", "curriculum": "c"}
 
 
 def models(critic) -> dict:
-    return {"coder": ScriptedChatModel(script=[]), "critic": critic, "curriculum": ScriptedChatModel(script=[])}
+    return {
+        "coder": ScriptedChatModel(script=[]),
+        "critic": critic,
+        "curriculum": ScriptedChatModel(script=[]),
+    }
 
 
 def test_auto_gives_tools_to_models_that_can_call_them():
@@ -44,12 +48,16 @@ async def test_the_embedded_model_declares_its_own_choice(tmp_path):
     assert isinstance(local, LocalChatModel)
     gateway = LLMGateway({"coder": local}, tmp_path / "calls.jsonl", max_tokens=96)
     tools = {t.name: t for t in coder_tools(Cartpole, tmp_path, 60, {})}
-    messages = with_tools_prompt(initial_messages(Cartpole, task_config("Cartpole")["description"], "small"),
-                                 "small")  # fmt: skip
+    messages = with_tools_prompt(
+        initial_messages(Cartpole, task_config("Cartpole")["description"], "small"), "small"
+    )
     reply = await gateway.complete("coder", messages, key="s0", tools=list(tools.values()))
     try:
-        well_formed = bool(reply.tool_calls) and not reply.invalid_tool_calls and all(
-            tools[c["name"]].args_schema.model_validate(c["args"]) for c in reply.tool_calls)
+        well_formed = (
+            bool(reply.tool_calls)
+            and not reply.invalid_tool_calls
+            and all(tools[c["name"]].args_schema.model_validate(c["args"]) for c in reply.tool_calls)
+        )
     except (KeyError, ValidationError):
         well_formed = False
     assert ("critic" in tool_agents("auto", models(local), SPECS)) == well_formed, reply.text

@@ -13,12 +13,15 @@ def test_the_shipped_table_prices_the_embedded_model_and_transcripts_at_zero_and
     assert table.price("someone:unknown-model") is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("models:\n  gpt: {input: 1.0}\n", "gpt: expected {input: USD, output: USD}"),
-    ("models:\n  gpt: {input: -1, output: 2}\n", "both >= 0"),
-    ("models: [1, 2]\n", "must map model patterns"),
-    ("models: {a: [\n", "cannot read the price table"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("models:\n  gpt: {input: 1.0}\n", "gpt: expected {input: USD, output: USD}"),
+        ("models:\n  gpt: {input: -1, output: 2}\n", "both >= 0"),
+        ("models: [1, 2]\n", "must map model patterns"),
+        ("models: {a: [\n", "cannot read the price table"),
+    ],
+)
 def test_a_bad_table_is_one_line_naming_the_entry(tmp_path, text, message):
     path = tmp_path / "prices.yaml"
     path.write_text(text)

@@ -7,8 +7,12 @@ from langchain_core.messages import HumanMessage
 
 from agents.llm.replay import ReplayChatModel, ReplayExhaustedError, drop_torn_tail, model_calls, read_calls
 
-RECORDS = [{"agent": "coder", "response": "c1", "tools": ["check_reward"]}, {"agent": "critic", "response": "k1"},
-           {"agent": "coder", "tool": "check_reward", "result": "ok"}, {"agent": "coder", "response": "c2"}]
+RECORDS = [
+    {"agent": "coder", "response": "c1", "tools": ["check_reward"]},
+    {"agent": "critic", "response": "k1"},
+    {"agent": "coder", "tool": "check_reward", "result": "ok"},
+    {"agent": "coder", "response": "c2"},
+]
 
 
 def write(path, records, torn: str = "") -> None:

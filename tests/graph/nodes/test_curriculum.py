@@ -21,8 +21,13 @@ def runtime(tmp_path, answer: str, **overrides) -> tuple[Runtime, ScriptedChatMo
 
 
 async def test_auto_plans_the_agents_chain_with_the_run_budget(tmp_path):
-    rt, model = runtime(tmp_path, '{"stages": ["ShadowHand", "ShadowHandSpin"], "reason": "reorient first"}',
-                        task="ShadowHandSpin", curriculum="auto", samples=2)  # fmt: skip
+    rt, model = runtime(
+        tmp_path,
+        '{"stages": ["ShadowHand", "ShadowHandSpin"], "reason": "reorient first"}',
+        task="ShadowHandSpin",
+        curriculum="auto",
+        samples=2,
+    )
     update = await plan({}, rt)
     assert update["stage"]["name"] == "stage1-ShadowHand" and update["stage"]["samples"] == 2
     assert [s["name"] for s in update["plan"]] == ["stage2-ShadowHandSpin"]
@@ -32,7 +37,9 @@ async def test_auto_plans_the_agents_chain_with_the_run_budget(tmp_path):
 
 
 async def test_auto_falls_back_to_the_task_alone_on_a_bad_proposal(tmp_path):
-    rt, _ = runtime(tmp_path, '{"stages": ["Cartpole", "ShadowHandSpin"]}', task="ShadowHandSpin", curriculum="auto")
+    rt, _ = runtime(
+        tmp_path, '{"stages": ["Cartpole", "ShadowHandSpin"]}', task="ShadowHandSpin", curriculum="auto"
+    )
     update = await plan({}, rt)
     assert update["stage"]["task"] == "ShadowHandSpin" and update["plan"] == []
     assert update["plan_reason"].endswith("following the config: ShadowHandSpin alone (config)")

@@ -15,7 +15,12 @@ STATS = {"fitness": [0.5, 1.5], "components": {"forward": [0.1, 0.4]}, "episode_
 def stage_state(task: str, elite: str | None) -> dict:
     spec = {"name": f"stage1-{task}", "task": task, "iterations": 3}
     candidates = [{"id": "it0-s1", "result": STATS}]
-    chosen = elite and {"candidate": elite, "code": "...", "feedback": "...", "reason": "the best clean fitness"}
+    chosen = elite and {
+        "candidate": elite,
+        "code": "...",
+        "feedback": "...",
+        "reason": "the best clean fitness",
+    }
     return {"stage": spec, "iteration": 1, "elite": chosen, "candidates": candidates}
 
 

@@ -9,7 +9,7 @@ from graph.nodes.stage_plan import (
     options,
     repeated,
     stage_plan,
-)  # fmt: skip
+)
 from graph.run import parse_args, prepare
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError
 from sim.registry import task_config
@@ -23,8 +23,16 @@ def settings(**overrides) -> Settings:
 
 def record(spec, fitness, checkpoint="best.pth") -> dict:
     best = candidate(0, "trained", fitness) if fitness is not None else None
-    return {"spec": spec, "candidates": [], "iterations": [], "best": best, "eval_runs": [],
-            "checkpoint": checkpoint if best else None, "fitness": fitness, "decision": None}  # fmt: skip
+    return {
+        "spec": spec,
+        "candidates": [],
+        "iterations": [],
+        "best": best,
+        "eval_runs": [],
+        "checkpoint": checkpoint if best else None,
+        "fitness": fitness,
+        "decision": None,
+    }
 
 
 def test_the_headline_task_is_two_stages_with_their_own_budgets():
@@ -54,8 +62,20 @@ def test_a_task_without_a_curriculum_is_one_stage_with_the_run_budget():
 
 
 def test_flags_on_the_command_line_win_over_a_stages_budget(tmp_path):
-    s, _ = prepare(parse_args(["--task", "ShadowHandSpin", "--max-epochs", "2", "--samples", "5",
-                               "--run-dir", str(tmp_path / "r")]))  # fmt: skip
+    s, _ = prepare(
+        parse_args(
+            [
+                "--task",
+                "ShadowHandSpin",
+                "--max-epochs",
+                "2",
+                "--samples",
+                "5",
+                "--run-dir",
+                str(tmp_path / "r"),
+            ]
+        )
+    )
     first, second = stage_plan(s, configured_entries(s))
     assert first["ppo"]["max_epochs"] == second["ppo"]["max_epochs"] == 2
     assert first["samples"] == second["samples"] == 5
@@ -64,8 +84,13 @@ def test_flags_on_the_command_line_win_over_a_stages_budget(tmp_path):
 
 
 def test_an_explicit_chain_names_the_target_and_is_checked(tmp_path, capsys):
-    s, _ = prepare(parse_args(["--curriculum", "ShadowHand,ShadowHandSpin", "--run-dir", str(tmp_path / "r")]))
-    assert s.task == "ShadowHandSpin" and [e["task"] for e in configured_entries(s)] == ["ShadowHand", "ShadowHandSpin"]
+    s, _ = prepare(
+        parse_args(["--curriculum", "ShadowHand,ShadowHandSpin", "--run-dir", str(tmp_path / "r")])
+    )
+    assert s.task == "ShadowHandSpin" and [e["task"] for e in configured_entries(s)] == [
+        "ShadowHand",
+        "ShadowHandSpin",
+    ]
     for argv, message in [
         (["--curriculum", "Cartpole,ShadowHand"], "Cartpole cannot warm-start ShadowHand"),
         (["--curriculum", "Cartpole,Nope"], "unknown task 'Nope'"),
@@ -105,7 +130,9 @@ def test_the_config_repeats_below_success_to_advance_then_goes_on():
 
 
 def test_the_next_stage_starts_from_the_best_policy_or_from_what_the_failed_stage_started_from():
-    first, second = stage_plan(settings(task="ShadowHandSpin"), configured_entries(settings(task="ShadowHandSpin")))
+    first, second = stage_plan(
+        settings(task="ShadowHandSpin"), configured_entries(settings(task="ShadowHandSpin"))
+    )
     nxt = following(second, record(first, 0.3, checkpoint="s1.pth"))
     assert nxt["init_checkpoint"] == "s1.pth" and nxt["prior_reward"]["task"] == "ShadowHand"
     started = {**first, "init_checkpoint": "init.pth"}

@@ -12,20 +12,36 @@ from graph.nodes.steer import steer
 from graph.steering.commands import stop_pending
 from tests.helpers import run_context
 
-PROMPT = [{"role": "system", "content": "You write reward functions."}, {"role": "user", "content": "The task."}]
-REFLECTED = PROMPT + [{"role": "assistant", "content": "```python\nold\n```"},
-                      {"role": "user", "content": "We trained ... task_score: [1, 2] ... write a new one"}]  # fmt: skip
+PROMPT = [
+    {"role": "system", "content": "You write reward functions."},
+    {"role": "user", "content": "The task."},
+]
+REFLECTED = PROMPT + [
+    {"role": "assistant", "content": "```python\nold\n```"},
+    {"role": "user", "content": "We trained ... task_score: [1, 2] ... write a new one"},
+]
 PROGRAM = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'r': r}"
 
 
-def boundary(tmp_path, *messages: str, iteration: int = 1, iterations: int = 3, **state) -> tuple[dict, Runtime]:
+def boundary(
+    tmp_path, *messages: str, iteration: int = 1, iterations: int = 3, **state
+) -> tuple[dict, Runtime]:
     """A stage after ``iteration`` iterations, with ``messages`` in its inbox."""
     ctx = run_context(tmp_path, iterations=iterations)
     for n, text in enumerate(messages):
         ctx.inbox.post(text, f"test:{n}")
     spec = stage_spec(1, {"task": "Cartpole"}, ctx.settings)
-    base = {"stage": spec, "stages": [], "iteration": iteration, "messages": REFLECTED, "candidates": [],
-            "iterations": [], "best": None, "eval_runs": [], "elite": None}  # fmt: skip
+    base = {
+        "stage": spec,
+        "stages": [],
+        "iteration": iteration,
+        "messages": REFLECTED,
+        "candidates": [],
+        "iterations": [],
+        "best": None,
+        "eval_runs": [],
+        "elite": None,
+    }
     return {**base, **state}, Runtime(context=ctx)
 
 
@@ -44,21 +60,35 @@ async def test_feedback_joins_the_reflection_and_replace_swaps_it(tmp_path):
 
 
 async def test_settings_change_for_the_rest_of_the_stage_and_questions_are_left_to_the_service(tmp_path):
-    state, rt = boundary(tmp_path, "/status", "/samples 2", "/iterations 5", "/bogus", "@critic why?",
-                         f"/edit\n{PROGRAM}\n/end", "@curriculum go on once it balances")  # fmt: skip
+    state, rt = boundary(
+        tmp_path,
+        "/status",
+        "/samples 2",
+        "/iterations 5",
+        "/bogus",
+        "@critic why?",
+        f"/edit\n{PROGRAM}\n/end",
+        "@curriculum go on once it balances",
+    )
     update = await steer(state, rt)
     assert update["stage"]["samples"] == 2 and update["stage"]["iterations"] == 5
     assert update["overrides"] == {"samples": 2, "iterations": 5} and update["steer_cursor"] == 7
-    assert [e.strip() for e in update["edits"]] == [PROGRAM] and update["curriculum_notes"] == ["go on once it balances"]
+    assert [e.strip() for e in update["edits"]] == [PROGRAM] and update["curriculum_notes"] == [
+        "go on once it balances"
+    ]
     assert [r["kind"] for r in update["steering"]] == ["samples", "iterations", "edit", "curriculum"]
     assert update["messages"] == REFLECTED and not update["stopped"]
     applied = {r.message_id: r.text for r in rt.context.inbox.replies()}
     assert set(applied) == {2, 3, 6, 7}  # /status, /bogus and @critic are answered by the service
-    assert json.loads((tmp_path / "summary.json").read_text())["status"] == "running"  # rewritten at the boundary
+    assert (
+        json.loads((tmp_path / "summary.json").read_text())["status"] == "running"
+    )  # rewritten at the boundary
 
 
 async def test_stop_ends_the_stage_and_an_edit_with_no_iteration_left_is_refused(tmp_path):
-    state, rt = boundary(tmp_path / "a", f"/edit\n{PROGRAM}\n/end", "late feedback", iteration=3, iterations=3)
+    state, rt = boundary(
+        tmp_path / "a", f"/edit\n{PROGRAM}\n/end", "late feedback", iteration=3, iterations=3
+    )
     update = await steer(state, rt)
     assert update["edits"] == [] and update["messages"] == REFLECTED
     texts = [r.text for r in rt.context.inbox.replies()]
@@ -78,6 +108,10 @@ async def test_model_switches_an_agent_for_the_rest_of_the_run_or_says_why_not(t
     first, second = (r.text for r in rt.context.inbox.replies())
     assert first.startswith("error: model unchanged:") and second == f"the critic now uses replay:{other}"
     assert rt.context.gateway.models["critic"] is not before
-    assert update["overrides"]["models"] == {"critic": f"replay:{other}"}  # kept in the state: a resume makes it again
-    assert yaml.safe_load((tmp_path / "config.yaml").read_text())["critic_llm"] != f"replay:{other}"  # no node writes it
+    assert update["overrides"]["models"] == {
+        "critic": f"replay:{other}"
+    }  # kept in the state: a resume makes it again
+    assert (
+        yaml.safe_load((tmp_path / "config.yaml").read_text())["critic_llm"] != f"replay:{other}"
+    )  # no node writes it
     assert len(update["steering"]) == 2

@@ -20,8 +20,16 @@ def test_trainings_in_flight_and_the_stages_finished_candidates():
 def test_the_stages_compute_is_shown_and_a_new_stage_starts_from_nothing():
     board = LiveBoard()
     board.at_iteration(SPEC, 2)
-    board.compute = {"env_steps": 1_234_567, "train_s": 61.2, "trainings": 7, "stopped_early": 2, "duplicates": 1}
-    assert board.spent() == ("compute to iteration 2: 1,234,567 env-steps, 61 s of training, 7 trainings "
-                             "(2 stopped early, 1 duplicates not trained)")
+    board.compute = {
+        "env_steps": 1_234_567,
+        "train_s": 61.2,
+        "trainings": 7,
+        "stopped_early": 2,
+        "duplicates": 1,
+    }
+    assert board.spent() == (
+        "compute to iteration 2: 1,234,567 env-steps, 61 s of training, 7 trainings "
+        "(2 stopped early, 1 duplicates not trained)"
+    )
     board.at_iteration({**SPEC, "name": "stage2-ShadowHand"}, 0)
     assert board.spent() == "compute: nothing trained yet in this stage"

@@ -27,4 +27,6 @@ def test_a_terminal_shows_the_milestones_and_warnings_and_verbose_shows_everythi
     assert on_terminal(None, "info", {"event": "train.done"})["event"] == "train.done"
     assert on_terminal(None, "warning", {"event": "train.progress"})["event"] == "train.progress"
     assert TerminalFilter(verbose=True, is_terminal=lambda: True)(None, "info", {"event": "llm.call"})
-    assert TerminalFilter(is_terminal=lambda: False)(None, "info", {"event": "llm.call"})  # a pipe or a file: all
+    assert TerminalFilter(is_terminal=lambda: False)(
+        None, "info", {"event": "llm.call"}
+    )  # a pipe or a file: all

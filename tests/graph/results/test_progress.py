@@ -19,7 +19,9 @@ def test_the_iteration_table_has_a_row_per_candidate_and_the_llm_usage():
     text = console.export_text()
     assert "stage1-Cartpole, iteration 0" in text
     rows = [line for line in text.splitlines() if "it0-s" in line]
-    assert "it0-s0" in rows[0] and "trained (overstated)" in rows[0] and "412.5" in rows[0] and "12 s" in rows[0]
+    assert (
+        "it0-s0" in rows[0] and "trained (overstated)" in rows[0] and "412.5" in rows[0] and "12 s" in rows[0]
+    )
     assert "it0-s1" in rows[1] and "failed" in rows[1] and "ValueError: reward is NaN at step 3" in rows[1]
     assert "LLM: 3 calls, 1200 prompt + 300 completion tokens, $0.0125" in text
 
@@ -41,7 +43,10 @@ def test_the_toolbar_shows_each_training_in_flight_with_its_eta():
 
 
 def test_an_error_with_markup_escapes_and_a_lone_surrogate_prints_as_text(capsys):
-    hostile = {**candidate(0, "invalid", None), "error": "Traceback\nValueError: [/] [link=http://x]y[/link] \x1b[2J \ud800"}
+    hostile = {
+        **candidate(0, "invalid", None),
+        "error": "Traceback\nValueError: [/] [link=http://x]y[/link] \x1b[2J \ud800",
+    }
     print_iteration("stage1-Cartpole", 0, [hostile], {"calls": 1})
     out = capsys.readouterr().out
     assert "[/] [link=http://x]y" in out and "\x1b" not in out

@@ -16,8 +16,14 @@ from sim.reward.program import function_source
 
 PLOTS = ("fitness.png", "components.png", "execute_rate.png")
 CHROMIUM = shutil.which("chromium")
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"]  # fmt: skip
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # In the page: an element's pixels drawn on a canvas, as [distinct colours, a checksum].
 PIXELS = """(element) => {
     const w = element.naturalWidth || element.videoWidth, h = element.naturalHeight || element.videoHeight;
@@ -38,8 +44,29 @@ def ant_run(tmp_path_factory):
     transcript = tmp / "calls.jsonl"
     transcript.write_text(json.dumps({"agent": "coder", "response": f"```python\n{code}\n```"}) + "\n")
     run = tmp / "run"
-    assert main(["--task", "Ant", "--iterations", "1", "--samples", "1", "--eval-seeds", "1", "--num-envs", "16",
-                 "--max-epochs", "3", "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "--task",
+                "Ant",
+                "--iterations",
+                "1",
+                "--samples",
+                "1",
+                "--eval-seeds",
+                "1",
+                "--num-envs",
+                "16",
+                "--max-epochs",
+                "3",
+                "--llm",
+                f"replay:{transcript}",
+                "--run-dir",
+                str(run),
+            ]
+        )
+        == 0
+    )
     return run
 
 
@@ -83,28 +110,68 @@ def test_the_report_opens_in_a_headless_browser_with_its_plots_and_video(ant_run
 
 
 def test_a_report_without_a_trained_candidate_still_has_its_tables(tmp_path):
-    summary = {"task": "Cartpole", "status": "no_trained_candidate", "reason": "2 samples: 2 invalid",
-               "best": None, "final_eval": None,
-               "llm": {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10, "cost_usd": 0.5,
-                       "models": {"openai:gpt-4o": {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10,
-                                                   "cost_usd": 0.5}}},
-               "stages": [{"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole",
-                           "budget": {"iterations": 1, "samples": 2, "ppo": {"max_epochs": 5}},
-                           "iterations": [{"iteration": 0, "samples": [{"status": "invalid", "fitness": None}] * 2}],
-                           "best": None, "final_eval": None, "fitness": None,
-                           "decision": {"action": "stop", "reason": "no candidate of the stage trained", "by": "config"}}]}  # fmt: skip
+    summary = {
+        "task": "Cartpole",
+        "status": "no_trained_candidate",
+        "reason": "2 samples: 2 invalid",
+        "best": None,
+        "final_eval": None,
+        "llm": {
+            "calls": 2,
+            "prompt_tokens": 20,
+            "completion_tokens": 10,
+            "cost_usd": 0.5,
+            "models": {
+                "openai:gpt-4o": {"calls": 2, "prompt_tokens": 20, "completion_tokens": 10, "cost_usd": 0.5}
+            },
+        },
+        "stages": [
+            {
+                "stage": 1,
+                "attempt": 1,
+                "task": "Cartpole",
+                "name": "stage1-Cartpole",
+                "budget": {"iterations": 1, "samples": 2, "ppo": {"max_epochs": 5}},
+                "iterations": [{"iteration": 0, "samples": [{"status": "invalid", "fitness": None}] * 2}],
+                "best": None,
+                "final_eval": None,
+                "fitness": None,
+                "decision": {"action": "stop", "reason": "no candidate of the stage trained", "by": "config"},
+            }
+        ],
+    }
     write_report(RunDir(tmp_path), summary)
     md = (tmp_path / "report.md").read_text()
-    assert "Status: no_trained_candidate (2 samples: 2 invalid)" in md and "| 1.1 | Cartpole | 1 x 2, 5 epochs | 0 / 2 |" in md
+    assert (
+        "Status: no_trained_candidate (2 samples: 2 invalid)" in md
+        and "| 1.1 | Cartpole | 1 x 2, 5 epochs | 0 / 2 |" in md
+    )
     assert "| openai:gpt-4o | 2 | 20 | 10 | $0.5000 |" in md and "Best reward" not in md
     assert sorted(p.name for p in (tmp_path / FILES_DIR).iterdir()) == ["execute_rate.png", "fitness.png"]
 
 
 def test_a_run_stopped_before_its_first_iteration_ended_gets_a_report_and_no_console_warning(tmp_path):
-    summary = {"task": "Cartpole", "status": "stopped", "reason": "interrupted", "best": None, "final_eval": None,
-               "stages": [{"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole",
-                           "budget": {"iterations": 3, "samples": 4, "ppo": {"max_epochs": 100}}, "iterations": [],
-                           "best": None, "final_eval": None, "fitness": None, "decision": None}]}  # fmt: skip
+    summary = {
+        "task": "Cartpole",
+        "status": "stopped",
+        "reason": "interrupted",
+        "best": None,
+        "final_eval": None,
+        "stages": [
+            {
+                "stage": 1,
+                "attempt": 1,
+                "task": "Cartpole",
+                "name": "stage1-Cartpole",
+                "budget": {"iterations": 3, "samples": 4, "ppo": {"max_epochs": 100}},
+                "iterations": [],
+                "best": None,
+                "final_eval": None,
+                "fitness": None,
+                "decision": None,
+            }
+        ],
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning here reaches the user's console beside the run's own lines
         write_report(RunDir(tmp_path), summary)
@@ -119,15 +186,44 @@ def best_run(tmp_path, code: str):
     reward.write_text(code)
     job = RunDir(tmp_path).training("stage1-Cartpole", "it0-s0")
     job.mkdir(parents=True)
-    job.joinpath("result.json").write_text(json.dumps({"fitness": [1.0, 2.0], "episode_length": [5.0, 9.0],
-                                                        "components": {"_shaped": [0.1, 0.2], "x$y": [0.3, 0.1]}}))  # fmt: skip
-    best = {"iteration": 0, "sample": 0, "fitness": 9.0, "train_fitness": 2.0, "reward_path": str(reward),
-            "checkpoint": None, "code": code}  # fmt: skip
-    stage = {"stage": 1, "attempt": 1, "task": "Cartpole", "name": "stage1-Cartpole", "best": best,
-             "budget": {"iterations": 1, "samples": 1, "ppo": {"max_epochs": 2}}, "final_eval": None, "fitness": 9.0,
-             "iterations": [{"iteration": 0, "samples": [{"status": "trained", "fitness": 9.0}]}], "decision": None}  # fmt: skip
-    summary = {"task": "Cartpole", "status": "completed", "best": best, "final_eval": None, "llm": {},
-               "stages": [stage]}  # fmt: skip
+    job.joinpath("result.json").write_text(
+        json.dumps(
+            {
+                "fitness": [1.0, 2.0],
+                "episode_length": [5.0, 9.0],
+                "components": {"_shaped": [0.1, 0.2], "x$y": [0.3, 0.1]},
+            }
+        )
+    )
+    best = {
+        "iteration": 0,
+        "sample": 0,
+        "fitness": 9.0,
+        "train_fitness": 2.0,
+        "reward_path": str(reward),
+        "checkpoint": None,
+        "code": code,
+    }
+    stage = {
+        "stage": 1,
+        "attempt": 1,
+        "task": "Cartpole",
+        "name": "stage1-Cartpole",
+        "best": best,
+        "budget": {"iterations": 1, "samples": 1, "ppo": {"max_epochs": 2}},
+        "final_eval": None,
+        "fitness": 9.0,
+        "iterations": [{"iteration": 0, "samples": [{"status": "trained", "fitness": 9.0}]}],
+        "decision": None,
+    }
+    summary = {
+        "task": "Cartpole",
+        "status": "completed",
+        "best": best,
+        "final_eval": None,
+        "llm": {},
+        "stages": [stage],
+    }
     RunDir(tmp_path).summary.write_text(json.dumps(summary))
     write_report(RunDir(tmp_path))
     return reward

@@ -5,10 +5,23 @@ from graph.results.run_dir import RunDir, candidate_id, transcript
 
 def test_every_path_of_a_run_is_under_its_root(tmp_path):
     run = RunDir(str(tmp_path))  # a string is taken as well
-    files = [run.config, run.checkpoints, run.inbox, run.llm_calls, run.log, run.summary, run.report_html,
-             run.report_md, run.report_files, run.init_checkpoint]  # fmt: skip
+    files = [
+        run.config,
+        run.checkpoints,
+        run.inbox,
+        run.llm_calls,
+        run.log,
+        run.summary,
+        run.report_html,
+        run.report_md,
+        run.report_files,
+        run.init_checkpoint,
+    ]
     assert all(f.parent == tmp_path for f in files) and len({f.name for f in files}) == len(files)
-    assert run.training("stage1-Cartpole", candidate_id(2, 3)) == tmp_path / "stage1-Cartpole" / "train" / "it2-s3"
+    assert (
+        run.training("stage1-Cartpole", candidate_id(2, 3))
+        == tmp_path / "stage1-Cartpole" / "train" / "it2-s3"
+    )
     assert run.evaluation("stage1-Cartpole", 1001).parent == tmp_path / "stage1-Cartpole" / "eval"
     assert run.rewards("stage1-Cartpole").parent == tmp_path / "stage1-Cartpole"
     assert not run.is_run()

@@ -13,33 +13,73 @@ def specs():
 
 def stage_record(spec, fitness, decision) -> dict:
     best = candidate(0, "trained", fitness)
-    return {"spec": spec, "candidates": [best], "iterations": [{"iteration": 0, "best_sample": 0, "reflection": ""}],
-            "best": best, "eval_runs": [], "checkpoint": f"{spec['name']}.pth", "fitness": fitness,
-            "decision": decision}  # fmt: skip
+    return {
+        "spec": spec,
+        "candidates": [best],
+        "iterations": [{"iteration": 0, "best_sample": 0, "reflection": ""}],
+        "best": best,
+        "eval_runs": [],
+        "checkpoint": f"{spec['name']}.pth",
+        "fitness": fitness,
+        "decision": decision,
+    }
 
 
 def test_summary_has_the_documented_fields():
     running = {
         "stage": specs()[0],
-        "candidates": [candidate(1, "trained", 3.0), candidate(0, "invalid", None), candidate(0, "trained", 4.0, 1)],
+        "candidates": [
+            candidate(1, "trained", 3.0),
+            candidate(0, "invalid", None),
+            candidate(0, "trained", 4.0, 1),
+        ],
         "iterations": [{"iteration": 0, "best_sample": 1, "reflection": ""}],
         "best": candidate(0, "trained", 4.0, 1),
-        "eval_runs": [{"seed": 2, "status": "trained", "fitness": 3.0, "error": None, "checkpoint": None},
-                      {"seed": 1, "status": "trained", "fitness": 5.0, "error": None, "checkpoint": None}],
-        "steering": [{"message": 1, "iteration": 0, "kind": "feedback", "text": "keep the pole up", "effect": "x"}],
-    }  # fmt: skip
+        "eval_runs": [
+            {"seed": 2, "status": "trained", "fitness": 3.0, "error": None, "checkpoint": None},
+            {"seed": 1, "status": "trained", "fitness": 5.0, "error": None, "checkpoint": None},
+        ],
+        "steering": [
+            {"message": 1, "iteration": 0, "kind": "feedback", "text": "keep the pole up", "effect": "x"}
+        ],
+    }
     s = build_summary("ShadowHandSpin", [], running, "running", USAGE)
     assert s["task"] == "ShadowHandSpin" and s["status"] == "running" and len(s["stages"]) == 1
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]
     assert [x["sample"] for x in s["iterations"][0]["samples"]] == [0, 1]
-    assert set(s["iterations"][0]["samples"][0]) == {"sample", "status", "fitness", "train_fitness", "overstated", "error",
-                                                     "reward_path", "attempts", "tool_calls", "author", "duplicate_of",
-                                                     "seeds", "tuned_from", "constants"}  # issue 38's names
+    assert set(s["iterations"][0]["samples"][0]) == {
+        "sample",
+        "status",
+        "fitness",
+        "train_fitness",
+        "overstated",
+        "error",
+        "reward_path",
+        "attempts",
+        "tool_calls",
+        "author",
+        "duplicate_of",
+        "seeds",
+        "tuned_from",
+        "constants",
+    }  # issue 38's names
     assert s["iterations"][0]["steering"] == running["steering"] and "steering" not in s["iterations"][1]
     assert s["iterations"][0]["best_sample"] == 1 and s["iterations"][1]["best_sample"] is None
-    assert s["best"] == {"iteration": 1, "sample": 0, "fitness": 4.0, "train_fitness": 4.0, "reward_path": "r0.py",
-                         "checkpoint": None, "seeds": None, "code": ""}  # fmt: skip
-    assert s["final_eval"]["fitness"] == [5.0, 3.0] and s["final_eval"]["mean"] == 4.0 and s["final_eval"]["std"] == 1.0
+    assert s["best"] == {
+        "iteration": 1,
+        "sample": 0,
+        "fitness": 4.0,
+        "train_fitness": 4.0,
+        "reward_path": "r0.py",
+        "checkpoint": None,
+        "seeds": None,
+        "code": "",
+    }
+    assert (
+        s["final_eval"]["fitness"] == [5.0, 3.0]
+        and s["final_eval"]["mean"] == 4.0
+        and s["final_eval"]["std"] == 1.0
+    )
     assert s["llm"]["calls"] == 3
     stage = s["stages"][0]
     assert (stage["stage"], stage["attempt"], stage["task"], stage["decision"]) == (1, 1, "ShadowHand", None)
@@ -50,30 +90,44 @@ def test_every_stage_is_listed_and_the_top_level_is_the_last_stages_best_attempt
     first, second = specs()
     again = {**first, "attempt": 2, "name": "stage1-ShadowHand-attempt2"}
     advance = {"action": "advance", "reason": "r", "by": "agent"}
-    stages = [stage_record(first, 0.05, {"action": "repeat", "reason": "low", "by": "config"}),
-              stage_record(again, 0.2, advance),
-              stage_record({**second, "init_checkpoint": "stage1-ShadowHand-attempt2.pth"}, 0.4, None)]  # fmt: skip
+    stages = [
+        stage_record(first, 0.05, {"action": "repeat", "reason": "low", "by": "config"}),
+        stage_record(again, 0.2, advance),
+        stage_record({**second, "init_checkpoint": "stage1-ShadowHand-attempt2.pth"}, 0.4, None),
+    ]
     s = build_summary("ShadowHandSpin", stages, None, "completed", USAGE)
     assert [(e["stage"], e["attempt"]) for e in s["stages"]] == [(1, 1), (1, 2), (2, 1)]
     assert s["stages"][0]["decision"]["action"] == "repeat" and s["stages"][1]["decision"] == advance
     assert s["stages"][2]["init_checkpoint"] == s["stages"][1]["checkpoint"]
     assert s["best"]["fitness"] == 0.4
     worse_repeat = [*stages[:2], stage_record({**second, "attempt": 2}, 0.1, None)]
-    assert build_summary("ShadowHandSpin", [*worse_repeat[:2], stages[2], worse_repeat[2]], None, "completed",
-                         USAGE)["best"]["fitness"] == 0.4  # fmt: skip
+    assert (
+        build_summary(
+            "ShadowHandSpin", [*worse_repeat[:2], stages[2], worse_repeat[2]], None, "completed", USAGE
+        )["best"]["fitness"]
+        == 0.4
+    )
 
 
 def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
     failed = {**candidate(0, "llm_failed", None), "error": "coder LLM rejected the request (HTTP 400)"}
     invalid = {**candidate(1, "invalid", None), "error": "Traceback ...\nNameError: name 'x' is not defined"}
     note = "every sample failed on the LLM: coder LLM rejected the request (HTTP 400)"
-    running = {"stage": specs()[0], "candidates": [failed, invalid, {**failed, "sample": 2, "iteration": 1}],
-               "iterations": [{"iteration": 0, "best_sample": None, "reflection": "", "note": None},
-                              {"iteration": 1, "best_sample": None, "reflection": "", "note": note}],
-               "best": None, "eval_runs": []}  # fmt: skip
+    running = {
+        "stage": specs()[0],
+        "candidates": [failed, invalid, {**failed, "sample": 2, "iteration": 1}],
+        "iterations": [
+            {"iteration": 0, "best_sample": None, "reflection": "", "note": None},
+            {"iteration": 1, "best_sample": None, "reflection": "", "note": note},
+        ],
+        "best": None,
+        "eval_runs": [],
+    }
     reason = no_candidate_reason(running["candidates"])
-    assert reason == ("no candidate trained; 3 samples: 1 invalid (first: NameError: name 'x' is not defined), "
-                      "2 llm_failed (first: coder LLM rejected the request (HTTP 400))")  # fmt: skip
+    assert reason == (
+        "no candidate trained; 3 samples: 1 invalid (first: NameError: name 'x' is not defined), "
+        "2 llm_failed (first: coder LLM rejected the request (HTTP 400))"
+    )
     s = build_summary("ShadowHandSpin", [], running, "no_trained_candidate", USAGE, reason)
     assert s["reason"] == reason
     assert "note" not in s["iterations"][0] and s["iterations"][1]["note"] == note
@@ -82,21 +136,55 @@ def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
 def test_seeds_compute_and_the_held_out_figures():
     """A candidate trained on three seeds is ranked by their median (rank_by's default); the final evaluation
     carries a bootstrap interval and the selection gap; compute counts every training and the duplicates not trained."""
-    first = {**candidate(0, "trained", 9.0), "seeds": [{"seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0,
-                                                         "status": "trained"}]}  # fmt: skip
-    seed_runs = [{"candidate": "it0-s0", "seed": s, "fitness": f, "env_steps": 100, "train_s": 1.0, "status": "trained"}
-                 for s, f in ((2, 3.0), (1, 3.0))]  # fmt: skip
-    running = {"stage": specs()[0], "candidates": [first, {**candidate(1, "duplicate", None), "duplicate_of": "it0-s0"}],
-               "iterations": [], "best": {**first, "fitness": 5.0}, "seed_runs": seed_runs,
-               "eval_runs": [{"seed": 1000 + i, "status": "trained", "fitness": f, "error": None, "checkpoint": None,
-                              "env_steps": 100, "train_s": 1.0} for i, f in enumerate((3.0, 4.0, 5.0))]}  # fmt: skip
+    first = {
+        **candidate(0, "trained", 9.0),
+        "seeds": [{"seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0, "status": "trained"}],
+    }
+    seed_runs = [
+        {
+            "candidate": "it0-s0",
+            "seed": s,
+            "fitness": f,
+            "env_steps": 100,
+            "train_s": 1.0,
+            "status": "trained",
+        }
+        for s, f in ((2, 3.0), (1, 3.0))
+    ]
+    running = {
+        "stage": specs()[0],
+        "candidates": [first, {**candidate(1, "duplicate", None), "duplicate_of": "it0-s0"}],
+        "iterations": [],
+        "best": {**first, "fitness": 5.0},
+        "seed_runs": seed_runs,
+        "eval_runs": [
+            {
+                "seed": 1000 + i,
+                "status": "trained",
+                "fitness": f,
+                "error": None,
+                "checkpoint": None,
+                "env_steps": 100,
+                "train_s": 1.0,
+            }
+            for i, f in enumerate((3.0, 4.0, 5.0))
+        ],
+    }
     s = build_summary("ShadowHandSpin", [], running, "running", USAGE)
     sample = s["iterations"][0]["samples"][0]
-    assert [x["seed"] for x in sample["seeds"]] == [0, 1, 2] and sample["fitness"] == 3.0  # the median of 9, 3, 3
+    assert [x["seed"] for x in sample["seeds"]] == [0, 1, 2] and sample[
+        "fitness"
+    ] == 3.0  # the median of 9, 3, 3
     assert s["iterations"][0]["samples"][1]["duplicate_of"] == "it0-s0"
     final = s["final_eval"]
     assert final["mean"] == 4.0 and 3.0 <= final["ci95"][0] < 4.0 < final["ci95"][1] <= 5.0
     assert final["selection_gap"] == 1.0 and abs(final["selection_gap_sd"] - 1.0 / 0.816496580927726) < 1e-9
-    assert s["compute"] == {"env_steps": 600, "train_s": 6.0, "trainings": 6, "stopped_early": 0, "duplicates": 1,
-                            "tuning_trials": 0}
+    assert s["compute"] == {
+        "env_steps": 600,
+        "train_s": 6.0,
+        "trainings": 6,
+        "stopped_early": 0,
+        "duplicates": 1,
+        "tuning_trials": 0,
+    }
     assert s["search"] == s["stages"][0]["search"] == "robust" and s["stages"][0]["rank_by"] == "median"

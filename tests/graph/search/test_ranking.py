@@ -6,13 +6,19 @@ from tests.helpers import candidate
 
 
 def seeded(sample: int, first: float, program: str = "") -> dict:
-    return {**candidate(sample, "trained", first), "program": program or f"p{sample}", "code": f"# {sample}",
-            "seeds": [{"seed": 0, "fitness": first, "env_steps": 10, "train_s": 1.0, "status": "trained"}]}
+    return {
+        **candidate(sample, "trained", first),
+        "program": program or f"p{sample}",
+        "code": f"# {sample}",
+        "seeds": [{"seed": 0, "fitness": first, "env_steps": 10, "train_s": 1.0, "status": "trained"}],
+    }
 
 
 def runs(cid: str, *figures: float) -> list[dict]:
-    return [{"candidate": cid, "seed": 1 + i, "fitness": f, "env_steps": 10, "train_s": 1.0, "status": "trained"}
-            for i, f in enumerate(figures)]  # fmt: skip
+    return [
+        {"candidate": cid, "seed": 1 + i, "fitness": f, "env_steps": 10, "train_s": 1.0, "status": "trained"}
+        for i, f in enumerate(figures)
+    ]
 
 
 def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():
@@ -25,7 +31,10 @@ def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():
 
 
 def test_by_default_one_lucky_seed_of_three_does_not_choose_the_best():
-    lucky, steady = seeded(0, 500.0), seeded(1, 200.0)  # 500, 60, 50 (mean 203.3) against 200, 190, 210 (mean 200)
+    lucky, steady = (
+        seeded(0, 500.0),
+        seeded(1, 200.0),
+    )  # 500, 60, 50 (mean 203.3) against 200, 190, 210 (mean 200)
     seed_runs = runs("it0-s0", 60.0, 50.0) + runs("it0-s1", 190.0, 210.0)
     assert sorted(with_seeds([lucky, steady], seed_runs, "mean"), key=rank_key)[0]["id"] == "it0-s0"
     default = Settings.load(DEFAULTS_FILE, {}).rank_by
@@ -38,14 +47,20 @@ def test_by_default_one_lucky_seed_of_three_does_not_choose_the_best():
 
 
 def test_a_figure_over_several_seeds_outranks_one_seed_that_never_had_to_hold_up():
-    top, third = seeded(0, 500.0), seeded(2, 480.0)  # the third never got more seeds: it was behind on its one
+    top, third = (
+        seeded(0, 500.0),
+        seeded(2, 480.0),
+    )  # the third never got more seeds: it was behind on its one
     scored = with_seeds([top, third], runs("it0-s0", 300.0, 320.0))
     assert [c["id"] for c in sorted(scored, key=rank_key)] == ["it0-s0", "it0-s2"]
 
 
 def test_the_stage_policy_is_the_best_clean_fitness_among_the_candidate_and_its_reruns():
     best = {**candidate(0, "trained", 2.0), "checkpoint": "cand.pth"}
-    runs = [{"seed": 1, "fitness": 3.0, "checkpoint": "eval1.pth"}, {"seed": 2, "fitness": None, "checkpoint": None}]
+    runs = [
+        {"seed": 1, "fitness": 3.0, "checkpoint": "eval1.pth"},
+        {"seed": 2, "fitness": None, "checkpoint": None},
+    ]
     assert stage_policy(best, runs) == ("eval1.pth", 3.0)
     assert stage_policy(best, [{**runs[0], "fitness": 2.0}]) == ("cand.pth", 2.0)  # ties keep the candidate
     assert stage_policy(None, []) == (None, None)

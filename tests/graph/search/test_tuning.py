@@ -29,7 +29,13 @@ def fake_fitness(code: str) -> float:
 
 async def objective(code: str, trial: int):
     fitness = fake_fitness(code)
-    return fitness, {"trial": trial, "fitness": fitness, "env_steps": 1000, "train_s": 1.0, "status": "trained"}
+    return fitness, {
+        "trial": trial,
+        "fitness": fitness,
+        "env_steps": 1000,
+        "train_s": 1.0,
+        "status": "trained",
+    }
 
 
 async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps_the_structure(tmp_path):
@@ -40,8 +46,15 @@ async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps
     moved = {m["line"] for m in study.constants}
     assert moved == {2} and all(m["original"] * m["value"] > 0 for m in study.constants)  # signs kept
     assert study.code.replace("4.0", "").count("torch.abs") == WRONG_SCALES.count("torch.abs")
-    note = tuning_note({"tuned_from": "it0-s0", "constants": study.constants, "importance": study.importance,
-                        "seeds": [{"fitness": study.fitness}]}, {"seeds": [{"fitness": parent}]})  # fmt: skip
+    note = tuning_note(
+        {
+            "tuned_from": "it0-s0",
+            "constants": study.constants,
+            "importance": study.importance,
+            "seeds": [{"fitness": study.fitness}],
+        },
+        {"seeds": [{"fitness": parent}]},
+    )
     assert "it0-s0's with its constants tuned" in note and "line 2:" in note
 
 
@@ -68,5 +81,7 @@ async def test_a_trial_that_does_not_train_fails_and_a_study_nobody_beats_gives_
 
     study = await tune(WRONG_SCALES, 100.0, 2, broken, tmp_path / "t.sqlite", "it0-s1", seed=0)
     assert study.code is None and study.trials == 2 and all(r["status"] == "failed" for r in study.runs)
-    nothing = await tune("def compute_reward(x):\n    return x, {}\n", 1.0, 3, objective, tmp_path / "t.sqlite", "x", 0)
+    nothing = await tune(
+        "def compute_reward(x):\n    return x, {}\n", 1.0, 3, objective, tmp_path / "t.sqlite", "x", 0
+    )
     assert nothing.code is None and nothing.trials == 0  # no constant to tune

@@ -7,9 +7,19 @@ from graph.steering.commands import HELP
 from graph.steering.service import SteeringService
 from tests.helpers import run_context
 
-TRAINED = {"id": "it0-s1", "iteration": 0, "sample": 1, "status": "trained", "fitness": 480.0, "train_fitness": 95.0,
-           "overstated": False, "error": None, "code": "def compute_reward(pole_angle):\n    ...", "author": "coder",
-           "result": {"fitness": [1.0, 2.0], "components": {"upright": [0.5, 0.7]}, "episode_length": [9.0, 10.0]}}  # fmt: skip
+TRAINED = {
+    "id": "it0-s1",
+    "iteration": 0,
+    "sample": 1,
+    "status": "trained",
+    "fitness": 480.0,
+    "train_fitness": 95.0,
+    "overstated": False,
+    "error": None,
+    "code": "def compute_reward(pole_angle):\n    ...",
+    "author": "coder",
+    "result": {"fitness": [1.0, 2.0], "components": {"upright": [0.5, 0.7]}, "episode_length": [9.0, 10.0]},
+}
 
 
 def service(tmp_path, *messages: str) -> SteeringService:
@@ -34,8 +44,16 @@ async def answers(svc: SteeringService) -> dict[int, str]:
 
 
 async def test_each_message_gets_its_answer(tmp_path):
-    svc = service(tmp_path, "/samples -1", "more torque", "/help", "/status", "/show best", "/show it9-s9",
-                  "@critic which is steadier?")  # fmt: skip
+    svc = service(
+        tmp_path,
+        "/samples -1",
+        "more torque",
+        "/help",
+        "/status",
+        "/show best",
+        "/show it9-s9",
+        "@critic which is steadier?",
+    )
     replies = await answers(svc)
     assert replies[1] == "error: /samples must be >= 1, got -1"
     assert replies[2] == "feedback: applied at the end of iteration 1 of stage1-Cartpole"
@@ -44,7 +62,10 @@ async def test_each_message_gets_its_answer(tmp_path):
     assert status[0] == "stage1-Cartpole: iteration 1 of 3"
     assert status[1].startswith("  training it1-s0: epoch 3/10, fitness 20.5")
     assert status[2] == "best so far: it0-s1, fitness 480 (clean), training fitness 95"
-    assert replies[5].startswith("it0-s1 (trained, by the coder): fitness 480 (clean)") and "upright:" in replies[5]
+    assert (
+        replies[5].startswith("it0-s1 (trained, by the coder): fitness 480 (clean)")
+        and "upright:" in replies[5]
+    )
     assert replies[6] == "error: no candidate 'it9-s9' in this stage; known: it0-s1"
     assert replies[7] == "it0-s1 is steadier."
 

@@ -9,8 +9,11 @@ from sim.registry import make_task, task_class
 
 
 def test_without_isaac_gym_the_error_says_what_to_install():
-    with pytest.raises(IsaacGymUnavailableError, match=r"needs NVIDIA Isaac Gym \(Preview 4; not on PyPI.*IsaacGymEnvs.*"
-                                                       r"\(missing: isaacgym\)"):  # fmt: skip
+    with pytest.raises(
+        IsaacGymUnavailableError,
+        match=r"needs NVIDIA Isaac Gym \(Preview 4; not on PyPI.*IsaacGymEnvs.*"
+        r"\(missing: isaacgym\)",
+    ):
         make_task("ShadowHand", num_envs=4, sim="isaacgym")
 
 
@@ -29,9 +32,23 @@ class FakeShadowHandVecTask:
     def __init__(self, num_envs: int):
         import torch
 
-        self.num_envs, self.num_obs, self.num_actions, self.max_episode_length, self.dt = num_envs, 211, 20, 600, 1 / 60
-        for name, size in (("object_pos", 3), ("object_rot", 4), ("object_linvel", 3), ("object_angvel", 3),
-                           ("goal_pos", 3), ("goal_rot", 4), ("shadow_hand_dof_pos", 24), ("shadow_hand_dof_vel", 24)):
+        self.num_envs, self.num_obs, self.num_actions, self.max_episode_length, self.dt = (
+            num_envs,
+            211,
+            20,
+            600,
+            1 / 60,
+        )
+        for name, size in (
+            ("object_pos", 3),
+            ("object_rot", 4),
+            ("object_linvel", 3),
+            ("object_angvel", 3),
+            ("goal_pos", 3),
+            ("goal_rot", 4),
+            ("shadow_hand_dof_pos", 24),
+            ("shadow_hand_dof_vel", 24),
+        ):
             setattr(self, name, torch.zeros(num_envs, size))
         self.object_rot[:, 3] = self.goal_rot[:, 3] = 1.0
         self.fingertip_pos = torch.zeros(num_envs, 5, 3)
@@ -67,19 +84,31 @@ def test_the_adapter_drives_an_isaacgymenvs_task_through_the_contract(fake_isaac
 
     check_backend("isaacgym", "ShadowHand")
     task = make_task("ShadowHand", num_envs=3, sim="isaacgym", seed=7)
-    assert fake_isaacgym == [{"seed": 7, "task": "ShadowHand", "num_envs": 3, "sim_device": "cpu", "rl_device": "cpu",
-                              "graphics_device_id": -1, "headless": True}]  # fmt: skip
+    assert fake_isaacgym == [
+        {
+            "seed": 7,
+            "task": "ShadowHand",
+            "num_envs": 3,
+            "sim_device": "cpu",
+            "rl_device": "cpu",
+            "graphics_device_id": -1,
+            "headless": True,
+        }
+    ]
     state, done, _ = task.step(torch.ones(3, 20))
     assert set(state) == set(task.state_spec) and torch.equal(state["dof_pos"], task.env.shadow_hand_dof_pos)
     assert torch.allclose(state["object_pos"], torch.full((3, 3), 0.01)) and not done.any()
     assert task.step_fitness(state).tolist() == [1.0, 0.0, 0.0]  # the success count's increase
-    assert reward_inputs(task, state, ["dt", "max_episode_length"]) == {"dt": 1 / 60, "max_episode_length": 600}
+    assert reward_inputs(task, state, ["dt", "max_episode_length"]) == {
+        "dt": 1 / 60,
+        "max_episode_length": 600,
+    }
 
 
 def test_the_coder_is_offered_only_the_state_isaac_gym_provides_and_checked_against_it():
+    from sim.isaac_names import reward_names
     from sim.registry import backend_task
     from tools.reward_check import RewardCheckError, static_check
-    from sim.isaac_names import reward_names
 
     view = backend_task("ShadowHand", "isaacgym")
     assert {"rot_dist", "goal_reached"} <= set(task_class("ShadowHand").state_spec) - set(view.state_spec)
@@ -87,4 +116,6 @@ def test_the_coder_is_offered_only_the_state_isaac_gym_provides_and_checked_agai
     program = "def compute_reward(rot_dist):\n    return -rot_dist, {}\n"
     with pytest.raises(RewardCheckError, match=r"unknown state \['rot_dist'\]"):
         static_check(program, reward_names(view), "ShadowHand")
-    static_check(program, reward_names(backend_task("ShadowHand")), "ShadowHand")  # the default backend has it
+    static_check(
+        program, reward_names(backend_task("ShadowHand")), "ShadowHand"
+    )  # the default backend has it

@@ -42,7 +42,9 @@ def test_the_handle_moves_with_the_drawer_and_opening_it_succeeds(task):
     qpos[0, task.drawer_qpos] = 0.25
     task.sim.reset(np.array([1]), qpos, np.zeros((1, task.sim.model.nv)))
     state, done, timeout = task.step(torch.zeros(2, task.num_actions))
-    assert state["handle_pos"][1, 0] == pytest.approx(closed[1, 0].item() + 0.25, abs=0.01)  # toward the robot
+    assert state["handle_pos"][1, 0] == pytest.approx(
+        closed[1, 0].item() + 0.25, abs=0.01
+    )  # toward the robot
     assert done.tolist() == [False, True] and not timeout.any()
     assert task.step_fitness(state).tolist() == [0.0, 1.0]
 
@@ -65,7 +67,9 @@ def test_isaacgymenvs_reward_reads_this_scene_as_isaacgymenvs_lays_it_out():
     reward, parts = program(reward_inputs(task, state, program.params), 4)
     closed, ajar, past, rolled = reward.tolist()
     assert closed > 0  # no "bad style" -1 at reset: the fingers are on the robot's side of the handle
-    assert parts["aligned"][0] > 0.9 and parts["around"][0] == 0.5  # pointing in, up axis up, straddling the bar
+    assert (
+        parts["aligned"][0] > 0.9 and parts["around"][0] == 0.5
+    )  # pointing in, up axis up, straddling the bar
     assert ajar > closed + 0.5  # IsaacGymEnvs' bonus for a drawer open more than 1 cm, and its open reward
     assert past == -1.0  # the handle beyond the fingers: IsaacGymEnvs' "bad style"
     assert parts["aligned"][3] < 0.1 and parts["around"][3] == 0.0 and rolled < closed - 0.4

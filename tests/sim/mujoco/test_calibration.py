@@ -44,10 +44,13 @@ async def test_isaacgymenvs_human_reward_opens_the_drawer_as_ours_does_and_both_
     clean success rates measured (seeds 0 and 1) human 0.039 and 0.016, IsaacGymEnvs' 0.117 and 0.023,
     sparse 0 and 0."""
     isaac = str(ISAAC_STYLE / "FrankaCabinet.py")
-    results = await train_side_by_side("FrankaCabinet", ["human", isaac, "sparse"], tmp_path, seeds=(0, 1),
-                                       num_envs=256, max_epochs=100)  # fmt: skip
-    mean = {reward: np.mean([clean(results[reward, seed]) for seed in (0, 1)])
-            for reward in ("human", isaac, "sparse")}  # fmt: skip
+    results = await train_side_by_side(
+        "FrankaCabinet", ["human", isaac, "sparse"], tmp_path, seeds=(0, 1), num_envs=256, max_epochs=100
+    )
+    mean = {
+        reward: np.mean([clean(results[reward, seed]) for seed in (0, 1)])
+        for reward in ("human", isaac, "sparse")
+    }
     assert mean["human"] > mean["sparse"] + 0.01, mean
     assert mean[isaac] > mean["sparse"] + 0.03, mean
     assert mean[isaac] > mean["human"] - 0.08, mean

@@ -99,5 +99,7 @@ async def test_a_pen_policy_warm_starts_pen_spinning(tmp_path):
     assert spin["status"] == "trained", spin["error"]
     assert (tmp_path / "spin" / "warm_start.pth").read_bytes() == Path(pen["checkpoint"]).read_bytes()
     # Three epochs move the weights a little from the pen policy; a cold start would be far from it.
-    pen_w, spin_w = (saved_weights(p)["a2c_network.actor_mlp.0.weight"] for p in (pen["checkpoint"], spin["checkpoint"]))
+    pen_w, spin_w = (
+        saved_weights(p)["a2c_network.actor_mlp.0.weight"] for p in (pen["checkpoint"], spin["checkpoint"])
+    )
     assert (spin_w - pen_w).norm() < 0.2 * pen_w.norm()

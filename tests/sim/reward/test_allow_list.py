@@ -53,11 +53,16 @@ def test_ordinary_reward_code_passes(name):
 
 REJECTED = [
     ("import os\n", "line 1: import os is not allowed in reward code: use only torch and math"),
-    ("def f(x):\n    return torch.frombuffer(b'\\n', dtype=torch.uint8)\n", "torch.frombuffer is not allowed in reward "
-     "code: it views or rewrites raw memory"),
+    (
+        "def f(x):\n    return torch.frombuffer(b'\\n', dtype=torch.uint8)\n",
+        "torch.frombuffer is not allowed in reward code: it views or rewrites raw memory",
+    ),
     ("def f(x):\n    return torch.asarray(x)\n", "torch.asarray is not allowed"),
-    ("def f(x):\n    return torch.empty(4)\n", "torch.empty is not allowed in reward code: it leaves memory "
-     "uninitialised (its bytes reach errors and prompts): use torch.zeros"),
+    (
+        "def f(x):\n    return torch.empty(4)\n",
+        "torch.empty is not allowed in reward code: it leaves memory "
+        "uninitialised (its bytes reach errors and prompts): use torch.zeros",
+    ),
     ("def f(x):\n    return torch.empty_like(x)\n", "use torch.zeros or torch.zeros_like"),
     ("from torch import empty_strided\n", "torch.empty_strided is not allowed"),
     ("def f(x):\n    return torch.as_strided(x, (9,), (1,))\n", "torch.as_strided is not allowed"),
@@ -80,11 +85,17 @@ REJECTED = [
     ("def f(x):\n    return torch.from_file('p')\n", "torch.from_file is not allowed"),
     ("def f(x):\n    return torch.degrees(x)\n", "torch.degrees does not exist"),
     ("def f(x):\n    return torch.nn.Linear(1, 1)\n", "torch.nn.Linear is not allowed"),
-    ("def f(x):\n    t = torch\n    return t.load('p')\n", "the module torch can only be used as torch.<function>"),
+    (
+        "def f(x):\n    t = torch\n    return t.load('p')\n",
+        "the module torch can only be used as torch.<function>",
+    ),
     ("def f(x):\n    torch.exp = torch.log\n", "assigning to .exp is not allowed"),
     ("def f(x):\n    math.pi = 3\n", "assigning to .pi is not allowed"),
     ("class R:\n    pass\n", "class definitions are not allowed"),
-    ("@torch.no_grad()\ndef f(x):\n    return x\n", "decorators are not allowed in reward code: remove @torch.no_grad()"),
+    (
+        "@torch.no_grad()\ndef f(x):\n    return x\n",
+        "decorators are not allowed in reward code: remove @torch.no_grad()",
+    ),
     ("def f(x):\n    global y\n", "global statements are not allowed"),
     ("def f(x):\n    yield x\n", "yield is not allowed"),
     ("async def f(x):\n    return x\n", "async functions are not allowed"),
@@ -95,7 +106,9 @@ REJECTED = [
 
 @pytest.mark.parametrize("source, message", REJECTED)
 def test_everything_else_is_refused_in_one_line_naming_it(source, message):
-    with pytest.raises(RewardPolicyError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")) as info:
+    with pytest.raises(
+        RewardPolicyError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
+    ) as info:
         check(source)
     assert "\n" not in str(info.value) and str(info.value).startswith("line ")
 
@@ -122,11 +135,13 @@ def test_the_torch_surface_is_reviewed_name_by_name():
 
     reviewed = re.match(r"# torch (\S+):", REVIEWED_FILE.read_text()).group(1)
     installed = torch.__version__.split("+")[0]  # a CPU or CUDA build of one version: the same functions
-    how = (f"sim/reward/torch_reviewed.txt was reviewed on torch {reviewed}; this is torch "
-           f"{torch.__version__}. Install torch=={reviewed} (make install), or review torch {installed}: "
-           "read each new name's documentation, list it in torch_reviewed.txt if it is plain tensor math "
-           "(else also refuse it in TORCH_REFUSED with its fix), start the file with "
-           f"'# torch {installed}:' and set the pin in pyproject.toml and the Makefile to it")
+    how = (
+        f"sim/reward/torch_reviewed.txt was reviewed on torch {reviewed}; this is torch "
+        f"{torch.__version__}. Install torch=={reviewed} (make install), or review torch {installed}: "
+        "read each new name's documentation, list it in torch_reviewed.txt if it is plain tensor math "
+        "(else also refuse it in TORCH_REFUSED with its fix), start the file with "
+        f"'# torch {installed}:' and set the pin in pyproject.toml and the Makefile to it"
+    )
     unreviewed = sorted(torch_surface() - REVIEWED_TORCH)
     assert unreviewed == [], f"review these torch functions for reward code: {unreviewed}. {how}"
     assert installed == reviewed, how
@@ -140,8 +155,14 @@ def test_numpy_gives_its_constants_and_nothing_else():
     from sim.reward.allow_list import RewardPolicyError, enforce
 
     enforce(ast.parse("import numpy as np\nx = np.pi + np.e\n"))
-    for program in ("import numpy as np\ny = np.load('x')\n", "y = np.clip(1, 0, 2)\n", "from numpy import load\n"):
-        with pytest.raises(RewardPolicyError, match="numpy gives its constants only|numpy.load is not allowed"):
+    for program in (
+        "import numpy as np\ny = np.load('x')\n",
+        "y = np.clip(1, 0, 2)\n",
+        "from numpy import load\n",
+    ):
+        with pytest.raises(
+            RewardPolicyError, match="numpy gives its constants only|numpy.load is not allowed"
+        ):
             enforce(ast.parse(program))
 
 
@@ -177,14 +198,17 @@ def test_no_scope_may_rebind_a_modules_name(name):
     with pytest.raises(RewardPolicyError) as info:
         check(REBINDINGS[name] + escape)
     message = str(info.value)
-    assert "\n" not in message and ("cannot be rebound" in message or "already names the module" in message
-                                    or "not ASCII" in message), message
+    assert "\n" not in message and (
+        "cannot be rebound" in message or "already names the module" in message or "not ASCII" in message
+    ), message
 
 
 def test_the_module_check_holds_when_a_name_is_bound_elsewhere():
     """A program that binds unrelated names everywhere still has each torch.<x> checked."""
     with pytest.raises(RewardPolicyError, match="torch.os is not allowed|torch.os does not exist"):
-        check("def helper(t, k=2):\n    return [i for i in t]\n\ndef compute_reward(x):\n    y = torch.os\n    return x, {}\n")
+        check(
+            "def helper(t, k=2):\n    return [i for i in t]\n\ndef compute_reward(x):\n    y = torch.os\n    return x, {}\n"
+        )
 
 
 HIDDEN_TEXT = {
@@ -209,7 +233,9 @@ def test_non_ascii_identifiers_are_refused_and_plain_unicode_comments_are_not():
         check_text("def compute_reward(x):\n    return x, {}\n\n" + bold.replace("def", "\ndef"))
     with pytest.raises(RewardPolicyError, match="is not ASCII"):
         check_text("def compute_reward(x):\n    \u05d0 = x\n    return \u05d0, {}\n")
-    check_text("def compute_reward(x):\n    # angle in \u00b0, \u00b5m \u2014 fine\n    return x, {'a': x}  # caf\u00e9\n")
+    check_text(
+        "def compute_reward(x):\n    # angle in \u00b0, \u00b5m \u2014 fine\n    return x, {'a': x}  # caf\u00e9\n"
+    )
 
 
 def test_a_name_defined_twice_at_module_level_is_refused():

@@ -19,8 +19,11 @@ def real_rewards() -> dict[str, str]:
     """The IsaacGymEnvs-style rewards, every task's human reward and the hostile programs that train."""
     isaac = {f"isaac_style/{p.stem}": p.read_text() for p in sorted((FIXTURES / "isaac_style").glob("*.py"))}
     human = {f"human/{name}": function_source(task_class(name).human_reward) for name in task_names()}
-    hostile = {f"hostile/{p.stem}": p.read_text() for p in sorted((FIXTURES / "hostile").glob("*.py"))
-               if "# expect: trained" in p.read_text()}  # fmt: skip
+    hostile = {
+        f"hostile/{p.stem}": p.read_text()
+        for p in sorted((FIXTURES / "hostile").glob("*.py"))
+        if "# expect: trained" in p.read_text()
+    }
     return {**isaac, **human, **hostile}
 
 
@@ -169,7 +172,7 @@ def test_the_human_cartpole_reward_with_wrong_scales_exposes_exactly_the_wrong_c
     assert all(space[key].low <= value <= space[key].high for key, value in originals.items())
 
 
-PROGRAM = '''import torch
+PROGRAM = """import torch
 
 dist_reward_scale = 2.0
 PENALTY: float = -0.5
@@ -196,7 +199,7 @@ def compute_reward(d: torch.Tensor, v: torch.Tensor, scale: float = 4.0):
 
 if __name__ == "__main__":
     print(compute_reward(torch.ones(2, 3) * 0.5, torch.ones(2, 3)))
-'''
+"""
 
 
 def test_names_defaults_and_helper_arguments_are_judged_by_their_use():
@@ -222,7 +225,8 @@ def test_a_new_value_keeps_the_form_and_sign_of_the_old_one():
     source = "X = -0.5\n\n\ndef compute_reward(d):\n    r = d * -2.0 + d * 1e-3 + X\n    return r, {'r': r}\n"
     keys = {c.value: c.key for c in tunable_constants(source)}
     assert with_constants(source, {keys[-0.5]: -1.25, keys[-2.0]: -0.1, keys[0.001]: 0.002}) == (
-        "X = -1.25\n\n\ndef compute_reward(d):\n    r = d * -0.1 + d * 0.002 + X\n    return r, {'r': r}\n")
+        "X = -1.25\n\n\ndef compute_reward(d):\n    r = d * -0.1 + d * 0.002 + X\n    return r, {'r': r}\n"
+    )
     with pytest.raises(ValueError, match="sign"):
         with_constants(source, {keys[-2.0]: 2.0})
     with pytest.raises(KeyError):
@@ -236,7 +240,10 @@ def test_a_new_value_keeps_the_form_and_sign_of_the_old_one():
 def test_the_search_space_is_log_scale_and_keeps_the_sign():
     program = "def compute_reward(d):\n    r = -2.0 * d + 0.5\n    return r, {}\n"
     space = search_space(tunable_constants(program))
-    assert sorted(space.values()) == [Range(-200.0, -0.02, log=True, integer=False),
-                                      Range(0.005, 50.0, log=True, integer=False)]  # fmt: skip
+    assert sorted(space.values()) == [
+        Range(-200.0, -0.02, log=True, integer=False),
+        Range(0.005, 50.0, log=True, integer=False),
+    ]
     assert search_space(tunable_constants("def compute_reward(d):\n    return d * 0.5, {}\n"), 0.1, 10.0) == {
-        "L2C15": Range(0.05, 5.0, log=True, integer=False)}  # fmt: skip
+        "L2C15": Range(0.05, 5.0, log=True, integer=False)
+    }

@@ -44,7 +44,9 @@ def test_scalar_components_are_broadcast():
 
 
 def test_one_value_per_env_in_a_column_is_accepted():
-    reward, parts = load("def compute_reward(x):\n    return x[:, None], {'col': 2 * x.unsqueeze(-1)}\n")(STATE, 4)
+    reward, parts = load("def compute_reward(x):\n    return x[:, None], {'col': 2 * x.unsqueeze(-1)}\n")(
+        STATE, 4
+    )
     assert reward.shape == (4,) and torch.equal(parts["col"], 2 * reward)
 
 
@@ -90,7 +92,12 @@ def test_the_reward_gets_copies_and_an_in_place_edit_is_named():
 
 @pytest.mark.parametrize(
     "body",
-    ["    bonus = v\n    bonus *= 250\n", "    v[:] = 0\n", "    torch.mul(v, 3, out=v)\n", "    v.clamp_(0, 0.5)\n"],
+    [
+        "    bonus = v\n    bonus *= 250\n",
+        "    v[:] = 0\n",
+        "    torch.mul(v, 3, out=v)\n",
+        "    v.clamp_(0, 0.5)\n",
+    ],
 )
 def test_aliases_slices_and_out_arguments_count_as_in_place_edits(body):
     program = load(f"def compute_reward(x, v):\n{body}    return x + 0.0, {{}}\n")
@@ -110,18 +117,33 @@ def test_at_most_32_components_each_named_by_a_short_identifier_other_than_the_t
     _, parts = load("def compute_reward(x):\n    return x, {'n' * 64: x, '_shaped': x}\n")(STATE, 4)
     assert list(parts) == ["n" * 64, "_shaped"]
     # Each of these reaches a prompt, the console or a plot: a forged statistics line, markup, mathtext.
-    for bad in ("'n' * 65", "'task_score'", "'reward'", "'a\\ntask_score: 500'", "'$\\\\frac{$'", "'[/]'", "'\\u202e'", "3"):
+    for bad in (
+        "'n' * 65",
+        "'task_score'",
+        "'reward'",
+        "'a\\ntask_score: 500'",
+        "'$\\\\frac{$'",
+        "'[/]'",
+        "'\\u202e'",
+        "3",
+    ):
         program = load(f"def compute_reward(x):\n    return x, {{{bad}: x}}\n")
-        with pytest.raises(RewardProgramError, match="component names must be Python identifiers of at most 64"):
+        with pytest.raises(
+            RewardProgramError, match="component names must be Python identifiers of at most 64"
+        ):
             program(STATE, 4)
 
 
 def test_eurekas_torchscript_decorators_are_accepted_and_change_nothing():
     """Every reward of IsaacGymEnvs and Eureka carries @torch.jit.script, on helpers too; it runs as plain Python."""
-    source = ("from typing import Dict, Tuple\n\n@torch.jit.script\ndef helper(x: torch.Tensor) -> torch.Tensor:\n"
-              "    return x * 2.0\n\n@torch.jit.script\ndef compute_reward(x: torch.Tensor) -> Tuple[torch.Tensor, "
-              "Dict[str, torch.Tensor]]:\n    r = helper(x)\n    return r, {'doubled': r}\n")  # fmt: skip
+    source = (
+        "from typing import Dict, Tuple\n\n@torch.jit.script\ndef helper(x: torch.Tensor) -> torch.Tensor:\n"
+        "    return x * 2.0\n\n@torch.jit.script\ndef compute_reward(x: torch.Tensor) -> Tuple[torch.Tensor, "
+        "Dict[str, torch.Tensor]]:\n    r = helper(x)\n    return r, {'doubled': r}\n"
+    )
     reward, parts = load(source)(STATE, 4)
     assert torch.equal(reward, STATE["x"] * 2.0) and list(parts) == ["doubled"]
-    with pytest.raises(RewardProgramError, match="decorators are not allowed in reward code: remove @torch.jit.trace"):
+    with pytest.raises(
+        RewardProgramError, match="decorators are not allowed in reward code: remove @torch.jit.trace"
+    ):
         load("@torch.jit.trace\ndef compute_reward(x):\n    return x, {}\n")

@@ -35,6 +35,8 @@ def test_a_plain_checkpoint_loads_as_data(tmp_path):
 
 def test_a_policy_with_non_finite_weights_is_never_believed(tmp_path):
     path = tmp_path / "nan.pth"
-    torch.save({"model": {"w": torch.tensor([1.0, float("nan"), float("inf")]), "steps": torch.tensor(3)}}, path)
+    torch.save(
+        {"model": {"w": torch.tensor([1.0, float("nan"), float("inf")]), "steps": torch.tensor(3)}}, path
+    )
     with pytest.raises(CheckpointError, match=r"not finite: NaN or inf in 2 of 3 values \(first in w\)"):
         load_checkpoint(path)

@@ -53,7 +53,9 @@ def test_an_episode_whose_actions_or_state_turn_non_finite_ends_as_a_failure(car
     import torch
 
     saved = torch.load(cartpole_checkpoint, weights_only=True)
-    saved["model"]["running_mean_std.running_var"] = -torch.ones_like(saved["model"]["running_mean_std.running_var"])
+    saved["model"]["running_mean_std.running_var"] = -torch.ones_like(
+        saved["model"]["running_mean_std.running_var"]
+    )
     overflowing = tmp_path / "overflowing.pth"
     torch.save(saved, overflowing)
     measured = evaluate_policy("Cartpole", str(overflowing), num_envs=16, seed=5)

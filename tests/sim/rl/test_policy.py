@@ -26,8 +26,11 @@ def cartpole_checkpoint(tmp_path_factory) -> str:
 
 def test_mean_actions_equal_rl_games_players_bit_for_bit(cartpole_checkpoint, tmp_path):
     task = make_task("Cartpole", num_envs=64, seed=1)
-    env = RewardedVecEnv(task, RewardProgram.from_source(function_source(task_class("Cartpole").sparse_reward)),
-                         TrainingStats(window=1))  # fmt: skip
+    env = RewardedVecEnv(
+        task,
+        RewardProgram.from_source(function_source(task_class("Cartpole").sparse_reward)),
+        TrainingStats(window=1),
+    )
     runner = Runner()
     runner.load_config(rl_games_params(ppo_config("Cartpole"), env, 0, "cpu", Path(tmp_path)))
     player = runner.create_player()

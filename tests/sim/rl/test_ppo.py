@@ -23,8 +23,15 @@ def test_ppo_settings_layer_defaults_task_and_overrides():
 def test_training_reports_every_epoch_through_the_callback(tmp_path):
     program = RewardProgram.from_source(function_source(task_class("Cartpole").human_reward), "human.py")
     seen = []
-    result = train("Cartpole", program, ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 4}), seed=1,
-                   device="cpu", out_dir=tmp_path, on_epoch=seen.append)  # fmt: skip
+    result = train(
+        "Cartpole",
+        program,
+        ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 4}),
+        seed=1,
+        device="cpu",
+        out_dir=tmp_path,
+        on_epoch=seen.append,
+    )
     assert [p["epoch"] for p in seen] == [1, 2, 3, 4] and all(p["max_epochs"] == 4 for p in seen)
     assert [p["fitness"] for p in seen] == result["fitness"]
     assert result["env_steps"] == 64 * 16 * 4
@@ -47,6 +54,14 @@ def test_a_reward_so_large_that_ppo_blows_up_fails_with_that_cause(tmp_path):
     negative std. The error names the cause and the fix (it reaches the report and the next prompt)."""
     source = "def compute_reward(pole_angle):\n    r = 1e30 * pole_angle\n    return r, {'tilt': r}\n"
     program = RewardProgram.from_source(source, "huge.py")
-    with pytest.raises(CheckpointError, match=r"weights are not finite.*PPO blew up.*keep every term bounded"):
-        train("Cartpole", program, ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 6}), seed=0, device="cpu",
-              out_dir=tmp_path)  # fmt: skip
+    with pytest.raises(
+        CheckpointError, match=r"weights are not finite.*PPO blew up.*keep every term bounded"
+    ):
+        train(
+            "Cartpole",
+            program,
+            ppo_config("Cartpole", {"num_envs": 64, "max_epochs": 6}),
+            seed=0,
+            device="cpu",
+            out_dir=tmp_path,
+        )

@@ -15,5 +15,7 @@ def test_overrides_win_and_unknown_settings_are_named():
 
 
 def test_tasks_that_share_a_policy_shape_are_compatible():
-    assert "ShadowHandSpin" in compatible_tasks("ShadowHand") and "Cartpole" not in compatible_tasks("ShadowHand")
+    assert "ShadowHandSpin" in compatible_tasks("ShadowHand") and "Cartpole" not in compatible_tasks(
+        "ShadowHand"
+    )
     assert policy_shape("ShadowHand") == policy_shape("ShadowHandSpin")

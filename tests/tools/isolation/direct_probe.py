@@ -38,16 +38,30 @@ except OSError:
 
 def landlock_refuses(what: str) -> bool:
     """Whether a process confined by raw Landlock syscalls is refused ``what``: files, tcp or signals."""
-    child = subprocess.run([sys.executable, "-c", LANDLOCK_CHILD, what], capture_output=True, text=True,
-                           timeout=60)  # fmt: skip
+    child = subprocess.run(
+        [sys.executable, "-c", LANDLOCK_CHILD, what], capture_output=True, text=True, timeout=60
+    )
     return child.stdout.strip() == "refused"
 
 
 def namespaces_work() -> bool:
     """Whether an unprivileged process gets its own user, network, pid and mount namespaces here."""
     try:
-        child = subprocess.run(["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--mount",
-                                "--mount-proc", "true"], capture_output=True, timeout=30)  # fmt: skip
+        child = subprocess.run(
+            [
+                "unshare",
+                "--user",
+                "--map-root-user",
+                "--net",
+                "--pid",
+                "--fork",
+                "--mount",
+                "--mount-proc",
+                "true",
+            ],
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return child.returncode == 0

@@ -46,20 +46,24 @@ def copy_file(source: str, name: str) -> str:
 
 
 def main(outside: str, pid: str, port: str) -> None:
-    send({
-        "type": "probes",
-        "read_outside": attempt(lambda: len(open(os.path.join(outside, "secret.txt")).read())),
-        "write_outside": attempt(lambda: open(os.path.join(outside, "planted.txt"), "w").write("x")),
-        "exec_shell": attempt(lambda: run(["/bin/sh", "-c", "exit 0"])),
-        "execv_shell": attempt(lambda: execv_in_child("/bin/sh")),
-        "exec_shell_copy": attempt(lambda: run([copy_file("/bin/sh", "sh"), "-c", "exit 0"])),
-        "connect": attempt(lambda: socket.create_connection(("127.0.0.1", int(port)), 2).close()),
-        "list_interfaces": attempt(lambda: os.listdir("/sys/class/net")),
-        "signal_outside": attempt(lambda: os.kill(int(pid), signal.SIGTERM)),
-        "exec_python": attempt(lambda: run([sys.executable, "-c", "pass"])),
-        "load_job_library": attempt(lambda: ctypes.CDLL(copy_file(_ctypes.__file__, "lib.so")) is not None),
-        "read_cpu_topology": attempt(lambda: open("/sys/devices/system/cpu/online").read().strip()),
-    })  # fmt: skip
+    send(
+        {
+            "type": "probes",
+            "read_outside": attempt(lambda: len(open(os.path.join(outside, "secret.txt")).read())),
+            "write_outside": attempt(lambda: open(os.path.join(outside, "planted.txt"), "w").write("x")),
+            "exec_shell": attempt(lambda: run(["/bin/sh", "-c", "exit 0"])),
+            "execv_shell": attempt(lambda: execv_in_child("/bin/sh")),
+            "exec_shell_copy": attempt(lambda: run([copy_file("/bin/sh", "sh"), "-c", "exit 0"])),
+            "connect": attempt(lambda: socket.create_connection(("127.0.0.1", int(port)), 2).close()),
+            "list_interfaces": attempt(lambda: os.listdir("/sys/class/net")),
+            "signal_outside": attempt(lambda: os.kill(int(pid), signal.SIGTERM)),
+            "exec_python": attempt(lambda: run([sys.executable, "-c", "pass"])),
+            "load_job_library": attempt(
+                lambda: ctypes.CDLL(copy_file(_ctypes.__file__, "lib.so")) is not None
+            ),
+            "read_cpu_topology": attempt(lambda: open("/sys/devices/system/cpu/online").read().strip()),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -54,24 +54,33 @@ def main(mode: str, arg: str = "") -> None:
         send({"type": "done"})
         threading.Thread(target=time.sleep, args=(600,)).start()  # a non-daemon thread keeps it alive
     elif mode == "orphan":
-        child = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(600)  # {arg}"],
-                                 start_new_session=True)  # fmt: skip
+        child = subprocess.Popen(
+            [sys.executable, "-c", f"import time; time.sleep(600)  # {arg}"], start_new_session=True
+        )
         send({"type": "done", "pid": child.pid})
     elif mode == "probe":
-        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)  # every worker's (its memory cap may be a cgroup)
+        soft, hard = resource.getrlimit(
+            resource.RLIMIT_FSIZE
+        )  # every worker's (its memory cap may be a cgroup)
         outside = os.path.join(arg, "planted.txt")
-        send({
-            "type": "done",
-            "env_keys": sorted(os.environ),
-            "cwd": os.getcwd(),
-            "raise_limit": attempt(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (hard * 2,) * 2)),
-            "write_outside": attempt(lambda: open(outside, "w").write("x")),
-            "read_outside": attempt(lambda: len(open(os.path.join(arg, "secret.txt")).read())),
-            "write_inside": attempt(lambda: open("inside.txt", "w").write("x")),
-            "kill_parent": attempt(lambda: os.kill(os.getppid(), signal.SIGTERM) if os.getppid() > 1 else 1 / 0),
-        })  # fmt: skip
+        send(
+            {
+                "type": "done",
+                "env_keys": sorted(os.environ),
+                "cwd": os.getcwd(),
+                "raise_limit": attempt(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (hard * 2,) * 2)),
+                "write_outside": attempt(lambda: open(outside, "w").write("x")),
+                "read_outside": attempt(lambda: len(open(os.path.join(arg, "secret.txt")).read())),
+                "write_inside": attempt(lambda: open("inside.txt", "w").write("x")),
+                "kill_parent": attempt(
+                    lambda: os.kill(os.getppid(), signal.SIGTERM) if os.getppid() > 1 else 1 / 0
+                ),
+            }
+        )
     elif mode == "connect":
-        send({"type": "done", "connect": attempt(lambda: socket.create_connection(("127.0.0.1", int(arg)), 2))})
+        send(
+            {"type": "done", "connect": attempt(lambda: socket.create_connection(("127.0.0.1", int(arg)), 2))}
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,18 @@ def test_every_nvidia_node_in_dev_and_nothing_else_there_is_granted_read_write_a
     """A FAKE /dev with ``gpus`` GPUs (their driver's nodes only where there is one), beside other nodes."""
     dev = tmp_path / "dev"
     (dev / "nvidia-caps").mkdir(parents=True)
-    driver = ["nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "nvidia-caps/nvidia-cap1",
-              "nvidia-caps/nvidia-cap2"] if gpus else []  # fmt: skip
+    driver = (
+        [
+            "nvidiactl",
+            "nvidia-uvm",
+            "nvidia-uvm-tools",
+            "nvidia-modeset",
+            "nvidia-caps/nvidia-cap1",
+            "nvidia-caps/nvidia-cap2",
+        ]
+        if gpus
+        else []
+    )
     others = ["null", "nvme0n1", "nvidia-smi", "nvidiactl.old", "nvidia0p1", "dri"]
     for name in [f"nvidia{i}" for i in range(gpus)] + driver + others:
         (dev / name).touch()

@@ -47,9 +47,14 @@ async def probe(tmp_path) -> dict:
     server.listen()
     messages = []
     try:
-        outcome = await run_module(CHILD, [str(outside), str(bystander.pid), str(server.getsockname()[1])],
-                                   work_dir=tmp_path / "job", log_name="out.log", on_message=messages.append,
-                                   timeout_s=60)  # fmt: skip
+        outcome = await run_module(
+            CHILD,
+            [str(outside), str(bystander.pid), str(server.getsockname()[1])],
+            work_dir=tmp_path / "job",
+            log_name="out.log",
+            on_message=messages.append,
+            timeout_s=60,
+        )
         bystander_alive = bystander.poll() is None
     finally:
         bystander.kill()
@@ -98,6 +103,8 @@ async def test_the_readme_table_of_what_a_worker_can_do_is_what_it_does(tmp_path
     missing = [layer for layer, active in active_layers().items() if not active]
     require(not missing, f"the README's table is for every layer active; missing here: {missing}")
     report = await probe(tmp_path)
-    found = {row: "refused" if all(report[p].startswith("refused") for p in probes) else "allowed"
-             for row, probes in ROWS.items()}  # fmt: skip
+    found = {
+        row: "refused" if all(report[p].startswith("refused") for p in probes) else "allowed"
+        for row, probes in ROWS.items()
+    }
     assert readme_table() == found

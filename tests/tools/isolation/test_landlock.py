@@ -23,7 +23,10 @@ async def test_landlock_confines_files_and_signals_as_reported(tmp_path):
     # Where the layer is inactive the attempt succeeds, and active_layers() must say so (as the kernel does).
     layers = active_layers()
     assert [layers[FILES], layers[SIGNALS], layers[NAMESPACES]] == [
-        landlock_refuses("files"), landlock_refuses("signals"), namespaces_work()]
+        landlock_refuses("files"),
+        landlock_refuses("signals"),
+        namespaces_work(),
+    ]
     (tmp_path / "secret.txt").write_text("api key")
     outcome, [report] = await run_child(tmp_path, "probe", str(tmp_path))
     files = "refused" if layers[FILES] else "done"

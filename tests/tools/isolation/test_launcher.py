@@ -9,9 +9,18 @@ FORGED = "from tools.isolation.channel import send\nsend(dict(type='done', forge
 def plant(job, marker) -> None:
     """Every file a Python start-up could pick up from its cwd or HOME (both are the job directory)."""
     code = FORGED.format(marker=str(marker))
-    for relative in ("tools/isolation/confinement.py", "tests/tools/isolation/sandbox_child.py", "sitecustomize.py",
-                     "usercustomize.py", "tools/__init__.py", "tests/__init__.py", "tools/isolation/__init__.py",
-                     "encodings/__init__.py", "runpy.py", "json/__init__.py"):
+    for relative in (
+        "tools/isolation/confinement.py",
+        "tests/tools/isolation/sandbox_child.py",
+        "sitecustomize.py",
+        "usercustomize.py",
+        "tools/__init__.py",
+        "tests/__init__.py",
+        "tools/isolation/__init__.py",
+        "encodings/__init__.py",
+        "runpy.py",
+        "json/__init__.py",
+    ):
         path = job / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code)

@@ -10,8 +10,10 @@ import pytest
 from tools.isolation.memory import MemoryCap, cgroup2_mount, delegated_parent, mechanism
 
 #: A PROT_NONE reservation, as CUDA makes at start: address space, no memory.
-RESERVE = ("import mmap; mmap.mmap(-1, 64 << 30, prot=0, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS); "
-           "print('reserved')")  # fmt: skip
+RESERVE = (
+    "import mmap; mmap.mmap(-1, 64 << 30, prot=0, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS); "
+    "print('reserved')"
+)
 HOARD = "bytearray(3 << 30)"
 
 
@@ -26,11 +28,13 @@ def fake_cgroups(tmp_path, own: str, controllers: str):
 
 
 def test_the_hierarchy_is_the_whole_cgroup2_mount():
-    mountinfo = "\n".join([
-        "35 24 0:30 / /sys/fs/cgroup/memory rw,relatime shared:14 - cgroup cgroup rw,memory",
-        "40 24 0:35 /sub /mnt/bound rw,relatime shared:20 - cgroup2 cgroup2 rw",  # a subtree bound elsewhere
-        "36 24 0:31 / /sys/fs/cgroup/unified rw,relatime shared:15 - cgroup2 cgroup2 rw",
-    ])  # fmt: skip
+    mountinfo = "\n".join(
+        [
+            "35 24 0:30 / /sys/fs/cgroup/memory rw,relatime shared:14 - cgroup cgroup rw,memory",
+            "40 24 0:35 /sub /mnt/bound rw,relatime shared:20 - cgroup2 cgroup2 rw",  # a subtree bound elsewhere
+            "36 24 0:31 / /sys/fs/cgroup/unified rw,relatime shared:15 - cgroup2 cgroup2 rw",
+        ]
+    )
     assert str(cgroup2_mount(mountinfo)) == "/sys/fs/cgroup/unified"
     assert cgroup2_mount(mountinfo.splitlines()[0]) is None  # cgroup v1 only
 
@@ -38,7 +42,8 @@ def test_the_hierarchy_is_the_whole_cgroup2_mount():
 def test_workers_get_cgroups_beside_this_process_only_where_its_parent_runs_the_memory_controller(tmp_path):
     delegated = fake_cgroups(tmp_path / "a", "/user.slice/user@1000.service/run.scope", "cpu memory pids")
     assert delegated_parent(delegated, "/user.slice/user@1000.service/run.scope") == (
-        delegated / "user.slice/user@1000.service")
+        delegated / "user.slice/user@1000.service"
+    )
     no_memory = fake_cgroups(tmp_path / "b", "/user.slice/run.scope", "cpu pids")
     assert delegated_parent(no_memory, "/user.slice/run.scope") is None
     at_the_root = fake_cgroups(tmp_path / "c", "/", "memory")  # e.g. a container's own cgroup namespace
@@ -67,6 +72,7 @@ def test_rlimit_data_counts_memory_used_never_address_space_reserved(program, ou
     """The same 2 GB cap (RLIMIT_DATA: no cgroup given) lets a 64 GB reservation through and stops a 3 GB
     allocation inside the program, with its own error."""
     cap = MemoryCap(2 << 30)
-    done = subprocess.run([sys.executable, "-c", program], preexec_fn=cap.apply, capture_output=True,
-                          text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", program], preexec_fn=cap.apply, capture_output=True, text=True
+    )
     assert outcome in done.stdout + done.stderr

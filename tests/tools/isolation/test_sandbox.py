@@ -20,16 +20,21 @@ CHILD = "tests.tools.isolation.sandbox_child"
 
 async def run_child(tmp_path, *args, **kw):
     messages = []
-    outcome = await run_module(CHILD, list(args), work_dir=tmp_path / "job", log_name="out.log",
-                               on_message=messages.append, **kw)  # fmt: skip
+    outcome = await run_module(
+        CHILD, list(args), work_dir=tmp_path / "job", log_name="out.log", on_message=messages.append, **kw
+    )
     return outcome, messages
 
 
 async def test_messages_come_on_the_channel_and_output_goes_to_the_log(tmp_path):
     outcome, messages = await run_child(tmp_path, "lines")
     assert outcome.returncode == 0 and not outcome.timed_out
-    assert messages == [{"type": "progress", "epoch": 0}, {"type": "progress", "epoch": 1},
-                        {"type": "progress", "epoch": 2}, {"type": "done"}]  # fmt: skip
+    assert messages == [
+        {"type": "progress", "epoch": 0},
+        {"type": "progress", "epoch": 1},
+        {"type": "progress", "epoch": 2},
+        {"type": "done"},
+    ]
     assert (tmp_path / "job" / "out.log").read_text() == "line 0\nline 1\nline 2\n"
 
 
@@ -140,7 +145,8 @@ async def test_the_network_is_out_of_reach_as_reported(tmp_path):
         _, [report] = await run_child(tmp_path, "connect", str(server.getsockname()[1]))
     finally:
         server.close()
-    blocked = layers["namespaces: no network, own pids and /dev/shm, descendants die with the worker"] or layers[
-        "landlock: no TCP connect/bind"
-    ]
+    blocked = (
+        layers["namespaces: no network, own pids and /dev/shm, descendants die with the worker"]
+        or layers["landlock: no TCP connect/bind"]
+    )
     assert report["connect"].startswith("refused" if blocked else "done")

@@ -57,6 +57,29 @@ class Election:
     feedback: str  # the reflection for the next iteration's Coder
 
 
+@dataclass
+class Critic:
+    """The run's Critic: its gateway and its protocol's settings, fixed when the run opens (graph/context.py)."""
+
+    gateway: LLMGateway
+    profile: str
+    tool_rounds: int
+    #: Whether text mode asks an LLM for an analysis (a ``critic_llm`` is set) besides the statistics.
+    analyze: bool
+
+    async def elect(self, **election) -> Election:
+        """``elect`` below with the run's settings: description, candidates, ranked, previous, iteration, stage."""
+        return await elect(
+            self.gateway, profile=self.profile, tool_rounds=self.tool_rounds, analyze=self.analyze, **election
+        )
+
+    async def answer(self, **question) -> str:
+        """``answer_question`` below with the run's settings: question, description, candidates, key."""
+        return await answer_question(
+            self.gateway, profile=self.profile, tool_rounds=self.tool_rounds, **question
+        )
+
+
 async def elect(
     gateway: LLMGateway,
     *,

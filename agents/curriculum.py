@@ -10,6 +10,7 @@ within ``tool_rounds`` model calls.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import structlog
 
@@ -26,6 +27,25 @@ REASON_CHARS = 500
 CODE_CHARS = 3000
 #: The tools whose results show what candidate programs wrote (a stage's errors), with their blocks' labels.
 CANDIDATE_TEXT = {"stage_summary": "a finished stage's summary; its errors are as its programs reported them"}
+
+
+@dataclass
+class Curriculum:
+    """The run's Curriculum agent: its gateway and its protocol's settings, fixed when the run opens."""
+
+    gateway: LLMGateway
+    profile: str
+    tool_rounds: int
+
+    async def propose_chain(self, **request) -> tuple[list[str], str, str]:
+        """``propose_chain`` below with the run's settings: target, description, compatible, key."""
+        return await propose_chain(
+            self.gateway, profile=self.profile, tool_rounds=self.tool_rounds, **request
+        )
+
+    async def decide(self, **request) -> dict:
+        """``decide`` below with the run's settings: target, plan, stages, choices, default, key, guidance."""
+        return await decide(self.gateway, profile=self.profile, tool_rounds=self.tool_rounds, **request)
 
 
 def first_json_object(text: str) -> dict | None:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import structlog
 
+from agents.coder import Coder
+from agents.critic import Critic
+from agents.curriculum import Curriculum
 from agents.llm.chat_models import AgentModels, make_models
 from agents.llm.gateway import LLMGateway
 from agents.llm.pricing import PRICES_FILE, PriceTable, PriceTableError
@@ -23,6 +26,7 @@ from graph.results.run_dir import RunDir, transcript
 from graph.search import EurekaSearch, search_for
 from graph.settings import Settings, SettingsError
 from graph.steering.inbox import Inbox
+from graph.training import Trainer
 from graph.training_gate import TrainingGate
 from tools.jobs import TrainJob, TrainResult
 from tools.pool import DevicePool, TrainingPool
@@ -138,6 +142,11 @@ class RunContext:
     board: LiveBoard
     #: The run's search: what is worth training and what is best (its claims and rung boards live there).
     search: EurekaSearch
+    #: The agents and the trainer, built once with their settings: nodes only say what to do.
+    coder: Coder
+    critic: Critic
+    curriculum: Curriculum
+    trainer: Trainer
 
     def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a
@@ -146,6 +155,7 @@ class RunContext:
         built = agent_models(self.settings, self.run, {agent: spec})
         self.gateway.switch_model(agent, built.models[agent], built.windows[agent], spec)
         setattr(self.settings, f"{agent}_llm", spec)
+        self.critic.analyze = bool(self.settings.critic_llm)
 
 
 def open_run(
@@ -169,7 +179,20 @@ def open_run(
     board = LiveBoard(clock=RunClock(slots, s.seed_top_k, s.extra_seeds, s.tuning_trials))
     pool = SaltedPool(TimedPool(pool, board.clock), run.seed_salt())  # a resume reads the salt back
     gate = TrainingGate(settings.overlaps_training())
-    return RunContext(settings, run, gateway, pool, gate, Inbox(run.inbox), board, search_for(settings, run))
+    return RunContext(
+        settings,
+        run,
+        gateway,
+        pool,
+        gate,
+        Inbox(run.inbox),
+        board,
+        search_for(settings, run),
+        coder=Coder(gateway, s.prompt_profile, s.check_timeout_s, s.repair_attempts, s.tool_rounds),
+        critic=Critic(gateway, s.prompt_profile, s.tool_rounds, analyze=bool(s.critic_llm)),
+        curriculum=Curriculum(gateway, s.prompt_profile, s.tool_rounds),
+        trainer=Trainer(pool, board, s.sim),
+    )
 
 
 def spent_budget(ctx: RunContext) -> str | None:

@@ -8,6 +8,7 @@ the tool protocol (``agents/coder/tools.py``) when its model works with tool cal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -20,6 +21,42 @@ from sim.base import BatchedTask
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
+
+
+@dataclass
+class Coder:
+    """The run's Coder: its gateway and its protocols' settings, fixed when the run opens (graph/context.py)."""
+
+    gateway: LLMGateway
+    profile: str
+    check_timeout_s: float
+    repair_attempts: int
+    tool_rounds: int
+
+    async def write(
+        self,
+        messages: list[dict],
+        task: type[BatchedTask],
+        key: str,
+        work_dir: Path,
+        *,
+        code: str | None = None,
+        programs: Programs | None = None,
+    ) -> Draft:
+        """``write`` below with the run's settings."""
+        return await write(
+            self.gateway,
+            messages,
+            task,
+            key,
+            work_dir,
+            code=code,
+            profile=self.profile,
+            check_timeout_s=self.check_timeout_s,
+            repair_attempts=self.repair_attempts,
+            tool_rounds=self.tool_rounds,
+            programs=programs,
+        )
 
 
 async def write(

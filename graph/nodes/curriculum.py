@@ -5,7 +5,6 @@ from __future__ import annotations
 import structlog
 from langgraph.runtime import Runtime
 
-from agents import curriculum as agent
 from graph.context import RunContext, spent_budget
 from graph.nodes.stage_plan import (
     best_of_stage,
@@ -32,14 +31,8 @@ async def plan(state: RunState, runtime: Runtime[RunContext]) -> dict:
     ctx, s = runtime.context, runtime.context.settings
     if s.curriculum == "auto":
         compatible = {t: task_config(t)["description"] for t in compatible_tasks(s.task)}
-        chain, reason, by = await agent.propose_chain(
-            ctx.gateway,
-            target=s.task,
-            description=task_config(s.task)["description"],
-            compatible=compatible,
-            profile=s.prompt_profile,
-            key="plan",
-            tool_rounds=s.tool_rounds,
+        chain, reason, by = await ctx.curriculum.propose_chain(
+            target=s.task, description=task_config(s.task)["description"], compatible=compatible, key="plan"
         )
         entries = [{"task": t} for t in chain]
     else:
@@ -111,17 +104,14 @@ async def agent_decision(state: RunState, ctx: RunContext) -> dict:
     ]
     specs = [r["spec"] for r in [*state["stages"], record]] + remaining
     by_number = {spec["number"]: spec["task"] for spec in specs}  # a repeated stage once
-    decision = await agent.decide(
-        ctx.gateway,
+    decision = await ctx.curriculum.decide(
         target=s.task,
         plan=[by_number[n] for n in sorted(by_number)],
         stages=summaries,
         choices=options(record, has_next),
         default=default,
-        profile=s.prompt_profile,
         key=f"{record['spec']['name']}/decision",
         guidance=record["curriculum_notes"],
-        tool_rounds=s.tool_rounds,
     )
     if record["curriculum_notes"]:
         ctx.inbox.reply(

@@ -9,10 +9,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from graph.context import RunContext
-from graph.results.progress import progress_logger
 from graph.search.ranking import seed_entry
 from graph.state import SeedRequest, StageState
-from tools.jobs import TrainJob, clean_fitness
+from tools.jobs import clean_fitness
 
 log = structlog.get_logger("graph")
 
@@ -30,21 +29,15 @@ def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send]
 async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
     """Train a candidate's program with one more seed (from the stage's starting policy), clean-evaluated."""
     ctx, stage, cid = runtime.context, request["stage"], request["candidate"]
-    out_dir = ctx.run.seed_training(stage["name"], cid, request["seed"])
-    job = TrainJob(
-        task=stage["task"],
-        reward_source=request["code"],
-        reward_name=cid,
-        seed=request["seed"],
-        out_dir=str(out_dir),
-        ppo=stage["ppo"],
-        checkpoint=stage["init_checkpoint"],
-        sim=ctx.settings.sim,
-    )
     name = f"{cid}-seed{request['seed']}"
-    result = await ctx.pool.run(
-        job,
-        on_progress=progress_logger(ctx.board, name, "seed.progress", candidate=cid, seed=request["seed"]),
+    result = await ctx.trainer.train(
+        stage,
+        request["code"],
+        name=name,
+        seed=request["seed"],
+        out_dir=ctx.run.seed_training(stage["name"], cid, request["seed"]),
+        event="seed.progress",
+        candidate=cid,
     )
     ctx.board.evaluated(name)
     log.info(

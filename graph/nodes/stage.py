@@ -6,13 +6,12 @@ import structlog
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from agents import coder, critic
 from agents.coder.prompt import initial_messages, prior_reward_messages, program_message
 from agents.feedback import error_feedback
 from agents.llm.gateway import UNAVAILABLE, LLMCallError
 from agents.untrusted import candidate_block
 from graph.context import RunContext, spent_budget
-from graph.results.progress import print_iteration, progress_logger
+from graph.results.progress import print_iteration
 from graph.results.run_dir import candidate_id
 from graph.results.summary import compute, write_summary
 from graph.search.novelty import trained_programs
@@ -22,7 +21,7 @@ from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRe
 from prompts import render
 from sim.registry import backend_task, task_config
 from sim.reward.normal_form import program_digest
-from tools.jobs import TrainJob, clean_fitness
+from tools.jobs import clean_fitness
 from tools.text import error_headline
 
 log = structlog.get_logger("graph")
@@ -91,17 +90,12 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     known = {digest: tuple(owner) for digest, owner in (request.get("known") or {}).items()}
     programs = None if pasted else ctx.search.programs(stage, known, cid)
     try:
-        draft = await coder.write(
-            ctx.gateway,
+        draft = await ctx.coder.write(
             request["messages"],
             backend_task(stage["task"], s.sim),
             f"{stage['name']}/{cid}",
             ctx.run.rewards(stage["name"]),
             code=request.get("code"),
-            profile=s.prompt_profile,
-            check_timeout_s=s.check_timeout_s,
-            repair_attempts=s.repair_attempts,
-            tool_rounds=s.tool_rounds,
             programs=programs,
         )
     finally:
@@ -134,21 +128,17 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
     if draft.status == "valid":
         await ctx.gate.wait_to_train()
         log.info("train.start", candidate=cid)
-        rungs = ctx.search.rungs(stage)
-        job = TrainJob(
-            task=stage["task"],
-            reward_source=draft.code,
-            out_dir=str(ctx.run.training(stage["name"], cid)),
-            reward_name=cid,
+        result = await ctx.trainer.train(
+            stage,
+            draft.code,
+            name=cid,
             seed=s.seed,
-            ppo=stage["ppo"],
-            checkpoint=stage["init_checkpoint"],
-            sim=s.sim,
-            rungs=rungs,
+            out_dir=ctx.run.training(stage["name"], cid),
+            event="train.progress",
+            rungs=ctx.search.rungs(stage),
+            judge=ctx.search.judge(stage, cid),
+            candidate=cid,
         )
-        on_progress = progress_logger(ctx.board, cid, "train.progress", candidate=cid)
-        judge = ctx.search.judge(stage, cid)
-        result = await ctx.pool.run(job, on_progress=on_progress, judge=judge)
         record.update(
             status=result["status"],
             fitness=clean_fitness(result),
@@ -261,17 +251,13 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
 async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> Elite:
     """The Critic's elite among this iteration's trained candidates (and the elite before), with its reflection."""
     stage, previous = state["stage"], state.get("elite")
-    election = await critic.elect(
-        ctx.gateway,
+    election = await ctx.critic.elect(
         description=task_config(stage["task"])["description"],
         candidates=state["candidates"],
         ranked=ranked,
         previous=previous and previous["candidate"],
         iteration=state["iteration"],
         stage=stage["name"],
-        profile=ctx.settings.prompt_profile,
-        tool_rounds=ctx.settings.tool_rounds,
-        analyze=bool(ctx.settings.critic_llm),
     )
     return Elite(
         candidate=election.candidate,
@@ -350,19 +336,14 @@ async def await_llm(state: StageState, runtime: Runtime[RunContext]) -> dict:
 async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     """Final evaluation: retrain the best reward with one more seed (from the stage's starting policy)."""
     ctx, stage = runtime.context, request["stage"]
-    job = TrainJob(
-        task=stage["task"],
-        reward_source=request["code"],
-        reward_name="best",
-        seed=request["seed"],
-        out_dir=str(ctx.run.evaluation(stage["name"], request["seed"])),
-        ppo=stage["ppo"],
-        checkpoint=stage["init_checkpoint"],
-        sim=ctx.settings.sim,
-    )
     name = f"{stage['name']}/eval-seed{request['seed']}"
-    result = await ctx.pool.run(
-        job, on_progress=progress_logger(ctx.board, name, "eval.progress", seed=request["seed"])
+    result = await ctx.trainer.train(
+        stage,
+        request["code"],
+        name=name,
+        seed=request["seed"],
+        out_dir=ctx.run.evaluation(stage["name"], request["seed"]),
+        event="eval.progress",
     )
     ctx.board.evaluated(name)
     log.info(

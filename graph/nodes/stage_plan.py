@@ -66,7 +66,7 @@ def check_entries(entries: list, where: str) -> None:
             task_config(entry["task"])
         except UnknownTaskError as exc:
             raise SettingsError(f"{where}: stage {number}: {exc}") from None
-    for before, after in zip(entries, entries[1:]):
+    for before, after in zip(entries, entries[1:], strict=False):
         if policy_shape(before["task"]) != policy_shape(after["task"]):
             raise SettingsError(
                 f"{where}: {before['task']} cannot warm-start {after['task']}: their policies differ "

@@ -9,13 +9,12 @@ import structlog
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext
-from graph.results.progress import progress_logger
 from graph.results.run_dir import candidate_id
 from graph.search.ranking import seed_entry
 from graph.search.tuning import tune as run_study
 from graph.state import Candidate, StageState
 from sim.reward.normal_form import program_digest
-from tools.jobs import TrainJob, clean_fitness
+from tools.jobs import clean_fitness
 
 log = structlog.get_logger("graph")
 
@@ -31,18 +30,16 @@ async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
 
     async def objective(code: str, trial: int) -> tuple[float | None, dict]:
         name = f"{parent['id']}-trial{trial}"
-        job = TrainJob(
-            task=stage["task"],
-            reward_source=code,
-            reward_name=name,
+        result = await ctx.trainer.train(
+            stage,
+            code,
+            name=name,
             seed=shared["seed"],
-            out_dir=str(ctx.run.tuning_trial(stage["name"], parent["id"], trial)),
-            ppo=stage["ppo"],
-            checkpoint=stage["init_checkpoint"],
-            sim=s.sim,
+            out_dir=ctx.run.tuning_trial(stage["name"], parent["id"], trial),
+            event="tune.progress",
+            candidate=parent["id"],
+            trial=trial,
         )
-        on_progress = progress_logger(ctx.board, name, "tune.progress", candidate=parent["id"], trial=trial)
-        result = await ctx.pool.run(job, on_progress=on_progress)
         ctx.board.evaluated(name)
         log.info(
             "tune.trial",

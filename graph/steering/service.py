@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from agents.critic import answer_question
 from agents.feedback import statistics_block
 from agents.llm.gateway import LLMCallError
 from graph.context import RunContext
@@ -153,7 +152,7 @@ class SteeringService:
         return "\n".join(lines)
 
     async def answer_critic(self, message: Message, steer: Steer) -> None:
-        ctx, s = self.ctx, self.ctx.settings
+        ctx = self.ctx
         _, stage = await self.read_state()
         if not ctx.board.task:
             ctx.inbox.reply(
@@ -161,14 +160,11 @@ class SteeringService:
             )
             return
         try:
-            text = await answer_question(
-                ctx.gateway,
+            text = await ctx.critic.answer(
                 question=steer.text,
                 description=task_config(ctx.board.task)["description"],
                 candidates=self.candidates(stage),
-                profile=s.prompt_profile,
                 key=f"steer/m{message.id}/critic",
-                tool_rounds=s.tool_rounds,
             )
         except LLMCallError as exc:
             text = f"error: the Critic could not answer: {exc}"

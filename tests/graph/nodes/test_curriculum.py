@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 from langgraph.runtime import Runtime
 
+from agents.curriculum import Curriculum
 from agents.llm.gateway import LLMGateway
 from graph.nodes.curriculum import plan
 from graph.results.board import LiveBoard
@@ -16,7 +17,8 @@ def runtime(tmp_path, answer: str, **overrides) -> tuple[Runtime, ScriptedChatMo
     model = ScriptedChatModel(script=[answer], prompts=[])
     settings = Settings.load(DEFAULTS_FILE, overrides)
     gateway = LLMGateway({"curriculum": model}, tmp_path / "calls.jsonl", retries=0)
-    context = SimpleNamespace(settings=settings, gateway=gateway, run=RunDir(tmp_path), board=LiveBoard())
+    curriculum = Curriculum(gateway, settings.prompt_profile, settings.tool_rounds)
+    context = SimpleNamespace(settings=settings, curriculum=curriculum, run=RunDir(tmp_path), board=LiveBoard())
     return Runtime(context=context), model
 
 

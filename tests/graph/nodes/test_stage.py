@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pytest
 from langgraph.runtime import Runtime
 
-from agents.critic import elect
+from agents.coder import Coder
+from agents.critic import Critic, elect
 from agents.llm.gateway import LLMCallError, LLMGateway
 from graph.nodes import stage as nodes
 from graph.nodes.stage import after_steer, await_llm, rank_key, reflect
@@ -14,6 +15,7 @@ from graph.results.board import LiveBoard
 from graph.results.run_dir import RunDir
 from graph.search import search_for
 from graph.settings import DEFAULTS_FILE, Settings
+from graph.training import Trainer
 from graph.training_gate import TrainingGate
 from tests.fakes import APIConnectionError, ScriptedChatModel, calls_tool
 from tests.helpers import (
@@ -83,9 +85,11 @@ def stage_state(
         "eval_runs": [],
         "elite": elite,
     }
-    return state, Runtime(
-        context=SimpleNamespace(settings=settings, gateway=gateway, run=RunDir(tmp_path), board=LiveBoard())
+    critic = Critic(gateway, settings.prompt_profile, settings.tool_rounds, analyze=False)
+    context = SimpleNamespace(
+        settings=settings, gateway=gateway, critic=critic, run=RunDir(tmp_path), board=LiveBoard()
     )
+    return state, Runtime(context=context)
 
 
 def trained(sample: int, fitness: float, iteration: int = 0) -> dict:
@@ -235,14 +239,16 @@ async def test_the_critic_reads_the_program_that_trained_not_the_coders_answer(t
     settings = Settings.load(DEFAULTS_FILE, {"iterations": 1, "rungs": "none"})
     coder, critic = (ScriptedChatModel(script=[text], prompts=[]) for text in (answer, "ok"))
     gateway = LLMGateway({"coder": coder, "critic": critic}, tmp_path / "calls.jsonl", agent_mode="text")
+    board, s = LiveBoard(), settings
     context = SimpleNamespace(
         settings=settings,
         gateway=gateway,
         run=RunDir(tmp_path),
-        board=LiveBoard(),
+        board=board,
         search=search_for(settings, RunDir(tmp_path)),
         gate=TrainingGate(overlap=True),
-        pool=SimpleNamespace(run=train),
+        coder=Coder(gateway, s.prompt_profile, s.check_timeout_s, s.repair_attempts, s.tool_rounds),
+        trainer=Trainer(SimpleNamespace(run=train), board, s.sim),
     )
     spec = stage_spec(1, {"task": "Cartpole"}, settings)
     request = {"stage": spec, "iteration": 0, "sample": 0, "messages": TASK_PROMPT, "code": None, "known": {}}

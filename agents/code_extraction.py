@@ -14,11 +14,12 @@ class NoCodeError(ValueError):
 
 
 def fenced_blocks(response: str) -> list[tuple[str, str]]:
-    """(language tag, body) of each ``` fenced block, one pass over the lines; an unclosed block runs to the end."""
+    """(language tag, body) of each ``` fenced block, one pass over the lines;
+    an unclosed block runs to the end."""
     blocks, tag, body = [], None, []
-    # Lines end at line feeds only (a \r before one is dropped): str.splitlines would also end one at U+2028 and
-    # other separators, and a line an editor shows inside a comment would become code here. Kept in the program,
-    # such a character is refused by the static policy (sim/reward/allow_list.py: check_text).
+    # Lines end at line feeds only (a \r before one is dropped): str.splitlines would also end one at U+2028
+    # and other separators, and a line an editor shows inside a comment would become code here. Kept in the
+    # program, such a character is refused by the static policy (sim/reward/allow_list.py: check_text).
     for line in response.replace("\r\n", "\n").split("\n"):
         stripped = line.strip()
         if tag is None:

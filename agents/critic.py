@@ -1,9 +1,10 @@
-"""The Critic agent: it picks the elite of an iteration, writes its reflection, and answers a person's questions.
+"""The Critic agent: it picks the elite of an iteration, writes its reflection,
+and answers a person's questions.
 
-It picks its protocol itself. With tool calls (``agent_mode``), given ``candidate_stats``, ``candidate_code`` and ``compare_candidates`` over the stage's
-candidates it looks at as much as it wants within ``tool_rounds`` model calls, then calls
-``select_elite`` (id, reason, analysis, suggestions). With no usable choice (an LLM failure, no
-call, an id not on offer) it falls back to the best clean fitness and says so. In text mode the
+It picks its protocol itself. With tool calls (``agent_mode``), given ``candidate_stats``, ``candidate_code``
+and ``compare_candidates`` over the stage's candidates it looks at as much as it wants within ``tool_rounds``
+model calls, then calls ``select_elite`` (id, reason, analysis, suggestions). With no usable choice (an LLM
+failure, no call, an id not on offer) it falls back to the best clean fitness and says so. In text mode the
 best clean fitness is the elite; a ``critic_llm`` adds an LLM analysis of its statistics. The
 reflection is Eureka's statistics block plus that analysis (``agents/feedback.py``). What the
 candidates' programs wrote (code, component names, errors) reaches it in candidate blocks
@@ -59,7 +60,8 @@ class Election:
 
 @dataclass
 class Critic:
-    """The run's Critic: its gateway and its protocol's settings, fixed when the run opens (graph/context.py)."""
+    """The run's Critic: its gateway and its protocol's settings, fixed when the run opens
+    (graph/context.py)."""
 
     gateway: LLMGateway
     profile: str
@@ -68,7 +70,8 @@ class Critic:
     analyze: bool
 
     async def elect(self, **election) -> Election:
-        """``elect`` below with the run's settings: description, candidates, ranked, previous, iteration, stage."""
+        """``elect`` below with the run's settings: description, candidates, ranked, previous, iteration,
+        stage."""
         return await elect(
             self.gateway, profile=self.profile, tool_rounds=self.tool_rounds, analyze=self.analyze, **election
         )
@@ -136,7 +139,8 @@ async def choose_elite(
     key: str,
     tool_rounds: int,
 ) -> EliteChoice | None:
-    """The Critic's elite among ``options`` (candidate ids) with its reason, or None (see the module docstring)."""
+    """The Critic's elite among ``options`` (candidate ids) with its reason, or None
+    (see the module docstring)."""
     chosen: list[EliteChoice] = []
 
     @tool

@@ -98,10 +98,12 @@ def describe_stage(stage: dict) -> str:
     """One finished stage for the prompt: budget, results and its best reward."""
     budget, best, final = stage["budget"], stage["best"], stage["final_eval"]
     lines = [
-        f"Stage {stage['stage']} ({stage['task']}, attempt {stage['attempt']}): {budget['iterations']} iterations "
+        f"Stage {stage['stage']} ({stage['task']}, attempt {stage['attempt']}): "
+        f"{budget['iterations']} iterations "
         f"x {budget['samples']} samples, {budget['ppo']['max_epochs']} PPO epochs each; "
         f"success_to_advance {budget['success_to_advance']}.",
-        f"  trained candidates: {sum(s['status'] == 'trained' for it in stage['iterations'] for s in it['samples'])}"
+        "  trained candidates: "
+        f"{sum(s['status'] == 'trained' for it in stage['iterations'] for s in it['samples'])}"
         f" of {sum(len(it['samples']) for it in stage['iterations'])}",
         f"  best policy fitness: {stage['fitness']}",
     ]
@@ -166,7 +168,8 @@ async def propose_chain(
     key: str,
     tool_rounds: int = 1,
 ) -> tuple[list[str], str, str]:
-    """A chain of tasks ending with ``target`` from ``compatible`` ({task: description}), its reason and author."""
+    """A chain of tasks ending with ``target`` from ``compatible``
+    ({task: description}), its reason and author."""
     if not compatible:
         return [target], f"no registered task shares {target}'s spaces", "config"
     prompt = render(

@@ -29,7 +29,8 @@ HINTS: list[tuple[str, str]] = [
         "use torch.exp, torch.sqrt, torch.abs, torch.clamp on tensors",
     ),
     (
-        r"(The size of tensor a|shapes cannot be multiplied|1D tensors expected|too many indices for tensor|Dimension out of range"
+        r"(The size of tensor a|shapes cannot be multiplied|1D tensors expected|too many indices for tensor"
+        r"|Dimension out of range"
         r"|must match the size|cannot be broadcast|expand)",
         SHAPES + ". A vector's parts: x[:, 0]; its length: torch.norm(x, dim=-1); a per-environment dot "
         "product: (a * b).sum(dim=-1); an [N] tensor with an [N, 3] one: a.unsqueeze(-1) * b",
@@ -41,7 +42,8 @@ HINTS: list[tuple[str, str]] = [
     ),
     (
         r"non-finite values",
-        "guard every division (x / (y + 1e-6)), sqrt and log (torch.clamp(x, min=1e-6)) and exp of large values",
+        "guard every division (x / (y + 1e-6)), sqrt and log (torch.clamp(x, min=1e-6)) "
+        "and exp of large values",
     ),
     (
         r"must be Tensor, not (float|int)",
@@ -84,7 +86,8 @@ def error_hint(error: str, task: type[BatchedTask]) -> str | None:
 
 
 def quaternion_hint(task: type[BatchedTask]) -> str:
-    """The quaternion helpers with their arguments, how to get a rotation difference, and the task's angle inputs."""
+    """The quaternion helpers with their arguments, how to get a rotation difference,
+    and the task's angle inputs."""
     helpers = ", ".join(
         f"{name}({', '.join(inspect.signature(f).parameters)})"
         for name, f in HELPERS.items()

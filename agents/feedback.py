@@ -30,7 +30,8 @@ def series_line(name: str, values: list[float | None]) -> str:
     sampled = values[::freq]
     known = [v for v in values if v is not None]
     summary = (
-        f", Max: {eureka_number(max(known))}, Mean: {eureka_number(sum(known) / len(known))}, Min: {eureka_number(min(known))}"
+        f", Max: {eureka_number(max(known))}, Mean: {eureka_number(sum(known) / len(known))}"
+        f", Min: {eureka_number(min(known))}"
         if known
         else ""
     )

@@ -1,4 +1,5 @@
-"""Which PPO budget tells rewards apart? The task's Sparse and Human rewards at several epoch budgets, over seeds.
+"""Which PPO budget tells rewards apart? The task's Sparse and Human rewards at several epoch budgets,
+over seeds.
 
     python bench/bench_budget.py --task Cartpole --epochs 10,20,40 [--seeds 3] [--num-envs N]
         [--blocks 0,1000] [--rewards human]

@@ -1,7 +1,9 @@
 """Benchmark: after the Coder is refused a program already tried, does asking again give a new one?
 
-    python bench/duplicate_retry.py --run runs/<run> ...                       # what followed each refusal
-    python bench/duplicate_retry.py --run runs/<run> --prompt it2-s0/attempt1 --tries 6   # ask the model again
+    # what followed each refusal
+    python bench/duplicate_retry.py --run runs/<run> ...
+    # ask the model again
+    python bench/duplicate_retry.py --run runs/<run> --prompt it2-s0/attempt1 --tries 6
 
 The first form reads the runs' logs (``coder.candidate`` events): for every attempt that came after a
 refusal, and after two refusals naming the same candidate, whether it was a new valid program, another

@@ -1,4 +1,5 @@
-"""Measure a model's execute rate per agent mode: the share of samples that end as a valid candidate, and their cost.
+"""Measure a model's execute rate per agent mode: the share of samples that end as a valid candidate,
+and their cost.
 
     python bench/execute_rate.py --llm local --samples 12
     python bench/execute_rate.py --llm local --modes text --profiles paper small --repair-attempts 0
@@ -27,16 +28,19 @@ from agents.coder.prompt import initial_messages
 from agents.coder.text import write_candidate
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.chat_models import build_gateway
+from graph.results.run_dir import RunDir
 from graph.settings import Settings
 from sim.registry import task_class, task_config
+from tools.job_dir import REWARDS_DIR
 
 
 async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) -> dict:
-    """Counts for one (mode, profile, task): valid (text: by the call that passed), LLM calls, tokens, seconds."""
+    """Counts for one (mode, profile, task): valid (text: by the call that passed), LLM calls, tokens,
+    seconds."""
     run_dir = args.out / f"{mode}-{profile}-{task}"
     run_dir.mkdir(parents=True, exist_ok=True)
     gateway = build_gateway(
-        {"coder": args.llm}, run_dir / "llm_calls.jsonl", base_url=args.base_url, max_concurrency=1
+        {"coder": args.llm}, RunDir(run_dir).llm_calls, base_url=args.base_url, max_concurrency=1
     )
     cls = task_class(task)
     messages = initial_messages(cls, task_config(task)["description"], profile)
@@ -46,7 +50,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
     for k in range(args.samples):
         if mode == "tools":
             draft = await write_candidate_with_tools(
-                gateway, messages, cls, f"s{k}", run_dir / "rewards", tool_rounds=args.tool_rounds, **common
+                gateway, messages, cls, f"s{k}", run_dir / REWARDS_DIR, tool_rounds=args.tool_rounds, **common
             )
         else:
             draft = await write_candidate(
@@ -54,7 +58,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
                 messages,
                 cls,
                 f"s{k}",
-                run_dir / "rewards",
+                run_dir / REWARDS_DIR,
                 repair_attempts=args.repair_attempts,
                 **common,
             )
@@ -85,7 +89,8 @@ async def measure_all(args: argparse.Namespace) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     profiles = args.profiles or ["small" if args.llm.startswith("local") else "paper"]
     print(
-        f"{'mode/profile':<14}{'task':<13}{'valid':>9}{'share':>6}{'1st try':>9}{'calls':>8}{'tokens':>9}{'s':>8}"
+        f"{'mode/profile':<14}{'task':<13}{'valid':>9}{'share':>6}{'1st try':>9}"
+        f"{'calls':>8}{'tokens':>9}{'s':>8}"
         "   valid within 1/2/... calls (calls, tokens, seconds: per sample)"
     )
     shares = {}
@@ -102,7 +107,9 @@ async def measure_all(args: argparse.Namespace) -> None:
             for task in args.tasks:
                 got = await measure(args, mode, profile, task)
                 total = {
-                    k: [a + b for a, b in zip(total[k], got[k])] if k == "by_call" else total[k] + got[k]
+                    k: [a + b for a, b in zip(total[k], got[k], strict=True)]
+                    if k == "by_call"
+                    else total[k] + got[k]
                     for k in total
                 }
                 print(row(label, task, got, args.samples, mode), flush=True)

@@ -38,8 +38,8 @@ RL_ZOO_CARTPOLE = {
 def sb3_run(
     target: float, envs: int, max_steps: int, seed: int, settings: str = "zoo"
 ) -> tuple[float, float | None, float]:
-    """(env-steps/s, seconds to reach ``target`` or None, the last mean episode return) of SB3 PPO, with RL Zoo's
-    tuned hyperparameters (``zoo``) or SB3's defaults (``default``)."""
+    """(env-steps/s, seconds to reach ``target`` or None, the last mean episode return) of SB3 PPO, with RL
+    Zoo's tuned hyperparameters (``zoo``) or SB3's defaults (``default``)."""
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
@@ -121,7 +121,8 @@ def main() -> None:
         f"{show(ours[1])} (best {ours[2]:.1f})"
     )
     print(
-        f"SB3 PPO ({args.sb3_envs} envs, {args.sb3_settings} settings): {peer[0]:,.0f} env-steps/s, {args.target:g} after {show(peer[1])} "
+        f"SB3 PPO ({args.sb3_envs} envs, {args.sb3_settings} settings): {peer[0]:,.0f} env-steps/s, "
+        f"{args.target:g} after {show(peer[1])} "
         f"(last {peer[2]:.1f})"
     )
     print(f"throughput ratio (Trainer / SB3): {ours[0] / peer[0]:.1f}x")
@@ -129,7 +130,8 @@ def main() -> None:
         print(f"time-to-{args.target:g} ratio (SB3 / Trainer): {peer[1] / ours[1]:.1f}x")
     else:
         print(
-            f"time-to-{args.target:g} ratio: n/a (not reached by {'the Trainer' if ours[1] is None else 'SB3'})"
+            f"time-to-{args.target:g} ratio: n/a "
+            f"(not reached by {'the Trainer' if ours[1] is None else 'SB3'})"
         )
 
 

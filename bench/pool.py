@@ -1,6 +1,7 @@
 """Benchmark: one Eureka iteration of K trainings on S slots against the ideal schedule, in the same run.
 
-    python bench/pool.py [--samples 8] [--slots 2] [--max-epochs 60] [--llm replay:...|local|openai:...] [--pool ray]
+    python bench/pool.py [--samples 8] [--slots 2] [--max-epochs 60]
+        [--llm replay:...|local|openai:...] [--pool ray]
 
 The ideal iteration time is the first LLM answer's latency plus the sum of the jobs' times
 (training and clean evaluation, as each job measured them) divided by the slots: the time a
@@ -19,6 +20,9 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+
+from graph.results.run_dir import RunDir
+from tools.job_dir import RESULT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 REWARD = (
@@ -83,11 +87,14 @@ def main() -> None:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"the run failed: {done.stderr.strip().splitlines()[-1:]}")
-        events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+        events = [json.loads(line) for line in RunDir(run).log.read_text().splitlines()]
         calls = [e for e in events if e["event"] == "llm.call"]
         start = event_time(calls[0]) - calls[0]["wall_s"]
         end = event_time(next(e for e in events if e["event"] == "iteration.done"))
-        jobs = [json.loads(path.read_text()) for path in run.glob("stage1-Cartpole/train/*/result.json")]
+        jobs = [
+            json.loads(path.read_text())
+            for path in RunDir(run).trainings("stage1-Cartpole").glob(f"*/{RESULT_FILE}")
+        ]
         trained = [j for j in jobs if j["status"] == "trained"]
         if len(trained) != args.samples:
             raise SystemExit(f"only {len(trained)} of {args.samples} candidates trained")
@@ -99,10 +106,12 @@ def main() -> None:
         f"{args.num_envs} envs each"
     )
     print(
-        f"first LLM answer {calls[0]['wall_s']:.2f} s; jobs {busy:.1f} s in total; ideal iteration {ideal:.1f} s"
+        f"first LLM answer {calls[0]['wall_s']:.2f} s; jobs {busy:.1f} s in total; "
+        f"ideal iteration {ideal:.1f} s"
     )
     print(
-        f"measured iteration {measured:.1f} s; ratio measured / ideal: {measured / ideal:.2f}x (target <= 1.15x)"
+        f"measured iteration {measured:.1f} s; ratio measured / ideal: {measured / ideal:.2f}x "
+        "(target <= 1.15x)"
     )
 
 

@@ -1,10 +1,11 @@
 """Benchmark: where may a rung sit? Early clean fitness against the final one, for real reward programs.
 
-    python bench/rung_placement.py --task Cartpole --run runs/<a Cartpole run> ... [--fractions 0.125,0.25,0.5]
+    python bench/rung_placement.py --task Cartpole --run runs/<a Cartpole run> ...
+        [--fractions 0.125,0.25,0.5]
 
 Trains the task's human and sparse rewards and every program the runs trained (``--run DIR ...``; or
-``--rewards FILE ...``) to the full budget, with a policy snapshot clean-evaluated at each fraction of the budget
-(the search's rungs, never stopping here). For each fraction it prints the rank correlation of the
+``--rewards FILE ...``) to the full budget, with a policy snapshot clean-evaluated at each fraction of the
+budget (the search's rungs, never stopping here). For each fraction it prints the rank correlation of the
 snapshot's figure with the final one, how many programs a rung keeping ``--keep`` of them would stop,
 the share of env-steps that saves, and whether it would stop a winner (a program within ``--tolerance``
 of the best final figure). A rung that stops a winner sits too early.
@@ -19,7 +20,9 @@ import math
 import tempfile
 from pathlib import Path
 
+from graph.results.run_dir import RunDir
 from sim.rl.ppo_config import ppo_config
+from tools.job_dir import seed_job
 from tools.jobs import TrainJob, clean_fitness
 from tools.pool import DevicePool
 from tools.rungs import Verdict, parse_fractions, rung_epochs
@@ -27,15 +30,18 @@ from tools.trainer import resolve_reward
 
 
 def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
-    """(name, source) of every program a run trained (its summary.json), first stage only; named run/candidate."""
-    summary = json.loads((run_dir / "summary.json").read_text())
+    """(name, source) of every program a run trained (its summary.json), first stage only;
+    named run/candidate."""
+    summary = json.loads(RunDir(run_dir).summary.read_text())
     programs = []
     for iteration in summary["stages"][0]["iterations"]:
         for sample in iteration["samples"]:
             if sample["status"] in ("trained", "stopped_early") and sample.get("reward_path"):
                 path = Path(sample["reward_path"])
                 path = (
-                    path if path.is_file() else run_dir / summary["stages"][0]["name"] / "rewards" / path.name
+                    path
+                    if path.is_file()
+                    else RunDir(run_dir).rewards(summary["stages"][0]["name"]) / path.name
                 )
                 programs.append(
                     (f"{run_dir.name}/it{iteration['iteration']}-s{sample['sample']}", path.read_text())
@@ -44,7 +50,8 @@ def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
 
 
 def distinct_programs(programs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Each program once (its first name), every name unique and fit for a file name (runs may share a name)."""
+    """Each program once (its first name), every name unique and fit for a file name
+    (runs may share a name)."""
     first: dict[str, str] = {}
     for name, source in programs:
         first.setdefault(source, name)
@@ -69,7 +76,7 @@ def ranks(values: list[float]) -> list[float]:
 def spearman(a: list[float], b: list[float]) -> float:
     ra, rb = ranks(a), ranks(b)
     ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
     sd = math.sqrt(sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb))
     return cov / sd if sd else float("nan")
 
@@ -97,7 +104,7 @@ async def measure(
             task=task,
             reward_source=source,
             reward_name=name,
-            out_dir=str(root / f"{name}-seed{seed}"),
+            out_dir=str(root / seed_job(name, seed)),
             seed=seed,
             ppo=ppo,
             rungs=epochs,

@@ -4,15 +4,16 @@
     python bench/selection_rule.py --figures FILE.json          # the analysis again, no training
 
 Trains every program the runs trained (and the task's human and sparse rewards) on ``--seeds`` seeds at the
-task's benchmark budget, clean-evaluated; programs equal to the last digit on every seed count once (the search
-refuses such copies by behaviour). Then it replays the ``robust`` search on those figures many times:
+task's benchmark budget, clean-evaluated; programs equal to the last digit on every seed count once (the
+search refuses such copies by behaviour). Then it replays the ``robust`` search on those figures many times:
 each draw deals every program's seeds at random into search seeds and held-out ones, groups the programs
 into iterations of ``--samples``, gives each iteration's ``--top-k`` best (by their first seed) two more
 seeds, and picks the best by each rule (a figure over more seeds first, as the search does). Per rule it
 prints the chosen reward's held-out mean, its regret (the best program's mean over all seeds minus the
 chosen one's), and the selection gap in held-out standard deviations: its median over the draws, the share
-of draws where it is at most 1, and that share for the gap of the chosen reward's mean over its search seeds. ``eureka`` is the paper's rule (one
-seed, argmax) for reference. It does so for the runs' programs, then with Human and Sparse among them.
+of draws where it is at most 1, and that share for the gap of the chosen reward's mean over its search seeds.
+``eureka`` is the paper's rule (one seed, argmax) for reference. It does so for the runs' programs, then with
+Human and Sparse among them.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def analyse(figures: dict[str, list[float]], draws: int, samples: int, top_k: in
 
 
 def in_sd(gap: float, sd: float) -> float:
-    """A selection gap in held-out standard deviations (a positive gap over a zero deviation: infinitely many)."""
+    """A selection gap in held-out standard deviations (a positive gap over a zero deviation: infinitely
+    many)."""
     return gap / sd if sd > 0 else (0.0 if gap <= 0 else float("inf"))
 
 
@@ -116,7 +118,8 @@ def one_per_behaviour(figures: dict[str, list[float]]) -> dict[str, list[float]]
 
 
 def per_seed(rows: list[dict]) -> dict[str, list[float]]:
-    """Each program's clean fitness per seed, from ``rung_placement.measure``'s rows (a failed training left out)."""
+    """Each program's clean fitness per seed, from ``rung_placement.measure``'s rows
+    (a failed training left out)."""
     figures: dict[str, list[float]] = {}
     for row in rows:
         if row["final"] is not None:

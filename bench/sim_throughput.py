@@ -68,7 +68,8 @@ def main() -> None:
         first = time.perf_counter() - started  # with mjwarp, Warp's kernel compilation is in this first run
         ppo = ppo_steps_per_s(name, args.num_envs, args.epochs, args.sim)
         print(
-            f"{name:<14}{raw:>14.0f}{ppo:>14.0f}{raw / ppo:>10.1f}x  (first raw run, set-up included: {first:.0f} s)",
+            f"{name:<14}{raw:>14.0f}{ppo:>14.0f}{raw / ppo:>10.1f}x  "
+            f"(first raw run, set-up included: {first:.0f} s)",
             flush=True,
         )
 

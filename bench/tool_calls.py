@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from agents.coder.prompt import initial_messages
 from agents.coder.tools import with_tools_prompt
 from agents.llm.chat_models import build_gateway
+from graph.results.run_dir import RunDir
 from sim.registry import task_class, task_config
 from tools.coder_tools import coder_tools
 
@@ -49,7 +50,7 @@ async def measure(args: argparse.Namespace) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # the table owns stdout
     args.out.mkdir(parents=True, exist_ok=True)
     gateway = build_gateway(
-        {"coder": args.llm}, args.out / "llm_calls.jsonl", base_url=args.base_url, max_concurrency=1
+        {"coder": args.llm}, RunDir(args.out).llm_calls, base_url=args.base_url, max_concurrency=1
     )
     counts = {"well-formed": 0, "malformed": 0, "no call": 0}
     names: dict[str, int] = {}

@@ -1,4 +1,5 @@
-"""The benchmark that proves the method: Sparse, Human and Eureka on each task, with the same seeds and budgets.
+"""The benchmark that proves the method: Sparse, Human and Eureka on each task,
+with the same seeds and budgets.
 
     python -m graph.bench --tasks Cartpole,BallBalance,Quadcopter --llm openai:gpt-4o --out runs/bench \\
         [--init-reward human] [--eval-seeds 3] [--num-envs N] [--max-epochs N] [graph.run flags ...]
@@ -8,7 +9,8 @@ seeds of a run's final evaluation, ``seed + 1000 + i``) and the same PPO budget:
 
 - Sparse and Human: the Trainer trains the task's sparse (its success metric) and human reward once per seed;
 - Eureka: ``python -m graph.run --curriculum TASK`` (one stage), its final evaluation;
-- Eureka (Human Init.), with ``--init-reward human``: the same run, its first prompt starting from the human reward.
+- Eureka (Human Init.), with ``--init-reward human``: the same run,
+  its first prompt starting from the human reward.
 
 The baselines train on the local device pool (``--devices``, ``--trainers-per-device``); the runs take every
 graph.run flag given, ``--pool ray`` included.
@@ -41,7 +43,8 @@ from graph.results.run_dir import RunDir
 from graph.settings import Settings, SettingsError
 from sim.registry import UnknownTaskError, task_class, task_config
 from sim.rl.ppo_config import ppo_config
-from tools.jobs import RESULT_FILE, TrainResult, clean_fitness
+from tools.job_dir import RESULT_FILE
+from tools.jobs import TrainResult, clean_fitness
 from tools.pool import DevicePool
 from tools.text import fmt
 from tools.trainer import make_job
@@ -54,7 +57,8 @@ METHODS = {
     "eureka_tuned": "Eureka (tuned)",
     "eureka_human_init": "Eureka (Human Init.)",
 }
-#: The graph.run search of each Eureka method: ``eureka`` is the product's (robust), ``eureka_paper`` the paper's.
+#: The graph.run search of each Eureka method: ``eureka`` is the product's
+#: (robust), ``eureka_paper`` the paper's.
 SEARCH_OF = {
     "eureka": "robust",
     "eureka_paper": "eureka",
@@ -184,8 +188,8 @@ async def baseline(bench: Bench, pool: DevicePool, task: str, reward: str) -> di
 
 
 def budget(bench: Bench, task: str) -> dict:
-    """The task's PPO budget in the benchmark: its config's ``bench:`` block (one at which Sparse and Human differ,
-    measured by bench/bench_budget.py), then the ones given on the command line."""
+    """The task's PPO budget in the benchmark: its config's ``bench:`` block (one at which Sparse and Human
+    differ, measured by bench/bench_budget.py), then the ones given on the command line."""
     return {**(task_config(task).get("bench") or {}), **bench.ppo}
 
 
@@ -264,7 +268,7 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
         "fitness": [None] * len(bench.seeds),
         "errors": [],
     }
-    by_seed = dict(zip(final["seeds"], final["fitness"]))
+    by_seed = dict(zip(final["seeds"], final["fitness"], strict=True))
     errors = final["errors"] + (
         [summary["reason"]] if summary["status"] != "completed" and summary.get("reason") else []
     )
@@ -291,7 +295,7 @@ def score(value: float | None) -> str:
 
 def add_scores(results: dict[str, dict]) -> None:
     for per_method in results.values():
-        for method, entry in per_method.items():
+        for _method, entry in per_method.items():
             entry["normalised"] = normalised(entry, per_method["sparse"], per_method["human"])
 
 

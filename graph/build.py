@@ -1,6 +1,6 @@
 """Wiring only. The run: plan -> stage -> decide -> (stage | report). A stage is the Eureka loop,
-a subgraph: start -> candidates (Send fan-out) -> search -> tune -> [more seeds of the best (Send fan-out)] -> reflect
--> steer -> ... -> evaluate -> close_stage; after
+a subgraph: start -> candidates (Send fan-out) -> search -> tune -> [more seeds of the best (Send fan-out)] ->
+reflect -> steer -> ... -> evaluate -> close_stage; after
 an iteration lost to an unavailable LLM, steer -> await_llm -> candidates. ``steer`` applies the person's
 messages at each iteration boundary (graph/nodes/steer.py)."""
 
@@ -18,7 +18,8 @@ from graph.state import RunState, StageState
 
 
 def bound(fn, context: RunContext | None):
-    """``fn`` with ``context`` as its runtime context, for a host that cannot pass one (the LangGraph server)."""
+    """``fn`` with ``context`` as its runtime context, for a host that cannot pass one
+    (the LangGraph server)."""
     if context is None or "runtime" not in inspect.signature(fn).parameters:
         return fn
     if inspect.iscoroutinefunction(fn):
@@ -64,7 +65,8 @@ def build_stage_graph(context: RunContext | None = None):
 
 
 def build_graph(checkpointer=None, context: RunContext | None = None):
-    """The run's graph. ``context``: bind it into the nodes (graph/server.py); graph.run passes it per call."""
+    """The run's graph. ``context``: bind it into the nodes (graph/server.py);
+    graph.run passes it per call."""
     b = partial(bound, context=context)
     g = StateGraph(
         RunState, context_schema=None if context else RunContext

@@ -93,7 +93,7 @@ async def attach(run_dir: Path) -> str:
     ]
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     reader = asyncio.create_task(
-        read_terminal(inbox, f"chat:{os.getpid()}") if terminal else post_stdin(inbox, going)
+        read_terminal(inbox.post, f"chat:{os.getpid()}") if terminal else post_stdin(inbox, going)
     )
     ends = [asyncio.create_task(until_run_ends(run_dir))] if going else []
     try:

@@ -1,11 +1,13 @@
 """Runtime dependencies of the graph (not checkpointed): LLMs, the device pool, the run directory,
-the steering inbox and the live board. ``open_run`` wires them for graph.run and graph.server alike.
+the steering inbox and its reader, and the live board. ``open_run`` wires them for graph.run and
+graph.server alike.
 
 The task is not here: it belongs to a stage, and stages live in the graph's state.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +25,11 @@ from graph.results.board import LiveBoard
 from graph.results.eta import RunClock
 from graph.results.logs import configure_logging
 from graph.results.run_dir import RunDir, transcript
+from graph.results.summary import write_summary
 from graph.search import EurekaSearch, search_for
 from graph.settings import Settings, SettingsError
 from graph.steering.inbox import Inbox
+from graph.steering.reader import SteeringReader
 from graph.training import Trainer
 from graph.training_gate import TrainingGate
 from tools.jobs import TrainJob, TrainResult
@@ -34,7 +38,8 @@ from tools.rungs import Judge
 
 
 def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None = None) -> AgentModels:
-    """The models of ``specs`` (default: every agent's) as the settings configure them; raises LLMConfigError."""
+    """The models of ``specs`` (default: every agent's) as the settings configure them; raises
+    LLMConfigError."""
     s = settings
     specs = {agent: transcript(spec) for agent, spec in (specs or s.agent_llms()).items()}
     return make_models(
@@ -103,7 +108,8 @@ def gateway_of(settings: Settings, run: RunDir, models: AgentModels, prices: Pri
 @dataclass
 class SaltedPool:  # a tools.pool.TrainingPool
     """The run's pool, with the run's salt on every job it trains: no reward program can know in advance the
-    states of any seed it will meet (sim/seeding.py). The salt travels in the job (job.json, or to a Ray node)."""
+    states of any seed it will meet (sim/seeding.py). The salt travels in the job
+    (job.json, or to a Ray node)."""
 
     pool: TrainingPool
     salt: str
@@ -142,15 +148,34 @@ class RunContext:
     board: LiveBoard
     #: The run's search: what is worth training and what is best (its claims and rung boards live there).
     search: EurekaSearch
+    #: The one reader of the inbox: each message parsed once, the boundary's commands queued.
+    steering: SteeringReader
     #: The agents and the trainer, built once with their settings: nodes only say what to do.
     coder: Coder
     critic: Critic
     curriculum: Curriculum
     trainer: Trainer
 
+    def write_summary(
+        self,
+        stages: list,
+        running: dict | None,
+        status: str,
+        reason: str | None = None,
+        timing: dict | None = None,
+    ) -> dict:
+        """summary.json as the run stands (graph/results/summary.py),
+        with its LLM usage and compute budget."""
+        s = self.settings
+        usage = self.gateway.usage()
+        return write_summary(
+            self.run, s.task, stages, running, status, usage, reason, timing, s.env_steps_budget
+        )
+
     def switch_model(self, agent: str, spec: str) -> None:
         """Give ``agent`` the model ``spec`` for the rest of the run (the graph's state keeps the choice, so a
-        resume makes it again). Raises LLMConfigError, SettingsError or AgentModeError (nothing changes then)."""
+        resume makes it again). Raises LLMConfigError, SettingsError or AgentModeError
+        (nothing changes then)."""
         self.settings.updated(**{f"{agent}_llm": spec})  # checked as at the start: a budget needs its price
         built = agent_models(self.settings, self.run, {agent: spec})
         self.gateway.switch_model(agent, built.models[agent], built.windows[agent], spec)
@@ -164,7 +189,8 @@ def open_run(
     """The context of a run, for graph.run and graph.server alike. Prices and models first: a budget without
     prices, a missing key or a bad agent_mode fails before anything is written. A ``new`` run then gets its
     directory, config.yaml and its copy of --init-checkpoint; logging goes to the run's log.jsonl. ``models``:
-    the agents' models if not the ones the settings name (a test's FAKE models); ``verbose``: every log line on a terminal too."""
+    the agents' models if not the ones the settings name (a test's FAKE models); ``verbose``: every log line
+    on a terminal too."""
     prices = price_table(settings)
     gateway = gateway_of(settings, run, models or agent_models(settings, run), prices)
     if new:
@@ -176,18 +202,24 @@ def open_run(
     pool = training_pool(settings)
     slots = getattr(pool, "capacity", 1)  # pool ray: Ray decides how many train at once; one is assumed
     s = settings
-    board = LiveBoard(clock=RunClock(slots, s.seed_top_k, s.extra_seeds, s.tuning_trials))
+    board = LiveBoard(
+        clock=RunClock(slots, s.seed_top_k, s.extra_seeds, s.tuning_trials + s.recombination_trials)
+    )
+    if not new and run.summary.is_file():  # the compute budgets count what the run trained before
+        board.clock.carry(json.loads(run.summary.read_text()).get("compute") or {})
     pool = SaltedPool(TimedPool(pool, board.clock), run.seed_salt())  # a resume reads the salt back
     gate = TrainingGate(settings.overlaps_training())
+    inbox = Inbox(run.inbox)
     return RunContext(
         settings,
         run,
         gateway,
         pool,
         gate,
-        Inbox(run.inbox),
+        inbox,
         board,
         search_for(settings, run),
+        SteeringReader(inbox),
         coder=Coder(gateway, s.prompt_profile, s.check_timeout_s, s.repair_attempts, s.tool_rounds),
         critic=Critic(gateway, s.prompt_profile, s.tool_rounds, analyze=bool(s.critic_llm)),
         curriculum=Curriculum(gateway, s.prompt_profile, s.tool_rounds),
@@ -196,11 +228,16 @@ def open_run(
 
 
 def spent_budget(ctx: RunContext) -> str | None:
-    """Why the run must sample no more: its LLM budget (budget_usd) or its time (budget_minutes) is spent."""
-    s = ctx.settings
+    """Why the run must sample no more: its LLM budget (budget_usd), its time (budget_minutes) or its compute
+    (env_steps_budget, train_seconds_budget) is spent."""
+    s, clock = ctx.settings, ctx.board.clock
     if ctx.gateway.budget_spent():
         return f"the LLM budget of ${s.budget_usd:g} is spent (${ctx.gateway.spent_usd():.4f})"
-    spent = ctx.board.clock.elapsed_s() / 60
+    spent = clock.elapsed_s() / 60
     if s.budget_minutes is not None and spent >= s.budget_minutes:
         return f"the time budget of {s.budget_minutes:g} min is spent ({spent:.1f} min)"
+    if s.env_steps_budget is not None and clock.env_steps >= s.env_steps_budget:
+        return f"the env-steps budget of {s.env_steps_budget:,} is spent ({clock.env_steps:,})"
+    if s.train_seconds_budget is not None and clock.train_s >= s.train_seconds_budget:
+        return f"the training budget of {s.train_seconds_budget:g} s is spent ({clock.train_s:.0f} s)"
     return None

@@ -1,4 +1,5 @@
-"""Command line: ``python -m graph.report RUN_DIR`` (re)writes a run's report.html and report.md from what it wrote."""
+"""Command line: ``python -m graph.report RUN_DIR`` (re)writes a run's report.html and report.md from what it
+wrote."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from graph.results.run_dir import CONFIG_FILE, RunDir
 from graph.results.summary import write_summary
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError, add_flags
 from graph.steering.service import SteeringService
-from graph.steering.terminal import feed_file, print_replies, read_terminal
+from graph.steering.terminal import feed_file, print_reply, read_terminal
 from sim.registry import task_class
 from sim.rl.checkpoint import CheckpointError, check_spaces
 
@@ -177,15 +177,16 @@ async def read_state(graph) -> tuple[dict, dict | None]:
 
 @asynccontextmanager
 async def steering(context: RunContext, service: SteeringService):
-    """The steering service and the replies printed while the body runs; a prompt when stdin is a terminal."""
-    tasks = [
-        service.run(),
-        print_replies(context.inbox, after=max((r.id for r in context.inbox.replies()), default=0)),
-    ]
+    """The steering service, and the run's replies printed as it records them, while the body runs; a prompt
+    when stdin is a terminal."""
+    tasks = [service.run()]
+    context.inbox.listeners.append(print_reply)
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     if terminal:
         tasks.append(
-            read_terminal(context.inbox, "terminal", partial(toolbar, context.board, context.gateway.usage))
+            read_terminal(
+                context.steering.post, "terminal", partial(toolbar, context.board, context.gateway.usage)
+            )
         )
     running = [asyncio.create_task(t) for t in tasks]
     try:
@@ -197,6 +198,7 @@ async def steering(context: RunContext, service: SteeringService):
         else:
             yield
     finally:
+        context.inbox.listeners.remove(print_reply)
         for task in running + list(service.questions):
             task.cancel()
         await asyncio.gather(*running, *service.questions, return_exceptions=True)

@@ -91,8 +91,21 @@ class Settings(BaseModel):
     budget_minutes: float | None = RUN(
         None,
         "stop sampling once the run has taken this many minutes (checked after each iteration; this "
-        "process's time: a resume starts the clock again); the run still finishes: final evaluation, summary, "
-        "report",
+        "process's time: a resume starts the clock again); the run still finishes: final evaluation, "
+        "summary, report",
+        gt=0,
+    )
+    env_steps_budget: int | None = RUN(
+        None,
+        "stop sampling, training extra seeds and tuning once the run's trainings have taken this many "
+        "env-steps (checked after each iteration and before each extra seed or tuning trial); the run still "
+        "finishes: final evaluation, summary (compute.budget_env_steps), report; graph.bench gives every "
+        "search the same",
+        gt=0,
+    )
+    train_seconds_budget: float | None = RUN(
+        None,
+        "as env_steps_budget, in seconds of training (every training's wall time, summed over the slots)",
         gt=0,
     )
     feedback: Literal["auto", "human"] = RUN(
@@ -179,6 +192,12 @@ class Settings(BaseModel):
         6,
         "search tuned: trainings that tune the constants of each iteration's best program (one more for each "
         "copy a sample sent back); 0: no tuning",
+        ge=0,
+    )
+    recombination_trials: int = SEARCH(
+        3,
+        "search tuned: trainings that set the weights of a program recombined from the terms of the stage's "
+        "two best programs (after each iteration's tuning; the first trains the mean of the two); 0: none",
         ge=0,
     )
     seed_top_k: int = SEARCH(2, "search robust: the candidates of each iteration that get more seeds", ge=1)

@@ -12,14 +12,12 @@ class Candidate(TypedDict):
     id: str  # stable: "it<iteration>-s<sample>"
     iteration: int
     sample: int
-    status: (
-        str  # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in
-    )
-    # training) | "stopped_early" (a rung stopped its training: tools/rungs.py) | "llm_failed"
-    fitness: (
-        float | None
-    )  # measured by a clean process from the policy alone: what candidates are ranked by (over
-    # its seeds, once the search gave it more: graph/search/ranking.py)
+    # "trained" | "invalid" (never trained) | "duplicate" (a program already tried) | "failed" (in training) |
+    # "stopped_early" (a rung stopped its training: tools/rungs.py) | "llm_failed"
+    status: str
+    # Measured by a clean process from the policy alone: what candidates are ranked by (over its seeds, once
+    # the search gave it more: graph/search/ranking.py).
+    fitness: float | None
     train_fitness: float | None  # the training-time figure: the reward process's word, for the reflection
     overstated: bool  # the training figure exceeds the clean one beyond noise
     error: str | None
@@ -31,24 +29,21 @@ class Candidate(TypedDict):
     result: dict | None  # the Trainer's statistics (fitness, components, episode_length, ...)
     llm_error: str | None  # for llm_failed: "unavailable" (the server may come back) or "rejected"
     tool_calls: int  # tools the Coder ran while writing it (tools mode)
-    author: str  # "coder", or "user" for a program pasted with /edit
+    # "coder"; "user" (a program pasted with /edit); "human" (--init-reward human); "optimiser" (search tuned)
+    author: str
     program: NotRequired[str | None]  # the digest of its normal form (sim/reward/normal_form.py), once valid
-    behaviour: NotRequired[
-        str | None
-    ]  # the digest of its reward on the dry run's states (tools/check_worker.py)
+    behaviour: NotRequired[str | None]  # the digest of its reward on the dry run's states (check_worker.py)
     duplicate_of: NotRequired[str | None]  # the candidate whose program it repeats (it was not trained)
-    seeds: NotRequired[
-        list[dict]
-    ]  # one entry per training of its program: {seed, fitness, env_steps, train_s, status}
+    # One entry per training of its program: {seed, fitness, env_steps, train_s, status}.
+    seeds: NotRequired[list[dict]]
     tuned_from: NotRequired[
         str | None
     ]  # search tuned: the candidate whose constants were tuned into this one
-    constants: NotRequired[
-        list[dict]
-    ]  # search tuned: {line, original, value} of each constant the optimiser moved
-    importance: NotRequired[
-        dict[str, float]
-    ]  # search tuned: each tuned constant's share of the fitness's variance
+    # Search tuned: the candidates whose terms this program sums, with weights an optimiser set.
+    recombined_from: NotRequired[list[str] | None]
+    # Search tuned: {line, original, value} of each constant the optimiser moved.
+    constants: NotRequired[list[dict]]
+    importance: NotRequired[dict[str, float]]  # search tuned: each constant's share of the fitness's variance
 
 
 class Elite(TypedDict):
@@ -119,6 +114,9 @@ class StageSpec(TypedDict):
     ]  # a candidate's figure over its seeds: "median" | "mean" | "mean-sem" (search.py)
     rungs: NotRequired[list[float]]  # early stopping at these fractions of max_epochs (tools/rungs.py)
     rung_keep: NotRequired[float]  # the fraction of the candidates at a rung that train on
+    extra_seeds: NotRequired[
+        int
+    ]  # the seeds each of the iteration's best gets beyond its first (search robust)
 
 
 class Decision(TypedDict):
@@ -168,7 +166,8 @@ class StageState(TypedDict, total=False):
     stage_result: StageRecord
     # Steering (graph/nodes/steer.py), applied at iteration boundaries:
     steer_cursor: int  # the last inbox message applied (shared with RunState)
-    overrides: dict  # samples, iterations, feedback_mode, models ({agent: spec}) set by the user (shared with RunState)
+    # samples, iterations, feedback_mode, models ({agent: spec}) set by the user (shared with RunState)
+    overrides: dict
     edits: list[str]  # programs pasted with /edit, trained in the next iteration
     stopped: bool
     curriculum_notes: list[str]
@@ -197,6 +196,9 @@ class CandidateRequest(TypedDict):
     messages: list[dict]
     code: str | None  # a program pasted with /edit: validated and trained without the Coder
     known: dict  # the stage's programs that went to training: {digest: [candidate, fitness]}
+    author: NotRequired[
+        str
+    ]  # "coder", "user" (/edit) or "human" (the task's human reward, --init-reward human)
 
 
 class SeedRequest(TypedDict):

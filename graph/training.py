@@ -1,6 +1,6 @@
 """Every training of a run is built and run here: one program of a stage, one seed, its own folder, from the
-stage's starting policy, on the run's backend; its progress goes to the board and, every 10% of its epochs, the
-log. The candidates, their extra seeds, the tuning trials and the final evaluation all train through
+stage's starting policy, on the run's backend; its progress goes to the board and, every 10% of its epochs,
+the log. The candidates, their extra seeds, the tuning trials and the final evaluation all train through
 ``Trainer.train``."""
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ class Trainer:
         judge: Judge | None = None,
         **fields,
     ) -> TrainResult:
-        """Train ``code`` on the stage's task as ``name`` (the board's and the log's name for it); ``event``, the
-        seed and ``fields`` name its progress lines; ``rungs`` and ``judge``: where it is judged against its peers."""
+        """Train ``code`` on the stage's task as ``name`` (the board's and the log's name for it); ``event``,
+        the seed and ``fields`` name its progress lines; ``rungs`` and ``judge``:
+        where it is judged against its peers."""
         job = TrainJob(
             task=stage["task"],
             reward_source=code,

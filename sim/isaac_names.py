@@ -1,4 +1,5 @@
-"""IsaacGymEnvs' names for each task's state, so that rewards written for IsaacGymEnvs or Eureka run here unchanged.
+"""IsaacGymEnvs' names for each task's state, so that rewards written for IsaacGymEnvs or Eureka run here
+unchanged.
 
 Eureka showed its model each task's IsaacGymEnvs observation code (``self.dof_pos``, ``self.root_states``,
 ...), and its rewards take those attributes, and the scalars IsaacGymEnvs passes as arguments (``dt``,
@@ -27,7 +28,8 @@ State = dict[str, Tensor]
 
 @dataclass(frozen=True)
 class IsaacName:
-    """One IsaacGymEnvs name of a task's state: its shape and meaning, and how it is computed from named state."""
+    """One IsaacGymEnvs name of a task's state: its shape and meaning,
+    and how it is computed from named state."""
 
     field: StateField
     mapping: str  # how it reads in the task's own names (task cards, hints)
@@ -81,7 +83,8 @@ def _config(
 
 
 DT = _scalar(lambda t: t.dt, "s", "the control step", "the task's dt")
-#: Names every task offers (IsaacGymEnvs passes them to every reward function it has, or has them on every task).
+#: Names every task offers (IsaacGymEnvs passes them to every reward function it has, or has them on every
+#: task).
 EVERY_TASK = {
     "max_episode_length": _scalar(
         lambda t: t.max_episode_length, "steps", "the episode limit", "max_episode_length"
@@ -108,7 +111,8 @@ def _root_states(pos: str, quat: str, linvel: str, angvel: str) -> IsaacName:
 
 
 def _locomotion_obs(t: BatchedTask, s: State) -> Tensor:
-    """IsaacGymEnvs' Ant/Humanoid observation layout, from this task's state (no foot force sensors: zeros)."""
+    """IsaacGymEnvs' Ant/Humanoid observation layout, from this task's state
+    (no foot force sensors: zeros)."""
     up, heading, target_dir = (
         quat_axis(s["torso_rotation"], 2),
         quat_axis(s["torso_rotation"], 0),
@@ -250,7 +254,8 @@ def _stacked(*parts: str) -> Callable[[BatchedTask, State], Tensor]:
     return lambda t, s: torch.stack([s[p] for p in parts], dim=-1)
 
 
-#: IsaacGymEnvs' FrankaCabinet grasp axes, each in its own frame (gripper: franka_grasp_rot; drawer: drawer_grasp_rot).
+#: IsaacGymEnvs' FrankaCabinet grasp axes, each in its own frame (gripper: franka_grasp_rot; drawer:
+#: drawer_grasp_rot).
 FRANKA_AXES = [
     ("gripper_forward_axis", "gripper's forward", (0.0, 0.0, 1.0)),
     ("drawer_inward_axis", "drawer's inward", (-1.0, 0.0, 0.0)),
@@ -521,12 +526,14 @@ def reward_inputs(task: BatchedTask, state: State, names: list[str]) -> dict[str
 
 
 def describe_isaac_names(task: type[BatchedTask]) -> str:
-    """The task's IsaacGymEnvs names, one per line with shape, meaning and mapping (the paper prompt, task cards)."""
+    """The task's IsaacGymEnvs names, one per line with shape, meaning and mapping
+    (the paper prompt, task cards)."""
     return "\n".join(n.describe(name) for name, n in isaac_names(task).items())
 
 
 def check_reward_names(program: ProgramShape | RewardProgram, task: type[BatchedTask]) -> None:
-    """Raise RewardProgramError for a parameter that is no name of the task, with a "did you mean" where one fits."""
+    """Raise RewardProgramError for a parameter that is no name of the task,
+    with a "did you mean" where one fits."""
     program.check_names(reward_names(task), lambda name: did_you_mean(name, task))
 
 

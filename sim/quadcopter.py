@@ -34,7 +34,9 @@ class Quadcopter(BatchedTask):
     min_height = 0.2
 
     def allocate_buffers(self) -> None:
-        zeros3 = lambda: torch.zeros(self.num_envs, 3, device=self.device)
+        def zeros3() -> Tensor:
+            return torch.zeros(self.num_envs, 3, device=self.device)
+
         self.pos, self.linvel, self.angvel = zeros3(), zeros3(), zeros3()
         self.quat = torch.zeros(self.num_envs, 4, device=self.device)
         self.target = torch.tensor([0.0, 0.0, 1.0], device=self.device).repeat(self.num_envs, 1)

@@ -46,8 +46,9 @@ def task_class(name: str) -> type[BatchedTask]:
 
 @functools.cache
 def backend_task(name: str, sim: str = "default") -> type[BatchedTask]:
-    """The task as the backend ``sim`` will train it: under ``isaacgym`` only the named state its VecTask provides
-    (what the Coder is shown and its programs are checked against); the registered class otherwise."""
+    """The task as the backend ``sim`` will train it: under ``isaacgym`` only the named state its VecTask
+    provides (what the Coder is shown and its programs are checked against);
+    the registered class otherwise."""
     cls = task_class(name)
     if sim != "isaacgym":
         return cls
@@ -57,8 +58,9 @@ def backend_task(name: str, sim: str = "default") -> type[BatchedTask]:
 
 
 def check_backend(sim: str, task: str) -> None:
-    """ValueError, in one line, unless ``task`` can run on the physics backend ``sim`` on this machine (checked
-    before anything is sampled or written; nothing is imported: Isaac Gym must be imported before torch)."""
+    """ValueError, in one line, unless ``task`` can run on the physics backend ``sim`` on this machine
+    (checked before anything is sampled or written; nothing is imported: Isaac Gym must be imported before
+    torch)."""
     if sim == "isaacgym":
         missing = [m for m in ("isaacgym", "isaacgymenvs") if importlib.util.find_spec(m) is None]
         if missing:

@@ -39,8 +39,8 @@ import secrets
 
 #: The envs' initial states and resets during training (the task's generator).
 TRAIN_ENV = "train-env"
-#: The policy's initial weights, its sampled actions and PPO's minibatches (torch's, numpy's and random's global
-#: generators).
+#: The policy's initial weights, its sampled actions and PPO's minibatches
+#: (torch's, numpy's and random's global generators).
 TRAIN_POLICY = "train-policy"
 #: The clean evaluation's start states and its policy's sampled actions.
 EVAL_ENV = "eval-env"
@@ -55,8 +55,8 @@ SALT_BYTES = 16
 def derive_seed(seed: int, task: str, purpose: str, salt: str = "") -> int:
     """The 32-bit seed of the stream ``purpose`` of training (or evaluating) ``task`` with ``seed``.
 
-    ``salt``: the run's secret (``new_salt``), or "" for a public stream. Raises ValueError for a purpose not in
-    ``PURPOSES`` (a misspelt purpose would silently be another stream).
+    ``salt``: the run's secret (``new_salt``), or "" for a public stream. Raises ValueError for a purpose not
+    in ``PURPOSES`` (a misspelt purpose would silently be another stream).
     """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown seed purpose {purpose!r}; known: {', '.join(PURPOSES)}")

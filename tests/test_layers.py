@@ -40,7 +40,8 @@ FORBIDDEN_INSIDE = {
     "agents/llm": AGENTS,
 }
 #: graph/'s own layers, top first: a module imports only from its own layer or below (the longest prefix
-#: names a module's layer, so the durable inbox and the run's file names sit at the bottom with the state).
+#: names a module's layer, so the durable inbox, its reader (with the parsing of a message) and the run's file
+#: names sit at the bottom with the state, where the run's context can hold them).
 GRAPH_LAYERS = [
     (*ENTRY_POINTS, "graph.build"),
     ("graph.nodes",),
@@ -48,7 +49,15 @@ GRAPH_LAYERS = [
     ("graph.context",),
     ("graph.results",),
     ("graph.search",),
-    ("graph.state", "graph.settings", "graph.training_gate", "graph.results.run_dir", "graph.steering.inbox"),
+    (
+        "graph.state",
+        "graph.settings",
+        "graph.training_gate",
+        "graph.results.run_dir",
+        "graph.steering.inbox",
+        "graph.steering.commands",
+        "graph.steering.reader",
+    ),
 ]
 #: The share of source modules with a test file at the mirrored path (tests/<dir>/test_<module>.py).
 MIRRORED_SHARE = 0.9

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from tools.isolation.channel import send
 from tools.isolation.sandbox import READY
+from tools.job_dir import CHECK_FILE, REWARD_FILE
 from tools.reward_check import (
-    CHECK_FILE,
     DRY_RUN_ENVS,
     DRY_RUN_STEPS,
     ROLLOUT_SAMPLES,
@@ -54,8 +54,8 @@ def observed_bounds(real: list[dict]) -> dict[str, tuple[float, float]]:
 
 def synthetic(real: list[dict], bounds: dict[str, tuple[float, float]], batch: int) -> dict:
     """Inputs shaped like the real ones, drawn well beyond the states the dry run sees, at several scales of
-    them (so a term that fires only far from them, a penalty at large angles or near a termination bound, still
-    tells two programs apart).
+    them (so a term that fires only far from them, a penalty at large angles or near a termination bound,
+    still tells two programs apart).
     Each input's values depend on its name and ``batch`` only, not on which other inputs the program takes."""
     import hashlib
 
@@ -86,8 +86,8 @@ def synthetic(real: list[dict], bounds: dict[str, tuple[float, float]], batch: i
 
 def behaviour(program, real: list[dict], rewards: list) -> str:
     """A digest of the total reward on the real states and on synthetic ones. Synthetic states may be no state
-    the task can reach (a quaternion that is not a unit one), so there a failure or a non-finite value is part of
-    the digest, not a refusal."""
+    the task can reach (a quaternion that is not a unit one), so there a failure or a non-finite value is part
+    of the digest, not a refusal."""
     import hashlib
 
     import torch
@@ -126,9 +126,9 @@ def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str
     """Run the program on real env state; return the root-cause traceback (or None), the value ranges and the
     behaviour digest. ``on_ready`` is called once the task is built, before any of the program runs.
 
-    The states: DRY_RUN_STEPS steps from a reset (the value ranges), then ROLLOUT_SAMPLES states along random-action
-    episodes, every ROLLOUT_STRIDE steps, each with its episode step spread from 0 to the limit. A value that is
-    not finite on any of them is refused here, naming the state, rather than in training."""
+    The states: DRY_RUN_STEPS steps from a reset (the value ranges), then ROLLOUT_SAMPLES states along
+    random-action episodes, every ROLLOUT_STRIDE steps, each with its episode step spread from 0 to the limit.
+    A value that is not finite on any of them is refused here, naming the state, rather than in training."""
     import torch
 
     from sim.isaac_names import check_reward_names, reward_inputs
@@ -137,7 +137,7 @@ def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str
     from sim.seeding import CHECK_ENV, derive_seed
 
     spec = json.loads((work_dir / CHECK_FILE).read_text())
-    reward_path = work_dir / "reward.py"
+    reward_path = work_dir / REWARD_FILE
     reward_path.write_text(spec["source"])
     outputs, inputs, where = [], [], None
     try:
@@ -159,8 +159,8 @@ def dry_run(work_dir: Path, on_ready=lambda: None) -> tuple[str | None, dict[str
                 if step >= DRY_RUN_STEPS:
                     named = whole_episode(named, task.max_episode_length, sample)
                     where = (
-                        f"rollout state {sample + 1} of {ROLLOUT_SAMPLES} (random actions, episode steps 0 to "
-                        f"{task.max_episode_length})"
+                        f"rollout state {sample + 1} of {ROLLOUT_SAMPLES} (random actions, "
+                        f"episode steps 0 to {task.max_episode_length})"
                     )
                 inputs.append(named)
                 reward, components = program(named, DRY_RUN_ENVS)

@@ -13,16 +13,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sim.rl import rung_file
 from sim.rl.ppo_config import ppo_config
 from tools.files import copy_regular, fresh_dir, write_json_atomic
 from tools.isolation.sandbox import run_for_message
+from tools.job_dir import BEST_FILE, EVAL_LOG_FILE, EVAL_SPEC_FILE, LAST_FILE, POLICY_FILE, JobDir
 from tools.jobs import TrainJob, finite_or_none
 from tools.text import fmt
 
 WORKER_MODULE = "tools.eval_worker"
-EVAL_DIR = "clean_eval"
-POLICY_FILE = "policy.pth"
 #: The same start states for every candidate (of every run: sim.rl.evaluation derives its unsalted
 #: eval-env and eval-policy streams from it, sim.seeding), so their fitnesses compare.
 EVAL_SEED = 12345
@@ -36,11 +34,11 @@ def trained_checkpoint(out_dir: Path) -> Path:
     The paths are fixed here, never taken from the worker's report, and a symlink (which
     could point at another candidate's policy) is refused.
     """
-    nn_dir = out_dir / "nn"
-    for path in (nn_dir / "best.pth", nn_dir / "last.pth"):
-        if not nn_dir.is_symlink() and not path.is_symlink() and path.is_file():
+    job = JobDir(out_dir)
+    for path in (job.best, job.last):
+        if not job.nn.is_symlink() and not path.is_symlink() and path.is_file():
             return path
-    raise FileNotFoundError(f"{nn_dir} holds no regular checkpoint file (best.pth or last.pth)")
+    raise FileNotFoundError(f"{job.nn} holds no regular checkpoint file ({BEST_FILE} or {LAST_FILE})")
 
 
 def job_of(checkpoint: str | Path) -> Path:
@@ -57,10 +55,11 @@ def overstated(train: float | None, clean: float | None, std: float | None, epis
 
 
 def rung_checkpoint(out_dir: Path, epoch: int) -> Path:
-    """The policy snapshot the job saved at a rung's epoch, as a regular file inside the job (never a symlink)."""
-    nn_dir = out_dir / "nn"
-    path = rung_file(nn_dir, epoch)
-    if nn_dir.is_symlink() or path.is_symlink() or not path.is_file():
+    """The policy snapshot the job saved at a rung's epoch, as a regular file inside the job
+    (never a symlink)."""
+    job = JobDir(out_dir)
+    path = job.rung(epoch)
+    if job.nn.is_symlink() or path.is_symlink() or not path.is_file():
         raise FileNotFoundError(f"{path} is not a regular checkpoint file")
     return path
 
@@ -87,17 +86,17 @@ async def evaluate_job(
     """{fitness, std, episodes, error, overstated} of the job's policy, measured in a clean process:
     its trained checkpoint, or with ``rung`` the snapshot it saved at that epoch."""
     out_dir = Path(job.out_dir).resolve()  # the worker runs in work_dir: every path it gets is absolute
-    work_dir = out_dir / (EVAL_DIR if rung is None else f"{EVAL_DIR}_rung{rung}")
+    work_dir = JobDir(out_dir).clean_eval(rung)
     try:
         policy = copy_policy(out_dir, work_dir, None if rung is None else rung_checkpoint(out_dir, rung))
     except OSError as exc:
         return {"fitness": None, "std": None, "episodes": 0, "error": str(exc), "overstated": False}
     spec = {"task": job.task, "checkpoint": str(policy), "seed": EVAL_SEED, "ppo": job.ppo, "sim": job.sim}
-    write_json_atomic(work_dir / "evaluation.json", spec)
+    write_json_atomic(work_dir / EVAL_SPEC_FILE, spec)
     report, outcome = await run_for_message(
         WORKER_MODULE,
         work_dir,
-        "eval.log",
+        EVAL_LOG_FILE,
         "evaluation",
         timeout_s=timeout_s,
         memory_limit_gb=memory_limit_gb,

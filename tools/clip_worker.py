@@ -12,15 +12,14 @@ import traceback
 from pathlib import Path
 
 from tools.isolation.channel import send
-
-SPEC_FILE = "clip.json"
+from tools.job_dir import CLIP_SPEC_FILE
 
 
 def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    spec = json.loads((Path(sys.argv[1]) / SPEC_FILE).read_text())
+    spec = json.loads((Path(sys.argv[1]) / CLIP_SPEC_FILE).read_text())
     try:
         from sim.mujoco.render import render_checkpoint
         from sim.registry import make_task

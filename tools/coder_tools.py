@@ -30,7 +30,8 @@ def describe_ranges(ranges: dict[str, list[float | None]], num_envs: int) -> str
     """One line per output: its shape and [min, mean, max] over the dry run."""
 
     return "\n".join(
-        f"  {name}: shape ({num_envs},), min {fmt(lo, missing='nan')}, mean {fmt(mean, missing='nan')}, max {fmt(hi, missing='nan')}"
+        f"  {name}: shape ({num_envs},), min {fmt(lo, missing='nan')}, mean {fmt(mean, missing='nan')}, "
+        f"max {fmt(hi, missing='nan')}"
         for name, (lo, mean, hi) in ranges.items()
     )
 

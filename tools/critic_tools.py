@@ -55,7 +55,8 @@ def critic_tools(candidates: list[dict]) -> list[BaseTool]:
 
     @tool
     def candidate_stats(candidate_id: str, names: list[str] | None = None) -> str:
-        """Per-epoch training curves of a trained candidate: its reward components, task_score and episode_length.
+        """Per-epoch training curves of a trained candidate: its reward components, task_score and \
+episode_length.
 
         names: which series to return (default: all). Long runs are thinned to evenly spaced epochs.
         """

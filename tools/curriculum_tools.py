@@ -1,4 +1,5 @@
-"""The Curriculum agent's tools: the registry's tasks (and which share spaces), and finished stages' summaries.
+"""The Curriculum agent's tools: the registry's tasks (and which share spaces),
+and finished stages' summaries.
 
 They read the registry and the stage summaries (summary.json's ``stages`` entries); they run nothing.
 The tool loop (``agents.llm.tool_loop``) bounds every result before it reaches a prompt.

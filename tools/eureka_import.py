@@ -1,4 +1,5 @@
-"""Bring rewards from an Eureka run: take them out of its output folder or its log, check them, train them here.
+"""Bring rewards from an Eureka run: take them out of its output folder or its log, check them,
+train them here.
 
     python -m tools.eureka_import PATH --task Cartpole [--out DIR] [--train] [--max-epochs N] [--seeds 3]
 
@@ -24,6 +25,7 @@ from sim.isaac_names import check_reward_names
 from sim.registry import UnknownTaskError, task_class, task_names
 from sim.reward.program import RewardProgramError, inspect_source
 from tools.devices import parse_devices
+from tools.job_dir import REWARDS_DIR, TRAIN_DIR, seed_job
 from tools.jobs import TrainJob, clean_fitness
 from tools.pool import DevicePool
 from tools.text import error_headline, fmt, one_line
@@ -91,7 +93,7 @@ async def train_all(
             reward_name=name,
             seed=seed,
             ppo=ppo,
-            out_dir=str(out / "train" / f"{name}-seed{seed}"),
+            out_dir=str(out / TRAIN_DIR / seed_job(name, seed)),
         )
         result = await pool.run(job)
         return {
@@ -153,14 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     out = args.out or Path(f"runs/eureka-import-{time.strftime('%Y%m%d-%H%M%S')}")
-    (out / "rewards").mkdir(parents=True, exist_ok=True)
+    (out / REWARDS_DIR).mkdir(parents=True, exist_ok=True)
     errors = {}
     for name, source in programs.items():
-        (out / "rewards" / f"{name}.py").write_text(source)
+        (out / REWARDS_DIR / f"{name}.py").write_text(source)
         errors[name] = static_error(source, args.task)
     valid = {name: source for name, source in programs.items() if errors[name] is None}
     print(
-        f"{len(programs)} programs from {args.path}, {len(valid)} valid for {args.task}; written to {out / 'rewards'}"
+        f"{len(programs)} programs from {args.path}, {len(valid)} valid for {args.task}; "
+        f"written to {out / REWARDS_DIR}"
     )
     for name, error in errors.items():
         if error:

@@ -13,15 +13,14 @@ import traceback
 from pathlib import Path
 
 from tools.isolation.channel import send
-
-SPEC_FILE = "evaluation.json"
+from tools.job_dir import EVAL_SPEC_FILE
 
 
 def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    spec = json.loads((Path(sys.argv[1]) / SPEC_FILE).read_text())
+    spec = json.loads((Path(sys.argv[1]) / EVAL_SPEC_FILE).read_text())
     from sim.rl.checkpoint import CheckpointError, load_checkpoint
 
     try:

@@ -18,10 +18,11 @@ from sim.registry import check_backend
 from sim.rl.checkpoint import CheckpointError, load_checkpoint
 from tools.devices import PIN_ENV, parse_devices, pin_env
 from tools.files import fresh_dir, write_json_atomic
-from tools.gpu_probe_worker import SPEC_FILE, try_node
+from tools.gpu_probe_worker import try_node
 from tools.isolation.confinement import active_layers, nvidia_nodes
 from tools.isolation.memory import mechanism
 from tools.isolation.sandbox import run_for_message
+from tools.job_dir import PROBE_DIR, PROBE_LOG_FILE, PROBE_SPEC_FILE
 from tools.jobs import TrainJob, TrainResult, clean_fitness, failed_result
 from tools.pool import DevicePool
 from tools.text import error_headline, fmt
@@ -55,11 +56,11 @@ async def probe(device: str, work_dir: Path) -> list[str]:
     CUDA's start (under the memory cap), and the pinning (the worker must see exactly one GPU)."""
     nodes = sorted(str(node) for node in nvidia_nodes())
     outside = {node: try_node(node) for node in nodes}
-    write_json_atomic(fresh_dir(work_dir) / SPEC_FILE, {"nodes": nodes})
+    write_json_atomic(fresh_dir(work_dir) / PROBE_SPEC_FILE, {"nodes": nodes})
     report, outcome = await run_for_message(
         PROBE_MODULE,
         work_dir,
-        "probe.log",
+        PROBE_LOG_FILE,
         "probe",
         timeout_s=PROBE_TIMEOUT_S,
         memory_limit_gb=TRAIN_MEMORY_GB,
@@ -129,14 +130,14 @@ async def train_by(pool: DevicePool, job: TrainJob, deadline: float) -> TrainRes
 async def check_device(device: str, out: Path, sim: str, deadline: float) -> list[str]:
     """Probe ``device``, then train the two jobs on it at once (under a run's memory cap); print each and the
     device's throughput."""
-    refused = await probe(device, out / "probe")
+    refused = await probe(device, out / PROBE_DIR)
     pool = DevicePool(device, trainers_per_device=2, timeout_s=BUDGET_S, memory_limit_gb=TRAIN_MEMORY_GB)
     jobs = [
         make_job("Cartpole", "human", out / "Cartpole", ppo=CARTPOLE_PPO),
         make_job(HAND, "human", out / HAND, ppo=HAND_PPO[sim], sim=sim),
     ]
     results = await asyncio.gather(*(train_by(pool, job, deadline) for job in jobs))
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=True):
         beside = f" (MuJoCo Warp's published figure: {PUBLISHED_HAND})" if job.sim == "mjwarp" else ""
         print(
             f"{device} {job.task} on {job.sim} x {job.ppo['num_envs']} envs: {result['status']}, "

@@ -17,8 +17,8 @@ import traceback
 from pathlib import Path
 
 from tools.isolation.channel import send
+from tools.job_dir import PROBE_SPEC_FILE
 
-SPEC_FILE = "probe.json"
 #: An ioctl request no NVIDIA driver has: the driver answers EINVAL or ENOTTY, while Landlock, which decides
 #: before any driver, answers EACCES.
 UNKNOWN_IOCTL = 0
@@ -55,7 +55,7 @@ def start_cuda() -> dict:
 
 
 def main() -> None:
-    spec = json.loads((Path(sys.argv[1]) / SPEC_FILE).read_text())
+    spec = json.loads((Path(sys.argv[1]) / PROBE_SPEC_FILE).read_text())
     send({"type": "probe", "nodes": {path: try_node(path) for path in spec["nodes"]}, **start_cuda()})
 
 

@@ -12,11 +12,9 @@ from typing import Any, TypedDict
 from sim.reward.program import MAX_COMPONENTS, valid_component_name
 from sim.rl.ppo_config import ppo_config
 from tools.files import write_json_atomic
+from tools.job_dir import JobDir
 from tools.text import clip_text
 
-JOB_FILE = "job.json"
-RESULT_FILE = "result.json"
-LOG_FILE = "train.log"
 DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
@@ -39,7 +37,8 @@ class TrainJob:
     sim: str = "default"
     #: Epochs at which the policy is snapshotted and judged against the other candidates (tools.rungs).
     rungs: list[int] = field(default_factory=list)
-    #: The run's secret mixed into the training's random streams (sim.seeding): the reward cannot know its states.
+    #: The run's secret mixed into the training's random streams (sim.seeding):
+    #: the reward cannot know its states.
     seed_salt: str = ""
 
     def identity(self) -> dict[str, Any]:
@@ -53,7 +52,7 @@ class TrainJob:
         }
 
     def write(self) -> Path:
-        path = Path(self.out_dir) / JOB_FILE
+        path = JobDir(self.out_dir).job
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, asdict(self))
         return path
@@ -189,8 +188,8 @@ def unproven(raw: dict, epochs_seen: list[int], max_epochs: int) -> str | None:
         else "no epoch"
     )
     return (
-        f"the worker reported a finished training of {fmt_count(claimed)} epochs, but its progress showed {seen} "
-        f"of {max_epochs}: a result without that evidence is not believed"
+        f"the worker reported a finished training of {fmt_count(claimed)} epochs, "
+        f"but its progress showed {seen} of {max_epochs}: a result without that evidence is not believed"
     )
 
 

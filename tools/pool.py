@@ -14,9 +14,8 @@ from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
 from tools.files import copy_regular, planted_path, read_tail, write_json_atomic
 from tools.isolation.sandbox import run_module, signal_group
+from tools.job_dir import RESULT_FILE, TRAIN_LOG_FILE, WARM_START_FILE
 from tools.jobs import (
-    LOG_FILE,
-    RESULT_FILE,
     TrainJob,
     TrainResult,
     failed_result,
@@ -26,7 +25,6 @@ from tools.jobs import (
 )
 from tools.rungs import Judge, Verdict, describe
 from tools.text import clip_text
-from tools.train_worker import WARM_START_FILE
 
 WORKER_MODULE = "tools.train_worker"
 
@@ -79,7 +77,8 @@ class DevicePool:
     async def run(
         self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
     ) -> TrainResult:
-        """Train ``job``; ``on_progress`` gets {epoch, max_epochs, fitness} after every epoch, ``judge`` each rung."""
+        """Train ``job``; ``on_progress`` gets {epoch, max_epochs, fitness} after every epoch,
+        ``judge`` each rung."""
         device = await self.slots.get()
         try:
             return await self._train_on(device, job, on_progress, judge)
@@ -157,7 +156,7 @@ class DevicePool:
                 WORKER_MODULE,
                 [str(out_dir)],
                 work_dir=out_dir,
-                log_name=LOG_FILE,
+                log_name=TRAIN_LOG_FILE,
                 timeout_s=self.timeout_s,
                 memory_limit_gb=self.memory_limit_gb,
                 env=pin_env(job.device),
@@ -180,7 +179,7 @@ class DevicePool:
             return sanitize_result(results[0], job, epochs_seen, wall_s)
         if outcome.violated_protocol:
             return failed_result(job, f"training {outcome.describe(self.timeout_s)}", wall_s)
-        tail = log_tail(out_dir / LOG_FILE)
+        tail = log_tail(out_dir / TRAIN_LOG_FILE)
         # What ended the worker comes last: it is the error's headline, never a line the reward printed.
         message = (
             f"last log lines:\n{tail}\n" if tail else ""
@@ -189,9 +188,9 @@ class DevicePool:
 
 
 class RungWatch:
-    """One training's rungs: at each snapshot it reports, the worker is paused (SIGSTOP: it cannot refuse) while
-    a clean process measures the snapshot and the judge decides; it then trains on from where it was, or a stop
-    verdict cancels it."""
+    """One training's rungs: at each snapshot it reports, the worker is paused (SIGSTOP: it cannot refuse)
+    while a clean process measures the snapshot and the judge decides; it then trains on from where it was, or
+    a stop verdict cancels it."""
 
     def __init__(self, pool: DevicePool, job: TrainJob, judge: Judge | None):
         self.pool, self.job, self.judge = pool, job, judge

@@ -26,9 +26,8 @@ import ray
 
 from tools.clean_eval import trained_checkpoint
 from tools.files import write_json_atomic
+from tools.job_dir import JOB_FILE, RESULT_FILE, WARM_START_IN_FILE
 from tools.jobs import (
-    JOB_FILE,
-    RESULT_FILE,
     TrainJob,
     TrainResult,
     failed_result,
@@ -42,7 +41,6 @@ from tools.rungs import Judge
 MAX_ARCHIVE_BYTES = 1 << 30
 #: Caches a training leaves in its directory that the run does not need back.
 SKIPPED_DIRS = ("torchinductor_", ".cache")  # torch.compile and Warp kernel caches
-WARM_START_IN = "warm_start_in.pth"
 
 
 def pack(job_dir: Path) -> bytes:
@@ -94,8 +92,8 @@ class JobActor:
         try:
             local = TrainJob(**{**job, "out_dir": str(root / "job"), "checkpoint": None})
             if warm_start is not None:
-                (root / WARM_START_IN).write_bytes(warm_start)
-                local.checkpoint = str(root / WARM_START_IN)
+                (root / WARM_START_IN_FILE).write_bytes(warm_start)
+                local.checkpoint = str(root / WARM_START_IN_FILE)
             progress: asyncio.Queue = asyncio.Queue()
 
             async def ask_driver(epoch: int, fitness: float | None) -> dict:
@@ -172,8 +170,8 @@ class RayPool:  # a tools.pool.TrainingPool
     async def run(
         self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
     ) -> TrainResult:
-        """Train ``job`` on the cluster; its directory comes back into ``job.out_dir``. ``judge``: as DevicePool's
-        (asked here, on the driver, with the clean fitness the node measured at the rung)."""
+        """Train ``job`` on the cluster; its directory comes back into ``job.out_dir``. ``judge``: as
+        DevicePool's (asked here, on the driver, with the clean fitness the node measured at the rung)."""
         out_dir = Path(job.out_dir)
         (out_dir / RESULT_FILE).unlink(missing_ok=True)
         job.device = f"ray(gpus={self.resources['num_gpus']:g})"

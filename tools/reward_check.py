@@ -19,21 +19,23 @@ from sim.registry import task_class
 from sim.reward.program import MAX_COMPONENTS, RewardProgramError, inspect_source, valid_component_name
 from tools.files import write_json_atomic
 from tools.isolation.sandbox import run_for_message
+from tools.job_dir import CHECK_FILE, CHECK_LOG_FILE
 from tools.jobs import finite_or_none
 from tools.text import clip_text
 
-CHECK_FILE = "check.json"
 BEHAVIOUR = re.compile(r"[0-9a-f]{16}")
 #: A dry run uses under 0.5 GB on every task (measured: 0.21 GB of private writable memory on Cartpole to
 #: 0.40 GB on FrankaCabinet, resident memory alike), so a program that hoards memory hits this cap within
 #: seconds instead of racing the dry run's timeout.
 DRY_RUN_MEMORY_GB = 2
 WORKER_MODULE = "tools.check_worker"
-#: Seconds the program itself may take in a dry run (its module code, every state, the synthetic batches), once
-#: the worker has started and built the task: an honest program takes well under one; then the slot is free.
+#: Seconds the program itself may take in a dry run (its module code, every state, the synthetic batches),
+#: once the worker has started and built the task: an honest program takes well under one;
+#: then the slot is free.
 DRY_RUN_BUDGET_S = 5.0
 #: The dry run's states (tools/check_worker.py): DRY_RUN_STEPS steps from a reset, then ROLLOUT_SAMPLES states
-#: every ROLLOUT_STRIDE steps of random-action episodes, and SYNTHETIC_BATCHES batches of wider synthetic inputs.
+#: every ROLLOUT_STRIDE steps of random-action episodes, and SYNTHETIC_BATCHES batches of wider synthetic
+#: inputs.
 DRY_RUN_ENVS, DRY_RUN_STEPS, ROLLOUT_SAMPLES, ROLLOUT_STRIDE, SYNTHETIC_BATCHES = 16, 4, 12, 8, 8
 #: How many states a behaviour digest covers.
 CHECKED_STATES = DRY_RUN_ENVS * (DRY_RUN_STEPS + ROLLOUT_SAMPLES + SYNTHETIC_BATCHES)
@@ -71,7 +73,8 @@ def static_check(source: str, state_names: list[str], task: str | None = None) -
 
 
 def sanitize_ranges(raw: object) -> dict[str, list[float | None]]:
-    """The dry run's value ranges rebuilt with checked names, count and numbers (the worker ran reward code)."""
+    """The dry run's value ranges rebuilt with checked names, count and numbers
+    (the worker ran reward code)."""
     if not isinstance(raw, dict):
         return {}
     ranges = {}
@@ -101,7 +104,7 @@ async def check_reward(
         verdict, outcome = await run_for_message(
             WORKER_MODULE,
             work_dir,
-            "check.log",
+            CHECK_LOG_FILE,
             "check",
             timeout_s=timeout_s,
             memory_limit_gb=memory_limit_gb,

@@ -36,7 +36,8 @@ Judge = Callable[[int, "float | None"], Awaitable[Verdict]]
 
 
 def rung_epochs(fractions: list[float], max_epochs: int) -> list[int]:
-    """The epochs of rungs at these fractions of ``max_epochs`` (from MIN_RUNG_EPOCH, before the last, unique)."""
+    """The epochs of rungs at these fractions of ``max_epochs`` (from MIN_RUNG_EPOCH, before the last,
+    unique)."""
     return sorted({e for f in fractions if MIN_RUNG_EPOCH <= (e := round(f * max_epochs)) < max_epochs})
 
 
@@ -62,6 +63,7 @@ def describe(verdict: Verdict, max_epochs: int) -> str:
     """One line for the candidate's error, the Coder's next prompt and the report."""
     fitness = "no clean fitness" if verdict["fitness"] is None else f"clean fitness {verdict['fitness']:.4g}"
     return (
-        f"stopped early at epoch {verdict['epoch']} of {max_epochs}: {fitness}, with {verdict['better']} of the "
-        f"{verdict['peers'] - 1} other candidates at that rung ahead of it (the rung keeps the best {verdict['kept']})"
+        f"stopped early at epoch {verdict['epoch']} of {max_epochs}: {fitness}, with {verdict['better']} "
+        f"of the {verdict['peers'] - 1} other candidates at that rung ahead of it (the rung keeps the best "
+        f"{verdict['kept']})"
     )

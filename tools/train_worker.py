@@ -14,10 +14,8 @@ from pathlib import Path
 
 from tools.devices import PIN_ENV, worker_device
 from tools.isolation.channel import send
-from tools.jobs import JOB_FILE, TrainJob, TrainResult, failed_result
-
-REWARD_FILE = "reward.py"
-WARM_START_FILE = "warm_start.pth"
+from tools.job_dir import JobDir
+from tools.jobs import TrainJob, TrainResult, failed_result
 
 
 def report_progress(progress: dict) -> None:
@@ -31,8 +29,9 @@ def report_rung(epoch: int) -> None:
 def run(out_dir: Path) -> TrainResult:
     """Train the job in ``out_dir``; never raises for errors caused by the reward or config."""
     started = time.perf_counter()
-    job = TrainJob.read(out_dir / JOB_FILE)
-    reward_path = out_dir / REWARD_FILE
+    files = JobDir(out_dir)
+    job = TrainJob.read(files.job)
+    reward_path = files.reward
     reward_path.write_text(job.reward_source)
     from sim.reward.program import root_cause
 
@@ -43,7 +42,7 @@ def run(out_dir: Path) -> TrainResult:
 
         program = RewardProgram.from_source(job.reward_source, filename=str(reward_path))
         cfg = ppo_config(job.task, job.ppo)
-        warm_start = str(out_dir / WARM_START_FILE) if job.checkpoint else None
+        warm_start = str(files.warm_start) if job.checkpoint else None
         device = worker_device(job.device)
         print(f"slot {job.device}, {PIN_ENV}={os.environ.get(PIN_ENV)!r}: training on {device}", flush=True)
         result = train(
@@ -63,7 +62,7 @@ def run(out_dir: Path) -> TrainResult:
     except Exception as exc:  # noqa: BLE001 - every failure becomes a structured result
         error = root_cause(exc, str(reward_path))
         if job.checkpoint:  # name the user's checkpoint, not the job's copy of it
-            error = error.replace(str(out_dir / WARM_START_FILE), job.checkpoint)
+            error = error.replace(str(files.warm_start), job.checkpoint)
         result = failed_result(job, error, time.perf_counter() - started)
     result.update(job.identity())
     return result

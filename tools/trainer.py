@@ -132,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         clean = clean_fitness(result)
         print(
-            f"{result['status']}: fitness={clean} (clean evaluation) train_fitness_max={result['fitness_max']} "
-            f"env_steps={result['env_steps']} "
-            f"wall={result['wall_s']:.1f}s steps/s={result['steps_per_s']:.0f} checkpoint={result['checkpoint']}"
+            f"{result['status']}: fitness={clean} (clean evaluation) "
+            f"train_fitness_max={result['fitness_max']} env_steps={result['env_steps']} "
+            f"wall={result['wall_s']:.1f}s steps/s={result['steps_per_s']:.0f} "
+            f"checkpoint={result['checkpoint']}"
         )
         if result["error"]:
             print(result["error"], file=sys.stderr)

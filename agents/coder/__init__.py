@@ -18,6 +18,7 @@ from agents.coder.text import write_candidate
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.gateway import LLMGateway
 from sim.base import BatchedTask
+from tools.job_dir import USER_SUFFIX, program_file
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
@@ -25,7 +26,8 @@ log = structlog.get_logger("coder")
 
 @dataclass
 class Coder:
-    """The run's Coder: its gateway and its protocols' settings, fixed when the run opens (graph/context.py)."""
+    """The run's Coder: its gateway and its protocols' settings, fixed when the run opens
+    (graph/context.py)."""
 
     gateway: LLMGateway
     profile: str
@@ -74,7 +76,8 @@ async def write(
     programs: Programs | None = None,
 ) -> Draft:
     """One candidate: ``code`` (pasted by the user) validated, or a program the Coder writes and validates;
-    given ``programs``, a program already tried is an error the Coder is told, within the sample's attempts."""
+    given ``programs``, a program already tried is an error the Coder is told,
+    within the sample's attempts."""
     if code is not None:
         return await given_candidate(code, task, key, work_dir, check_timeout_s)
     common = dict(profile=profile, check_timeout_s=check_timeout_s, programs=programs)
@@ -92,7 +95,7 @@ async def given_candidate(
 ) -> Draft:
     """A program the user pasted (/edit), validated like a Coder's; no LLM is called."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    path = work_dir / f"{key.rsplit('/', 1)[-1]}_user.py"
+    path = program_file(work_dir, key.rsplit("/", 1)[-1], USER_SUFFIX)
     error = await validate(code, task, path, check_timeout_s)
     log.info(
         "coder.user_candidate", key=key, status="invalid" if error else "valid", error=error_headline(error)

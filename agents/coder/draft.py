@@ -11,6 +11,7 @@ import structlog
 from agents.llm.gateway import FATAL, LLMCallError
 from sim.base import BatchedTask
 from sim.isaac_names import reward_names
+from tools.job_dir import check_dir
 from tools.reward_check import RewardCheckError, check_reward
 from tools.text import error_headline
 
@@ -38,7 +39,8 @@ class Draft:
 def after_llm_failure(
     exc: LLMCallError, draft: Draft | None, key: str, calls: int, tool_calls: int = 0
 ) -> Draft:
-    """The sample after its ``calls``-th LLM call failed; a fatal failure propagates (no later call can succeed).
+    """The sample after its ``calls``-th LLM call failed; a fatal failure propagates
+    (no later call can succeed).
 
     A failed repair leaves the sample what its last program was, with both reasons; a failed first
     call makes it ``llm_failed``.
@@ -53,8 +55,8 @@ def after_llm_failure(
 
 
 class Programs(Protocol):
-    """What a valid program is checked against before it may train: the search's record of the programs already
-    tried (``graph/search/novelty.py: KnownPrograms``)."""
+    """What a valid program is checked against before it may train: the search's record of the programs
+    already tried (``graph/search/novelty.py: KnownPrograms``)."""
 
     #: A copy ends the sample at once (its slot is spent on the numbers of a program, not on the model).
     copy_ends_sample: bool
@@ -73,9 +75,7 @@ async def validate(
     tried, given ``programs``): its error, or None."""
     path.write_text(code)
     try:
-        checked = await check_reward(
-            task.name, code, reward_names(task), path.parent / f"check_{path.stem}", check_timeout_s
-        )
+        checked = await check_reward(task.name, code, reward_names(task), check_dir(path), check_timeout_s)
     except RewardCheckError as exc:
         return str(exc)
     return programs.claim(code, checked.behaviour) if programs else None
@@ -95,7 +95,8 @@ class Failures:
         self.last_copy: str | None = None
 
     def copying(self, duplicate_of: str | None) -> bool:
-        """Record whose program an attempt repeated; True if the previous attempt repeated the same candidate's."""
+        """Record whose program an attempt repeated; True if the previous attempt repeated the same
+        candidate's."""
         again = duplicate_of is not None and duplicate_of == self.last_copy
         self.last_copy = duplicate_of
         return again

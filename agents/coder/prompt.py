@@ -27,8 +27,9 @@ def answer_start(task: type[BatchedTask]) -> str:
 
 
 def state_names(task: type[BatchedTask], profile: str) -> str:
-    """The inputs a reward may take; the ``paper`` profile adds IsaacGymEnvs' names for the task (what Eureka's
-    observation code showed GPT-4), which small models are not shown (more names made them invent inputs)."""
+    """The inputs a reward may take; the ``paper`` profile adds IsaacGymEnvs' names for the task (what
+    Eureka's observation code showed GPT-4), which small models are not shown
+    (more names made them invent inputs)."""
     isaac = describe_isaac_names(task) if profile == "paper" else ""
     return task.describe_state() + (
         f"\nIsaacGymEnvs' names for this task are accepted too:\n{isaac}" if isaac else ""

@@ -27,6 +27,7 @@ from agents.feedback import error_feedback
 from agents.llm.gateway import LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
+from tools.job_dir import ATTEMPT_SUFFIX, program_file
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
@@ -67,7 +68,7 @@ async def write_candidate(
             )
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=attempt + 1)
-        path = work_dir / f"{key.rsplit('/', 1)[-1]}_attempt{attempt}.py"
+        path = program_file(work_dir, key.rsplit("/", 1)[-1], ATTEMPT_SUFFIX, attempt)
         code = None
         try:
             if reply.truncated:

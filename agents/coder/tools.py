@@ -23,6 +23,7 @@ from agents.llm.tool_loop import converse
 from prompts import render
 from sim.base import BatchedTask
 from tools.coder_tools import coder_tools
+from tools.job_dir import CHECKED_SUFFIX, ROUND_SUFFIX, program_file
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
@@ -48,7 +49,8 @@ async def write_candidate_with_tools(
     check_timeout_s: float,
     programs: Programs | None = None,
 ) -> Draft:
-    """One candidate from a tool-calling conversation (see the module docstring); LLM errors as in ``coder``."""
+    """One candidate from a tool-calling conversation (see the module docstring);
+    LLM errors as in ``coder``."""
     work_dir.mkdir(parents=True, exist_ok=True)
     name = key.rsplit("/", 1)[-1]
     outcomes: dict[str, str | None] = {}  # every program checked in the conversation -> None or its error
@@ -77,7 +79,7 @@ async def write_candidate_with_tools(
             run.reply,
             outcomes,
             task,
-            work_dir / f"{name}_round{rounds - 1}.py",
+            program_file(work_dir, name, ROUND_SUFFIX, rounds - 1),
             check_timeout_s,
             rounds,
             calls,
@@ -101,7 +103,7 @@ async def write_candidate_with_tools(
     if draft is not None:
         return draft
     if (checked := last_passed(outcomes)) is not None:  # it checked a working program but never submitted it
-        path = work_dir / f"{name}_checked.py"
+        path = program_file(work_dir, name, CHECKED_SUFFIX)
         path.write_text(checked)
         error = programs.claim(checked) if programs else None
         draft = Draft(
@@ -140,7 +142,8 @@ async def submission(
     calls: int,
     programs: Programs | None,
 ) -> Draft:
-    """Validate the program the model submitted (one already checked with ``check_reward`` keeps that verdict)."""
+    """Validate the program the model submitted (one already checked with ``check_reward`` keeps that
+    verdict)."""
     code = error = None
     try:
         if reply.truncated:

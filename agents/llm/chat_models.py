@@ -1,4 +1,5 @@
-"""Chat models from spec strings: ``provider:model``, an OpenAI-compatible ``base_url``, ``local``, ``replay:PATH``.
+"""Chat models from spec strings: ``provider:model``, an OpenAI-compatible ``base_url``, ``local``,
+``replay:PATH``.
 
 Each agent gets its model and its context window: the smaller of the size the server reports
 and the configured ``llm_context_tokens``, or whichever is known; the embedded model knows its own.
@@ -20,7 +21,8 @@ from agents.llm.servers import ServerError, probe
 
 
 class LLMConfigError(ValueError):
-    """An LLM spec that cannot be turned into a model (bad provider, missing key or package, server problem)."""
+    """An LLM spec that cannot be turned into a model (bad provider, missing key or package, server
+    problem)."""
 
 
 @dataclass

@@ -134,7 +134,8 @@ async def fit(messages: list[dict], max_tokens: int, window: ContextWindow, rese
     max_tokens = shrink(max_tokens, excess(), MIN_ANSWER_TOKENS, trimmed)
     if excess() > 0:
         raise ContextOverflowError(
-            f"the prompt takes {prompt + reserved} tokens even trimmed; with at least {MIN_ANSWER_TOKENS} for the answer "
+            f"the prompt takes {prompt + reserved} tokens even trimmed; with at least {MIN_ANSWER_TOKENS} "
+            "for the answer "
             f"it does not fit the model's context of {window.tokens} tokens ({window.source}); use a larger "
             "context (llm_context_tokens, the server's context size) or the small prompt profile"
         )

@@ -1,4 +1,5 @@
-"""The one LLM gateway: context fitting, bounded answers, concurrency cap, throttling, retries, usage, call log.
+"""The one LLM gateway: context fitting, bounded answers, concurrency cap, throttling, retries, usage,
+call log.
 
 Every agent call goes through ``LLMGateway.complete``. The conversation is fitted into the
 model's context window (``agents.llm.conversation``) and the answer is bounded by ``max_tokens``;
@@ -80,7 +81,8 @@ REACHABLE_TIMEOUT_S = 60  # asking whether a model answers again after an outage
 
 
 class LLMCallError(RuntimeError):
-    """A failed LLM call; ``kind`` is ``fatal``, ``unavailable``, ``rejected`` or ``budget`` (see the module docstring)."""
+    """A failed LLM call; ``kind`` is ``fatal``, ``unavailable``, ``rejected`` or ``budget``
+    (see the module docstring)."""
 
     def __init__(self, message: str, kind: str):
         super().__init__(message)
@@ -133,7 +135,8 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 class LLMGateway:
-    """Shared by all agents: per-agent models and context windows, a concurrency cap, a rate throttle, retries."""
+    """Shared by all agents: per-agent models and context windows, a concurrency cap, a rate throttle,
+    retries."""
 
     def __init__(
         self,
@@ -195,7 +198,8 @@ class LLMGateway:
         return self.budget_usd is not None and self.spent_usd() >= self.budget_usd
 
     def bind_tools(self, agent: str, tools: list[BaseTool] | None):
-        """``agent``'s model with ``tools`` bound (once per set of tools), or the model itself without tools."""
+        """``agent``'s model with ``tools`` bound (once per set of tools),
+        or the model itself without tools."""
         if not tools:
             return self.models[agent]
         names = (agent, tuple(t.name for t in tools))
@@ -208,7 +212,8 @@ class LLMGateway:
         return agent in self.tool_agents
 
     def switch_model(self, agent: str, model: BaseChatModel, window: ContextWindow, spec: str) -> None:
-        """Answer ``agent``'s next calls with ``model`` (priced as ``spec``); AgentModeError changes nothing."""
+        """Answer ``agent``'s next calls with ``model`` (priced as ``spec``);
+        AgentModeError changes nothing."""
         models, specs = {**self.models, agent: model}, {**self.specs, agent: spec}
         self.tool_agents = tool_agents(self.agent_mode, models, specs)
         self.models[agent], self.windows[agent], self.specs[agent] = model, window, spec
@@ -299,7 +304,8 @@ class LLMGateway:
     async def _invoke(self, agent: str, fitted: Fitted, timeout_s: float | None = None, model=None):
         """One model call with retries on transient errors; failures become ``LLMCallError`` of a kind."""
         model = model or self.models[agent]
-        # A smaller budget than the model was built with is passed per call (only a fitted context shrinks it).
+        # A smaller budget than the model was built with is passed per call
+        # (only a fitted context shrinks it).
         options = {"max_tokens": fitted.max_tokens} if fitted.max_tokens < self.max_tokens else {}
         async with self.semaphore:
             if self.budget_spent():  # checked in turn: calls waiting here see what the calls before them cost
@@ -342,7 +348,8 @@ class LLMGateway:
         return LLMCallError(f"{agent} LLM rejected the request ({reason})", REJECTED)
 
     async def reachable(self, agent: str) -> bool:
-        """Whether ``agent``'s model answers a one-line request, asked with the gateway's retries and backoff."""
+        """Whether ``agent``'s model answers a one-line request, asked with the gateway's retries and
+        backoff."""
         if isinstance(self.models[agent], ReplayChatModel):
             return True  # a transcript has nothing to wait for (and a probe would use up a response)
         probe = Fitted([{"role": "user", "content": "Reply with OK."}], self.max_tokens, None)
@@ -429,7 +436,8 @@ def usage_entry() -> dict:
 
 
 def add_call(entry: dict, record: dict, calls: int = 1) -> None:
-    """Add a call record's (or a usage entry's) tokens and cost to ``entry``; an unknown cost makes it unknown."""
+    """Add a call record's (or a usage entry's) tokens and cost to ``entry``;
+    an unknown cost makes it unknown."""
     entry["calls"] += calls
     entry["prompt_tokens"] += record.get("prompt_tokens", 0)
     entry["completion_tokens"] += record.get("completion_tokens", 0)

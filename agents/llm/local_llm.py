@@ -148,7 +148,8 @@ class LocalChatModel(BaseChatModel):
         return "llama.cpp-local"
 
     def bind_tools(self, tools, **kwargs: Any):
-        """The model with OpenAI-style tool schemas in every request (llama.cpp's jinja template renders them)."""
+        """The model with OpenAI-style tool schemas in every request
+        (llama.cpp's jinja template renders them)."""
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _generate(
@@ -180,8 +181,9 @@ class LocalChatModel(BaseChatModel):
     async def _agenerate(
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
     ) -> ChatResult:
-        """``_generate`` on a daemon thread of its own: llama.cpp cannot cancel a generation, and a run stopped
-        mid-answer (Ctrl-C) would otherwise wait for it, since asyncio waits for its executor's threads."""
+        """``_generate`` on a daemon thread of its own: llama.cpp cannot cancel a generation, and a run
+        stopped mid-answer (Ctrl-C) would otherwise wait for it, since asyncio waits for its executor's
+        threads."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[ChatResult] = loop.create_future()
 

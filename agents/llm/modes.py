@@ -1,4 +1,5 @@
-"""Which agents work with tool calls: ``agent_mode`` (tools, text or auto) against what each model supports."""
+"""Which agents work with tool calls: ``agent_mode`` (tools, text or auto) against what each model
+supports."""
 
 from __future__ import annotations
 

@@ -53,7 +53,8 @@ def model_calls(records: list[dict]) -> list[dict]:
 
 
 class ReplayChatModel(BaseChatModel):
-    """Replays one agent's recorded responses (and why each ended) in order; fails clearly when they run out."""
+    """Replays one agent's recorded responses (and why each ended) in order;
+    fails clearly when they run out."""
 
     agent: str
     source: str

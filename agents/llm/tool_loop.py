@@ -70,7 +70,8 @@ async def converse(
     until: Callable[[], bool] = lambda: False,
     candidate_text: dict[str, str] | None = None,
 ) -> ToolRun:
-    """Talk with ``agent``'s model until it answers without a tool call, ``until()`` holds, or the rounds run out.
+    """Talk with ``agent``'s model until it answers without a tool call, ``until()`` holds,
+    or the rounds run out.
 
     Calls are keyed ``<key>/round<n>`` (counting from ``first_round``), so a resumed run answers
     them from the log. ``candidate_text``: the tools whose results show what a candidate program wrote, each

@@ -1,4 +1,5 @@
-"""The outer graph's curriculum nodes: plan the stages, and decide at each stage boundary (the Curriculum agent)."""
+"""The outer graph's curriculum nodes: plan the stages, and decide at each stage boundary
+(the Curriculum agent)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from graph.nodes.stage_plan import (
     repeated,
     stage_plan,
 )
-from graph.results.summary import stage_entry, write_summary
+from graph.results.summary import stage_entry
 from graph.state import PriorReward, RunState, StageRecord
-from graph.steering.commands import stop_pending
 from sim.registry import task_config
 from sim.reward.program import ENTRY_POINT
 from sim.rl.ppo_config import compatible_tasks
@@ -73,9 +73,9 @@ async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     guidance goes into the agent's prompt, and the settings they changed (/samples, /iterations) hold for the
     stages that follow.
     """
-    ctx, s = runtime.context, runtime.context.settings
+    ctx = runtime.context
     record, remaining = state["stage_result"], state["plan"]
-    if record["stopped"] or stop_pending(ctx.inbox, state.get("steer_cursor", 0)):
+    if record["stopped"] or ctx.steering.stop_pending(state.get("steer_cursor", 0)):
         decision = {"action": "stop", "reason": "stopped by the user (/stop)", "by": "user"}
     elif spent := spent_budget(ctx):
         decision = {"action": "stop", "by": "budget", "reason": spent}
@@ -90,12 +90,13 @@ async def decide(state: RunState, runtime: Runtime[RunContext]) -> dict:
     elif decision["action"] == "advance":
         next_stage = following(remaining[0], best_of_stage(record["spec"], stages))
         update.update(stage={**next_stage, **overrides}, plan=remaining[1:])
-    write_summary(ctx.run, s.task, stages, None, "running", ctx.gateway.usage())
+    ctx.write_summary(stages, None, "running")
     return update
 
 
 async def agent_decision(state: RunState, ctx: RunContext) -> dict:
-    """The Curriculum agent's decision for the stage that just ended, told what the user said (@curriculum)."""
+    """The Curriculum agent's decision for the stage that just ended, told what the user said
+    (@curriculum)."""
     s, record, remaining = ctx.settings, state["stage_result"], state["plan"]
     has_next = bool(remaining)
     default = config_decision(record, has_next)

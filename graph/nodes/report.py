@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 
 from graph.context import RunContext
 from graph.results.report import report_or_warn
-from graph.results.summary import no_candidate_reason, write_summary
+from graph.results.summary import no_candidate_reason
 from graph.state import RunState, StageRecord
 from tools.clean_eval import job_of
 from tools.clip import render_clip, renders
@@ -27,8 +27,8 @@ async def report(state: RunState, runtime: Runtime[RunContext]) -> dict:
         status, reason = "budget_spent", last["decision"]["reason"]
     else:
         status = "completed" if last["decision"]["action"] == "finish" else "stopped_by_curriculum"
-    usage, timing = ctx.gateway.usage(), ctx.board.clock.timing()
-    summary = write_summary(ctx.run, ctx.settings.task, state["stages"], None, status, usage, reason, timing)
+    timing = ctx.board.clock.timing()
+    summary = ctx.write_summary(state["stages"], None, status, reason, timing)
     await write_run_report(ctx, summary, last)
     best = summary["best"] and {k: v for k, v in summary["best"].items() if k != "code"}  # the report has it
     log.info("run.done", status=status, best=best, final_eval=summary["final_eval"], timing=timing)

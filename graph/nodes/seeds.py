@@ -1,5 +1,5 @@
-"""The extra-seed trainings: the candidates the run's search picks (``graph/search``: ``seed_plan``) trained with
-one more seed each, from the stage's starting policy. Every candidate's trainings are in its ``seeds``
+"""The extra-seed trainings: the candidates the run's search picks (``graph/search``: ``seed_plan``) trained
+with one more seed each, from the stage's starting policy. Every candidate's trainings are in its ``seeds``
 (summary.json)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import structlog
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from graph.context import RunContext
+from graph.context import RunContext, spent_budget
 from graph.search.ranking import seed_entry
 from graph.state import SeedRequest, StageState
 from tools.jobs import clean_fitness
@@ -17,8 +17,11 @@ log = structlog.get_logger("graph")
 
 
 def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
-    """Under ``search: robust``, more seeds for the iteration's best trained candidates; else on to reflect."""
-    plan = runtime.context.search.seed_plan(state["candidates"], state["iteration"])
+    """Under ``search: robust``, more seeds for the iteration's best trained candidates; else (or with a spent
+    budget) on to reflect."""
+    if spent_budget(runtime.context):
+        return "reflect"
+    plan = runtime.context.search.seed_plan(state["stage"], state["candidates"], state["iteration"])
     sends = [
         Send("seed", SeedRequest(stage=state["stage"], candidate=c["id"], seed=seed, code=c["code"]))
         for c, seed in plan
@@ -29,13 +32,14 @@ def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send]
 async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
     """Train a candidate's program with one more seed (from the stage's starting policy), clean-evaluated."""
     ctx, stage, cid = runtime.context, request["stage"], request["candidate"]
-    name = f"{cid}-seed{request['seed']}"
+    out_dir = ctx.run.seed_training(stage["name"], cid, request["seed"])
+    name = out_dir.name
     result = await ctx.trainer.train(
         stage,
         request["code"],
         name=name,
         seed=request["seed"],
-        out_dir=ctx.run.seed_training(stage["name"], cid, request["seed"]),
+        out_dir=out_dir,
         event="seed.progress",
         candidate=cid,
     )

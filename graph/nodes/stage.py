@@ -13,7 +13,7 @@ from agents.untrusted import candidate_block
 from graph.context import RunContext, spent_budget
 from graph.results.progress import print_iteration
 from graph.results.run_dir import candidate_id
-from graph.results.summary import compute, write_summary
+from graph.results.summary import compute
 from graph.search.novelty import trained_programs
 from graph.search.ranking import rank_key, seed_entry, stage_policy, with_seeds
 from graph.search.tuning import tuning_note
@@ -65,18 +65,28 @@ async def start(state: StageState, runtime: Runtime[RunContext]) -> dict:
 
 
 def fan_out_candidates(state: StageState) -> list[Send]:
-    """The iteration's K samples for the Coder, then the programs the user pasted (/edit)."""
-    stage, it = state["stage"], state["iteration"]
-    codes = [None] * stage["samples"] + list(state.get("edits") or [])
+    """The iteration's K samples for the Coder, then the programs the user pasted (/edit); in the first
+    iteration of a run started from the human reward (``--init-reward human``), that reward too, so the search
+    never returns one its own selection ranks below it."""
+    stage, it, prior = state["stage"], state["iteration"], state["stage"]["prior_reward"]
+    codes = [(None, "coder")] * stage["samples"] + [(code, "user") for code in state.get("edits") or []]
+    if it == 0 and prior and prior.get("origin") == "human":
+        codes.append((prior["code"], "human"))
     known = trained_programs(state.get("candidates") or [])
     return [
         Send(
             "candidate",
             CandidateRequest(
-                stage=stage, iteration=it, sample=k, messages=state["messages"], code=code, known=known
+                stage=stage,
+                iteration=it,
+                sample=k,
+                messages=state["messages"],
+                code=code,
+                known=known,
+                author=author,
             ),
         )
-        for k, code in enumerate(codes)
+        for k, (code, author) in enumerate(codes)
     ]
 
 
@@ -119,7 +129,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
         result=None,
         llm_error=draft.llm_error,
         tool_calls=draft.tool_calls,
-        author="user" if pasted else "coder",
+        author=request.get("author", "user" if pasted else "coder"),
         duplicate_of=draft.duplicate_of,
         program=program_digest(draft.code) if draft.status == "valid" else None,
         seeds=[],
@@ -186,9 +196,8 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
         elite = await elect({**state, "candidates": scored}, ranked, runtime.context)
         program, feedback = elite["code"], elite["feedback"]
         chosen = next((c for c in scored if c["id"] == elite["candidate"]), {})
-        if chosen.get("tuned_from"):  # the Coder hears what the numbers did
-            parent = next((c for c in scored if c["id"] == chosen["tuned_from"]), None)
-            feedback = feedback.rstrip() + "\n\n" + tuning_note(chosen, parent)
+        if chosen.get("tuned_from") or chosen.get("recombined_from"):  # the Coder hears what the numbers did
+            feedback = feedback.rstrip() + "\n\n" + tuning_note(chosen, scored)
     elif best["status"] != "llm_failed":
         if elite:  # keep building on the elite; the failed programs' errors are feedback
             program = elite["code"]
@@ -244,12 +253,13 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     ctx.board.at_iteration(stage, it + 1)
     ctx.board.compute = compute(scored, [], state.get("tuning_runs") or [])
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
-    write_summary(ctx.run, s.task, state["stages"], running, "running", ctx.gateway.usage())
+    ctx.write_summary(state["stages"], running, "running")
     return update
 
 
 async def elect(state: StageState, ranked: list[Candidate], ctx: RunContext) -> Elite:
-    """The Critic's elite among this iteration's trained candidates (and the elite before), with its reflection."""
+    """The Critic's elite among this iteration's trained candidates
+    (and the elite before), with its reflection."""
     stage, previous = state["stage"], state.get("elite")
     election = await ctx.critic.elect(
         description=task_config(stage["task"])["description"],
@@ -284,7 +294,8 @@ def lost_to_outage(state: StageState) -> bool:
 
 
 def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
-    """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage (nothing trained)."""
+    """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage
+    (nothing trained)."""
     stage, best = state["stage"], state.get("best")
     threshold = stage["success_to_advance"]
     reached = (

@@ -24,6 +24,7 @@ STAGE_KEYS = {
     "max_epochs": int,
     "success_to_advance": (int, float),
     "repeats": int,
+    "extra_seeds": int,
 }
 #: A repeated stage trains this many times longer.
 REPEAT_EPOCH_FACTOR = 2
@@ -59,7 +60,7 @@ def check_entries(entries: list, where: str) -> None:
             if (
                 key != "success_to_advance"
                 and isinstance(value, int)
-                and value < (0 if key == "repeats" else 1)
+                and value < (0 if key in ("repeats", "extra_seeds") else 1)
             ):
                 raise SettingsError(f"{where}: stage {number} {key} must be positive, got {value}")
         try:
@@ -70,7 +71,8 @@ def check_entries(entries: list, where: str) -> None:
         if policy_shape(before["task"]) != policy_shape(after["task"]):
             raise SettingsError(
                 f"{where}: {before['task']} cannot warm-start {after['task']}: their policies differ "
-                f"(observations, actions, network) {policy_shape(before['task'])} vs {policy_shape(after['task'])}"
+                f"(observations, actions, network) {policy_shape(before['task'])} "
+                f"vs {policy_shape(after['task'])}"
             )
 
 
@@ -114,12 +116,13 @@ def stage_spec(number: int, entry: dict, settings: Settings) -> StageSpec:
         rank_by=settings.rank_by,
         rungs=rungs,
         rung_keep=settings.rung_keep or task_config(entry["task"]).get("rung_keep", DEFAULT_KEEP),
+        extra_seeds=pick("extra_seeds"),
     )
 
 
 def task_rungs(settings: Settings, task: str) -> list[float]:
-    """The stage's rungs (fractions of max_epochs): none under ``search: eureka``; the settings' if given, else the
-    task config's."""
+    """The stage's rungs (fractions of max_epochs): none under ``search: eureka``; the settings' if given,
+    else the task config's."""
     if settings.search == "eureka":
         return []
     if settings.rungs is not None:
@@ -151,7 +154,8 @@ def repeated(record: StageRecord) -> StageSpec:
 
 
 def following(spec: StageSpec, record: StageRecord) -> StageSpec:
-    """The next stage, from the finished stage's best policy and reward (or, if it trained none, what it started from)."""
+    """The next stage, from the finished stage's best policy and reward
+    (or, if it trained none, what it started from)."""
     before = record["spec"]
     return {
         **spec,
@@ -176,7 +180,8 @@ def options(record: StageRecord, has_next: bool) -> list[str]:
 
 
 def config_decision(record: StageRecord, has_next: bool) -> Decision:
-    """What the config says: repeat below ``success_to_advance`` or without a trained candidate, else go on."""
+    """What the config says: repeat below ``success_to_advance`` or without a trained candidate,
+    else go on."""
     spec, fitness = record["spec"], record["fitness"]
     can_repeat = spec["repeats"] > 0
     if record["best"] is None:

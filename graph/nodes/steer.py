@@ -1,13 +1,14 @@
 """The iteration boundary of a stage: the person's messages are applied here, in the order they came.
 
-After ``reflect``, the ``steer`` node reads the inbox messages after the last one applied (its id
-is checkpointed with the state, so a message that came before a kill is applied after
-``--resume``). Feedback goes into the Coder's next prompt (``/mode`` replace or join), settings
-change for the rest of the run, ``/edit`` programs join the next iteration, ``@curriculum``
-guidance waits for the stage decision, ``/stop`` ends the stage with the final evaluation, and
-``/pause`` (and, in human-feedback mode, waiting for the person's feedback) is a LangGraph
-``interrupt()``: the steering service waits for the message that ends it and graph.run resumes the
-graph. The node runs again from the start then, and reaches the same point, since the inbox only grows.
+After ``reflect``, the ``steer`` node takes the commands after the last one applied from the run's
+steering reader (``ctx.steering``, which parsed each message once; the last id is checkpointed with
+the state, so a message that came before a kill is applied after ``--resume``). Feedback goes into
+the Coder's next prompt (``/mode`` replace or join), settings change for the rest of the run,
+``/edit`` programs join the next iteration, ``@curriculum`` guidance waits for the stage decision,
+``/stop`` ends the stage with the final evaluation, and ``/pause`` (and, in human-feedback mode,
+waiting for the person's feedback) is a LangGraph ``interrupt()``: the steering service waits for
+the message that ends it and graph.run resumes the graph. The node runs again from the start then,
+and reaches the same point: the commands after its cursor stay queued.
 
 Questions and ``/status``-like commands are answered at once by the steering service
 (graph/steering/service.py), never here. A ``/model`` choice is kept in the state's overrides
@@ -24,10 +25,9 @@ from agents.llm.chat_models import LLMConfigError
 from agents.llm.modes import AgentModeError
 from graph.context import RunContext
 from graph.nodes.human_feedback import human_notice
-from graph.results.summary import write_summary
 from graph.settings import SettingsError
 from graph.state import StageState, SteerRecord
-from graph.steering.commands import Steer, boundary_steers
+from graph.steering.commands import Steer
 from graph.steering.inbox import Inbox
 from prompts import render
 
@@ -102,7 +102,10 @@ class Boundary:
             return f"the {steer.agent} now uses {steer.spec}"
         if steer.kind == "edit":
             if not self.next_iteration():
-                return "error: this stage has no iteration left to train it; /iterations N adds some, then /edit again"
+                return (
+                    "error: this stage has no iteration left to train it; "
+                    "/iterations N adds some, then /edit again"
+                )
             self.edits.append(steer.text)
             return f"your program is validated and trained in iteration {it} of {stage}"
         if steer.kind == "curriculum":
@@ -121,20 +124,19 @@ class Boundary:
 
 
 async def steer(state: StageState, runtime: Runtime[RunContext]) -> dict:
-    """Apply the inbox messages that came since the last boundary (see the module docstring)."""
+    """Apply the commands that came since the last boundary (see the module docstring)."""
     ctx, s = runtime.context, runtime.context.settings
     b = Boundary(state, ctx)
     cursor, inbox, waits = state.get("steer_cursor", 0), ctx.inbox, 0
+    ctx.steering.drop_applied(cursor)
     human = s.feedback == "human" and b.next_iteration()
     if human:
         await human_notice(state, ctx)
     done = False
     while not done:
-        batch = list(boundary_steers(inbox, after=cursor))
+        batch = ctx.steering.boundary(after=cursor)
         for message, command in batch:
             cursor = message.id
-            if command is None:
-                continue  # the steering service answers it
             effect = b.apply(command)
             inbox.reply(f"m{message.id}/applied", effect, message.id)
             b.records.append(
@@ -185,5 +187,5 @@ def update(state: StageState, ctx: RunContext, b: Boundary, cursor: int) -> dict
     }
     if b.records:
         running = {**state, **result, "steering": state.get("steering", []) + b.records}
-        write_summary(ctx.run, ctx.settings.task, state["stages"], running, "running", ctx.gateway.usage())
+        ctx.write_summary(state["stages"], running, "running")
     return result

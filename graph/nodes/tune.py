@@ -1,118 +1,164 @@
-"""The tuning node (``search: tuned``): the constants of the iteration's best program tuned by an optimiser
-(``graph/search/tuning.py``), every trial a training on the parent's seed, clean-evaluated. The winner joins the
-iteration's candidates as a program of its own (``tuned_from`` its parent) before the extra seeds are handed
-out, so it is selected over seeds like any other."""
+"""The tuning node (``search: tuned``), after the iteration's barrier: numbers from an optimiser
+(``graph/search/tuning.py``). First the constants of the iteration's best program; then the weights of a
+program recombined from the terms of the stage's two best programs (``sim/reward/recombine.py``). Each
+study's trials are trainings on one shared seed, clean-evaluated. A study's winner joins the iteration's
+candidates as a program of its own (``tuned_from`` its parent, or ``recombined_from`` its parents) before the
+extra seeds are handed out, so it is selected over seeds like any other."""
 
 from __future__ import annotations
 
 import structlog
 from langgraph.runtime import Runtime
 
-from graph.context import RunContext
+from graph.context import RunContext, spent_budget
 from graph.results.run_dir import candidate_id
 from graph.search.ranking import seed_entry
+from graph.search.tuning import Tuned
 from graph.search.tuning import tune as run_study
 from graph.state import Candidate, StageState
 from sim.reward.normal_form import program_digest
+from sim.reward.program import ENTRY_POINT, RewardProgramError
+from sim.reward.recombine import Parent, RecombineError, recombine
+from tools.job_dir import RECOMBINED_SUFFIX, TUNED_SUFFIX, program_file
 from tools.jobs import clean_fitness
 
 log = structlog.get_logger("graph")
 
 
 async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
-    """Tune the iteration's best program's constants; the winner, if it beat its parent, is a new candidate."""
-    ctx, s, stage, it = runtime.context, runtime.context.settings, state["stage"], state["iteration"]
+    """Tune the iteration's best program's constants, then recombine the stage's two best programs; each
+    study's winner that trained is a new candidate."""
+    ctx, it = runtime.context, state["iteration"]
+    runs, found = [], []
     plan = ctx.search.tuning_plan(state["candidates"], it)
-    if plan is None:
-        return {}
-    parent, trials = plan
-    shared = parent["seeds"][0]  # the parent's first training: the seed every trial shares
+    if plan is not None and not spent_budget(ctx):
+        parent, trials = plan
+        shared = parent["seeds"][0]  # the parent's first training: the seed every trial shares
+        study = await study_of(ctx, state, parent["code"], parent["id"], shared, trials)
+        log.info(
+            "tune.done",
+            candidate=parent["id"],
+            trials=study.trials,
+            parent_fitness=study.parent_fitness,
+            fitness=study.fitness,
+            moved=len(study.constants),
+        )
+        runs += study.runs
+        if study.code is not None:
+            found.append(winner(state, found, study, ctx, TUNED_SUFFIX, tuned_from=parent["id"]))
+    parents = ctx.search.recombination_plan([*state["candidates"], *found], it)
+    if parents and not spent_budget(ctx):
+        study = await recombined(ctx, state, parents)
+        if study is not None:
+            runs += study.runs
+            if study.code is not None:
+                ids = [p["id"] for p in parents]
+                found.append(winner(state, found, study, ctx, RECOMBINED_SUFFIX, recombined_from=ids))
+    return {"tuning_runs": [{k: v for k, v in r.items() if k != "result"} for r in runs], "candidates": found}
+
+
+async def recombined(ctx: RunContext, state: StageState, parents: list[Candidate]) -> Tuned | None:
+    """The study that sets the weights of the parents' terms, written out as one program (None if they
+    cannot be one program); its trials share the best parent's first seed."""
+    label = "+".join(p["id"] for p in parents)
+    try:
+        source = recombine([Parent(p["code"], tuple(p["result"]["components"])) for p in parents])
+    except (RecombineError, RewardProgramError) as exc:
+        log.warning("recombine.skipped", parents=label, reason=str(exc)[:300])
+        return None
+    trials = ctx.settings.recombination_trials
+    study = await study_of(ctx, state, source, label, parents[0]["seeds"][0], trials, recombined=True)
+    log.info("recombine.done", parents=label, trials=study.trials, fitness=study.fitness)
+    return study
+
+
+async def study_of(
+    ctx: RunContext,
+    state: StageState,
+    source: str,
+    label: str,
+    shared: dict,
+    trials: int,
+    recombined: bool = False,
+) -> Tuned:
+    """``trials`` trainings of ``source`` with constants an optimiser sets, on the seed of ``shared`` (the
+    training whose figure is the parent's, for a tuning; for a recombination, only the new entry's weights
+    move and the first trial trains the program as written)."""
+    stage = state["stage"]
 
     async def objective(code: str, trial: int) -> tuple[float | None, dict]:
-        name = f"{parent['id']}-trial{trial}"
+        out_dir = ctx.run.tuning_trial(stage["name"], label, trial)
         result = await ctx.trainer.train(
             stage,
             code,
-            name=name,
+            name=out_dir.name,
             seed=shared["seed"],
-            out_dir=ctx.run.tuning_trial(stage["name"], parent["id"], trial),
+            out_dir=out_dir,
             event="tune.progress",
-            candidate=parent["id"],
+            candidate=label,
             trial=trial,
         )
-        ctx.board.evaluated(name)
-        log.info(
-            "tune.trial",
-            candidate=parent["id"],
-            trial=trial,
-            status=result["status"],
-            fitness=clean_fitness(result),
-        )
+        ctx.board.evaluated(out_dir.name)
+        fitness = clean_fitness(result)
+        log.info("tune.trial", candidate=label, trial=trial, status=result["status"], fitness=fitness)
         entry = {
-            "parent": parent["id"],
+            "parent": label,
             "trial": trial,
             **seed_entry(shared["seed"], result),
             "train_fitness": result["fitness_max"],
             "checkpoint": result["checkpoint"],
             "result": {k: v for k, v in result.items() if k != "error"},
         }
-        return clean_fitness(result), entry
+        return fitness, entry
 
-    study = await run_study(
-        parent["code"],
-        shared["fitness"],
+    return await run_study(
+        source,
+        None if recombined else shared["fitness"],
         trials,
         objective,
         ctx.run.tuning_studies(stage["name"]),
-        study_name=parent["id"],
-        seed=s.seed,
+        study_name=label,
+        seed=ctx.settings.seed,
+        go_on=lambda: spent_budget(ctx) is None,
+        select=(lambda c: c.function == ENTRY_POINT) if recombined else (lambda c: True),
     )
-    log.info(
-        "tune.done",
-        candidate=parent["id"],
-        trials=study.trials,
-        parent_fitness=study.parent_fitness,
-        fitness=study.fitness,
-        moved=len(study.constants),
-    )
-    update: dict = {"tuning_runs": [{k: v for k, v in run.items() if k != "result"} for run in study.runs]}
-    if study.code is not None:
-        update["candidates"] = [tuned_candidate(state, parent, study, ctx)]
-    return update
 
 
-def tuned_candidate(state: StageState, parent: Candidate, study, ctx: RunContext) -> Candidate:
-    """The study's winner as a candidate of the iteration (the next free sample number), trained on one seed."""
+def winner(
+    state: StageState, found: list[Candidate], study: Tuned, ctx: RunContext, suffix: str, **origin
+) -> Candidate:
+    """The study's winner as a candidate of the iteration (the next free sample number), trained on one seed;
+    ``origin``: ``tuned_from`` or ``recombined_from``."""
     stage, it = state["stage"], state["iteration"]
-    sample = 1 + max(c["sample"] for c in state["candidates"] if c["iteration"] == it)
+    sample = 1 + max(c["sample"] for c in [*state["candidates"], *found] if c["iteration"] == it)
     cid = candidate_id(it, sample)
-    path = ctx.run.rewards(stage["name"]) / f"{cid}_tuned.py"
+    path = program_file(ctx.run.rewards(stage["name"]), cid, suffix)
     path.write_text(study.code)
-    winner = study.winner
-    seed = {k: winner[k] for k in ("seed", "fitness", "env_steps", "train_s", "status")}
+    best = study.winner
     record = Candidate(
         id=cid,
         iteration=it,
         sample=sample,
         status="trained",
-        fitness=winner["fitness"],
-        train_fitness=winner["train_fitness"],
+        fitness=best["fitness"],
+        train_fitness=best["train_fitness"],
         overstated=False,
         error=None,
         reward_path=str(path),
         code=study.code,
         response="",
         attempts=0,
-        checkpoint=winner["checkpoint"],
-        result=winner["result"],
+        checkpoint=best["checkpoint"],
+        result=best["result"],
         llm_error=None,
         tool_calls=0,
         author="optimiser",
         program=program_digest(study.code),
         behaviour=None,
         duplicate_of=None,
-        seeds=[seed],
-        tuned_from=parent["id"],
+        seeds=[{k: best[k] for k in ("seed", "fitness", "env_steps", "train_s", "status")}],
+        tuned_from=origin.get("tuned_from"),
+        recombined_from=origin.get("recombined_from"),
         constants=study.constants,
         importance=study.importance,
     )

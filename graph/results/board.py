@@ -78,9 +78,9 @@ class LiveBoard:
         if not c:
             return "compute: nothing trained yet in this stage"
         return (
-            f"compute to iteration {self.iteration}: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of training, "
-            f"{c['trainings']} trainings ({c['stopped_early']} stopped early, {c['duplicates']} duplicates not "
-            f"trained)"
+            f"compute to iteration {self.iteration}: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of "
+            f"training, {c['trainings']} trainings ({c['stopped_early']} stopped early, {c['duplicates']} "
+            f"duplicates not trained)"
         )
 
     def describe(self) -> list[str]:

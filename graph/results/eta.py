@@ -97,6 +97,7 @@ class RunClock:
         self.spec: StageSpec | None = None
         self.iteration, self.evaluating, self.first_eta_s = 0, False, None
         self.in_flight = 0
+        self.env_steps, self.train_s = 0, 0.0  # of the run's trainings so far (a resume carries them over)
         self.new_phase()
 
     def elapsed_s(self) -> float:
@@ -144,13 +145,21 @@ class RunClock:
                 self.busy_s += time.monotonic() - self.busy_since
 
     def trained(self, job: TrainJob, result: TrainResult) -> None:
-        """A training ended: its wall time joins the pace (unless it failed); logs the ETA."""
+        """A training ended: its env-steps and seconds join the run's, its wall time the pace (unless it
+        failed); logs the ETA."""
+        self.env_steps += int(result.get("env_steps") or 0)
+        self.train_s += float(result.get("wall_s") or 0.0)
         if result["status"] != "failed":
             ppo = ppo_config(job.task, job.ppo)
             size = ppo["max_epochs"] * ppo["num_envs"]
             wall = result["finished_at"] - result["started_at"]
             self.pace.trainings.setdefault(job.task, []).append((wall, size))
         self.report()
+
+    def carry(self, compute: dict) -> None:
+        """A resumed run's clock starts with what its summary says the run trained before."""
+        self.env_steps += int(compute.get("env_steps") or 0)
+        self.train_s += float(compute.get("train_s") or 0.0)
 
     def work(self) -> list[Work]:
         """What is left: the running stage's iterations (none once it evaluates), then the later stages."""
@@ -172,7 +181,9 @@ class RunClock:
             iterations=max(iterations, 0),
             samples=spec["samples"],
             trials=self.tuning_trials if tuned else 0,
-            seeds=min(self.seed_top_k, spec["samples"]) * self.extra_seeds if searched else 0,
+            seeds=min(self.seed_top_k, spec["samples"]) * spec.get("extra_seeds", self.extra_seeds)
+            if searched
+            else 0,
             eval_seeds=spec["eval_seeds"],
             decides=decides,
         )

@@ -57,8 +57,9 @@ TERMINAL_EVENTS = frozenset(
 
 
 class TerminalFilter:
-    """Drops, on a terminal and unless ``verbose``, the info events not in TERMINAL_EVENTS (every epoch's progress,
-    every LLM call); warnings and errors always pass, and log.jsonl (written before) keeps everything."""
+    """Drops, on a terminal and unless ``verbose``, the info events not in TERMINAL_EVENTS (every epoch's
+    progress, every LLM call); warnings and errors always pass, and log.jsonl
+    (written before) keeps everything."""
 
     def __init__(self, verbose: bool = False, is_terminal=lambda: sys.stderr.isatty()):
         self.verbose, self.is_terminal = verbose, is_terminal

@@ -36,7 +36,8 @@ def usage_line(usage: dict) -> str:
 
 
 def progress_logger(board: LiveBoard, name: str, event: str, **fields) -> Callable[[dict], None]:
-    """Per-epoch progress of the training ``name``: onto the board, and a log line at every 10% of the epochs."""
+    """Per-epoch progress of the training ``name``: onto the board,
+    and a log line at every 10% of the epochs."""
 
     def on_progress(p: dict) -> None:
         training = board.progress(name, p)

@@ -18,8 +18,16 @@ from pathlib import Path
 import structlog
 from matplotlib.figure import Figure as Canvas  # the object API: no pyplot state, no display
 
-from graph.results.run_dir import REPORT_FILES, REPORT_VIDEO, RunDir, candidate_id
-from tools.jobs import RESULT_FILE
+from graph.results.run_dir import (
+    COMPONENTS_PLOT,
+    EXECUTE_RATE_PLOT,
+    FITNESS_PLOT,
+    REPORT_FILES,
+    REPORT_VIDEO,
+    RunDir,
+    candidate_id,
+)
+from tools.job_dir import RESULT_FILE
 from tools.text import fmt, plot_label, printable, visible_bidi
 
 log = structlog.get_logger("report")
@@ -43,10 +51,11 @@ def png_of(fig: Canvas) -> bytes:
 
 
 def fitness_figure(stages: list[dict]) -> Figure:
-    """Every candidate's clean fitness per iteration, one panel per stage run; programs that did not train at the bottom."""
+    """Every candidate's clean fitness per iteration, one panel per stage run;
+    programs that did not train at the bottom."""
     fig = Canvas(figsize=(5 * len(stages), 3.6))
     axes = fig.subplots(1, len(stages), squeeze=False)
-    for ax, stage in zip(axes[0], stages):
+    for ax, stage in zip(axes[0], stages, strict=True):
         trained = [
             (it["iteration"], s["fitness"])
             for it in stage["iterations"]
@@ -58,12 +67,14 @@ def fitness_figure(stages: list[dict]) -> Figure:
         ]
         floor = min([f for _, f in trained], default=0.0)
         if trained:
-            ax.scatter(*zip(*trained), color="tab:blue", label="trained (clean fitness)", zorder=3)
+            ax.scatter(
+                *zip(*trained, strict=True), color="tab:blue", label="trained (clean fitness)", zorder=3
+            )
             best, line = -float("inf"), []
             for it in sorted({i for i, _ in trained}):
                 best = max(best, max(f for i, f in trained if i == it))
                 line.append((it, best))
-            ax.step(*zip(*line), where="post", color="tab:orange", label="best so far")
+            ax.step(*zip(*line, strict=True), where="post", color="tab:orange", label="best so far")
         if others:
             ax.scatter(
                 others, [floor] * len(others), marker="x", color="gray", label="did not train", zorder=2
@@ -81,7 +92,7 @@ def fitness_figure(stages: list[dict]) -> Figure:
             0
         ]:  # a stage stopped before its first iteration ended has nothing to name
             ax.legend(fontsize=7)
-    return Figure("fitness.png", "Fitness per iteration (every candidate)", png_of(fig))
+    return Figure(FITNESS_PLOT, "Fitness per iteration (every candidate)", png_of(fig))
 
 
 def components_figure(result: dict, candidate: str) -> Figure | None:
@@ -114,11 +125,12 @@ def components_figure(result: dict, candidate: str) -> Figure | None:
     )
     twin.set_ylabel("task fitness")
     lines, labels = [
-        sum(pair, []) for pair in zip(ax.get_legend_handles_labels(), twin.get_legend_handles_labels())
+        sum(pair, [])
+        for pair in zip(ax.get_legend_handles_labels(), twin.get_legend_handles_labels(), strict=True)
     ]
     ax.legend(lines, labels, fontsize=7)
     ax.set_title(f"{candidate}: reward components and fitness during training")
-    return Figure("components.png", f"Components of the best candidate ({candidate})", png_of(fig))
+    return Figure(COMPONENTS_PLOT, f"Components of the best candidate ({candidate})", png_of(fig))
 
 
 def execute_rate_figure(stages: list[dict]) -> Figure:
@@ -136,7 +148,7 @@ def execute_rate_figure(stages: list[dict]) -> Figure:
     ax.set_ylabel("trained / sampled")
     ax.set_xlabel("stage.attempt / iteration")
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    return Figure("execute_rate.png", "Execute rate per iteration", png_of(fig))
+    return Figure(EXECUTE_RATE_PLOT, "Execute rate per iteration", png_of(fig))
 
 
 def best_candidate(run: RunDir, summary: dict) -> tuple[str, dict | None, str]:
@@ -172,7 +184,8 @@ def stage_rows(summary: dict) -> list[list[str]]:
             [
                 f"{s['stage']}.{s['attempt']}",
                 s["task"],
-                f"{s['budget']['iterations']} x {s['budget']['samples']}, {s['budget']['ppo']['max_epochs']} epochs",
+                f"{s['budget']['iterations']} x {s['budget']['samples']}, "
+                f"{s['budget']['ppo']['max_epochs']} epochs",
                 f"{sum(x['status'] == 'trained' for x in samples)} / {len(samples)}"
                 + "".join(
                     f", {n} {label}"
@@ -224,7 +237,8 @@ def headline(summary: dict) -> list[str]:
     if summary.get("compute"):
         c = summary["compute"]
         lines.append(
-            f"Search: {summary.get('search')}; compute: {c['env_steps']:,} env-steps, {c['train_s']:.0f} s of "
+            f"Search: {summary.get('search')}; compute: "
+            f"{c['env_steps']:,} env-steps, {c['train_s']:.0f} s of "
             f"training in {c['trainings']} trainings; {c['duplicates']} duplicate programs not trained"
         )
     return lines
@@ -266,9 +280,9 @@ def html_table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def md_table(head: list[str], rows: list[list[str]]) -> str:
-    line = lambda row: (
-        "| " + " | ".join(md_text(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |"
-    )  # noqa: E731
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(md_text(c).replace("|", "\\|").replace("\n", " ") for c in row) + " |"
+
     return "\n".join([line(head), line(["---"] * len(head)), *map(line, rows)])
 
 
@@ -345,7 +359,8 @@ def write_report(run: RunDir, summary: dict | None = None, video: Path | None = 
     ]
     md += ["## LLM usage and cost", "", md_table(USAGE_HEAD, usage), ""]
     page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(summary['task'])} report</title>"
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(summary['task'])} report</title>"
         f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>"
     )
     run.report_html.write_text(page)

@@ -1,4 +1,5 @@
-"""The run directory: every path of a run, its file names and the candidate id format. Everything else asks here.
+"""The run directory: every path of a run, its file names and the candidate id format.
+Everything else asks here.
 
 config.yaml          the resolved settings (a resume reads them)
 checkpoints.sqlite   LangGraph's checkpoints of the run's state
@@ -6,13 +7,19 @@ steering.sqlite      the steering inbox: messages and replies
 llm_calls.jsonl      every LLM call and agent tool call (replayable)
 log.jsonl            every log event
 summary.json         the run's outcome, rewritten as it goes
-report.html, report.md, report_files/   the report
+report.html, report.md, report_files/   the report (report_files/: its plots and best_policy.mp4)
 init_checkpoint.pth  the run's copy of --init-checkpoint
 seed_salt            the run's secret for its trainings' random streams (sim/seeding.py; never in a report)
-<stage>/rewards/     the Coder's programs and their checks
-<stage>/train/<candidate>/   one training job (tools/jobs.py owns what is inside)
+<stage>/rewards/     the Coder's programs and their checks (check_<program>/)
+<stage>/train/<candidate>/   one training job (tools/job_dir.py owns what is inside)
 <stage>/train/<candidate>-seed<N>/   the same program trained with another seed (search robust)
+<stage>/train/<candidate>-trial<N>/   a trial of the study that tunes its constants (search tuned)
+<stage>/tuning.sqlite         the stage's Optuna studies (search tuned)
+<stage>/rungs.json           every candidate's clean fitness at each rung (search robust)
 <stage>/eval/seed<N>/        one final-evaluation job
+
+rewards/, train/ and the ``-seed<N>`` suffix are named in tools/job_dir.py
+(tools/eureka_import.py writes them too).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.seeding import new_salt
+from tools.job_dir import REWARDS_DIR, TRAIN_DIR, seed_job
 
 CONFIG_FILE = "config.yaml"
 CHECKPOINTS_FILE = "checkpoints.sqlite"
@@ -31,8 +39,14 @@ LOG_FILE = "log.jsonl"
 SUMMARY_FILE = "summary.json"
 REPORT_HTML, REPORT_MD, REPORT_FILES = "report.html", "report.md", "report_files"
 REPORT_VIDEO = "best_policy.mp4"  # in report_files/
+FITNESS_PLOT, COMPONENTS_PLOT, EXECUTE_RATE_PLOT = "fitness.png", "components.png", "execute_rate.png"
+PLOT_FILES = (FITNESS_PLOT, COMPONENTS_PLOT, EXECUTE_RATE_PLOT)  # in report_files/
 INIT_CHECKPOINT_FILE = "init_checkpoint.pth"
 SEED_SALT_FILE = "seed_salt"
+TUNING_FILE = "tuning.sqlite"  # in <stage>/
+RUNG_BOARD_FILE = "rungs.json"  # in <stage>/
+EVAL_DIR = "eval"  # in <stage>/
+TRIAL_SUFFIX = "-trial"
 
 
 def candidate_id(iteration: int, sample: int) -> str:
@@ -92,7 +106,8 @@ class RunDir:
         return self.root / SEED_SALT_FILE
 
     def seed_salt(self) -> str:
-        """The run's salt (sim.seeding), made at its first call and read back after (a resume trains as before)."""
+        """The run's salt (sim.seeding), made at its first call and read back after
+        (a resume trains as before)."""
         path = self.seed_salt_file
         if not path.is_file():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -105,31 +120,36 @@ class RunDir:
         return self.config.is_file()
 
     def rewards(self, stage: str) -> Path:
-        return self.root / stage / "rewards"
+        return self.root / stage / REWARDS_DIR
+
+    def trainings(self, stage: str) -> Path:
+        """The folder of the stage's training jobs."""
+        return self.root / stage / TRAIN_DIR
 
     def training(self, stage: str, candidate: str) -> Path:
-        return self.root / stage / "train" / candidate
+        return self.trainings(stage) / candidate
 
     def seed_training(self, stage: str, candidate: str, seed: int) -> Path:
-        return self.root / stage / "train" / f"{candidate}-seed{seed}"
+        return self.trainings(stage) / seed_job(candidate, seed)
 
     def tuning_trial(self, stage: str, candidate: str, trial: int) -> Path:
         """The training of one trial of the study that tunes ``candidate``'s constants (search tuned)."""
-        return self.root / stage / "train" / f"{candidate}-trial{trial}"
+        return self.trainings(stage) / f"{candidate}{TRIAL_SUFFIX}{trial}"
 
     def tuning_studies(self, stage: str) -> Path:
         """The stage's Optuna studies (SQLite): a resumed run continues them."""
-        return self.root / stage / "tuning.sqlite"
+        return self.root / stage / TUNING_FILE
 
     def rung_board(self, stage: str) -> Path:
         """Every candidate's clean fitness at each rung of the stage (tools.rungs.RungBoard)."""
-        return self.root / stage / "rungs.json"
+        return self.root / stage / RUNG_BOARD_FILE
 
     def evaluation(self, stage: str, seed: int) -> Path:
-        return self.root / stage / "eval" / f"seed{seed}"
+        return self.root / stage / EVAL_DIR / f"seed{seed}"
 
 
 def transcript(spec: str) -> str:
-    """An LLM spec with ``replay:RUN_DIR`` turned into ``replay:RUN_DIR/llm_calls.jsonl`` (other specs as given)."""
+    """An LLM spec with ``replay:RUN_DIR`` turned into ``replay:RUN_DIR/llm_calls.jsonl``
+    (other specs as given)."""
     path = Path(spec.removeprefix("replay:"))
     return f"replay:{RunDir(path).llm_calls}" if spec.startswith("replay:") and path.is_dir() else spec

@@ -29,6 +29,7 @@ SAMPLE_FIELDS = (
     "duplicate_of",
     "seeds",
     "tuned_from",
+    "recombined_from",
     "constants",
 )
 COMPUTE_FIELDS = ("env_steps", "train_s", "trainings", "stopped_early", "duplicates", "tuning_trials")
@@ -78,7 +79,8 @@ def bootstrap_ci(values: list[float], resamples: int = 10_000, seed: int = 0) ->
 
 def compute(candidates: list[dict], eval_runs: list[EvalRun], tuning_runs: list[dict] = ()) -> dict:
     """What a stage spent: env-steps and training seconds of every training (every seed of every candidate,
-    every tuning trial, the final evaluation included), how many trainings, and the duplicates it did not train."""
+    every tuning trial, the final evaluation included), how many trainings,
+    and the duplicates it did not train."""
     tuning = list(tuning_runs)
     trainings = [s for c in candidates for s in c.get("seeds") or []] + list(eval_runs) + tuning
     return {
@@ -149,8 +151,10 @@ def build_summary(
     llm_usage: dict,
     reason: str | None = None,
     timing: dict | None = None,
+    budget_env_steps: int | None = None,
 ) -> dict:
-    """summary.json; ``timing`` (the run's clock, at its end): its first whole-run ETA and its wall time."""
+    """summary.json; ``timing`` (the run's clock, at its end): its first whole-run ETA and its wall time;
+    ``budget_env_steps``: the run's env-steps budget, beside what it spent (``compute``)."""
     entries = [stage_entry(r) for r in stages] + ([stage_entry(running)] if running else [])
     last = best_attempt([e for e in entries if e["stage"] == entries[-1]["stage"]]) if entries else None
     return {
@@ -162,7 +166,10 @@ def build_summary(
         "best": last and last["best"],
         "final_eval": last and last["final_eval"],
         "search": entries[-1]["search"] if entries else None,
-        "compute": {k: sum(e["compute"][k] for e in entries) for k in COMPUTE_FIELDS},
+        "compute": {
+            **{k: sum(e["compute"][k] for e in entries) for k in COMPUTE_FIELDS},
+            "budget_env_steps": budget_env_steps,
+        },
         "llm": llm_usage,
         **({"timing": timing} if timing else {}),
     }
@@ -189,7 +196,8 @@ def write_summary(
     llm_usage: dict,
     reason: str | None = None,
     timing: dict | None = None,
+    budget_env_steps: int | None = None,
 ) -> dict:
-    summary = build_summary(task, stages, running, status, llm_usage, reason, timing)
+    summary = build_summary(task, stages, running, status, llm_usage, reason, timing, budget_env_steps)
     write_json_atomic(run.summary, summary)
     return summary

@@ -6,8 +6,9 @@ ranking every search shares lives in ``graph/search/ranking.py``, which summary 
 
 - ``eureka``: the paper's. Every valid program trains once, on one seed, to the full budget, and the best
   clean fitness wins.
-- ``robust``: no program trained twice (``novelty.py``), rungs that stop hopeless trainings (``rungs.py``), the
-  best ``seed_top_k`` of each iteration trained with ``extra_seeds`` more seeds and ranked over them (``rank_by``).
+- ``robust``: no program trained twice (``novelty.py``), rungs that stop hopeless trainings (``rungs.py``),
+  the best ``seed_top_k`` of each iteration trained with ``extra_seeds`` more seeds and ranked over them
+  (``rank_by``).
 - ``tuned``: ``robust``, with the iteration's best program's constants tuned by an optimiser (``tuning.py``).
 """
 
@@ -31,8 +32,8 @@ class EurekaSearch:
         self.settings, self.run = settings, run
 
     def programs(self, stage: StageSpec, known: dict, candidate: str) -> KnownPrograms | None:
-        """What the Coder checks a valid program against before it trains, given the stage's ``known`` programs
-        (``novelty.trained_programs``); None: anything trains."""
+        """What the Coder checks a valid program against before it trains, given the stage's ``known``
+        programs (``novelty.trained_programs``); None: anything trains."""
         return None
 
     def rungs(self, stage: StageSpec) -> list[int]:
@@ -43,12 +44,20 @@ class EurekaSearch:
         """The pool's judge for a candidate's training at the rungs (None: no rungs)."""
         return None
 
-    def seed_plan(self, candidates: list[Candidate], iteration: int) -> list[tuple[Candidate, int]]:
-        """The (candidate, seed) trainings the iteration's best get beyond their first."""
+    def seed_plan(
+        self, stage: StageSpec, candidates: list[Candidate], iteration: int
+    ) -> list[tuple[Candidate, int]]:
+        """The (candidate, seed) trainings the iteration's best get beyond their first (the stage's
+        ``extra_seeds`` each)."""
         return []
 
+    def recombination_plan(self, candidates: list[Candidate], iteration: int) -> list[Candidate] | None:
+        """The trained candidates whose terms the iteration recombines (None: no recombination)."""
+        return None
+
     def tuning_plan(self, candidates: list[Candidate], iteration: int) -> tuple[Candidate, int] | None:
-        """The trained candidate whose constants the iteration tunes, and how many trials (None: no tuning)."""
+        """The trained candidate whose constants the iteration tunes, and how many trials
+        (None: no tuning)."""
         return None
 
 
@@ -77,8 +86,11 @@ class RobustSearch(EurekaSearch):
             )
         return self.boards[stage["name"]].judge_for(candidate)
 
-    def seed_plan(self, candidates: list[Candidate], iteration: int) -> list[tuple[Candidate, int]]:
+    def seed_plan(
+        self, stage: StageSpec, candidates: list[Candidate], iteration: int
+    ) -> list[tuple[Candidate, int]]:
         s = self.settings
+        extra = stage.get("extra_seeds", s.extra_seeds)  # NotRequired: a run from before stages set it
         trained = sorted(
             (
                 c
@@ -87,14 +99,14 @@ class RobustSearch(EurekaSearch):
             ),
             key=lambda c: -c["fitness"],
         )[: s.seed_top_k]
-        return [(c, s.seed + 1 + j) for c in trained for j in range(s.extra_seeds)]
+        return [(c, s.seed + 1 + j) for c in trained for j in range(extra)]
 
 
 class TunedSearch(RobustSearch):
-    """``robust``, and structure from the model, numbers from an optimiser (``tuning.py``): the iteration's best
-    trained program has its constants tuned, ``tuning_trials`` trainings plus one for each copy a sample sent
-    back (a copy ends its sample at once instead of asking the model again), and the winner joins the candidates
-    before the extra seeds are handed out, so it is selected over seeds like every other."""
+    """``robust``, and structure from the model, numbers from an optimiser (``tuning.py``): the iteration's
+    best trained program has its constants tuned, ``tuning_trials`` trainings plus one for each copy a sample
+    sent back (a copy ends its sample at once instead of asking the model again), and the winner joins the
+    candidates before the extra seeds are handed out, so it is selected over seeds like every other."""
 
     name = "tuned"
 
@@ -116,6 +128,24 @@ class TunedSearch(RobustSearch):
         if not trained or self.settings.tuning_trials < 1:
             return None
         return trained[0], self.settings.tuning_trials + sum(c["status"] == "duplicate" for c in now)
+
+    def recombination_plan(self, candidates: list[Candidate], iteration: int) -> list[Candidate] | None:
+        """The stage's two best trained programs of different lines (a tuned program is of its parent's
+        line; neither recombined, each with its components) whose terms this iteration recombines; None once
+        that pair has been recombined."""
+        if self.settings.recombination_trials < 1:
+            return None
+        parents: list[Candidate] = []
+        for c in sorted((c for c in candidates if c["status"] == "trained"), key=rank_key):
+            line = {c["id"], c.get("tuned_from")} - {None}
+            fresh = all(not line & {p["id"], p.get("tuned_from")} for p in parents)
+            usable = not c.get("recombined_from") and (c.get("result") or {}).get("components") is not None
+            if fresh and usable:
+                parents.append(c)
+        pair = [p["id"] for p in parents[:2]]
+        if len(pair) < 2 or any(c.get("recombined_from") == pair for c in candidates):
+            return None
+        return parents[:2]
 
 
 SEARCHES = {search.name: search for search in (EurekaSearch, RobustSearch, TunedSearch)}

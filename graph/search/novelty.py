@@ -1,5 +1,5 @@
-"""Whether a program is worth training: not one the stage already trained or a sample is training now, known by
-its normal form (``sim/reward/normal_form.py``) or by its behaviour digest (``tools/check_worker.py``)."""
+"""Whether a program is worth training: not one the stage already trained or a sample is training now, known
+by its normal form (``sim/reward/normal_form.py``) or by its behaviour digest (``tools/check_worker.py``)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def trained_programs(candidates: list[Candidate]) -> dict[str, tuple[str, float 
 
 class KnownPrograms:
     """The programs of a stage that already went to training, and those that samples writing now have claimed:
-    a sample whose valid program is one of them, or gives the same reward on every state of the check, is told so
-    and asked for another. The Coder calls ``claim`` (agents/coder/draft.py: ``Programs``)."""
+    a sample whose valid program is one of them, or gives the same reward on every state of the check, is told
+    so and asked for another. The Coder calls ``claim`` (agents/coder/draft.py: ``Programs``)."""
 
     def __init__(
         self,
@@ -53,7 +53,8 @@ class KnownPrograms:
         self.behaviour: str | None = None  # the behaviour digest of the program this sample claimed
 
     def claim(self, code: str, behaviour: str | None = None) -> str | None:
-        """None if ``code`` is new (it is claimed for this candidate), else the error that says whose it is."""
+        """None if ``code`` is new (it is claimed for this candidate),
+        else the error that says whose it is."""
         keys = {program_digest(code): "the same program up to comments, docstrings and formatting"}
         if behaviour:
             keys[behaviour_key(behaviour)] = (

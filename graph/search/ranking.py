@@ -1,5 +1,6 @@
-"""What "best" means, computed once: a candidate's figure over its seeds, the order of an iteration's candidates,
-the stage's best policy and the best of a stage's attempts. Nodes, summary and report all read it here."""
+"""What "best" means, computed once: a candidate's figure over its seeds, the order of an iteration's
+candidates, the stage's best policy and the best of a stage's attempts.
+Nodes, summary and report all read it here."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ def mean_less_sem(figures: list[float]) -> float:
     return statistics.fmean(figures) - statistics.stdev(figures) / math.sqrt(len(figures))
 
 
-#: A candidate's figure over its seeds (``rank_by``). Replaying the search on the benchmark programs' figures over
-#: 8 seeds (bench/selection_rule.py), the median chose rewards with a higher held-out mean than the mean did, and
-#: overstated them less: the mean let one lucky seed of three choose (a BallBalance training ends near 50 or 500).
+#: A candidate's figure over its seeds (``rank_by``). Replaying the search on the benchmark programs' figures
+#: over 8 seeds (bench/selection_rule.py), the median chose rewards with a higher held-out mean than the mean
+#: did, and overstated them less: the mean let one lucky seed of three choose
+#: (a BallBalance training ends near 50 or 500).
 SEED_FIGURES = {"median": statistics.median, "mean": statistics.fmean, "mean-sem": mean_less_sem}
 
 
@@ -42,7 +44,8 @@ def with_seeds(
     candidates: list[Candidate], seed_runs: list[dict], rank_by: str | None = None
 ) -> list[Candidate]:
     """The candidates with every training of their program in ``seeds``; a candidate trained with more seeds
-    is ranked by its ``rank_by`` figure over the seeds that trained (None: the mean, as runs before it had)."""
+    is ranked by its ``rank_by`` figure over the seeds that trained
+    (None: the mean, as runs before it had)."""
     extra: dict[str, list[dict]] = {}
     for run in seed_runs:
         extra.setdefault(run["candidate"], []).append({k: v for k, v in run.items() if k != "candidate"})
@@ -57,8 +60,8 @@ def with_seeds(
 
 def rank_key(c: Candidate) -> tuple:
     """Best first: trained, then programs that failed (their error is feedback), then LLM failures; among the
-    trained, those measured on more seeds (a figure over several seeds beats one lucky seed), then higher fitness,
-    then the lower (stable) sample id."""
+    trained, those measured on more seeds (a figure over several seeds beats one lucky seed), then higher
+    fitness, then the lower (stable) sample id."""
     fitness = c["fitness"] if c["fitness"] is not None else float("-inf")
     seeds = sum(s["status"] == "trained" for s in c.get("seeds") or [])
     return (c["status"] != "trained", c["status"] == "llm_failed", -seeds, -fitness, c["sample"])

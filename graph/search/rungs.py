@@ -1,5 +1,5 @@
-"""The rung judge (``search: robust``): every candidate's clean fitness at each rung of one stage, and whether a
-candidate stops there (tools/rungs.py has the rule's pool side)."""
+"""The rung judge (``search: robust``): every candidate's clean fitness at each rung of one stage, and whether
+a candidate stops there (tools/rungs.py has the rule's pool side)."""
 
 from __future__ import annotations
 

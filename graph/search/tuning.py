@@ -1,7 +1,7 @@
 """Structure from the model, numbers from an optimiser (``search: tuned``): a trained program's constants
-(``sim/reward/constants.py``) tuned by Optuna's TPE sampler, every trial a training at the stage's budget on the
-parent's seed (common random numbers: two trials differ by their constants, not by their seed), measured by the
-clean evaluation. The study lives in the run's SQLite file, so a resumed run continues it.
+(``sim/reward/constants.py``) tuned by Optuna's TPE sampler, every trial a training at the stage's budget on
+the parent's seed (common random numbers: two trials differ by their constants, not by their seed), measured
+by the clean evaluation. The study lives in the run's SQLite file, so a resumed run continues it.
 
 The winner is a candidate like any other (``tuned_from`` its parent, its ``constants`` moved): it still has to
 win the selection over seeds before it can be the stage's best.
@@ -21,11 +21,11 @@ from optuna.trial import TrialState
 from sim.reward.constants import Constant, tunable_constants, with_constants
 from tools.text import fmt
 
-#: How far from its original value a constant may move, as a factor either way (log scale, sign kept): the issue's
-#: goal case is a human reward with weights off by 20 to 400 times.
+#: How far from its original value a constant may move, as a factor either way (log scale, sign kept): the
+#: issue's goal case is a human reward with weights off by 20 to 400 times.
 SPREAD = 1000.0
-#: One trial's training: given the program and the trial number, its clean fitness (None: it did not train) and
-#: the record of that training (JSON: it is kept with the trial, so a resumed run still has it).
+#: One trial's training: given the program and the trial number, its clean fitness (None: it did not train)
+#: and the record of that training (JSON: it is kept with the trial, so a resumed run still has it).
 Objective = Callable[[str, int], Awaitable["tuple[float | None, dict]"]]
 ENTRY = "training"  # the trial's user attribute that holds its training's record
 
@@ -33,8 +33,8 @@ ENTRY = "training"  # the trial's user attribute that holds its training's recor
 @dataclass
 class Tuned:
     """A study's outcome: the best program (None if no trial beat the parent) with its training's record
-    (``winner``) and its constants as moved, the parent's and the best trial's fitness on the shared seed, every
-    trial's training (``runs``) and which constants mattered most."""
+    (``winner``) and its constants as moved, the parent's and the best trial's fitness on the shared seed,
+    every trial's training (``runs``) and which constants mattered most."""
 
     code: str | None
     winner: dict | None
@@ -72,9 +72,13 @@ async def tune(
     storage: Path,
     study_name: str,
     seed: int,
+    go_on: Callable[[], bool] = lambda: True,
+    select: Callable[[Constant], bool] = lambda constant: True,
 ) -> Tuned:
-    """Run the study's remaining trials (of ``trials``, counting those a killed run finished) one at a time."""
-    constants = tunable_constants(source)
+    """Run the study's remaining trials (of ``trials``, counting those a killed run finished) one at a
+    time, while ``go_on()`` (the run's compute budget), over the constants ``select`` picks. Without the
+    parent's figure, the first trial trains the program as written."""
+    constants = [c for c in tunable_constants(source) if select(c)]
     if not constants:
         return Tuned(None, None, [], parent_fitness, None, [], {})
     space = {c.key: distribution(c) for c in constants}
@@ -88,17 +92,19 @@ async def tune(
     )
     for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # a killed run's trial
         study.tell(stale.number, state=TrialState.FAIL)
+    as_written = {c.key: abs(c.value) for c in constants}
     if parent_fitness is not None and not study.trials:  # the parent as trained: the sampler's first point
         study.add_trial(
             optuna.trial.create_trial(
-                params={c.key: abs(c.value) for c in constants},
-                distributions=space,
-                value=parent_fitness,
-                user_attrs={"parent": True},
+                params=as_written, distributions=space, value=parent_fitness, user_attrs={"parent": True}
             )
         )
+    elif not study.trials:
+        study.enqueue_trial(as_written)
     done = [t for t in study.trials if ENTRY in t.user_attrs and t.state.is_finished()]
     for _ in range(max(0, trials - len(done))):
+        if not go_on():
+            break
         trial = study.ask(space)
         fitness, entry = await objective(
             with_constants(source, values_of(trial.params, constants)), trial.number
@@ -149,19 +155,33 @@ def importance(study: optuna.Study) -> dict[str, float]:
         return {}
 
 
-def tuning_note(tuned: dict, parent: dict | None) -> str:
-    """What the optimiser did to the elite, for the Coder's next prompt: the constants it moved, the fitness before
-    and after on the shared seed, and which constants mattered most (the project's words and numbers only)."""
+def tuning_note(tuned: dict, candidates: list[dict]) -> str:
+    """What the optimiser did to the elite, for the Coder's next prompt: what it started from (a program's
+    constants, or the terms of two programs), the constants it moved, the fitness on the shared seed, and
+    which constants mattered most (the project's words and numbers only)."""
     moved = "; ".join(
         f"line {m['line']}: {m['original']:.4g} -> {m['value']:.4g}" for m in tuned.get("constants") or []
     )
-    before = parent["seeds"][0]["fitness"] if parent and parent.get("seeds") else None
     after = tuned["seeds"][0]["fitness"] if tuned.get("seeds") else None
     shares = sorted((tuned.get("importance") or {}).items(), key=lambda kv: -kv[1])[:3]
     mattered = ", ".join(f"{where} ({share:.0%})" for where, share in shares)
+    if tuned.get("recombined_from"):
+        start = (
+            f"This program sums the terms (each reported component, and the rest of each total) of "
+            f"{' and '.join(tuned['recombined_from'])}, with weights set by an optimiser: "
+            f"{moved or 'the starting weights (the mean of the programs) won'}. Clean fitness on the shared "
+            f"seed: {fmt(after)}."
+        )
+    else:
+        parent = next((c for c in candidates if c["id"] == tuned.get("tuned_from")), None)
+        before = parent["seeds"][0]["fitness"] if parent and parent.get("seeds") else None
+        start = (
+            f"This program is {tuned.get('tuned_from')}'s with its constants tuned by an optimiser (the same "
+            f"structure, other numbers): {moved}. Clean fitness on the shared seed: {fmt(before)} -> "
+            f"{fmt(after)}."
+        )
     return (
-        f"This program is {tuned.get('tuned_from')}'s with its constants tuned by an optimiser (the same "
-        f"structure, other numbers): {moved}. Clean fitness on the shared seed: {fmt(before)} -> {fmt(after)}."
+        start
         + (f" The constants that changed the fitness most: {mattered}." if mattered else "")
         + " Keep the numbers it found unless you change the structure around them."
     )

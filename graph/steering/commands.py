@@ -3,17 +3,16 @@
 ``parse`` turns one message into a ``Steer``, or raises ``CommandError`` with one line for the
 user. Each message goes one of three ways: a bad one gets its error and a ``LIVE`` one its answer
 at once (the steering service, graph/steering/service.py); the others change the run and are
-applied in order at the next iteration boundary (``boundary_steers``, read by graph/nodes/steer.py),
-and some of those end a wait (``ends_wait``: /resume a pause, feedback in human-feedback mode).
+applied in order at the next iteration boundary (graph/nodes/steer.py, from the queue of
+graph/steering/reader.py), and some of those end a wait (``WAITS``: /resume a pause, feedback in
+human-feedback mode).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agents.code_extraction import NoCodeError, extract_code
-from graph.steering.inbox import Inbox, Message
 
 AGENTS = ("coder", "critic", "curriculum")
 FEEDBACK_MODES = ("replace", "join")
@@ -34,7 +33,8 @@ free text               feedback for the Coder's next prompt (/mode decides: rep
 /model AGENT=SPEC       the model of coder, critic or curriculum, e.g. /model coder=openai:gpt-4o
 /mode replace|join      whether your feedback replaces or joins the automatic reflection
 /show best  /show ID    a candidate's code and statistics (ID like it0-s2)
-/edit ... /end          paste a reward program between the two lines: it is validated and trained next iteration
+/edit ... /end          paste a reward program between the two lines: it is validated and trained \
+next iteration
 /help                   this list"""
 
 
@@ -112,31 +112,3 @@ def parse(message: str) -> Steer:
             raise CommandError("/edit needs a reward program (a def compute_reward) on the lines before /end")
         return Steer("edit", code)
     raise CommandError(f"unknown command {head}; /help lists the commands")
-
-
-def steer_of(message: Message) -> Steer | None:
-    """What a message asks for, or None if it is not valid (the steering service told the user)."""
-    try:
-        return parse(message.text)
-    except CommandError:
-        return None
-
-
-def boundary_steers(inbox: Inbox, after: int) -> Iterator[tuple[Message, Steer | None]]:
-    """The messages after ``after`` with what the iteration boundary applies of each (None: nothing)."""
-    for message in inbox.messages(after=after):
-        steer = steer_of(message)
-        yield message, None if steer is None or steer.live else steer
-
-
-def ends_wait(until: str, message: Message) -> bool:
-    """Whether ``message`` ends a wait of kind ``until`` (a key of WAITS)."""
-    steer = steer_of(message)
-    return steer is not None and steer.kind in WAITS[until]
-
-
-def stop_pending(inbox: Inbox, cursor: int) -> bool:
-    """Whether a /stop came after the last message the graph applied (say, during a final evaluation)."""
-    return any(
-        (steer := steer_of(m)) is not None and steer.kind == "stop" for m in inbox.messages(after=cursor)
-    )

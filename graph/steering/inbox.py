@@ -5,13 +5,16 @@
 terminal. Messages survive a kill and a resume: the graph keeps in its checkpointed state the id
 of the last message it applied, so a message the run had not applied before a kill is applied
 after ``--resume``. A reply has a unique key, so a node that runs again does not reply twice.
+Only the run's steering reader reads the messages (graph/steering/reader.py); the replies this
+process records also go at once to its ``listeners`` (the run's own terminal), while graph.chat
+polls them.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +55,7 @@ class Inbox:
 
     def __init__(self, path: Path):
         self.path = Path(path)  # the run's steering.sqlite
+        self.listeners: list[Callable[[Reply], None]] = []  # given each new reply this object records
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")  # kept by the file: readers never wait for a writer
             db.executescript(SCHEMA)
@@ -79,13 +83,18 @@ class Inbox:
             return [Message(*row) for row in rows.fetchall()]
 
     def reply(self, key: str, text: str, message_id: int | None = None, agent: str = "run") -> bool:
-        """Record a reply once per ``key``; returns whether it is new."""
+        """Record a reply once per ``key`` and give it to the listeners; returns whether it is new."""
+        at = time.time()
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO replies (at, key, message_id, agent, text) VALUES (?, ?, ?, ?, ?)",
-                (time.time(), key, message_id, agent, text),
+                (at, key, message_id, agent, text),
             )
-            return bool(cursor.rowcount)
+        if not cursor.rowcount:
+            return False
+        for listener in self.listeners:
+            listener(Reply(cursor.lastrowid, at, key, message_id, agent, text))
+        return True
 
     def replies(self, after: int = 0) -> list[Reply]:
         with self._connect() as db:
@@ -93,6 +102,12 @@ class Inbox:
                 "SELECT id, at, key, message_id, agent, text FROM replies WHERE id > ? ORDER BY id", (after,)
             )
             return [Reply(*row) for row in rows.fetchall()]
+
+    def answered(self) -> set[int]:
+        """The ids of the messages that have a reply."""
+        with self._connect() as db:
+            rows = db.execute("SELECT DISTINCT message_id FROM replies WHERE message_id IS NOT NULL")
+            return {row[0] for row in rows.fetchall()}
 
     def replied(self, key: str) -> bool:
         with self._connect() as db:

@@ -1,10 +1,10 @@
-"""The steering service of a running run: the one reader of the inbox while the run goes on.
+"""The steering service of a running run: it answers each message the run's steering reader reads.
 
 Every message gets an answer at once. A command the graph applies at the iteration boundary is
 acknowledged; a bad one gets its error line; ``/status``, ``/show``, ``/help`` and ``@critic``
 questions are answered here, from the checkpointed state plus what only this process knows (the
 live board). While the graph is paused (``wait``), the message that ends the pause resumes it.
-Replies go to the inbox, so the run's terminal and every ``graph.chat`` see them.
+Replies go to the inbox: the run's terminal gets them at once, every ``graph.chat`` from the file.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from agents.feedback import statistics_block
 from agents.llm.gateway import LLMCallError
 from graph.context import RunContext
 from graph.results.progress import usage_line
-from graph.steering.commands import HELP, CommandError, Steer, ends_wait, parse
+from graph.steering.commands import HELP, WAITS, CommandError, Steer
 from graph.steering.inbox import POLL_S, Message
+from graph.steering.reader import Parsed
 from sim.registry import task_config
 from tools.text import error_headline, fmt
 
@@ -31,62 +32,59 @@ StateReader = Callable[[], Awaitable[tuple[dict, dict | None]]]
 class SteeringService:
     def __init__(self, ctx: RunContext, read_state: StateReader):
         self.ctx, self.read_state = ctx, read_state
+        self.answered = ctx.inbox.answered()  # the messages a process before this one answered
         self.waiting: str | None = None  # what the graph waits for: "resume" (paused) or "feedback"
         self.wait_after = 0  # the wait ends on a message after this one
         self.resumed: asyncio.Future[int] | None = None  # the id of the message that ended the wait
-        self.questions: set[asyncio.Task] = set()
+        self.questions: set[asyncio.Task] = set()  # the answers being written
+        ctx.steering.handler = self.handle
 
     async def run(self) -> None:
-        """Answer every message, the ones that came before this process too (each reply is recorded once)."""
-        seen = 0
+        """Read the messages of other processes (graph.chat, the server's API) as they come."""
         while True:
-            for message in self.ctx.inbox.messages(after=seen):
-                seen = message.id
-                await self.handle(message)
-                self.end_wait(message)
+            self.ctx.steering.read()
             await asyncio.sleep(POLL_S)
 
     async def wait(self, until: str, after: int) -> int:
-        """Wait (the graph is interrupted) for the first message after ``after`` that ends a wait of kind
-        ``until``; its id. Messages that came before this wait are looked at too."""
+        """Wait (the graph is interrupted) for the first command after message ``after`` that ends a wait of
+        kind ``until``; its id. Commands that came before this wait count too."""
         self.waiting, self.wait_after = until, after
         self.resumed = asyncio.get_running_loop().create_future()
         log.info("steer.waiting", until=until)
-        for message in self.ctx.inbox.messages(after=after):  # the run loop may have passed it already
-            self.end_wait(message)
+        self.ctx.steering.read()
+        for message, steer in self.ctx.steering.queue:
+            self.end_wait(message, steer)
         try:
             return await self.resumed
         finally:
             self.waiting, self.resumed = None, None
 
-    def end_wait(self, message: Message) -> None:
+    def end_wait(self, message: Message, steer: Steer) -> None:
         if (
             self.resumed
             and not self.resumed.done()
             and message.id > self.wait_after
-            and ends_wait(self.waiting, message)
+            and steer.kind in WAITS[self.waiting]
         ):
             self.resumed.set_result(message.id)
 
-    async def handle(self, message: Message) -> None:
+    def handle(self, message: Message, parsed: Parsed) -> None:
+        """Answer a message the reader read (the reader's handler), unless a process before this one did."""
+        if isinstance(parsed, Steer) and not parsed.live:
+            self.end_wait(message, parsed)
+        if message.id in self.answered:
+            return
         inbox, key = self.ctx.inbox, f"m{message.id}"
-        try:
-            steer = parse(message.text)
-        except CommandError as exc:
-            inbox.reply(f"{key}/error", f"error: {exc}", message.id)
-            return
-        if not steer.live:
-            if not inbox.replied(f"{key}/applied"):
-                inbox.reply(f"{key}/ack", f"{steer.kind}: {self.when_applied()}", message.id)
-            return
-        if inbox.replied(f"{key}/answer"):
-            return
-        if steer.kind == "critic":  # an LLM call: answered beside the other messages
-            task = asyncio.create_task(self.answer_critic(message, steer))
+        if isinstance(parsed, CommandError):
+            inbox.reply(f"{key}/error", f"error: {parsed}", message.id)
+        elif not parsed.live:
+            inbox.reply(f"{key}/ack", f"{parsed.kind}: {self.when_applied()}", message.id)
+        elif parsed.kind == "help":
+            inbox.reply(f"{key}/answer", HELP, message.id)
+        else:  # a question reads the state, the Critic's an LLM call: answered beside the other messages
+            task = asyncio.create_task(self.answer(message, parsed))
             self.questions.add(task)
             task.add_done_callback(self.questions.discard)
-            return
-        inbox.reply(f"{key}/answer", await self.answer(steer), message.id)
 
     def when_applied(self) -> str:
         board = self.ctx.board
@@ -94,13 +92,13 @@ class SteeringService:
             return "applied now (the run is waiting)"
         return f"applied at the end of iteration {board.iteration} of {board.stage or 'the first stage'}"
 
-    async def answer(self, steer: Steer) -> str:
-        if steer.kind == "help":
-            return HELP
+    async def answer(self, message: Message, steer: Steer) -> None:
+        if steer.kind == "critic":
+            await self.answer_critic(message, steer)
+            return
         run, stage = await self.read_state()
-        if steer.kind == "status":
-            return self.status(run, stage)
-        return self.show(steer.text, stage)
+        text = self.status(run, stage) if steer.kind == "status" else self.show(steer.text, stage)
+        self.ctx.inbox.reply(f"m{message.id}/answer", text, message.id)
 
     def candidates(self, stage: dict | None) -> list[dict]:
         """The running stage's candidates: checkpointed ones, then those this process finished since."""

@@ -1,7 +1,8 @@
 """The person's side of steering in a terminal: typed lines and steer files become inbox messages,
 and the run's replies are printed as they come.
 
-Used by graph.run (its own terminal, when stdin is one; ``--steer-file``) and by graph.chat.
+Used by graph.run (its own terminal, when stdin is one, given each reply as the run records it;
+``--steer-file``) and by graph.chat (which polls the inbox for the replies).
 A reward program is pasted between a line ``/edit`` and a line ``/end``.
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from graph.steering.commands import EDIT_END
-from graph.steering.inbox import POLL_S, Inbox
+from graph.steering.inbox import POLL_S, Inbox, Reply
 from tools.text import printable
 
 PROMPT = "steer> "
@@ -50,18 +51,25 @@ def feed_file(inbox: Inbox, path: Path) -> int:
     )
 
 
+def print_reply(reply: Reply, out=None) -> None:
+    print(printable(f"[{reply.agent}] {reply.text}"), file=out or sys.stdout, flush=True)
+
+
 async def print_replies(inbox: Inbox, after: int, out=None) -> None:
     """Print the replies after ``after`` as they come (forever; cancel to stop)."""
     while True:
         for reply in inbox.replies(after=after):
             after = reply.id
-            print(printable(f"[{reply.agent}] {reply.text}"), file=out or sys.stdout, flush=True)
+            print_reply(reply, out)
         await asyncio.sleep(POLL_S)
 
 
-async def read_terminal(inbox: Inbox, source: str, toolbar: Callable[[], str] | None = None) -> None:
+async def read_terminal(
+    post: Callable[[str, str], object], source: str, toolbar: Callable[[], str] | None = None
+) -> None:
     """Post what the person types (prompt_toolkit; the caller patches stdout so output prints above the
-    prompt). ``toolbar``: text shown below the prompt, refreshed every second (graph.run's live progress).
+    prompt) with ``post(text, source)``: the inbox's, or the run's steering reader's, which reads it at
+    once. ``toolbar``: text shown below the prompt, refreshed every second (graph.run's live progress).
     Ctrl-D stops reading; Ctrl-C interrupts the process as it would without the prompt."""
     from prompt_toolkit import PromptSession
 
@@ -83,4 +91,4 @@ async def read_terminal(inbox: Inbox, source: str, toolbar: Callable[[], str] | 
             return
         for _, text in messages_of(line.splitlines()):
             count += 1
-            inbox.post(text, f"{tag}:{count}")
+            post(text, f"{tag}:{count}")

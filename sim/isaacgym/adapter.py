@@ -31,7 +31,8 @@ def require_isaacgym() -> Any:
         import isaacgymenvs
     except ImportError as exc:
         raise IsaacGymUnavailableError(
-            f"--sim isaacgym needs NVIDIA Isaac Gym (Preview 4; not on PyPI: https://developer.nvidia.com/isaac-gym) "
+            "--sim isaacgym needs NVIDIA Isaac Gym (Preview 4; "
+            "not on PyPI: https://developer.nvidia.com/isaac-gym) "
             f"and IsaacGymEnvs (https://github.com/isaac-sim/IsaacGymEnvs) installed in this environment "
             f"(missing: {exc.name})"
         ) from None
@@ -62,7 +63,8 @@ def isaacgym_state_spec(name: str) -> dict:
 
 
 class IsaacGymTask(BatchedTask):
-    """One IsaacGymEnvs task; ``make_isaacgym_task`` gives it the registered task's rewards, state docs and metric."""
+    """One IsaacGymEnvs task; ``make_isaacgym_task`` gives it the registered task's rewards,
+    state docs and metric."""
 
     native: type[BatchedTask]
     mapping: dict[str, Any]

@@ -21,7 +21,8 @@ from sim.mujoco.task import MujocoTask, add_frame_sensor
 from sim.rotations import wxyz_to_xyzw
 
 NUM_DOFS = 9  # seven arm joints and two fingers
-#: Arm pose at reset: gripper level with the handle, pointing at it, fingers open and vertical (left finger up).
+#: Arm pose at reset: gripper level with the handle, pointing at it, fingers open and vertical
+#: (left finger up).
 START_POSE = (0.0, -0.785, 0.0, -2.356, 0.0, 1.571, -1.571, 0.04, 0.04)
 GRASP_SITE = "end_effector"
 HANDLE_SITE = "drawer_handle"

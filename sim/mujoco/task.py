@@ -93,7 +93,8 @@ class MujocoTask(BatchedTask):
         self.sim.step(self.ctrl_mid + self.ctrl_half * actions.detach().cpu().numpy())
 
     def tensor(self, array: np.ndarray | Tensor) -> Tensor:
-        """A float32 copy on the task's device (MJWarp's readings are views of its memory: copied on the device)."""
+        """A float32 copy on the task's device (MJWarp's readings are views of its memory: copied on the
+        device)."""
         if isinstance(array, Tensor):
             return array.to(self.device, torch.float32, copy=True)
         return torch.as_tensor(array, dtype=torch.float32).to(self.device)
@@ -105,8 +106,8 @@ class MujocoTask(BatchedTask):
         return frame
 
     def scaled_joint_positions(self, dof_pos: Tensor, first_joint: int = 0) -> Tensor:
-        """Positions of ``dof_pos.shape[1]`` one-dof joints from the model's ``first_joint`` on, mapped onto [-1, 1]
-        by their limits (IsaacGymEnvs' ``unscale``)."""
+        """Positions of ``dof_pos.shape[1]`` one-dof joints from the model's ``first_joint`` on, mapped onto
+        [-1, 1] by their limits (IsaacGymEnvs' ``unscale``)."""
         low, high = self.joint_range[first_joint : first_joint + dof_pos.shape[1]].unbind(-1)
         return 2.0 * (dof_pos - low) / (high - low) - 1.0
 

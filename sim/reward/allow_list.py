@@ -363,9 +363,10 @@ def _bindings(tree: ast.AST):
 
 
 def _module_names(tree: ast.Module) -> dict[str, str]:
-    """Local name -> module path for the whole program, whatever the scope: the modules every reward's namespace
-    holds (torch, math, np) and every import of an allowed module. A name may name one module only, and nothing
-    else may bind it, in any scope: so ``torch.<x>`` anywhere is checked as the module it really is."""
+    """Local name -> module path for the whole program, whatever the scope: the modules every reward's
+    namespace holds (torch, math, np) and every import of an allowed module. A name may name one module only,
+    and nothing else may bind it, in any scope: so ``torch.<x>`` anywhere is checked as the module it really
+    is."""
     names = dict(GIVEN_MODULES)
 
     def bind(node: ast.AST, name: str, module: str) -> None:
@@ -519,7 +520,8 @@ class _PolicyChecker(ast.NodeVisitor):
         if attr.startswith(INTERNAL_PREFIXES):
             raise _reject(
                 node,
-                f".{attr} is not allowed in reward code: frame, traceback and generator internals are off limits",
+                f".{attr} is not allowed in reward code: "
+                "frame, traceback and generator internals are off limits",
             )
         if attr in FORBIDDEN_ATTRIBUTES:
             raise _reject(node, f".{attr} is not allowed in reward code: stay within torch tensor math")
@@ -591,8 +593,9 @@ def enforce(tree: ast.Module) -> ast.Module:
 
 def check_text(source: str) -> None:
     """The program's text: under the size cap, no character that changes how it reads (bidi and other format
-    controls, tag characters, line and paragraph separators, control characters), ASCII identifiers only (Python
-    folds a fullwidth or bold ``torch`` into ``torch``, so a name could read as one thing and run as another)."""
+    controls, tag characters, line and paragraph separators, control characters), ASCII identifiers only
+    (Python folds a fullwidth or bold ``torch`` into ``torch``, so a name could read as one thing and run as
+    another)."""
     size = len(source.encode(errors="replace"))
     if size > MAX_SOURCE_BYTES:
         raise RewardPolicyError(
@@ -621,7 +624,8 @@ def check_text(source: str) -> None:
 
 
 def ast_depth(tree: ast.AST) -> int:
-    """How deeply ``tree``'s nodes nest, counted without recursion (so any depth is a number, never a crash)."""
+    """How deeply ``tree``'s nodes nest, counted without recursion
+    (so any depth is a number, never a crash)."""
     deepest, stack = 0, [(tree, 1)]
     while stack:
         node, depth = stack.pop()

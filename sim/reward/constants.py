@@ -536,7 +536,7 @@ class _Program:
         for i, default in enumerate(args.defaults):
             if default is value:
                 return positional[len(positional) - len(args.defaults) + i].arg
-        return next(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is value)
+        return next(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is value)
 
     def _statement(self, child, stmt, direct, compared, links) -> tuple[set[str], list[_Link]]:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and child is stmt.value:

@@ -70,7 +70,7 @@ def _required_params(fn: ast.FunctionDef) -> list[str]:
     args = fn.args
     positional = args.posonlyargs + args.args
     without_default = positional[: len(positional) - len(args.defaults)]
-    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
     return [a.arg for a in without_default + keyword]
 
 
@@ -83,7 +83,8 @@ class ProgramShape:
     params: list[str]
 
     def check_names(self, available: list[str], hint: Callable[[str], str | None] | None = None) -> None:
-        """Fail if the entry function asks for a state tensor the task does not have (``hint``: a fix for a name)."""
+        """Fail if the entry function asks for a state tensor the task does not have
+        (``hint``: a fix for a name)."""
         unknown = [p for p in self.params if p not in available]
         if unknown:
             fix = hint(unknown[0]) if hint else None
@@ -170,7 +171,8 @@ class RewardProgram:
 
 
 def one_per_env(value: object, num_envs: int) -> object:
-    """A ``[num_envs, 1]`` tensor as ``[num_envs]`` (one value per env either way); anything else unchanged."""
+    """A ``[num_envs, 1]`` tensor as ``[num_envs]`` (one value per env either way);
+    anything else unchanged."""
     if isinstance(value, Tensor) and tuple(value.shape) == (num_envs, 1):
         return value.squeeze(1)
     return value

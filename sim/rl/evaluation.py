@@ -31,7 +31,8 @@ def evaluate_policy(
 ) -> dict:
     """{fitness, std, episodes}: the mean episode fitness of ``num_envs`` first episodes."""
     task = make_task(task_name, num_envs=num_envs, seed=derive_seed(seed, task_name, EVAL_ENV), sim=sim)
-    # The policy samples from torch's global generator; seeded after the task (IsaacGymEnvs' make seeds it too).
+    # The policy samples from torch's global generator; seeded after the task
+    # (IsaacGymEnvs' make seeds it too).
     torch.manual_seed(derive_seed(seed, task_name, EVAL_POLICY))
     policy = Policy(task, checkpoint, ppo_overrides, deterministic=False)
     fitness_sum = torch.zeros(num_envs, device=task.device)

@@ -18,8 +18,8 @@ from rl_games.torch_runner import Runner
 
 from sim.registry import make_task
 from sim.reward.program import RewardProgram
-from sim.rl import rung_file
 from sim.rl.checkpoint import check_finite, check_fits, load_checkpoint, weights_digest
+from sim.rl.files import BEST_FILE, LAST_FILE, NN_DIR, RL_GAMES_DIR, rung_file
 from sim.rl.vec_env import RewardedVecEnv, TrainingStats
 from sim.seeding import TRAIN_ENV, TRAIN_POLICY, derive_seed
 
@@ -57,7 +57,7 @@ class FitnessObserver(AlgoObserver):
             self.on_epoch({"epoch": epoch_num, "max_epochs": self.algo.max_epochs, "fitness": fitness})
         if fitness is not None and fitness > self.best_fitness:
             self.best_fitness = fitness
-            self.best_path = self.nn_dir / "best.pth"
+            self.best_path = self.nn_dir / BEST_FILE
             self.algo.save(str(self.best_path.with_suffix("")))
         if epoch_num in self.rungs:
             self.algo.save(str(rung_file(self.nn_dir, epoch_num).with_suffix("")))
@@ -65,7 +65,8 @@ class FitnessObserver(AlgoObserver):
                 self.on_rung(epoch_num)
 
     def write_summaries(self, epoch: int) -> None:
-        """The epoch's task fitness, episode length and reward components, beside rl_games' own TensorBoard scalars."""
+        """The epoch's task fitness, episode length and reward components,
+        beside rl_games' own TensorBoard scalars."""
         writer, stats = self.algo.writer, self.stats
         if writer is None:
             return
@@ -80,8 +81,8 @@ class FitnessObserver(AlgoObserver):
 
 
 def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device: str, out_dir: Path) -> dict:
-    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML); ``seed`` seeds torch's, numpy's
-    and random's global generators (the policy's stream, ``sim.seeding.TRAIN_POLICY``)."""
+    """The rl_games params dict (the `params:` block of an IsaacGymEnvs train YAML); ``seed`` seeds torch's,
+    numpy's and random's global generators (the policy's stream, ``sim.seeding.TRAIN_POLICY``)."""
     num_envs = env.task.num_envs
     return {
         "seed": seed,
@@ -110,7 +111,7 @@ def rl_games_params(cfg: dict[str, Any], env: RewardedVecEnv, seed: int, device:
         },
         "config": {
             "name": "policy",
-            "full_experiment_name": "rl_games",
+            "full_experiment_name": RL_GAMES_DIR,
             "train_dir": str(out_dir),
             "env_name": "eureka_graph",
             "env_info": env.get_env_info(),
@@ -165,8 +166,8 @@ def train(
 ) -> dict[str, Any]:
     """Train PPO on ``task_name`` with ``reward``; return Eureka's training statistics.
 
-    ``seed`` never seeds a generator itself: the envs' stream and the policy's are derived from it, the task and
-    the run's ``salt`` (``sim.seeding``), so the reward cannot tell its seed from the states it is given.
+    ``seed`` never seeds a generator itself: the envs' stream and the policy's are derived from it, the task
+    and the run's ``salt`` (``sim.seeding``), so the reward cannot tell its seed from the states it is given.
     At each epoch in ``rungs`` the policy is saved (``rung_file``) and ``on_rung`` told; training goes on."""
     started = time.perf_counter()
     env_seed, policy_seed = (
@@ -178,7 +179,7 @@ def train(
     )  # after the task (IsaacGymEnvs' make seeds torch); rl_games seeds it again, unless 0
     stats = TrainingStats(window=max(100, task.num_envs), min_episodes=task.num_envs)
     env = RewardedVecEnv(task, reward, stats)
-    nn_dir = out_dir / "nn"
+    nn_dir = out_dir / NN_DIR
     nn_dir.mkdir(parents=True, exist_ok=True)
     observer = FitnessObserver(stats, nn_dir, on_epoch, rungs, on_rung)
     runner = Runner(algo_observer=observer)
@@ -197,7 +198,7 @@ def train(
         raise
     if agent.writer is not None:
         agent.writer.close()  # flushes the TensorBoard events (rl_games leaves the writer open)
-    last = nn_dir / "last.pth"
+    last = nn_dir / LAST_FILE
     agent.save(str(last.with_suffix("")))
     wall = time.perf_counter() - started
     fitness = [f for f in stats.fitness if f is not None]

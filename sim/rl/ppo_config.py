@@ -7,10 +7,12 @@ from typing import Any
 from configs import CONFIG_DIR, load_yaml
 from sim.registry import task_class, task_config, task_names
 
+DEFAULTS_FILE = CONFIG_DIR / "train" / "ppo.yaml"
+
 
 def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """PPO settings: configs/train/ppo.yaml, then the task's `ppo:` block, then overrides."""
-    cfg = load_yaml(CONFIG_DIR / "train" / "ppo.yaml")
+    cfg = load_yaml(DEFAULTS_FILE)
     cfg.update(task_config(task).get("ppo") or {})
     unknown = sorted(set(overrides or {}) - set(cfg))
     if unknown:

@@ -48,7 +48,10 @@ class TrainingStats:
     def close_epoch(self) -> None:
         """Append this epoch's means and start a new epoch."""
         enough = self.episodes_finished >= self.min_episodes
-        mean = lambda xs: float(np.mean(xs)) if enough else None
+
+        def mean(xs: list[float]) -> float | None:
+            return float(np.mean(xs)) if enough else None
+
         self.fitness.append(mean(self.finished_fitness))
         self.episode_length.append(mean(self.finished_lengths))
         epoch = len(self.fitness)

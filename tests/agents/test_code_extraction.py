@@ -9,7 +9,8 @@ from agents.code_extraction import NoCodeError, extract_code
 def test_first_python_block_is_taken_whole_with_its_helpers():
     response = (
         "Sure!\n```python\nimport torch\n\ndef compute_reward(x):\n    return helper(x), {}\n\n"
-        "def helper(x):\n    return x\n```\nAnd an alternative:\n```python\ndef other(x):\n    return x, {}\n```"
+        "def helper(x):\n    return x\n```\n"
+        "And an alternative:\n```python\ndef other(x):\n    return x, {}\n```"
     )
     code = extract_code(response)
     assert "def compute_reward" in code and "def helper" in code and "def other" not in code

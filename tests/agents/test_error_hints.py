@@ -6,6 +6,7 @@ import torch
 from agents.error_hints import error_hint
 from sim.registry import make_task, task_class
 from sim.reward.program import RewardProgram, root_cause
+from tools.job_dir import REWARD_FILE
 
 BALL = task_class("BallBalance")
 HAND = task_class("ShadowHand")
@@ -30,7 +31,8 @@ PROGRAMS = {
         "do not reduce over environments",
     ),
     "nan": (
-        "def compute_reward(ball_positions):\n    r = torch.log(ball_positions[:, 0] * 0.0)\n    return r, {}\n",
+        "def compute_reward(ball_positions):\n"
+        "    r = torch.log(ball_positions[:, 0] * 0.0)\n    return r, {}\n",
         "guard every division",
     ),
     "list": (
@@ -67,9 +69,9 @@ def test_a_failing_program_gets_the_hint_for_its_error(name):
     source, expected = PROGRAMS[name]
     task = make_task("BallBalance", num_envs=16, seed=0)
     with pytest.raises(Exception) as info:
-        program = RewardProgram.from_source(source, filename="reward.py")
+        program = RewardProgram.from_source(source, filename=REWARD_FILE)
         program(task.state(), 16)
-    hint = error_hint(root_cause(info.value, "reward.py"), BALL)
+    hint = error_hint(root_cause(info.value, REWARD_FILE), BALL)
     assert hint is not None and expected in hint
 
 

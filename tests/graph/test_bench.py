@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 
 from graph.bench import BenchError, normalised, parse_args
+from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE
 from sim.registry import task_class
 from sim.reward.program import function_source
+from tools.job_dir import RESULT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TASKS = ("Cartpole", "BallBalance")
 
 
 def earlier_bench(root: Path) -> Path:
-    """A FAKE earlier benchmark directory whose transcripts answer each run's Coder with the task's human reward."""
+    """A FAKE earlier benchmark directory whose transcripts answer each run's Coder with the task's human
+    reward."""
     for task in TASKS:
         code = function_source(task_class(task).human_reward).replace(
             "def human_reward(", "def compute_reward("
@@ -25,7 +28,7 @@ def earlier_bench(root: Path) -> Path:
         for method in ("eureka", "eureka_human_init"):
             (root / task / method).mkdir(parents=True)
             record = {"agent": "coder", "response": f"```python\n{code}\n```"}
-            (root / task / method / "llm_calls.jsonl").write_text(json.dumps(record) + "\n")
+            (root / task / method / LLM_CALLS_FILE).write_text(json.dumps(record) + "\n")
     return root
 
 
@@ -83,10 +86,11 @@ def test_a_replayed_bench_on_two_tasks_prints_every_method_and_a_normalised_scor
         assert per_method["sparse"]["normalised"] == 0.0 and per_method["human"][
             "normalised"
         ] == pytest.approx(1.0)
-        # The same seeds and budget: Eureka's best reward here is the human one, so it scores exactly as Human.
+        # The same seeds and budget: Eureka's best reward here is the human one,
+        # so it scores exactly as Human.
         assert per_method["eureka"]["fitness"] == per_method["human"]["fitness"]
     # Same seeds: Eureka's final evaluation ran the seeds the baselines trained with.
-    summary = json.loads((out / "Cartpole" / "eureka" / "summary.json").read_text())
+    summary = json.loads((out / "Cartpole" / "eureka" / SUMMARY_FILE).read_text())
     assert (
         summary["final_eval"]["seeds"] == [1000, 1001] and summary["stages"][0]["prior_reward_from"] is None
     )
@@ -96,16 +100,14 @@ def test_a_replayed_bench_on_two_tasks_prints_every_method_and_a_normalised_scor
     assert (out / "scores.png").stat().st_size > 5000 and "| Cartpole |" in (out / "table.md").read_text()
 
     # Human Init.: the first Coder prompt starts from the human reward.
-    hi = json.loads((out / "Cartpole" / "eureka_human_init" / "summary.json").read_text())
+    hi = json.loads((out / "Cartpole" / "eureka_human_init" / SUMMARY_FILE).read_text())
     assert hi["stages"][0]["prior_reward_from"] == "human"
-    first = json.loads(
-        (out / "Cartpole" / "eureka_human_init" / "llm_calls.jsonl").read_text().splitlines()[0]
-    )
+    first = json.loads((out / "Cartpole" / "eureka_human_init" / LLM_CALLS_FILE).read_text().splitlines()[0])
     assert "written by a human expert" in first["messages"][-1]["content"]
     assert "def compute_reward(cart_pos, cart_vel, pole_angle, pole_vel)" in first["messages"][-2]["content"]
 
     # Run again: everything is read back, nothing is trained again.
-    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name in ("result.json", "summary.json")}
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name in (RESULT_FILE, SUMMARY_FILE)}
     again = bench(out, f"replay:{tmp_path / 'earlier'}")
     assert again.returncode == 0 and json.loads((out / "results.json").read_text()) == results
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps

@@ -1,4 +1,5 @@
-"""The run's context: wiring that fails before anything is written, and a model switch that is all or nothing."""
+"""The run's context: wiring that fails before anything is written,
+and a model switch that is all or nothing."""
 
 import json
 

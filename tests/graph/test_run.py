@@ -14,9 +14,32 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph
 from graph.results.run_dir import CHECKPOINTS_FILE as CHECKPOINT_FILE
+from graph.results.run_dir import (
+    EVAL_DIR,
+    LLM_CALLS_FILE,
+    LOG_FILE,
+    REPORT_FILES,
+    REPORT_HTML,
+    REPORT_MD,
+    REPORT_VIDEO,
+    SUMMARY_FILE,
+    RunDir,
+)
 from graph.run import THREAD, main
 from sim.registry import task_names
 from tests.helpers import processes_mentioning
+from tools.job_dir import (
+    ATTEMPT_SUFFIX,
+    CHECK_DIR_PREFIX,
+    CHECK_FILE,
+    CLEAN_EVAL_DIR,
+    EVAL_SPEC_FILE,
+    JOB_FILE,
+    NN_DIR,
+    RESULT_FILE,
+    TRAIN_DIR,
+    program_file,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -49,13 +72,14 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, c
         ]
     )
     assert code == 0
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed"
     it0, it1 = summary["iterations"]
     assert [s["status"] for s in it0["samples"]] == ["trained", "invalid", "invalid"]
     assert "shape (16,), got ()" in it0["samples"][1]["error"]
     assert "no Python code block" in it0["samples"][2]["error"]
-    # log(progress_buf - 1000) after step 30: refused at the check, whose states span the whole episode (issue 36)
+    # log(progress_buf - 1000) after step 30: refused at the check, whose states span the whole episode
+    # (issue 36)
     assert [s["status"] for s in it1["samples"]] == ["trained", "invalid", "trained"]
     assert (
         "non-finite" in it1["samples"][1]["error"] and "episode steps 0 to 500" in it1["samples"][1]["error"]
@@ -73,7 +97,7 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, c
     assert len(summary["final_eval"]["fitness"]) == 2 and summary["final_eval"]["mean"] > 0
     assert summary["llm"]["calls"] == 6
     # The second iteration's prompt carries iteration 0's best program and its reflection.
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
     second = calls[3]["messages"]
     assert second[2]["role"] == "assistant" and "torch.exp" in second[2]["content"]
     assert "task_score" in second[3]["content"]
@@ -86,12 +110,17 @@ def test_replayed_mixed_transcript_runs_two_iterations_to_final_eval(tmp_path, c
     assert all(f"it1-s{i}" in table for i in range(3)) and "non-finite" in table
     assert "LLM: 6 calls" in table and "\x1b[" not in printed
     # The report (Cartpole cannot render: no video).
-    assert (run / "report.html").is_file() and "## Best reward (it" in (run / "report.md").read_text()
-    assert not (run / "report_files" / "best_policy.mp4").exists()
-    assert (run / "log.jsonl").read_text().count('"event": "train.done"') == 3  # the trained ones
+    assert (run / REPORT_HTML).is_file() and "## Best reward (it" in (run / REPORT_MD).read_text()
+    assert not (run / REPORT_FILES / REPORT_VIDEO).exists()
+    assert (run / LOG_FILE).read_text().count('"event": "train.done"') == 3  # the trained ones
 
 
-GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+GOOD = (
+    "```python\n"
+    "def compute_reward(pole_angle, pole_vel):\n"
+    "    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n"
+    "    return r, {'r': r}\n```"
+)
 
 
 def finished_candidates(run: Path) -> dict[str, float]:
@@ -108,7 +137,7 @@ def finished_candidates(run: Path) -> dict[str, float]:
 
     ids = asyncio.run(recorded()) if (run / CHECKPOINT_FILE).exists() else set()
     return {
-        cid: json.loads((run / STAGE / "train" / cid / "result.json").read_text())["started_at"]
+        cid: json.loads((run / STAGE / TRAIN_DIR / cid / RESULT_FILE).read_text())["started_at"]
         for cid in ids
     }
 
@@ -118,15 +147,19 @@ def second_training_started(run: Path) -> bool:
 
     Which sample trains first depends on which dry run ends first, so no id is assumed.
     """
-    return len(list(run.glob(f"{STAGE}/train/it0-s*/nn"))) >= 2 and bool(finished_candidates(run))
+    return len(list(RunDir(run).trainings(STAGE).glob(f"it0-s*/{NN_DIR}"))) >= 2 and bool(
+        finished_candidates(run)
+    )
 
 
 #: Failure injection points: kill -9 of the orchestrator once this holds for the run directory.
 KILL_POINTS = {
-    "dry run": lambda run: any(run.glob(f"{STAGE}/rewards/check_*/check.json")),
+    "dry run": lambda run: any(RunDir(run).rewards(STAGE).glob(f"{CHECK_DIR_PREFIX}*/{CHECK_FILE}")),
     "training": second_training_started,
-    "clean evaluation": lambda run: any(run.glob(f"{STAGE}/train/*/clean_eval/evaluation.json")),
-    "final evaluation": lambda run: any(run.glob(f"{STAGE}/eval/*/job.json")),
+    "clean evaluation": lambda run: any(
+        RunDir(run).trainings(STAGE).glob(f"*/{CLEAN_EVAL_DIR}/{EVAL_SPEC_FILE}")
+    ),
+    "final evaluation": lambda run: any((run / STAGE / EVAL_DIR).glob(f"*/{JOB_FILE}")),
 }
 
 
@@ -171,7 +204,7 @@ def test_kill_9_then_resume_completes_with_the_same_finished_candidates(point, t
     finished = finished_candidates(run)
     time.sleep(1)
     assert processes_mentioning(str(run)) == []  # the workers died with the caller
-    summary_path = run / "summary.json"
+    summary_path = run / SUMMARY_FILE
     assert not summary_path.exists() or json.loads(summary_path.read_text())["status"] != "completed"
 
     resumed = subprocess.run(
@@ -251,9 +284,9 @@ def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, 
     )
     assert code == 2
     assert "no more recorded coder responses (all 1 used)" in capsys.readouterr().err
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "stopped"
-    assert (run / STAGE / "rewards" / "it0-s0_attempt0.py").exists()
+    assert program_file(RunDir(run).rewards(STAGE), "it0-s0", ATTEMPT_SUFFIX, 0).exists()
 
 
 SPIN = (
@@ -298,14 +331,14 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
         ]
     )
     assert code == 0
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed"
     reorient, spin = summary["stages"]
     assert (reorient["task"], spin["task"]) == ("ShadowHand", "ShadowHandSpin")
     assert reorient["decision"]["by"] == "agent" and spin["init_checkpoint"] == reorient["checkpoint"]
     spun, invented = summary["iterations"][0]["samples"]
     assert spun["status"] == "trained"
-    trained = json.loads((run / "stage2-ShadowHandSpin" / "train" / "it0-s0" / "result.json").read_text())
+    trained = json.loads((run / "stage2-ShadowHandSpin" / TRAIN_DIR / "it0-s0" / RESULT_FILE).read_text())
     assert trained["epochs"] == 25 and set(trained["components"]) == {"turn", "stay", "bonus"}
     # 25 epochs x 16 steps > 300 steps: every env ended an episode, so fitness was measured and reported;
     # candidates are ranked by the clean evaluation's figure, and the training one is kept beside it.
@@ -313,7 +346,7 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     assert spun["fitness"] == trained["evaluation"]["fitness"] and trained["evaluation"]["episodes"] == 32
     assert invented["status"] == "invalid" and "goal_heading" in invented["error"]
     assert summary["best"]["sample"] == 0 and len(summary["final_eval"]["fitness"]) == 1
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
     prompts = {c["key"].split("/")[0]: c["messages"][1]["content"] for c in calls if c["agent"] == "coder"}
     assert (
         "reorient the pen" in prompts["stage1-ShadowHand"]
@@ -323,8 +356,8 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
 
 
 def run_as_in_a_terminal(args: list[str]) -> subprocess.Popen:
-    """graph.run started so that Ctrl-C (SIGINT) reaches it: a test runner started in the background (nohup, &)
-    ignores SIGINT, and so would the run it starts."""
+    """graph.run started so that Ctrl-C (SIGINT) reaches it: a test runner started in the background (nohup,
+    &) ignores SIGINT, and so would the run it starts."""
     return subprocess.Popen(
         [sys.executable, "-m", "graph.run", *args],
         cwd=ROOT,
@@ -341,7 +374,7 @@ def test_ctrl_c_while_the_embedded_model_writes_ends_the_run_cleanly(tmp_path):
     run = tmp_path / "run"
     args = ["--task", "Cartpole", "--iterations", "1", "--samples", "2", "--run-dir", str(run)]
     proc = run_as_in_a_terminal(args)
-    calls = run / "llm_calls.jsonl"
+    calls = run / LLM_CALLS_FILE
     deadline = time.time() + 600
     while time.time() < deadline and proc.poll() is None and not (calls.is_file() and calls.stat().st_size):
         time.sleep(0.2)
@@ -350,7 +383,7 @@ def test_ctrl_c_while_the_embedded_model_writes_ends_the_run_cleanly(tmp_path):
     os.kill(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=120) == 130  # not a crash of the model freed under the abandoned answer (-11)
     assert f"interrupted; continue with: python -m graph.run --resume {run}" in proc.stderr.read()
-    assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
+    assert json.loads((run / SUMMARY_FILE).read_text())["status"] == "stopped"
 
 
 @pytest.mark.slow
@@ -380,15 +413,19 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
     ]
     proc = run_as_in_a_terminal(args)
     deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None and not any(run.glob(f"{STAGE}/train/it1-s0/nn")):
+    while (
+        time.time() < deadline
+        and proc.poll() is None
+        and not (RunDir(run).training(STAGE, "it1-s0") / NN_DIR).exists()
+    ):
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before iteration 1 trained"
     os.kill(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=60) == 130
     assert f"interrupted; continue with: python -m graph.run --resume {run}" in proc.stderr.read()
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "stopped" and summary["iterations"][0]["samples"][0]["status"] == "trained"
-    assert "Status: stopped" in (run / "report.md").read_text() and (run / "report.html").is_file()
+    assert "Status: stopped" in (run / REPORT_MD).read_text() and (run / REPORT_HTML).is_file()
 
     resumed = subprocess.run(
         [sys.executable, "-m", "graph.run", "--resume", str(run)],
@@ -398,5 +435,5 @@ def test_ctrl_c_keeps_the_summary_and_report_and_resume_completes(tmp_path):
         timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert json.loads((run / "summary.json").read_text())["status"] == "completed"
-    assert "Status: completed" in (run / "report.md").read_text()
+    assert json.loads((run / SUMMARY_FILE).read_text())["status"] == "completed"
+    assert "Status: completed" in (run / REPORT_MD).read_text()

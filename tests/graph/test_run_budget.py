@@ -1,4 +1,5 @@
-"""--budget-usd and --budget-minutes: real rl_games training; sampling stops at the budget and the run finishes."""
+"""--budget-usd and --budget-minutes: real rl_games training; sampling stops at the budget and the run
+finishes."""
 
 import asyncio
 import json
@@ -8,12 +9,17 @@ import pytest
 from agents.llm.chat_models import AgentModels
 from agents.llm.conversation import ContextWindow
 from graph.context import open_run
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import REPORT_HTML, SUMMARY_FILE, RunDir
 from graph.run import execute, main
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.fakes import ScriptedChatModel
 
-GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+GOOD = (
+    "```python\n"
+    "def compute_reward(pole_angle, pole_vel):\n"
+    "    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n"
+    "    return r, {'r': r}\n```"
+)
 OTHER = "```python\ndef compute_reward(pole_angle):\n    r = -pole_angle.abs()\n    return r, {'r': r}\n```"
 
 
@@ -49,7 +55,7 @@ def test_sampling_stops_once_the_budget_is_spent_and_the_run_still_finishes(tmp_
     )
     asyncio.run(execute(open_run(settings, RunDir(run), new=True, models=models), resume=False))
 
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "budget_spent" and "budget of $0.05 is spent ($0.0600)" in summary["reason"]
     assert len(model.prompts) == 3  # two calls in iteration 0 (0.04), one in iteration 1 (0.06), none after
     first, second = summary["iterations"]  # the third iteration never started
@@ -94,11 +100,42 @@ def test_a_time_budget_stops_sampling_after_the_iteration_it_ran_out_in_and_the_
     flags += " --max-epochs 4 --extra-seeds 0 --budget-minutes 0.001"
     assert main([*flags.split(), "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0
 
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "budget_spent"
     assert summary["reason"].startswith("the time budget of 0.001 min is spent (")
     (only,) = summary["iterations"]  # spent in the first iteration: no other one started
     assert [s["status"] for s in only["samples"]] == ["trained", "trained"]
     assert summary["final_eval"]["fitness"][0] is not None  # the best reward still got its final evaluation
-    assert (run / "report.html").is_file()
+    assert (run / REPORT_HTML).is_file()
     assert summary["timing"]["first_eta_s"] > 0 and 0 < summary["timing"]["wall_s"] < 600
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("flag", "value", "reason"),
+    [
+        ("--env-steps-budget", "1", "the env-steps budget of 1 is spent ("),
+        ("--train-seconds-budget", "0.001", "the training budget of 0.001 s is spent ("),
+    ],
+)
+def test_a_compute_budget_stops_sampling_seeds_and_tuning_and_the_run_still_finishes(
+    tmp_path, flag, value, reason
+):
+    transcript = tmp_path / "answers.jsonl"  # a FAKE Coder with answers for every iteration
+    transcript.write_text(
+        "".join(json.dumps({"agent": "coder", "response": a}) + "\n" for a in [GOOD, OTHER] * 3)
+    )
+    run = tmp_path / "run"
+    flags = "--task Cartpole --search tuned --iterations 3 --samples 2 --repair-attempts 0 --eval-seeds 1"
+    flags += f" --num-envs 64 --max-epochs 4 --extra-seeds 1 --tuning-trials 2 {flag} {value}"
+    assert main([*flags.split(), "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0
+
+    summary = json.loads((run / SUMMARY_FILE).read_text())
+    assert summary["status"] == "budget_spent" and summary["reason"].startswith(reason)
+    (only,) = summary["iterations"]  # spent by the first trainings: no other iteration started
+    assert [s["status"] for s in only["samples"]] == ["trained", "trained"]
+    assert all(len(s["seeds"]) == 1 for s in only["samples"])  # no extra seed once it is spent
+    compute = summary["compute"]
+    assert compute["tuning_trials"] == 0 and compute["trainings"] == 3  # two samples, the final evaluation
+    assert compute["budget_env_steps"] == (1 if flag == "--env-steps-budget" else None)
+    assert summary["final_eval"]["fitness"][0] is not None and (run / REPORT_HTML).is_file()

@@ -11,14 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from graph.results.run_dir import INIT_CHECKPOINT_FILE, LLM_CALLS_FILE, LOG_FILE, SUMMARY_FILE, RunDir
 from graph.run import main
 from sim.rl.checkpoint import saved_weights, weights_digest
 from tests.helpers import processes_mentioning, tiny_cartpole_checkpoint
+from tools.job_dir import NN_DIR, RESULT_FILE, REWARDS_DIR, TRAIN_DIR
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+GOOD = (
+    "```python\n"
+    "def compute_reward(pole_angle, pole_vel):\n"
+    "    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n"
+    "    return r, {'r': r}\n```"
+)
 TWO_STAGES = [
     "--search",
     "eureka",
@@ -56,7 +63,7 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     llm = transcript(tmp_path / "calls.jsonl", 4, ('{"decision": "advance", "reason": "it balances"}',))
     run = tmp_path / "run"
     assert main([*TWO_STAGES, "--llm", llm, "--run-dir", str(run)]) == 0
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed" and summary["task"] == "Cartpole"
     one, two = summary["stages"]
     assert one["decision"] == {"action": "advance", "reason": "it balances", "by": "agent"}
@@ -67,17 +74,17 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     # Every stage-2 training (candidates and the final evaluation) started from stage 1's best policy:
     # the weights its first epoch ran with are the ones stage 1 saved.
     stage_one = weights_digest(saved_weights(one["checkpoint"]))
-    results = sorted((run / "stage2-Cartpole").glob("*/*/result.json"))
+    results = sorted((run / "stage2-Cartpole").glob(f"*/*/{RESULT_FILE}"))
     assert len(results) == 3
     for path in results:
         assert json.loads(path.read_text())["warm_start_digest"] == stage_one
     assert all(
         json.loads(p.read_text())["warm_start_digest"] is None
-        for p in (run / "stage1-Cartpole").glob("*/*/result.json")
+        for p in (run / "stage1-Cartpole").glob(f"*/*/{RESULT_FILE}")
     )
 
     # It starts far ahead of the same reward trained from scratch on the same budget and seed.
-    warm = json.loads((run / "stage2-Cartpole" / "train" / "it0-s0" / "result.json").read_text())
+    warm = json.loads((run / "stage2-Cartpole" / TRAIN_DIR / "it0-s0" / RESULT_FILE).read_text())
     reward = tmp_path / "good.py"
     reward.write_text(GOOD.split("\n", 1)[1].rsplit("```", 1)[0])
     job = make_job("Cartpole", str(reward), tmp_path / "scratch", ppo={"num_envs": 128, "max_epochs": 40})
@@ -86,7 +93,7 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     assert first_fitness(warm) > 2 * first_fitness(scratch)
 
     # The Coder's first stage-2 prompt carries stage 1's best reward (Eureka's reward initialisation).
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
     stage_two = next(c for c in calls if c["key"].startswith("stage2-Cartpole/"))["messages"]
     assert (
         "pole_angle ** 2" in stage_two[2]["content"] and "previous stage, Cartpole" in stage_two[3]["content"]
@@ -119,11 +126,11 @@ def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_
         transcript(tmp_path / "calls.jsonl", 1),
     ]
     assert main([*args, "--init-checkpoint", checkpoint, "--run-dir", str(run)]) == 0
-    summary = json.loads((run / "summary.json").read_text())
-    copy = run / "init_checkpoint.pth"
+    summary = json.loads((run / SUMMARY_FILE).read_text())
+    copy = run / INIT_CHECKPOINT_FILE
     assert copy.read_bytes() == Path(checkpoint).read_bytes()
     assert summary["stages"][0]["init_checkpoint"] == str(copy.resolve())
-    result = json.loads((run / "stage1-Cartpole" / "train" / "it0-s0" / "result.json").read_text())
+    result = json.loads((run / "stage1-Cartpole" / TRAIN_DIR / "it0-s0" / RESULT_FILE).read_text())
     assert result["warm_start_digest"] == weights_digest(saved_weights(checkpoint))
 
     bad = tmp_path / "bad.pth"
@@ -149,12 +156,16 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None and not any(run.glob("stage2-Cartpole/train/*/nn")):
+    while (
+        time.time() < deadline
+        and proc.poll() is None
+        and not any(RunDir(run).trainings("stage2-Cartpole").glob(f"*/{NN_DIR}"))
+    ):
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before stage 2 trained"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    stage_one = {p: p.read_text() for p in (run / "stage1-Cartpole").rglob("result.json")}
+    stage_one = {p: p.read_text() for p in (run / "stage1-Cartpole").rglob(RESULT_FILE)}
     assert len(stage_one) == 3  # two candidates and the final evaluation
     time.sleep(1)
     assert processes_mentioning(str(run)) == []
@@ -167,13 +178,11 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
         timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed" and [s["task"] for s in summary["stages"]] == ["Cartpole"] * 2
-    assert {
-        p: p.read_text() for p in (run / "stage1-Cartpole").rglob("result.json")
-    } == stage_one  # not redone
+    assert {p: p.read_text() for p in (run / "stage1-Cartpole").rglob(RESULT_FILE)} == stage_one  # not redone
     assert summary["llm"]["calls"] == 4  # no stage-1 program was sampled again
-    events = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    events = [json.loads(line) for line in (run / LOG_FILE).read_text().splitlines()]
     assert [e["stage"] for e in events if e["event"] == "stage.done"] == [
         "stage1-Cartpole",
         "stage2-Cartpole",
@@ -222,14 +231,14 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
         env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     stages = summary["stages"]
     assert stages[0]["task"] == "ShadowHand" and all(
         s["decision"] and s["decision"]["reason"] for s in stages
     )
     assert all(s["best"] for s in stages), [(s["task"], s["attempt"], s["best"]) for s in stages]
     # The 1.5B model's decisions are its own: the stages must follow them.
-    for before, after in zip(stages, stages[1:]):
+    for before, after in zip(stages, stages[1:], strict=False):
         action = before["decision"]["action"]
         assert action in ("advance", "repeat")
         expected = (before["task"], before["attempt"] + 1) if action == "repeat" else ("ShadowHandSpin", 1)
@@ -239,9 +248,10 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
         assert last in ("finish", "stop") and summary["status"] in ("completed", "stopped_by_curriculum")
     else:
         assert last == "stop" and summary["status"] == "stopped_by_curriculum"
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
     assert {c["agent"] for c in calls} >= {"coder", "curriculum"} and all(c["response"] for c in calls)
-    # The agent was asked after stage 1 (it had a choice); its answer, or the config when it gave no usable one, decided.
+    # The agent was asked after stage 1 (it had a choice); its answer,
+    # or the config when it gave no usable one, decided.
     first = stages[0]["decision"]
     assert first["by"] == "agent" or (first["by"] == "config" and "following the config" in first["reason"])
-    assert (run / "stage2-ShadowHandSpin" / "rewards").is_dir() == (stages[-1]["task"] == "ShadowHandSpin")
+    assert (run / "stage2-ShadowHandSpin" / REWARDS_DIR).is_dir() == (stages[-1]["task"] == "ShadowHandSpin")

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from graph.results.run_dir import SUMMARY_FILE
+from tools.job_dir import CLEAN_EVAL_DIR, RESULT_FILE, TRAIN_LOG_FILE
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD = (
     "```python\ndef compute_reward(pole_angle, pole_vel):\n"
@@ -54,12 +57,12 @@ def test_a_run_on_cuda_0_trains_every_candidate_on_the_gpu_inside_the_confinemen
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed" and len(summary["final_eval"]["fitness"]) == 1
-    jobs = [path.parent for path in run.rglob("result.json") if "clean_eval" not in path.parts]
+    jobs = [path.parent for path in run.rglob(RESULT_FILE) if CLEAN_EVAL_DIR not in path.parts]
     assert len(jobs) == 3  # two candidates and one final-evaluation seed
     for job in jobs:
-        result = json.loads((job / "result.json").read_text())
+        result = json.loads((job / RESULT_FILE).read_text())
         assert result["status"] == "trained" and result["device"] == "cuda:0", result["error"]
         assert result["evaluation"]["fitness"] is not None
-        assert "training on cuda:0" in (job / "train.log").read_text()
+        assert "training on cuda:0" in (job / TRAIN_LOG_FILE).read_text()

@@ -1,9 +1,9 @@
 """The hostile suite: one run whose Coder answers with every program in tests/fixtures/hostile/.
 
 Each program is annotated with its class and expected outcome (``# expect: invalid: <reason>``,
-``failed: <reason>`` or ``trained``; ``a | b``: either reason, whichever cap ends it first). The run, killed part-way and resumed, must complete; each program must
-end as expected; a trained one must carry the fitness the clean evaluation measured; and no file
-may appear outside the run's own places for it.
+``failed: <reason>`` or ``trained``; ``a | b``: either reason, whichever cap ends it first). The run, killed
+part-way and resumed, must complete; each program must end as expected; a trained one must carry the fitness
+the clean evaluation measured; and no file may appear outside the run's own places for it.
 """
 
 import json
@@ -18,22 +18,36 @@ from pathlib import Path
 import pytest
 
 from configs import CONFIG_DIR
+from graph.results.run_dir import (
+    CHECKPOINTS_FILE,
+    CONFIG_FILE,
+    EVAL_DIR,
+    INBOX_FILE,
+    LLM_CALLS_FILE,
+    LOG_FILE,
+    PLOT_FILES,
+    REPORT_FILES,
+    REPORT_HTML,
+    REPORT_MD,
+    SEED_SALT_FILE,
+    SUMMARY_FILE,
+)
 from graph.run import main
+from tools.job_dir import RESULT_FILE, REWARDS_DIR, TRAIN_DIR
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
 TOP_LEVEL_FILES = {
-    "config.yaml",
-    "checkpoints.sqlite",
-    "llm_calls.jsonl",
-    "log.jsonl",
-    "summary.json",
-    "steering.sqlite",
-    "seed_salt",
-    "report.html",
-    "report.md",
+    CONFIG_FILE,
+    CHECKPOINTS_FILE,
+    LLM_CALLS_FILE,
+    LOG_FILE,
+    SUMMARY_FILE,
+    INBOX_FILE,
+    SEED_SALT_FILE,
+    REPORT_HTML,
+    REPORT_MD,
 }
-REPORT_FILES = {"fitness.png", "components.png", "execute_rate.png"}  # in report_files/
 STAGE = "stage1-Cartpole"
 
 
@@ -58,12 +72,17 @@ def outside_job_dirs(run: Path) -> list[str]:
     stray = []
     for path in run.rglob("*"):
         parts = path.relative_to(run).parts
-        if path.is_dir() or parts[0] == STAGE and parts[1] in ("rewards", "train", "eval") and len(parts) > 3:
+        if (
+            path.is_dir()
+            or parts[0] == STAGE
+            and parts[1] in (REWARDS_DIR, TRAIN_DIR, EVAL_DIR)
+            and len(parts) > 3
+        ):
             continue
-        report = len(parts) == 2 and parts[0] == "report_files" and parts[1] in REPORT_FILES
+        report = len(parts) == 2 and parts[0] == REPORT_FILES and parts[1] in PLOT_FILES
         if (
             not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES)
-            and parts[:2] != (STAGE, "rewards")
+            and parts[:2] != (STAGE, REWARDS_DIR)
             and not report
         ):
             stray.append(str(path.relative_to(run)))
@@ -71,8 +90,8 @@ def outside_job_dirs(run: Path) -> list[str]:
 
 
 def kill_after_trainings(args: list[str], train_dir: Path, trainings: int) -> int | None:
-    """Run ``graph.run args`` in a child, and kill it (its whole group) once ``trainings`` results are on disk;
-    the exit code if it ended by itself first."""
+    """Run ``graph.run args`` in a child, and kill it (its whole group) once ``trainings`` results are on
+    disk; the exit code if it ended by itself first."""
     child = subprocess.Popen(
         [sys.executable, "-m", "graph.run", *args],
         cwd=ROOT,
@@ -82,7 +101,7 @@ def kill_after_trainings(args: list[str], train_dir: Path, trainings: int) -> in
     )
     deadline = time.monotonic() + 1800
     while child.poll() is None and time.monotonic() < deadline:
-        if len(list(train_dir.glob("*/result.json"))) >= trainings:
+        if len(list(train_dir.glob(f"*/{RESULT_FILE}"))) >= trainings:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
             return None
@@ -110,8 +129,9 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
     before = untracked_project_files()
     outside = sorted(p.name for p in tmp_path.iterdir())
     run = tmp_path / "run"
-    # Under the default search, killed (kill -9) once a few trainings have ended, then resumed: every answer is
-    # replayed again on resume, and neither pass may crash on any of them (issue 36: --resume crashed as the run did).
+    # Under the default search, killed (kill -9) once a few trainings have ended, then resumed: every answer
+    # is replayed again on resume, and neither pass may crash on any of them
+    # (issue 36: --resume crashed as the run did).
     args = [
         "--config",
         str(config),
@@ -140,14 +160,14 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
         "--run-dir",
         str(run),
     ]
-    killed = kill_after_trainings(args, run / STAGE / "train", 3)
+    killed = kill_after_trainings(args, run / STAGE / TRAIN_DIR, 3)
     assert killed is None, f"the run ended before it could be killed: {killed}"
     assert main(["--resume", str(run)]) == 0
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed"
     # Which program each sample got: the replayed response recorded for its key.
     calls = {
-        c["key"]: c["response"] for c in map(json.loads, (run / "llm_calls.jsonl").read_text().splitlines())
+        c["key"]: c["response"] for c in map(json.loads, (run / LLM_CALLS_FILE).read_text().splitlines())
     }
     by_source = {f"```python\n{p.read_text()}```": p for p in HOSTILE}
     outcomes = {}
@@ -155,8 +175,9 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
         program = by_source[calls[f"{STAGE}/it0-s{sample['sample']}/attempt0"]]
         status, reason = expectation(program)
         outcomes[program.stem] = (sample["status"], sample["error"])
-        # robust trains no program twice: one that computes what an earlier one does on every state the check ran
-        # is refused as its copy, whatever it would have done in training (huge_reward_last_epoch counts its calls).
+        # robust trains no program twice: one that computes what an earlier one does on every state the check
+        # ran is refused as its copy, whatever it would have done in training
+        # (huge_reward_last_epoch counts its calls).
         copy = status in ("trained", "failed") and sample["status"] == "duplicate" and sample["duplicate_of"]
         assert sample["status"] == status or copy, (program.stem, sample["error"])
         assert copy or any(r in (sample["error"] or "") for r in reason.split(" | ")), (
@@ -165,7 +186,7 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
         )
         if status == "trained" and not copy:
             result = json.loads(
-                (run / STAGE / "train" / f"it0-s{sample['sample']}" / "result.json").read_text()
+                (run / STAGE / TRAIN_DIR / f"it0-s{sample['sample']}" / RESULT_FILE).read_text()
             )
             first = sample["seeds"][0]  # its first training; the sample's figure is over all its seeds
             assert first["fitness"] == result["evaluation"]["fitness"] is not None  # the clean measurement
@@ -176,7 +197,7 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
     assert (
         "\x1b" not in printed.out + printed.err
     )  # no escape sequence from an error or a print reached the console
-    page = (run / "report.html").read_text()
+    page = (run / REPORT_HTML).read_text()
     assert (
         "\u202e" not in page
     )  # bidi controls are shown as marks, never applied (tests/graph/results/test_report.py)

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from graph.results.run_dir import SUMMARY_FILE
+from tools.job_dir import CLEAN_EVAL_DIR, EVAL_SPEC_FILE, RESULT_FILE, TRAIN_LOG_FILE
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-GOOD = "```python\ndef compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n    return r, {'r': r}\n```"
+GOOD = (
+    "```python\n"
+    "def compute_reward(pole_angle, pole_vel):\n"
+    "    r = 1.0 - pole_angle ** 2 - 0.01 * pole_vel.abs()\n"
+    "    return r, {'r': r}\n```"
+)
 
 
 @pytest.mark.slow
@@ -53,10 +61,10 @@ def test_a_eureka_run_on_ray_with_fractional_gpus_completes(tmp_path, monkeypatc
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed" and len(summary["final_eval"]["fitness"]) == 2
     assert all(s["status"] == "trained" for it in summary["iterations"] for s in it["samples"])
-    results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
+    results = [json.loads(p.read_text()) for p in run.rglob(RESULT_FILE) if CLEAN_EVAL_DIR not in p.parts]
     assert (
         len(results) == 6
     )  # four candidates and two final-evaluation seeds, each brought back from its actor
@@ -127,11 +135,11 @@ def test_a_run_on_a_two_node_cluster_at_ray_address_brings_every_file_back(tmp_p
     assert (
         "gpus_per_trainer 0: Ray reports 0 GPUs, so trainings run on the CPU" in done.stderr
     )  # the choice, said
-    results = [json.loads(p.read_text()) for p in run.rglob("result.json") if "clean_eval" not in p.parts]
+    results = [json.loads(p.read_text()) for p in run.rglob(RESULT_FILE) if CLEAN_EVAL_DIR not in p.parts]
     assert len(results) == 4 and len({r["where"]["node_id"] for r in results}) == 2  # both nodes trained
     for r in results:
         job = Path(r["out_dir"])
-        assert job.is_relative_to(run) and Path(r["checkpoint"]).is_file() and (job / "train.log").is_file()
-        assert (job / "clean_eval" / "evaluation.json").is_file() and not Path(
-            r["where"]["node_dir"]
-        ).exists()
+        assert (
+            job.is_relative_to(run) and Path(r["checkpoint"]).is_file() and (job / TRAIN_LOG_FILE).is_file()
+        )
+        assert (job / CLEAN_EVAL_DIR / EVAL_SPEC_FILE).is_file() and not Path(r["where"]["node_dir"]).exists()

@@ -1,5 +1,5 @@
-"""The two searches through the real loop (real training, FAKE replayed Coder): ``robust`` never trains a program
-twice and gives its best more seeds; ``eureka`` trains every valid program once, as the paper does."""
+"""The two searches through the real loop (real training, FAKE replayed Coder): ``robust`` never trains a
+program twice and gives its best more seeds; ``eureka`` trains every valid program once, as the paper does."""
 
 import asyncio
 import json
@@ -14,22 +14,25 @@ import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import RUNG_BOARD_FILE, SUMMARY_FILE, RunDir
 from graph.run import THREAD, main
 from tests.helpers import processes_mentioning
+from tools.job_dir import RESULT_FILE, SEED_SUFFIX, seed_job
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 PROGRAM = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
 SAME = (
-    '"""Upright."""\nimport torch\n\n\ndef compute_reward(pole_angle: torch.Tensor):\n    # closer to 0 is better\n'
+    '"""Upright."""\nimport torch\n\n\ndef compute_reward(pole_angle: torch.Tensor):\n'
+    "    # closer to 0 is better\n"
     "    r = 1.0 - (pole_angle ** 2)\n    return (r, {'upright': r})\n"
 )
 OTHER = (
     "def compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2 - 0.1 * pole_vel ** 2\n"
     "    return r, {'upright': r}\n"
 )
-# Another text, the same reward: an unused constant, a scale of 1.0, x * x for x ** 2 (the embedded model's habit).
+# Another text, the same reward: an unused constant, a scale of 1.0, x * x for x ** 2
+# (the embedded model's habit).
 ALIKE = (
     "def compute_reward(pole_angle):\n    tolerance = 0.05\n    scale = 1.0\n"
     "    r = (1.0 - pole_angle * pole_angle) * scale\n    return r, {'upright': r}\n"
@@ -166,7 +169,7 @@ def test_a_candidate_behind_the_others_at_a_rung_stops_there_and_its_program_is_
     )
     assert (
         entry["rung"]["fitness"]
-        < json.loads((run_dir / "stage1-Cartpole" / "rungs.json").read_text())["10"]["it0-s0"]
+        < json.loads((run_dir / "stage1-Cartpole" / RUNG_BOARD_FILE).read_text())["10"]["it0-s0"]
     )
     assert (
         again["status"] == "duplicate" and again["duplicate_of"] == "it1-s0"
@@ -193,7 +196,7 @@ def seed_trainings(run: Path) -> dict[str, float]:
     """The extra-seed trainings that wrote a result: their directory name and start time."""
     return {
         p.parent.name: json.loads(p.read_text())["started_at"]
-        for p in run.glob("stage1-Cartpole/train/*-seed*/result.json")
+        for p in RunDir(run).trainings("stage1-Cartpole").glob(f"*{SEED_SUFFIX}*/{RESULT_FILE}")
     }
 
 
@@ -209,7 +212,7 @@ def recorded_seeds(run: Path) -> set[str]:
             *(r for t in stage.tasks if t.result for r in t.result["seed_runs"]),
         ]
 
-    return {f"{r['candidate']}-seed{r['seed']}" for r in asyncio.run(recorded())}
+    return {seed_job(r["candidate"], r["seed"]) for r in asyncio.run(recorded())}
 
 
 @pytest.mark.slow
@@ -254,7 +257,7 @@ def test_kill_9_while_the_seeds_train_then_resume_keeps_every_finished_rung_and_
     assert proc.poll() is None, "the run ended before two extra seeds had trained"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    rungs = json.loads((run / "stage1-Cartpole" / "rungs.json").read_text())
+    rungs = json.loads((run / "stage1-Cartpole" / RUNG_BOARD_FILE).read_text())
     finished = {name: started for name, started in seed_trainings(run).items() if name in recorded_seeds(run)}
     time.sleep(1)
     assert processes_mentioning(str(run)) == [] and set(rungs["10"]) == {"it0-s0", "it0-s1", "it0-s2"}
@@ -268,10 +271,10 @@ def test_kill_9_while_the_seeds_train_then_resume_keeps_every_finished_rung_and_
         timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed" and summary["llm"]["calls"] == 3
     assert all(
         seed_trainings(run)[name] == started for name, started in finished.items()
     )  # not trained again
-    assert json.loads((run / "stage1-Cartpole" / "rungs.json").read_text()) == rungs  # nor judged again
+    assert json.loads((run / "stage1-Cartpole" / RUNG_BOARD_FILE).read_text()) == rungs  # nor judged again
     assert [s["seed"] for s in summary["best"]["seeds"]] == [0, 1, 2, 3]

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE
 from graph.run import main
 from tests.helpers import embedded_model_server
+from tools.job_dir import TRAIN_DIR
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -21,11 +23,11 @@ STATUSES = {"trained", "invalid", "duplicate", "failed", "llm_failed"}
 
 
 def summary(run: Path) -> dict:
-    return json.loads((run / "summary.json").read_text())
+    return json.loads((run / SUMMARY_FILE).read_text())
 
 
 def calls(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
 
 
 def samples(s: dict) -> list[dict]:
@@ -99,7 +101,7 @@ def test_answers_cut_off_by_the_budget_are_truncated_never_trained(tmp_path):
     assert [x["status"] for x in samples(s)] == ["invalid", "invalid"]
     assert all("cut off at the answer budget of 24 tokens" in x["error"] for x in samples(s))
     assert all(r["truncated"] and r["finish_reason"] == "length" for r in calls(run))
-    assert not (run / "stage1-BallBalance" / "train").exists()
+    assert not (run / "stage1-BallBalance" / TRAIN_DIR).exists()
 
 
 def test_a_model_the_server_does_not_serve_is_one_line_before_any_work(tmp_path, capsys):
@@ -165,7 +167,7 @@ def test_a_server_that_goes_away_fails_its_samples_stops_resumably_and_resume_co
             text=True,
         )
         deadline = time.monotonic() + 300
-        while not ((run / "llm_calls.jsonl").exists() and calls(run)) and time.monotonic() < deadline:
+        while not ((run / LLM_CALLS_FILE).exists() and calls(run)) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert calls(run), "no LLM call was answered"
     # The server is gone after one answer; the other sample's request and the next iteration fail.

@@ -18,7 +18,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import LLM_CALLS_FILE, LOG_FILE, REPORT_MD, SUMMARY_FILE, RunDir
 from graph.steering.inbox import Inbox
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -63,7 +63,8 @@ def run_args(tmp_path: Path, run: Path, iterations: int = 2, *extra: str) -> lis
 
 
 def spawn(args: list[str], timeout: float = 240) -> pexpect.spawn:
-    """A process on a pseudo-terminal (so graph.run and graph.chat show their prompt); ``output()`` is all it printed."""
+    """A process on a pseudo-terminal (so graph.run and graph.chat show their prompt);
+    ``output()`` is all it printed."""
     env = {**os.environ, "COLUMNS": "200", "LINES": "50"}
     child = pexpect.spawn(
         sys.executable, args, cwd=ROOT, env=env, encoding="utf-8", timeout=timeout, dimensions=(50, 200)
@@ -86,7 +87,7 @@ def output(child: pexpect.spawn) -> str:
 
 def prompts_of(run: Path, iteration: int) -> list[str]:
     """The last user turn of each Coder prompt of an iteration."""
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
     return [
         c["messages"][-1]["content"]
         for c in calls
@@ -95,17 +96,17 @@ def prompts_of(run: Path, iteration: int) -> list[str]:
 
 
 def summary(run: Path) -> dict:
-    return json.loads((run / "summary.json").read_text())
+    return json.loads((run / SUMMARY_FILE).read_text())
 
 
 def wait_for_event(run: Path, event: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        log = run / "log.jsonl"
+        log = run / LOG_FILE
         if log.exists() and f'"event": "{event}"' in log.read_text():
             return
         time.sleep(0.2)
-    raise AssertionError(f"no {event} in {run / 'log.jsonl'} after {timeout} s")
+    raise AssertionError(f"no {event} in {RunDir(run).log} after {timeout} s")
 
 
 @pytest.mark.slow
@@ -158,7 +159,7 @@ def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
     chat.sendline("/pause")
     chat.expect(r"paused after iteration 0 of " + STAGE)
     wait_for_event(run, "steer.waiting")  # the run waits at the boundary: iteration 1 has not started
-    assert '"candidate": "it1-s' not in (run / "log.jsonl").read_text()
+    assert '"candidate": "it1-s' not in (run / LOG_FILE).read_text()
     chat.sendline("/status")
     chat.expect("waiting for /resume")
     chat.sendline("/resume")
@@ -176,7 +177,7 @@ def test_chat_pauses_resumes_and_stops_a_running_run(tmp_path):
     assert [it["iteration"] for it in s["iterations"]] == [0, 1]  # the third iteration never ran
     assert s["final_eval"]["mean"] is not None and len(s["final_eval"]["fitness"]) == 1
     assert s["stages"][0]["decision"]["by"] == "user"
-    assert "Status: stopped_by_user" in (run / "report.md").read_text()  # the report is written on /stop too
+    assert "Status: stopped_by_user" in (run / REPORT_MD).read_text()  # the report is written on /stop too
 
 
 @pytest.mark.slow
@@ -205,7 +206,7 @@ def test_a_message_sent_before_kill_9_is_applied_after_resume(tmp_path):
         proc.wait(30)
     finally:
         proc.kill()
-    assert '"event": "steer.applied"' not in (run / "log.jsonl").read_text()  # killed before the boundary
+    assert '"event": "steer.applied"' not in (run / LOG_FILE).read_text()  # killed before the boundary
     resumed = subprocess.run(
         [sys.executable, "-m", "graph.run", "--resume", str(run)],
         cwd=ROOT,

@@ -1,17 +1,20 @@
-"""Tools mode through the CLI: real checks and real rl_games training, a FAKE transcript of tool-calling answers."""
+"""Tools mode through the CLI: real checks and real rl_games training,
+a FAKE transcript of tool-calling answers."""
 
 import json
 
 import pytest
 
 from agents.llm.replay import read_calls
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE, RunDir
 from graph.run import main
 from tests.graph.test_run import SMALL, STAGE
+from tools.job_dir import ROUND_SUFFIX, program_file
 
 BROKEN = "def compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n"
 FIXED = (
-    "import torch\n\ndef compute_reward(pole_angle, pole_vel):\n    upright = torch.exp(-2.0 * pole_angle ** 2)\n"
+    "import torch\n\ndef compute_reward(pole_angle, pole_vel):\n"
+    "    upright = torch.exp(-2.0 * pole_angle ** 2)\n"
     "    calm = -0.01 * torch.abs(pole_vel)\n    return upright + calm, {'upright': upright, 'calm': calm}\n"
 )
 
@@ -73,7 +76,7 @@ def run_cartpole(transcript, run_dir, *extra) -> int:
 def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(tmp_path):
     fake_transcript(tmp_path / "fake.jsonl")
     assert run_cartpole(tmp_path / "fake.jsonl", tmp_path / "run", "--agent-mode", "tools") == 0
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    summary = json.loads((tmp_path / "run" / SUMMARY_FILE).read_text())
     (sample,) = summary["iterations"][0]["samples"]
     assert sample["status"] == "trained" and sample["fitness"] > 0
     assert sample["attempts"] == 3 and sample["tool_calls"] == 2
@@ -94,9 +97,9 @@ def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(
 
     # Replaying the run's own transcript reproduces it: same programs, same tool results, same elite.
     assert (
-        run_cartpole(tmp_path / "run" / "llm_calls.jsonl", tmp_path / "replayed") == 0
+        run_cartpole(tmp_path / "run" / LLM_CALLS_FILE, tmp_path / "replayed") == 0
     )  # auto: tools, from the log
-    again = json.loads((tmp_path / "replayed" / "summary.json").read_text())
+    again = json.loads((tmp_path / "replayed" / SUMMARY_FILE).read_text())
     assert again["iterations"][0]["samples"][0]["status"] == "trained"
     assert again["iterations"][0]["elite_reason"] == "the only trained candidate"
     replayed = [
@@ -105,7 +108,10 @@ def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(
         if "tool" in r
     ]
     assert replayed == [(r["tool"], r["result"][:40]) for r in tools]
-    assert (tmp_path / "replayed" / STAGE / "rewards" / "it0-s0_round2.py").read_text() == FIXED
+    assert (
+        program_file(RunDir(tmp_path / "replayed").rewards(STAGE), "it0-s0", ROUND_SUFFIX, 2).read_text()
+        == FIXED
+    )
 
 
 def test_tools_mode_with_a_model_that_cannot_call_tools_is_one_line_and_writes_nothing(tmp_path, capsys):

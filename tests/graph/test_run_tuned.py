@@ -1,14 +1,16 @@
-"""``search: tuned`` end to end: a program with the human Cartpole reward's structure and wrong scales, replayed as
-the Coder's answer, has its constants tuned by real trainings; the winner joins the candidates, goes through the
-selection over seeds, and summary.json says what moved."""
+"""``search: tuned`` end to end: a program with the human Cartpole reward's structure and wrong scales,
+replayed as the Coder's answer, has its constants tuned by real trainings; the winner joins the candidates,
+goes through the selection over seeds, and summary.json says what moved."""
 
 import json
+from pathlib import Path
 
 import pytest
 
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import LLM_CALLS_FILE, TRIAL_SUFFIX, RunDir
 from graph.run import main
 from tests.graph.test_run_search import coder_answers
+from tools.job_dir import JOB_FILE, RESULT_FILE, TRAIN_DIR
 
 #: The human Cartpole reward (sim/cartpole.py) with its speed penalties 400 and 20 times too strong and its
 #: failure penalty 20 times (issue 38's goal case).
@@ -69,23 +71,23 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
     samples = {s["sample"]: s for s in summary["iterations"][0]["samples"]}
     copy = next(s for s in samples.values() if s["status"] == "duplicate")
     assert copy["attempts"] == 1  # a copy ends its sample at once: no second call to the model
-    calls = (run / "llm_calls.jsonl").read_text().splitlines()
+    calls = (run / LLM_CALLS_FILE).read_text().splitlines()
     assert len(calls) == 2
     # 2 trials, one more for the copy, each a real training on the parent's seed with other numbers.
     assert summary["compute"]["tuning_trials"] == 3
-    trials = sorted((run / "stage1-Cartpole" / "train").glob("it0-s*-trial*/result.json"))
+    trials = sorted(RunDir(run).trainings("stage1-Cartpole").glob(f"it0-s*{TRIAL_SUFFIX}*/{RESULT_FILE}"))
     assert len(trials) == 3
     parent = next(s for s in samples.values() if s["status"] == "trained" and not s.get("tuned_from"))
     for trial in trials:
         result = json.loads(trial.read_text())
         assert result["seed"] == parent["seeds"][0]["seed"] and result["status"] in ("trained", "failed")
-        source = json.loads((trial.parent / "job.json").read_text())["reward_source"]
+        source = json.loads((trial.parent / JOB_FILE).read_text())["reward_source"]
         assert (
             source != parent_source(run, parent) and "torch.abs(cart_vel)" in source
         )  # other numbers, same code
     tuned = [s for s in samples.values() if s.get("tuned_from")]
-    # A winner only where a trial beat the parent on their shared seed (tests/graph/search/test_tuning.py covers
-    # the winner's record); then it joins the candidates and the selection over seeds.
+    # A winner only where a trial beat the parent on their shared seed (tests/graph/search/test_tuning.py
+    # covers the winner's record); then it joins the candidates and the selection over seeds.
     for winner in tuned:
         assert winner["tuned_from"] == f"it0-s{parent['sample']}" and winner["author"] == "optimiser"
         assert winner["seeds"][0]["fitness"] > parent["seeds"][0]["fitness"] and winner["constants"]
@@ -95,5 +97,41 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
 
 def parent_source(run, parent) -> str:
     return json.loads(
-        (run / "stage1-Cartpole" / "train" / f"it0-s{parent['sample']}" / "job.json").read_text()
+        (run / "stage1-Cartpole" / TRAIN_DIR / f"it0-s{parent['sample']}" / JOB_FILE).read_text()
     )["reward_source"]
+
+
+UPRIGHT = """import torch
+
+
+def compute_reward(pole_angle, pole_vel):
+    upright = torch.exp(-2.0 * pole_angle * pole_angle)
+    calm = -0.02 * torch.abs(pole_vel)
+    return upright + calm, {"upright": upright, "calm": calm}
+"""
+
+
+@pytest.mark.slow
+def test_the_two_best_programs_are_recombined_and_their_weights_tuned(tmp_path):
+    """Two different programs train; after the tuning, their terms are written out as one program whose
+    weights a study sets (its first trial the mean of the two); the winner is a candidate of its own."""
+    transcript = coder_answers(tmp_path / "answers.jsonl", [WRONG_SCALES, UPRIGHT])
+    run = tmp_path / "run"
+    flags = "--task Cartpole --search tuned --iterations 1 --samples 2 --repair-attempts 0 --num-envs 64"
+    flags += " --max-epochs 6 --tuning-trials 1 --recombination-trials 2 --extra-seeds 1 --eval-seeds 1"
+    assert (
+        main([*flags.split(), "--rungs", "none", "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0
+    )
+    summary = json.loads(RunDir(run).summary.read_text())
+    samples = summary["iterations"][0]["samples"]
+    coder = {f"it0-s{s['sample']}" for s in samples if s["author"] == "coder" and s["status"] == "trained"}
+    assert len(coder) == 2 and summary["compute"]["tuning_trials"] == 1 + 2
+    trials = sorted(RunDir(run).trainings("stage1-Cartpole").glob(f"*+*{TRIAL_SUFFIX}*/{JOB_FILE}"))
+    assert len(trials) == 2
+    first = json.loads(trials[0].read_text())["reward_source"]
+    # Two components and a remainder each, weighted 1/2: the mean of the two programs.
+    assert "p0_" in first and "p1_" in first and first.count("0.5 * terms[") == 6
+    (recombined,) = [s for s in samples if s.get("recombined_from")]
+    assert set(recombined["recombined_from"]) == coder and recombined["author"] == "optimiser"
+    assert recombined["seeds"][0]["seed"] in {json.loads(t.read_text())["seed"] for t in trials}
+    assert "def compute_reward(" in Path(recombined["reward_path"]).read_text()

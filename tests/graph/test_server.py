@@ -15,6 +15,8 @@ import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 
+from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 FEEDBACK = "the pole falls to the left; reward a centred cart"
 
@@ -37,7 +39,8 @@ def until(predicate, timeout: float, what: str):
 
 @pytest.fixture
 def server(tmp_path):
-    """`langgraph dev` on a free port, from the repository (it keeps its store in .langgraph_api/, ignored by git)."""
+    """`langgraph dev` on a free port, from the repository (it keeps its store in .langgraph_api/, ignored by
+    git)."""
     port = free_port()
     langgraph = Path(sys.executable).parent / "langgraph"
     log = open(tmp_path / "server.log", "w")
@@ -128,10 +131,10 @@ def test_a_langgraph_client_runs_and_steers_a_human_feedback_run(server, tmp_pat
     client.runs.join(thread, resumed["run_id"])
     state = client.threads.get_state(thread)
     assert state["values"]["status"] == "completed" and not state["next"]
-    calls = [json.loads(line) for line in (run / "llm_calls.jsonl").read_text().splitlines()]
+    calls = [json.loads(line) for line in (run / LLM_CALLS_FILE).read_text().splitlines()]
     second = [c["messages"][-1]["content"] for c in calls if "/it1-" in c["key"]]
     assert second and all(FEEDBACK in p and "task_score" not in p for p in second)
-    summary = json.loads((run / "summary.json").read_text())
+    summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "completed" and summary["iterations"][0]["steering"][0]["text"] == FEEDBACK
     assert (
         httpx.post(

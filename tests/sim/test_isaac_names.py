@@ -1,4 +1,5 @@
-"""IsaacGymEnvs' names beside each task's own: the same state, IsaacGymEnvs' shapes and conventions, "did you mean"."""
+"""IsaacGymEnvs' names beside each task's own: the same state, IsaacGymEnvs' shapes and conventions,
+"did you mean"."""
 
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def test_an_unknown_input_gets_a_did_you_mean():
 
 def test_franka_is_laid_out_as_in_isaacgymenvs():
     # IsaacGymEnvs' FrankaCabinet: the drawer opens toward +x (its inward axis -x), the gripper's forward axis
-    # meets it, its up axis is the drawer's up, the left finger is above the right one (straddling the handle).
+    # meets it, its up axis is the drawer's up, the left finger is above the right one
+    # (straddling the handle).
     franka = make_task("FrankaCabinet", num_envs=4, seed=0)
     franka.reset()
     for _ in range(10):

@@ -1,12 +1,12 @@
-"""Seeds a reward cannot read (issue 36): the states a training's reward is first given do not tell the search's
-seeds (0-2) from the held-out ones (1000-1002).
+"""Seeds a reward cannot read (issue 36): the states a training's reward is first given do not tell the
+search's seeds (0-2) from the held-out ones (1000-1002).
 
-The attacker is a reward program that remembers states. It cannot read files, frames or the job (the allow-list),
-so what it knows is what its author computed before the run: the code is public, so the author can run
-``derive_seed`` too. Without a salt the memorised states of seeds 0-2 recognise them exactly (a test
-below says so: that is what the run's salt is for); under a salt the author did not have, no memorised state is met,
-and no rule learned from the states of one run does better than chance on another. Independently of the salt,
-the blocks' states are distributed alike (the hash leaves no structure ordered by the seed number).
+The attacker is a reward program that remembers states. It cannot read files, frames or the job (the
+allow-list), so what it knows is what its author computed before the run: the code is public, so the author
+can run ``derive_seed`` too. Without a salt the memorised states of seeds 0-2 recognise them exactly (a test
+below says so: that is what the run's salt is for); under a salt the author did not have, no memorised state
+is met, and no rule learned from the states of one run does better than chance on another. Independently of
+the salt, the blocks' states are distributed alike (the hash leaves no structure ordered by the seed number).
 """
 
 import math
@@ -36,8 +36,8 @@ RUN_SALTS = [
 
 
 def first_states(seed: int, salt: str = "", purpose: str = TRAIN_ENV, task: str = TASK) -> torch.Tensor:
-    """float[num_envs, 4]: the states a training's reward is first given (one step from the initial states, with
-    zero actions: the first actions are the policy's, close to zero and no help to either side)."""
+    """float[num_envs, 4]: the states a training's reward is first given (one step from the initial states,
+    with zero actions: the first actions are the policy's, close to zero and no help to either side)."""
     env = make_task(task, num_envs=NUM_ENVS, seed=derive_seed(seed, task, purpose, salt))
     state, _, _ = env.step(torch.zeros(NUM_ENVS, env.num_actions))
     return torch.stack([state[name] for name in STATE], dim=1)
@@ -94,9 +94,10 @@ def test_a_memorised_search_state_recognises_the_seed_without_a_salt_and_nothing
 
 
 def test_a_rule_learned_from_the_public_streams_is_chance_on_salted_runs():
-    """The best a program can do without the salt: learn the blocks from the public streams (each seed's states
-    summed up as every state's mean and spread over the envs; a seed is called by its nearest known seed, which is
-    right on all six it learned from) and apply that to runs with salts. It scores what a coin would."""
+    """The best a program can do without the salt: learn the blocks from the public streams (each seed's
+    states summed up as every state's mean and spread over the envs; a seed is called by its nearest known
+    seed, which is right on all six it learned from) and apply that to runs with salts.
+    It scores what a coin would."""
 
     def features(states: torch.Tensor) -> torch.Tensor:
         return torch.cat([states.mean(0), states.std(0)])
@@ -143,7 +144,8 @@ class Seeded(Exception):
 
 
 def test_training_and_the_clean_evaluation_seed_only_from_the_derived_streams(monkeypatch, tmp_path):
-    """``train`` and ``evaluate_policy`` hand the task the derived seed, then seed torch from the policy's stream."""
+    """``train`` and ``evaluate_policy`` hand the task the derived seed,
+    then seed torch from the policy's stream."""
     import sim.rl.evaluation as evaluation
     import sim.rl.ppo as ppo
     from sim.rl.ppo_config import ppo_config

@@ -10,12 +10,13 @@ from pathlib import Path
 import torch
 
 from tools.isolation.channel import send
+from tools.job_dir import JOB_FILE, LAST_FILE, NN_DIR
 
 CLAIM = {"status": "trained", "fitness_max": 500.0, "fitness": [500.0], "epochs": 3, "env_steps": 10**9}
 
 
 def main(out_dir: str) -> None:
-    job = json.loads((Path(out_dir) / "job.json").read_text())
+    job = json.loads((Path(out_dir) / JOB_FILE).read_text())
     forgery = job["reward_source"]
     if forgery == "two_results":
         send({"type": "result", "result": {**CLAIM, "fitness_max": 20.0}})
@@ -38,7 +39,7 @@ def main(out_dir: str) -> None:
             Path(out_dir),
             None,
         )
-        last = Path(out_dir) / "nn" / "last.pth"
+        last = Path(out_dir) / NN_DIR / LAST_FILE
         checkpoint = torch.load(last, weights_only=True)
         checkpoint.update(epoch=3, frame=10**6)
         torch.save(checkpoint, last)

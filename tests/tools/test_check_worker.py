@@ -2,7 +2,7 @@
 
 from tools.check_worker import DRY_RUN_ENVS, dry_run
 from tools.files import write_json_atomic
-from tools.reward_check import CHECK_FILE
+from tools.job_dir import CHECK_FILE, REWARD_FILE
 
 
 def dry_run_source(tmp_path, task: str, source: str) -> str | None:
@@ -15,9 +15,12 @@ def dry_run_with_ranges(tmp_path, task: str, source: str) -> tuple[str | None, d
 
 
 def test_a_good_program_passes_on_every_step_and_reports_its_value_ranges(tmp_path):
-    source = "def compute_reward(object_pos, goal_pos):\n    d = (object_pos - goal_pos).norm(dim=-1)\n    return -d, {'d': d}\n"
+    source = (
+        "def compute_reward(object_pos, goal_pos):\n"
+        "    d = (object_pos - goal_pos).norm(dim=-1)\n    return -d, {'d': d}\n"
+    )
     error, ranges = dry_run_with_ranges(tmp_path, "ShadowHand", source)
-    assert error is None and (tmp_path / "reward.py").read_text() == source
+    assert error is None and (tmp_path / REWARD_FILE).read_text() == source
     assert set(ranges) == {"reward", "d"}
     low, mean, high = ranges["d"]
     assert 0 <= low <= mean <= high and ranges["reward"] == [-high, -mean, -low]
@@ -44,8 +47,9 @@ SIGNATURE = "def compute_reward(cart_pos, pole_angle, progress_buf):\n"
 
 
 def test_programs_that_differ_late_in_the_episode_or_near_a_termination_bound_get_different_digests(tmp_path):
-    """Issue 36: the dry run recorded progress_buf by reference (4 to 4) and its synthetic states stayed near a
-    reset, so a program that flips sign after step 20, or differs at |cart_pos| > 2 m, shared the human's digest."""
+    """Issue 36: the dry run recorded progress_buf by reference (4 to 4) and its synthetic states stayed near
+    a reset, so a program that flips sign after step 20, or differs at |cart_pos| > 2 m,
+    shared the human's digest."""
     variants = {
         "plain": "    return r, {}\n",
         "flips_after_step_20": "    return torch.where(progress_buf > 20, -r, r), {}\n",
@@ -71,7 +75,8 @@ def test_a_value_that_is_not_finite_on_a_reachable_state_is_refused_naming_that_
 
 def test_a_program_that_fails_only_on_synthetic_states_passes_and_that_failure_is_its_digest(tmp_path):
     far = (
-        "def compute_reward(pole_angle):\n    if (pole_angle.abs() > 20.0).any():\n        raise ValueError('far')\n"
+        "def compute_reward(pole_angle):\n"
+        "    if (pole_angle.abs() > 20.0).any():\n        raise ValueError('far')\n"
         "    return -pole_angle.abs(), {}\n"
     )
     near = "def compute_reward(pole_angle):\n    return -pole_angle.abs(), {}\n"

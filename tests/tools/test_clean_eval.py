@@ -1,30 +1,32 @@
-"""The clean evaluation's caller side: which checkpoint it trusts, and when a training figure is overstated."""
+"""The clean evaluation's caller side: which checkpoint it trusts,
+and when a training figure is overstated."""
 
 import pytest
 
 from tools.clean_eval import overstated, trained_checkpoint
+from tools.job_dir import BEST_FILE, LAST_FILE, NN_DIR
 
 
 def test_the_best_checkpoint_is_taken_then_the_last(tmp_path):
-    (tmp_path / "nn").mkdir()
-    (tmp_path / "nn" / "last.pth").write_bytes(b"last")
-    assert trained_checkpoint(tmp_path).name == "last.pth"
-    (tmp_path / "nn" / "best.pth").write_bytes(b"best")
-    assert trained_checkpoint(tmp_path).name == "best.pth"
+    (tmp_path / NN_DIR).mkdir()
+    (tmp_path / NN_DIR / LAST_FILE).write_bytes(b"last")
+    assert trained_checkpoint(tmp_path).name == LAST_FILE
+    (tmp_path / NN_DIR / BEST_FILE).write_bytes(b"best")
+    assert trained_checkpoint(tmp_path).name == BEST_FILE
 
 
 def test_a_planted_symlink_to_another_policy_is_refused(tmp_path):
-    other = tmp_path / "other" / "nn"
+    other = tmp_path / "other" / NN_DIR
     other.mkdir(parents=True)
-    (other / "best.pth").write_bytes(b"a better policy")
+    (other / BEST_FILE).write_bytes(b"a better policy")
     job = tmp_path / "job"
-    (job / "nn").mkdir(parents=True)
-    (job / "nn" / "best.pth").symlink_to(other / "best.pth")
+    (job / NN_DIR).mkdir(parents=True)
+    (job / NN_DIR / BEST_FILE).symlink_to(other / BEST_FILE)
     with pytest.raises(FileNotFoundError, match="holds no regular checkpoint"):
         trained_checkpoint(job)
-    (job / "nn" / "best.pth").unlink()
-    (job / "nn").rmdir()
-    (job / "nn").symlink_to(other)  # the whole folder
+    (job / NN_DIR / BEST_FILE).unlink()
+    (job / NN_DIR).rmdir()
+    (job / NN_DIR).symlink_to(other)  # the whole folder
     with pytest.raises(FileNotFoundError):
         trained_checkpoint(job)
 
@@ -58,8 +60,8 @@ async def test_a_nan_policy_is_a_failed_evaluation_with_a_reason_the_coder_can_a
     job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64})
     saved = torch.load(tiny_cartpole_checkpoint(tmp_path / "trained"), weights_only=True)
     saved["model"] = {k: v * float("nan") if v.is_floating_point() else v for k, v in saved["model"].items()}
-    (tmp_path / "job" / "nn").mkdir(parents=True)
-    torch.save(saved, tmp_path / "job" / "nn" / "last.pth")
+    (tmp_path / "job" / NN_DIR).mkdir(parents=True)
+    torch.save(saved, tmp_path / "job" / NN_DIR / LAST_FILE)
     evaluation = await evaluate_job(job, 500.0, timeout_s=120, memory_limit_gb=4)
     assert evaluation["fitness"] is None and "the policy's weights are not finite" in evaluation["error"]
     assert "keep every term bounded" in evaluation["error"]

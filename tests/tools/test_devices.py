@@ -8,7 +8,7 @@ from tests.tools.isolation.direct_probe import landlock_refuses
 from tools import devices, gpu_check
 from tools.devices import main, parse_devices, pin_env, worker_device
 from tools.isolation.confinement import active_layers
-from tools.jobs import LOG_FILE
+from tools.job_dir import TRAIN_LOG_FILE
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -43,10 +43,13 @@ async def test_each_worker_is_pinned_through_its_environment(tmp_path, monkeypat
         await pool.run(make_job("Cartpole", "human", tmp_path / name, ppo=ppo)) for name in ("a", "b")
     ]
     assert on_cpu["device"] == "cpu" and on_cpu["status"] == "trained"
-    assert "slot cpu, CUDA_VISIBLE_DEVICES='': training on cpu" in (tmp_path / "a" / LOG_FILE).read_text()
+    assert (
+        "slot cpu, CUDA_VISIBLE_DEVICES='': training on cpu" in (tmp_path / "a" / TRAIN_LOG_FILE).read_text()
+    )
     assert on_gpu["device"] == "cuda:1"
     assert (
-        "slot cuda:1, CUDA_VISIBLE_DEVICES='1': training on cuda:0" in (tmp_path / "b" / LOG_FILE).read_text()
+        "slot cuda:1, CUDA_VISIBLE_DEVICES='1': training on cuda:0"
+        in (tmp_path / "b" / TRAIN_LOG_FILE).read_text()
     )
     if torch.cuda.device_count() >= 2:  # the second GPU is the worker's only one, as cuda:0
         assert on_gpu["status"] == "trained"
@@ -64,7 +67,8 @@ async def test_a_job_on_a_gpu_slot_trains_on_that_gpu(tmp_path, monkeypatch):
     )
     assert result["status"] == "trained" and result["device"] == "cuda:0"
     assert (
-        "slot cuda:0, CUDA_VISIBLE_DEVICES='0': training on cuda:0" in (tmp_path / "g" / LOG_FILE).read_text()
+        "slot cuda:0, CUDA_VISIBLE_DEVICES='0': training on cuda:0"
+        in (tmp_path / "g" / TRAIN_LOG_FILE).read_text()
     )
 
 
@@ -108,7 +112,8 @@ def test_the_check_names_the_layer_that_refused_on_a_fake_gpu(monkeypatch, tmp_p
     [
         ("training timed out after 300 s and was stopped", "the time cap stopped it"),
         (
-            "RuntimeError: DefaultCPUAllocator: can't allocate memory. Error code 12 (Cannot allocate memory)",
+            "RuntimeError: DefaultCPUAllocator: can't allocate memory. "
+            "Error code 12 (Cannot allocate memory)",
             "the memory cap (RLIMIT_DATA: ",
         ),
         (

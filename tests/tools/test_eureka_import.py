@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tools.eureka_import import eureka_programs, main
+from tools.job_dir import CLEAN_EVAL_DIR, EVAL_SPEC_FILE, REWARDS_DIR, TRAIN_DIR
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "fixtures" / "isaac_style"
 REWARD_ONLY = (
@@ -12,11 +13,15 @@ REWARD_ONLY = (
     "    upright = 1.0 - torch.abs(dof_pos[:, 1]) / np.pi\n"
     "    return upright, {'upright': upright}\n"
 )
-ENV_HEAD = "class Cartpole(VecTask):\n    pass\nfrom typing import Tuple, Dict\nimport math\nimport torch\nfrom torch import Tensor\n"
+ENV_HEAD = (
+    "class Cartpole(VecTask):\n    pass\n"
+    "from typing import Tuple, Dict\nimport math\nimport torch\nfrom torch import Tensor\n"
+)
 
 
 def eureka_output(root: Path) -> Path:
-    """An Eureka output folder as its runs leave it: reward-only files, and an environment file deeper down."""
+    """An Eureka output folder as its runs leave it: reward-only files,
+    and an environment file deeper down."""
     (root / "outputs" / "eureka").mkdir(parents=True)
     (root / "outputs" / "env_iter0_response0_rewardonly.py").write_text(REWARD_ONLY)
     (root / "outputs" / "eureka" / "env_iter1_response2.py").write_text(
@@ -72,10 +77,10 @@ def test_import_checks_every_program_and_trains_the_valid_ones(tmp_path, capsys)
     )
     table = printed[printed.index("mean clean fitness") :]
     assert "iter0-response0" in table and "iter1-response2" in table and "n/a" not in table  # both trained
-    assert (out / "rewards" / "iter1-response0.py").read_text() == REWARD_ONLY.replace(
+    assert (out / REWARDS_DIR / "iter1-response0.py").read_text() == REWARD_ONLY.replace(
         "dof_pos:", "dof_positions:"
     )
-    assert len(list(out.glob("train/*/clean_eval/evaluation.json"))) == 2
+    assert len(list(out.glob(f"{TRAIN_DIR}/*/{CLEAN_EVAL_DIR}/{EVAL_SPEC_FILE}"))) == 2
 
 
 def test_a_folder_without_eureka_rewards_is_one_line_and_exit_2(tmp_path, capsys):

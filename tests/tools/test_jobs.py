@@ -31,7 +31,8 @@ def test_a_hostile_result_is_reduced_to_checked_fields():
     assert result["fitness"] == [1.0, None, None, None] and result["checkpoint"] is None
     assert len(result["components"]) < 1000 and len(result["error"]) < 10_000
     assert result["warm_start_digest"] is None and "extra" not in result and result["seed"] == 3
-    # Compute is the caller's count: 3 epochs of 32 envs x 16 steps (configs/train/ppo.yaml's horizon), in 2 s.
+    # Compute is the caller's count: 3 epochs of 32 envs x 16 steps
+    # (configs/train/ppo.yaml's horizon), in 2 s.
     assert result["epochs"] == 3 and result["env_steps"] == 3 * 32 * 16 and result["wall_s"] == 2.0
     assert sanitize_result("not a dict", JOB, EVERY_EPOCH, 1.0)["status"] == "failed"
 

@@ -8,6 +8,7 @@ import signal
 import pytest
 
 from tests.helpers import cartpole_reward_file, processes_mentioning
+from tools.job_dir import EVAL_LOG_FILE, NN_DIR, RESULT_FILE, TRAIN_LOG_FILE, JobDir
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -49,7 +50,8 @@ async def test_progress_is_reported_after_every_epoch_and_logged_to_disk(tmp_pat
     assert [p["epoch"] for p in seen] == [1, 2, 3, 4, 5]
     assert all(p["max_epochs"] == 5 for p in seen)
     assert [p["fitness"] for p in seen] == result["fitness"]
-    assert "current training device" in (tmp_path / "job" / "train.log").read_text()  # rl_games' own output
+    # rl_games' own output
+    assert "current training device" in (tmp_path / "job" / TRAIN_LOG_FILE).read_text()
 
 
 @pytest.mark.slow
@@ -95,14 +97,14 @@ async def test_a_worker_killed_mid_job_becomes_a_failed_result(tmp_path):
     # Failure injection: kill -9 of the training worker while it trains.
     job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 64, "max_epochs": 100000})
     run = asyncio.create_task(DevicePool("cpu").run(job))
-    while not (tmp_path / "job" / "nn").exists():  # rl_games has started
+    while not (tmp_path / "job" / NN_DIR).exists():  # rl_games has started
         await asyncio.sleep(0.1)
     for pid in processes_mentioning("tools.train_worker"):
         if str(tmp_path / "job") in open(f"/proc/{pid}/cmdline").read():
             os.kill(pid, signal.SIGKILL)
     result = await asyncio.wait_for(run, 60)
     assert result["status"] == "failed" and "killed by SIGKILL" in result["error"]
-    assert json.loads((tmp_path / "job" / "result.json").read_text())["status"] == "failed"
+    assert json.loads((tmp_path / "job" / RESULT_FILE).read_text())["status"] == "failed"
 
 
 def test_a_pool_needs_a_slot():
@@ -131,7 +133,7 @@ async def test_a_job_whose_worker_planted_symlinks_fails_and_nothing_is_written_
     assert result["status"] == "failed" and result["checkpoint"] is None
     assert "left a symlink or special file in its job directory" in result["error"]
     assert not (tmp_path / "runs" / "victim.txt").exists()  # the result was not written through the link
-    assert json.loads((out / "result.json").read_text())["status"] == "failed"
+    assert json.loads((out / RESULT_FILE).read_text())["status"] == "failed"
 
 
 @pytest.mark.slow
@@ -176,7 +178,7 @@ async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on
         and "stopped early at epoch 10 of 100000" in stopped["error"]
     )
     assert judged[0][1] is not None  # a clean process measured the snapshot
-    assert (tmp_path / "stopped" / "clean_eval_rung10" / "eval.log").is_file()
+    assert (JobDir(tmp_path / "stopped").clean_eval(10) / EVAL_LOG_FILE).is_file()
     assert kept["status"] == "trained" and [p["epoch"] for p in kept_progress] == list(range(1, 21))
     assert progress_at_judgement[1] <= 12  # paused at the rung: no epoch ran on while it was judged
     assert kept["started_at"] >= stopped["finished_at"] - 0.5 and pool.slots.qsize() == 1
@@ -195,7 +197,8 @@ async def test_a_training_a_rung_stops_frees_its_slot_and_one_it_keeps_trains_on
 )
 @pytest.mark.slow
 async def test_a_result_the_worker_cannot_prove_is_not_believed(tmp_path, monkeypatch, forgery, reason):
-    """FAKE worker (tests/tools/forging_worker.py): issue 36's forged results, each with the evidence it lacks."""
+    """FAKE worker (tests/tools/forging_worker.py): issue 36's forged results,
+    each with the evidence it lacks."""
     monkeypatch.setattr("tools.pool.WORKER_MODULE", "tests.tools.forging_worker")
     job = make_job("Cartpole", "human", tmp_path / "job", ppo={"num_envs": 32, "max_epochs": 3})
     job.reward_source = forgery

@@ -1,4 +1,5 @@
-"""The Trainer on Ray: a real local Ray instance with 2 logical GPUs, real training, no shared disk assumed."""
+"""The Trainer on Ray: a real local Ray instance with 2 logical GPUs, real training,
+no shared disk assumed."""
 
 import asyncio
 import io
@@ -10,7 +11,15 @@ import pytest
 import ray  # the [ray] extra: make test installs it
 
 from tests.helpers import processes_mentioning
-from tools.jobs import LOG_FILE
+from tools.job_dir import (
+    BEST_FILE,
+    CLEAN_EVAL_DIR,
+    EVAL_SPEC_FILE,
+    NN_DIR,
+    RESULT_FILE,
+    TRAIN_LOG_FILE,
+    JobDir,
+)
 from tools.ray_pool import RayPool, pack, unpack
 from tools.trainer import make_job
 
@@ -19,17 +28,21 @@ PPO = {"num_envs": 32, "max_epochs": 3}
 
 def test_the_archive_brings_back_files_only_and_never_the_job_or_result_files(tmp_path):
     job = tmp_path / "node"
-    (job / "nn").mkdir(parents=True)
-    (job / "nn" / "best.pth").write_bytes(b"weights")
-    (job / "train.log").write_text("log")
-    (job / "result.json").write_text('{"status": "trained", "fitness_max": 1e9}')  # written in the node's dir
+    (job / NN_DIR).mkdir(parents=True)
+    (job / NN_DIR / BEST_FILE).write_bytes(b"weights")
+    (job / TRAIN_LOG_FILE).write_text("log")
+    (job / RESULT_FILE).write_text('{"status": "trained", "fitness_max": 1e9}')  # written in the node's dir
     for cache in ("torchinductor_root", ".cache/warp"):
         (job / cache).mkdir(parents=True)
         (job / cache / "kernel.so").write_text("x")
     (job / "elsewhere").symlink_to("/etc/passwd")
     out = tmp_path / "back"
     unpack(pack(job), out)
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["nn", "nn/best.pth", "train.log"]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        NN_DIR,
+        f"{NN_DIR}/{BEST_FILE}",
+        TRAIN_LOG_FILE,
+    ]
 
     hostile = io.BytesIO()  # an archive that tries to leave out_dir
     with tarfile.open(fileobj=hostile, mode="w:gz") as tar:
@@ -61,20 +74,23 @@ async def test_fractional_trainers_share_the_logical_gpus_and_their_files_come_b
     gpus = [r["where"]["gpu_ids"] for r in results]
     assert all(len(ids) == 1 for ids in gpus) and {ids[0] for ids in gpus} == {"0", "1"}
     for gpu in ("0", "1"):  # half a GPU each: two trainings ran at once on each GPU
-        on_it = [(r["started_at"], r["finished_at"]) for r, ids in zip(results, gpus) if ids == [gpu]]
+        on_it = [
+            (r["started_at"], r["finished_at"]) for r, ids in zip(results, gpus, strict=True) if ids == [gpu]
+        ]
         assert len(on_it) == 2 and max(start for start, _ in on_it) < min(end for _, end in on_it)
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=True):
         out = tmp_path / job.out_dir.rsplit("/", 1)[-1]
-        assert result["out_dir"] == str(out) and Path(result["checkpoint"]).parent == out / "nn"
-        assert Path(result["checkpoint"]).is_file() and (out / LOG_FILE).is_file()
-        assert (out / "clean_eval" / "evaluation.json").is_file() and result["evaluation"][
+        assert result["out_dir"] == str(out) and Path(result["checkpoint"]).parent == out / NN_DIR
+        assert Path(result["checkpoint"]).is_file() and (out / TRAIN_LOG_FILE).is_file()
+        assert (out / CLEAN_EVAL_DIR / EVAL_SPEC_FILE).is_file() and result["evaluation"][
             "fitness"
         ] is not None
         assert (
             result["where"]["node_dir"] != str(out) and not (tmp_path / result["where"]["node_dir"]).exists()
         )
-        # Logical GPUs: the trainer ran on the GPU Ray pinned it to where one is behind that id, else on the CPU.
-        assert f"training on {result['where']['device']}" in (out / LOG_FILE).read_text()
+        # Logical GPUs: the trainer ran on the GPU Ray pinned it to where one is behind that id,
+        # else on the CPU.
+        assert f"training on {result['where']['device']}" in (out / TRAIN_LOG_FILE).read_text()
 
 
 @pytest.mark.slow
@@ -106,9 +122,8 @@ async def test_the_driver_judges_each_rung_and_a_stopped_job_comes_back_with_its
     result = await asyncio.wait_for(pool.run(job, judge=judge), 180)
     assert [epoch for epoch, _ in asked] == [10, 20] and all(f is not None for _, f in asked)
     assert result["status"] == "stopped_early" and result["rung"]["epoch"] == 20
-    assert (tmp_path / "job" / "nn" / "rung20.pth").is_file() and (
-        tmp_path / "job" / "clean_eval_rung20"
-    ).is_dir()
+    stopped = JobDir(tmp_path / "job")
+    assert stopped.rung(20).is_file() and stopped.clean_eval(20).is_dir()
 
 
 @pytest.mark.slow

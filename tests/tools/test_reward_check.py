@@ -6,6 +6,7 @@ import pytest
 
 from sim.cartpole import Cartpole
 from sim.registry import task_class
+from tools.job_dir import CHECK_LOG_FILE, REWARD_FILE, REWARDS_DIR, check_dir
 from tools.reward_check import (
     DRY_RUN_BUDGET_S,
     DRY_RUN_MEMORY_GB,
@@ -34,7 +35,7 @@ def test_static_errors_are_found_without_running_anything(source, message):
 async def test_a_program_that_runs_on_real_state_passes(tmp_path):
     good = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
     ranges = (await check_reward("Cartpole", good, NAMES, tmp_path)).ranges
-    assert (tmp_path / "reward.py").read_text() == good and (tmp_path / "check.log").exists()
+    assert (tmp_path / REWARD_FILE).read_text() == good and (tmp_path / CHECK_LOG_FILE).exists()
     assert set(ranges) == {"reward", "upright"}
     low, mean, high = ranges["reward"]
     assert low <= mean <= high <= 1.0 and ranges["upright"] == ranges["reward"]
@@ -45,7 +46,8 @@ BASE = """def compute_reward(pole_angle, cart_vel):
     velocity_reward = torch.exp(-cart_vel ** 2 / 2)
     return angle_reward + velocity_reward, {"angle": angle_reward, "velocity": velocity_reward}
 """
-# What the embedded model writes when it "changes" a program: unused constants and inputs, a scale of 1.0, other names.
+# What the embedded model writes when it "changes" a program: unused constants and inputs, a scale of 1.0,
+# other names.
 SAME = """def compute_reward(cart_vel, pole_angle, actions):
     tolerance = 0.05  # never used
     scale = 1.0
@@ -121,5 +123,6 @@ async def test_a_dry_run_fits_its_memory_cap_and_a_hoard_of_that_size_does_not(t
 async def test_a_relative_work_dir_is_checked_like_an_absolute_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     good = "def compute_reward(pole_angle):\n    return -pole_angle.abs(), {}\n"
-    await check_reward("Cartpole", good, NAMES, Path("runs/rel/rewards/check_s0"))
-    assert (tmp_path / "runs/rel/rewards/check_s0/check.log").exists()
+    work_dir = check_dir(Path("runs/rel", REWARDS_DIR, "s0.py"))
+    await check_reward("Cartpole", good, NAMES, work_dir)
+    assert (tmp_path / work_dir / CHECK_LOG_FILE).exists()

@@ -1,6 +1,5 @@
 """The pool's side of rungs: where they sit, and the line a stopped training gets."""
 
-
 import pytest
 
 from tools.rungs import MIN_RUNG_EPOCH, describe, parse_fractions, rung_epochs

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.job_dir import REWARD_FILE
 from tools.train_worker import run
 from tools.trainer import make_job
 
@@ -50,7 +51,7 @@ def test_reward_tracebacks_start_in_the_reward_program(tmp_path):
         tmp_path, "def compute_reward(cart_pos):\n    bonus = cart_pos.nonexistent\n    return bonus, {}\n"
     )
     first_frame = result["error"].splitlines()[1]
-    assert "reward.py" in first_frame and "line 2" in first_frame
+    assert REWARD_FILE in first_frame and "line 2" in first_frame
     assert "bonus = cart_pos.nonexistent" in result["error"]
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from sim.rl.evaluation import evaluate_policy
 from tests.helpers import cartpole_policy
+from tools.clean_eval import EVAL_SEED
+from tools.job_dir import BEST_FILE, JOB_FILE
 from tools.pool import DevicePool
 from tools.trainer import main, make_job
 
@@ -68,7 +70,7 @@ def test_cartpole_human_reward_reaches_400_within_100_epochs(cartpole_human):
         "failure_penalty",
     }
     assert result["env_steps"] == 512 * 16 * 100
-    assert result["steps_per_s"] > 0 and result["checkpoint"].endswith("best.pth")
+    assert result["steps_per_s"] > 0 and result["checkpoint"].endswith(BEST_FILE)
 
 
 @pytest.mark.slow
@@ -118,13 +120,14 @@ async def test_a_checkpoint_that_does_not_fit_fails_the_job_in_one_line(cartpole
     assert garbage["error"].startswith(f"CheckpointError: {not_a_checkpoint} is not an rl_games checkpoint")
 
 
+SPARSE_PPO = {"num_envs": 256, "max_epochs": 30}
+
+
 @pytest.mark.slow
 async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
     """It learns: the trained policy's clean fitness (measured: 341 at seed 0) is far above an untrained
     policy's (mean 0, sigma 1, as PPO starts: about 50), and its last epochs all train above its first one."""
-    result = await DevicePool("cpu").run(
-        make_job("Cartpole", "sparse", tmp_path, ppo={"num_envs": 256, "max_epochs": 30})
-    )
+    result = await DevicePool("cpu").run(make_job("Cartpole", "sparse", tmp_path, ppo=SPARSE_PPO))
     assert result["status"] == "trained", result["error"]
     assert set(result["components"]) == {"alive"}
     untrained = evaluate_policy(
@@ -136,6 +139,9 @@ async def test_sparse_baseline_trains_on_the_success_metric(tmp_path):
     assert result["evaluation"]["fitness"] > 3 * untrained["fitness"], (result["evaluation"], untrained)
     recorded = [f for f in result["fitness"] if f is not None]
     assert min(recorded[-5:]) > 2 * recorded[0], recorded
+    # The clean figure is a fresh measurement of the saved policy, not the training-time one.
+    again = evaluate_policy("Cartpole", result["checkpoint"], 128, seed=EVAL_SEED, ppo_overrides=SPARSE_PPO)
+    assert result["evaluation"]["fitness"] == pytest.approx(again["fitness"]), (result["evaluation"], again)
 
 
 def test_cli_rejects_bad_arguments_with_one_line(capsys):
@@ -175,7 +181,7 @@ def test_the_cli_trains_the_pen_on_mujoco_warp_in_the_confined_worker(tmp_path, 
     )
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "trained" and result["evaluation"]["error"] is None, result["error"]
-    assert json.loads((out / "job.json").read_text())["sim"] == "mjwarp" and result["env_steps"] == 8 * 16
+    assert json.loads((out / JOB_FILE).read_text())["sim"] == "mjwarp" and result["env_steps"] == 8 * 16
     assert (
         out / ".cache" / "warp"
     ).is_dir()  # its kernels, compiled in its own home: nothing shared between jobs

@@ -16,9 +16,9 @@ Layers, outermost first:
 
 ``python -m tools.isolation.confinement`` prints which layers are active here, the memory cap and the GPU
 device nodes a worker may use. Workers are started as
-``[unshare ...] python -I -B -c BOOTSTRAP CODE_VIEW MODULE ARGS``: isolated, so the launcher that runs first is
-the installed one, never a file planted in the job directory; it applies Landlock (before any untrusted code
-exists) and then runs MODULE as ``__main__``.
+``[unshare ...] python -I -B -c BOOTSTRAP CODE_VIEW MODULE ARGS``: isolated, so the launcher that runs first
+is the installed one, never a file planted in the job directory; it applies Landlock (before any untrusted
+code exists) and then runs MODULE as ``__main__``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ LAUNCHER = "tools.isolation.confinement"
 WRITE_DIR_ENV = "EUREKA_WRITE_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: The project's packages a worker may import; workers import them through a view of symlinks to them
-#: (``code_view``), so the project root itself, with runs/ and whatever else a user keeps there, is never readable.
+#: (``code_view``), so the project root itself, with runs/ and whatever else a user keeps there,
+#: is never readable.
 CODE_PACKAGES = ("sim", "tools", "configs", "prompts")
 NAMESPACES = [
     "unshare",
@@ -118,7 +119,8 @@ def active_layers() -> dict[str, bool]:
     return {
         "static policy (always)": True,
         "scrubbed env, cwd, memory/file/time caps, die with caller (always)": True,
-        "namespaces: no network, own pids and /dev/shm, descendants die with the worker": namespaces_available(),
+        "namespaces: no network, own pids and /dev/shm, "
+        "descendants die with the worker": namespaces_available(),
         "landlock: file reads/writes confined to the job": abi >= 1,
         "landlock: no TCP connect/bind": abi >= 4,
         "landlock: no signals out of the sandbox": abi >= 6,
@@ -126,8 +128,8 @@ def active_layers() -> dict[str, bool]:
 
 
 def code_view(module: str) -> Path:
-    """A directory of symlinks to the code packages and to ``module``'s own package (created once, idempotent):
-    the workers' import path. It lives beside the project and is never written by a worker."""
+    """A directory of symlinks to the code packages and to ``module``'s own package (created once,
+    idempotent): the workers' import path. It lives beside the project and is never written by a worker."""
     view = PROJECT_ROOT / ".code-view"
     view.mkdir(exist_ok=True)
     for package in {*CODE_PACKAGES, module.split(".")[0]}:
@@ -140,9 +142,9 @@ def code_view(module: str) -> Path:
     return view
 
 
-#: The first code a worker runs: the interpreter starts isolated (``-I``: neither the job directory, which is its
-#: cwd and which an earlier worker of the same candidate could write, nor any PYTHON* variable reaches sys.path),
-#: puts the code view first on the path and hands over to this launcher.
+#: The first code a worker runs: the interpreter starts isolated (``-I``: neither the job directory, which is
+#: its cwd and which an earlier worker of the same candidate could write, nor any PYTHON* variable reaches
+#: sys.path), puts the code view first on the path and hands over to this launcher.
 BOOTSTRAP = f"import sys; sys.path.insert(0, sys.argv.pop(1)); from {LAUNCHER} import main; main()"
 
 

@@ -102,7 +102,7 @@ class MemoryCap:
             events = (self.cgroup / "memory.events").read_text().split() if self.cgroup else []
         except OSError:
             return False
-        counts = dict(zip(events[::2], events[1::2]))
+        counts = dict(zip(events[::2], events[1::2], strict=False))
         return int(counts.get("oom_kill", "0")) > 0
 
     def release(self) -> None:

@@ -50,7 +50,10 @@ class Outcome:
 
     def describe(self, timeout_s: float | None) -> str:
         if self.violated_protocol:
-            return f"sent {self.final_messages} final messages where the protocol allows one, and nothing it sent is believed"
+            return (
+                f"sent {self.final_messages} final messages where the protocol allows one, "
+                "and nothing it sent is believed"
+            )
         if self.over_budget_s is not None:
             return f"timed out: the program ran over its budget of {self.over_budget_s:g} s and was stopped"
         if self.timed_out:
@@ -103,7 +106,8 @@ async def _wait_group_gone(pgid: int, timeout_s: float) -> None:
 
 
 def signal_group(pid: int, sig: signal.Signals) -> None:
-    """Send ``sig`` to a worker's process group (its pid: ``run_module``'s ``on_start``); gone already is fine."""
+    """Send ``sig`` to a worker's process group (its pid: ``run_module``'s ``on_start``);
+    gone already is fine."""
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -234,7 +238,8 @@ async def run_module(
     return outcome
 
 
-#: The message a worker sends once its own set-up is done and untrusted code is about to run (``ready_budget_s``).
+#: The message a worker sends once its own set-up is done and untrusted code is about to run
+#: (``ready_budget_s``).
 READY = "ready"
 
 
@@ -250,8 +255,8 @@ async def run_for_message(
     ready_budget_s: float | None = None,
 ) -> tuple[dict | None, Outcome]:
     """Run a worker on ``work_dir`` for its one ``message_type`` message (None if it never came, or came more
-    than once: ``outcome.describe`` says which). With ``ready_budget_s``, the worker is stopped that long after
-    its first READY message: its slot is free again however slow the code it runs after set-up."""
+    than once: ``outcome.describe`` says which). With ``ready_budget_s``, the worker is stopped that long
+    after its first READY message: its slot is free again however slow the code it runs after set-up."""
     work_dir = Path(work_dir).resolve()
     messages: list[dict] = []
     loop, group, budget, spent = asyncio.get_running_loop(), [], [], []

@@ -6,6 +6,7 @@ from agents.coder.draft import Failures
 from agents.llm.gateway import LLMGateway
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel
+from tools.job_dir import REWARDS_DIR, USER_SUFFIX, program_file
 
 PROGRAM = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
 
@@ -24,14 +25,18 @@ async def test_a_pasted_program_is_validated_and_no_llm_is_called(tmp_path):
     model = ScriptedChatModel(script=[], prompts=[])
     gateway = LLMGateway({"coder": model}, tmp_path / "calls.jsonl")
     common = dict(profile="paper", check_timeout_s=60, repair_attempts=2, tool_rounds=3)  # noqa: C408
-    good = await write(gateway, [], Cartpole, "stage1/it0-s4", tmp_path / "rewards", code=PROGRAM, **common)
-    assert good.status == "valid" and good.attempts == 0 and good.reward_path.endswith("it0-s4_user.py")
+    good = await write(gateway, [], Cartpole, "stage1/it0-s4", tmp_path / REWARDS_DIR, code=PROGRAM, **common)
+    assert (
+        good.status == "valid"
+        and good.attempts == 0
+        and good.reward_path == str(program_file(tmp_path / REWARDS_DIR, "it0-s4", USER_SUFFIX))
+    )
     bad = await write(
         gateway,
         [],
         Cartpole,
         "stage1/it0-s5",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         code="def compute_reward(pole_angle):\n    return undefined_name, {}\n",
         **common,
     )

@@ -18,8 +18,15 @@ from tests.helpers import (
     assert_quoted,
     candidate_blocks,
 )
+from tools.job_dir import ATTEMPT_SUFFIX, CHECK_DIR_PREFIX, REWARDS_DIR, program_file
 
-GOOD = "```python\ndef compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n```"
+GOOD = (
+    "```python\n"
+    "def compute_reward(pole_angle):\n"
+    "    r = 1.0 - pole_angle ** 2\n"
+    "    return r, {'upright': r}\n```"
+)
+
 SCALAR = "```python\ndef compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n```"
 
 
@@ -32,13 +39,18 @@ async def test_a_failing_program_goes_back_with_its_error_and_is_repaired(tmp_pa
     gw, model = coder_gateway(tmp_path, [SCALAR, GOOD])
     kwargs = dict(profile="paper", repair_attempts=1, check_timeout_s=60)
     draft = await write_candidate(
-        gw, initial_messages(Cartpole, "balance", "paper"), Cartpole, "it0-s0", tmp_path / "rewards", **kwargs
+        gw,
+        initial_messages(Cartpole, "balance", "paper"),
+        Cartpole,
+        "it0-s0",
+        tmp_path / REWARDS_DIR,
+        **kwargs,
     )
     assert draft.status == "valid" and draft.attempts == 2 and draft.error is None
     repair_prompt = model.prompts[1]
     assert candidate_blocks(repair_prompt[-2].content) == ([SCALAR], "")
     assert "shape (16,), got ()" in repair_prompt[-1].content
-    assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists()
+    assert program_file(tmp_path / REWARDS_DIR, "it0-s0", ATTEMPT_SUFFIX, 0).exists()
     assert draft.reward_path.endswith("it0-s0_attempt1.py")
 
 
@@ -49,7 +61,7 @@ async def test_without_repairs_an_invalid_program_stays_invalid(tmp_path):
         initial_messages(Cartpole, "balance", "paper"),
         Cartpole,
         "it0-s1",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="paper",
         repair_attempts=0,
         check_timeout_s=60,
@@ -67,14 +79,14 @@ async def test_module_level_code_is_refused_before_anything_runs(tmp_path):
         initial_messages(Cartpole, "balance", "paper"),
         Cartpole,
         "it0-s2",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="paper",
         repair_attempts=0,
         check_timeout_s=8,
     )
     assert draft.status == "invalid"
     assert draft.error.startswith("line 1: a module-level while statement is not allowed in reward code")
-    assert not list((tmp_path / "rewards").glob("check_*"))  # no dry run was started
+    assert not list((tmp_path / REWARDS_DIR).glob(f"{CHECK_DIR_PREFIX}*"))  # no dry run was started
 
 
 def draft_for(gw, key, tmp_path, repair_attempts=1):
@@ -83,7 +95,7 @@ def draft_for(gw, key, tmp_path, repair_attempts=1):
         initial_messages(Cartpole, "balance", "paper"),
         Cartpole,
         key,
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="paper",
         repair_attempts=repair_attempts,
         check_timeout_s=60,
@@ -126,7 +138,8 @@ async def test_a_truncated_answer_is_never_validated_and_is_asked_again_shorter(
     gw, model = coder_gateway(tmp_path, [cut_off(complete_looking, 1024), GOOD])
     draft = await draft_for(gw, "it0-s0", tmp_path)
     assert draft.status == "valid" and draft.attempts == 2
-    assert not (tmp_path / "rewards" / "it0-s0_attempt0.py").exists()  # the cut-off answer was never run
+    rewards = tmp_path / REWARDS_DIR
+    assert not program_file(rewards, "it0-s0", ATTEMPT_SUFFIX, 0).exists()  # the cut-off answer never ran
     repair = model.prompts[1]
     assert repair[-2].content == "(no reward function)" and "cut off after 1024 tokens" in repair[-1].content
     assert complete_looking not in str(repair)  # the rambling answer does not travel into the next round
@@ -171,7 +184,7 @@ async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh
         messages,
         Cartpole,
         "it0-s0",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="small",
         repair_attempts=1,
         check_timeout_s=60,
@@ -180,9 +193,9 @@ async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh
     assert [m.content for m in model.prompts[1]] == [
         m.content for m in model.prompts[0]
     ]  # neither program nor error
-    assert (tmp_path / "rewards" / "it0-s0_attempt0.py").exists() and draft.reward_path.endswith(
-        "_attempt1.py"
-    )
+    rewards = tmp_path / REWARDS_DIR
+    assert program_file(rewards, "it0-s0", ATTEMPT_SUFFIX, 0).exists()
+    assert draft.reward_path == str(program_file(rewards, "it0-s0", ATTEMPT_SUFFIX, 1))
 
 
 def known(*programs):
@@ -204,7 +217,7 @@ async def test_under_the_small_profile_a_sample_that_repeats_the_same_known_prog
         initial_messages(Cartpole, "balance", "small"),
         Cartpole,
         "it1-s0",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="small",
         repair_attempts=3,
         check_timeout_s=60,
@@ -223,7 +236,7 @@ async def test_a_copy_of_another_known_program_or_a_paper_model_keeps_its_attemp
         initial_messages(Cartpole, "balance", "small"),
         Cartpole,
         "it1-s0",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="small",
         repair_attempts=3,
         check_timeout_s=60,
@@ -238,7 +251,7 @@ async def test_a_copy_of_another_known_program_or_a_paper_model_keeps_its_attemp
         initial_messages(Cartpole, "balance", "paper"),
         Cartpole,
         "it1-s1",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="paper",
         repair_attempts=3,
         check_timeout_s=60,
@@ -286,7 +299,7 @@ async def test_the_coder_reads_what_the_elite_wrote_only_as_its_text(tmp_path, f
         messages,
         Cartpole,
         "it1-s0",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="paper",
         repair_attempts=0,
         check_timeout_s=60,

@@ -1,4 +1,5 @@
-"""The Coder as a tool-calling agent; the model is a FAKE scripted one, the checks are the real sandboxed dry runs."""
+"""The Coder as a tool-calling agent; the model is a FAKE scripted one,
+the checks are the real sandboxed dry runs."""
 
 import json
 
@@ -11,6 +12,7 @@ from agents.llm.replay import ReplayChatModel, read_calls
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel, calls_tool
 from tests.helpers import candidate_blocks
+from tools.job_dir import REWARDS_DIR, ROUND_SUFFIX, check_dir, program_file
 
 BROKEN = "def compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n"  # a scalar, not one per env
 FIXED = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
@@ -24,7 +26,7 @@ def write(tmp_path, script, tool_rounds=6):
         initial_messages(Cartpole, "balance", "paper"),
         Cartpole,
         "stage1-Cartpole/it0-s0",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="paper",
         tool_rounds=tool_rounds,
         check_timeout_s=60,
@@ -75,7 +77,8 @@ async def test_an_answer_without_code_submits_the_last_program_that_passed(tmp_p
     coro, _ = write(tmp_path, script)
     draft = await coro
     assert draft.status == "valid" and draft.code == FIXED  # the fence around the tool argument is dropped
-    assert not list((tmp_path / "rewards").glob("check_it0-s0_round1*"))  # not checked twice
+    # Not checked twice.
+    assert not check_dir(program_file(tmp_path / REWARDS_DIR, "it0-s0", ROUND_SUFFIX, 1)).exists()
 
 
 async def test_the_rounds_are_bounded_and_the_last_turn_says_so(tmp_path):
@@ -140,6 +143,5 @@ async def test_a_submission_that_failed_check_reward_is_not_dry_run_again(tmp_pa
     coro, _ = write(tmp_path, script)
     draft = await coro
     assert draft.status == "valid" and draft.attempts == 3
-    assert not list(
-        (tmp_path / "rewards").glob("check_it0-s0_round1*")
-    )  # the verdict came from the tool's check
+    # The verdict came from the tool's check.
+    assert not check_dir(program_file(tmp_path / REWARDS_DIR, "it0-s0", ROUND_SUFFIX, 1)).exists()

@@ -4,6 +4,7 @@ import pytest
 
 from agents.llm.chat_models import LLMConfigError, build_gateway, make_chat_model, make_models
 from agents.llm.replay import ReplayExhaustedError
+from graph.results.run_dir import LLM_CALLS_FILE, RunDir
 
 PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "reward?"}]
 
@@ -16,11 +17,11 @@ async def test_replay_answers_each_agent_in_order_then_stops_clearly(tmp_path):
         {"agent": "critic", "response": "k1"},
         {"agent": "coder", "response": "c2"},
     ]
-    (source / "llm_calls.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    (source / LLM_CALLS_FILE).write_text("".join(json.dumps(x) + "\n" for x in lines))
     run = tmp_path / "new"
     run.mkdir()
     gw = build_gateway(
-        {a: f"replay:{source / 'llm_calls.jsonl'}" for a in ("coder", "critic")}, run / "calls.jsonl"
+        {a: f"replay:{RunDir(source).llm_calls}" for a in ("coder", "critic")}, run / "calls.jsonl"
     )
     assert (await gw.complete("coder", PROMPT)).text == "c1"
     assert (await gw.complete("critic", PROMPT)).text == "k1"
@@ -29,7 +30,7 @@ async def test_replay_answers_each_agent_in_order_then_stops_clearly(tmp_path):
         await gw.complete("coder", PROMPT)
     # Resuming the new run continues after the responses it already used.
     resumed = build_gateway(
-        {a: f"replay:{source / 'llm_calls.jsonl'}" for a in ("coder", "critic")}, run / "calls.jsonl"
+        {a: f"replay:{RunDir(source).llm_calls}" for a in ("coder", "critic")}, run / "calls.jsonl"
     )
     with pytest.raises(ReplayExhaustedError):
         await resumed.complete("coder", PROMPT)

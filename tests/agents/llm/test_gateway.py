@@ -248,8 +248,8 @@ async def test_a_tool_conversation_is_trimmed_by_whole_exchanges(tmp_path):
 
 
 async def test_a_server_that_cannot_count_the_prompt_is_unavailable_not_a_prompt_too_large(tmp_path):
-    """Its /tokenize unreachable, the prompt is neither estimated (pessimistically, as too large) nor sent: the
-    count is retried like a call and fails as the call would."""
+    """Its /tokenize unreachable, the prompt is neither estimated (pessimistically, as too large) nor sent:
+    the count is retried like a call and fails as the call would."""
     import httpx
 
     counted = []

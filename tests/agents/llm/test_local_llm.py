@@ -15,6 +15,7 @@ from agents.llm.local_llm import LocalChatModel, LocalServer, start_server, tool
 from agents.llm.local_model import LocalModelError, assemble
 from agents.llm.replay import read_calls
 from sim.cartpole import Cartpole
+from tools.job_dir import REWARD_FILE, REWARDS_DIR
 
 
 def test_a_missing_gguf_path_is_a_config_error(tmp_path):
@@ -33,7 +34,7 @@ async def test_the_real_local_model_writes_a_compilable_reward(tmp_path):
     )
     reply = await gateway.complete("coder", messages, key="s0", answer_start=answer_start(Cartpole))
     code = extract_code(reply.text)
-    compile(code, "reward.py", "exec")
+    compile(code, REWARD_FILE, "exec")
     assert (
         code.startswith(reward_signature(Cartpole, "small")) and reply.completion_tokens > 0
     )  # it continued
@@ -90,7 +91,7 @@ async def test_the_real_local_model_takes_tools_through_llama_cpps_template(tmp_
         initial_messages(Cartpole, "balance the pole", "small"),
         Cartpole,
         "s0",
-        tmp_path / "rewards",
+        tmp_path / REWARDS_DIR,
         profile="small",
         tool_rounds=2,
         check_timeout_s=60,
@@ -107,9 +108,9 @@ async def test_the_real_local_model_takes_tools_through_llama_cpps_template(tmp_
 
 @pytest.mark.slow
 def test_the_tools_reach_the_models_chat_template():
-    """The tools are rendered into the model's prompt (llama.cpp's jinja template), so the same question costs more
-    prompt tokens with them: dropped on the way, the counts would be equal. (Whether the embedded model then calls
-    them is measured by bench/tool_calls.py; parsing the server's calls is the test above.)"""
+    """The tools are rendered into the model's prompt (llama.cpp's jinja template), so the same question costs
+    more prompt tokens with them: dropped on the way, the counts would be equal. (Whether the embedded model
+    then calls them is measured by bench/tool_calls.py; parsing the server's calls is the test above.)"""
     from langchain_core.tools import tool
 
     @tool

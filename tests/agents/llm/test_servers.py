@@ -10,6 +10,7 @@ from agents.llm.servers import ServerError, probe
 from sim.ball_balance import BallBalance
 from sim.registry import task_config
 from tests.helpers import embedded_model_server
+from tools.job_dir import REWARDS_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +58,7 @@ async def test_an_overflowing_request_is_rejected_by_the_server_and_fails_only_t
             messages,
             BallBalance,
             "it0-s0",
-            tmp_path / "rewards",
+            tmp_path / REWARDS_DIR,
             profile="small",
             repair_attempts=0,
             check_timeout_s=30,

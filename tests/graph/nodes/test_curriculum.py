@@ -18,7 +18,9 @@ def runtime(tmp_path, answer: str, **overrides) -> tuple[Runtime, ScriptedChatMo
     settings = Settings.load(DEFAULTS_FILE, overrides)
     gateway = LLMGateway({"curriculum": model}, tmp_path / "calls.jsonl", retries=0)
     curriculum = Curriculum(gateway, settings.prompt_profile, settings.tool_rounds)
-    context = SimpleNamespace(settings=settings, curriculum=curriculum, run=RunDir(tmp_path), board=LiveBoard())
+    context = SimpleNamespace(
+        settings=settings, curriculum=curriculum, run=RunDir(tmp_path), board=LiveBoard()
+    )
     return Runtime(context=context), model
 
 

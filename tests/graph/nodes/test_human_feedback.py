@@ -7,6 +7,7 @@ import pytest
 
 from graph.nodes.human_feedback import human_notice
 from tests.helpers import run_context
+from tools.job_dir import CLIP_DIR, CLIP_FILE, TRAIN_DIR, JobDir
 from tools.render import train_human_reward
 
 STATS = {"fitness": [0.5, 1.5], "components": {"forward": [0.1, 0.4]}, "episode_length": [50.0, 60.0]}
@@ -27,15 +28,15 @@ def stage_state(task: str, elite: str | None) -> dict:
 @pytest.mark.slow
 async def test_a_mujoco_elite_comes_with_its_statistics_and_a_clip(tmp_path):
     ctx = run_context(tmp_path / "run", task="Ant", feedback="human")
-    job_dir = tmp_path / "run" / "stage1-Ant" / "train" / "it0-s1"
+    job_dir = tmp_path / "run" / "stage1-Ant" / TRAIN_DIR / "it0-s1"
     assert (await asyncio.to_thread(train_human_reward, "Ant", 2, job_dir))["status"] == "trained"
     await human_notice(stage_state("Ant", "it0-s1"), ctx)
     await human_notice(stage_state("Ant", "it0-s1"), ctx)  # posted once
     (notice,) = ctx.inbox.replies()
     assert notice.key == "stage1-Ant/it0/human" and "it0-s1 (the best clean fitness)" in notice.text
     assert "forward:" in notice.text and "task_score:" in notice.text
-    assert f"Watch its policy: {job_dir.resolve() / 'clip' / 'clip.mp4'}" in notice.text
-    assert (job_dir / "clip" / "clip.mp4").stat().st_size > 5_000
+    assert f"Watch its policy: {JobDir(job_dir.resolve()).clip}" in notice.text
+    assert (job_dir / CLIP_DIR / CLIP_FILE).stat().st_size > 5_000
 
 
 async def test_an_iteration_without_an_elite_still_asks_for_feedback(tmp_path):

@@ -1,5 +1,6 @@
 """Stage nodes on plain state; the LLM is a FAKE scripted model where one is needed."""
 
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -8,6 +9,7 @@ from langgraph.runtime import Runtime
 from agents.coder import Coder
 from agents.critic import Critic, elect
 from agents.llm.gateway import LLMCallError, LLMGateway
+from graph.context import RunContext
 from graph.nodes import stage as nodes
 from graph.nodes.stage import after_steer, await_llm, rank_key, reflect
 from graph.nodes.stage_plan import stage_spec
@@ -89,6 +91,7 @@ def stage_state(
     context = SimpleNamespace(
         settings=settings, gateway=gateway, critic=critic, run=RunDir(tmp_path), board=LiveBoard()
     )
+    context.write_summary = partial(RunContext.write_summary, context)  # the real writer, on this context
     return state, Runtime(context=context)
 
 
@@ -103,7 +106,9 @@ def trained(sample: int, fitness: float, iteration: int = 0) -> dict:
     return {
         **candidate(sample, "trained", fitness, iteration),
         "result": result,
-        "code": f"def compute_reward(pole_angle):  # program {iteration}-{sample}\n    return pole_angle, {{}}\n",
+        "code": (
+            f"def compute_reward(pole_angle):  # program {iteration}-{sample}\n    return pole_angle, {{}}\n"
+        ),
     }
 
 
@@ -292,3 +297,21 @@ async def test_await_llm_goes_on_when_the_model_answers_and_stops_resumably_when
     with pytest.raises(LLMCallError, match="the coder's LLM is unavailable") as info:
         await await_llm(state, rt)
     assert info.value.kind == "unavailable" and not model.script
+
+
+def test_a_run_from_the_human_reward_trains_that_reward_in_its_first_iteration(tmp_path):
+    """--init-reward human: the human reward is one of the first iteration's candidates (so the search cannot
+    return a reward its selection ranks below it), beside the Coder's samples; not in later iterations."""
+    state, _ = stage_state(tmp_path, [])
+    human = "def compute_reward(pole_angle):\n    return -pole_angle.abs(), {}\n"
+    state["stage"] = {
+        **state["stage"],
+        "prior_reward": {"task": "Cartpole", "code": human, "origin": "human"},
+    }
+    sends = nodes.fan_out_candidates({**state, "iteration": 0, "edits": []})
+    assert [s.arg.get("author") for s in sends] == ["coder"] * state["stage"]["samples"] + ["human"]
+    assert sends[-1].arg["code"] == human and sends[-1].arg["sample"] == state["stage"]["samples"]
+    later = nodes.fan_out_candidates({**state, "iteration": 1, "edits": []})
+    assert all(s.arg["code"] is None for s in later)
+    from_stage = {**state["stage"], "prior_reward": {"task": "ShadowHand", "code": human, "fitness": 0.1}}
+    assert all(s.arg["code"] is None for s in nodes.fan_out_candidates({**state, "stage": from_stage}))

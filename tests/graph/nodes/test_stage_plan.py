@@ -15,13 +15,14 @@ from graph.settings import DEFAULTS_FILE, Settings, SettingsError
 from sim.registry import task_config
 from sim.rl.ppo_config import compatible_tasks, ppo_config
 from tests.helpers import candidate
+from tools.job_dir import BEST_FILE
 
 
 def settings(**overrides) -> Settings:
     return Settings.load(DEFAULTS_FILE, overrides)
 
 
-def record(spec, fitness, checkpoint="best.pth") -> dict:
+def record(spec, fitness, checkpoint=BEST_FILE) -> dict:
     best = candidate(0, "trained", fitness) if fitness is not None else None
     return {
         "spec": spec,
@@ -45,12 +46,13 @@ def test_the_headline_task_is_two_stages_with_their_own_budgets():
     assert [p["name"] for p in plan] == ["stage1-ShadowHand", "stage2-ShadowHandSpin"]
     for spec, entry in zip(plan, entries, strict=True):
         own = ppo_config(entry["task"])
-        keys = ("iterations", "samples", "eval_seeds")
+        keys = ("iterations", "samples", "eval_seeds", "extra_seeds")
         assert [spec[k] for k in keys] == [entry.get(k, getattr(s, k)) for k in keys]
         assert spec["ppo"] == {k: entry.get(k, own[k]) for k in ("num_envs", "max_epochs")}
         assert spec["success_to_advance"] == entry.get("success_to_advance")
         assert spec["repeats"] == entry.get("repeats", 0)
-        assert all(entry[k] != getattr(s, k) for k in keys) and entry["max_epochs"] != own["max_epochs"]
+        assert all(entry[k] != getattr(s, k) for k in keys if k in entry)
+        assert entry["max_epochs"] != own["max_epochs"]
     assert plan[0]["init_checkpoint"] is None and plan[1]["prior_reward"] is None
 
 

@@ -2,6 +2,7 @@
 the next iteration's candidates. A real RunContext (inbox, pool, gateway) with FAKE replayed LLMs; the
 waits (/pause, human feedback) are interrupts, exercised through the CLI in test_run_steering.py."""
 
+import asyncio
 import json
 
 import yaml
@@ -9,8 +10,9 @@ from langgraph.runtime import Runtime
 
 from graph.nodes.stage_plan import stage_spec
 from graph.nodes.steer import steer
-from graph.steering.commands import stop_pending
-from tests.helpers import run_context
+from graph.results.run_dir import CONFIG_FILE, SUMMARY_FILE
+from graph.steering.service import SteeringService
+from tests.helpers import count_parses, run_context
 
 PROMPT = [
     {"role": "system", "content": "You write reward functions."},
@@ -81,7 +83,7 @@ async def test_settings_change_for_the_rest_of_the_stage_and_questions_are_left_
     applied = {r.message_id: r.text for r in rt.context.inbox.replies()}
     assert set(applied) == {2, 3, 6, 7}  # /status, /bogus and @critic are answered by the service
     assert (
-        json.loads((tmp_path / "summary.json").read_text())["status"] == "running"
+        json.loads((tmp_path / SUMMARY_FILE).read_text())["status"] == "running"
     )  # rewritten at the boundary
 
 
@@ -96,7 +98,7 @@ async def test_stop_ends_the_stage_and_an_edit_with_no_iteration_left_is_refused
     state, rt = boundary(tmp_path / "b", "/stop", "ignored after the stop")
     update = await steer(state, rt)
     assert update["stopped"] and update["steer_cursor"] == 1
-    assert stop_pending(rt.context.inbox, 0) and not stop_pending(rt.context.inbox, 1)
+    assert rt.context.steering.stop_pending(0) and not rt.context.steering.stop_pending(1)
 
 
 async def test_model_switches_an_agent_for_the_rest_of_the_run_or_says_why_not(tmp_path):
@@ -112,6 +114,28 @@ async def test_model_switches_an_agent_for_the_rest_of_the_run_or_says_why_not(t
         "critic": f"replay:{other}"
     }  # kept in the state: a resume makes it again
     assert (
-        yaml.safe_load((tmp_path / "config.yaml").read_text())["critic_llm"] != f"replay:{other}"
+        yaml.safe_load((tmp_path / CONFIG_FILE).read_text())["critic_llm"] != f"replay:{other}"
     )  # no node writes it
     assert len(update["steering"]) == 2
+
+
+async def no_state():
+    return {}, None
+
+
+async def test_a_command_acknowledged_before_a_kill_is_applied_once_after_resume(tmp_path, monkeypatch):
+    state, rt = boundary(tmp_path, "more torque", "/samples 2", "/status")
+    first = SteeringService(rt.context, no_state)
+    first.ctx.steering.read()  # answered and acknowledged; the run is killed before the boundary
+    await asyncio.gather(*first.questions)
+    parsed = count_parses(monkeypatch)
+    resumed = run_context(tmp_path)  # a new process: its reader reads the inbox again, once
+    assert await SteeringService(resumed, no_state).wait("feedback", after=0) == 1  # it ends a wait
+    update = await steer(state, Runtime(context=resumed))
+    assert [r["kind"] for r in update["steering"]] == ["feedback", "samples"] and update["steer_cursor"] == 2
+    assert not resumed.steering.stop_pending(update["steer_cursor"])
+    assert sorted(parsed) == sorted(["more torque", "/samples 2", "/status"])  # each parsed once
+    replies = [(r.message_id, r.key.split("/")[1]) for r in resumed.inbox.replies()]
+    assert sorted(replies) == [(1, "ack"), (1, "applied"), (2, "ack"), (2, "applied"), (3, "answer")]
+    again = await steer({**state, **update}, Runtime(context=run_context(tmp_path)))
+    assert again["steering"] == [] and again["steer_cursor"] == 2  # applied once, not after a second resume

@@ -30,16 +30,16 @@ def test_the_time_left_is_every_iteration_training_evaluation_and_decision_of_th
         eval_seeds=1,
         decides=False,
     )
-    # Measured: Cartpole 10 s at this size and 7 s at half of it (14 s at this size): 12 s a training; the model
-    # 20 s and 40 s a sample: 30 s; ShadowHand 300 s a training.
+    # Measured: Cartpole 10 s at this size and 7 s at half of it (14 s at this size): 12 s a training; the
+    # model 20 s and 40 s a sample: 30 s; ShadowHand 300 s a training.
     pace = Pace(
         trainings={"Cartpole": [(10.0, 100 * 512), (7.0, 50 * 512)], "ShadowHand": [(300.0, 150 * 256)]},
         llm=[20.0, 40.0],
     )
     # Two slots. A Cartpole iteration: 3 samples x 30 s, then 3 trainings (2 waves) and 4 seeds (2 waves) of
     # 12 s: 90 + 48 = 138 s. Its evaluation: 3 seeds (2 waves), 24 s, and the Curriculum agent's 30 s: 54 s.
-    # A ShadowHand iteration: 90 s, then 2 waves of samples, 6 trials one by one and 2 waves of seeds of 300 s:
-    # 3090 s. Its evaluation: 300 s, no decision after the last stage.
+    # A ShadowHand iteration: 90 s, then 2 waves of samples, 6 trials one by one and 2 waves of seeds
+    # of 300 s: 3090 s. Its evaluation: 300 s, no decision after the last stage.
     assert remaining_s([cartpole, hand], pace, slots=2) == pytest.approx(138 + 138 + 54 + 3090 + 300)
     assert remaining_s([cartpole, hand], pace, slots=2, elapsed_s=100) == pytest.approx(
         38 + 138 + 54 + 3090 + 300
@@ -81,8 +81,8 @@ def test_the_clock_measures_the_trainings_and_the_models_time_between_them(monke
     clock, stage = RunClock(slots=2, seed_top_k=1, extra_seeds=2), spec()
     recorded = task_config("Cartpole")["expected_training_s"]  # at its 100 epochs x 512 envs
     clock.plan([stage])
-    # An iteration: 2 samples of the model's (LLM_S_PER_SAMPLE each before it is measured), then 2 samples (1 wave)
-    # and 1 x 2 seeds (1 wave); two of them, then the evaluation's one training.
+    # An iteration: 2 samples of the model's (LLM_S_PER_SAMPLE each before it is measured), then 2 samples
+    # (1 wave) and 1 x 2 seeds (1 wave); two of them, then the evaluation's one training.
     first = 2 * (2 * LLM_S_PER_SAMPLE + 2 * recorded) + recorded
     assert clock.eta_s() == pytest.approx(first)
     clock.at_iteration(stage, 0)
@@ -113,7 +113,7 @@ def test_a_stage_with_a_later_one_ends_with_the_curriculum_agents_decision(monke
     later = {**spec(number=2, name="stage2-Cartpole"), "search": "eureka"}
     clock.plan([spec(iterations=0), later])
     recorded = task_config("Cartpole")["expected_training_s"]
-    # Stage 1: its evaluation and the decision (one sample's time of the model); stage 2 (eureka, no seeds): two
-    # iterations of 2 samples of the model and one wave of samples, then its evaluation.
+    # Stage 1: its evaluation and the decision (one sample's time of the model); stage 2 (eureka, no seeds):
+    # two iterations of 2 samples of the model and one wave of samples, then its evaluation.
     llm = LLM_S_PER_SAMPLE
     assert clock.eta_s() == pytest.approx(recorded + llm + 2 * (2 * llm + recorded) + recorded)

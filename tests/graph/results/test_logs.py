@@ -5,12 +5,13 @@ import json
 import structlog
 
 from graph.results.logs import configure_logging
+from graph.results.run_dir import LOG_FILE
 
 
 def test_an_event_goes_to_the_jsonl_file_and_the_console(tmp_path, capsys):
-    configure_logging(tmp_path / "log.jsonl")
+    configure_logging(tmp_path / LOG_FILE)
     structlog.get_logger("test").info("train.done", candidate="it0-s1", fitness=float("nan"))
-    record = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
+    record = json.loads((tmp_path / LOG_FILE).read_text().splitlines()[-1])
     assert record["event"] == "train.done" and record["level"] == "info" and record["candidate"] == "it0-s1"
     assert "timestamp" in record
     assert "train.done" in capsys.readouterr().err

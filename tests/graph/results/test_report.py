@@ -7,14 +7,23 @@ import warnings
 import pytest
 
 from graph.results.report import write_report
+from graph.results.run_dir import (
+    COMPONENTS_PLOT,
+    EXECUTE_RATE_PLOT,
+    FITNESS_PLOT,
+    PLOT_FILES,
+    REPORT_HTML,
+    REPORT_MD,
+    SUMMARY_FILE,
+    RunDir,
+)
 from graph.results.run_dir import REPORT_FILES as FILES_DIR
 from graph.results.run_dir import REPORT_VIDEO as VIDEO_FILE
-from graph.results.run_dir import RunDir
 from graph.run import main
 from sim.registry import task_class
 from sim.reward.program import function_source
+from tools.job_dir import ATTEMPT_SUFFIX, RESULT_FILE, program_file
 
-PLOTS = ("fitness.png", "components.png", "execute_rate.png")
 CHROMIUM = shutil.which("chromium")
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -30,10 +39,13 @@ PIXELS = """(element) => {
     const canvas = document.createElement('canvas'); canvas.width = w; canvas.height = h;
     const ctx = canvas.getContext('2d'); ctx.drawImage(element, 0, 0);
     const data = ctx.getImageData(0, 0, w, h).data; const colours = new Set(); let sum = 0;
-    for (let i = 0; i < data.length; i += 4 * 7) { colours.add(data[i] << 16 | data[i + 1] << 8 | data[i + 2]); sum += data[i] * (i % 251); }
+    for (let i = 0; i < data.length; i += 4 * 7) { \
+colours.add(data[i] << 16 | data[i + 1] << 8 | data[i + 2]); sum += data[i] * (i % 251); }
     return [colours.size, sum];
 }"""
-SEEK = """async (video, t) => { await new Promise((done) => { video.onseeked = done; video.currentTime = t; }); }"""
+SEEK = (
+    "async (video, t) => { await new Promise((done) => { video.onseeked = done; video.currentTime = t; }); }"
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +84,13 @@ def ant_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_report_holds_the_results_plots_and_the_video_of_the_best_policy(ant_run):
-    summary = json.loads((ant_run / "summary.json").read_text())
-    md = (ant_run / "report.md").read_text()
+    summary = json.loads((ant_run / SUMMARY_FILE).read_text())
+    md = (ant_run / REPORT_MD).read_text()
     final = summary["final_eval"]
     assert f"{final['mean']:.4g} ± {final['std']:.4g}" in md and "def compute_reward(" in md
-    assert all(f"({FILES_DIR}/{name})" in md for name in PLOTS) and f"({FILES_DIR}/{VIDEO_FILE})" in md
+    assert all(f"({FILES_DIR}/{name})" in md for name in PLOT_FILES) and f"({FILES_DIR}/{VIDEO_FILE})" in md
     assert "| total | 1 |" in md  # one LLM call
-    assert all((ant_run / FILES_DIR / name).stat().st_size > 1000 for name in (*PLOTS, VIDEO_FILE))
+    assert all((ant_run / FILES_DIR / name).stat().st_size > 1000 for name in (*PLOT_FILES, VIDEO_FILE))
 
 
 @pytest.mark.slow
@@ -89,11 +101,11 @@ def test_the_report_opens_in_a_headless_browser_with_its_plots_and_video(ant_run
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto((ant_run / "report.html").resolve().as_uri())
+        page.goto((ant_run / REPORT_HTML).resolve().as_uri())
         shot = page.screenshot(path=str(ant_run / "screenshot.png"), full_page=True)
         assert len(shot) > 20_000
         plots = page.query_selector_all("img.plot")
-        assert len(plots) == len(PLOTS)
+        assert len(plots) == len(PLOT_FILES)
         for plot in plots:
             assert plot.evaluate("(img) => img.complete && img.naturalWidth > 300")
             colours, _ = plot.evaluate(PIXELS)
@@ -141,13 +153,13 @@ def test_a_report_without_a_trained_candidate_still_has_its_tables(tmp_path):
         ],
     }
     write_report(RunDir(tmp_path), summary)
-    md = (tmp_path / "report.md").read_text()
+    md = (tmp_path / REPORT_MD).read_text()
     assert (
         "Status: no_trained_candidate (2 samples: 2 invalid)" in md
         and "| 1.1 | Cartpole | 1 x 2, 5 epochs | 0 / 2 |" in md
     )
     assert "| openai:gpt-4o | 2 | 20 | 10 | $0.5000 |" in md and "Best reward" not in md
-    assert sorted(p.name for p in (tmp_path / FILES_DIR).iterdir()) == ["execute_rate.png", "fitness.png"]
+    assert sorted(p.name for p in (tmp_path / FILES_DIR).iterdir()) == [EXECUTE_RATE_PLOT, FITNESS_PLOT]
 
 
 def test_a_run_stopped_before_its_first_iteration_ended_gets_a_report_and_no_console_warning(tmp_path):
@@ -175,18 +187,18 @@ def test_a_run_stopped_before_its_first_iteration_ended_gets_a_report_and_no_con
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning here reaches the user's console beside the run's own lines
         write_report(RunDir(tmp_path), summary)
-    assert "Status: stopped (interrupted)" in (tmp_path / "report.md").read_text()
+    assert "Status: stopped (interrupted)" in (tmp_path / REPORT_MD).read_text()
 
 
 def best_run(tmp_path, code: str):
     """A run whose best candidate trained with ``code`` (its summary.json, result.json and reward file, which
     the Coder wrote with ``code``), its report written; the reward file's path."""
-    reward = tmp_path / "stage1-Cartpole" / "rewards" / "it0-s0_attempt0.py"
+    reward = program_file(RunDir(tmp_path).rewards("stage1-Cartpole"), "it0-s0", ATTEMPT_SUFFIX, 0)
     reward.parent.mkdir(parents=True)
     reward.write_text(code)
     job = RunDir(tmp_path).training("stage1-Cartpole", "it0-s0")
     job.mkdir(parents=True)
-    job.joinpath("result.json").write_text(
+    job.joinpath(RESULT_FILE).write_text(
         json.dumps(
             {
                 "fitness": [1.0, 2.0],
@@ -234,7 +246,7 @@ def test_the_report_shows_the_program_that_trained_even_if_its_file_changed_sinc
     reward = best_run(tmp_path, trained)
     reward.write_text("def compute_reward(pole_angle):\n    return pole_angle * 0, {}  # rewritten\n")
     write_report(RunDir(tmp_path))  # rebuilt from summary.json, as python -m graph.report does
-    page, md = (tmp_path / "report.html").read_text(), (tmp_path / "report.md").read_text()
+    page, md = (tmp_path / REPORT_HTML).read_text(), (tmp_path / REPORT_MD).read_text()
     assert "return 1.0 - pole_angle ** 2, {}" in page and "rewritten" not in page
     assert f"````python\n{trained}````" in md
 
@@ -244,8 +256,8 @@ def test_untrusted_text_is_shown_as_it_is_and_never_applied(tmp_path):
     component names that mathtext or a leading underscore would mangle drawn as written."""
     code = "def compute_reward(pole_angle):  # \u202e<script>alert(1)</script>\n" + "    # pad\n" * 5000
     reward = best_run(tmp_path, code)
-    page, md = (tmp_path / "report.html").read_text(), (tmp_path / "report.md").read_text()
+    page, md = (tmp_path / REPORT_HTML).read_text(), (tmp_path / REPORT_MD).read_text()
     assert "\u202e" not in page + md and "<U+202E>" in page and "<U+202E>" in md
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert f"truncated at 20000 of {len(code)} characters; full file: {reward}" in page
-    assert (tmp_path / FILES_DIR / "components.png").stat().st_size > 1000
+    assert (tmp_path / FILES_DIR / COMPONENTS_PLOT).stat().st_size > 1000

@@ -1,6 +1,7 @@
 """The run directory's one owner: its paths, its file names and the candidate id format."""
 
-from graph.results.run_dir import RunDir, candidate_id, transcript
+from graph.results.run_dir import EVAL_DIR, RunDir, candidate_id, transcript
+from tools.job_dir import TRAIN_DIR
 
 
 def test_every_path_of_a_run_is_under_its_root(tmp_path):
@@ -20,13 +21,24 @@ def test_every_path_of_a_run_is_under_its_root(tmp_path):
     assert all(f.parent == tmp_path for f in files) and len({f.name for f in files}) == len(files)
     assert (
         run.training("stage1-Cartpole", candidate_id(2, 3))
-        == tmp_path / "stage1-Cartpole" / "train" / "it2-s3"
+        == tmp_path / "stage1-Cartpole" / TRAIN_DIR / "it2-s3"
     )
-    assert run.evaluation("stage1-Cartpole", 1001).parent == tmp_path / "stage1-Cartpole" / "eval"
+    assert run.evaluation("stage1-Cartpole", 1001).parent == tmp_path / "stage1-Cartpole" / EVAL_DIR
     assert run.rewards("stage1-Cartpole").parent == tmp_path / "stage1-Cartpole"
     assert not run.is_run()
     run.config.write_text("task: Cartpole\n")
     assert run.is_run()
+
+
+def test_a_candidates_other_trainings_sit_beside_it(tmp_path):
+    run = RunDir(tmp_path)
+    trainings = [
+        run.training("stage1-Cartpole", "it0-s0"),
+        run.seed_training("stage1-Cartpole", "it0-s0", 2),
+        run.tuning_trial("stage1-Cartpole", "it0-s0", 1),
+    ]
+    assert {p.parent for p in trainings} == {run.trainings("stage1-Cartpole")}
+    assert len({p.name for p in trainings}) == 3 and all(p.name.startswith("it0-s0") for p in trainings)
 
 
 def test_replay_of_a_run_directory_reads_its_transcript(tmp_path):

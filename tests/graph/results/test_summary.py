@@ -1,6 +1,7 @@
 from graph.nodes.stage_plan import configured_entries, stage_plan
 from graph.results.summary import build_summary, no_candidate_reason
 from graph.settings import DEFAULTS_FILE, Settings
+from sim.registry import task_config
 from tests.helpers import candidate
 
 USAGE = {"calls": 3, "prompt_tokens": 1, "completion_tokens": 2}
@@ -61,6 +62,7 @@ def test_summary_has_the_documented_fields():
         "duplicate_of",
         "seeds",
         "tuned_from",
+        "recombined_from",
         "constants",
     }  # issue 38's names
     assert s["iterations"][0]["steering"] == running["steering"] and "steering" not in s["iterations"][1]
@@ -83,7 +85,8 @@ def test_summary_has_the_documented_fields():
     assert s["llm"]["calls"] == 3
     stage = s["stages"][0]
     assert (stage["stage"], stage["attempt"], stage["task"], stage["decision"]) == (1, 1, "ShadowHand", None)
-    assert stage["budget"]["ppo"]["max_epochs"] == 150 and stage["init_checkpoint"] is None
+    own = task_config("ShadowHandSpin")["curriculum"][0]["max_epochs"]  # the stage's budget, as configured
+    assert stage["budget"]["ppo"]["max_epochs"] == own and stage["init_checkpoint"] is None
 
 
 def test_every_stage_is_listed_and_the_top_level_is_the_last_stages_best_attempt():
@@ -135,7 +138,8 @@ def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
 
 def test_seeds_compute_and_the_held_out_figures():
     """A candidate trained on three seeds is ranked by their median (rank_by's default); the final evaluation
-    carries a bootstrap interval and the selection gap; compute counts every training and the duplicates not trained."""
+    carries a bootstrap interval and the selection gap; compute counts every training and the duplicates not
+    trained."""
     first = {
         **candidate(0, "trained", 9.0),
         "seeds": [{"seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0, "status": "trained"}],
@@ -186,5 +190,6 @@ def test_seeds_compute_and_the_held_out_figures():
         "stopped_early": 0,
         "duplicates": 1,
         "tuning_trials": 0,
+        "budget_env_steps": None,  # no budget set
     }
     assert s["search"] == s["stages"][0]["search"] == "robust" and s["stages"][0]["rank_by"] == "median"

@@ -54,8 +54,9 @@ def test_only_programs_that_went_to_training_are_known():
     assert known == {"aa": ("it0-s0", 1.0), "bb": ("it0-s2", None)}
     behaving = trained_programs([{**seeded(3, 2.0, "cc"), "behaviour": "0123456789abcdef"}])
     assert behaving == {"cc": ("it0-s3", 2.0), behaviour_key("0123456789abcdef"): ("it0-s3", 2.0)}
-    # A failed or stopped program blocks its own text only: a later one that agrees with it on the check's states
-    # may train (a squatter that trains badly must not shut out honest programs with the same early values).
+    # A failed or stopped program blocks its own text only: a later one that agrees with it on the check's
+    # states may train (a squatter that trains badly must not shut out honest programs with the same early
+    # values).
     for status in ("failed", "stopped_early"):
         blocked = trained_programs(
             [{**candidate(4, status, None), "program": "dd", "behaviour": "fedcba9876543210"}]

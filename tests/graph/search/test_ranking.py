@@ -1,4 +1,5 @@
-"""What "best" means: a candidate's figure over its seeds, and the order it gives an iteration's candidates."""
+"""What "best" means: a candidate's figure over its seeds, and the order it gives an iteration's
+candidates."""
 
 from graph.search.ranking import rank_key, stage_policy, with_seeds
 from graph.settings import DEFAULTS_FILE, Settings

@@ -1,14 +1,18 @@
 """The constant tuner: Optuna's study over a program's numbers, resumable from its SQLite file.
 
-The objective here is a FAKE training (a known function of the constants), so the optimiser's own behaviour can
-be checked in seconds; tests/graph/test_run_tuned.py trains for real."""
+The objective here is a FAKE training (a known function of the constants), so the optimiser's own behaviour
+can be checked in seconds; tests/graph/test_run_tuned.py trains for real."""
 
 import math
 
 import optuna
 
+from graph.results.run_dir import TUNING_FILE
+from graph.search import search_for
 from graph.search.tuning import tune, tuning_note
+from graph.settings import DEFAULTS_FILE, Settings
 from sim.reward.constants import tunable_constants
+from tests.helpers import candidate
 
 #: The human Cartpole reward's structure with its weights off by 400 and 20 times (issue 38's goal case).
 WRONG_SCALES = (
@@ -24,7 +28,7 @@ def fake_fitness(code: str) -> float:
     weights = {c.text: c.value for c in tunable_constants(code)}
     found = sorted(abs(v) for v in weights.values())
     wanted = sorted(TARGET.values())
-    return 500.0 - 50.0 * sum(abs(math.log(f / w)) for f, w in zip(found, wanted))
+    return 500.0 - 50.0 * sum(abs(math.log(f / w)) for f, w in zip(found, wanted, strict=False))
 
 
 async def objective(code: str, trial: int):
@@ -40,7 +44,7 @@ async def objective(code: str, trial: int):
 
 async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps_the_structure(tmp_path):
     parent = fake_fitness(WRONG_SCALES)
-    study = await tune(WRONG_SCALES, parent, 40, objective, tmp_path / "tuning.sqlite", "it0-s0", seed=0)
+    study = await tune(WRONG_SCALES, parent, 40, objective, tmp_path / TUNING_FILE, "it0-s0", seed=0)
     assert study.trials == 40 and len(study.runs) == 40 and study.fitness > parent + 100
     assert study.code is not None and study.winner["fitness"] == study.fitness
     moved = {m["line"] for m in study.constants}
@@ -53,13 +57,14 @@ async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps
             "importance": study.importance,
             "seeds": [{"fitness": study.fitness}],
         },
-        {"seeds": [{"fitness": parent}]},
+        [{"id": "it0-s0", "seeds": [{"fitness": parent}]}],
     )
     assert "it0-s0's with its constants tuned" in note and "line 2:" in note
+    assert f"{parent:.4g} -> {study.fitness:.4g}" in note
 
 
 async def test_a_resumed_study_runs_only_the_trials_it_still_owes_and_drops_a_killed_one(tmp_path):
-    storage = tmp_path / "tuning.sqlite"
+    storage = tmp_path / TUNING_FILE
     await tune(WRONG_SCALES, 100.0, 3, objective, storage, "it0-s0", seed=0)
     study = optuna.load_study(study_name="it0-s0", storage=f"sqlite:///{storage}")
     study.ask()  # a trial the killed run had started: it never reported
@@ -85,3 +90,51 @@ async def test_a_trial_that_does_not_train_fails_and_a_study_nobody_beats_gives_
         "def compute_reward(x):\n    return x, {}\n", 1.0, 3, objective, tmp_path / "t.sqlite", "x", 0
     )
     assert nothing.code is None and nothing.trials == 0  # no constant to tune
+
+
+async def test_without_the_parents_figure_the_program_trains_as_written_first_and_only_the_chosen_move(
+    tmp_path,
+):
+    """A recombined program's study: its first trial is the program as written, and only the constants
+    ``select`` picks (here the 4.0) move; a budget that runs out stops the trials."""
+    seen = []
+
+    async def recording(code, trial):
+        seen.append(code)
+        return await objective(code, trial)
+
+    study = await tune(
+        WRONG_SCALES,
+        None,
+        3,
+        recording,
+        tmp_path / TUNING_FILE,
+        "it0-s0+it0-s1",
+        seed=0,
+        select=lambda c: c.text == "4.0",
+    )
+    assert seen[0] == WRONG_SCALES and study.trials == 3
+    assert all("- 0.1 * torch.abs(pole_vel)" in code for code in seen)  # the other constant never moves
+    assert study.code is not None and {m["original"] for m in study.constants} <= {-4.0}
+    budget = iter([True, False])
+    stopped = await tune(
+        WRONG_SCALES, None, 3, objective, tmp_path / TUNING_FILE, "other", seed=0, go_on=lambda: next(budget)
+    )
+    assert stopped.trials == 1
+
+
+def test_recombination_picks_the_two_best_lines_once():
+    """Two parents of different lines (a tuned program is its parent's line), each with components; a pair is
+    recombined once."""
+    search = search_for(Settings.load(DEFAULTS_FILE, {"search": "tuned"}), None)
+    a, b, c = (
+        dict(candidate(k, "trained", f), result={"components": {"r": []}}) for k, f in enumerate((9, 5, 3))
+    )
+    tuned_a = dict(candidate(3, "trained", 12.0), result={"components": {"r": []}}, tuned_from="it0-s0")
+    bare = dict(candidate(4, "trained", 11.0), result={})  # no components reported
+    plan = search.recombination_plan([a, b, c, tuned_a, bare], 0)
+    assert [p["id"] for p in plan] == ["it0-s3", "it0-s1"]
+    done = dict(candidate(5, "trained", 1.0), recombined_from=["it0-s3", "it0-s1"])
+    assert search.recombination_plan([a, b, c, tuned_a, bare, done], 0) is None
+    off = search_for(Settings.load(DEFAULTS_FILE, {"search": "tuned", "recombination_trials": 0}), None)
+    assert off.recombination_plan([a, b], 0) is None

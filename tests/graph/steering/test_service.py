@@ -37,8 +37,7 @@ def service(tmp_path, *messages: str) -> SteeringService:
 
 
 async def answers(svc: SteeringService) -> dict[int, str]:
-    for message in svc.ctx.inbox.messages():
-        await svc.handle(message)
+    svc.ctx.steering.read()
     await asyncio.gather(*svc.questions)
     return {r.message_id: r.text for r in svc.ctx.inbox.replies()}
 
@@ -70,9 +69,25 @@ async def test_each_message_gets_its_answer(tmp_path):
     assert replies[7] == "it0-s1 is steadier."
 
 
-async def test_a_message_is_answered_once_even_when_a_resumed_run_sees_it_again(tmp_path):
-    svc = service(tmp_path, "@critic which is steadier?", "/status")
+async def test_a_message_is_answered_once_even_when_a_resumed_run_reads_it_again(tmp_path):
+    svc = service(tmp_path, "@critic which is steadier?", "/status", "/pause")
     await answers(svc)
-    svc.waiting = "resume"
-    again = await answers(svc)  # the replay transcript has one Critic answer: a second call would fail
-    assert again[1] == "it0-s1 is steadier." and len(svc.ctx.inbox.replies()) == 2
+    svc.ctx.steering.read()  # read again: nothing new
+    assert len(svc.ctx.inbox.replies()) == 3
+    resumed = service(tmp_path)  # a new process on the same run directory reads the inbox again
+    again = await answers(resumed)
+    assert again[1] == "it0-s1 is steadier." and len(resumed.ctx.inbox.replies()) == 3
+    assert [m.text for m, _ in resumed.ctx.steering.boundary(after=0)] == ["/pause"]
+
+
+async def test_a_wait_ends_on_the_command_that_ends_it_read_before_or_after_the_wait(tmp_path):
+    svc = service(tmp_path, "/pause", "/resume")
+    assert await asyncio.wait_for(svc.wait("resume", after=1), 5) == 2
+    waiting = asyncio.create_task(svc.wait("feedback", after=2))
+    await asyncio.sleep(0)
+    assert svc.waiting == "feedback" and not waiting.done()
+    svc.ctx.steering.post("/status", "test:status")  # a question does not end the wait
+    svc.ctx.steering.post("more torque", "test:feedback")
+    assert await asyncio.wait_for(waiting, 5) == 4
+    replies = {r.message_id: r.text for r in svc.ctx.inbox.replies()}
+    assert replies[4] == "feedback: applied now (the run is waiting)"

@@ -26,8 +26,9 @@ def test_the_shadow_hand_maps_isaacgymenvs_tensors_onto_its_own_state_names():
 
 
 class FakeShadowHandVecTask:
-    """FAKE IsaacGymEnvs VecTask (Isaac Gym needs an NVIDIA GPU and is not on PyPI): the tensors the adapter maps,
-    a success count that one env gains each step, and resets as a VecTask does them (at the next step)."""
+    """FAKE IsaacGymEnvs VecTask (Isaac Gym needs an NVIDIA GPU and is not on PyPI): the tensors the adapter
+    maps, a success count that one env gains each step, and resets as a VecTask does them
+    (at the next step)."""
 
     def __init__(self, num_envs: int):
         import torch

@@ -50,9 +50,9 @@ def test_the_handle_moves_with_the_drawer_and_opening_it_succeeds(task):
 
 
 def test_isaacgymenvs_reward_reads_this_scene_as_isaacgymenvs_lays_it_out():
-    # Four arms in the start pose: the drawer closed; 0.03 m open; 0.15 m open, so that the handle has come past
-    # the fingers (toward the robot, +x); the gripper rolled half a turn (its left finger below the handle, as this
-    # scene had it before it followed IsaacGymEnvs).
+    # Four arms in the start pose: the drawer closed; 0.03 m open; 0.15 m open, so that the handle has come
+    # past the fingers (toward the robot, +x); the gripper rolled half a turn (its left finger below the
+    # handle, as this scene had it before it followed IsaacGymEnvs).
     task = make_task("FrankaCabinet", num_envs=4, seed=0)
     task.pose_noise = 0.0
     task.reset()

@@ -11,6 +11,7 @@ import torch
 from sim.registry import make_task
 from sim.rl.checkpoint import saved_weights
 from sim.rotations import quat_axis, quat_conjugate, quat_from_angle_axis, quat_mul
+from tools.job_dir import WARM_START_FILE
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -97,7 +98,7 @@ async def test_a_pen_policy_warm_starts_pen_spinning(tmp_path):
         make_job("ShadowHandSpin", "human", tmp_path / "spin", ppo=budget, checkpoint=pen["checkpoint"])
     )
     assert spin["status"] == "trained", spin["error"]
-    assert (tmp_path / "spin" / "warm_start.pth").read_bytes() == Path(pen["checkpoint"]).read_bytes()
+    assert (tmp_path / "spin" / WARM_START_FILE).read_bytes() == Path(pen["checkpoint"]).read_bytes()
     # Three epochs move the weights a little from the pen policy; a cold start would be far from it.
     pen_w, spin_w = (
         saved_weights(p)["a2c_network.actor_mlp.0.weight"] for p in (pen["checkpoint"], spin["checkpoint"])

@@ -23,25 +23,34 @@ def check(source: str) -> ast.Module:
 
 
 ACCEPTED = {
-    "plain torch math": "def compute_reward(x):\n    r = torch.exp(-x.abs()) * torch.clamp(x, -1, 1)\n    return r, {'r': r}\n",
+    "plain torch math": (
+        "def compute_reward(x):\n"
+        "    r = torch.exp(-x.abs()) * torch.clamp(x, -1, 1)\n    return r, {'r': r}\n"
+    ),
     "imports and aliases": (
         "import torch\nimport math\nimport torch.nn.functional as F\nfrom torch import linalg\n"
-        "from math import pi\n\ndef compute_reward(x):\n    return F.relu(x) + linalg.vector_norm(x) * pi, {}\n"
+        "from math import pi\n\n"
+        "def compute_reward(x):\n    return F.relu(x) + linalg.vector_norm(x) * pi, {}\n"
     ),
     "typing annotations": (
         "from typing import Dict, Tuple\nfrom torch import Tensor\n\n"
         "def compute_reward(x: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:\n    return x, {}\n"
     ),
-    "constants and docstring": '"""A reward."""\nSCALE = 2.0 * math.pi\n\ndef compute_reward(x):\n    return SCALE * x, {}\n',
+    "constants and docstring": (
+        '"""A reward."""\nSCALE = 2.0 * math.pi\n\ndef compute_reward(x):\n    return SCALE * x, {}\n'
+    ),
     "helpers, loops, comprehensions, lambdas": (
         "def helper(x, k=2):\n    return sum(x * i for i in range(k))\n\n"
         "def compute_reward(x):\n    sq = lambda t: t * t\n    parts = {f'p{i}': sq(x) for i in range(2)}\n"
         "    with torch.no_grad():\n        total = helper(x)\n    return total, parts\n"
     ),
     "test code under a main guard is dropped": (
-        "def compute_reward(x):\n    return x, {}\n\nif __name__ == '__main__':\n    import os\n    os.system('x')\n"
+        "def compute_reward(x):\n    return x, {}\n\n"
+        "if __name__ == '__main__':\n    import os\n    os.system('x')\n"
     ),
-    "a local variable named like a builtin": "def compute_reward(x):\n    type = x * 2\n    return type, {}\n",
+    "a local variable named like a builtin": (
+        "def compute_reward(x):\n    type = x * 2\n    return type, {}\n"
+    ),
 }
 
 
@@ -181,7 +190,9 @@ REBINDINGS = {
     "a *args name": "def f(*torch):\n    return 1\n",
     "a for target": "def f(x):\n    for torch in x:\n        pass\n    return x\n",
     "a with target": "def f(x):\n    with x as torch:\n        pass\n    return x\n",
-    "an except name": "def f(x):\n    try:\n        pass\n    except Exception as torch:\n        pass\n    return x\n",
+    "an except name": (
+        "def f(x):\n    try:\n        pass\n    except Exception as torch:\n        pass\n    return x\n"
+    ),
     "a match capture": "def f(x):\n    match x:\n        case torch:\n            pass\n    return x\n",
     "a del": "def f(x):\n    del torch\n    return x\n",
     "a function named like it": "def np(x):\n    return x\n",
@@ -207,14 +218,19 @@ def test_the_module_check_holds_when_a_name_is_bound_elsewhere():
     """A program that binds unrelated names everywhere still has each torch.<x> checked."""
     with pytest.raises(RewardPolicyError, match="torch.os is not allowed|torch.os does not exist"):
         check(
-            "def helper(t, k=2):\n    return [i for i in t]\n\ndef compute_reward(x):\n    y = torch.os\n    return x, {}\n"
+            "def helper(t, k=2):\n    return [i for i in t]\n\n"
+            "def compute_reward(x):\n    y = torch.os\n    return x, {}\n"
         )
 
 
 HIDDEN_TEXT = {
-    "a right-to-left override in a comment": "def compute_reward(x):\n    # \u202e gnirts\n    return x, {}\n",
+    "a right-to-left override in a comment": (
+        "def compute_reward(x):\n    # \u202e gnirts\n    return x, {}\n"
+    ),
     "a tag character": "def compute_reward(x):\n    return x, {}  # \U000e0041\U000e0042\n",
-    "a line separator hiding a line": "def compute_reward(x):\n    total = x  # note\u2028total = -total\n    return total, {}\n",
+    "a line separator hiding a line": (
+        "def compute_reward(x):\n    total = x  # note\u2028total = -total\n    return total, {}\n"
+    ),
     "a zero-width space in a string": "def compute_reward(x):\n    return x, {'a\u200b': x}\n",
     "a right-to-left mark": "def compute_reward(x):\n    return x, {}  # \u200f\n",
 }
@@ -228,13 +244,17 @@ def test_characters_that_hide_or_reorder_text_are_refused_with_their_code_point(
 
 
 def test_non_ascii_identifiers_are_refused_and_plain_unicode_comments_are_not():
-    bold = "def \U0001d41c\U0001d428\U0001d426\U0001d429\U0001d42e\U0001d42d\U0001d41e_reward(x):\n    return -x, {}\n"
+    bold = (
+        "def \U0001d41c\U0001d428\U0001d426\U0001d429\U0001d42e\U0001d42d\U0001d41e_reward(x):\n"
+        "    return -x, {}\n"
+    )
     with pytest.raises(RewardPolicyError, match="line 5: the name .* is not ASCII"):
         check_text("def compute_reward(x):\n    return x, {}\n\n" + bold.replace("def", "\ndef"))
     with pytest.raises(RewardPolicyError, match="is not ASCII"):
         check_text("def compute_reward(x):\n    \u05d0 = x\n    return \u05d0, {}\n")
     check_text(
-        "def compute_reward(x):\n    # angle in \u00b0, \u00b5m \u2014 fine\n    return x, {'a': x}  # caf\u00e9\n"
+        "def compute_reward(x):\n    # angle in \u00b0, \u00b5m \u2014 fine\n"
+        "    return x, {'a': x}  # caf\u00e9\n"
     )
 
 

@@ -10,7 +10,8 @@ def compute_reward(object_rot, goal_rot):
     diff = quat_mul(object_rot, quat_conjugate(goal_rot))
     angle = 2.0 * torch.asin(torch.clamp(torch.norm(normalize(diff)[:, 0:3], dim=-1), max=1.0))
     roll, pitch, yaw = get_euler_xyz(object_rot)
-    up = quat_axis(object_rot, 2)[:, 2] + quat_rotate_inverse(object_rot, quat_apply(goal_rot, up_vec(angle)))[:, 0]
+    up = quat_axis(object_rot, 2)[:, 2] + \
+quat_rotate_inverse(object_rot, quat_apply(goal_rot, up_vec(angle)))[:, 0]
     return -angle, {"angle": angle, "roll": roll, "up": up}
 
 def up_vec(angle):

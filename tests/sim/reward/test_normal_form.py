@@ -26,5 +26,8 @@ def test_comments_docstrings_annotations_and_layout_do_not_make_a_new_program():
 def test_a_different_computation_or_different_inputs_is_a_new_program():
     assert program_digest(PROGRAM) != program_digest(PROGRAM.replace("1.0", "2.0"))
     assert program_digest(PROGRAM) != program_digest(PROGRAM.replace("'upright'", "'up'"))
-    other_inputs = "def compute_reward(pole_angle, pole_vel):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
+    other_inputs = (
+        "def compute_reward(pole_angle, pole_vel):\n"
+        "    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
+    )
     assert program_digest(PROGRAM) != program_digest(other_inputs)

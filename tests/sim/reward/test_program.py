@@ -135,7 +135,8 @@ def test_at_most_32_components_each_named_by_a_short_identifier_other_than_the_t
 
 
 def test_eurekas_torchscript_decorators_are_accepted_and_change_nothing():
-    """Every reward of IsaacGymEnvs and Eureka carries @torch.jit.script, on helpers too; it runs as plain Python."""
+    """Every reward of IsaacGymEnvs and Eureka carries @torch.jit.script, on helpers too;
+    it runs as plain Python."""
     source = (
         "from typing import Dict, Tuple\n\n@torch.jit.script\ndef helper(x: torch.Tensor) -> torch.Tensor:\n"
         "    return x * 2.0\n\n@torch.jit.script\ndef compute_reward(x: torch.Tensor) -> Tuple[torch.Tensor, "

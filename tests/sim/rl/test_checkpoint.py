@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from sim.rl.checkpoint import CheckpointError, load_checkpoint
+from sim.rl.files import BEST_FILE
 
 
 class Payload:
@@ -20,7 +21,7 @@ class Payload:
 
 def test_a_checkpoint_with_a_code_payload_is_refused_and_the_payload_never_runs(tmp_path):
     marker = tmp_path / "payload-ran"
-    planted = tmp_path / "best.pth"
+    planted = tmp_path / BEST_FILE
     torch.save({"model": {"w": torch.zeros(2)}, "epoch": 1, "extra": Payload(marker)}, planted)
     with pytest.raises(CheckpointError, match="is not an rl_games checkpoint"):
         load_checkpoint(planted)

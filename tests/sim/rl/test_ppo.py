@@ -6,6 +6,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from sim.registry import task_class
 from sim.reward.program import RewardProgram, function_source
 from sim.rl.checkpoint import CheckpointError
+from sim.rl.files import LAST_FILE, NN_DIR, RL_GAMES_DIR
 from sim.rl.ppo import train
 from sim.rl.ppo_config import ppo_config
 
@@ -35,10 +36,10 @@ def test_training_reports_every_epoch_through_the_callback(tmp_path):
     assert [p["epoch"] for p in seen] == [1, 2, 3, 4] and all(p["max_epochs"] == 4 for p in seen)
     assert [p["fitness"] for p in seen] == result["fitness"]
     assert result["env_steps"] == 64 * 16 * 4
-    assert (tmp_path / "nn" / "last.pth").exists()
+    assert (tmp_path / NN_DIR / LAST_FILE).exists()
 
     # TensorBoard: the task fitness and every reward component per epoch, beside rl_games' own scalars.
-    events = EventAccumulator(str(tmp_path / "rl_games" / "summaries"))
+    events = EventAccumulator(str(tmp_path / RL_GAMES_DIR / "summaries"))
     events.Reload()
     tags = events.Tags()["scalars"]
     assert {"eureka/fitness", "eureka/episode_length", "losses/a_loss"} <= set(tags)

@@ -2,12 +2,12 @@
 
 import pytest
 
-from configs import CONFIG_DIR, load_yaml
-from sim.rl.ppo_config import compatible_tasks, policy_shape, ppo_config
+from configs import load_yaml
+from sim.rl.ppo_config import DEFAULTS_FILE, compatible_tasks, policy_shape, ppo_config
 
 
 def test_overrides_win_and_unknown_settings_are_named():
-    base = load_yaml(CONFIG_DIR / "train" / "ppo.yaml")
+    base = load_yaml(DEFAULTS_FILE)
     cfg = ppo_config("Cartpole", {"max_epochs": 7, "num_envs": None})
     assert cfg["max_epochs"] == 7 and set(base) <= set(cfg)
     with pytest.raises(ValueError, match="unknown PPO settings \\['epochz'\\]"):

@@ -1,9 +1,13 @@
 """The worker's first code is the installed launcher: nothing planted in its job directory runs (issue 36: a
-reward wrote ``clean_eval/tools/isolation/confinement.py`` and the next worker started there ran it unconfined)."""
+reward wrote ``clean_eval/tools/isolation/confinement.py`` and the next worker started there ran it
+unconfined)."""
 
 from tests.tools.isolation.test_sandbox import run_child
 
-FORGED = "from tools.isolation.channel import send\nsend(dict(type='done', forged=True))\nopen({marker!r}, 'w').write('ran')\n"
+FORGED = (
+    "from tools.isolation.channel import send\n"
+    "send(dict(type='done', forged=True))\nopen({marker!r}, 'w').write('ran')\n"
+)
 
 
 def plant(job, marker) -> None:

@@ -31,7 +31,8 @@ def test_the_hierarchy_is_the_whole_cgroup2_mount():
     mountinfo = "\n".join(
         [
             "35 24 0:30 / /sys/fs/cgroup/memory rw,relatime shared:14 - cgroup cgroup rw,memory",
-            "40 24 0:35 /sub /mnt/bound rw,relatime shared:20 - cgroup2 cgroup2 rw",  # a subtree bound elsewhere
+            # a subtree bound elsewhere
+            "40 24 0:35 /sub /mnt/bound rw,relatime shared:20 - cgroup2 cgroup2 rw",
             "36 24 0:31 / /sys/fs/cgroup/unified rw,relatime shared:15 - cgroup2 cgroup2 rw",
         ]
     )

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from agents.llm.modes import AgentModeError
-from graph.context import open_run
+from graph.context import open_run, spent_budget
 from graph.results.run_dir import RunDir
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.helpers import run_context
@@ -47,3 +47,37 @@ async def test_every_training_of_a_run_gets_the_runs_salt(tmp_path):
         trained == [job]
         and job.seed_salt == ctx.run.seed_salt() == ctx.run.seed_salt_file.read_text().strip()
     )
+
+
+async def test_the_compute_budgets_count_every_training_and_a_resume_carries_them(tmp_path):
+    """env_steps_budget and train_seconds_budget are spent once the run's trainings (as the pool reports
+    them) reach them; a resumed run starts from what its summary says was trained before."""
+    ctx = run_context(tmp_path / "run", env_steps_budget=1000, train_seconds_budget=30.0)
+
+    class Pool:  # FAKE pool: a training of 600 env-steps and 20 s
+        async def run(self, job, on_progress=None, judge=None):
+            return {
+                "status": "trained",
+                "env_steps": 600,
+                "wall_s": 20.0,
+                "started_at": 0.0,
+                "finished_at": 20.0,
+            }
+
+    ctx.pool.pool.pool = Pool()  # under the run's salt and clock
+    assert spent_budget(ctx) is None
+    await ctx.pool.run(make_job("Cartpole", "human", tmp_path / "a"))
+    assert spent_budget(ctx) is None  # 600 env-steps, 20 s
+    await ctx.pool.run(make_job("Cartpole", "human", tmp_path / "b"))
+    assert spent_budget(ctx).startswith("the env-steps budget of 1,000 is spent (1,200)")
+    seconds = run_context(tmp_path / "other", train_seconds_budget=30.0)
+    seconds.pool.pool.pool = Pool()
+    await seconds.pool.run(make_job("Cartpole", "human", tmp_path / "c"))
+    await seconds.pool.run(make_job("Cartpole", "human", tmp_path / "d"))
+    assert spent_budget(seconds).startswith("the training budget of 30 s is spent (40 s)")
+    ctx.write_summary([], None, "stopped")  # what a killed run leaves: its summary (no stage finished here)
+    summary = json.loads(ctx.run.summary.read_text())
+    summary["compute"]["env_steps"] = 1200  # as if the finished trainings had been recorded
+    ctx.run.summary.write_text(json.dumps(summary))
+    resumed = open_run(Settings.load(ctx.run.config), ctx.run, new=False)
+    assert resumed.board.clock.env_steps == 1200 and spent_budget(resumed) is not None

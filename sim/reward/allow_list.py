@@ -324,7 +324,7 @@ def _reject(node: ast.AST, message: str) -> RewardPolicyError:
     return RewardPolicyError(f"line {getattr(node, 'lineno', '?')}: {message}")
 
 
-def _is_main_guard(node: ast.stmt) -> bool:
+def is_main_guard(node: ast.stmt) -> bool:
     """``if __name__ == "__main__":``: test code that never runs in a reward program."""
     test = getattr(node, "test", None)
     return (
@@ -581,7 +581,7 @@ def enforce(tree: ast.Module) -> ast.Module:
     """Check ``tree`` against the policy (raises RewardPolicyError); drop ``if __name__`` test blocks and
     ``@torch.jit.script``."""
     without_torchscript(tree)
-    tree.body = [node for node in tree.body if not _is_main_guard(node)]
+    tree.body = [node for node in tree.body if not is_main_guard(node)]
     check_depth(tree)
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 
-from sim.reward.allow_list import check_depth, without_torchscript
+from sim.reward.allow_list import check_depth, is_main_guard, without_torchscript
 
 
 def _drop_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -24,7 +24,7 @@ def _drop_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
 
 class _Normaliser(ast.NodeTransformer):
     def visit_Module(self, node: ast.Module) -> ast.Module:
-        node.body = [s for s in _drop_docstring(node.body) if not (_is_main_guard(s) or _is_given_import(s))]
+        node.body = [s for s in _drop_docstring(node.body) if not (is_main_guard(s) or _is_given_import(s))]
         return self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
@@ -44,15 +44,6 @@ def _is_given_import(node: ast.stmt) -> bool:
     """``import torch`` / ``import math``: both are in every reward program's namespace anyway."""
     return isinstance(node, ast.Import) and all(
         a.name in ("torch", "math") and not a.asname for a in node.names
-    )
-
-
-def _is_main_guard(node: ast.stmt) -> bool:
-    test = getattr(node, "test", None)
-    return (
-        isinstance(node, ast.If)
-        and isinstance(test, ast.Compare)
-        and getattr(test.left, "id", None) == "__name__"
     )
 
 

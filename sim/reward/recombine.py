@@ -90,8 +90,8 @@ def renamed_apart(
     tree: ast.Module, prefix: str, imports: dict[str, tuple[str, set[str]]]
 ) -> tuple[ast.Module, dict[str, str]]:
     """The parent's module without its imports (they join ``imports``, shared by all parents; a name bound to
-    two things, or shadowing a builtin, is refused), its docstrings and its ``__main__`` test code, with every
-    name it defines at module level prefixed; and {old name: new name}."""
+    two things, or shadowing a builtin, is refused) and its docstrings, with every name it defines at module
+    level prefixed; and {old name: new name}. ``tree`` is as ``inspect_source`` gives it: no test code."""
     body, defined = [], set()
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -101,7 +101,7 @@ def renamed_apart(
                 if known != target or name in dir(builtins):
                     raise RecombineError(f"the parents bind {name!r} to different things")
                 texts.add(text)
-        elif not (is_main_guard(node) or isinstance(node, ast.Expr)):
+        elif not isinstance(node, ast.Expr):  # docstrings (test code is gone: allow_list.enforce)
             body.append(node)
             defined |= module_level_names(node)
     bound = {name: prefix + name for name in defined}
@@ -124,15 +124,6 @@ def module_level_names(node: ast.stmt) -> set[str]:
     if isinstance(node, ast.FunctionDef):
         return {node.name}
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-
-
-def is_main_guard(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.If)
-        and isinstance(node.test, ast.Compare)
-        and isinstance(node.test.left, ast.Name)
-        and node.test.left.id == "__name__"
-    )
 
 
 class Renamer(ast.NodeTransformer):

@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph.nodes.stage import EVAL_SEED_OFFSET
-from graph.results.report import md_table
+from graph.results.report_writer import md_table
 from graph.results.run_dir import RunDir
 from graph.settings import Settings, SettingsError
 from sim.registry import UnknownTaskError, task_class, task_config

@@ -2,7 +2,7 @@
 a subgraph: start -> candidates (Send fan-out) -> search -> tune -> [more seeds of the best (Send fan-out)] ->
 reflect -> steer -> ... -> evaluate -> close_stage; after
 an iteration lost to an unavailable LLM, steer -> await_llm -> candidates. ``steer`` applies the person's
-messages at each iteration boundary (graph/nodes/steer.py)."""
+messages at each iteration boundary (graph/nodes/boundary.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext
-from graph.nodes import curriculum, report, seeds, stage, steer, tune
+from graph.nodes import boundary, curriculum, finish, seeds, stage, tune
 from graph.state import RunState, StageState
 
 
@@ -44,7 +44,7 @@ def build_stage_graph(context: RunContext | None = None):
     g.add_node("tune", b(tune.tune))  # search tuned: the iteration's best program's constants
     g.add_node("seed", b(seeds.seed))
     g.add_node("reflect", b(stage.reflect))
-    g.add_node("steer", b(steer.steer))
+    g.add_node("steer", b(boundary.steer))
     g.add_node("await_llm", b(stage.await_llm))
     g.add_node("evaluate", b(stage.evaluate))
     g.add_node("close_stage", stage.close_stage)
@@ -74,7 +74,7 @@ def build_graph(checkpointer=None, context: RunContext | None = None):
     g.add_node("plan", b(curriculum.plan))
     g.add_node("stage", build_stage_graph(context))
     g.add_node("decide", b(curriculum.decide))
-    g.add_node("report", b(report.report))
+    g.add_node("report", b(finish.report))
     g.add_edge(START, "plan")
     g.add_edge("plan", "stage")
     g.add_edge("stage", "decide")

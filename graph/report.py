@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from graph.results.report import write_report
+from graph.results.report_writer import write_report
 from graph.results.run_dir import SUMMARY_FILE, RunDir
 
 

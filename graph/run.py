@@ -27,7 +27,7 @@ from graph.build import build_graph
 from graph.context import RunContext, open_run
 from graph.nodes.stage_plan import configured_entries, stage_plan
 from graph.results.progress import toolbar
-from graph.results.report import report_or_warn
+from graph.results.report_writer import report_or_warn
 from graph.results.run_dir import CONFIG_FILE, RunDir
 from graph.results.summary import write_summary
 from graph.settings import DEFAULTS_FILE, Settings, SettingsError, add_flags

@@ -164,7 +164,7 @@ class StageState(TypedDict, total=False):
         list[dict], operator.add
     ]  # search tuned's trials: {parent, trial, seed, fitness, ...}
     stage_result: StageRecord
-    # Steering (graph/nodes/steer.py), applied at iteration boundaries:
+    # Steering (graph/nodes/boundary.py), applied at iteration boundaries:
     steer_cursor: int  # the last inbox message applied (shared with RunState)
     # samples, iterations, feedback_mode, models ({agent: spec}) set by the user (shared with RunState)
     overrides: dict

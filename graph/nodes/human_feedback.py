@@ -1,7 +1,7 @@
 """Human-feedback mode (``--feedback human``, Eureka's RLHF): what the person sees at each iteration boundary.
 
 The run shows the elite's training statistics and, for a MuJoCo task, a clip of its policy, then
-waits for the person's feedback, which replaces the automatic reflection (graph/nodes/steer.py).
+waits for the person's feedback, which replaces the automatic reflection (graph/nodes/boundary.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``parse`` turns one message into a ``Steer``, or raises ``CommandError`` with one line for the
 user. Each message goes one of three ways: a bad one gets its error and a ``LIVE`` one its answer
 at once (the steering service, graph/steering/service.py); the others change the run and are
-applied in order at the next iteration boundary (graph/nodes/steer.py, from the queue of
+applied in order at the next iteration boundary (graph/nodes/boundary.py, from the queue of
 graph/steering/reader.py), and some of those end a wait (``WAITS``: /resume a pause, feedback in
 human-feedback mode).
 """

@@ -1,5 +1,5 @@
 """``python -m graph.report RUN_DIR``: a run's report rewritten from what it wrote (the report itself is
-tested in tests/graph/results/test_report.py)."""
+tested in tests/graph/results/test_report_writer.py)."""
 
 import json
 

@@ -200,7 +200,7 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
     page = (run / REPORT_HTML).read_text()
     assert (
         "\u202e" not in page
-    )  # bidi controls are shown as marks, never applied (tests/graph/results/test_report.py)
+    )  # bidi controls are shown as marks, never applied (tests/graph/results/test_report_writer.py)
     assert outside_job_dirs(run) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(outside + ["run"])
     assert untracked_project_files() == before

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from graph.results.report import write_report
+from graph.results.report_writer import write_report
 from graph.results.run_dir import (
     COMPONENTS_PLOT,
     EXECUTE_RATE_PLOT,

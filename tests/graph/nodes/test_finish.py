@@ -4,7 +4,7 @@ import json
 
 from langgraph.runtime import Runtime
 
-from graph.nodes.report import report
+from graph.nodes.finish import report
 from graph.nodes.stage_plan import stage_spec
 from tests.helpers import candidate, run_context
 

@@ -6,7 +6,7 @@ import structlog
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext
-from graph.results.report import report_or_warn
+from graph.results.report_writer import report_or_warn
 from graph.results.summary import no_candidate_reason
 from graph.state import RunState, StageRecord
 from tools.clean_eval import job_of

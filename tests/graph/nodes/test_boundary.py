@@ -8,8 +8,8 @@ import json
 import yaml
 from langgraph.runtime import Runtime
 
+from graph.nodes.boundary import steer
 from graph.nodes.stage_plan import stage_spec
-from graph.nodes.steer import steer
 from graph.results.run_dir import CONFIG_FILE, SUMMARY_FILE
 from graph.steering.service import SteeringService
 from tests.helpers import count_parses, run_context

@@ -194,6 +194,11 @@ class Settings(BaseModel):
         "copy a sample sent back); 0: no tuning",
         ge=0,
     )
+    tuning_sampler: Literal["gp", "tpe"] = SEARCH(
+        "tpe",
+        "search tuned: Optuna's sampler of the constants and weights; gp: Gaussian-process Bayesian "
+        "optimisation, guided after 3 points (the parent's among them); tpe: TPE, random for 10 trials",
+    )
     recombination_trials: int = SEARCH(
         3,
         "search tuned: trainings that set the weights of a program recombined from the terms of the stage's "

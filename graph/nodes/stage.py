@@ -293,11 +293,23 @@ def lost_to_outage(state: StageState) -> bool:
     return bool(last) and all(c["status"] == "llm_failed" and c["llm_error"] == UNAVAILABLE for c in last)
 
 
+def stop_mark(stage: dict) -> float | None:
+    """The fitness at which the stage samples no more: its ``success_to_advance``, or its task's
+    ``fitness_max`` (the success metric's ceiling: no program can rank above a candidate there), whichever
+    comes first; None when neither is set."""
+    marks = [
+        m
+        for m in (stage["success_to_advance"], task_config(stage["task"]).get("fitness_max"))
+        if m is not None
+    ]
+    return min(marks, default=None)
+
+
 def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
     """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage
     (nothing trained)."""
     stage, best = state["stage"], state.get("best")
-    threshold = stage["success_to_advance"]
+    threshold = stop_mark(stage)
     reached = (
         best is not None
         and threshold is not None
@@ -316,7 +328,8 @@ def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] |
             "stage.success_reached",
             stage=stage["name"],
             fitness=best["fitness"],
-            success_to_advance=threshold,
+            success_to_advance=stage["success_to_advance"],
+            fitness_max=task_config(stage["task"]).get("fitness_max"),
         )
     runtime.context.board.clock.at_evaluation()
     if best is None:

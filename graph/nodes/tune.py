@@ -121,6 +121,7 @@ async def study_of(
         seed=ctx.settings.seed,
         go_on=lambda: spent_budget(ctx) is None,
         select=(lambda c: c.function == ENTRY_POINT) if recombined else (lambda c: True),
+        sampler=ctx.settings.tuning_sampler,
     )
 
 

@@ -7,8 +7,8 @@ costs the mean wall time (start-up, PPO, clean evaluation) of the run's training
 did not fail, scaled by epochs × envs; before one has ended, the task's ``expected_training_s``
 (configs/tasks/<Task>.yaml) scaled the same way. The model's time is the wall time of each finished iteration
 with no training in flight (the Coder, the checks, the Critic, steering), per sample; before one has ended,
-``LLM_S_PER_SAMPLE``. Not foreseen: a stage ending early at ``success_to_advance``, a repeat, samples that
-train nothing; each counts once it has happened.
+``LLM_S_PER_SAMPLE``. Not foreseen: a stage ending early at ``success_to_advance`` or ``fitness_max``, a
+repeat, samples that train nothing; each counts once it has happened.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Structure from the model, numbers from an optimiser (``search: tuned``): a trained program's constants
-(``sim/reward/constants.py``) tuned by Optuna's TPE sampler, every trial a training at the stage's budget on
+(``sim/reward/constants.py``) tuned by Optuna (``tuning_sampler``: Gaussian-process Bayesian optimisation or
+TPE), every trial a training at the stage's budget on
 the parent's seed (common random numbers: two trials differ by their constants, not by their seed), measured
 by the clean evaluation. The study lives in the run's SQLite file, so a resumed run continues it.
 
@@ -28,6 +29,18 @@ SPREAD = 1000.0
 #: and the record of that training (JSON: it is kept with the trial, so a resumed run still has it).
 Objective = Callable[[str, int], Awaitable["tuple[float | None, dict]"]]
 ENTRY = "training"  # the trial's user attribute that holds its training's record
+#: Points before Gaussian-process optimisation guides the study: the parent's (or the program as written),
+#: then random ones. TPE keeps Optuna's default (10), the behaviour before the choice existed.
+GP_STARTUP_TRIALS = 3
+
+
+def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    """``gp``: Optuna's GPSampler (log expected improvement); ``tpe``: its TPESampler."""
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=GP_STARTUP_TRIALS)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    raise ValueError(f"unknown tuning sampler {name!r} (gp, tpe)")
 
 
 @dataclass
@@ -74,6 +87,7 @@ async def tune(
     seed: int,
     go_on: Callable[[], bool] = lambda: True,
     select: Callable[[Constant], bool] = lambda constant: True,
+    sampler: str = "tpe",
 ) -> Tuned:
     """Run the study's remaining trials (of ``trials``, counting those a killed run finished) one at a
     time, while ``go_on()`` (the run's compute budget), over the constants ``select`` picks. Without the
@@ -87,7 +101,7 @@ async def tune(
         study_name=study_name,
         storage=f"sqlite:///{storage}",
         direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
+        sampler=make_sampler(sampler, seed),
         load_if_exists=True,
     )
     for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):  # a killed run's trial

@@ -6,6 +6,7 @@ can be checked in seconds; tests/graph/test_run_tuned.py trains for real."""
 import math
 
 import optuna
+import pytest
 
 from graph.results.run_dir import TUNING_FILE
 from graph.search import search_for
@@ -42,10 +43,15 @@ async def objective(code: str, trial: int):
     }
 
 
-async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps_the_structure(tmp_path):
+@pytest.mark.parametrize("sampler,trials", [("tpe", 40), ("gp", 12)])
+async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps_the_structure(
+    sampler, trials, tmp_path
+):
     parent = fake_fitness(WRONG_SCALES)
-    study = await tune(WRONG_SCALES, parent, 40, objective, tmp_path / TUNING_FILE, "it0-s0", seed=0)
-    assert study.trials == 40 and len(study.runs) == 40 and study.fitness > parent + 100
+    study = await tune(
+        WRONG_SCALES, parent, trials, objective, tmp_path / TUNING_FILE, "it0-s0", seed=0, sampler=sampler
+    )
+    assert study.trials == trials and len(study.runs) == trials and study.fitness > parent + 100
     assert study.code is not None and study.winner["fitness"] == study.fitness
     moved = {m["line"] for m in study.constants}
     assert moved == {2} and all(m["original"] * m["value"] > 0 for m in study.constants)  # signs kept

@@ -56,29 +56,8 @@ def ant_run(tmp_path_factory):
     transcript = tmp / "calls.jsonl"
     transcript.write_text(json.dumps({"agent": "coder", "response": f"```python\n{code}\n```"}) + "\n")
     run = tmp / "run"
-    assert (
-        main(
-            [
-                "--task",
-                "Ant",
-                "--iterations",
-                "1",
-                "--samples",
-                "1",
-                "--eval-seeds",
-                "1",
-                "--num-envs",
-                "16",
-                "--max-epochs",
-                "3",
-                "--llm",
-                f"replay:{transcript}",
-                "--run-dir",
-                str(run),
-            ]
-        )
-        == 0
-    )
+    flags = "--task Ant --iterations 1 --samples 1 --eval-seeds 1 --num-envs 16 --max-epochs 3".split()
+    assert main([*flags, "--llm", f"replay:{transcript}", "--run-dir", str(run)]) == 0
     return run
 
 

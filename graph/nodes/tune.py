@@ -122,6 +122,7 @@ async def study_of(
         go_on=lambda: spent_budget(ctx) is None,
         select=(lambda c: c.function == ENTRY_POINT) if recombined else (lambda c: True),
         sampler=ctx.settings.tuning_sampler,
+        parallel=ctx.board.clock.slots,
     )
 
 

@@ -2,7 +2,7 @@
 
 Each stage left costs its iterations, then its final evaluation and, where the Curriculum agent has a choice,
 its decision. An iteration costs the model's time for its K samples, then its trainings ``slots`` at a time:
-the K samples, the tuning trials (one at a time) and the extra seeds (seed_top_k × extra_seeds). A training
+the K samples, the tuning trials and the extra seeds (seed_top_k × extra_seeds). A training
 costs the mean wall time (start-up, PPO, clean evaluation) of the run's trainings of the stage's task that
 did not fail, scaled by epochs × envs; before one has ended, the task's ``expected_training_s``
 (configs/tasks/<Task>.yaml) scaled the same way. The model's time is the wall time of each finished iteration
@@ -74,7 +74,7 @@ def recorded_training_s(task: str, size: int) -> float:
 def phases(work: Work, pace: Pace, slots: int) -> list[float]:
     """The expected seconds of each iteration left of a stage, then of its evaluation and decision."""
     t, llm = pace.training_s(work.task, work.size), pace.llm_s()
-    waves = math.ceil(work.samples / slots) + work.trials + math.ceil(work.seeds / slots)
+    waves = math.ceil(work.samples / slots) + math.ceil(work.trials / slots) + math.ceil(work.seeds / slots)
     evaluation = t * math.ceil(work.eval_seeds / slots) + (llm if work.decides else 0.0)
     return [work.samples * llm + t * waves] * work.iterations + [evaluation]
 

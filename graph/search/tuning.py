@@ -10,6 +10,7 @@ win the selection over seeds before it can be the stage's best.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -88,10 +89,12 @@ async def tune(
     go_on: Callable[[], bool] = lambda: True,
     select: Callable[[Constant], bool] = lambda constant: True,
     sampler: str = "tpe",
+    parallel: int = 1,
 ) -> Tuned:
-    """Run the study's remaining trials (of ``trials``, counting those a killed run finished) one at a
-    time, while ``go_on()`` (the run's compute budget), over the constants ``select`` picks. Without the
-    parent's figure, the first trial trains the program as written."""
+    """Run the study's remaining trials (of ``trials``, counting those a killed run finished), ``parallel``
+    at a time (the pool's slots; TPE's constant liar and GP's batch acquisition keep them apart), while
+    ``go_on()`` (the run's compute budget), over the constants ``select`` picks. Without the parent's figure,
+    the first trial trains the program as written."""
     constants = [c for c in tunable_constants(source) if select(c)]
     if not constants:
         return Tuned(None, None, [], parent_fitness, None, [], {})
@@ -116,15 +119,16 @@ async def tune(
     elif not study.trials:
         study.enqueue_trial(as_written)
     done = [t for t in study.trials if ENTRY in t.user_attrs and t.state.is_finished()]
-    for _ in range(max(0, trials - len(done))):
-        if not go_on():
-            break
-        trial = study.ask(space)
-        fitness, entry = await objective(
-            with_constants(source, values_of(trial.params, constants)), trial.number
+    owed = max(0, trials - len(done))
+    while owed and go_on():
+        wave = [study.ask(space) for _ in range(min(parallel, owed))]  # the sampler knows the others run
+        outcomes = await asyncio.gather(
+            *(objective(with_constants(source, values_of(t.params, constants)), t.number) for t in wave)
         )
-        trial.set_user_attr(ENTRY, entry)
-        study.tell(trial, fitness, state=TrialState.COMPLETE if fitness is not None else TrialState.FAIL)
+        for trial, (fitness, entry) in zip(wave, outcomes, strict=True):
+            trial.set_user_attr(ENTRY, entry)
+            study.tell(trial, fitness, state=TrialState.COMPLETE if fitness is not None else TrialState.FAIL)
+        owed -= len(wave)
     return outcome(study, source, constants, parent_fitness)
 
 

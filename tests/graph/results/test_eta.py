@@ -38,13 +38,13 @@ def test_the_time_left_is_every_iteration_training_evaluation_and_decision_of_th
     )
     # Two slots. A Cartpole iteration: 3 samples x 30 s, then 3 trainings (2 waves) and 4 seeds (2 waves) of
     # 12 s: 90 + 48 = 138 s. Its evaluation: 3 seeds (2 waves), 24 s, and the Curriculum agent's 30 s: 54 s.
-    # A ShadowHand iteration: 90 s, then 2 waves of samples, 6 trials one by one and 2 waves of seeds
-    # of 300 s: 3090 s. Its evaluation: 300 s, no decision after the last stage.
-    assert remaining_s([cartpole, hand], pace, slots=2) == pytest.approx(138 + 138 + 54 + 3090 + 300)
+    # A ShadowHand iteration: 90 s, then 2 waves of samples, 6 trials two at a time (3 waves) and 2 waves of
+    # seeds, of 300 s: 2190 s. Its evaluation: 300 s, no decision after the last stage.
+    assert remaining_s([cartpole, hand], pace, slots=2) == pytest.approx(138 + 138 + 54 + 2190 + 300)
     assert remaining_s([cartpole, hand], pace, slots=2, elapsed_s=100) == pytest.approx(
-        38 + 138 + 54 + 3090 + 300
+        38 + 138 + 54 + 2190 + 300
     )
-    assert remaining_s([cartpole, hand], pace, slots=2, elapsed_s=500) == pytest.approx(138 + 54 + 3090 + 300)
+    assert remaining_s([cartpole, hand], pace, slots=2, elapsed_s=500) == pytest.approx(138 + 54 + 2190 + 300)
     # One slot: 3 x 30 + (3 + 4) x 12 = 174 s an iteration; the evaluation 3 x 12 + 30 = 66 s.
     assert remaining_s([cartpole], pace, slots=1) == pytest.approx(174 + 174 + 66)
 

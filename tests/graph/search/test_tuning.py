@@ -3,6 +3,7 @@
 The objective here is a FAKE training (a known function of the constants), so the optimiser's own behaviour
 can be checked in seconds; tests/graph/test_run_tuned.py trains for real."""
 
+import asyncio
 import math
 
 import optuna
@@ -144,3 +145,24 @@ def test_recombination_picks_the_two_best_lines_once():
     assert search.recombination_plan([a, b, c, tuned_a, bare, done], 0) is None
     off = search_for(Settings.load(DEFAULTS_FILE, {"search": "tuned", "recombination_trials": 0}), None)
     assert off.recombination_plan([a, b], 0) is None
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+async def test_trials_train_as_many_at_a_time_as_the_pool_has_slots_each_with_other_numbers(
+    sampler, tmp_path
+):
+    in_flight, most, seen = [0], [0], []
+
+    async def slow(code, trial):
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0.05)
+        in_flight[0] -= 1
+        seen.append(code)
+        return await objective(code, trial)
+
+    study = await tune(
+        WRONG_SCALES, 100.0, 5, slow, tmp_path / TUNING_FILE, "it0-s0", seed=0, sampler=sampler, parallel=2
+    )
+    assert most[0] == 2 and study.trials == 5 and len(seen) == 5  # waves of 2, 2 and 1
+    assert len(set(seen)) == 5  # no two trials of a wave (or of the study) train the same numbers

@@ -68,6 +68,8 @@ class LiveBoard:
     def done(self, record: dict) -> None:
         self.training.pop(record["id"], None)
         self.finished[f"{self.stage}/{record['id']}"] = record
+        if record.get("author") != "optimiser":  # a sample (a tuned winner is not one)
+            self.clock.sampled(self.task, record["status"] in ("trained", "stopped_early", "failed"))
 
     def evaluated(self, name: str) -> None:
         self.training.pop(name, None)

@@ -2,13 +2,16 @@
 
 Each stage left costs its iterations, then its final evaluation and, where the Curriculum agent has a choice,
 its decision. An iteration costs the model's time for its K samples, then its trainings ``slots`` at a time:
-the K samples, the tuning trials and the extra seeds (seed_top_k × extra_seeds). A training
-costs the mean wall time (start-up, PPO, clean evaluation) of the run's trainings of the stage's task that
-did not fail, scaled by epochs × envs; before one has ended, the task's ``expected_training_s``
-(configs/tasks/<Task>.yaml) scaled the same way. The model's time is the wall time of each finished iteration
-with no training in flight (the Coder, the checks, the Critic, steering), per sample; before one has ended,
-``LLM_S_PER_SAMPLE``. Not foreseen: a stage ending early at ``success_to_advance`` or ``fitness_max``, a
-repeat, samples that train nothing; each counts once it has happened.
+the samples that train, the tuning trials and the extra seeds (seed_top_k × extra_seeds of those that
+trained). Each sample trains with the task's chance (the share of the run's samples of that task that went to
+training; before one has ended, the task's ``expected_trained_share``, else ``TRAINED_SHARE``), so the waves
+are an expectation over how many train; a stage where nothing trained has no evaluation. A training costs the
+mean wall time (start-up, PPO, clean evaluation) of the run's trainings of the stage's task that did not fail,
+scaled by epochs × envs; before one has ended, the task's ``expected_training_s`` (configs/tasks/<Task>.yaml)
+scaled the same way. The model's time is the wall time of each finished iteration with no training in flight
+(the Coder, the checks, the Critic, steering), per sample; before one has ended, ``LLM_S_PER_SAMPLE``. Not
+foreseen: a stage ending early at ``success_to_advance`` or ``fitness_max``, a repeat; each counts once it has
+happened.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ log = structlog.get_logger("graph")
 #: 94-263 s per iteration of 4 Cartpole samples (README's Quick start), about 3 min per iteration of 3
 #: ShadowHandSpin samples (issue 41).
 LLM_S_PER_SAMPLE = 50.0
+#: The share of a task's samples that go to training (not invalid after the repairs, not a copy) before the
+#: run has measured its own, where the task records none: 9 of 12 in a default Cartpole run (RESULTS.md).
+TRAINED_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,11 @@ class Work:
     iterations: int
     samples: int
     trials: int  # tuning trials per iteration
-    seeds: int  # extra-seed trainings per iteration
+    top_k: int  # the samples that train that get extra seeds (0: none)
+    extra_seeds: int  # the seeds each of them gets
     eval_seeds: int
     decides: bool  # the Curriculum agent's model is asked after it
+    trained: bool = False  # one of its samples has trained already: its evaluation will run
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Pace:
 
     trainings: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     llm: list[float] = field(default_factory=list)  # one per finished iteration
+    samples: dict[str, list[bool]] = field(default_factory=dict)  # by task: whether each sample trained
 
     def training_s(self, task: str, size: int) -> float:
         measured = self.trainings.get(task)
@@ -64,6 +73,12 @@ class Pace:
     def llm_s(self) -> float:
         return statistics.fmean(self.llm) if self.llm else LLM_S_PER_SAMPLE
 
+    def trained_share(self, task: str) -> float:
+        measured = self.samples.get(task)
+        if not measured:
+            return task_config(task).get("expected_trained_share", TRAINED_SHARE)
+        return statistics.fmean(measured)
+
 
 def recorded_training_s(task: str, size: int) -> float:
     """The task's recorded wall time of a training, scaled from its own epochs × envs to ``size``."""
@@ -71,12 +86,25 @@ def recorded_training_s(task: str, size: int) -> float:
     return task_config(task)["expected_training_s"] * size / (ppo["max_epochs"] * ppo["num_envs"])
 
 
+def expected_waves(work: Work, share: float, slots: int) -> float:
+    """The expected waves of trainings of one iteration whose samples each train with chance ``share``: the
+    samples that train, the extra seeds of the best of them, and the tuning trials if any trained."""
+    waves = 0.0
+    for n in range(work.samples + 1):
+        chance = math.comb(work.samples, n) * share**n * (1 - share) ** (work.samples - n)
+        seeds = min(work.top_k, n) * work.extra_seeds
+        trials = work.trials if n else 0
+        waves += chance * sum(math.ceil(k / slots) for k in (n, seeds, trials))
+    return waves
+
+
 def phases(work: Work, pace: Pace, slots: int) -> list[float]:
     """The expected seconds of each iteration left of a stage, then of its evaluation and decision."""
-    t, llm = pace.training_s(work.task, work.size), pace.llm_s()
-    waves = math.ceil(work.samples / slots) + math.ceil(work.trials / slots) + math.ceil(work.seeds / slots)
-    evaluation = t * math.ceil(work.eval_seeds / slots) + (llm if work.decides else 0.0)
-    return [work.samples * llm + t * waves] * work.iterations + [evaluation]
+    t, llm, share = pace.training_s(work.task, work.size), pace.llm_s(), pace.trained_share(work.task)
+    iteration = work.samples * llm + t * expected_waves(work, share, slots)
+    evaluated = 1.0 if work.trained else 1 - (1 - share) ** (work.samples * work.iterations)
+    evaluation = evaluated * t * math.ceil(work.eval_seeds / slots) + (llm if work.decides else 0.0)
+    return [iteration] * work.iterations + [evaluation]
 
 
 def remaining_s(plan: list[Work], pace: Pace, slots: int, elapsed_s: float = 0.0) -> float:
@@ -97,6 +125,7 @@ class RunClock:
         self.spec: StageSpec | None = None
         self.iteration, self.evaluating, self.first_eta_s = 0, False, None
         self.in_flight = 0
+        self.stage_trained = False  # a sample of the running stage has trained
         self.env_steps, self.train_s = 0, 0.0  # of the run's trainings so far (a resume carries them over)
         self.new_phase()
 
@@ -123,6 +152,8 @@ class RunClock:
         same = self.spec is not None and self.spec["name"] == spec["name"] and not self.evaluating
         if same and iteration == self.iteration + 1:
             self.pace.llm.append(self.idle_s() / self.spec["samples"])
+        if self.spec is None or self.spec["name"] != spec["name"]:
+            self.stage_trained = False
         self.spec, self.iteration, self.evaluating = spec, iteration, False
         self.new_phase()
 
@@ -156,6 +187,12 @@ class RunClock:
             self.pace.trainings.setdefault(job.task, []).append((wall, size))
         self.report()
 
+    def sampled(self, task: str, trained: bool) -> None:
+        """A sample of the running stage ended: it went to training (whatever came of it), or not (invalid,
+        a copy, no answer)."""
+        self.pace.samples.setdefault(task, []).append(trained)
+        self.stage_trained |= trained
+
     def carry(self, compute: dict) -> None:
         """A resumed run's clock starts with what its summary says the run trained before."""
         self.env_steps += int(compute.get("env_steps") or 0)
@@ -168,11 +205,13 @@ class RunClock:
         if self.spec:
             stages.insert(0, (self.spec, 0 if self.evaluating else self.spec["iterations"] - self.iteration))
         return [
-            self.stage_work(spec, iterations, n + 1 < len(stages) or spec["repeats"] > 0)
+            self.stage_work(
+                spec, iterations, n + 1 < len(stages) or spec["repeats"] > 0, n == 0 and self.stage_trained
+            )
             for n, (spec, iterations) in enumerate(stages)
         ]
 
-    def stage_work(self, spec: StageSpec, iterations: int, decides: bool) -> Work:
+    def stage_work(self, spec: StageSpec, iterations: int, decides: bool, trained: bool = False) -> Work:
         search = spec.get("search", "eureka")  # NotRequired: a run from before the searches
         searched, tuned = search != "eureka", search == "tuned"
         return Work(
@@ -181,11 +220,11 @@ class RunClock:
             iterations=max(iterations, 0),
             samples=spec["samples"],
             trials=self.tuning_trials if tuned else 0,
-            seeds=min(self.seed_top_k, spec["samples"]) * spec.get("extra_seeds", self.extra_seeds)
-            if searched
-            else 0,
+            top_k=self.seed_top_k if searched else 0,
+            extra_seeds=spec.get("extra_seeds", self.extra_seeds),
             eval_seeds=spec["eval_seeds"],
             decides=decides,
+            trained=trained,
         )
 
     def eta_s(self) -> float:

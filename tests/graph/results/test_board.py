@@ -11,8 +11,16 @@ def test_trainings_in_flight_and_the_stages_finished_candidates():
     board.progress("it1-s0", {"epoch": 5, "max_epochs": 20, "fitness": 123.456})
     [line] = board.describe()
     assert line.startswith("it1-s0: epoch 5/20, fitness 123.5, ") and "ETA" in line
-    board.done({"id": "it1-s0", "fitness": 130.0})
-    assert board.describe() == [] and [c["id"] for c in board.stage_candidates()] == ["it1-s0"]
+    board.done({"id": "it1-s0", "fitness": 130.0, "status": "trained", "author": "coder"})
+    board.done({"id": "it1-s1", "fitness": None, "status": "duplicate", "author": "coder"})
+    board.done({"id": "it1-s2", "fitness": 140.0, "status": "trained", "author": "optimiser"})
+    assert board.describe() == [] and [c["id"] for c in board.stage_candidates()] == [
+        "it1-s0",
+        "it1-s1",
+        "it1-s2",
+    ]
+    # The run's ETA learns which samples trained (a tuned winner is not a sample).
+    assert board.clock.pace.samples == {"Cartpole": [True, False]}
     board.at_iteration({**SPEC, "name": "stage2-ShadowHand"}, 0)
     assert board.stage_candidates() == []  # another stage's candidates are not this stage's
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from graph.results.eta import LLM_S_PER_SAMPLE, Pace, RunClock, Work, remaining_s
+from graph.results.eta import LLM_S_PER_SAMPLE, TRAINED_SHARE, Pace, RunClock, Work, remaining_s
 from sim.registry import task_config, task_names
 
 
@@ -16,7 +16,8 @@ def test_the_time_left_is_every_iteration_training_evaluation_and_decision_of_th
         iterations=2,
         samples=3,
         trials=0,
-        seeds=4,
+        top_k=2,
+        extra_seeds=2,
         eval_seeds=3,
         decides=True,
     )
@@ -26,7 +27,8 @@ def test_the_time_left_is_every_iteration_training_evaluation_and_decision_of_th
         iterations=1,
         samples=3,
         trials=6,
-        seeds=4,
+        top_k=2,
+        extra_seeds=2,
         eval_seeds=1,
         decides=False,
     )
@@ -35,6 +37,7 @@ def test_the_time_left_is_every_iteration_training_evaluation_and_decision_of_th
     pace = Pace(
         trainings={"Cartpole": [(10.0, 100 * 512), (7.0, 50 * 512)], "ShadowHand": [(300.0, 150 * 256)]},
         llm=[20.0, 40.0],
+        samples={"Cartpole": [True], "ShadowHand": [True]},  # every sample so far trained
     )
     # Two slots. A Cartpole iteration: 3 samples x 30 s, then 3 trainings (2 waves) and 4 seeds (2 waves) of
     # 12 s: 90 + 48 = 138 s. Its evaluation: 3 seeds (2 waves), 24 s, and the Curriculum agent's 30 s: 54 s.
@@ -53,11 +56,15 @@ def test_before_anything_is_measured_the_tasks_recorded_figures_are_used():
     recorded = task_config("ShadowHand")["expected_training_s"]  # at its 300 epochs x 256 envs
     assert Pace().training_s("ShadowHand", 150 * 256) == pytest.approx(recorded / 2)
     assert Pace().llm_s() == LLM_S_PER_SAMPLE
+    assert Pace().trained_share("ShadowHand") == task_config("ShadowHand")["expected_trained_share"]
+    assert "expected_trained_share" not in task_config("Cartpole")
+    assert Pace().trained_share("Cartpole") == TRAINED_SHARE
 
 
 @pytest.mark.parametrize("task", task_names())
 def test_every_task_records_the_wall_time_of_its_trainings(task):
     assert task_config(task)["expected_training_s"] > 0
+    assert 0 < task_config(task).get("expected_trained_share", TRAINED_SHARE) <= 1
 
 
 def spec(**budget) -> dict:
@@ -81,11 +88,15 @@ def test_the_clock_measures_the_trainings_and_the_models_time_between_them(monke
     clock, stage = RunClock(slots=2, seed_top_k=1, extra_seeds=2), spec()
     recorded = task_config("Cartpole")["expected_training_s"]  # at its 100 epochs x 512 envs
     clock.plan([stage])
-    # An iteration: 2 samples of the model's (LLM_S_PER_SAMPLE each before it is measured), then 2 samples
-    # (1 wave) and 1 x 2 seeds (1 wave); two of them, then the evaluation's one training.
-    first = 2 * (2 * LLM_S_PER_SAMPLE + 2 * recorded) + recorded
+    # An iteration: 2 samples of the model's (LLM_S_PER_SAMPLE each before it is measured); if one or both
+    # train (chance 1 - q^2, q the chance one does not), a wave of them and 1 x 2 seeds (1 wave); two such
+    # iterations, then the evaluation's one training if anything of the 4 samples trained.
+    q = 1 - TRAINED_SHARE
+    first = 2 * (2 * LLM_S_PER_SAMPLE + 2 * recorded * (1 - q**2)) + recorded * (1 - q**4)
     assert clock.eta_s() == pytest.approx(first)
     clock.at_iteration(stage, 0)
+    clock.sampled("Cartpole", True)
+    clock.sampled("Cartpole", True)  # both samples trained: the run's share is 1 from now on
     job = SimpleNamespace(task="Cartpole", ppo=stage["ppo"])
     for start in (40.0, 64.0):  # the 2 samples side by side, then the 2 seeds: 20 s each
         now[0] = start
@@ -113,7 +124,28 @@ def test_a_stage_with_a_later_one_ends_with_the_curriculum_agents_decision(monke
     later = {**spec(number=2, name="stage2-Cartpole"), "search": "eureka"}
     clock.plan([spec(iterations=0), later])
     recorded = task_config("Cartpole")["expected_training_s"]
-    # Stage 1: its evaluation and the decision (one sample's time of the model); stage 2 (eureka, no seeds):
-    # two iterations of 2 samples of the model and one wave of samples, then its evaluation.
-    llm = LLM_S_PER_SAMPLE
-    assert clock.eta_s() == pytest.approx(recorded + llm + 2 * (2 * llm + recorded) + recorded)
+    # Stage 1: no iteration, nothing to evaluate, then the decision (one sample's time of the model); stage 2
+    # (eureka, no seeds): two iterations of 2 samples of the model and one wave of those that train (if any
+    # does, chance 1 - q^2), then its evaluation if any of its 4 samples trained.
+    llm, q = LLM_S_PER_SAMPLE, 1 - TRAINED_SHARE
+    assert clock.eta_s() == pytest.approx(llm + 2 * (2 * llm + recorded * (1 - q**2)) + recorded * (1 - q**4))
+
+
+def test_the_waves_are_an_expectation_over_how_many_samples_train():
+    """3 samples on 2 slots, the best 2 of those that train get 1 more seed each, 2 tuning trials: with n
+    trained, ceil(n/2) waves of samples, ceil(min(2, n)/2) of seeds and, if n > 0, 1 of trials: 0, 3, 3, 4
+    waves for n = 0..3. A ShadowHand training is recorded at 300 epochs x 256 envs."""
+    share = 0.6
+    chances = [0.4**3, 3 * 0.6 * 0.4**2, 3 * 0.6**2 * 0.4, 0.6**3]  # n = 0, 1, 2, 3 of 3 train
+    waves = sum(c * w for c, w in zip(chances, [0, 3, 3, 4], strict=True))
+    work = Work("ShadowHand", 300 * 256, 1, 3, trials=2, top_k=2, extra_seeds=1, eval_seeds=1, decides=False)
+    pace = Pace(
+        trainings={"ShadowHand": [(100.0, 300 * 256)]},
+        llm=[10.0],
+        samples={"ShadowHand": [True, True, True, False, False]},
+    )
+    assert pace.trained_share("ShadowHand") == pytest.approx(share)
+    evaluation = 100.0 * (1 - 0.4**3)  # nothing to evaluate when none of the 3 trained
+    assert remaining_s([work], pace, slots=2) == pytest.approx(3 * 10.0 + 100.0 * waves + evaluation)
+    trained = Work("ShadowHand", 300 * 256, 0, 3, 2, 2, 1, eval_seeds=1, decides=False, trained=True)
+    assert remaining_s([trained], pace, slots=2) == pytest.approx(100.0)  # a stage that trained evaluates

@@ -1,7 +1,8 @@
 """The run's ETA: the wall time left of the whole run, from the work its plan has left and the pace so far.
 
 Each stage left costs its iterations, then its final evaluation and, where the Curriculum agent has a choice,
-its decision. An iteration costs the model's time for its K samples, then its trainings ``slots`` at a time:
+its decision. An iteration costs the model's time for its K samples, then its trainings ``slots`` at a time
+(a wave with fewer costs less, ``SOLO_WAVE``):
 the samples that train, the tuning trials and the extra seeds (seed_top_k × extra_seeds of those that
 trained). Each sample trains with the task's chance (the share of the run's samples of that task that went to
 training; before one has ended, the task's ``expected_trained_share``, else ``TRAINED_SHARE``), so the waves
@@ -22,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import structlog
 
@@ -38,6 +40,10 @@ LLM_S_PER_SAMPLE = 50.0
 #: The share of a task's samples that go to training (not invalid after the repairs, not a copy) before the
 #: run has measured its own, where the task records none: 9 of 12 in a default Cartpole run (RESULTS.md).
 TRAINED_SHARE = 0.75
+#: A wave of one training where two could run takes this share of a full wave's time (it has both cores):
+#: ShadowHandSpin trained alone in 81.5 s and 89.4 s, two at a time in 128-138 s (headline runs fce63e9,
+#: 655d5db).
+SOLO_WAVE = 0.65
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,15 @@ def expected_waves(work: Work, share: float, slots: int) -> float:
         chance = math.comb(work.samples, n) * share**n * (1 - share) ** (work.samples - n)
         seeds = min(work.top_k, n) * work.extra_seeds
         trials = work.trials if n else 0
-        waves += chance * sum(math.ceil(k / slots) for k in (n, seeds, trials))
+        waves += chance * sum(map(partial(wave_count, slots=slots), (n, seeds, trials)))
     return waves
+
+
+def wave_count(trainings: int, slots: int) -> float:
+    """The waves ``trainings`` take ``slots`` at a time, in full waves: a last one with fewer trainings than
+    slots costs its share of the slots, at least ``SOLO_WAVE``."""
+    full, rest = divmod(trainings, slots)
+    return full + (max(rest / slots, SOLO_WAVE) if rest else 0.0)
 
 
 def phases(work: Work, pace: Pace, slots: int) -> list[float]:
@@ -103,7 +116,7 @@ def phases(work: Work, pace: Pace, slots: int) -> list[float]:
     t, llm, share = pace.training_s(work.task, work.size), pace.llm_s(), pace.trained_share(work.task)
     iteration = work.samples * llm + t * expected_waves(work, share, slots)
     evaluated = 1.0 if work.trained else 1 - (1 - share) ** (work.samples * work.iterations)
-    evaluation = evaluated * t * math.ceil(work.eval_seeds / slots) + (llm if work.decides else 0.0)
+    evaluation = evaluated * t * wave_count(work.eval_seeds, slots) + (llm if work.decides else 0.0)
     return [iteration] * work.iterations + [evaluation]
 
 

@@ -139,6 +139,9 @@ class RunClock:
         self.iteration, self.evaluating, self.first_eta_s = 0, False, None
         self.in_flight = 0
         self.stage_trained = False  # a sample of the running stage has trained
+        #: The running iteration's samples so far (task, trained): they join the pace when it ends, since the
+        #: samples that do not train end first and would make the share look low.
+        self.iteration_samples: list[tuple[str, bool]] = []
         self.env_steps, self.train_s = 0, 0.0  # of the run's trainings so far (a resume carries them over)
         self.new_phase()
 
@@ -162,6 +165,7 @@ class RunClock:
 
     def at_iteration(self, spec: StageSpec, iteration: int) -> None:
         """A stage's iteration starts; the stage's iteration before it gives the model's time per sample."""
+        self.iteration_ended()
         same = self.spec is not None and self.spec["name"] == spec["name"] and not self.evaluating
         if same and iteration == self.iteration + 1:
             self.pace.llm.append(self.idle_s() / self.spec["samples"])
@@ -172,6 +176,7 @@ class RunClock:
 
     def at_evaluation(self) -> None:
         """The stage samples no more: its final evaluation (or its end) comes next."""
+        self.iteration_ended()
         self.evaluating = True
         self.new_phase()
 
@@ -203,8 +208,14 @@ class RunClock:
     def sampled(self, task: str, trained: bool) -> None:
         """A sample of the running stage ended: it went to training (whatever came of it), or not (invalid,
         a copy, no answer)."""
-        self.pace.samples.setdefault(task, []).append(trained)
+        self.iteration_samples.append((task, trained))
         self.stage_trained |= trained
+
+    def iteration_ended(self) -> None:
+        """The samples of the iteration that ended join the pace."""
+        for task, trained in self.iteration_samples:
+            self.pace.samples.setdefault(task, []).append(trained)
+        self.iteration_samples = []
 
     def carry(self, compute: dict) -> None:
         """A resumed run's clock starts with what its summary says the run trained before."""

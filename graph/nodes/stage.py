@@ -293,23 +293,22 @@ def lost_to_outage(state: StageState) -> bool:
     return bool(last) and all(c["status"] == "llm_failed" and c["llm_error"] == UNAVAILABLE for c in last)
 
 
-def stop_mark(stage: dict) -> float | None:
+def stop_mark(stage: dict, best: Candidate | None) -> float | None:
     """The fitness at which the stage samples no more: its ``success_to_advance``, or its task's
-    ``fitness_max`` (the success metric's ceiling: no program can rank above a candidate there), whichever
-    comes first; None when neither is set."""
-    marks = [
-        m
-        for m in (stage["success_to_advance"], task_config(stage["task"]).get("fitness_max"))
-        if m is not None
-    ]
-    return min(marks, default=None)
+    ``fitness_max`` (the metric's ceiling, where no program can rank above the best) once the best's figure
+    rests on two seeds or more (one training at the ceiling can be luck); the lower of those that apply, None
+    when none does."""
+    ceiling = task_config(stage["task"]).get("fitness_max")
+    if best is None or len(best.get("seeds") or []) < 2:
+        ceiling = None
+    return min((m for m in (stage["success_to_advance"], ceiling) if m is not None), default=None)
 
 
 def after_steer(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
     """The next iteration, a wait for the LLM, the final evaluation, or the end of the stage
     (nothing trained)."""
     stage, best = state["stage"], state.get("best")
-    threshold = stop_mark(stage)
+    threshold = stop_mark(stage, best)
     reached = (
         best is not None
         and threshold is not None

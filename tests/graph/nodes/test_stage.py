@@ -290,12 +290,16 @@ async def test_after_an_outage_the_graph_waits_for_the_llm_and_otherwise_goes_on
 
 async def test_a_stage_samples_no_more_once_its_best_reaches_the_metrics_ceiling(tmp_path):
     """Cartpole's episodes last at most 500 steps (configs/tasks/Cartpole.yaml: fitness_max): a best at 500
-    over its seeds goes to the final evaluation with iterations left; one step short samples on."""
-    at_ceiling = dict(candidate(0, "trained", 500.0), code="def compute_reward(): ...")
+    over its seeds goes to the final evaluation with iterations left; one step short, or 500 on one seed
+    alone, samples on."""
+    seeds = [{"seed": s, "fitness": 500.0, "status": "trained"} for s in (0, 1, 2)]
+    at_ceiling = dict(candidate(0, "trained", 500.0), code="def compute_reward(): ...", seeds=seeds)
     state, rt = stage_state(tmp_path, [at_ceiling], iteration=1)
     state["best"] = at_ceiling
     assert [send.node for send in after_steer(state, rt)] == ["evaluate"] * state["stage"]["eval_seeds"]
     state["best"] = dict(at_ceiling, fitness=499.0)
+    assert [send.node for send in after_steer(state, rt)] == ["candidate"] * state["stage"]["samples"]
+    state["best"] = dict(at_ceiling, seeds=seeds[:1])
     assert [send.node for send in after_steer(state, rt)] == ["candidate"] * state["stage"]["samples"]
 
 

@@ -202,9 +202,9 @@ def open_run(
     pool = training_pool(settings)
     slots = getattr(pool, "capacity", 1)  # pool ray: Ray decides how many train at once; one is assumed
     s = settings
-    board = LiveBoard(
-        clock=RunClock(slots, s.seed_top_k, s.extra_seeds, s.tuning_trials + s.recombination_trials)
-    )
+    studies = (s.tuning_trials > 0) + (s.recombination_trials > 0)
+    trials, finalists = s.tuning_trials + s.recombination_trials, s.tuning_finalists * studies
+    board = LiveBoard(clock=RunClock(slots, s.seed_top_k, s.extra_seeds, trials, finalists))
     if not new and run.summary.is_file():  # the compute budgets count what the run trained before
         board.clock.carry(json.loads(run.summary.read_text()).get("compute") or {})
     pool = SaltedPool(TimedPool(pool, board.clock), run.seed_salt())  # a resume reads the salt back

@@ -199,6 +199,12 @@ class Settings(BaseModel):
         "search tuned: Optuna's sampler of the constants and weights; gp: Gaussian-process Bayesian "
         "optimisation, guided after 3 points (the parent's among them); tpe: TPE, random for 10 trials",
     )
+    tuning_finalists: int = SEARCH(
+        2,
+        "search tuned: a study's best trials that become candidates, each selected over seeds like any other "
+        "(the best of many trials on one seed is partly luck)",
+        ge=1,
+    )
     recombination_trials: int = SEARCH(
         3,
         "search tuned: trainings that set the weights of a program recombined from the terms of the stage's "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, NotRequired, TypedDict
 
+OPTIMISER = "optimiser"  # the author of a program search tuned's optimiser wrote (graph/nodes/tune.py)
+
 
 class Candidate(TypedDict):
     """One sampled reward program and what became of it."""

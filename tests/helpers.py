@@ -92,6 +92,7 @@ def candidate(sample, status, fitness, iteration=0) -> dict:
         "result": None,
         "llm_error": None,
         "tool_calls": 0,
+        "author": "coder",
     }
 
 

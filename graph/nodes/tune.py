@@ -1,9 +1,9 @@
 """The tuning node (``search: tuned``), after the iteration's barrier: numbers from an optimiser
 (``graph/search/tuning.py``). First the constants of the iteration's best program; then the weights of a
 program recombined from the terms of the stage's two best programs (``sim/reward/recombine.py``). Each
-study's trials are trainings on one shared seed, clean-evaluated. A study's winner joins the iteration's
-candidates as a program of its own (``tuned_from`` its parent, or ``recombined_from`` its parents) before the
-extra seeds are handed out, so it is selected over seeds like any other."""
+study's trials are trainings on one shared seed, clean-evaluated. A study's finalists (its best trials) join
+the iteration's candidates as programs of their own (``tuned_from`` their parent, or ``recombined_from`` their
+parents) before the extra seeds are handed out, so they are selected over seeds like any other."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from langgraph.runtime import Runtime
 from graph.context import RunContext, spent_budget
 from graph.results.run_dir import candidate_id
 from graph.search.ranking import seed_entry
-from graph.search.tuning import Tuned
+from graph.search.tuning import Finalist, Tuned
 from graph.search.tuning import tune as run_study
-from graph.state import Candidate, StageState
+from graph.state import OPTIMISER, Candidate, StageState
 from sim.reward.normal_form import program_digest
 from sim.reward.program import ENTRY_POINT, RewardProgramError
 from sim.reward.recombine import Parent, RecombineError, recombine
@@ -27,7 +27,7 @@ log = structlog.get_logger("graph")
 
 async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """Tune the iteration's best program's constants, then recombine the stage's two best programs; each
-    study's winner that trained is a new candidate."""
+    study's finalists are new candidates."""
     ctx, it = runtime.context, state["iteration"]
     runs, found = [], []
     plan = ctx.search.tuning_plan(state["candidates"], it)
@@ -41,19 +41,21 @@ async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
             trials=study.trials,
             parent_fitness=study.parent_fitness,
             fitness=study.fitness,
-            moved=len(study.constants),
+            finalists=len(study.finalists),
         )
         runs += study.runs
-        if study.code is not None:
-            found.append(winner(state, found, study, ctx, TUNED_SUFFIX, tuned_from=parent["id"]))
+        for finalist in study.finalists:
+            found.append(winner(state, found, study, finalist, ctx, TUNED_SUFFIX, tuned_from=parent["id"]))
     parents = ctx.search.recombination_plan([*state["candidates"], *found], it)
     if parents and not spent_budget(ctx):
         study = await recombined(ctx, state, parents)
         if study is not None:
             runs += study.runs
-            if study.code is not None:
-                ids = [p["id"] for p in parents]
-                found.append(winner(state, found, study, ctx, RECOMBINED_SUFFIX, recombined_from=ids))
+            ids = [p["id"] for p in parents]
+            for finalist in study.finalists:
+                found.append(
+                    winner(state, found, study, finalist, ctx, RECOMBINED_SUFFIX, recombined_from=ids)
+                )
     return {"tuning_runs": [{k: v for k, v in r.items() if k != "result"} for r in runs], "candidates": found}
 
 
@@ -123,20 +125,27 @@ async def study_of(
         select=(lambda c: c.function == ENTRY_POINT) if recombined else (lambda c: True),
         sampler=ctx.settings.tuning_sampler,
         parallel=ctx.board.clock.slots,
+        finalists=ctx.settings.tuning_finalists,
     )
 
 
 def winner(
-    state: StageState, found: list[Candidate], study: Tuned, ctx: RunContext, suffix: str, **origin
+    state: StageState,
+    found: list[Candidate],
+    study: Tuned,
+    finalist: Finalist,
+    ctx: RunContext,
+    suffix: str,
+    **origin,
 ) -> Candidate:
-    """The study's winner as a candidate of the iteration (the next free sample number), trained on one seed;
-    ``origin``: ``tuned_from`` or ``recombined_from``."""
+    """One of the study's finalists as a candidate of the iteration (the next free sample number), trained on
+    one seed; ``origin``: ``tuned_from`` or ``recombined_from``."""
     stage, it = state["stage"], state["iteration"]
     sample = 1 + max(c["sample"] for c in [*state["candidates"], *found] if c["iteration"] == it)
     cid = candidate_id(it, sample)
     path = program_file(ctx.run.rewards(stage["name"]), cid, suffix)
-    path.write_text(study.code)
-    best = study.winner
+    path.write_text(finalist.code)
+    best = finalist.entry
     record = Candidate(
         id=cid,
         iteration=it,
@@ -147,21 +156,21 @@ def winner(
         overstated=False,
         error=None,
         reward_path=str(path),
-        code=study.code,
+        code=finalist.code,
         response="",
         attempts=0,
         checkpoint=best["checkpoint"],
         result=best["result"],
         llm_error=None,
         tool_calls=0,
-        author="optimiser",
-        program=program_digest(study.code),
+        author=OPTIMISER,
+        program=program_digest(finalist.code),
         behaviour=None,
         duplicate_of=None,
         seeds=[{k: best[k] for k in ("seed", "fitness", "env_steps", "train_s", "status")}],
         tuned_from=origin.get("tuned_from"),
         recombined_from=origin.get("recombined_from"),
-        constants=study.constants,
+        constants=finalist.constants,
         importance=study.importance,
     )
     ctx.board.done(record)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from graph.results.eta import RunClock
+from graph.state import OPTIMISER
 from tools.text import fmt
 
 
@@ -68,7 +69,7 @@ class LiveBoard:
     def done(self, record: dict) -> None:
         self.training.pop(record["id"], None)
         self.finished[f"{self.stage}/{record['id']}"] = record
-        if record.get("author") != "optimiser":  # a sample (a tuned winner is not one)
+        if record.get("author") != OPTIMISER:  # a sample (a tuned winner is not one)
             self.clock.sampled(self.task, record["status"] in ("trained", "stopped_early", "failed"))
 
     def evaluated(self, name: str) -> None:

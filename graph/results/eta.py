@@ -60,6 +60,7 @@ class Work:
     eval_seeds: int
     decides: bool  # the Curriculum agent's model is asked after it
     trained: bool = False  # one of its samples has trained already: its evaluation will run
+    finalists: int = 0  # search tuned: the studies' finalists per iteration, each with extra seeds too
 
 
 @dataclass
@@ -94,11 +95,12 @@ def recorded_training_s(task: str, size: int) -> float:
 
 def expected_waves(work: Work, share: float, slots: int) -> float:
     """The expected waves of trainings of one iteration whose samples each train with chance ``share``: the
-    samples that train, the extra seeds of the best of them, and the tuning trials if any trained."""
+    samples that train, the extra seeds of the best of them (and of the studies' finalists), and the tuning
+    trials if any trained."""
     waves = 0.0
     for n in range(work.samples + 1):
         chance = math.comb(work.samples, n) * share**n * (1 - share) ** (work.samples - n)
-        seeds = min(work.top_k, n) * work.extra_seeds
+        seeds = (min(work.top_k, n) + (work.finalists if n else 0)) * work.extra_seeds
         trials = work.trials if n else 0
         waves += chance * sum(map(partial(wave_count, slots=slots), (n, seeds, trials)))
     return waves
@@ -129,9 +131,16 @@ def remaining_s(plan: list[Work], pace: Pace, slots: int, elapsed_s: float = 0.0
 class RunClock:
     """The run's clock (this process's): where the run is, its pace so far, its ETA; the board's ``clock``."""
 
-    def __init__(self, slots: int = 1, seed_top_k: int = 0, extra_seeds: int = 0, tuning_trials: int = 0):
+    def __init__(
+        self,
+        slots: int = 1,
+        seed_top_k: int = 0,
+        extra_seeds: int = 0,
+        tuning_trials: int = 0,
+        finalists: int = 0,
+    ):
         self.slots, self.seed_top_k, self.extra_seeds = slots, seed_top_k, extra_seeds
-        self.tuning_trials = tuning_trials
+        self.tuning_trials, self.finalists = tuning_trials, finalists
         self.started = time.monotonic()
         self.pace = Pace()
         self.planned: list[StageSpec] = []
@@ -245,6 +254,7 @@ class RunClock:
             samples=spec["samples"],
             trials=self.tuning_trials if tuned else 0,
             top_k=self.seed_top_k if searched else 0,
+            finalists=self.finalists if tuned else 0,
             extra_seeds=spec.get("extra_seeds", self.extra_seeds),
             eval_seeds=spec["eval_seeds"],
             decides=decides,

@@ -9,7 +9,8 @@ ranking every search shares lives in ``graph/search/ranking.py``, which summary 
 - ``robust``: no program trained twice (``novelty.py``), rungs that stop hopeless trainings (``rungs.py``),
   the best ``seed_top_k`` of each iteration trained with ``extra_seeds`` more seeds and ranked over them
   (``rank_by``).
-- ``tuned``: ``robust``, with the iteration's best program's constants tuned by an optimiser (``tuning.py``).
+- ``tuned``: ``robust``, with the iteration's best program's constants tuned by an optimiser (``tuning.py``);
+  the study's finalists get more seeds too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from graph.search.novelty import KnownPrograms
 from graph.search.ranking import rank_key
 from graph.search.rungs import RungBoard
 from graph.settings import Settings
-from graph.state import Candidate, StageSpec
+from graph.state import OPTIMISER, Candidate, StageSpec
 from tools.rungs import Judge, rung_epochs
 
 
@@ -89,24 +90,33 @@ class RobustSearch(EurekaSearch):
     def seed_plan(
         self, stage: StageSpec, candidates: list[Candidate], iteration: int
     ) -> list[tuple[Candidate, int]]:
-        s = self.settings
-        extra = stage.get("extra_seeds", s.extra_seeds)  # NotRequired: a run from before stages set it
-        trained = sorted(
-            (
-                c
-                for c in candidates
-                if c["iteration"] == iteration and c["status"] == "trained" and c["fitness"] is not None
-            ),
-            key=lambda c: -c["fitness"],
-        )[: s.seed_top_k]
-        return [(c, s.seed + 1 + j) for c in trained for j in range(extra)]
+        return self.more_seeds(stage, trained_in(candidates, iteration)[: self.settings.seed_top_k])
+
+    def more_seeds(self, stage: StageSpec, chosen: list[Candidate]) -> list[tuple[Candidate, int]]:
+        """The stage's ``extra_seeds`` seeds for each of ``chosen``."""
+        # NotRequired: a run from before stages set it
+        extra = stage.get("extra_seeds", self.settings.extra_seeds)
+        return [(c, self.settings.seed + 1 + j) for c in chosen for j in range(extra)]
+
+
+def trained_in(candidates: list[Candidate], iteration: int) -> list[Candidate]:
+    """The iteration's trained candidates with a clean fitness, best first."""
+    return sorted(
+        (
+            c
+            for c in candidates
+            if c["iteration"] == iteration and c["status"] == "trained" and c["fitness"] is not None
+        ),
+        key=lambda c: -c["fitness"],
+    )
 
 
 class TunedSearch(RobustSearch):
     """``robust``, and structure from the model, numbers from an optimiser (``tuning.py``): the iteration's
     best trained program has its constants tuned, ``tuning_trials`` trainings plus one for each copy a sample
-    sent back (a copy ends its sample at once instead of asking the model again), and the winner joins the
-    candidates before the extra seeds are handed out, so it is selected over seeds like every other."""
+    sent back (a copy ends its sample at once instead of asking the model again), and the study's finalists
+    join the candidates before the extra seeds are handed out, so they are selected over seeds like every
+    other."""
 
     name = "tuned"
 
@@ -114,6 +124,15 @@ class TunedSearch(RobustSearch):
         return KnownPrograms(
             known, self.claims.setdefault(stage["name"], {}), candidate, copy_ends_sample=True
         )
+
+    def seed_plan(
+        self, stage: StageSpec, candidates: list[Candidate], iteration: int
+    ) -> list[tuple[Candidate, int]]:
+        """The model's best ``seed_top_k`` of the iteration, and every finalist of its studies: a finalist
+        stands out of many trials on one seed, so it is never chosen on that seed alone."""
+        mine = [c for c in candidates if c["author"] != OPTIMISER]
+        finalists = [c for c in trained_in(candidates, iteration) if c["author"] == OPTIMISER]
+        return super().seed_plan(stage, mine, iteration) + self.more_seeds(stage, finalists)
 
     def tuning_plan(self, candidates: list[Candidate], iteration: int) -> tuple[Candidate, int] | None:
         now = [c for c in candidates if c["iteration"] == iteration]

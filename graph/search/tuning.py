@@ -4,8 +4,9 @@ TPE), every trial a training at the stage's budget on
 the parent's seed (common random numbers: two trials differ by their constants, not by their seed), measured
 by the clean evaluation. The study lives in the run's SQLite file, so a resumed run continues it.
 
-The winner is a candidate like any other (``tuned_from`` its parent, its ``constants`` moved): it still has to
-win the selection over seeds before it can be the stage's best.
+The study's best trials (its finalists: the best of several trials on one seed is partly luck, the winner's
+curse) become candidates like any other (``tuned_from`` their parent, their ``constants`` moved): they still
+have to win the selection over seeds before one can be the stage's best.
 """
 
 from __future__ import annotations
@@ -45,14 +46,21 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
 
 
 @dataclass
-class Tuned:
-    """A study's outcome: the best program (None if no trial beat the parent) with its training's record
-    (``winner``) and its constants as moved, the parent's and the best trial's fitness on the shared seed,
-    every trial's training (``runs``) and which constants mattered most."""
+class Finalist:
+    """One of a study's best trials: its program, its training's record and the constants it moved."""
 
-    code: str | None
-    winner: dict | None
-    constants: list[dict]  # {"line", "original", "value"} for each constant the winner moved
+    code: str
+    entry: dict
+    constants: list[dict]  # {"line", "original", "value"} for each constant it moved
+
+
+@dataclass
+class Tuned:
+    """A study's outcome: its finalists, best first (none if no trial beat the parent), the parent's and the
+    best trial's fitness on the shared seed, every trial's training (``runs``) and which constants mattered
+    most."""
+
+    finalists: list[Finalist]
     parent_fitness: float | None
     fitness: float | None
     runs: list[dict]
@@ -90,14 +98,16 @@ async def tune(
     select: Callable[[Constant], bool] = lambda constant: True,
     sampler: str = "tpe",
     parallel: int = 1,
+    finalists: int = 1,
 ) -> Tuned:
     """Run the study's remaining trials (of ``trials``, counting those a killed run finished), ``parallel``
     at a time (the pool's slots; TPE's constant liar and GP's batch acquisition keep them apart), while
-    ``go_on()`` (the run's compute budget), over the constants ``select`` picks. Without the parent's figure,
-    the first trial trains the program as written."""
+    ``go_on()`` (the run's compute budget), over the constants ``select`` picks; its best ``finalists``
+    trials that beat the parent are its outcome. Without the parent's figure, the first trial trains the
+    program as written."""
     constants = [c for c in tunable_constants(source) if select(c)]
     if not constants:
-        return Tuned(None, None, [], parent_fitness, None, [], {})
+        return Tuned([], parent_fitness, None, [], {})
     space = {c.key: distribution(c) for c in constants}
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -129,36 +139,35 @@ async def tune(
             trial.set_user_attr(ENTRY, entry)
             study.tell(trial, fitness, state=TrialState.COMPLETE if fitness is not None else TrialState.FAIL)
         owed -= len(wave)
-    return outcome(study, source, constants, parent_fitness)
+    return outcome(study, source, constants, parent_fitness, finalists)
 
 
 def outcome(
-    study: optuna.Study, source: str, constants: list[Constant], parent_fitness: float | None
+    study: optuna.Study,
+    source: str,
+    constants: list[Constant],
+    parent_fitness: float | None,
+    finalists: int,
 ) -> Tuned:
-    """The study's winner, if a trial beat the parent on their shared seed."""
+    """The best ``finalists`` trials, of distinct programs, that beat the parent on the shared seed."""
     runs = [t for t in study.trials if ENTRY in t.user_attrs]
-    trained = [t for t in runs if t.state == TrialState.COMPLETE]
-    best = max(trained, key=lambda t: t.value, default=None)
+    trained = sorted((t for t in runs if t.state == TrialState.COMPLETE), key=lambda t: -t.value)
     by_key = importance(study)
     shares = {f"line {c.line}": by_key[c.key] for c in constants if c.key in by_key}
-    entries = [t.user_attrs[ENTRY] for t in runs]
-    if best is None or (parent_fitness is not None and best.value <= parent_fitness):
-        return Tuned(None, None, [], parent_fitness, best and best.value, entries, shares)
-    values = values_of(best.params, constants)
-    moved = [
-        {"line": c.line, "original": c.value, "value": values[c.key]}
-        for c in constants
-        if values[c.key] != c.value
-    ]
-    return Tuned(
-        with_constants(source, values),
-        best.user_attrs[ENTRY],
-        moved,
-        parent_fitness,
-        best.value,
-        entries,
-        shares,
-    )
+    chosen: dict[str, Finalist] = {}
+    for trial in trained:
+        if len(chosen) == finalists or (parent_fitness is not None and trial.value <= parent_fitness):
+            break
+        values = values_of(trial.params, constants)
+        code = with_constants(source, values)
+        moved = [
+            {"line": c.line, "original": c.value, "value": values[c.key]}
+            for c in constants
+            if values[c.key] != c.value
+        ]
+        chosen.setdefault(code, Finalist(code, trial.user_attrs[ENTRY], moved))
+    best = trained[0].value if trained else None
+    return Tuned(list(chosen.values()), parent_fitness, best, [t.user_attrs[ENTRY] for t in runs], shares)
 
 
 def importance(study: optuna.Study) -> dict[str, float]:

@@ -165,3 +165,8 @@ def test_the_waves_are_an_expectation_over_how_many_samples_train():
     assert remaining_s([work], pace, slots=2) == pytest.approx(3 * 10.0 + 100.0 * waves + evaluation)
     trained = Work("ShadowHand", 300 * 256, 0, 3, 2, 2, 1, eval_seeds=1, decides=False, trained=True)
     assert remaining_s([trained], pace, slots=2) == pytest.approx(65.0)  # a stage that trained evaluates
+    # Search tuned: one finalist an iteration gets the extra seed too, once a sample trained: seeds of
+    # min(2, n) + 1, so 2.65, 3.65, 4.3 waves for n = 1..3.
+    tuned = Work("ShadowHand", 300 * 256, 1, 3, 2, 2, 1, eval_seeds=1, decides=False, finalists=1)
+    waves = sum(c * w for c, w in zip(chances, [0, 2.65, 3.65, 4.3], strict=True))
+    assert remaining_s([tuned], pace, slots=2) == pytest.approx(3 * 10.0 + 100.0 * waves + evaluation)

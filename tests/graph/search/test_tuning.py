@@ -53,14 +53,15 @@ async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps
         WRONG_SCALES, parent, trials, objective, tmp_path / TUNING_FILE, "it0-s0", seed=0, sampler=sampler
     )
     assert study.trials == trials and len(study.runs) == trials and study.fitness > parent + 100
-    assert study.code is not None and study.winner["fitness"] == study.fitness
-    moved = {m["line"] for m in study.constants}
-    assert moved == {2} and all(m["original"] * m["value"] > 0 for m in study.constants)  # signs kept
-    assert study.code.replace("4.0", "").count("torch.abs") == WRONG_SCALES.count("torch.abs")
+    best = study.finalists[0]
+    assert len(study.finalists) == 1 and best.entry["fitness"] == study.fitness
+    moved = {m["line"] for m in best.constants}
+    assert moved == {2} and all(m["original"] * m["value"] > 0 for m in best.constants)  # signs kept
+    assert best.code.replace("4.0", "").count("torch.abs") == WRONG_SCALES.count("torch.abs")
     note = tuning_note(
         {
             "tuned_from": "it0-s0",
-            "constants": study.constants,
+            "constants": best.constants,
             "importance": study.importance,
             "seeds": [{"fitness": study.fitness}],
         },
@@ -92,11 +93,11 @@ async def test_a_trial_that_does_not_train_fails_and_a_study_nobody_beats_gives_
         return None, {"trial": trial, "fitness": None, "env_steps": 0, "train_s": 0.0, "status": "failed"}
 
     study = await tune(WRONG_SCALES, 100.0, 2, broken, tmp_path / "t.sqlite", "it0-s1", seed=0)
-    assert study.code is None and study.trials == 2 and all(r["status"] == "failed" for r in study.runs)
+    assert not study.finalists and study.trials == 2 and all(r["status"] == "failed" for r in study.runs)
     nothing = await tune(
         "def compute_reward(x):\n    return x, {}\n", 1.0, 3, objective, tmp_path / "t.sqlite", "x", 0
     )
-    assert nothing.code is None and nothing.trials == 0  # no constant to tune
+    assert not nothing.finalists and nothing.trials == 0  # no constant to tune
 
 
 async def test_without_the_parents_figure_the_program_trains_as_written_first_and_only_the_chosen_move(
@@ -122,12 +123,37 @@ async def test_without_the_parents_figure_the_program_trains_as_written_first_an
     )
     assert seen[0] == WRONG_SCALES and study.trials == 3
     assert all("- 0.1 * torch.abs(pole_vel)" in code for code in seen)  # the other constant never moves
-    assert study.code is not None and {m["original"] for m in study.constants} <= {-4.0}
+    assert study.finalists and {m["original"] for m in study.finalists[0].constants} <= {-4.0}
     budget = iter([True, False])
     stopped = await tune(
         WRONG_SCALES, None, 3, objective, tmp_path / TUNING_FILE, "other", seed=0, go_on=lambda: next(budget)
     )
     assert stopped.trials == 1
+
+
+async def test_the_finalists_are_the_best_distinct_trials_that_beat_the_parent_best_first(tmp_path):
+    parent = fake_fitness(WRONG_SCALES)
+    study = await tune(
+        WRONG_SCALES, parent, 12, objective, tmp_path / TUNING_FILE, "it0-s0", seed=0, finalists=3
+    )
+    scores = [f.entry["fitness"] for f in study.finalists]
+    better = sorted((r["fitness"] for r in study.runs if r["fitness"] > parent), reverse=True)
+    assert len(study.finalists) == min(3, len(better)) >= 2 and scores == better[: len(scores)]
+    assert len({f.code for f in study.finalists}) == len(scores)
+    assert all(fake_fitness(f.code) == f.entry["fitness"] for f in study.finalists)  # each its own program
+    strict = await tune(WRONG_SCALES, 1e9, 4, objective, tmp_path / TUNING_FILE, "b", seed=0, finalists=3)
+    assert not strict.finalists  # none beat the parent: none is a finalist
+
+
+def test_every_finalist_gets_more_seeds_beside_the_models_best():
+    """A finalist stands out of many trials on one seed: it is never chosen on that seed alone."""
+    search = search_for(Settings.load(DEFAULTS_FILE, {"search": "tuned", "seed_top_k": 1}), None)
+    stage = {"extra_seeds": 2}
+    model = [candidate(0, "trained", 50.0), candidate(1, "trained", 80.0)]
+    finalists = [dict(candidate(k, "trained", f), author="optimiser") for k, f in ((2, 90.0), (3, 85.0))]
+    plan = search.seed_plan(stage, [*model, *finalists], 0)
+    assert sorted({c["id"] for c, _ in plan}) == ["it0-s1", "it0-s2", "it0-s3"]
+    assert len(plan) == 6 and {seed for _, seed in plan} == {1, 2}
 
 
 def test_recombination_picks_the_two_best_lines_once():

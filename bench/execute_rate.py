@@ -31,7 +31,6 @@ from agents.llm.chat_models import build_gateway
 from graph.results.run_dir import RunDir
 from graph.settings import Settings
 from sim.registry import task_class, task_config
-from tools.job_dir import REWARDS_DIR
 
 
 async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) -> dict:
@@ -50,7 +49,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
     for k in range(args.samples):
         if mode == "tools":
             draft = await write_candidate_with_tools(
-                gateway, messages, cls, f"s{k}", run_dir / REWARDS_DIR, tool_rounds=args.tool_rounds, **common
+                gateway, messages, cls, f"s{k}", run_dir / f"s{k}", tool_rounds=args.tool_rounds, **common
             )
         else:
             draft = await write_candidate(
@@ -58,7 +57,7 @@ async def measure(args: argparse.Namespace, mode: str, profile: str, task: str) 
                 messages,
                 cls,
                 f"s{k}",
-                run_dir / REWARDS_DIR,
+                run_dir / f"s{k}",
                 repair_attempts=args.repair_attempts,
                 **common,
             )

@@ -20,7 +20,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import RunDir, candidate_id
 from sim.rl.ppo_config import ppo_config
 from tools.job_dir import seed_job
 from tools.jobs import TrainJob, clean_fitness
@@ -38,14 +38,10 @@ def run_rewards(run_dir: Path) -> list[tuple[str, str]]:
         for sample in iteration["samples"]:
             if sample["status"] in ("trained", "stopped_early") and sample.get("reward_path"):
                 path = Path(sample["reward_path"])
-                path = (
-                    path
-                    if path.is_file()
-                    else RunDir(run_dir).rewards(summary["stages"][0]["name"]) / path.name
-                )
-                programs.append(
-                    (f"{run_dir.name}/it{iteration['iteration']}-s{sample['sample']}", path.read_text())
-                )
+                cid = candidate_id(iteration["iteration"], sample["sample"])
+                if not path.is_file():  # the run was moved: its candidate's folder, where it is now
+                    path = RunDir(run_dir).candidate(summary["stages"][0]["name"], cid) / path.name
+                programs.append((f"{run_dir.name}/{cid}", path.read_text()))
     return programs
 
 

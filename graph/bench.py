@@ -39,7 +39,7 @@ from rich.table import Table
 
 from graph.nodes.stage import EVAL_SEED_OFFSET
 from graph.results.report_writer import md_table
-from graph.results.run_dir import RunDir
+from graph.results.run_dir import SEED_DIR, RunDir
 from graph.settings import Settings, SettingsError
 from sim.registry import UnknownTaskError, task_class, task_config
 from sim.rl.ppo_config import ppo_config
@@ -175,7 +175,7 @@ async def baseline(bench: Bench, pool: DevicePool, task: str, reward: str) -> di
     """The task's built-in ``reward`` trained once per seed; a finished job is read back, not redone."""
 
     async def one(seed: int) -> TrainResult:
-        out = bench.out / task / reward / f"seed{seed}"
+        out = bench.out / task / reward / f"{SEED_DIR}{seed}"
         if (out / RESULT_FILE).is_file():
             return json.loads((out / RESULT_FILE).read_text())
         job = make_job(task, reward, out, seed=seed, ppo=budget(bench, task))

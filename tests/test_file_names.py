@@ -115,10 +115,10 @@ def test_a_planted_name_is_found(tmp_path):
     planted.write_text(
         'out = run / "nn" / f"{cid}-seed{n}"\n'
         'summary = "run/summary.json"\n'
-        'program = rewards / f"{cid}_attempt0.py"\n'
+        'program = folder / "attempt_0.py"\n'
     )
     found = " ".join(strays([planted]))
-    for name in ("'nn'", "'-seed'", "'summary.json'", "'_attempt'"):
+    for name in ("'nn'", "'-seed'", "'summary.json'", "'attempt_'"):
         assert f"{name} (owned by" in found
 
 

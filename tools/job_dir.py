@@ -1,6 +1,7 @@
 """A job folder: every file and folder name inside one job. Everything else asks here.
 
-A training job (``<stage>/train/<candidate>/`` of a run, graph/results/run_dir.py):
+A training job (``<stage>/candidates/<candidate>/train/`` of a run, and its other trainings beside it:
+graph/results/run_dir.py):
 
 job.json             the job (tools/jobs.py: TrainJob)
 result.json          its result, written by the pool
@@ -13,15 +14,15 @@ clean_eval/          the clean evaluation: evaluation.json, policy.pth, eval.log
                      a rung)
 clip/                a clip of the policy: clip.json, policy.pth, clip.log, rendering.mp4, then clip.mp4
 
-A reward check (``<stage>/rewards/check_<program>/``): check.json, reward.py, check.log. Beside it, the
-Coder's programs of a candidate: ``<candidate>_attempt<N>.py`` (the text protocol's answer N),
-``_round<N>.py`` (the tool protocol's submission at round N), ``_checked.py`` (what its tools checked last),
-``_user.py`` (a pasted program), ``_tuned.py`` and ``_recombined.py`` (search tuned's winners).
+A candidate's programs, in its folder: ``attempt_<N>.py`` (the text protocol's answer N), ``round_<N>.py``
+(the tool protocol's submission at round N), ``checked.py`` (what its tools checked last) and ``tool_checks/``
+(their checks), ``user.py`` (a pasted program), ``tuned.py`` and ``recombined.py`` (search tuned's
+finalists).
+A reward check (``check_<program>/`` beside its program): check.json, reward.py, check.log.
 A GPU probe (``probe/`` of tools/gpu_check.py): probe.json, probe.log.
 
-The folders that hold jobs, named here for tools/eureka_import.py (which writes a run's layout) as well as
-for graph/results/run_dir.py: rewards/ (the programs and their checks), train/ (the trainings), and a
-training's name with another seed, ``<candidate>-seed<N>``.
+Named here for tools/eureka_import.py as well as for graph/results/run_dir.py: train/ (a training job),
+rewards/ (eureka_import's programs), and a training's name with another seed, ``<candidate>-seed<N>``.
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ CLIP_SPEC_FILE = "clip.json"
 CLIP_LOG_FILE = "clip.log"
 RENDERING_FILE = "rendering.mp4"
 CLIP_FILE = "clip.mp4"
-ATTEMPT_SUFFIX = "_attempt"
-ROUND_SUFFIX = "_round"
-CHECKED_SUFFIX = "_checked"
-USER_SUFFIX = "_user"
-TUNED_SUFFIX = "_tuned"  # search tuned's winners (graph/nodes/tune.py)
-RECOMBINED_SUFFIX = "_recombined"
+ATTEMPT_PROGRAM = "attempt_"
+ROUND_PROGRAM = "round_"
+CHECKED_PROGRAM = "checked"
+TOOL_CHECKS_DIR = "tool_checks"
+USER_PROGRAM = "user"
+TUNED_PROGRAM = "tuned"  # search tuned's finalists (graph/nodes/tune.py)
+RECOMBINED_PROGRAM = "recombined"
 CHECK_DIR_PREFIX = "check_"
 CHECK_FILE = "check.json"
 CHECK_LOG_FILE = "check.log"
@@ -68,9 +70,9 @@ def seed_job(candidate: str, seed: int) -> str:
     return f"{candidate}{SEED_SUFFIX}{seed}"
 
 
-def program_file(rewards: Path, candidate: str, suffix: str, number: int | None = None) -> Path:
-    """A program of ``candidate`` in its stage's rewards/ folder: ``<candidate><suffix>[<number>].py``."""
-    return rewards / f"{candidate}{suffix}{'' if number is None else number}.py"
+def program_file(folder: Path, kind: str, number: int | None = None) -> Path:
+    """A program in its candidate's folder: ``<kind>[<number>].py`` (``attempt_0.py``, ``user.py``)."""
+    return folder / f"{kind}{'' if number is None else number}.py"
 
 
 def check_dir(program: Path) -> Path:

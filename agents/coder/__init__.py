@@ -18,7 +18,7 @@ from agents.coder.text import write_candidate
 from agents.coder.tools import write_candidate_with_tools
 from agents.llm.gateway import LLMGateway
 from sim.base import BatchedTask
-from tools.job_dir import USER_SUFFIX, program_file
+from tools.job_dir import USER_PROGRAM, program_file
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
@@ -95,7 +95,7 @@ async def given_candidate(
 ) -> Draft:
     """A program the user pasted (/edit), validated like a Coder's; no LLM is called."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    path = program_file(work_dir, key.rsplit("/", 1)[-1], USER_SUFFIX)
+    path = program_file(work_dir, USER_PROGRAM)
     error = await validate(code, task, path, check_timeout_s)
     log.info(
         "coder.user_candidate", key=key, status="invalid" if error else "valid", error=error_headline(error)

@@ -27,7 +27,7 @@ from agents.feedback import error_feedback
 from agents.llm.gateway import LLMCallError, LLMGateway
 from prompts import render
 from sim.base import BatchedTask
-from tools.job_dir import ATTEMPT_SUFFIX, program_file
+from tools.job_dir import ATTEMPT_PROGRAM, program_file
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
@@ -55,8 +55,8 @@ async def write_candidate(
 ) -> Draft:
     """Sample, extract and validate one reward program, repairing it from its own errors.
 
-    ``key`` names the LLM calls (a resumed run answers them from the log) and, by its last
-    part, the program files in ``work_dir``.
+    ``key`` names the LLM calls (a resumed run answers them from the log); the program files go into
+    ``work_dir``, the candidate's folder.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     conversation = list(messages)
@@ -68,7 +68,7 @@ async def write_candidate(
             )
         except LLMCallError as exc:
             return after_llm_failure(exc, draft, key, calls=attempt + 1)
-        path = program_file(work_dir, key.rsplit("/", 1)[-1], ATTEMPT_SUFFIX, attempt)
+        path = program_file(work_dir, ATTEMPT_PROGRAM, attempt)
         code = None
         try:
             if reply.truncated:

@@ -23,7 +23,7 @@ from agents.llm.tool_loop import converse
 from prompts import render
 from sim.base import BatchedTask
 from tools.coder_tools import coder_tools
-from tools.job_dir import CHECKED_SUFFIX, ROUND_SUFFIX, program_file
+from tools.job_dir import CHECKED_PROGRAM, ROUND_PROGRAM, TOOL_CHECKS_DIR, program_file
 from tools.text import error_headline
 
 log = structlog.get_logger("coder")
@@ -52,9 +52,8 @@ async def write_candidate_with_tools(
     """One candidate from a tool-calling conversation (see the module docstring);
     LLM errors as in ``coder``."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    name = key.rsplit("/", 1)[-1]
     outcomes: dict[str, str | None] = {}  # every program checked in the conversation -> None or its error
-    tools = coder_tools(task, work_dir / f"checks_{name}", check_timeout_s, outcomes)
+    tools = coder_tools(task, work_dir / TOOL_CHECKS_DIR, check_timeout_s, outcomes)
     first = with_tools_prompt(messages, profile)
     conversation, rounds, calls, draft, failures = first, 0, 0, None, Failures()
     while rounds < tool_rounds:
@@ -79,7 +78,7 @@ async def write_candidate_with_tools(
             run.reply,
             outcomes,
             task,
-            program_file(work_dir, name, ROUND_SUFFIX, rounds - 1),
+            program_file(work_dir, ROUND_PROGRAM, rounds - 1),
             check_timeout_s,
             rounds,
             calls,
@@ -103,7 +102,7 @@ async def write_candidate_with_tools(
     if draft is not None:
         return draft
     if (checked := last_passed(outcomes)) is not None:  # it checked a working program but never submitted it
-        path = program_file(work_dir, name, CHECKED_SUFFIX)
+        path = program_file(work_dir, CHECKED_PROGRAM)
         path.write_text(checked)
         error = programs.claim(checked) if programs else None
         draft = Draft(

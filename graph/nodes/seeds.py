@@ -11,6 +11,7 @@ from langgraph.types import Send
 from graph.context import RunContext, spent_budget
 from graph.search.ranking import seed_entry
 from graph.state import SeedRequest, StageState
+from tools.job_dir import seed_job
 from tools.jobs import clean_fitness
 
 log = structlog.get_logger("graph")
@@ -33,7 +34,7 @@ async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
     """Train a candidate's program with one more seed (from the stage's starting policy), clean-evaluated."""
     ctx, stage, cid = runtime.context, request["stage"], request["candidate"]
     out_dir = ctx.run.seed_training(stage["name"], cid, request["seed"])
-    name = out_dir.name
+    name = seed_job(cid, request["seed"])
     result = await ctx.trainer.train(
         stage,
         request["code"],

@@ -104,7 +104,7 @@ async def candidate(request: CandidateRequest, runtime: Runtime[RunContext]) -> 
             request["messages"],
             backend_task(stage["task"], s.sim),
             f"{stage['name']}/{cid}",
-            ctx.run.rewards(stage["name"]),
+            ctx.run.candidate(stage["name"], cid),
             code=request.get("code"),
             programs=programs,
         )

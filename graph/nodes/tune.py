@@ -11,7 +11,7 @@ import structlog
 from langgraph.runtime import Runtime
 
 from graph.context import RunContext, spent_budget
-from graph.results.run_dir import candidate_id
+from graph.results.run_dir import candidate_id, trial_job
 from graph.search.ranking import seed_entry
 from graph.search.tuning import Finalist, Tuned
 from graph.search.tuning import tune as run_study
@@ -19,7 +19,7 @@ from graph.state import OPTIMISER, Candidate, StageState
 from sim.reward.normal_form import program_digest
 from sim.reward.program import ENTRY_POINT, RewardProgramError
 from sim.reward.recombine import Parent, RecombineError, recombine
-from tools.job_dir import RECOMBINED_SUFFIX, TUNED_SUFFIX, program_file
+from tools.job_dir import RECOMBINED_PROGRAM, TUNED_PROGRAM, program_file
 from tools.jobs import clean_fitness
 
 log = structlog.get_logger("graph")
@@ -45,7 +45,7 @@ async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
         )
         runs += study.runs
         for finalist in study.finalists:
-            found.append(winner(state, found, study, finalist, ctx, TUNED_SUFFIX, tuned_from=parent["id"]))
+            found.append(winner(state, found, study, finalist, ctx, TUNED_PROGRAM, tuned_from=parent["id"]))
     parents = ctx.search.recombination_plan([*state["candidates"], *found], it)
     if parents and not spent_budget(ctx):
         study = await recombined(ctx, state, parents)
@@ -54,7 +54,7 @@ async def tune(state: StageState, runtime: Runtime[RunContext]) -> dict:
             ids = [p["id"] for p in parents]
             for finalist in study.finalists:
                 found.append(
-                    winner(state, found, study, finalist, ctx, RECOMBINED_SUFFIX, recombined_from=ids)
+                    winner(state, found, study, finalist, ctx, RECOMBINED_PROGRAM, recombined_from=ids)
                 )
     return {"tuning_runs": [{k: v for k, v in r.items() if k != "result"} for r in runs], "candidates": found}
 
@@ -89,18 +89,18 @@ async def study_of(
     stage = state["stage"]
 
     async def objective(code: str, trial: int) -> tuple[float | None, dict]:
-        out_dir = ctx.run.tuning_trial(stage["name"], label, trial)
+        out_dir, name = ctx.run.tuning_trial(stage["name"], label, trial), trial_job(label, trial)
         result = await ctx.trainer.train(
             stage,
             code,
-            name=out_dir.name,
+            name=name,
             seed=shared["seed"],
             out_dir=out_dir,
             event="tune.progress",
             candidate=label,
             trial=trial,
         )
-        ctx.board.evaluated(out_dir.name)
+        ctx.board.evaluated(name)
         fitness = clean_fitness(result)
         log.info("tune.trial", candidate=label, trial=trial, status=result["status"], fitness=fitness)
         entry = {
@@ -135,7 +135,7 @@ def winner(
     study: Tuned,
     finalist: Finalist,
     ctx: RunContext,
-    suffix: str,
+    kind: str,
     **origin,
 ) -> Candidate:
     """One of the study's finalists as a candidate of the iteration (the next free sample number), trained on
@@ -143,7 +143,8 @@ def winner(
     stage, it = state["stage"], state["iteration"]
     sample = 1 + max(c["sample"] for c in [*state["candidates"], *found] if c["iteration"] == it)
     cid = candidate_id(it, sample)
-    path = program_file(ctx.run.rewards(stage["name"]), cid, suffix)
+    path = program_file(ctx.run.candidate(stage["name"], cid), kind)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(finalist.code)
     best = finalist.entry
     record = Candidate(

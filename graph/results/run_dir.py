@@ -10,15 +10,18 @@ summary.json         the run's outcome, rewritten as it goes
 report.html, report.md, report_files/   the report (report_files/: its plots and best_policy.mp4)
 init_checkpoint.pth  the run's copy of --init-checkpoint
 seed_salt            the run's secret for its trainings' random streams (sim/seeding.py; never in a report)
-<stage>/rewards/     the Coder's programs and their checks (check_<program>/)
-<stage>/train/<candidate>/   one training job (tools/job_dir.py owns what is inside)
-<stage>/train/<candidate>-seed<N>/   the same program trained with another seed (search robust)
-<stage>/train/<candidate>-trial<N>/   a trial of the study that tunes its constants (search tuned)
+<stage>/candidates/<candidate>/   everything of one candidate:
+    candidate.json   its record: program, digests, checks, every training (summary.json's sample, whole)
+    attempt_<N>.py, check_attempt_<N>/, ...   the Coder's programs and their checks (tools/job_dir.py)
+    train/           its training job (tools/job_dir.py owns what is inside)
+    seed<N>/         its program trained with another seed (search robust)
+<stage>/studies/<candidate>/trial<N>/   a trial of the study that tunes its constants (search tuned; a
+                     recombination's study is named for both parents: ``<a>+<b>``)
 <stage>/tuning.sqlite         the stage's Optuna studies (search tuned)
 <stage>/rungs.json           every candidate's clean fitness at each rung (search robust)
 <stage>/eval/seed<N>/        one final-evaluation job
 
-rewards/, train/ and the ``-seed<N>`` suffix are named in tools/job_dir.py
+train/ and a training's name with another seed, ``<candidate>-seed<N>``, are named in tools/job_dir.py
 (tools/eureka_import.py writes them too).
 """
 
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.seeding import new_salt
-from tools.job_dir import REWARDS_DIR, TRAIN_DIR, seed_job
+from tools.job_dir import TRAIN_DIR
 
 CONFIG_FILE = "config.yaml"
 CHECKPOINTS_FILE = "checkpoints.sqlite"
@@ -46,12 +49,22 @@ SEED_SALT_FILE = "seed_salt"
 TUNING_FILE = "tuning.sqlite"  # in <stage>/
 RUNG_BOARD_FILE = "rungs.json"  # in <stage>/
 EVAL_DIR = "eval"  # in <stage>/
-TRIAL_SUFFIX = "-trial"
+CANDIDATES_DIR = "candidates"  # in <stage>/
+CANDIDATE_FILE = "candidate.json"  # in a candidate's folder
+STUDIES_DIR = "studies"  # in <stage>/
+SEED_DIR = "seed"  # seed<N>/: in a candidate's folder, and in eval/
+TRIAL_DIR = "trial"  # trial<N>/: in a study's folder
+TRIAL_SUFFIX = "-trial"  # a trial's training name: <study>-trial<N>
 
 
 def candidate_id(iteration: int, sample: int) -> str:
     """A candidate's id within its stage: ``it<iteration>-s<sample>``."""
     return f"it{iteration}-s{sample}"
+
+
+def trial_job(study: str, trial: int) -> str:
+    """The name of a study's trial's training (the board's and the log's): ``<study>-trial<N>``."""
+    return f"{study}{TRIAL_SUFFIX}{trial}"
 
 
 @dataclass(frozen=True)
@@ -119,22 +132,35 @@ class RunDir:
         """Whether this directory holds a run (its settings are saved)."""
         return self.config.is_file()
 
-    def rewards(self, stage: str) -> Path:
-        return self.root / stage / REWARDS_DIR
+    def candidate(self, stage: str, candidate: str) -> Path:
+        """Everything of one candidate: its record, its programs and their checks, its trainings."""
+        return self.root / stage / CANDIDATES_DIR / candidate
 
-    def trainings(self, stage: str) -> Path:
-        """The folder of the stage's training jobs."""
-        return self.root / stage / TRAIN_DIR
+    def candidate_record(self, stage: str, candidate: str) -> Path:
+        return self.candidate(stage, candidate) / CANDIDATE_FILE
 
     def training(self, stage: str, candidate: str) -> Path:
-        return self.trainings(stage) / candidate
+        """The candidate's training job (its first seed)."""
+        return self.candidate(stage, candidate) / TRAIN_DIR
 
     def seed_training(self, stage: str, candidate: str, seed: int) -> Path:
-        return self.trainings(stage) / seed_job(candidate, seed)
+        return self.candidate(stage, candidate) / f"{SEED_DIR}{seed}"
 
-    def tuning_trial(self, stage: str, candidate: str, trial: int) -> Path:
-        """The training of one trial of the study that tunes ``candidate``'s constants (search tuned)."""
-        return self.trainings(stage) / f"{candidate}{TRIAL_SUFFIX}{trial}"
+    def tuning_trial(self, stage: str, study: str, trial: int) -> Path:
+        """The training of one trial of a study (search tuned): of a candidate's constants, or of the weights
+        of two programs recombined (``<a>+<b>``)."""
+        return self.root / stage / STUDIES_DIR / study / f"{TRIAL_DIR}{trial}"
+
+    def jobs(self, stage: str) -> list[Path]:
+        """Every training job of the stage: its candidates' trainings and seeds, its studies' trials."""
+        candidates, studies = self.root / stage / CANDIDATES_DIR, self.root / stage / STUDIES_DIR
+        return sorted(
+            [
+                *candidates.glob(f"*/{TRAIN_DIR}"),
+                *candidates.glob(f"*/{SEED_DIR}*"),
+                *studies.glob(f"*/{TRIAL_DIR}*"),
+            ]
+        )
 
     def tuning_studies(self, stage: str) -> Path:
         """The stage's Optuna studies (SQLite): a resumed run continues them."""
@@ -145,7 +171,7 @@ class RunDir:
         return self.root / stage / RUNG_BOARD_FILE
 
     def evaluation(self, stage: str, seed: int) -> Path:
-        return self.root / stage / EVAL_DIR / f"seed{seed}"
+        return self.root / stage / EVAL_DIR / f"{SEED_DIR}{seed}"
 
 
 def transcript(spec: str) -> str:

@@ -199,5 +199,25 @@ def write_summary(
     budget_env_steps: int | None = None,
 ) -> dict:
     summary = build_summary(task, stages, running, status, llm_usage, reason, timing, budget_env_steps)
+    for record in [*stages, *([running] if running else [])]:
+        write_candidate_records(run, record)
     write_json_atomic(run.summary, summary)
     return summary
+
+
+def write_candidate_records(run: RunDir, record: StageRecord | StageState) -> None:
+    """Each candidate's whole record in its folder (``candidate.json``): its program, digests and outcome,
+    every training of its program (``seeds``), its study's trials and, for the stage's best, its final
+    evaluation."""
+    spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
+    trials: dict[str, list[dict]] = {}
+    for trial in record.get("tuning_runs") or []:
+        trials.setdefault(trial["parent"], []).append(trial)
+    for c in with_seeds(record.get("candidates", []), record.get("seed_runs") or [], spec.get("rank_by")):
+        evaluations = (record.get("eval_runs") or []) if best and best.get("id") == c["id"] else []
+        folder = run.candidate(spec["name"], c["id"])
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(
+            run.candidate_record(spec["name"], c["id"]),
+            {**c, "trials": trials.get(c["id"], []), "evaluations": evaluations},
+        )

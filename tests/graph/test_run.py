@@ -13,8 +13,8 @@ import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph
-from graph.results.run_dir import CHECKPOINTS_FILE as CHECKPOINT_FILE
 from graph.results.run_dir import (
+    CANDIDATES_DIR,
     EVAL_DIR,
     LLM_CALLS_FILE,
     LOG_FILE,
@@ -25,11 +25,12 @@ from graph.results.run_dir import (
     SUMMARY_FILE,
     RunDir,
 )
+from graph.results.run_dir import CHECKPOINTS_FILE as CHECKPOINT_FILE
 from graph.run import THREAD, main
 from sim.registry import task_names
 from tests.helpers import processes_mentioning
 from tools.job_dir import (
-    ATTEMPT_SUFFIX,
+    ATTEMPT_PROGRAM,
     CHECK_DIR_PREFIX,
     CHECK_FILE,
     CLEAN_EVAL_DIR,
@@ -37,7 +38,6 @@ from tools.job_dir import (
     JOB_FILE,
     NN_DIR,
     RESULT_FILE,
-    TRAIN_DIR,
     program_file,
 )
 
@@ -137,7 +137,7 @@ def finished_candidates(run: Path) -> dict[str, float]:
 
     ids = asyncio.run(recorded()) if (run / CHECKPOINT_FILE).exists() else set()
     return {
-        cid: json.loads((run / STAGE / TRAIN_DIR / cid / RESULT_FILE).read_text())["started_at"]
+        cid: json.loads((RunDir(run).training(STAGE, cid) / RESULT_FILE).read_text())["started_at"]
         for cid in ids
     }
 
@@ -147,17 +147,17 @@ def second_training_started(run: Path) -> bool:
 
     Which sample trains first depends on which dry run ends first, so no id is assumed.
     """
-    return len(list(RunDir(run).trainings(STAGE).glob(f"it0-s*/{NN_DIR}"))) >= 2 and bool(
+    return sum((job / NN_DIR).exists() for job in RunDir(run).jobs(STAGE)) >= 2 and bool(
         finished_candidates(run)
     )
 
 
 #: Failure injection points: kill -9 of the orchestrator once this holds for the run directory.
 KILL_POINTS = {
-    "dry run": lambda run: any(RunDir(run).rewards(STAGE).glob(f"{CHECK_DIR_PREFIX}*/{CHECK_FILE}")),
+    "dry run": lambda run: any((run / STAGE / CANDIDATES_DIR).glob(f"*/{CHECK_DIR_PREFIX}*/{CHECK_FILE}")),
     "training": second_training_started,
     "clean evaluation": lambda run: any(
-        RunDir(run).trainings(STAGE).glob(f"*/{CLEAN_EVAL_DIR}/{EVAL_SPEC_FILE}")
+        (job / CLEAN_EVAL_DIR / EVAL_SPEC_FILE).exists() for job in RunDir(run).jobs(STAGE)
     ),
     "final evaluation": lambda run: any((run / STAGE / EVAL_DIR).glob(f"*/{JOB_FILE}")),
 }
@@ -286,7 +286,7 @@ def test_an_exhausted_replay_stops_the_run_clearly_and_keeps_its_work(tmp_path, 
     assert "no more recorded coder responses (all 1 used)" in capsys.readouterr().err
     summary = json.loads((run / SUMMARY_FILE).read_text())
     assert summary["status"] == "stopped"
-    assert program_file(RunDir(run).rewards(STAGE), "it0-s0", ATTEMPT_SUFFIX, 0).exists()
+    assert program_file(RunDir(run).candidate(STAGE, "it0-s0"), ATTEMPT_PROGRAM, 0).exists()
 
 
 SPIN = (
@@ -338,7 +338,7 @@ def test_the_headline_task_runs_both_stages_end_to_end_on_mujoco(tmp_path):
     assert reorient["decision"]["by"] == "agent" and spin["init_checkpoint"] == reorient["checkpoint"]
     spun, invented = summary["iterations"][0]["samples"]
     assert spun["status"] == "trained"
-    trained = json.loads((run / "stage2-ShadowHandSpin" / TRAIN_DIR / "it0-s0" / RESULT_FILE).read_text())
+    trained = json.loads((RunDir(run).training("stage2-ShadowHandSpin", "it0-s0") / RESULT_FILE).read_text())
     assert trained["epochs"] == 25 and set(trained["components"]) == {"turn", "stay", "bonus"}
     # 25 epochs x 16 steps > 300 steps: every env ended an episode, so fitness was measured and reported;
     # candidates are ranked by the clean evaluation's figure, and the training one is kept beside it.

@@ -11,11 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from graph.results.run_dir import INIT_CHECKPOINT_FILE, LLM_CALLS_FILE, LOG_FILE, SUMMARY_FILE, RunDir
+from graph.results.run_dir import (
+    CANDIDATES_DIR,
+    INIT_CHECKPOINT_FILE,
+    LLM_CALLS_FILE,
+    LOG_FILE,
+    SUMMARY_FILE,
+    RunDir,
+)
 from graph.run import main
 from sim.rl.checkpoint import saved_weights, weights_digest
 from tests.helpers import processes_mentioning, tiny_cartpole_checkpoint
-from tools.job_dir import NN_DIR, RESULT_FILE, REWARDS_DIR, TRAIN_DIR
+from tools.job_dir import NN_DIR, RESULT_FILE
 from tools.pool import DevicePool
 from tools.trainer import make_job
 
@@ -84,7 +91,7 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     )
 
     # It starts far ahead of the same reward trained from scratch on the same budget and seed.
-    warm = json.loads((run / "stage2-Cartpole" / TRAIN_DIR / "it0-s0" / RESULT_FILE).read_text())
+    warm = json.loads((RunDir(run).training("stage2-Cartpole", "it0-s0") / RESULT_FILE).read_text())
     reward = tmp_path / "good.py"
     reward.write_text(GOOD.split("\n", 1)[1].rsplit("```", 1)[0])
     job = make_job("Cartpole", str(reward), tmp_path / "scratch", ppo={"num_envs": 128, "max_epochs": 40})
@@ -130,7 +137,7 @@ def test_init_checkpoint_warm_starts_the_first_stage_from_the_runs_own_copy(tmp_
     copy = run / INIT_CHECKPOINT_FILE
     assert copy.read_bytes() == Path(checkpoint).read_bytes()
     assert summary["stages"][0]["init_checkpoint"] == str(copy.resolve())
-    result = json.loads((run / "stage1-Cartpole" / TRAIN_DIR / "it0-s0" / RESULT_FILE).read_text())
+    result = json.loads((RunDir(run).training("stage1-Cartpole", "it0-s0") / RESULT_FILE).read_text())
     assert result["warm_start_digest"] == weights_digest(saved_weights(checkpoint))
 
     bad = tmp_path / "bad.pth"
@@ -159,7 +166,7 @@ def test_kill_9_in_stage_two_then_resume_does_not_rerun_stage_one(tmp_path):
     while (
         time.time() < deadline
         and proc.poll() is None
-        and not any(RunDir(run).trainings("stage2-Cartpole").glob(f"*/{NN_DIR}"))
+        and not any((job / NN_DIR).exists() for job in RunDir(run).jobs("stage2-Cartpole"))
     ):
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before stage 2 trained"
@@ -254,4 +261,6 @@ def test_the_headline_command_runs_its_curriculum_with_the_embedded_model(tmp_pa
     # or the config when it gave no usable one, decided.
     first = stages[0]["decision"]
     assert first["by"] == "agent" or (first["by"] == "config" and "following the config" in first["reason"])
-    assert (run / "stage2-ShadowHandSpin" / REWARDS_DIR).is_dir() == (stages[-1]["task"] == "ShadowHandSpin")
+    assert (run / "stage2-ShadowHandSpin" / CANDIDATES_DIR).is_dir() == (
+        stages[-1]["task"] == "ShadowHandSpin"
+    )

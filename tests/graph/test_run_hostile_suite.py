@@ -19,6 +19,7 @@ import pytest
 
 from configs import CONFIG_DIR
 from graph.results.run_dir import (
+    CANDIDATES_DIR,
     CHECKPOINTS_FILE,
     CONFIG_FILE,
     EVAL_DIR,
@@ -30,10 +31,12 @@ from graph.results.run_dir import (
     REPORT_HTML,
     REPORT_MD,
     SEED_SALT_FILE,
+    STUDIES_DIR,
     SUMMARY_FILE,
+    RunDir,
 )
 from graph.run import main
-from tools.job_dir import RESULT_FILE, REWARDS_DIR, TRAIN_DIR
+from tools.job_dir import RESULT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
@@ -68,28 +71,25 @@ def untracked_project_files() -> set[str]:
 
 
 def outside_job_dirs(run: Path) -> list[str]:
-    """Files of the run that are not in the stage's rewards/, a job directory or the run's top-level files."""
+    """Files of the run that are not in a candidate's folder, a study's or an evaluation's, or the run's
+    top-level files."""
     stray = []
     for path in run.rglob("*"):
         parts = path.relative_to(run).parts
         if (
             path.is_dir()
             or parts[0] == STAGE
-            and parts[1] in (REWARDS_DIR, TRAIN_DIR, EVAL_DIR)
+            and parts[1] in (CANDIDATES_DIR, STUDIES_DIR, EVAL_DIR)
             and len(parts) > 3
         ):
             continue
         report = len(parts) == 2 and parts[0] == REPORT_FILES and parts[1] in PLOT_FILES
-        if (
-            not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES)
-            and parts[:2] != (STAGE, REWARDS_DIR)
-            and not report
-        ):
+        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and not report:
             stray.append(str(path.relative_to(run)))
     return stray
 
 
-def kill_after_trainings(args: list[str], train_dir: Path, trainings: int) -> int | None:
+def kill_after_trainings(args: list[str], run: Path, trainings: int) -> int | None:
     """Run ``graph.run args`` in a child, and kill it (its whole group) once ``trainings`` results are on
     disk; the exit code if it ended by itself first."""
     child = subprocess.Popen(
@@ -101,7 +101,7 @@ def kill_after_trainings(args: list[str], train_dir: Path, trainings: int) -> in
     )
     deadline = time.monotonic() + 1800
     while child.poll() is None and time.monotonic() < deadline:
-        if len(list(train_dir.glob(f"*/{RESULT_FILE}"))) >= trainings:
+        if sum((job / RESULT_FILE).is_file() for job in RunDir(run).jobs(STAGE)) >= trainings:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
             return None
@@ -160,7 +160,7 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
         "--run-dir",
         str(run),
     ]
-    killed = kill_after_trainings(args, run / STAGE / TRAIN_DIR, 3)
+    killed = kill_after_trainings(args, run, 3)
     assert killed is None, f"the run ended before it could be killed: {killed}"
     assert main(["--resume", str(run)]) == 0
     summary = json.loads((run / SUMMARY_FILE).read_text())
@@ -186,7 +186,7 @@ def test_every_hostile_program_ends_with_its_reason_and_the_run_completes(tmp_pa
         )
         if status == "trained" and not copy:
             result = json.loads(
-                (run / STAGE / TRAIN_DIR / f"it0-s{sample['sample']}" / RESULT_FILE).read_text()
+                (RunDir(run).training(STAGE, f"it0-s{sample['sample']}") / RESULT_FILE).read_text()
             )
             first = sample["seeds"][0]  # its first training; the sample's figure is over all its seeds
             assert first["fitness"] == result["evaluation"]["fitness"] is not None  # the clean measurement

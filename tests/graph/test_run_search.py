@@ -14,10 +14,10 @@ import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graph.build import build_graph
-from graph.results.run_dir import RUNG_BOARD_FILE, SUMMARY_FILE, RunDir
+from graph.results.run_dir import RUNG_BOARD_FILE, SEED_DIR, SUMMARY_FILE, RunDir
 from graph.run import THREAD, main
 from tests.helpers import processes_mentioning
-from tools.job_dir import RESULT_FILE, SEED_SUFFIX, seed_job
+from tools.job_dir import RESULT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -193,15 +193,16 @@ THIRD = (
 
 
 def seed_trainings(run: Path) -> dict[str, float]:
-    """The extra-seed trainings that wrote a result: their directory name and start time."""
+    """The extra-seed trainings that wrote a result: their directory and start time."""
     return {
-        p.parent.name: json.loads(p.read_text())["started_at"]
-        for p in RunDir(run).trainings("stage1-Cartpole").glob(f"*{SEED_SUFFIX}*/{RESULT_FILE}")
+        str(job): json.loads((job / RESULT_FILE).read_text())["started_at"]
+        for job in RunDir(run).jobs("stage1-Cartpole")
+        if job.name.startswith(SEED_DIR) and (job / RESULT_FILE).is_file()
     }
 
 
 def recorded_seeds(run: Path) -> set[str]:
-    """The extra-seed trainings the graph has durably recorded as done (their directory names)."""
+    """The extra-seed trainings the graph has durably recorded as done (their directories)."""
 
     async def recorded() -> list[dict]:
         async with AsyncSqliteSaver.from_conn_string(str(RunDir(run).checkpoints)) as saver:
@@ -212,7 +213,10 @@ def recorded_seeds(run: Path) -> set[str]:
             *(r for t in stage.tasks if t.result for r in t.result["seed_runs"]),
         ]
 
-    return {seed_job(r["candidate"], r["seed"]) for r in asyncio.run(recorded())}
+    return {
+        str(RunDir(run).seed_training("stage1-Cartpole", r["candidate"], r["seed"]))
+        for r in asyncio.run(recorded())
+    }
 
 
 @pytest.mark.slow

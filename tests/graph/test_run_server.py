@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE
+from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE, RunDir
 from graph.run import main
 from tests.helpers import embedded_model_server
-from tools.job_dir import TRAIN_DIR
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -101,7 +100,7 @@ def test_answers_cut_off_by_the_budget_are_truncated_never_trained(tmp_path):
     assert [x["status"] for x in samples(s)] == ["invalid", "invalid"]
     assert all("cut off at the answer budget of 24 tokens" in x["error"] for x in samples(s))
     assert all(r["truncated"] and r["finish_reason"] == "length" for r in calls(run))
-    assert not (run / "stage1-BallBalance" / TRAIN_DIR).exists()
+    assert not RunDir(run).jobs("stage1-BallBalance")
 
 
 def test_a_model_the_server_does_not_serve_is_one_line_before_any_work(tmp_path, capsys):

@@ -9,7 +9,7 @@ from agents.llm.replay import read_calls
 from graph.results.run_dir import LLM_CALLS_FILE, SUMMARY_FILE, RunDir
 from graph.run import main
 from tests.graph.test_run import SMALL, STAGE
-from tools.job_dir import ROUND_SUFFIX, program_file
+from tools.job_dir import ROUND_PROGRAM, program_file
 
 BROKEN = "def compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n"
 FIXED = (
@@ -109,7 +109,7 @@ def test_the_coder_fixes_its_program_with_check_reward_and_the_candidate_trains(
     ]
     assert replayed == [(r["tool"], r["result"][:40]) for r in tools]
     assert (
-        program_file(RunDir(tmp_path / "replayed").rewards(STAGE), "it0-s0", ROUND_SUFFIX, 2).read_text()
+        program_file(RunDir(tmp_path / "replayed").candidate(STAGE, "it0-s0"), ROUND_PROGRAM, 2).read_text()
         == FIXED
     )
 

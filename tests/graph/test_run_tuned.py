@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.results.run_dir import LLM_CALLS_FILE, TRIAL_SUFFIX, RunDir
+from graph.results.run_dir import LLM_CALLS_FILE, STUDIES_DIR, RunDir
 from graph.run import main
 from tests.graph.test_run_search import coder_answers
-from tools.job_dir import JOB_FILE, RESULT_FILE, TRAIN_DIR
+from tools.job_dir import JOB_FILE, RESULT_FILE
 
 #: The human Cartpole reward (sim/cartpole.py) with its speed penalties 400 and 20 times too strong and its
 #: failure penalty 20 times (issue 38's goal case).
@@ -75,7 +75,7 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
     assert len(calls) == 2
     # 2 trials, one more for the copy, each a real training on the parent's seed with other numbers.
     assert summary["compute"]["tuning_trials"] == 3
-    trials = sorted(RunDir(run).trainings("stage1-Cartpole").glob(f"it0-s*{TRIAL_SUFFIX}*/{RESULT_FILE}"))
+    trials = [job / RESULT_FILE for job in RunDir(run).jobs("stage1-Cartpole") if STUDIES_DIR in job.parts]
     assert len(trials) == 3
     parent = next(s for s in samples.values() if s["status"] == "trained" and not s.get("tuned_from"))
     for trial in trials:
@@ -97,7 +97,7 @@ def test_a_copy_is_spent_on_tuning_and_the_tuned_program_is_selected_over_seeds(
 
 def parent_source(run, parent) -> str:
     return json.loads(
-        (run / "stage1-Cartpole" / TRAIN_DIR / f"it0-s{parent['sample']}" / JOB_FILE).read_text()
+        (RunDir(run).training("stage1-Cartpole", f"it0-s{parent['sample']}") / JOB_FILE).read_text()
     )["reward_source"]
 
 
@@ -128,7 +128,7 @@ def test_the_two_best_programs_are_recombined_and_their_weights_tuned(tmp_path):
     samples = summary["iterations"][0]["samples"]
     coder = {f"it0-s{s['sample']}" for s in samples if s["author"] == "coder" and s["status"] == "trained"}
     assert len(coder) == 2 and summary["compute"]["tuning_trials"] == 2
-    trials = sorted(RunDir(run).trainings("stage1-Cartpole").glob(f"*+*{TRIAL_SUFFIX}*/{JOB_FILE}"))
+    trials = [job / JOB_FILE for job in RunDir(run).jobs("stage1-Cartpole") if "+" in job.parent.name]
     assert len(trials) == 2
     first = json.loads(trials[0].read_text())["reward_source"]
     # Two components and a remainder each, weighted 1/2: the mean of the two programs.

@@ -1,6 +1,15 @@
 """A job folder's one owner: every name inside one job."""
 
-from tools.job_dir import ATTEMPT_SUFFIX, USER_SUFFIX, JobDir, check_dir, program_file, seed_job
+from tools.job_dir import (
+    ATTEMPT_PROGRAM,
+    CHECKED_PROGRAM,
+    TUNED_PROGRAM,
+    USER_PROGRAM,
+    JobDir,
+    check_dir,
+    program_file,
+    seed_job,
+)
 
 
 def test_every_path_of_a_job_is_inside_it(tmp_path):
@@ -13,11 +22,10 @@ def test_every_path_of_a_job_is_inside_it(tmp_path):
     assert len(rung_evaluations) == 3 and {p.parent for p in rung_evaluations} == {tmp_path}
 
 
-def test_a_candidates_programs_trainings_and_checks_are_named_after_it(tmp_path):
+def test_a_candidates_programs_and_their_checks_sit_in_its_folder_each_named_apart(tmp_path):
     assert seed_job("it0-s1", 2).startswith("it0-s1") and seed_job("it0-s1", 2) != seed_job("it0-s1", 3)
-    programs = [program_file(tmp_path, "it0-s1", ATTEMPT_SUFFIX, n) for n in (0, 1)]
-    programs.append(program_file(tmp_path, "it0-s1", USER_SUFFIX))
-    assert len(set(programs)) == 3 and all(
-        p.parent == tmp_path and p.stem.startswith("it0-s1") for p in programs
-    )
-    assert all(check_dir(p).parent == tmp_path and p.stem in check_dir(p).name for p in programs)
+    programs = [program_file(tmp_path, ATTEMPT_PROGRAM, n) for n in (0, 1)]
+    programs += [program_file(tmp_path, kind) for kind in (USER_PROGRAM, CHECKED_PROGRAM, TUNED_PROGRAM)]
+    assert len(set(programs)) == 5 and all(p.parent == tmp_path and p.suffix == ".py" for p in programs)
+    checks = {check_dir(p) for p in programs}
+    assert len(checks) == 5 and all(c.parent == tmp_path and c not in programs for c in checks)

@@ -6,7 +6,7 @@ from agents.coder.draft import Failures
 from agents.llm.gateway import LLMGateway
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel
-from tools.job_dir import REWARDS_DIR, USER_SUFFIX, program_file
+from tools.job_dir import REWARDS_DIR, USER_PROGRAM, program_file
 
 PROGRAM = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
 
@@ -29,7 +29,7 @@ async def test_a_pasted_program_is_validated_and_no_llm_is_called(tmp_path):
     assert (
         good.status == "valid"
         and good.attempts == 0
-        and good.reward_path == str(program_file(tmp_path / REWARDS_DIR, "it0-s4", USER_SUFFIX))
+        and good.reward_path == str(program_file(tmp_path / REWARDS_DIR, USER_PROGRAM))
     )
     bad = await write(
         gateway,

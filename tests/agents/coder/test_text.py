@@ -18,7 +18,7 @@ from tests.helpers import (
     assert_quoted,
     candidate_blocks,
 )
-from tools.job_dir import ATTEMPT_SUFFIX, CHECK_DIR_PREFIX, REWARDS_DIR, program_file
+from tools.job_dir import ATTEMPT_PROGRAM, CHECK_DIR_PREFIX, REWARDS_DIR, program_file
 
 GOOD = (
     "```python\n"
@@ -50,8 +50,8 @@ async def test_a_failing_program_goes_back_with_its_error_and_is_repaired(tmp_pa
     repair_prompt = model.prompts[1]
     assert candidate_blocks(repair_prompt[-2].content) == ([SCALAR], "")
     assert "shape (16,), got ()" in repair_prompt[-1].content
-    assert program_file(tmp_path / REWARDS_DIR, "it0-s0", ATTEMPT_SUFFIX, 0).exists()
-    assert draft.reward_path.endswith("it0-s0_attempt1.py")
+    assert program_file(tmp_path / REWARDS_DIR, ATTEMPT_PROGRAM, 0).exists()
+    assert draft.reward_path == str(program_file(tmp_path / REWARDS_DIR, ATTEMPT_PROGRAM, 1))
 
 
 async def test_without_repairs_an_invalid_program_stays_invalid(tmp_path):
@@ -139,7 +139,7 @@ async def test_a_truncated_answer_is_never_validated_and_is_asked_again_shorter(
     draft = await draft_for(gw, "it0-s0", tmp_path)
     assert draft.status == "valid" and draft.attempts == 2
     rewards = tmp_path / REWARDS_DIR
-    assert not program_file(rewards, "it0-s0", ATTEMPT_SUFFIX, 0).exists()  # the cut-off answer never ran
+    assert not program_file(rewards, ATTEMPT_PROGRAM, 0).exists()  # the cut-off answer never ran
     repair = model.prompts[1]
     assert repair[-2].content == "(no reward function)" and "cut off after 1024 tokens" in repair[-1].content
     assert complete_looking not in str(repair)  # the rambling answer does not travel into the next round
@@ -194,8 +194,8 @@ async def test_under_the_small_profile_a_failed_program_is_answered_with_a_fresh
         m.content for m in model.prompts[0]
     ]  # neither program nor error
     rewards = tmp_path / REWARDS_DIR
-    assert program_file(rewards, "it0-s0", ATTEMPT_SUFFIX, 0).exists()
-    assert draft.reward_path == str(program_file(rewards, "it0-s0", ATTEMPT_SUFFIX, 1))
+    assert program_file(rewards, ATTEMPT_PROGRAM, 0).exists()
+    assert draft.reward_path == str(program_file(rewards, ATTEMPT_PROGRAM, 1))
 
 
 def known(*programs):

@@ -12,7 +12,7 @@ from agents.llm.replay import ReplayChatModel, read_calls
 from sim.cartpole import Cartpole
 from tests.fakes import ScriptedChatModel, calls_tool
 from tests.helpers import candidate_blocks
-from tools.job_dir import REWARDS_DIR, ROUND_SUFFIX, check_dir, program_file
+from tools.job_dir import REWARDS_DIR, ROUND_PROGRAM, check_dir, program_file
 
 BROKEN = "def compute_reward(pole_angle):\n    return pole_angle.mean(), {}\n"  # a scalar, not one per env
 FIXED = "def compute_reward(pole_angle):\n    r = 1.0 - pole_angle ** 2\n    return r, {'upright': r}\n"
@@ -78,7 +78,7 @@ async def test_an_answer_without_code_submits_the_last_program_that_passed(tmp_p
     draft = await coro
     assert draft.status == "valid" and draft.code == FIXED  # the fence around the tool argument is dropped
     # Not checked twice.
-    assert not check_dir(program_file(tmp_path / REWARDS_DIR, "it0-s0", ROUND_SUFFIX, 1)).exists()
+    assert not check_dir(program_file(tmp_path / REWARDS_DIR, ROUND_PROGRAM, 1)).exists()
 
 
 async def test_the_rounds_are_bounded_and_the_last_turn_says_so(tmp_path):
@@ -144,4 +144,4 @@ async def test_a_submission_that_failed_check_reward_is_not_dry_run_again(tmp_pa
     draft = await coro
     assert draft.status == "valid" and draft.attempts == 3
     # The verdict came from the tool's check.
-    assert not check_dir(program_file(tmp_path / REWARDS_DIR, "it0-s0", ROUND_SUFFIX, 1)).exists()
+    assert not check_dir(program_file(tmp_path / REWARDS_DIR, ROUND_PROGRAM, 1)).exists()

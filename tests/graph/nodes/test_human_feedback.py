@@ -6,8 +6,9 @@ import asyncio
 import pytest
 
 from graph.nodes.human_feedback import human_notice
+from graph.results.run_dir import RunDir
 from tests.helpers import run_context
-from tools.job_dir import CLIP_DIR, CLIP_FILE, TRAIN_DIR, JobDir
+from tools.job_dir import CLIP_DIR, CLIP_FILE, JobDir
 from tools.render import train_human_reward
 
 STATS = {"fitness": [0.5, 1.5], "components": {"forward": [0.1, 0.4]}, "episode_length": [50.0, 60.0]}
@@ -28,7 +29,7 @@ def stage_state(task: str, elite: str | None) -> dict:
 @pytest.mark.slow
 async def test_a_mujoco_elite_comes_with_its_statistics_and_a_clip(tmp_path):
     ctx = run_context(tmp_path / "run", task="Ant", feedback="human")
-    job_dir = tmp_path / "run" / "stage1-Ant" / TRAIN_DIR / "it0-s1"
+    job_dir = RunDir(tmp_path / "run").training("stage1-Ant", "it0-s1")
     assert (await asyncio.to_thread(train_human_reward, "Ant", 2, job_dir))["status"] == "trained"
     await human_notice(stage_state("Ant", "it0-s1"), ctx)
     await human_notice(stage_state("Ant", "it0-s1"), ctx)  # posted once

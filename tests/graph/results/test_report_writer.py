@@ -22,7 +22,7 @@ from graph.results.run_dir import REPORT_VIDEO as VIDEO_FILE
 from graph.run import main
 from sim.registry import task_class
 from sim.reward.program import function_source
-from tools.job_dir import ATTEMPT_SUFFIX, RESULT_FILE, program_file
+from tools.job_dir import ATTEMPT_PROGRAM, RESULT_FILE, program_file
 
 CHROMIUM = shutil.which("chromium")
 BROWSER_ARGS = [
@@ -172,7 +172,7 @@ def test_a_run_stopped_before_its_first_iteration_ended_gets_a_report_and_no_con
 def best_run(tmp_path, code: str):
     """A run whose best candidate trained with ``code`` (its summary.json, result.json and reward file, which
     the Coder wrote with ``code``), its report written; the reward file's path."""
-    reward = program_file(RunDir(tmp_path).rewards("stage1-Cartpole"), "it0-s0", ATTEMPT_SUFFIX, 0)
+    reward = program_file(RunDir(tmp_path).candidate("stage1-Cartpole", "it0-s0"), ATTEMPT_PROGRAM, 0)
     reward.parent.mkdir(parents=True)
     reward.write_text(code)
     job = RunDir(tmp_path).training("stage1-Cartpole", "it0-s0")

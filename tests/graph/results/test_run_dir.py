@@ -1,6 +1,6 @@
 """The run directory's one owner: its paths, its file names and the candidate id format."""
 
-from graph.results.run_dir import EVAL_DIR, RunDir, candidate_id, transcript
+from graph.results.run_dir import CANDIDATES_DIR, EVAL_DIR, RunDir, candidate_id, transcript
 from tools.job_dir import TRAIN_DIR
 
 
@@ -19,26 +19,27 @@ def test_every_path_of_a_run_is_under_its_root(tmp_path):
         run.init_checkpoint,
     ]
     assert all(f.parent == tmp_path for f in files) and len({f.name for f in files}) == len(files)
-    assert (
-        run.training("stage1-Cartpole", candidate_id(2, 3))
-        == tmp_path / "stage1-Cartpole" / TRAIN_DIR / "it2-s3"
-    )
+    folder = tmp_path / "stage1-Cartpole" / CANDIDATES_DIR / "it2-s3"
+    assert run.candidate("stage1-Cartpole", candidate_id(2, 3)) == folder
+    assert run.training("stage1-Cartpole", "it2-s3") == folder / TRAIN_DIR
+    assert run.candidate_record("stage1-Cartpole", "it2-s3").parent == folder
     assert run.evaluation("stage1-Cartpole", 1001).parent == tmp_path / "stage1-Cartpole" / EVAL_DIR
-    assert run.rewards("stage1-Cartpole").parent == tmp_path / "stage1-Cartpole"
     assert not run.is_run()
     run.config.write_text("task: Cartpole\n")
     assert run.is_run()
 
 
-def test_a_candidates_other_trainings_sit_beside_it(tmp_path):
+def test_a_candidates_trainings_sit_in_its_folder_and_every_job_of_the_stage_is_found(tmp_path):
     run = RunDir(tmp_path)
-    trainings = [
-        run.training("stage1-Cartpole", "it0-s0"),
-        run.seed_training("stage1-Cartpole", "it0-s0", 2),
-        run.tuning_trial("stage1-Cartpole", "it0-s0", 1),
-    ]
-    assert {p.parent for p in trainings} == {run.trainings("stage1-Cartpole")}
-    assert len({p.name for p in trainings}) == 3 and all(p.name.startswith("it0-s0") for p in trainings)
+    mine = [run.training("stage1-Cartpole", "it0-s0"), run.seed_training("stage1-Cartpole", "it0-s0", 2)]
+    assert {p.parent for p in mine} == {run.candidate("stage1-Cartpole", "it0-s0")} and mine[0] != mine[1]
+    trial = run.tuning_trial("stage1-Cartpole", "it0-s0", 1)
+    assert trial != run.tuning_trial("stage1-Cartpole", "it0-s0+it0-s1", 1)
+    other = run.training("stage1-Cartpole", "it0-s1")
+    for job in [*mine, trial, other]:
+        job.mkdir(parents=True)
+    run.evaluation("stage1-Cartpole", 1000).mkdir(parents=True)  # not a candidate's
+    assert run.jobs("stage1-Cartpole") == sorted([*mine, trial, other])
 
 
 def test_replay_of_a_run_directory_reads_its_transcript(tmp_path):

@@ -1,5 +1,8 @@
+import json
+
 from graph.nodes.stage_plan import configured_entries, stage_plan
-from graph.results.summary import build_summary, no_candidate_reason
+from graph.results.run_dir import RunDir
+from graph.results.summary import build_summary, no_candidate_reason, write_summary
 from graph.settings import DEFAULTS_FILE, Settings
 from sim.registry import task_config
 from tests.helpers import candidate
@@ -193,3 +196,39 @@ def test_seeds_compute_and_the_held_out_figures():
         "budget_env_steps": None,  # no budget set
     }
     assert s["search"] == s["stages"][0]["search"] == "robust" and s["stages"][0]["rank_by"] == "median"
+
+
+def test_each_candidates_whole_record_is_written_in_its_folder(tmp_path):
+    """candidate.json: the candidate with every training of its program, its study's trials and, for the
+    stage's best, its final evaluation; summary.json keeps its shorter row."""
+    spec = specs()[0]
+    parent, tuned = candidate(0, "trained", 3.0), dict(candidate(1, "trained", 4.0), tuned_from="it0-s0")
+    parent["seeds"] = [{"seed": 0, "fitness": 3.0, "env_steps": 10, "train_s": 1.0, "status": "trained"}]
+    evaluation = {"seed": 1000, "status": "trained", "fitness": 3.5, "error": None, "checkpoint": None}
+    running = {
+        "stage": spec,
+        "candidates": [parent, tuned],
+        "seed_runs": [
+            {
+                "candidate": "it0-s0",
+                "seed": 1,
+                "fitness": 1.0,
+                "env_steps": 10,
+                "train_s": 1.0,
+                "status": "trained",
+            }
+        ],
+        "tuning_runs": [{"parent": "it0-s0", "trial": 0, "fitness": 4.0, "status": "trained"}],
+        "best": parent,
+        "eval_runs": [evaluation],
+    }
+    run = RunDir(tmp_path)
+    write_summary(run, spec["task"], [], running, "running", USAGE)
+    mine = json.loads(run.candidate_record(spec["name"], "it0-s0").read_text())
+    assert [s["seed"] for s in mine["seeds"]] == [0, 1] and mine["fitness"] == 2.0  # the median of 3 and 1
+    assert mine["trials"] == running["tuning_runs"] and mine["evaluations"] == [evaluation]
+    assert mine["code"] == parent["code"] and mine["response"] == parent["response"]  # the whole record
+    other = json.loads(run.candidate_record(spec["name"], "it0-s1").read_text())
+    assert other["tuned_from"] == "it0-s0" and other["trials"] == [] and other["evaluations"] == []
+    row = json.loads(run.summary.read_text())["iterations"][0]["samples"][0]
+    assert "response" not in row and row["seeds"] == mine["seeds"]

@@ -81,13 +81,13 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     # Every stage-2 training (candidates and the final evaluation) started from stage 1's best policy:
     # the weights its first epoch ran with are the ones stage 1 saved.
     stage_one = weights_digest(saved_weights(one["checkpoint"]))
-    results = sorted((run / "stage2-Cartpole").glob(f"*/*/{RESULT_FILE}"))
+    results = sorted((run / "stage2-Cartpole").rglob(RESULT_FILE))  # its candidates' trainings, its evaluation
     assert len(results) == 3
     for path in results:
         assert json.loads(path.read_text())["warm_start_digest"] == stage_one
     assert all(
         json.loads(p.read_text())["warm_start_digest"] is None
-        for p in (run / "stage1-Cartpole").glob(f"*/*/{RESULT_FILE}")
+        for p in (run / "stage1-Cartpole").rglob(RESULT_FILE)
     )
 
     # It starts far ahead of the same reward trained from scratch on the same budget and seed.

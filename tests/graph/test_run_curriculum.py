@@ -81,7 +81,7 @@ def test_stage_two_starts_from_stage_ones_best_policy_and_reward(tmp_path):
     # Every stage-2 training (candidates and the final evaluation) started from stage 1's best policy:
     # the weights its first epoch ran with are the ones stage 1 saved.
     stage_one = weights_digest(saved_weights(one["checkpoint"]))
-    results = sorted((run / "stage2-Cartpole").rglob(RESULT_FILE))  # its candidates' trainings, its evaluation
+    results = sorted((run / "stage2-Cartpole").rglob(RESULT_FILE))  # its trainings and its evaluation
     assert len(results) == 3
     for path in results:
         assert json.loads(path.read_text())["warm_start_digest"] == stage_one

@@ -91,7 +91,11 @@ def main() -> None:
         calls = [e for e in events if e["event"] == "llm.call"]
         start = event_time(calls[0]) - calls[0]["wall_s"]
         end = event_time(next(e for e in events if e["event"] == "iteration.done"))
-        jobs = [json.loads((job / RESULT_FILE).read_text()) for job in RunDir(run).jobs("stage1-Cartpole")]
+        jobs = [
+            json.loads((job / RESULT_FILE).read_text())
+            for job in RunDir(run).jobs("stage1-Cartpole")
+            if (job / RESULT_FILE).is_file()
+        ]
         trained = [j for j in jobs if j["status"] == "trained"]
         if len(trained) != args.samples:
             raise SystemExit(f"only {len(trained)} of {args.samples} candidates trained")

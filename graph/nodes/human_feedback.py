@@ -11,6 +11,7 @@ import structlog
 from agents.feedback import statistics_block
 from graph.context import RunContext
 from graph.state import StageState
+from tools.clean_eval import job_of
 from tools.clip import render_clip, renders
 
 log = structlog.get_logger("steer")
@@ -30,8 +31,10 @@ async def human_notice(state: StageState, ctx: RunContext) -> None:
         candidate = next(c for c in state["candidates"] if c["id"] == elite["candidate"])
         lines.append(statistics_block(candidate["result"])[0])
         if renders(stage["task"]):
-            clip, error = await render_clip(
-                stage["task"], ctx.run.training(stage["name"], elite["candidate"]), CLIP_SECONDS
+            # Its first training's job (a finalist's is its study's trial).
+            job = job_of(candidate["checkpoint"]) if candidate["checkpoint"] else None
+            clip, error = (
+                await render_clip(stage["task"], job, CLIP_SECONDS) if job else (None, "it has no policy")
             )
             lines.append(f"Watch its policy: {clip}" if clip else f"(no clip: {error})")
             log.info(

@@ -85,7 +85,7 @@ async def study_of(
 ) -> Tuned:
     """``trials`` trainings of ``source`` with constants an optimiser sets, on the seed of ``shared`` (the
     training whose figure is the parent's, for a tuning; for a recombination, only the new entry's weights
-    move and the first trial trains the program as written)."""
+    move and the first trial trains the program as written); its finalists beat ``shared``'s figure."""
     stage = state["stage"]
 
     async def objective(code: str, trial: int) -> tuple[float | None, dict]:
@@ -126,6 +126,7 @@ async def study_of(
         sampler=ctx.settings.tuning_sampler,
         parallel=ctx.board.clock.slots,
         finalists=ctx.settings.tuning_finalists,
+        bar=shared["fitness"],  # a finalist beats its (better) parent on the seed they share
     )
 
 

@@ -27,6 +27,7 @@ from graph.results.run_dir import (
     RunDir,
     candidate_id,
 )
+from tools.clean_eval import job_of
 from tools.job_dir import RESULT_FILE
 from tools.text import fmt, plot_label, printable, visible_bidi
 
@@ -157,7 +158,9 @@ def best_candidate(run: RunDir, summary: dict) -> tuple[str, dict | None, str]:
     stage = next((s for s in summary["stages"] if s["best"] == summary["best"]), summary["stages"][-1])
     best = summary["best"]
     candidate = candidate_id(best["iteration"], best["sample"])
-    result_file = run.training(stage["name"], candidate) / RESULT_FILE
+    trained = best.get("checkpoint")  # its first training's job (a finalist's is its study's trial)
+    job = job_of(trained) if trained else run.training(stage["name"], candidate)
+    result_file = job / RESULT_FILE
     try:
         result = json.loads(result_file.read_text())
     except (OSError, ValueError):

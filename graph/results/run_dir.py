@@ -11,9 +11,9 @@ report.html, report.md, report_files/   the report (report_files/: its plots and
 init_checkpoint.pth  the run's copy of --init-checkpoint
 seed_salt            the run's secret for its trainings' random streams (sim/seeding.py; never in a report)
 <stage>/candidates/<candidate>/   everything of one candidate:
-    candidate.json   its record: program, digests, checks, every training (summary.json's sample, whole)
+    candidate.json   its record: program, digests, outcome, every training (summary.json's sample, whole)
     attempt_<N>.py, check_attempt_<N>/, ...   the Coder's programs and their checks (tools/job_dir.py)
-    train/           its training job (tools/job_dir.py owns what is inside)
+    train/           its training job (tools/job_dir.py owns what is inside; a finalist's is its trial)
     seed<N>/         its program trained with another seed (search robust)
 <stage>/studies/<candidate>/trial<N>/   a trial of the study that tunes its constants (search tuned; a
                      recombination's study is named for both parents: ``<a>+<b>``)

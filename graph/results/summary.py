@@ -11,7 +11,7 @@ import statistics
 
 from graph.results.run_dir import RunDir
 from graph.search.ranking import best_attempt, with_seeds
-from graph.state import Candidate, EvalRun, StageRecord, StageState
+from graph.state import OPTIMISER, Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
 from tools.text import error_headline
 
@@ -82,7 +82,9 @@ def compute(candidates: list[dict], eval_runs: list[EvalRun], tuning_runs: list[
     every tuning trial, the final evaluation included), how many trainings,
     and the duplicates it did not train."""
     tuning = list(tuning_runs)
-    trainings = [s for c in candidates for s in c.get("seeds") or []] + list(eval_runs) + tuning
+    # A finalist's first training is its study's trial, counted with the tuning runs.
+    seeds = [s for c in candidates for s in (c.get("seeds") or [])[(c.get("author") == OPTIMISER) :]]
+    trainings = seeds + list(eval_runs) + tuning
     return {
         "env_steps": sum(t.get("env_steps") or 0 for t in trainings),
         "train_s": round(sum(t.get("train_s") or 0.0 for t in trainings), 1),
@@ -207,8 +209,8 @@ def write_summary(
 
 def write_candidate_records(run: RunDir, record: StageRecord | StageState) -> None:
     """Each candidate's whole record in its folder (``candidate.json``): its program, digests and outcome,
-    every training of its program (``seeds``), its study's trials and, for the stage's best, its final
-    evaluation."""
+    every training of its program (``seeds``), the trials of the study that tuned its constants and, for the
+    stage's best, its final evaluation."""
     spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
     trials: dict[str, list[dict]] = {}
     for trial in record.get("tuning_runs") or []:

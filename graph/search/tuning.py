@@ -99,12 +99,13 @@ async def tune(
     sampler: str = "tpe",
     parallel: int = 1,
     finalists: int = 1,
+    bar: float | None = None,
 ) -> Tuned:
     """Run the study's remaining trials (of ``trials``, counting those a killed run finished), ``parallel``
     at a time (the pool's slots; TPE's constant liar and GP's batch acquisition keep them apart), while
     ``go_on()`` (the run's compute budget), over the constants ``select`` picks; its best ``finalists``
-    trials that beat the parent are its outcome. Without the parent's figure, the first trial trains the
-    program as written."""
+    trials that beat ``bar`` (the parent's figure unless given) are its outcome. Without the parent's figure,
+    the first trial trains the program as written."""
     constants = [c for c in tunable_constants(source) if select(c)]
     if not constants:
         return Tuned([], parent_fitness, None, [], {})
@@ -139,7 +140,9 @@ async def tune(
             trial.set_user_attr(ENTRY, entry)
             study.tell(trial, fitness, state=TrialState.COMPLETE if fitness is not None else TrialState.FAIL)
         owed -= len(wave)
-    return outcome(study, source, constants, parent_fitness, finalists)
+    return outcome(
+        study, source, constants, parent_fitness, parent_fitness if bar is None else bar, finalists
+    )
 
 
 def outcome(
@@ -147,16 +150,17 @@ def outcome(
     source: str,
     constants: list[Constant],
     parent_fitness: float | None,
+    bar: float | None,
     finalists: int,
 ) -> Tuned:
-    """The best ``finalists`` trials, of distinct programs, that beat the parent on the shared seed."""
+    """The best ``finalists`` trials, of distinct programs, that beat ``bar`` on the shared seed."""
     runs = [t for t in study.trials if ENTRY in t.user_attrs]
     trained = sorted((t for t in runs if t.state == TrialState.COMPLETE), key=lambda t: -t.value)
     by_key = importance(study)
     shares = {f"line {c.line}": by_key[c.key] for c in constants if c.key in by_key}
     chosen: dict[str, Finalist] = {}
     for trial in trained:
-        if len(chosen) == finalists or (parent_fitness is not None and trial.value <= parent_fitness):
+        if len(chosen) == finalists or (bar is not None and trial.value <= bar):
             break
         values = values_of(trial.params, constants)
         code = with_constants(source, values)

@@ -19,6 +19,7 @@ import pytest
 
 from configs import CONFIG_DIR
 from graph.results.run_dir import (
+    CANDIDATE_FILE,
     CANDIDATES_DIR,
     CHECKPOINTS_FILE,
     CONFIG_FILE,
@@ -36,7 +37,14 @@ from graph.results.run_dir import (
     RunDir,
 )
 from graph.run import main
-from tools.job_dir import RESULT_FILE
+from tools.job_dir import (
+    ATTEMPT_PROGRAM,
+    CHECKED_PROGRAM,
+    RESULT_FILE,
+    TUNED_PROGRAM,
+    USER_PROGRAM,
+    program_file,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HOSTILE = sorted((ROOT / "tests" / "fixtures" / "hostile").glob("*.py"))
@@ -71,20 +79,25 @@ def untracked_project_files() -> set[str]:
 
 
 def outside_job_dirs(run: Path) -> list[str]:
-    """Files of the run that are not in a candidate's folder, a study's or an evaluation's, or the run's
-    top-level files."""
+    """Files of the run that are not the run's top-level files, a candidate's record or programs, or inside a
+    job, a check or an evaluation (a worker writing ``../x`` from its job lands in its candidate's folder)."""
+    programs = {program_file(Path(), kind).name for kind in (USER_PROGRAM, CHECKED_PROGRAM, TUNED_PROGRAM)}
     stray = []
     for path in run.rglob("*"):
         parts = path.relative_to(run).parts
-        if (
-            path.is_dir()
-            or parts[0] == STAGE
-            and parts[1] in (CANDIDATES_DIR, STUDIES_DIR, EVAL_DIR)
-            and len(parts) > 3
-        ):
+        if path.is_dir():
             continue
-        report = len(parts) == 2 and parts[0] == REPORT_FILES and parts[1] in PLOT_FILES
-        if not (len(parts) == 1 and parts[0] in TOP_LEVEL_FILES) and not report:
+        name, depth = parts[-1], len(parts)
+        inside = parts[0] == STAGE and (
+            parts[1] == CANDIDATES_DIR
+            and (depth > 4 or name in (CANDIDATE_FILE, *programs) or name.startswith(ATTEMPT_PROGRAM))
+            or parts[1] == STUDIES_DIR
+            and depth > 4
+            or parts[1] == EVAL_DIR
+            and depth > 3
+        )
+        report = depth == 2 and parts[0] == REPORT_FILES and name in PLOT_FILES
+        if not (inside or report or (depth == 1 and name in TOP_LEVEL_FILES)):
             stray.append(str(path.relative_to(run)))
     return stray
 

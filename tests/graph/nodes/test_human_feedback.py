@@ -14,9 +14,9 @@ from tools.render import train_human_reward
 STATS = {"fitness": [0.5, 1.5], "components": {"forward": [0.1, 0.4]}, "episode_length": [50.0, 60.0]}
 
 
-def stage_state(task: str, elite: str | None) -> dict:
+def stage_state(task: str, elite: str | None, checkpoint: str | None = None) -> dict:
     spec = {"name": f"stage1-{task}", "task": task, "iterations": 3}
-    candidates = [{"id": "it0-s1", "result": STATS}]
+    candidates = [{"id": "it0-s1", "result": STATS, "checkpoint": checkpoint}]
     chosen = elite and {
         "candidate": elite,
         "code": "...",
@@ -30,9 +30,10 @@ def stage_state(task: str, elite: str | None) -> dict:
 async def test_a_mujoco_elite_comes_with_its_statistics_and_a_clip(tmp_path):
     ctx = run_context(tmp_path / "run", task="Ant", feedback="human")
     job_dir = RunDir(tmp_path / "run").training("stage1-Ant", "it0-s1")
-    assert (await asyncio.to_thread(train_human_reward, "Ant", 2, job_dir))["status"] == "trained"
-    await human_notice(stage_state("Ant", "it0-s1"), ctx)
-    await human_notice(stage_state("Ant", "it0-s1"), ctx)  # posted once
+    trained = await asyncio.to_thread(train_human_reward, "Ant", 2, job_dir)
+    assert trained["status"] == "trained"
+    await human_notice(stage_state("Ant", "it0-s1", trained["checkpoint"]), ctx)
+    await human_notice(stage_state("Ant", "it0-s1", trained["checkpoint"]), ctx)  # posted once
     (notice,) = ctx.inbox.replies()
     assert notice.key == "stage1-Ant/it0/human" and "it0-s1 (the best clean fitness)" in notice.text
     assert "forward:" in notice.text and "task_score:" in notice.text

@@ -2,7 +2,7 @@ import json
 
 from graph.nodes.stage_plan import configured_entries, stage_plan
 from graph.results.run_dir import RunDir
-from graph.results.summary import build_summary, no_candidate_reason, write_summary
+from graph.results.summary import build_summary, compute, no_candidate_reason, write_summary
 from graph.settings import DEFAULTS_FILE, Settings
 from sim.registry import task_config
 from tests.helpers import candidate
@@ -232,3 +232,15 @@ def test_each_candidates_whole_record_is_written_in_its_folder(tmp_path):
     assert other["tuned_from"] == "it0-s0" and other["trials"] == [] and other["evaluations"] == []
     row = json.loads(run.summary.read_text())["iterations"][0]["samples"][0]
     assert "response" not in row and row["seeds"] == mine["seeds"]
+
+
+def test_a_finalists_first_training_is_its_trial_and_counts_once():
+    trial = {"parent": "it0-s0", "trial": 3, "seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0}
+    parent = dict(candidate(0, "trained", 3.0), seeds=[{"seed": 0, "env_steps": 100, "status": "trained"}])
+    finalist = dict(
+        candidate(1, "trained", 9.0),
+        author="optimiser",
+        seeds=[{**trial, "status": "trained"}, {"seed": 1, "env_steps": 100, "status": "trained"}],
+    )
+    spent = compute([parent, finalist], [], [{**trial, "status": "trained"}])
+    assert spent["trainings"] == 3 and spent["env_steps"] == 300 and spent["tuning_trials"] == 1

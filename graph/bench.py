@@ -40,6 +40,7 @@ from rich.table import Table
 from graph.nodes.stage import EVAL_SEED_OFFSET
 from graph.results.report_writer import md_table
 from graph.results.run_dir import SEED_DIR, RunDir
+from graph.results.summary import bootstrap_ci
 from graph.settings import Settings, SettingsError
 from sim.registry import UnknownTaskError, task_class, task_config
 from sim.rl.ppo_config import ppo_config
@@ -162,11 +163,13 @@ def parse_args(argv: list[str] | None) -> Bench:
 
 
 def scores(fitness: list[float | None], errors: list[str]) -> dict:
+    """A method's held-out figures on the benchmark's seeds: mean, std and the mean's 95% interval."""
     known = [f for f in fitness if f is not None]
     return {
         "fitness": fitness,
         "mean": statistics.fmean(known) if known else None,
         "std": statistics.pstdev(known) if known else None,
+        "ci95": bootstrap_ci(known),
         "errors": errors,
     }
 
@@ -274,7 +277,6 @@ def eureka(bench: Bench, task: str, method: str) -> dict:
     )
     return {
         **scores([by_seed.get(seed) for seed in bench.seeds], errors),
-        "ci95": final.get("ci95"),
         "selection_gap": final.get("selection_gap"),
         "selection_gap_sd": final.get("selection_gap_sd"),
         "env_steps": (summary.get("compute") or {}).get("env_steps"),

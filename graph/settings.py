@@ -197,7 +197,7 @@ class Settings(BaseModel):
     tuning_sampler: Literal["gp", "tpe"] = SEARCH(
         "tpe",
         "search tuned: Optuna's sampler of the constants and weights; gp: Gaussian-process Bayesian "
-        "optimisation, guided after 3 points (the parent's among them); tpe: TPE, random for 10 trials",
+        "optimisation; tpe: multivariate TPE; both guided after 3 points (the parent's among them)",
     )
     tuning_finalists: int = SEARCH(
         2,

@@ -27,21 +27,25 @@ from tools.text import fmt
 #: How far from its original value a constant may move, as a factor either way (log scale, sign kept): the
 #: issue's goal case is a human reward with weights off by 20 to 400 times.
 SPREAD = 1000.0
+#: The screen's factor: a fresh study first tries each constant alone at 1/SCREEN of its value (a term that
+#: drowns the others is the model's commonest wrong scale), so the sampler starts from each one's effect.
+SCREEN = 100.0
 #: One trial's training: given the program and the trial number, its clean fitness (None: it did not train)
 #: and the record of that training (JSON: it is kept with the trial, so a resumed run still has it).
 Objective = Callable[[str, int], Awaitable["tuple[float | None, dict]"]]
 ENTRY = "training"  # the trial's user attribute that holds its training's record
-#: Points before Gaussian-process optimisation guides the study: the parent's (or the program as written),
-#: then random ones. TPE keeps Optuna's default (10), the behaviour before the choice existed.
-GP_STARTUP_TRIALS = 3
+#: Points before the sampler's model guides the study: the parent's (or the program as written), then random
+#: ones. Optuna's TPE default (10) would leave a study of the default size (6 trials) a random search.
+STARTUP_TRIALS = 3
 
 
 def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
-    """``gp``: Optuna's GPSampler (log expected improvement); ``tpe``: its TPESampler."""
+    """``gp``: Optuna's GPSampler (log expected improvement); ``tpe``: its multivariate TPESampler (the
+    constants of a reward act together)."""
     if name == "gp":
-        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=GP_STARTUP_TRIALS)
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=STARTUP_TRIALS)
     if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=STARTUP_TRIALS, multivariate=True)
     raise ValueError(f"unknown tuning sampler {name!r} (gp, tpe)")
 
 
@@ -79,6 +83,19 @@ def distribution(constant: Constant) -> FloatDistribution | IntDistribution:
             max(1, math.floor(magnitude / SPREAD)), max(2, math.ceil(magnitude * SPREAD)), log=True
         )
     return FloatDistribution(magnitude / SPREAD, magnitude * SPREAD, log=True)
+
+
+def screen(constants: list[Constant], count: int) -> list[dict]:
+    """The first ``count`` constants' one-at-a-time points: that constant's magnitude shrunk by SCREEN (an
+    integer floored at 1), every other as written."""
+    points = []
+    for constant in constants[:count]:
+        point = {c.key: abs(c.value) for c in constants}
+        low = distribution(constant).low
+        shrunk = abs(constant.value) / SCREEN
+        point[constant.key] = max(low, round(shrunk) if constant.kind == "int" else shrunk)
+        points.append(point)
+    return points
 
 
 def values_of(params: dict, constants: list[Constant]) -> dict[str, float]:
@@ -129,6 +146,9 @@ async def tune(
         )
     elif not study.trials:
         study.enqueue_trial(as_written)
+    if len(study.trials) <= 1:
+        for point in screen(constants, trials // 2):
+            study.enqueue_trial(point)
     done = [t for t in study.trials if ENTRY in t.user_attrs and t.state.is_finished()]
     owed = max(0, trials - len(done))
     while owed and go_on():

@@ -71,6 +71,26 @@ async def test_the_tuner_moves_wrong_scales_toward_the_ones_that_score_and_keeps
     assert f"{parent:.4g} -> {study.fitness:.4g}" in note
 
 
+async def test_a_fresh_study_first_tries_each_constant_alone_a_hundred_times_smaller(tmp_path):
+    """The screen: before the sampler guides, each constant in turn at 1/100 of its value, the rest as written
+    (up to half the trials); a resumed study does not screen again."""
+    seen = []
+
+    async def recording(code, trial):
+        seen.append(code)
+        return await objective(code, trial)
+
+    await tune(WRONG_SCALES, 100.0, 4, recording, tmp_path / TUNING_FILE, "it0-s0", seed=0)
+    values = [sorted(abs(c.value) for c in tunable_constants(code)) for code in seen]
+    assert values[:2] == [[0.04, 0.1], [0.001, 4.0]]
+    assert [0.04, 0.1] not in values[2:] and [0.001, 4.0] not in values[2:]
+    seen.clear()
+    await tune(WRONG_SCALES, 100.0, 6, recording, tmp_path / TUNING_FILE, "it0-s0", seed=0)
+    assert len(seen) == 2 and [0.04, 0.1] not in [
+        sorted(abs(c.value) for c in tunable_constants(code)) for code in seen
+    ]
+
+
 async def test_a_resumed_study_runs_only_the_trials_it_still_owes_and_drops_a_killed_one(tmp_path):
     storage = tmp_path / TUNING_FILE
     await tune(WRONG_SCALES, 100.0, 3, objective, storage, "it0-s0", seed=0)
@@ -123,7 +143,7 @@ async def test_without_the_parents_figure_the_program_trains_as_written_first_an
     )
     assert seen[0] == WRONG_SCALES and study.trials == 3
     assert all("- 0.1 * torch.abs(pole_vel)" in code for code in seen)  # the other constant never moves
-    assert study.finalists and {m["original"] for m in study.finalists[0].constants} <= {-4.0}
+    assert study.finalists and {m["original"] for m in study.finalists[0].constants} == {4.0}
     budget = iter([True, False])
     stopped = await tune(
         WRONG_SCALES, None, 3, objective, tmp_path / TUNING_FILE, "other", seed=0, go_on=lambda: next(budget)

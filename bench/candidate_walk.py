@@ -1,11 +1,12 @@
 """The life of one candidate, measured (issue 37): which project modules a reader must open to follow one
-reward program from the Coder's answer to summary.json, and how often the walk returns to a module it had left.
+reward program from the Coder's answer to summary.json, and how often the walk returns to a module it had
+left.
 
-A replayed one-sample Cartpole run (no model time, a few seconds of PPO) is traced in the main process. A module
-is entered when one of its functions is called with the candidate among its arguments: the program's text, or
-a record, job or list that holds it (three levels deep; a method's ``self`` one level). Helpers that never see
-the candidate (logging, formatting, config loading) are not part of its walk. The walk starts at the Coder's
-answer (``extract_code``) and ends when summary.json is first written after the candidate trained.
+A replayed one-sample Cartpole run (no model time, a few seconds of PPO) is traced in the main process. A
+module is entered when one of its functions is called with the candidate among its arguments: the program's
+text, or a record, job or list that holds it (three levels deep; a method's ``self`` one level). Helpers that
+never see the candidate (logging, formatting, config loading) are not part of its walk. The walk starts at the
+Coder's answer (``extract_code``) and ends when summary.json is first written with the candidate in it.
 
     python bench/candidate_walk.py [--search robust] [--out /tmp/walk]
 """
@@ -36,6 +37,8 @@ END = ("graph/results/summary.py", "write_summary")
 
 def project_module(filename: str) -> str | None:
     """The file's path in the project, or None for the standard library, packages and tests."""
+    if not filename.startswith("/"):
+        return None
     try:
         relative = str(Path(filename).resolve().relative_to(ROOT))
     except ValueError:
@@ -66,7 +69,8 @@ class Walk:
     def __init__(self) -> None:
         self.code: str | None = None
         self.steps: list[tuple[str, str]] = []
-        self.trained = False
+        self.started: set[int] = set()
+        self.written = False
         self.done = False
 
     def __call__(self, frame, event, arg):
@@ -80,11 +84,15 @@ class Walk:
             if where == START and self.code is None and isinstance(arg, str) and "def compute_reward" in arg:
                 self.code = arg.strip()
                 self.enter(where)
-            elif where == END and self.trained:
+            elif where == END and self.written:
                 self.done = True
             return
-        if event != "call" or self.code is None or frame.f_code.co_flags & 0x2A0 and frame.f_lasti > 0:
-            return  # a coroutine's resumption is not a new entry
+        if event != "call" or self.code is None:
+            return
+        if frame.f_code.co_flags & 0x2A0:  # a coroutine or generator: its first call, not each resumption
+            if id(frame) in self.started:
+                return
+            self.started.add(id(frame))
         arguments = frame.f_code.co_varnames[: frame.f_code.co_argcount + frame.f_code.co_kwonlyargcount]
         values = frame.f_locals
         if any(
@@ -93,7 +101,7 @@ class Walk:
             if name in values
         ):
             self.enter(where)
-            self.trained |= module == "graph/training.py"
+            self.written |= where == END
 
     def enter(self, where: tuple[str, str]) -> None:
         if not self.steps or self.steps[-1][0] != where[0]:

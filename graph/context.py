@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +31,7 @@ from graph.steering.inbox import Inbox
 from graph.steering.reader import SteeringReader
 from graph.training import Trainer
 from graph.training_gate import TrainingGate
-from tools.jobs import TrainJob, TrainResult
 from tools.pool import DevicePool, TrainingPool
-from tools.rungs import Judge
 
 
 def agent_models(settings: Settings, run: RunDir, specs: dict[str, str] | None = None) -> AgentModels:
@@ -106,43 +103,10 @@ def gateway_of(settings: Settings, run: RunDir, models: AgentModels, prices: Pri
 
 
 @dataclass
-class SaltedPool:  # a tools.pool.TrainingPool
-    """The run's pool, with the run's salt on every job it trains: no reward program can know in advance the
-    states of any seed it will meet (sim/seeding.py). The salt travels in the job
-    (job.json, or to a Ray node)."""
-
-    pool: TrainingPool
-    salt: str
-
-    async def run(
-        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
-    ) -> TrainResult:
-        job.seed_salt = self.salt
-        return await self.pool.run(job, on_progress, judge)
-
-
-@dataclass
-class TimedPool:  # a tools.pool.TrainingPool
-    """The run's pool, telling the run's clock when trainings are in flight and how long each took."""
-
-    pool: TrainingPool
-    clock: RunClock
-
-    async def run(
-        self, job: TrainJob, on_progress: Callable[[dict], None] | None = None, judge: Judge | None = None
-    ) -> TrainResult:
-        with self.clock.training():
-            result = await self.pool.run(job, on_progress, judge)
-        self.clock.trained(job, result)
-        return result
-
-
-@dataclass
 class RunContext:
     settings: Settings
     run: RunDir
     gateway: LLMGateway
-    pool: TrainingPool
     gate: TrainingGate
     inbox: Inbox
     board: LiveBoard
@@ -207,14 +171,12 @@ def open_run(
     board = LiveBoard(clock=RunClock(slots, s.seed_top_k, s.extra_seeds, trials, finalists))
     if not new and run.summary.is_file():  # the compute budgets count what the run trained before
         board.clock.carry(json.loads(run.summary.read_text()).get("compute") or {})
-    pool = SaltedPool(TimedPool(pool, board.clock), run.seed_salt())  # a resume reads the salt back
     gate = TrainingGate(settings.overlaps_training())
     inbox = Inbox(run.inbox)
     return RunContext(
         settings,
         run,
         gateway,
-        pool,
         gate,
         inbox,
         board,
@@ -223,7 +185,7 @@ def open_run(
         coder=Coder(gateway, s.prompt_profile, s.check_timeout_s, s.repair_attempts, s.tool_rounds),
         critic=Critic(gateway, s.prompt_profile, s.tool_rounds, analyze=bool(s.critic_llm)),
         curriculum=Curriculum(gateway, s.prompt_profile, s.tool_rounds),
-        trainer=Trainer(pool, board, s.sim),
+        trainer=Trainer(pool, board, s.sim, run.seed_salt()),  # a resume reads the salt back
     )
 
 

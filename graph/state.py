@@ -48,6 +48,31 @@ class Candidate(TypedDict):
     importance: NotRequired[dict[str, float]]  # search tuned: each constant's share of the fitness's variance
 
 
+class MoreSeeds(TypedDict):
+    """An update of a known candidate's record: its program's trainings on more seeds (nodes/seeds.py)."""
+
+    id: str
+    seeds: list[dict]
+
+
+def merge_candidates(known: list[Candidate], update: list[Candidate | MoreSeeds]) -> list[Candidate]:
+    """The state's reducer of ``candidates``, one record per candidate: a new id joins the list; a known one
+    takes the update's fields, and its ``seeds`` gain the update's trainings (one entry per seed: its first
+    training first, then the others by seed)."""
+    merged = {c["id"]: c for c in known}
+    for c in update:
+        old = merged.get(c["id"])
+        if old is None:
+            merged[c["id"]] = c
+            continue
+        trainings = [*old.get("seeds", []), *c.get("seeds", [])]
+        by_seed = {t["seed"]: t for t in trainings}
+        first = trainings[0]["seed"] if trainings else None
+        seeds = [by_seed[seed] for seed in sorted(by_seed, key=lambda seed: (seed != first, seed))]
+        merged[c["id"]] = {**old, **c, "seeds": seeds}
+    return list(merged.values())
+
+
 class Elite(TypedDict):
     """The reward the Coder's next programs build on, and its reflection."""
 
@@ -137,7 +162,6 @@ class StageRecord(TypedDict):
     iterations: list[IterationRecord]
     best: Candidate | None
     eval_runs: list[EvalRun]
-    seed_runs: NotRequired[list[dict]]
     tuning_runs: NotRequired[list[dict]]
     checkpoint: str | None  # the stage's best policy: the next stage starts from it
     fitness: float | None  # the clean fitness of that policy
@@ -155,13 +179,10 @@ class StageState(TypedDict, total=False):
     iteration: int
     messages: list[dict]  # the Coder conversation: prompt, then the elite program and its reflection
     elite: Elite | None
-    candidates: Annotated[list[Candidate], operator.add]
+    candidates: Annotated[list[Candidate], merge_candidates]
     iterations: Annotated[list[IterationRecord], operator.add]
     best: Candidate | None
     eval_runs: Annotated[list[EvalRun], operator.add]
-    seed_runs: Annotated[
-        list[dict], operator.add
-    ]  # more seeds of the best candidates: {candidate, seed, ...}
     tuning_runs: Annotated[
         list[dict], operator.add
     ]  # search tuned's trials: {parent, trial, seed, fitness, ...}

@@ -17,11 +17,14 @@ from tools.rungs import Judge
 
 @dataclass
 class Trainer:
-    """The run's trainer: its pool (salted and timed, graph/context.py), its board and its backend."""
+    """The run's trainer: its pool, its board (whose clock times every training and counts the compute spent),
+    its backend and its salt. Every job carries the salt: no reward program can know in advance the states of
+    any seed it will meet (sim/seeding.py); it travels in the job (job.json, or to a Ray node)."""
 
     pool: TrainingPool
     board: LiveBoard
     sim: str
+    salt: str = ""
 
     async def train(
         self,
@@ -49,6 +52,10 @@ class Trainer:
             checkpoint=stage["init_checkpoint"],
             sim=self.sim,
             rungs=rungs or [],
+            seed_salt=self.salt,
         )
         on_progress = progress_logger(self.board, name, event, seed=seed, **fields)
-        return await self.pool.run(job, on_progress=on_progress, judge=judge)
+        with self.board.clock.training():
+            result = await self.pool.run(job, on_progress=on_progress, judge=judge)
+        self.board.clock.trained(job, result)
+        return result

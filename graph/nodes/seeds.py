@@ -10,7 +10,7 @@ from langgraph.types import Send
 
 from graph.context import RunContext, spent_budget
 from graph.search.ranking import seed_entry
-from graph.state import SeedRequest, StageState
+from graph.state import MoreSeeds, SeedRequest, StageState
 from tools.job_dir import seed_job
 from tools.jobs import clean_fitness
 
@@ -52,4 +52,4 @@ async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:
         status=result["status"],
         fitness=clean_fitness(result),
     )
-    return {"seed_runs": [{"candidate": cid, **seed_entry(request["seed"], result)}]}
+    return {"candidates": [MoreSeeds(id=cid, seeds=[seed_entry(request["seed"], result)])]}

@@ -15,7 +15,7 @@ from graph.results.progress import print_iteration
 from graph.results.run_dir import candidate_id
 from graph.results.summary import compute
 from graph.search.novelty import trained_programs
-from graph.search.ranking import rank_key, seed_entry, stage_policy, with_seeds
+from graph.search.ranking import rank_key, scored, seed_entry, stage_policy
 from graph.search.tuning import tuning_note
 from graph.state import Candidate, CandidateRequest, Elite, EvalRequest, StageRecord, StageState
 from prompts import render
@@ -189,15 +189,15 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     """
     ctx, s, stage = runtime.context, runtime.context.settings, state["stage"]
     it, elite, note = state["iteration"], state.get("elite"), None
-    scored = with_seeds(state["candidates"], state.get("seed_runs") or [], stage.get("rank_by"))
-    ranked = sorted((c for c in scored if c["iteration"] == it), key=rank_key)
+    figures = scored(state["candidates"], stage.get("rank_by"))
+    ranked = sorted((c for c in figures if c["iteration"] == it), key=rank_key)
     best = ranked[0]
     if best["status"] == "trained":
-        elite = await elect({**state, "candidates": scored}, ranked, runtime.context)
+        elite = await elect({**state, "candidates": figures}, ranked, runtime.context)
         program, feedback = elite["code"], elite["feedback"]
-        chosen = next((c for c in scored if c["id"] == elite["candidate"]), {})
+        chosen = next((c for c in figures if c["id"] == elite["candidate"]), {})
         if chosen.get("tuned_from") or chosen.get("recombined_from"):  # the Coder hears what the numbers did
-            feedback = feedback.rstrip() + "\n\n" + tuning_note(chosen, scored)
+            feedback = feedback.rstrip() + "\n\n" + tuning_note(chosen, figures)
     elif best["status"] != "llm_failed":
         if elite:  # keep building on the elite; the failed programs' errors are feedback
             program = elite["code"]
@@ -245,13 +245,14 @@ async def reflect(state: StageState, runtime: Runtime[RunContext]) -> dict:
     update = {
         "iteration": it + 1,
         "messages": messages,
+        "candidates": figures,  # every record with the figure it is ranked by, for the summary and the report
         "iterations": [record],
         "best": overall,
         "elite": elite,
     }
     print_iteration(stage["name"], it, ranked, ctx.gateway.usage())
     ctx.board.at_iteration(stage, it + 1)
-    ctx.board.compute = compute(scored, [], state.get("tuning_runs") or [])
+    ctx.board.compute = compute(figures, [], state.get("tuning_runs") or [])
     running = {**state, **update, "iterations": state.get("iterations", []) + [record]}
     ctx.write_summary(state["stages"], running, "running")
     return update
@@ -380,14 +381,10 @@ async def evaluate(request: EvalRequest, runtime: Runtime[RunContext]) -> dict:
     return {
         "eval_runs": [
             {
-                "seed": request["seed"],
-                "status": result["status"],
-                "fitness": clean_fitness(result),
+                **seed_entry(request["seed"], result),
                 "train_fitness": result["fitness_max"],
                 "error": result["error"],
                 "checkpoint": result["checkpoint"],
-                "env_steps": result.get("env_steps", 0),
-                "train_s": round(result.get("wall_s", 0.0), 2),
             }
         ]
     }
@@ -403,7 +400,6 @@ async def close_stage(state: StageState) -> dict:
         iterations=state.get("iterations", []),
         best=best,
         eval_runs=eval_runs,
-        seed_runs=state.get("seed_runs", []),
         tuning_runs=state.get("tuning_runs", []),
         checkpoint=checkpoint,
         fitness=fitness,

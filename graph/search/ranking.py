@@ -40,22 +40,18 @@ def seed_entry(seed: int, result: TrainResult) -> dict:
     return entry
 
 
-def with_seeds(
-    candidates: list[Candidate], seed_runs: list[dict], rank_by: str | None = None
-) -> list[Candidate]:
-    """The candidates with every training of their program in ``seeds``; a candidate trained with more seeds
-    is ranked by its ``rank_by`` figure over the seeds that trained
-    (None: the mean, as runs before it had)."""
-    extra: dict[str, list[dict]] = {}
-    for run in seed_runs:
-        extra.setdefault(run["candidate"], []).append({k: v for k, v in run.items() if k != "candidate"})
-    scored = []
+def scored(candidates: list[Candidate], rank_by: str | None = None) -> list[Candidate]:
+    """The candidates with their ``fitness`` as the search ranks it: a candidate trained on more seeds by its
+    ``rank_by`` figure over the seeds that trained (None: the mean, as runs before it had), one trained once
+    by that training's clean fitness. graph/nodes/stage.py: reflect writes it into the state once per
+    iteration; summary and report read it there."""
+    figures = []
     for c in candidates:
-        seeds = [*(c.get("seeds") or []), *sorted(extra.get(c["id"], []), key=lambda r: r["seed"])]
+        seeds = c.get("seeds") or []
         known = [s["fitness"] for s in seeds if s["status"] == "trained" and s["fitness"] is not None]
         fitness = SEED_FIGURES[rank_by or "mean"](known) if len(seeds) > 1 and known else c["fitness"]
-        scored.append({**c, "seeds": seeds, "fitness": fitness})
-    return scored
+        figures.append({**c, "fitness": fitness})
+    return figures
 
 
 def rank_key(c: Candidate) -> tuple:

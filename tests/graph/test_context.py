@@ -10,7 +10,6 @@ from graph.context import open_run, spent_budget
 from graph.results.run_dir import RunDir
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.helpers import run_context
-from tools.trainer import make_job
 
 
 def test_a_bad_agent_mode_fails_before_the_run_directory_exists(tmp_path):
@@ -31,6 +30,13 @@ def test_a_new_run_gets_its_directory_and_a_failed_switch_changes_nothing(tmp_pa
     assert (ctx.gateway.models["critic"], ctx.settings.critic_llm, ctx.gateway.tool_agents) == before
 
 
+def train(ctx, out_dir):
+    """One training through the run's trainer (its pool is a test's FAKE)."""
+    stage = {"task": "Cartpole", "ppo": {}, "init_checkpoint": None}
+    code = "def compute_reward(pole_angle):\n    return -pole_angle * pole_angle, {}\n"
+    return ctx.trainer.train(stage, code, name="t", seed=0, out_dir=out_dir, event="test.train")
+
+
 async def test_every_training_of_a_run_gets_the_runs_salt(tmp_path):
     ctx = run_context(tmp_path / "run")
     trained = []
@@ -38,15 +44,12 @@ async def test_every_training_of_a_run_gets_the_runs_salt(tmp_path):
     class Pool:
         async def run(self, job, on_progress=None, judge=None):
             trained.append(job)
-            return {"status": "trained"}
+            return {"status": "trained", "started_at": 0.0, "finished_at": 1.0}
 
-    ctx.pool.pool = Pool()
-    job = make_job("Cartpole", "human", tmp_path / "job")
-    assert job.seed_salt == "" and await ctx.pool.run(job) == {"status": "trained"}
-    assert (
-        trained == [job]
-        and job.seed_salt == ctx.run.seed_salt() == ctx.run.seed_salt_file.read_text().strip()
-    )
+    ctx.trainer.pool = Pool()
+    assert (await train(ctx, tmp_path / "job"))["status"] == "trained"
+    assert [job.seed_salt for job in trained] == [ctx.run.seed_salt()]
+    assert ctx.run.seed_salt() == ctx.run.seed_salt_file.read_text().strip() != ""
 
 
 async def test_the_compute_budgets_count_every_training_and_a_resume_carries_them(tmp_path):
@@ -64,16 +67,16 @@ async def test_the_compute_budgets_count_every_training_and_a_resume_carries_the
                 "finished_at": 20.0,
             }
 
-    ctx.pool.pool.pool = Pool()  # under the run's salt and clock
+    ctx.trainer.pool = Pool()  # under the run's clock
     assert spent_budget(ctx) is None
-    await ctx.pool.run(make_job("Cartpole", "human", tmp_path / "a"))
+    await train(ctx, tmp_path / "a")
     assert spent_budget(ctx) is None  # 600 env-steps, 20 s
-    await ctx.pool.run(make_job("Cartpole", "human", tmp_path / "b"))
+    await train(ctx, tmp_path / "b")
     assert spent_budget(ctx).startswith("the env-steps budget of 1,000 is spent (1,200)")
     seconds = run_context(tmp_path / "other", train_seconds_budget=30.0)
-    seconds.pool.pool.pool = Pool()
-    await seconds.pool.run(make_job("Cartpole", "human", tmp_path / "c"))
-    await seconds.pool.run(make_job("Cartpole", "human", tmp_path / "d"))
+    seconds.trainer.pool = Pool()
+    await train(seconds, tmp_path / "c")
+    await train(seconds, tmp_path / "d")
     assert spent_budget(seconds).startswith("the training budget of 30 s is spent (40 s)")
     ctx.write_summary([], None, "stopped")  # what a killed run leaves: its summary (no stage finished here)
     summary = json.loads(ctx.run.summary.read_text())

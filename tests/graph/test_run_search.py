@@ -204,18 +204,22 @@ def seed_trainings(run: Path) -> dict[str, float]:
 def recorded_seeds(run: Path) -> set[str]:
     """The extra-seed trainings the graph has durably recorded as done (their directories)."""
 
-    async def recorded() -> list[dict]:
+    async def recorded() -> list[tuple[str, int]]:
         async with AsyncSqliteSaver.from_conn_string(str(RunDir(run).checkpoints)) as saver:
             snapshot = await build_graph(saver).aget_state(THREAD, subgraphs=True)
         stage = next(task.state for task in snapshot.tasks if task.state)
-        return [
-            *stage.values.get("seed_runs", []),
-            *(r for t in stage.tasks if t.result for r in t.result["seed_runs"]),
+        pending = [u for t in stage.tasks if t.result for u in t.result.get("candidates", [])]
+        return [  # a record's trainings after its first; a seed node's update not yet merged
+            *(
+                (c["id"], s["seed"])
+                for c in stage.values.get("candidates", [])
+                for s in c.get("seeds", [])[1:]
+            ),
+            *((u["id"], s["seed"]) for u in pending if set(u) == {"id", "seeds"} for s in u["seeds"]),
         ]
 
     return {
-        str(RunDir(run).seed_training("stage1-Cartpole", r["candidate"], r["seed"]))
-        for r in asyncio.run(recorded())
+        str(RunDir(run).seed_training("stage1-Cartpole", cid, seed)) for cid, seed in asyncio.run(recorded())
     }
 
 

@@ -237,6 +237,8 @@ async def test_the_critic_reads_the_program_that_trained_not_the_coders_answer(t
             "error": None,
             "checkpoint": None,
             "wall_s": 1.0,
+            "started_at": 0.0,
+            "finished_at": 1.0,
             **HOSTILE_RESULT,
             "components": {"upright": [0.1, 0.7]},
         }

@@ -3,7 +3,9 @@ import json
 from graph.nodes.stage_plan import configured_entries, stage_plan
 from graph.results.run_dir import RunDir
 from graph.results.summary import build_summary, compute, no_candidate_reason, write_summary
+from graph.search.ranking import scored
 from graph.settings import DEFAULTS_FILE, Settings
+from graph.state import merge_candidates
 from sim.registry import task_config
 from tests.helpers import candidate
 
@@ -139,6 +141,12 @@ def test_a_run_without_a_trained_candidate_says_why_per_outcome_and_iteration():
     assert "note" not in s["iterations"][0] and s["iterations"][1]["note"] == note
 
 
+def as_reflected(candidates: list[dict], more: dict[str, list[dict]]) -> list[dict]:
+    """The state's candidates once the seed node's trainings joined them and reflect ranked them."""
+    updates = [{"id": cid, "seeds": seeds} for cid, seeds in more.items()]
+    return scored(merge_candidates(candidates, updates), "median")
+
+
 def test_seeds_compute_and_the_held_out_figures():
     """A candidate trained on three seeds is ranked by their median (rank_by's default); the final evaluation
     carries a bootstrap interval and the selection gap; compute counts every training and the duplicates not
@@ -147,23 +155,16 @@ def test_seeds_compute_and_the_held_out_figures():
         **candidate(0, "trained", 9.0),
         "seeds": [{"seed": 0, "fitness": 9.0, "env_steps": 100, "train_s": 1.0, "status": "trained"}],
     }
-    seed_runs = [
-        {
-            "candidate": "it0-s0",
-            "seed": s,
-            "fitness": f,
-            "env_steps": 100,
-            "train_s": 1.0,
-            "status": "trained",
-        }
+    more = [
+        {"seed": s, "fitness": f, "env_steps": 100, "train_s": 1.0, "status": "trained"}
         for s, f in ((2, 3.0), (1, 3.0))
     ]
+    duplicate = {**candidate(1, "duplicate", None), "duplicate_of": "it0-s0"}
     running = {
         "stage": specs()[0],
-        "candidates": [first, {**candidate(1, "duplicate", None), "duplicate_of": "it0-s0"}],
+        "candidates": as_reflected([first, duplicate], {"it0-s0": more}),
         "iterations": [],
         "best": {**first, "fitness": 5.0},
-        "seed_runs": seed_runs,
         "eval_runs": [
             {
                 "seed": 1000 + i,
@@ -207,17 +208,10 @@ def test_each_candidates_whole_record_is_written_in_its_folder(tmp_path):
     evaluation = {"seed": 1000, "status": "trained", "fitness": 3.5, "error": None, "checkpoint": None}
     running = {
         "stage": spec,
-        "candidates": [parent, tuned],
-        "seed_runs": [
-            {
-                "candidate": "it0-s0",
-                "seed": 1,
-                "fitness": 1.0,
-                "env_steps": 10,
-                "train_s": 1.0,
-                "status": "trained",
-            }
-        ],
+        "candidates": as_reflected(
+            [parent, tuned],
+            {"it0-s0": [{"seed": 1, "fitness": 1.0, "env_steps": 10, "train_s": 1.0, "status": "trained"}]},
+        ),
         "tuning_runs": [{"parent": "it0-s0", "trial": 0, "fitness": 4.0, "status": "trained"}],
         "best": parent,
         "eval_runs": [evaluation],

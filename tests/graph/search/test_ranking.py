@@ -1,8 +1,9 @@
 """What "best" means: a candidate's figure over its seeds, and the order it gives an iteration's
 candidates."""
 
-from graph.search.ranking import rank_key, stage_policy, with_seeds
+from graph.search.ranking import rank_key, scored, stage_policy
 from graph.settings import DEFAULTS_FILE, Settings
+from graph.state import merge_candidates
 from tests.helpers import candidate
 
 
@@ -20,6 +21,26 @@ def runs(cid: str, *figures: float) -> list[dict]:
         {"candidate": cid, "seed": 1 + i, "fitness": f, "env_steps": 10, "train_s": 1.0, "status": "trained"}
         for i, f in enumerate(figures)
     ]
+
+
+def with_seeds(candidates: list[dict], more: list[dict], rank_by: str | None = None) -> list[dict]:
+    """The candidates after the seed node's updates (the state's reducer), as the search ranks them."""
+    updates = [
+        {"id": r["candidate"], "seeds": [{k: v for k, v in r.items() if k != "candidate"}]} for r in more
+    ]
+    return scored(merge_candidates(candidates, updates), rank_by)
+
+
+def test_the_state_keeps_one_record_per_candidate_with_every_training_first_seed_first():
+    first, other = seeded(0, 500.0), seeded(1, 300.0)
+    merged = merge_candidates([first, other], [{"id": "it0-s0", "seeds": runs("it0-s0", 7.0)[0:1]}])
+    merged = merge_candidates(merged, [{"id": "it0-s0", "seeds": [{**runs("it0-s0", 1.0, 2.0)[1]}]}])
+    assert [c["id"] for c in merged] == ["it0-s0", "it0-s1"] and merged[1] == other
+    assert [s["seed"] for s in merged[0]["seeds"]] == [0, 1, 2]
+    again = merge_candidates(
+        merged, scored(merged, "median")
+    )  # reflect writes the figures back: nothing doubles
+    assert [s["seed"] for s in again[0]["seeds"]] == [0, 1, 2] and again[0]["fitness"] == 7.0
 
 
 def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():

@@ -31,18 +31,6 @@ def with_seeds(candidates: list[dict], more: list[dict], rank_by: str | None = N
     return scored(merge_candidates(candidates, updates), rank_by)
 
 
-def test_the_state_keeps_one_record_per_candidate_with_every_training_first_seed_first():
-    first, other = seeded(0, 500.0), seeded(1, 300.0)
-    merged = merge_candidates([first, other], [{"id": "it0-s0", "seeds": runs("it0-s0", 7.0)[0:1]}])
-    merged = merge_candidates(merged, [{"id": "it0-s0", "seeds": [{**runs("it0-s0", 1.0, 2.0)[1]}]}])
-    assert [c["id"] for c in merged] == ["it0-s0", "it0-s1"] and merged[1] == other
-    assert [s["seed"] for s in merged[0]["seeds"]] == [0, 1, 2]
-    again = merge_candidates(
-        merged, scored(merged, "median")
-    )  # reflect writes the figures back: nothing doubles
-    assert [s["seed"] for s in again[0]["seeds"]] == [0, 1, 2] and again[0]["fitness"] == 7.0
-
-
 def test_a_candidate_lucky_on_one_seed_loses_to_one_good_on_every_seed():
     lucky, steady = seeded(0, 500.0), seeded(1, 450.0)
     scored = with_seeds([lucky, steady], runs("it0-s0", 100.0, 100.0) + runs("it0-s1", 440.0, 460.0))

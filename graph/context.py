@@ -8,7 +8,9 @@ The task is not here: it belongs to a stage, and stages live in the graph's stat
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from graph.steering.inbox import Inbox
 from graph.steering.reader import SteeringReader
 from graph.training import Trainer
 from graph.training_gate import TrainingGate
+from sim.rl.ppo_config import ppo_config
 from tools.pool import DevicePool, TrainingPool
 
 
@@ -187,6 +190,21 @@ def open_run(
         curriculum=Curriculum(gateway, s.prompt_profile, s.tool_rounds),
         trainer=Trainer(pool, board, s.sim, run.seed_salt()),  # a resume reads the salt back
     )
+
+
+def affordable_trainings(ctx: RunContext, stage: dict) -> int:
+    """How many more trainings at the stage's budget the run's compute may start: none once a budget is spent;
+    with an env-steps budget, as many as its rest holds (the last may go past it by less than one training);
+    else no limit. The extra seeds and the tuning trials start no more than this, so searches given the same
+    budget spend about the same env-steps."""
+    if spent_budget(ctx):
+        return 0
+    budget = ctx.settings.env_steps_budget
+    if budget is None:
+        return sys.maxsize
+    ppo = ppo_config(stage["task"], stage["ppo"])
+    each = ppo["max_epochs"] * ppo["num_envs"] * ppo["horizon_length"]
+    return math.ceil((budget - ctx.board.clock.env_steps) / each)
 
 
 def spent_budget(ctx: RunContext) -> str | None:

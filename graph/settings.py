@@ -98,9 +98,9 @@ class Settings(BaseModel):
     env_steps_budget: int | None = RUN(
         None,
         "stop sampling, training extra seeds and tuning once the run's trainings have taken this many "
-        "env-steps (checked after each iteration and before each extra seed or tuning trial); the run still "
-        "finishes: final evaluation, summary (compute.budget_env_steps), report; graph.bench gives every "
-        "search the same",
+        "env-steps (checked after each iteration; extra seeds and tuning trials start no more trainings than "
+        "the rest holds); the run still finishes: final evaluation, summary (compute.budget_env_steps), "
+        "report; graph.bench gives every search the same",
         gt=0,
     )
     train_seconds_budget: float | None = RUN(

@@ -8,7 +8,7 @@ import structlog
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from graph.context import RunContext, spent_budget
+from graph.context import RunContext, affordable_trainings
 from graph.search.ranking import seed_entry
 from graph.state import MoreSeeds, SeedRequest, StageState
 from tools.job_dir import seed_job
@@ -20,9 +20,8 @@ log = structlog.get_logger("graph")
 def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
     """Under ``search: robust``, more seeds for the iteration's best trained candidates; else (or with a spent
     budget) on to reflect."""
-    if spent_budget(runtime.context):
-        return "reflect"
-    plan = runtime.context.search.seed_plan(state["stage"], state["candidates"], state["iteration"])
+    room = affordable_trainings(runtime.context, state["stage"])
+    plan = runtime.context.search.seed_plan(state["stage"], state["candidates"], state["iteration"])[:room]
     sends = [
         Send("seed", SeedRequest(stage=state["stage"], candidate=c["id"], seed=seed, code=c["code"]))
         for c, seed in plan

@@ -10,7 +10,7 @@ from __future__ import annotations
 import structlog
 from langgraph.runtime import Runtime
 
-from graph.context import RunContext, spent_budget
+from graph.context import RunContext, affordable_trainings, spent_budget
 from graph.results.run_dir import candidate_id, trial_job
 from graph.search.ranking import seed_entry
 from graph.search.tuning import Finalist, Tuned
@@ -121,7 +121,7 @@ async def study_of(
         ctx.run.tuning_studies(stage["name"]),
         study_name=label,
         seed=ctx.settings.seed,
-        go_on=lambda: spent_budget(ctx) is None,
+        affordable=lambda: affordable_trainings(ctx, stage),
         select=(lambda c: c.function == ENTRY_POINT) if recombined else (lambda c: True),
         sampler=ctx.settings.tuning_sampler,
         parallel=ctx.board.clock.slots,

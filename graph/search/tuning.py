@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,7 @@ async def tune(
     storage: Path,
     study_name: str,
     seed: int,
-    go_on: Callable[[], bool] = lambda: True,
+    affordable: Callable[[], int] = lambda: sys.maxsize,
     select: Callable[[Constant], bool] = lambda constant: True,
     sampler: str = "tpe",
     parallel: int = 1,
@@ -119,10 +120,10 @@ async def tune(
     bar: float | None = None,
 ) -> Tuned:
     """Run the study's remaining trials (of ``trials``, counting those a killed run finished), ``parallel``
-    at a time (the pool's slots; TPE's constant liar and GP's batch acquisition keep them apart), while
-    ``go_on()`` (the run's compute budget), over the constants ``select`` picks; its best ``finalists``
-    trials that beat ``bar`` (the parent's figure unless given) are its outcome. Without the parent's figure,
-    the first trial trains the program as written."""
+    at a time (the pool's slots; TPE's constant liar and GP's batch acquisition keep them apart) and no more
+    than ``affordable()`` (the trainings the run's compute budget still allows), over the constants ``select``
+    picks; its best ``finalists`` trials that beat ``bar`` (the parent's figure unless given) are its outcome.
+    Without the parent's figure, the first trial trains the program as written."""
     constants = [c for c in tunable_constants(source) if select(c)]
     if not constants:
         return Tuned([], parent_fitness, None, [], {})
@@ -151,8 +152,10 @@ async def tune(
             study.enqueue_trial(point)
     done = [t for t in study.trials if ENTRY in t.user_attrs and t.state.is_finished()]
     owed = max(0, trials - len(done))
-    while owed and go_on():
-        wave = [study.ask(space) for _ in range(min(parallel, owed))]  # the sampler knows the others run
+    while owed and (room := affordable()) > 0:
+        wave = [
+            study.ask(space) for _ in range(min(parallel, owed, room))
+        ]  # the sampler knows the others run
         outcomes = await asyncio.gather(
             *(objective(with_constants(source, values_of(t.params, constants)), t.number) for t in wave)
         )

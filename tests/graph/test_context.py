@@ -6,7 +6,7 @@ import json
 import pytest
 
 from agents.llm.modes import AgentModeError
-from graph.context import open_run, spent_budget
+from graph.context import affordable_trainings, open_run, spent_budget
 from graph.results.run_dir import RunDir
 from graph.settings import DEFAULTS_FILE, Settings
 from tests.helpers import run_context
@@ -68,11 +68,18 @@ async def test_the_compute_budgets_count_every_training_and_a_resume_carries_the
             }
 
     ctx.trainer.pool = Pool()  # under the run's clock
-    assert spent_budget(ctx) is None
+    small = {
+        "task": "Cartpole",
+        "ppo": {"max_epochs": 2, "num_envs": 4},
+    }  # 2 x 4 x 16 (horizon): 128 env-steps
+    assert spent_budget(ctx) is None and affordable_trainings(ctx, small) == 8  # 1000 / 128, rounded up
     await train(ctx, tmp_path / "a")
-    assert spent_budget(ctx) is None  # 600 env-steps, 20 s
+    assert (
+        spent_budget(ctx) is None and affordable_trainings(ctx, small) == 4
+    )  # 600 env-steps, 20 s: 400 left
     await train(ctx, tmp_path / "b")
     assert spent_budget(ctx).startswith("the env-steps budget of 1,000 is spent (1,200)")
+    assert affordable_trainings(ctx, small) == 0
     seconds = run_context(tmp_path / "other", train_seconds_budget=30.0)
     seconds.trainer.pool = Pool()
     await train(seconds, tmp_path / "c")

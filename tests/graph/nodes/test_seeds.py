@@ -44,10 +44,17 @@ def test_the_best_trained_candidates_get_more_seeds_distinct_from_the_held_out_o
 
 
 def test_a_stage_sets_its_own_extra_seeds_and_a_spent_budget_trains_none(tmp_path):
-    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, "env_steps_budget": 1000})
+    budget = {
+        "env_steps_budget": 30_000,
+        "max_epochs": 10,
+        "num_envs": 64,
+    }  # a training: 10 x 64 x 16 = 10,240
+    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, **budget})
     stage = stage_spec(1, {"task": "Cartpole", "extra_seeds": 1}, settings)
     state = {"stage": stage, "iteration": 0, "candidates": [seeded(0, 10.0), seeded(1, 30.0)]}
     runtime = Runtime(context=context(settings, tmp_path))
     assert sorted(s.arg["candidate"] for s in fan_out_seeds(state, runtime)) == ["it0-s0", "it0-s1"]
-    runtime.context.board.clock.env_steps = 1000  # the run's trainings took the whole budget
+    runtime.context.board.clock.env_steps = 25_000  # room for one more training: the better candidate's
+    assert [s.arg["candidate"] for s in fan_out_seeds(state, runtime)] == ["it0-s1"]
+    runtime.context.board.clock.env_steps = 30_000  # the run's trainings took the whole budget
     assert fan_out_seeds(state, runtime) == "reflect"

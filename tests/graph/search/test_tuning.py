@@ -144,9 +144,17 @@ async def test_without_the_parents_figure_the_program_trains_as_written_first_an
     assert seen[0] == WRONG_SCALES and study.trials == 3
     assert all("- 0.1 * torch.abs(pole_vel)" in code for code in seen)  # the other constant never moves
     assert study.finalists and {m["original"] for m in study.finalists[0].constants} == {4.0}
-    budget = iter([True, False])
+    budget = iter([1, 0])  # room for one training, then none: a wave of two slots trains one
     stopped = await tune(
-        WRONG_SCALES, None, 3, objective, tmp_path / TUNING_FILE, "other", seed=0, go_on=lambda: next(budget)
+        WRONG_SCALES,
+        None,
+        3,
+        objective,
+        tmp_path / TUNING_FILE,
+        "other",
+        seed=0,
+        parallel=2,
+        affordable=lambda: next(budget),
     )
     assert stopped.trials == 1
 

@@ -197,7 +197,8 @@ class Settings(BaseModel):
     tuning_sampler: Literal["gp", "tpe"] = SEARCH(
         "tpe",
         "search tuned: Optuna's sampler of the constants and weights; gp: Gaussian-process Bayesian "
-        "optimisation; tpe: multivariate TPE; both guided after 3 points (the parent's among them)",
+        "optimisation; tpe: multivariate TPE; both guided after the parent's point and the screen's "
+        "(each constant alone a hundred times smaller)",
     )
     tuning_finalists: int = SEARCH(
         2,

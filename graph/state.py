@@ -65,7 +65,7 @@ def merge_candidates(known: list[Candidate], update: list[Candidate | MoreSeeds]
         if old is None:
             merged[c["id"]] = c
             continue
-        trainings = [*old.get("seeds", []), *c.get("seeds", [])]
+        trainings = [*(old.get("seeds") or []), *(c.get("seeds") or [])]
         by_seed = {t["seed"]: t for t in trainings}
         first = trainings[0]["seed"] if trainings else None
         seeds = [by_seed[seed] for seed in sorted(by_seed, key=lambda seed: (seed != first, seed))]

@@ -4,13 +4,15 @@ with one more seed each, from the stage's starting policy. Every candidate's tra
 
 from __future__ import annotations
 
+from itertools import groupby
+
 import structlog
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from graph.context import RunContext, affordable_trainings
 from graph.search.ranking import seed_entry
-from graph.state import MoreSeeds, SeedRequest, StageState
+from graph.state import Candidate, MoreSeeds, SeedRequest, StageState
 from tools.job_dir import seed_job
 from tools.jobs import clean_fitness
 
@@ -20,13 +22,25 @@ log = structlog.get_logger("graph")
 def fan_out_seeds(state: StageState, runtime: Runtime[RunContext]) -> list[Send] | str:
     """Under ``search: robust``, more seeds for the iteration's best trained candidates; else (or with a spent
     budget) on to reflect."""
-    room = affordable_trainings(runtime.context, state["stage"])
-    plan = runtime.context.search.seed_plan(state["stage"], state["candidates"], state["iteration"])[:room]
+    plan = runtime.context.search.seed_plan(state["stage"], state["candidates"], state["iteration"])
+    plan = whole_candidates(plan, affordable_trainings(runtime.context, state["stage"]))
     sends = [
         Send("seed", SeedRequest(stage=state["stage"], candidate=c["id"], seed=seed, code=c["code"]))
         for c, seed in plan
     ]
     return sends or "reflect"
+
+
+def whole_candidates(plan: list[tuple[Candidate, int]], room: int) -> list[tuple[Candidate, int]]:
+    """The plan's first candidates whose seeds all fit in ``room`` trainings: a candidate given fewer seeds
+    than its peers would be ranked by its seed count (graph/search/ranking.py: rank_key), not its figure."""
+    kept: list[tuple[Candidate, int]] = []
+    for _, group in groupby(plan, key=lambda pair: pair[0]["id"]):
+        seeds = list(group)
+        if len(kept) + len(seeds) > room:
+            break
+        kept += seeds
+    return kept
 
 
 async def seed(request: SeedRequest, runtime: Runtime[RunContext]) -> dict:

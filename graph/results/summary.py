@@ -10,7 +10,7 @@ import random
 import statistics
 
 from graph.results.run_dir import RunDir
-from graph.search.ranking import best_attempt
+from graph.search.ranking import best_attempt, scored
 from graph.state import OPTIMISER, Candidate, EvalRun, StageRecord, StageState
 from tools.files import write_json_atomic
 from tools.text import error_headline
@@ -120,7 +120,9 @@ def stage_entry(record: StageRecord | StageState) -> dict:
     """One stage run, finished (a StageRecord) or running (the stage's graph state)."""
     spec, best = record["stage" if "stage" in record else "spec"], record.get("best")
     prior = spec["prior_reward"]
-    candidates = record.get("candidates", [])  # each with every training and its ranked figure (reflect)
+    # reflect writes each record's figure over its seeds; a run stopped between the seeds and reflect holds
+    # trainings not yet figured, and the same rule gives the same figures either way.
+    candidates = scored(record.get("candidates", []), spec.get("rank_by"))
     return {
         "stage": spec["number"],
         "attempt": spec["attempt"],
@@ -215,7 +217,7 @@ def write_candidate_records(run: RunDir, record: StageRecord | StageState) -> No
     trials: dict[str, list[dict]] = {}
     for trial in record.get("tuning_runs") or []:
         trials.setdefault(trial["parent"], []).append(trial)
-    for c in record.get("candidates", []):
+    for c in scored(record.get("candidates", []), spec.get("rank_by")):
         evaluations = (record.get("eval_runs") or []) if best and best.get("id") == c["id"] else []
         folder = run.candidate(spec["name"], c["id"])
         folder.mkdir(parents=True, exist_ok=True)

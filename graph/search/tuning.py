@@ -88,14 +88,15 @@ def distribution(constant: Constant) -> FloatDistribution | IntDistribution:
 
 def screen(constants: list[Constant], count: int) -> list[dict]:
     """The first ``count`` constants' one-at-a-time points: that constant's magnitude shrunk by SCREEN (an
-    integer floored at 1), every other as written."""
+    integer floored at 1; one that cannot shrink has no point), every other as written."""
     points = []
     for constant in constants[:count]:
         point = {c.key: abs(c.value) for c in constants}
         low = distribution(constant).low
         shrunk = abs(constant.value) / SCREEN
         point[constant.key] = max(low, round(shrunk) if constant.kind == "int" else shrunk)
-        points.append(point)
+        if point[constant.key] != abs(constant.value):  # an integer 1 cannot shrink: no second parent
+            points.append(point)
     return points
 
 
@@ -120,7 +121,7 @@ async def tune(
     bar: float | None = None,
 ) -> Tuned:
     """Run the study's remaining trials (of ``trials``, counting those a killed run finished), ``parallel``
-    at a time (the pool's slots; TPE's constant liar and GP's batch acquisition keep them apart) and no more
+    at a time (the pool's slots) and no more
     than ``affordable()`` (the trainings the run's compute budget still allows), over the constants ``select``
     picks; its best ``finalists`` trials that beat ``bar`` (the parent's figure unless given) are its outcome.
     Without the parent's figure, the first trial trains the program as written."""

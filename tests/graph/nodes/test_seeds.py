@@ -58,3 +58,21 @@ def test_a_stage_sets_its_own_extra_seeds_and_a_spent_budget_trains_none(tmp_pat
     assert [s.arg["candidate"] for s in fan_out_seeds(state, runtime)] == ["it0-s1"]
     runtime.context.board.clock.env_steps = 30_000  # the run's trainings took the whole budget
     assert fan_out_seeds(state, runtime) == "reflect"
+
+
+def test_the_budget_gives_whole_candidates_their_seeds_or_none(tmp_path):
+    """Room for three trainings and two extra seeds each: the better candidate gets both, the other none (one
+    seed of two would rank it by its seed count)."""
+    budget = {
+        "env_steps_budget": 30_000,
+        "max_epochs": 10,
+        "num_envs": 64,
+    }  # a training: 10 x 64 x 16 = 10,240
+    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, **budget})
+    state = {
+        "stage": stage_spec(1, {"task": "Cartpole"}, settings),
+        "iteration": 0,
+        "candidates": [seeded(0, 10.0), seeded(1, 30.0)],
+    }
+    sends = fan_out_seeds(state, Runtime(context=context(settings, tmp_path)))
+    assert [s.arg["candidate"] for s in sends] == ["it0-s1", "it0-s1"]

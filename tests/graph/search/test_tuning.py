@@ -11,7 +11,7 @@ import pytest
 
 from graph.results.run_dir import TUNING_FILE
 from graph.search import search_for
-from graph.search.tuning import tune, tuning_note
+from graph.search.tuning import screen, tune, tuning_note
 from graph.settings import DEFAULTS_FILE, Settings
 from sim.reward.constants import tunable_constants
 from tests.helpers import candidate
@@ -89,6 +89,18 @@ async def test_a_fresh_study_first_tries_each_constant_alone_a_hundred_times_sma
     assert len(seen) == 2 and [0.04, 0.1] not in [
         sorted(abs(c.value) for c in tunable_constants(code)) for code in seen
     ]
+
+
+def test_an_integer_one_has_no_screen_point_and_the_parent_is_not_trained_again():
+    code = (
+        "def compute_reward(pole_angle):\n"
+        "    r = torch.where(pole_angle > 0.5, -1, 0)\n"
+        "    return r + 3.0 * pole_angle, {}\n"
+    )
+    constants = tunable_constants(code)
+    assert [c.text for c in constants] == ["0.5", "1", "3.0"]
+    points = screen(constants, 3)
+    assert [sorted(p.values()) for p in points] == [[0.005, 1.0, 3.0], [0.03, 0.5, 1.0]]
 
 
 async def test_a_resumed_study_runs_only_the_trials_it_still_owes_and_drops_a_killed_one(tmp_path):

@@ -15,6 +15,10 @@ from tests.graph.search.test_ranking import seeded
 from tests.helpers import candidate
 
 
+#: An env-steps budget of about three trainings: one is 10 epochs x 64 envs x 16 steps = 10,240 env-steps.
+BUDGET = {"env_steps_budget": 30_000, "max_epochs": 10, "num_envs": 64}
+
+
 def context(settings: Settings, tmp_path) -> SimpleNamespace:
     """What the seed fan-out reads of a run: its search, settings, board and LLM gateway (for the budgets)."""
     gateway = LLMGateway({}, tmp_path / "calls.jsonl")
@@ -44,12 +48,7 @@ def test_the_best_trained_candidates_get_more_seeds_distinct_from_the_held_out_o
 
 
 def test_a_stage_sets_its_own_extra_seeds_and_a_spent_budget_trains_none(tmp_path):
-    budget = {
-        "env_steps_budget": 30_000,
-        "max_epochs": 10,
-        "num_envs": 64,
-    }  # a training: 10 x 64 x 16 = 10,240
-    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, **budget})
+    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, **BUDGET})
     stage = stage_spec(1, {"task": "Cartpole", "extra_seeds": 1}, settings)
     state = {"stage": stage, "iteration": 0, "candidates": [seeded(0, 10.0), seeded(1, 30.0)]}
     runtime = Runtime(context=context(settings, tmp_path))
@@ -63,12 +62,7 @@ def test_a_stage_sets_its_own_extra_seeds_and_a_spent_budget_trains_none(tmp_pat
 def test_the_budget_gives_whole_candidates_their_seeds_or_none(tmp_path):
     """Room for three trainings and two extra seeds each: the better candidate gets both, the other none (one
     seed of two would rank it by its seed count)."""
-    budget = {
-        "env_steps_budget": 30_000,
-        "max_epochs": 10,
-        "num_envs": 64,
-    }  # a training: 10 x 64 x 16 = 10,240
-    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, **budget})
+    settings = Settings.load(DEFAULTS_FILE, {"seed_top_k": 2, "extra_seeds": 2, **BUDGET})
     state = {
         "stage": stage_spec(1, {"task": "Cartpole"}, settings),
         "iteration": 0,

@@ -14,7 +14,6 @@ from graph.settings import DEFAULTS_FILE, Settings
 from tests.graph.search.test_ranking import seeded
 from tests.helpers import candidate
 
-
 #: An env-steps budget of about three trainings: one is 10 epochs x 64 envs x 16 steps = 10,240 env-steps.
 BUDGET = {"env_steps_budget": 30_000, "max_epochs": 10, "num_envs": 64}
 

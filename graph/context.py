@@ -33,7 +33,7 @@ from graph.steering.inbox import Inbox
 from graph.steering.reader import SteeringReader
 from graph.training import Trainer
 from graph.training_gate import TrainingGate
-from sim.rl.ppo_config import ppo_config
+from sim.rl.ppo_config import env_steps, ppo_config
 from tools.pool import DevicePool, TrainingPool
 
 
@@ -203,7 +203,7 @@ def affordable_trainings(ctx: RunContext, stage: dict) -> int:
     if budget is None:
         return sys.maxsize
     ppo = ppo_config(stage["task"], stage["ppo"])
-    each = ppo["max_epochs"] * ppo["num_envs"] * ppo["horizon_length"]
+    each = env_steps(ppo, ppo["max_epochs"])
     return math.ceil((budget - ctx.board.clock.env_steps) / each)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sim.rl.ppo_config import ppo_config
+from sim.rl.ppo_config import env_steps, ppo_config
 from tools.files import copy_regular, fresh_dir, write_json_atomic
 from tools.isolation.sandbox import run_for_message
 from tools.job_dir import BEST_FILE, EVAL_LOG_FILE, EVAL_SPEC_FILE, LAST_FILE, POLICY_FILE, JobDir
@@ -134,7 +134,7 @@ def checkpoint_doubt(report: dict, job: TrainJob, rung: int | None) -> str | Non
         finite_or_none(report.get("checkpoint_frame")),
     )
     fits = epoch is not None and (epoch == rung if rung is not None else 1 <= epoch <= cfg["max_epochs"])
-    if fits and frame == epoch * cfg["num_envs"] * cfg["horizon_length"]:
+    if fits and frame == env_steps(cfg, epoch):
         return None
     return (
         f"the checkpoint says epoch {fmt(epoch)}, {fmt(frame)} env-steps, which no training of "

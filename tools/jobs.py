@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from sim.reward.program import MAX_COMPONENTS, valid_component_name
-from sim.rl.ppo_config import ppo_config
+from sim.rl.ppo_config import env_steps, ppo_config
 from tools.files import write_json_atomic
 from tools.job_dir import JobDir
 from tools.text import clip_text
@@ -153,7 +153,7 @@ def sanitize_result(raw: Any, job: TrainJob, epochs_seen: list[int], wall_s: flo
     components = raw.get("components") if isinstance(raw.get("components"), dict) else {}
     error = raw.get("error")
     cfg = ppo_config(job.task, job.ppo)
-    env_steps = len(epochs_seen) * cfg["num_envs"] * cfg["horizon_length"]
+    steps = env_steps(cfg, len(epochs_seen))
     result = TrainResult(
         **job.identity(),
         status="trained" if raw.get("status") == "trained" else "failed",
@@ -164,9 +164,9 @@ def sanitize_result(raw: Any, job: TrainJob, epochs_seen: list[int], wall_s: flo
         },
         episode_length=_series(raw.get("episode_length")),
         epochs=len(epochs_seen),
-        env_steps=env_steps,
+        env_steps=steps,
         wall_s=wall_s,
-        steps_per_s=env_steps / wall_s if wall_s > 0 else 0.0,
+        steps_per_s=steps / wall_s if wall_s > 0 else 0.0,
         checkpoint=None,
         warm_start_digest=_digest(raw.get("warm_start_digest")),
         error=clip_text(error) if isinstance(error, str) else None,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from sim.rl.ppo_config import ppo_config
+from sim.rl.ppo_config import env_steps, ppo_config
 from tools.clean_eval import evaluate_job, trained_checkpoint
 from tools.devices import parse_devices, pin_env
 from tools.files import copy_regular, planted_path, read_tail, write_json_atomic
@@ -245,7 +245,7 @@ class RungWatch:
             status="stopped_early",
             rung=self.verdict,
             epochs=self.epoch,
-            env_steps=self.epoch * cfg["num_envs"] * cfg["horizon_length"],
+            env_steps=env_steps(cfg, self.epoch),
         )
         return result
 

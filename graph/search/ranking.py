@@ -43,8 +43,8 @@ def seed_entry(seed: int, result: TrainResult) -> dict:
 def scored(candidates: list[Candidate], rank_by: str | None = None) -> list[Candidate]:
     """The candidates with their ``fitness`` as the search ranks it: a candidate trained on more seeds by its
     ``rank_by`` figure over the seeds that trained (None: the mean, as runs before it had), one trained once
-    by that training's clean fitness. graph/nodes/stage.py: reflect writes it into the state once per
-    iteration; summary and report read it there."""
+    by that training's clean fitness. graph/nodes/stage.py: reflect writes it into the state each iteration;
+    summary.json applies it to the records again (the same figures, and a run stopped before reflect too)."""
     figures = []
     for c in candidates:
         seeds = c.get("seeds") or []

@@ -21,6 +21,11 @@ def ppo_config(task: str, overrides: dict[str, Any] | None = None) -> dict[str, 
     return cfg
 
 
+def env_steps(cfg: dict[str, Any], epochs: int) -> int:
+    """The env-steps ``epochs`` PPO epochs of ``cfg`` take: each collects a horizon in every env."""
+    return epochs * cfg["num_envs"] * cfg["horizon_length"]
+
+
 def policy_shape(task: str) -> tuple[int, int, tuple[int, ...]]:
     """Observations, actions and hidden layers of the task's policy: equal shapes can share weights."""
     cls = task_class(task)

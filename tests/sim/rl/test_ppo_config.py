@@ -19,3 +19,9 @@ def test_tasks_that_share_a_policy_shape_are_compatible():
         "ShadowHand"
     )
     assert policy_shape("ShadowHand") == policy_shape("ShadowHandSpin")
+
+
+def test_an_epoch_collects_a_horizon_in_every_env():
+    from sim.rl.ppo_config import env_steps
+
+    assert env_steps({"num_envs": 512, "horizon_length": 16}, 20) == 163_840  # Cartpole's benchmark budget

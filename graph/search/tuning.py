@@ -35,8 +35,9 @@ SCREEN = 100.0
 #: and the record of that training (JSON: it is kept with the trial, so a resumed run still has it).
 Objective = Callable[[str, int], Awaitable["tuple[float | None, dict]"]]
 ENTRY = "training"  # the trial's user attribute that holds its training's record
-#: Points before the sampler's model guides the study: the parent's (or the program as written), then random
-#: ones. Optuna's TPE default (10) would leave a study of the default size (6 trials) a random search.
+#: Points before the sampler's model guides the study: the parent's (or the program as written), the screen's,
+#: then random ones if those are fewer. Optuna's TPE default (10) would leave a study of the default size (6
+#: trials) a random search.
 STARTUP_TRIALS = 3
 
 
